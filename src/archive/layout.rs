@@ -1,0 +1,84 @@
+//! Where the fields of a version 1 archive lie, and how a relative pointer is followed. The one
+//! place that knows the archive's byte layout; `SPEC.md` ("The archive") says the same in prose.
+
+/// Size of the root struct, which ends the archive.
+pub(crate) const ROOT_LEN: usize = 80;
+/// Alignment of the root and of the archive's length.
+pub(crate) const ROOT_ALIGN: usize = 8;
+
+/// Offsets of the root's fields from the root's first byte.
+pub(crate) mod field {
+    pub(crate) const ISSUED_AT: usize = 0;
+    pub(crate) const EXPIRES_AT: usize = 8;
+    pub(crate) const USER_ID: usize = 16;
+    pub(crate) const TENANT_ID: usize = 24;
+    pub(crate) const TOKEN: usize = 32;
+    pub(crate) const ROLES: usize = 40;
+    pub(crate) const SETTINGS: usize = 48;
+    pub(crate) const ATTRIBUTES: usize = 56;
+    pub(crate) const FACILITIES: usize = 64;
+    pub(crate) const GROUPS: usize = 72;
+}
+
+/// Size of a (relative pointer, length) pair: a role's entry in the roles table.
+pub(crate) const POINTER_LEN: usize = 8;
+/// Size of a settings or attributes entry: key pointer, then value pointer.
+pub(crate) const ENTRY_LEN: usize = 16;
+/// Alignment of the roles, settings and attributes tables.
+pub(crate) const TABLE_ALIGN: usize = 4;
+
+/// A run of bytes (or of table entries) in the archive: where it starts and how many items.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) at: u32,
+    pub(crate) len: u32,
+}
+
+impl Span {
+    /// The bytes of a span of `item`-byte items, if they are inside `archive`.
+    pub(crate) fn bytes(self, archive: &[u8], item: usize) -> Option<&[u8]> {
+        let at = self.at as usize;
+        let size = (self.len as usize).checked_mul(item)?;
+        archive.get(at..at.checked_add(size)?)
+    }
+}
+
+pub(crate) fn i64_at(archive: &[u8], at: usize) -> Option<i64> {
+    let b = archive.get(at..)?.first_chunk::<8>()?;
+    Some(i64::from_le_bytes(*b))
+}
+
+/// Follows the (relative pointer, length) pair at `at`: the target is `at` plus the signed
+/// 32-bit offset; `len` items of `item` bytes each must lie within `[0, end)` and start at a
+/// multiple of `align`. The error says which rule failed.
+pub(crate) fn follow(
+    archive: &[u8],
+    at: usize,
+    item: usize,
+    align: usize,
+    end: usize,
+) -> Result<Span, &'static str> {
+    let pair = archive
+        .get(at..)
+        .and_then(|b| b.first_chunk::<8>())
+        .ok_or("the pointer itself is outside the archive")?;
+    let [o0, o1, o2, o3, l0, l1, l2, l3] = *pair;
+    let offset = i32::from_le_bytes([o0, o1, o2, o3]);
+    let len = u32::from_le_bytes([l0, l1, l2, l3]);
+    let target = i64::try_from(at)
+        .ok()
+        .and_then(|a| a.checked_add(i64::from(offset)))
+        .and_then(|t| usize::try_from(t).ok())
+        .ok_or("it points before the start of the archive")?;
+    let size = (len as usize)
+        .checked_mul(item)
+        .ok_or("its length is too large")?;
+    if target.checked_add(size).is_none_or(|e| e > end) {
+        return Err("it points past the end of the data (which ends where the root starts)");
+    }
+    if target % align != 0 {
+        return Err("its target is not aligned to 4 bytes");
+    }
+    let at = u32::try_from(target).map_err(|_| "it points past the end of the data")?;
+    Ok(Span { at, len })
+}

@@ -1,0 +1,165 @@
+//! Validation of a version 1 archive: every pointer, length, string, key order, id set and
+//! limit, checked once. Its result, an [`Index`], lets [`SessionView`](super::SessionView) read
+//! fields without checking again.
+
+use super::layout::{self, field, Span, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, ROOT_LEN, TABLE_ALIGN};
+use crate::error::FieldName;
+use crate::idset::layout::Shape;
+use crate::{Error, IdSetView, Limits};
+
+/// Where every field of a validated archive lies. Plain numbers; only [`validate`] makes one,
+/// from the archive it describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Index {
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) user_id: Span,
+    pub(crate) tenant_id: Span,
+    pub(crate) token: Span,
+    /// The roles table: `len` pointers of 8 bytes.
+    pub(crate) roles: Span,
+    /// The settings table: `len` entries of 16 bytes.
+    pub(crate) settings: Span,
+    pub(crate) attributes: Span,
+    pub(crate) facilities: (Span, Shape),
+    pub(crate) groups: (Span, Shape),
+}
+
+/// Checks the whole archive against the rules of `SPEC.md` ("The archive") and `limits`.
+pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> {
+    let len = archive.len();
+    if len < ROOT_LEN || !len.is_multiple_of(ROOT_ALIGN) {
+        return Err(Error::ArchiveLength { len });
+    }
+    // Out-of-line data lies before the root; nothing may point into or past it.
+    let root = len - ROOT_LEN;
+    let at = |offset: usize| root + offset;
+    let max = limits.max_string_len;
+
+    let string = |name: FieldName, pointer_at: usize| -> Result<Span, Error> {
+        let span = layout::follow(archive, pointer_at, 1, 1, root).map_err(|problem| {
+            Error::ArchivePointer {
+                field: name,
+                offset: pointer_at,
+                problem,
+            }
+        })?;
+        Limits::check(limit_name(name), span.len as usize, max)?;
+        let bytes = span.bytes(archive, 1).unwrap_or(&[]);
+        if core::str::from_utf8(bytes).is_err() {
+            return Err(Error::InvalidUtf8 {
+                field: name,
+                offset: span.at as usize,
+            });
+        }
+        Ok(span)
+    };
+    let table = |name: &'static str, pointer_at: usize, item: usize, most: usize| {
+        let span = layout::follow(archive, pointer_at, item, TABLE_ALIGN, root).map_err(
+            |problem| Error::ArchivePointer {
+                field: FieldName::plain(name),
+                offset: pointer_at,
+                problem,
+            },
+        )?;
+        Limits::check(name, span.len as usize, most)?;
+        Ok::<Span, Error>(span)
+    };
+
+    let issued_at = layout::i64_at(archive, at(field::ISSUED_AT)).unwrap_or_default();
+    let expires_at = layout::i64_at(archive, at(field::EXPIRES_AT)).unwrap_or_default();
+    if issued_at > expires_at {
+        return Err(Error::IssuedAfterExpiry {
+            issued_at,
+            expires_at,
+        });
+    }
+
+    let user_id = string(FieldName::plain("user_id"), at(field::USER_ID))?;
+    let tenant_id = string(FieldName::plain("tenant_id"), at(field::TENANT_ID))?;
+    let token = string(FieldName::plain("token"), at(field::TOKEN))?;
+
+    let roles = table("roles", at(field::ROLES), POINTER_LEN, limits.max_roles)?;
+    for i in 0..roles.len as usize {
+        let name = FieldName {
+            field: "roles",
+            index: Some(i),
+            part: None,
+        };
+        string(name, roles.at as usize + i * POINTER_LEN)?;
+    }
+
+    let mut maps = [Span::default(); 2];
+    for ((name, offset, most), slot) in [
+        ("settings", field::SETTINGS, limits.max_settings),
+        ("attributes", field::ATTRIBUTES, limits.max_attributes),
+    ]
+    .into_iter()
+    .zip(&mut maps)
+    {
+        let entries = table(name, at(offset), ENTRY_LEN, most)?;
+        let mut previous: Option<&[u8]> = None;
+        for i in 0..entries.len as usize {
+            let entry_at = entries.at as usize + i * ENTRY_LEN;
+            let part = |part| FieldName {
+                field: name,
+                index: Some(i),
+                part: Some(part),
+            };
+            let key = string(part("key"), entry_at)?;
+            string(part("value"), entry_at + POINTER_LEN)?;
+            let key = key.bytes(archive, 1).unwrap_or(&[]);
+            if previous.is_some_and(|p| p >= key) {
+                return Err(Error::KeysNotSorted {
+                    field: name,
+                    key: String::from_utf8_lossy(key).into_owned(),
+                });
+            }
+            previous = Some(key);
+        }
+        *slot = entries;
+    }
+    let [settings, attributes] = maps;
+
+    let id_set = |name: &'static str, pointer_at: usize| -> Result<(Span, Shape), Error> {
+        let span = layout::follow(archive, pointer_at, 1, 1, root).map_err(|problem| {
+            Error::ArchivePointer {
+                field: FieldName::plain(name),
+                offset: pointer_at,
+                problem,
+            }
+        })?;
+        let bytes = span.bytes(archive, 1).unwrap_or(&[]);
+        let (_, shape) = IdSetView::validate(bytes).map_err(|e| Error::InvalidIdSet {
+            field: name,
+            offset: span.at as usize,
+            source: Box::new(e),
+        })?;
+        Ok((span, shape))
+    };
+    let facilities = id_set("facilities", at(field::FACILITIES))?;
+    let groups = id_set("groups", at(field::GROUPS))?;
+
+    Ok(Index {
+        issued_at,
+        expires_at,
+        user_id,
+        tenant_id,
+        token,
+        roles,
+        settings,
+        attributes,
+        facilities,
+        groups,
+    })
+}
+
+/// The name under which a string's length limit is reported.
+fn limit_name(name: FieldName) -> &'static str {
+    match (name.field, name.part) {
+        ("roles", _) => "role",
+        ("settings", _) => "setting key or value",
+        ("attributes", _) => "attribute key or value",
+        (field, _) => field,
+    }
+}

@@ -1,0 +1,2 @@
+//! The `sessionpack` command (being written).
+fn main() {}

@@ -1,0 +1,68 @@
+//! Checks of a compressed body before it is inflated: exactly one zstd frame, with a declared
+//! content size equal to the header's and a content checksum.
+
+use zstd::zstd_safe;
+
+use super::Header;
+use crate::Error;
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+/// Frame header descriptor bit: a 4-byte content checksum ends the frame.
+const CHECKSUM_FLAG: u8 = 0b100;
+
+/// Checks that `body` is one whole zstd frame of the form `SPEC.md` ("The body") requires.
+pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
+    let bad = |problem| Err(Error::BadFrame { problem });
+    let Some((magic, rest)) = body.split_first_chunk::<4>() else {
+        return bad("the body is shorter than a zstd frame's magic number");
+    };
+    if *magic != ZSTD_MAGIC {
+        // Skippable frames use the magic numbers 0x184D2A50 to 0x184D2A5F.
+        return if magic[0] & 0xF0 == 0x50 && magic[1..] == [0x2A, 0x4D, 0x18] {
+            bad("the body is a skippable frame, not a zstd frame")
+        } else {
+            bad("the body does not start with the zstd magic number")
+        };
+    }
+    let Some(descriptor) = rest.first() else {
+        return bad("the zstd frame header is truncated");
+    };
+    if descriptor & CHECKSUM_FLAG == 0 {
+        return bad("the zstd frame has no content checksum");
+    }
+    match zstd_safe::get_frame_content_size(body) {
+        Ok(Some(size)) if size == u64::from(header.decoded_len) => {}
+        Ok(Some(size)) => {
+            return Err(Error::FrameSizeMismatch {
+                header: header.decoded_len,
+                frame: size,
+            })
+        }
+        Ok(None) => return bad("the zstd frame does not declare its content size"),
+        Err(_) => return bad("the zstd frame header is malformed"),
+    }
+    if let Some(id) = zstd_safe::get_dict_id_from_frame(body) {
+        let id = id.get();
+        if header.dictionary_id != id {
+            return Err(if header.dictionary_id == 0 {
+                Error::UnknownDictionary { id }
+            } else {
+                Error::DictionaryMismatch {
+                    header: header.dictionary_id,
+                    frame: id,
+                }
+            });
+        }
+    }
+    if header.dictionary_id != 0 {
+        // Format version 1 reserves the field; no reader holds dictionaries yet.
+        return Err(Error::UnknownDictionary {
+            id: header.dictionary_id,
+        });
+    }
+    match zstd_safe::find_frame_compressed_size(body) {
+        Ok(len) if len == body.len() => Ok(()),
+        Ok(_) => bad("bytes follow the zstd frame (a second frame?)"),
+        Err(_) => bad("the zstd frame is truncated or malformed"),
+    }
+}

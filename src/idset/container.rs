@@ -1,0 +1,176 @@
+//! Reads of one container: membership, first and last value, and intersections of two
+//! containers of any kinds.
+
+use super::layout::{run_parts, Container};
+
+impl Container<'_> {
+    /// Whether the low 16 bits `low` are present.
+    #[inline]
+    pub(crate) fn contains(self, low: u16) -> bool {
+        match self {
+            Container::Array(values) => values
+                .binary_search_by_key(&low, |v| u16::from_le_bytes(*v))
+                .is_ok(),
+            Container::Bitmap(bits) => bits
+                .get(usize::from(low >> 3))
+                .is_some_and(|byte| byte >> (low & 7) & 1 == 1),
+            Container::Run(runs) => {
+                // The last run that starts at or before `low`.
+                let after = runs.partition_point(|r| run_parts(r).0 <= low);
+                match after.checked_sub(1).and_then(|i| runs.get(i)) {
+                    Some(run) => {
+                        let (start, extra) = run_parts(run);
+                        low.checked_sub(start).is_some_and(|d| d <= extra)
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+
+    /// The smallest low value; `None` only for a malformed container (validation refuses those).
+    pub(crate) fn first(self) -> Option<u16> {
+        match self {
+            Container::Array(values) => values.first().map(|v| u16::from_le_bytes(*v)),
+            Container::Bitmap(bits) => {
+                let (words, _) = bits.as_chunks::<8>();
+                words.iter().enumerate().find_map(|(i, w)| {
+                    let w = u64::from_le_bytes(*w);
+                    (w != 0).then(|| (i * 64) as u16 + w.trailing_zeros() as u16)
+                })
+            }
+            Container::Run(runs) => runs.first().map(|r| run_parts(r).0),
+        }
+    }
+
+    /// The largest low value; `None` only for a malformed container.
+    pub(crate) fn last(self) -> Option<u16> {
+        match self {
+            Container::Array(values) => values.last().map(|v| u16::from_le_bytes(*v)),
+            Container::Bitmap(bits) => {
+                let (words, _) = bits.as_chunks::<8>();
+                words.iter().enumerate().rev().find_map(|(i, w)| {
+                    let w = u64::from_le_bytes(*w);
+                    (w != 0).then(|| (i * 64) as u16 + 63 - w.leading_zeros() as u16)
+                })
+            }
+            Container::Run(runs) => runs.last().map(|r| {
+                let (start, extra) = run_parts(r);
+                start.saturating_add(extra)
+            }),
+        }
+    }
+
+    /// Number of values present in both containers; with `stop_at_first`, stops as soon as one
+    /// is found (the result is then 0 or at least 1).
+    pub(crate) fn intersection_len(self, other: Container<'_>, stop_at_first: bool) -> u32 {
+        use Container::{Array, Bitmap, Run};
+        match (self, other) {
+            (Array(a), Array(b)) => arrays(a, b, stop_at_first),
+            (Array(a), c) | (c, Array(a)) => {
+                let mut n = 0;
+                for v in a {
+                    if c.contains(u16::from_le_bytes(*v)) {
+                        n += 1;
+                        if stop_at_first {
+                            break;
+                        }
+                    }
+                }
+                n
+            }
+            (Bitmap(a), Bitmap(b)) => {
+                let mut n = 0;
+                for (x, y) in a.as_chunks::<8>().0.iter().zip(b.as_chunks::<8>().0) {
+                    n += (u64::from_le_bytes(*x) & u64::from_le_bytes(*y)).count_ones();
+                    if stop_at_first && n > 0 {
+                        break;
+                    }
+                }
+                n
+            }
+            (Bitmap(bits), Run(runs)) | (Run(runs), Bitmap(bits)) => {
+                let mut n = 0;
+                for run in runs {
+                    let (start, extra) = run_parts(run);
+                    n += bits_in_range(bits, u32::from(start), u32::from(start) + u32::from(extra));
+                    if stop_at_first && n > 0 {
+                        break;
+                    }
+                }
+                n
+            }
+            (Run(a), Run(b)) => runs(a, b, stop_at_first),
+        }
+    }
+}
+
+/// Intersection size of two sorted arrays by merging.
+fn arrays(a: &[[u8; 2]], b: &[[u8; 2]], stop_at_first: bool) -> u32 {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    let mut n = 0;
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let (x, y) = (u16::from_le_bytes(**x), u16::from_le_bytes(**y));
+        match x.cmp(&y) {
+            core::cmp::Ordering::Less => {
+                a.next();
+            }
+            core::cmp::Ordering::Greater => {
+                b.next();
+            }
+            core::cmp::Ordering::Equal => {
+                n += 1;
+                if stop_at_first {
+                    break;
+                }
+                a.next();
+                b.next();
+            }
+        }
+    }
+    n
+}
+
+/// Intersection size of two sorted, disjoint run lists.
+fn runs(a: &[[u8; 4]], b: &[[u8; 4]], stop_at_first: bool) -> u32 {
+    let bounds = |r: &[u8; 4]| {
+        let (start, extra) = run_parts(r);
+        (u32::from(start), u32::from(start) + u32::from(extra))
+    };
+    let (mut a, mut b) = (a.iter().map(bounds).peekable(), b.iter().map(bounds).peekable());
+    let mut n = 0;
+    while let (Some(&(s1, e1)), Some(&(s2, e2))) = (a.peek(), b.peek()) {
+        let (start, end) = (s1.max(s2), e1.min(e2));
+        if start <= end {
+            n += end - start + 1;
+            if stop_at_first {
+                break;
+            }
+        }
+        // Advance the run that ends first; the other may still overlap the next one.
+        if e1 < e2 {
+            a.next();
+        } else {
+            b.next();
+        }
+    }
+    n
+}
+
+/// Number of set bits in `[start, end]` (both at most 65,535) of a bitmap container.
+fn bits_in_range(bits: &[u8; super::layout::BITMAP_BYTES], start: u32, end: u32) -> u32 {
+    let (words, _) = bits.as_chunks::<8>();
+    let (first, last) = ((start / 64) as usize, (end / 64) as usize);
+    let mut n = 0;
+    for (i, w) in words.iter().enumerate().take(last + 1).skip(first) {
+        let mut w = u64::from_le_bytes(*w);
+        if i == first {
+            w &= u64::MAX << (start % 64);
+        }
+        if i == last {
+            w &= u64::MAX >> (63 - end % 64);
+        }
+        n += w.count_ones();
+    }
+    n
+}

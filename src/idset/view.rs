@@ -1,0 +1,442 @@
+//! [`IdSetView`]: a validated, zero-copy reader of a portable Roaring bitmap.
+
+use roaring::RoaringBitmap;
+
+use super::iter::{IdSetFilter, IdSetIter};
+use super::layout::{self, key_and_len, Container, Offsets, Shape};
+use crate::Error;
+
+/// A set of `u32` ids read in place from bytes in the portable Roaring format.
+///
+/// [`IdSetView::new`] checks every rule of the format once (see `SPEC.md`, "Id sets"); after
+/// that, every read looks at the bytes where they lie, allocates nothing (except
+/// [`to_bitmap`](Self::to_bitmap)) and cannot fail. The bytes may sit at any alignment.
+///
+/// ```
+/// use roaring::RoaringBitmap;
+/// use sessionpack::{encode_id_set, IdSetView};
+///
+/// let facilities: RoaringBitmap = [7, 8, 9, 1_000_000].into_iter().collect();
+/// let bytes = encode_id_set(&facilities);
+///
+/// let view = IdSetView::new(&bytes)?;
+/// assert!(view.contains(8));
+/// assert!(!view.contains(10));
+/// assert_eq!(view.len(), 4);
+/// assert_eq!(view.iter().collect::<Vec<_>>(), [7, 8, 9, 1_000_000]);
+/// // The PHI filter: which of these records' facilities may the user see?
+/// assert_eq!(view.filter([9, 10, 1_000_000]).collect::<Vec<_>>(), [9, 1_000_000]);
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct IdSetView<'a> {
+    // Invariants, established by `layout::validate` and relied on by every read: `bytes` is a
+    // whole valid bitmap; `keys` is its key/cardinality table (strictly increasing keys);
+    // `flags` its run-flag bitset (empty for cookie 12346); `positions` where each container
+    // starts; `len` the total number of ids. Only `new` and `from_shape` build a view, and
+    // `from_shape` is given only shapes that `validate` computed from the same bytes.
+    bytes: &'a [u8],
+    keys: &'a [[u8; 4]],
+    flags: &'a [u8],
+    positions: Positions<'a>,
+    len: u64,
+}
+
+#[derive(Clone, Copy)]
+enum Positions<'a> {
+    Table(&'a [[u8; 4]]),
+    Inline([u32; layout::NO_OFFSET_THRESHOLD - 1]),
+}
+
+/// How an id set is stored: its size and its mix of container kinds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IdSetStats {
+    /// Encoded size in bytes.
+    pub bytes: usize,
+    /// Number of ids.
+    pub ids: u64,
+    /// Array containers (up to 4,096 ids, 2 bytes each).
+    pub arrays: usize,
+    /// Bitmap containers (8 KiB each).
+    pub bitmaps: usize,
+    /// Run containers (4 bytes per run of consecutive ids).
+    pub runs: usize,
+}
+
+impl<'a> IdSetView<'a> {
+    /// Validates `bytes` as one whole bitmap in the portable Roaring format and returns a view
+    /// over them.
+    ///
+    /// Every rule of the format is checked: the cookie, the container count, truncation, keys
+    /// strictly increasing, the offset header agreeing with the layout, arrays strictly
+    /// increasing, bitmap and run cardinalities, runs sorted, within 0..=65535 and separated,
+    /// zero padding in the run-flag bitset, and no trailing bytes. Valid but non-optimal
+    /// encodings are accepted.
+    ///
+    /// # Errors
+    ///
+    /// An `Error::IdSet…` variant naming the fault and its byte offset within `bytes`.
+    ///
+    /// ```
+    /// use sessionpack::{Error, IdSetView};
+    ///
+    /// // Cookie 12346, one container, key 0, two ids... but only one is present.
+    /// let bytes = [0x3A, 0x30, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 16, 0, 0, 0, 7, 0];
+    /// let err = IdSetView::new(&bytes).unwrap_err();
+    /// assert!(matches!(err, Error::IdSetTruncated { offset: 16, needed: 4, available: 2 }));
+    /// ```
+    pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
+        let shape = layout::validate(bytes)?;
+        Ok(Self::from_shape(bytes, shape))
+    }
+
+    /// Validates `bytes` and returns the view with its shape, for owners that keep the bytes
+    /// and want views again later without validating twice.
+    pub(crate) fn validate(bytes: &'a [u8]) -> Result<(Self, Shape), Error> {
+        let shape = layout::validate(bytes)?;
+        Ok((Self::from_shape(bytes, shape), shape))
+    }
+
+    /// A view over bytes already validated by [`layout::validate`], which returned `shape`.
+    ///
+    /// A shape that does not describe `bytes` cannot make a read panic or go out of bounds;
+    /// every slice below is taken with `get` and a missing part reads as an empty set.
+    pub(crate) fn from_shape(bytes: &'a [u8], shape: Shape) -> Self {
+        let count = shape.count as usize;
+        let table = |at: u32| {
+            let at = at as usize;
+            at.checked_add(4 * count)
+                .and_then(|end| bytes.get(at..end))
+                .map_or(&[][..], |t| t.as_chunks::<4>().0)
+        };
+        let flags_len = if shape.keys_at > shape.flags_at {
+            (shape.keys_at - shape.flags_at) as usize
+        } else {
+            0
+        };
+        let flags_at = shape.flags_at as usize;
+        IdSetView {
+            bytes,
+            keys: table(shape.keys_at),
+            flags: flags_at
+                .checked_add(flags_len)
+                .and_then(|end| bytes.get(flags_at..end))
+                .unwrap_or(&[]),
+            positions: match shape.offsets {
+                Offsets::Table(at) => Positions::Table(table(at)),
+                Offsets::Inline(p) => Positions::Inline(p),
+            },
+            len: shape.len,
+        }
+    }
+
+    /// The bytes this view reads: one whole portable Roaring bitmap.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Number of ids in the set.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&(10..20).collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert_eq!(view.len(), 10);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the set holds no id.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&roaring::RoaringBitmap::new());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert!(view.is_empty());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `id` is in the set: a binary search over the container keys, then a binary
+    /// search, a bit test or a run search in the container's bytes.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[1, 5, 70_000].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert!(view.contains(70_000));
+    /// assert!(!view.contains(2));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    #[inline]
+    pub fn contains(&self, id: u32) -> bool {
+        let key = (id >> 16) as u16;
+        match self
+            .keys
+            .binary_search_by_key(&key, |e| u16::from_le_bytes([e[0], e[1]]))
+        {
+            Ok(index) => self
+                .container(index)
+                .is_some_and(|c| c.contains(id as u16)),
+            Err(_) => false,
+        }
+    }
+
+    /// The smallest id, or `None` for an empty set.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[3, 9, 70_000].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert_eq!((view.min(), view.max()), (Some(3), Some(70_000)));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn min(&self) -> Option<u32> {
+        let high = self.key(0)?;
+        let low = self.container(0)?.first()?;
+        Some(high << 16 | u32::from(low))
+    }
+
+    /// The largest id, or `None` for an empty set.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[3, 9, 70_000].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert_eq!(view.max(), Some(70_000));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn max(&self) -> Option<u32> {
+        let last = self.keys.len().checked_sub(1)?;
+        let high = self.key(last)?;
+        let low = self.container(last)?.last()?;
+        Some(high << 16 | u32::from(low))
+    }
+
+    /// The ids in ascending order.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&(5..8).collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert_eq!(view.iter().collect::<Vec<u32>>(), [5, 6, 7]);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn iter(&self) -> IdSetIter<'a> {
+        IdSetIter::new(*self)
+    }
+
+    /// Whether at least one of `ids` is in the set.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[4, 8].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert!(view.contains_any(&[1, 2, 8]));
+    /// assert!(!view.contains_any(&[1, 2]));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn contains_any(&self, ids: &[u32]) -> bool {
+        ids.iter().any(|&id| self.contains(id))
+    }
+
+    /// Whether every one of `ids` is in the set (true for no ids).
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[4, 8].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert!(view.contains_all(&[4, 8]));
+    /// assert!(!view.contains_all(&[4, 5]));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn contains_all(&self, ids: &[u32]) -> bool {
+        ids.iter().all(|&id| self.contains(id))
+    }
+
+    /// Keeps, in their order, the ids of `ids` that are in the set: the PHI filter ("which of
+    /// these records' facilities may this user see?"). Lazy; allocates nothing.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[10, 11].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// let record_facilities = [11, 12, 10, 11];
+    /// assert_eq!(view.filter(record_facilities).collect::<Vec<_>>(), [11, 10, 11]);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn filter<I: IntoIterator<Item = u32>>(&self, ids: I) -> IdSetFilter<'a, I::IntoIter> {
+        IdSetFilter::new(*self, ids.into_iter())
+    }
+
+    /// Whether the two sets share at least one id.
+    ///
+    /// ```
+    /// # let a = sessionpack::encode_id_set(&(0..100).collect());
+    /// # let b = sessionpack::encode_id_set(&[99, 200].into_iter().collect());
+    /// let (a, b) = (sessionpack::IdSetView::new(&a)?, sessionpack::IdSetView::new(&b)?);
+    /// assert!(a.intersects(&b));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn intersects(&self, other: &IdSetView<'_>) -> bool {
+        self.pairs(other)
+            .any(|(a, b)| a.intersection_len(b, true) > 0)
+    }
+
+    /// Number of ids the two sets share.
+    ///
+    /// ```
+    /// # let a = sessionpack::encode_id_set(&(0..100).collect());
+    /// # let b = sessionpack::encode_id_set(&[50, 99, 200].into_iter().collect());
+    /// let (a, b) = (sessionpack::IdSetView::new(&a)?, sessionpack::IdSetView::new(&b)?);
+    /// assert_eq!(a.intersection_len(&b), 2);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn intersection_len(&self, other: &IdSetView<'_>) -> u64 {
+        self.pairs(other)
+            .map(|(a, b)| u64::from(a.intersection_len(b, false)))
+            .sum()
+    }
+
+    /// An owned copy of the set, for when a `RoaringBitmap` is wanted. The only read that
+    /// allocates.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[1, 2, 3].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// let owned: roaring::RoaringBitmap = view.to_bitmap();
+    /// assert_eq!(owned.len(), 3);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn to_bitmap(&self) -> RoaringBitmap {
+        let mut bitmap = RoaringBitmap::new();
+        for index in 0..self.keys.len() {
+            let (Some(high), Some(container)) = (self.key(index), self.container(index)) else {
+                continue;
+            };
+            let base = high << 16;
+            match container {
+                Container::Run(runs) => {
+                    for run in runs {
+                        let (start, extra) = layout::run_parts(run);
+                        let start = base | u32::from(start);
+                        bitmap.insert_range(start..=start + u32::from(extra));
+                    }
+                }
+                Container::Array(values) => {
+                    bitmap.extend(values.iter().map(|v| base | u32::from(u16::from_le_bytes(*v))));
+                }
+                Container::Bitmap(_) => {
+                    bitmap.extend(self.container_iter(index));
+                }
+            }
+        }
+        bitmap
+    }
+
+    /// How the set is stored: size, ids and the mix of container kinds.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&(0..10_000).chain([70_000]).collect());
+    /// let stats = sessionpack::IdSetView::new(&bytes)?.stats();
+    /// assert_eq!((stats.ids, stats.runs, stats.arrays, stats.bitmaps), (10_001, 1, 1, 0));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn stats(&self) -> IdSetStats {
+        let mut stats = IdSetStats {
+            bytes: self.bytes.len(),
+            ids: self.len,
+            ..IdSetStats::default()
+        };
+        for index in 0..self.keys.len() {
+            match self.container(index) {
+                Some(Container::Array(_)) => stats.arrays += 1,
+                Some(Container::Bitmap(_)) => stats.bitmaps += 1,
+                Some(Container::Run(_)) => stats.runs += 1,
+                None => {}
+            }
+        }
+        stats
+    }
+
+    /// Number of containers (distinct high 16-bit keys).
+    pub(crate) fn container_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// High 16 bits of container `index`, shifted down.
+    pub(crate) fn key(&self, index: usize) -> Option<u32> {
+        self.keys
+            .get(index)
+            .map(|e| u32::from(key_and_len(e).0))
+    }
+
+    /// Container `index`, read from its position.
+    #[inline]
+    pub(crate) fn container(&self, index: usize) -> Option<Container<'a>> {
+        let entry = self.keys.get(index)?;
+        let (_, len) = key_and_len(entry);
+        let at = match self.positions {
+            Positions::Table(table) => u32::from_le_bytes(*table.get(index)?),
+            Positions::Inline(p) => *p.get(index)?,
+        };
+        layout::container(self.bytes, at as usize, layout::is_run(self.flags, index), len)
+            .ok()
+            .map(|(c, _)| c)
+    }
+
+    /// The ids of container `index`, in ascending order.
+    fn container_iter(&self, index: usize) -> IdSetIter<'a> {
+        IdSetIter::one_container(*self, index)
+    }
+
+    /// Containers with equal keys in both sets.
+    fn pairs<'b>(
+        &self,
+        other: &IdSetView<'b>,
+    ) -> impl Iterator<Item = (Container<'a>, Container<'b>)> + use<'a, 'b> {
+        let (this, other) = (*self, *other);
+        let (mut i, mut j) = (0, 0);
+        core::iter::from_fn(move || loop {
+            let (a, b) = (this.key(i)?, other.key(j)?);
+            match a.cmp(&b) {
+                core::cmp::Ordering::Less => i += 1,
+                core::cmp::Ordering::Greater => j += 1,
+                core::cmp::Ordering::Equal => {
+                    let pair = (this.container(i), other.container(j));
+                    i += 1;
+                    j += 1;
+                    if let (Some(x), Some(y)) = pair {
+                        return Some((x, y));
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl core::fmt::Debug for IdSetView<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        const SHOWN: usize = 16;
+        let mut list = f.debug_set();
+        list.entries(self.iter().take(SHOWN));
+        if self.len > SHOWN as u64 {
+            list.entry(&format_args!("… {} ids in all", self.len));
+        }
+        list.finish()
+    }
+}
+
+impl<'a> IntoIterator for &IdSetView<'a> {
+    type Item = u32;
+    type IntoIter = IdSetIter<'a>;
+
+    fn into_iter(self) -> IdSetIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq for IdSetView<'_> {
+    /// Two views are equal when they hold the same ids, however each is encoded.
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for IdSetView<'_> {}

@@ -1,0 +1,109 @@
+//! **sessionpack** encodes user sessions compactly enough to be fetched from a cache a million
+//! times a second, and lets every backend service answer "may this user see this facility's
+//! data?" without deserializing anything.
+//!
+//! A [`Session`] (identity, token, roles, settings, attributes, and the facility and group ids
+//! the user may access) is written as an rkyv archive whose id sets are Roaring bitmaps in the
+//! portable format, inside a small envelope: a 32-byte [`Header`] with a digest that is both an
+//! integrity check and an ETag, a body stored raw or as one zstd frame, and an optional
+//! HMAC-SHA256 trailer. A session that took megabytes as JSON takes kilobytes.
+//!
+//! Reading is a [`Decoder::open`]: the header, MAC, digest, archive and id sets are checked once,
+//! then a [`SessionView`] reads fields in place and [`IdSetView::contains`] answers a membership
+//! check in nanoseconds, with no allocation. Any error means: deny access.
+//!
+//! ```
+//! use sessionpack::{Decoder, Encoder, Session};
+//!
+//! // The issuing service, once per login.
+//! let session = Session::new("64b7f0c2e1a9", "acme", "opaque-token", 1_764_147_600_000, 1_764_151_200_000)
+//!     .with_roles(["staff"])
+//!     .with_setting("language", "en")
+//!     .with_facilities(1_000..1_600)
+//!     .with_groups([10, 11]);
+//! let blob = Encoder::new().encode(&session)?; // → the cache
+//!
+//! // Every backend service, many times a second, with one reused decoder per thread.
+//! let mut decoder = Decoder::new();
+//! let view = decoder.open(&blob)?;
+//! assert!(view.facilities().contains(1_234)); // may see facility 1234's records
+//! assert!(!view.facilities().contains(42));
+//! assert_eq!(view.setting("language"), Some("en"));
+//! # Ok::<(), sessionpack::Error>(())
+//! ```
+//!
+//! The format is specified byte by byte in `SPEC.md`, with golden vectors under `tests/vectors/`.
+//! Features: `json` (the JSON form of [`Session`]), `cli` (the `sessionpack` command), `synth`
+//! (the benchmark data generator); `json` and `cli` are on by default, so a service that only
+//! reads and writes blobs can use `default-features = false`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+mod archive;
+mod codec;
+mod detect;
+mod envelope;
+mod error;
+mod idset;
+#[cfg(feature = "json")]
+mod json;
+mod limits;
+mod session;
+
+pub use archive::{Entries, Roles, SessionView};
+pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
+pub use detect::{detect, Format};
+pub use envelope::{Header, KeyRing, MacKey};
+pub use error::{Error, FieldName};
+pub use idset::{
+    encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView,
+};
+pub use limits::Limits;
+pub use session::Session;
+
+/// Encodes `session` with a new [`Encoder`] and its defaults. To encode many sessions, keep an
+/// `Encoder` and reuse it.
+///
+/// # Errors
+///
+/// As [`Encoder::encode`].
+///
+/// ```
+/// let blob = sessionpack::encode(&sessionpack::Session::default())?;
+/// assert_eq!(sessionpack::decode(&blob)?, sessionpack::Session::default());
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+pub fn encode(session: &Session) -> Result<bytes::Bytes, Error> {
+    Encoder::new().encode(session)
+}
+
+/// Decodes `blob` into an owned [`Session`] with a new [`Decoder`] and its defaults. To read
+/// many blobs, or to read without copying, keep a `Decoder` and use [`Decoder::open`].
+///
+/// # Errors
+///
+/// As [`Decoder::open`].
+///
+/// ```
+/// let session = sessionpack::Session::new("u1", "acme", "t", 0, 1).with_facilities([5]);
+/// let blob = sessionpack::encode(&session)?;
+/// assert_eq!(sessionpack::decode(&blob)?, session);
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+pub fn decode(blob: &[u8]) -> Result<Session, Error> {
+    Ok(Decoder::new().open(blob)?.to_session())
+}
+
+/// XXH64 with seed 0: the digest of a decoded archive.
+pub(crate) fn digest(archive: &[u8]) -> u64 {
+    xxhash_rust::xxh64::xxh64(archive, 0)
+}

@@ -1,0 +1,184 @@
+//! [`Session`]: the owned model an issuing service builds.
+
+use std::collections::BTreeMap;
+
+use roaring::RoaringBitmap;
+
+use crate::{Error, Limits};
+
+/// A user's session, owned: what an issuing service builds and [`encode`](crate::encode)s, and
+/// what [`decode`](crate::decode) and [`SessionView::to_session`](crate::SessionView::to_session)
+/// give back.
+///
+/// Its rules: setting and attribute keys are sorted and unique (they are `BTreeMap`s),
+/// `issued_at <= expires_at`, and every size within [`Limits`]; the encoder checks the last two.
+/// Times are Unix milliseconds. Facility and group ids are dense `u32` ids (a database sequence
+/// or a per-tenant ordinal), held as Roaring bitmaps.
+///
+/// ```
+/// use sessionpack::Session;
+///
+/// let session = Session::new("64b7f0c2e1a9", "acme", "opaque-token", 1_764_147_600_000, 1_764_151_200_000)
+///     .with_roles(["staff"])
+///     .with_setting("language", "en")
+///     .with_facilities([1, 2, 3])
+///     .with_groups(10..12);
+/// assert!(session.facilities.contains(2));
+/// assert_eq!(session.settings["language"], "en");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Session {
+    /// The user's id (a string: ObjectIds, UUIDs and numbers all fit).
+    pub user_id: String,
+    /// The tenant (customer) the session belongs to.
+    pub tenant_id: String,
+    /// The opaque session token.
+    pub token: String,
+    /// When the session was issued, Unix milliseconds.
+    pub issued_at: i64,
+    /// When the session expires, Unix milliseconds; not before `issued_at`.
+    pub expires_at: i64,
+    /// Role names, in the order given.
+    pub roles: Vec<String>,
+    /// User settings.
+    pub settings: BTreeMap<String, String>,
+    /// Open-ended metadata.
+    pub attributes: BTreeMap<String, String>,
+    /// Ids of the facilities whose data the user may see.
+    pub facilities: RoaringBitmap,
+    /// Ids of the groups the user belongs to.
+    pub groups: RoaringBitmap,
+}
+
+impl Session {
+    /// A session with identity and validity, and no roles, settings, attributes or ids.
+    ///
+    /// ```
+    /// let s = sessionpack::Session::new("u1", "acme", "t", 0, 3_600_000);
+    /// assert_eq!((s.user_id.as_str(), s.expires_at), ("u1", 3_600_000));
+    /// ```
+    pub fn new(
+        user_id: impl Into<String>,
+        tenant_id: impl Into<String>,
+        token: impl Into<String>,
+        issued_at: i64,
+        expires_at: i64,
+    ) -> Self {
+        Session {
+            user_id: user_id.into(),
+            tenant_id: tenant_id.into(),
+            token: token.into(),
+            issued_at,
+            expires_at,
+            ..Session::default()
+        }
+    }
+
+    /// Appends roles.
+    ///
+    /// ```
+    /// let s = sessionpack::Session::default().with_roles(["staff", "billing"]);
+    /// assert_eq!(s.roles, ["staff", "billing"]);
+    /// ```
+    pub fn with_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.roles.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets one setting (replacing an earlier value for the key).
+    ///
+    /// ```
+    /// let s = sessionpack::Session::default().with_setting("tz", "UTC");
+    /// assert_eq!(s.settings["tz"], "UTC");
+    /// ```
+    pub fn with_setting(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets one attribute (replacing an earlier value for the key).
+    ///
+    /// ```
+    /// let s = sessionpack::Session::default().with_attribute("sso", "okta");
+    /// assert_eq!(s.attributes["sso"], "okta");
+    /// ```
+    pub fn with_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.attributes.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds facility ids.
+    ///
+    /// ```
+    /// let s = sessionpack::Session::default().with_facilities(100..200);
+    /// assert_eq!(s.facilities.len(), 100);
+    /// ```
+    pub fn with_facilities(mut self, ids: impl IntoIterator<Item = u32>) -> Self {
+        self.facilities.extend(ids);
+        self
+    }
+
+    /// Adds group ids.
+    ///
+    /// ```
+    /// let s = sessionpack::Session::default().with_groups([7, 9]);
+    /// assert!(s.groups.contains(9));
+    /// ```
+    pub fn with_groups(mut self, ids: impl IntoIterator<Item = u32>) -> Self {
+        self.groups.extend(ids);
+        self
+    }
+
+    /// Whether the session has expired at `now_ms` (Unix milliseconds): true from
+    /// `expires_at` on.
+    ///
+    /// ```
+    /// let s = sessionpack::Session::new("u", "t", "k", 0, 1_000);
+    /// assert!(!s.is_expired_at(999));
+    /// assert!(s.is_expired_at(1_000));
+    /// ```
+    pub fn is_expired_at(&self, now_ms: i64) -> bool {
+        now_ms >= self.expires_at
+    }
+
+    /// Checks the rules the encoder enforces: `issued_at <= expires_at` and the string and list
+    /// limits (the decoded-size limit is checked on the encoded archive).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IssuedAfterExpiry`] or [`Error::LimitExceeded`] naming the field.
+    ///
+    /// ```
+    /// use sessionpack::{Error, Limits, Session};
+    ///
+    /// let s = Session::new("u", "t", "k", 2_000, 1_000);
+    /// assert!(matches!(s.check(&Limits::default()), Err(Error::IssuedAfterExpiry { .. })));
+    /// ```
+    pub fn check(&self, limits: &Limits) -> Result<(), Error> {
+        if self.issued_at > self.expires_at {
+            return Err(Error::IssuedAfterExpiry {
+                issued_at: self.issued_at,
+                expires_at: self.expires_at,
+            });
+        }
+        let max = limits.max_string_len;
+        Limits::check("user_id", self.user_id.len(), max)?;
+        Limits::check("tenant_id", self.tenant_id.len(), max)?;
+        Limits::check("token", self.token.len(), max)?;
+        Limits::check("roles", self.roles.len(), limits.max_roles)?;
+        for role in &self.roles {
+            Limits::check("role", role.len(), max)?;
+        }
+        for (what, entry, map, most) in [
+            ("settings", "setting key or value", &self.settings, limits.max_settings),
+            ("attributes", "attribute key or value", &self.attributes, limits.max_attributes),
+        ] {
+            Limits::check(what, map.len(), most)?;
+            for (key, value) in map {
+                Limits::check(entry, key.len().max(value.len()), max)?;
+            }
+        }
+        Ok(())
+    }
+}
