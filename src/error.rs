@@ -206,6 +206,13 @@ pub enum Error {
         /// The dictionary id.
         id: u32,
     },
+    /// The stored compressed body's digest differs from the header's: the blob is corrupted.
+    BodyDigestMismatch {
+        /// Body digest from the header.
+        declared: u64,
+        /// Digest of the stored body.
+        actual: u64,
+    },
     /// The header and the zstd frame name different dictionaries.
     DictionaryMismatch {
         /// Dictionary id from the header.
@@ -456,6 +463,11 @@ impl fmt::Display for Error {
             UnknownDictionary { id } => write!(
                 f,
                 "blob needs zstd dictionary {id}, which this reader does not have"
+            ),
+            BodyDigestMismatch { declared, actual } => write!(
+                f,
+                "blob is corrupted: header body digest {declared:016x} but the stored body hashes \
+                 to {actual:016x}"
             ),
             DictionaryMismatch { header, frame } => write!(
                 f,

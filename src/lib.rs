@@ -4,7 +4,7 @@
 //!
 //! A [`Session`] (identity, token, roles, settings, attributes, and the facility and group ids
 //! the user may access) is written as an rkyv archive whose id sets are Roaring bitmaps in the
-//! portable format, inside a small envelope: a 32-byte [`Header`] with a digest that is both an
+//! portable format, inside a small envelope: a 40-byte [`Header`] with a digest that is both an
 //! integrity check and an ETag, a body stored raw or as one zstd frame, and an optional
 //! HMAC-SHA256 trailer. A session that took megabytes as JSON takes kilobytes.
 //!

@@ -12,3 +12,5 @@ pub(crate) use validate::{validate, Index};
 pub use view::{Entries, Roles, SessionView};
 pub(crate) use write::write;
 
+#[cfg(test)]
+mod tests;

@@ -25,4 +25,3 @@ pub(crate) struct EntryV1 {
     pub(crate) key: Vec<u8>,
     pub(crate) value: Vec<u8>,
 }
-

@@ -55,13 +55,14 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         Ok(span)
     };
     let table = |name: &'static str, pointer_at: usize, item: usize, most: usize| {
-        let span = layout::follow(archive, pointer_at, item, TABLE_ALIGN, root).map_err(
-            |problem| Error::ArchivePointer {
-                field: FieldName::plain(name),
-                offset: pointer_at,
-                problem,
-            },
-        )?;
+        let span =
+            layout::follow(archive, pointer_at, item, TABLE_ALIGN, root).map_err(|problem| {
+                Error::ArchivePointer {
+                    field: FieldName::plain(name),
+                    offset: pointer_at,
+                    problem,
+                }
+            })?;
         Limits::check(name, span.len as usize, most)?;
         Ok::<Span, Error>(span)
     };

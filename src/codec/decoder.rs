@@ -191,6 +191,13 @@ impl Decoder {
     ) -> Result<(Header, SessionView<'a>), Error> {
         let (header, body) = envelope::open(blob, &self.limits, &self.keys, self.require_mac)?;
         let archive = if header.compressed {
+            let actual = crate::digest(body);
+            if actual != header.body_digest {
+                return Err(Error::BodyDigestMismatch {
+                    declared: header.body_digest,
+                    actual,
+                });
+            }
             frame::check(body, &header)?;
             inflate(&mut self.decompressor, &mut self.buffer, body, &header)?
         } else {

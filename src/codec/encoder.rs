@@ -188,7 +188,8 @@ impl Encoder {
                 match self.compression {
                     Compression::Auto { min_saving_percent } => {
                         let saving = archive.len().saturating_sub(self.compressed.len());
-                        saving > 0 && saving * 100 >= usize::from(min_saving_percent) * archive.len()
+                        saving > 0
+                            && saving * 100 >= usize::from(min_saving_percent) * archive.len()
                     }
                     _ => true,
                 }
@@ -204,6 +205,7 @@ impl Encoder {
             decoded_len,
             dictionary_id: 0,
             key_id: self.key.as_ref().map_or(0, MacKey::id),
+            body_digest: if compress { crate::digest(body) } else { 0 },
         };
         envelope::seal(header, body, self.key.as_ref(), out);
         Ok(())
@@ -219,14 +221,18 @@ impl Encoder {
             Some(c) => c,
             None => {
                 let mut c = zstd::bulk::Compressor::new(self.level).map_err(zstd_error)?;
-                c.set_parameter(CParameter::ChecksumFlag(true)).map_err(zstd_error)?;
-                c.set_parameter(CParameter::ContentSizeFlag(true)).map_err(zstd_error)?;
-                c.set_parameter(CParameter::DictIdFlag(false)).map_err(zstd_error)?;
+                c.set_parameter(CParameter::ChecksumFlag(true))
+                    .map_err(zstd_error)?;
+                c.set_parameter(CParameter::ContentSizeFlag(true))
+                    .map_err(zstd_error)?;
+                c.set_parameter(CParameter::DictIdFlag(false))
+                    .map_err(zstd_error)?;
                 self.compressor.insert(c)
             }
         };
         self.compressed.clear();
-        self.compressed.reserve(zstd_safe::compress_bound(archive.len()));
+        self.compressed
+            .reserve(zstd_safe::compress_bound(archive.len()));
         compressor
             .compress_to_buffer(archive, &mut self.compressed)
             .map_err(zstd_error)?;

@@ -9,6 +9,9 @@ use crate::Error;
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 /// Frame header descriptor bit: a 4-byte content checksum ends the frame.
 const CHECKSUM_FLAG: u8 = 0b100;
+/// Frame header descriptor bits that zstd ignores (bit 4, "unused") or refuses (bit 3,
+/// "reserved"): both must be zero, so that no bit of a frame can change without notice.
+const UNUSED_BITS: u8 = 0b1_1000;
 
 /// Checks that `body` is one whole zstd frame of the form `SPEC.md` ("The body") requires.
 pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
@@ -29,6 +32,9 @@ pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
     };
     if descriptor & CHECKSUM_FLAG == 0 {
         return bad("the zstd frame has no content checksum");
+    }
+    if descriptor & UNUSED_BITS != 0 {
+        return bad("the zstd frame header sets its unused or reserved bit");
     }
     match zstd_safe::get_frame_content_size(body) {
         Ok(Some(size)) if size == u64::from(header.decoded_len) => {}

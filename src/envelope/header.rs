@@ -1,5 +1,5 @@
-//! The fixed 32-byte header that starts every blob: written by the encoder, checked first by
-//! the decoder, and readable on its own (from a `GETRANGE key 0 31`) to learn a blob's digest.
+//! The fixed 40-byte header that starts every blob: written by the encoder, checked first by
+//! the decoder, and readable on its own (from a `GETRANGE key 0 39`) to learn a blob's digest.
 
 use crate::{detect, Error};
 
@@ -19,7 +19,7 @@ pub(crate) const MAC_LEN: usize = 32;
 /// The fixed header of a sessionpack blob (`SPEC.md`, "The header").
 ///
 /// [`Header::read`] needs only the first [`Header::LEN`] bytes, so a service that keeps an
-/// opened session can fetch just the header of the cached copy (Redis: `GETRANGE key 0 31`)
+/// opened session can fetch just the header of the cached copy (Redis: `GETRANGE key 0 39`)
 /// and compare [`digest`](Header::digest)s to learn whether its copy is still current.
 ///
 /// ```
@@ -53,11 +53,15 @@ pub struct Header {
     pub dictionary_id: u32,
     /// Id of the MAC key; 0 when unsigned.
     pub key_id: u32,
+    /// XXH64 (seed 0) of the stored body when it is compressed; 0 when it is raw (the digest
+    /// covers a raw body). zstd frames have bits that decoding ignores, which a digest of the
+    /// decoded archive cannot see; this one sees every stored bit.
+    pub body_digest: u64,
 }
 
 impl Header {
     /// Length of the header in bytes.
-    pub const LEN: usize = 32;
+    pub const LEN: usize = 40;
 
     /// Reads and checks the header at the start of `bytes` (only the first [`Header::LEN`]
     /// bytes are looked at). Checks what the header alone can tell: the magic, the version,
@@ -70,7 +74,7 @@ impl Header {
     /// [`Error::NotSessionpack`] (saying when the input is JSON), [`Error::Truncated`],
     /// [`Error::UnsupportedVersion`], [`Error::UnknownFlags`], [`Error::ReservedNotZero`],
     /// [`Error::KeyIdMismatch`], [`Error::RawLengthMismatch`], [`Error::BadFrame`] (a
-    /// dictionary on a raw body).
+    /// dictionary on a raw body), [`Error::ReservedNotZero`] (a body digest on a raw body).
     ///
     /// ```
     /// let err = sessionpack::Header::read(b"{\"user_id\": 1}").unwrap_err();
@@ -87,7 +91,7 @@ impl Header {
             needed: Header::LEN,
             available: bytes.len(),
         })?;
-        let [_, _, _, _, version, flags, r0, r1, d0, d1, d2, d3, d4, d5, d6, d7, s0, s1, s2, s3, n0, n1, n2, n3, i0, i1, i2, i3, k0, k1, k2, k3] =
+        let [_, _, _, _, version, flags, r0, r1, d0, d1, d2, d3, d4, d5, d6, d7, s0, s1, s2, s3, n0, n1, n2, n3, i0, i1, i2, i3, k0, k1, k2, k3, b0, b1, b2, b3, b4, b5, b6, b7] =
             *h;
         if version != VERSION {
             return Err(Error::UnsupportedVersion { version });
@@ -112,6 +116,7 @@ impl Header {
             decoded_len: u32::from_le_bytes([n0, n1, n2, n3]),
             dictionary_id: u32::from_le_bytes([i0, i1, i2, i3]),
             key_id: u32::from_le_bytes([k0, k1, k2, k3]),
+            body_digest: u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
         };
         if header.signed == (header.key_id == 0) {
             return Err(Error::KeyIdMismatch {
@@ -124,6 +129,9 @@ impl Header {
                 return Err(Error::BadFrame {
                     problem: "the header names a dictionary but the body is stored raw",
                 });
+            }
+            if header.body_digest != 0 {
+                return Err(Error::ReservedNotZero { offset: 32 });
             }
             if header.stored_len != header.decoded_len {
                 return Err(Error::RawLengthMismatch {
@@ -159,6 +167,7 @@ impl Header {
         w.put(&self.decoded_len.to_le_bytes());
         w.put(&self.dictionary_id.to_le_bytes());
         w.put(&self.key_id.to_le_bytes());
+        w.put(&self.body_digest.to_le_bytes());
         out
     }
 }

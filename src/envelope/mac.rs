@@ -135,10 +135,7 @@ impl KeyRing {
 
     /// Verifies the trailer `tag` of a blob signed with key `id` over `signed`.
     pub(crate) fn verify(&self, id: u32, signed: &[u8], tag: &[u8]) -> Result<(), Error> {
-        let key = self
-            .keys
-            .get(&id)
-            .ok_or(Error::UnknownKey { key_id: id })?;
+        let key = self.keys.get(&id).ok_or(Error::UnknownKey { key_id: id })?;
         if key.verify(signed, tag) {
             Ok(())
         } else {

@@ -1,0 +1,117 @@
+//! Property tests of the session format: any session survives encode → decode unchanged, and
+//! a view's every accessor agrees with the owned session (the independent model) and its
+//! membership answers with roaring-rs.
+
+mod support;
+
+use proptest::prelude::*;
+use sessionpack::{Compression, Decoder, Encoder, Header, Session};
+
+fn encoders() -> impl Strategy<Value = (i32, Compression)> {
+    (
+        prop_oneof![Just(1), Just(3), Just(19)],
+        prop_oneof![
+            Just(Compression::Never),
+            Just(Compression::Always),
+            Just(Compression::default()),
+            (0_u8..60).prop_map(|p| Compression::Auto {
+                min_saving_percent: p
+            }),
+        ],
+    )
+}
+
+fn check_view(session: &Session, blob: &[u8], decoder: &mut Decoder) {
+    let view = decoder.open(blob).unwrap();
+    assert_eq!(view.user_id(), session.user_id);
+    assert_eq!(view.tenant_id(), session.tenant_id);
+    assert_eq!(view.token(), session.token);
+    assert_eq!(view.issued_at(), session.issued_at);
+    assert_eq!(view.expires_at(), session.expires_at);
+    assert!(view.roles().eq(session.roles.iter().map(String::as_str)));
+    assert_eq!(view.roles().len(), session.roles.len());
+    for role in &session.roles {
+        assert!(view.has_role(role));
+    }
+    assert!(view.settings().eq(session
+        .settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))));
+    assert!(view.attributes().eq(session
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))));
+    for (k, v) in &session.settings {
+        assert_eq!(view.setting(k), Some(v.as_str()));
+        assert_eq!(
+            view.attribute(k),
+            session.attributes.get(k).map(String::as_str)
+        );
+    }
+    for (k, v) in &session.attributes {
+        assert_eq!(view.attribute(k), Some(v.as_str()));
+    }
+    for absent in ["", "zzzz-absent", "\u{10FFFF}"] {
+        assert_eq!(
+            view.setting(absent),
+            session.settings.get(absent).map(String::as_str)
+        );
+    }
+    for (set, model) in [
+        (view.facilities(), &session.facilities),
+        (view.groups(), &session.groups),
+    ] {
+        assert_eq!(set.len(), model.len());
+        assert!(set.iter().eq(model.iter()));
+        let probes = model
+            .iter()
+            .take(50)
+            .flat_map(|id| [id, id.wrapping_add(1), id.wrapping_sub(1)])
+            .chain([0, 1, 65_535, 65_536, u32::MAX]);
+        for id in probes {
+            assert_eq!(set.contains(id), model.contains(id), "id {id}");
+        }
+    }
+    assert_eq!(&view.to_session(), session);
+    let seen_now = view.is_expired_at(session.expires_at);
+    assert!(seen_now);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn encode_then_decode_is_identity(session in support::session(), (level, compression) in encoders()) {
+        let mut encoder = Encoder::new().level(level).compression(compression);
+        let blob = encoder.encode(&session).unwrap();
+        prop_assert_eq!(sessionpack::decode(&blob).unwrap(), session.clone());
+
+        let header = Header::read(&blob).unwrap();
+        prop_assert_eq!(header.blob_len(), blob.len());
+        match compression {
+            Compression::Never => prop_assert!(!header.compressed),
+            Compression::Always => prop_assert!(header.compressed),
+            _ => {}
+        }
+
+        // Deterministic: the same session gives the same bytes, with a fresh or a reused encoder.
+        prop_assert_eq!(&encoder.encode(&session).unwrap(), &blob);
+        let mut fresh = Encoder::new().level(level).compression(compression);
+        prop_assert_eq!(&fresh.encode(&session).unwrap(), &blob);
+
+        let mut decoder = Decoder::new();
+        check_view(&session, &blob, &mut decoder);
+        // A kept buffer gives the same view again without re-validation.
+        let kept = decoder.open_buf(&blob).unwrap();
+        prop_assert_eq!(kept.digest(), header.digest);
+        prop_assert_eq!(kept.view().to_session(), session.clone());
+    }
+
+    #[test]
+    fn json_form_round_trips(session in support::session()) {
+        let json = session.to_json();
+        prop_assert_eq!(Session::from_json(json.as_bytes()).unwrap(), session.clone());
+        let pretty = session.to_json_pretty();
+        prop_assert_eq!(Session::from_json(pretty.as_bytes()).unwrap(), session);
+    }
+}
