@@ -31,7 +31,11 @@ impl fmt::Display for Format {
             } => write!(
                 f,
                 "sessionpack version {version}, {}",
-                if *compressed { "compressed" } else { "stored raw" }
+                if *compressed {
+                    "compressed"
+                } else {
+                    "stored raw"
+                }
             ),
             Format::Json => f.write_str("JSON"),
             Format::Unknown => f.write_str("unknown format"),

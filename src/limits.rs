@@ -54,7 +54,11 @@ impl Limits {
 
     /// Fails with [`Error::LimitExceeded`](crate::Error::LimitExceeded) when `value` is above
     /// `limit`.
-    pub(crate) fn check(what: &'static str, value: usize, limit: usize) -> Result<(), crate::Error> {
+    pub(crate) fn check(
+        what: &'static str,
+        value: usize,
+        limit: usize,
+    ) -> Result<(), crate::Error> {
         if value > limit {
             Err(crate::Error::LimitExceeded {
                 what,

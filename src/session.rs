@@ -171,8 +171,18 @@ impl Session {
             Limits::check("role", role.len(), max)?;
         }
         for (what, entry, map, most) in [
-            ("settings", "setting key or value", &self.settings, limits.max_settings),
-            ("attributes", "attribute key or value", &self.attributes, limits.max_attributes),
+            (
+                "settings",
+                "setting key or value",
+                &self.settings,
+                limits.max_settings,
+            ),
+            (
+                "attributes",
+                "attribute key or value",
+                &self.attributes,
+                limits.max_attributes,
+            ),
         ] {
             Limits::check(what, map.len(), most)?;
             for (key, value) in map {
