@@ -19,9 +19,7 @@
 /// ```
 /// use sessionpack::{Decoder, Limits};
 ///
-/// let mut limits = Limits::default();
-/// limits.max_decoded_len = 1 << 20;
-/// limits.max_roles = 64;
+/// let limits = Limits::default().with_max_decoded_len(1 << 20).with_max_roles(64);
 /// let decoder = Decoder::with_limits(limits);
 /// # let _ = decoder;
 /// ```
@@ -51,6 +49,58 @@ impl Limits {
         max_settings: 4096,
         max_attributes: 4096,
     };
+
+    /// Sets `max_decoded_len`.
+    ///
+    /// ```
+    /// let limits = sessionpack::Limits::default().with_max_decoded_len(1 << 20);
+    /// assert_eq!(limits.max_decoded_len, 1 << 20);
+    /// ```
+    pub const fn with_max_decoded_len(mut self, bytes: usize) -> Self {
+        self.max_decoded_len = bytes;
+        self
+    }
+
+    /// Sets `max_string_len`.
+    ///
+    /// ```
+    /// let limits = sessionpack::Limits::default().with_max_string_len(4096);
+    /// assert_eq!(limits.max_string_len, 4096);
+    /// ```
+    pub const fn with_max_string_len(mut self, bytes: usize) -> Self {
+        self.max_string_len = bytes;
+        self
+    }
+
+    /// Sets `max_roles`.
+    ///
+    /// ```
+    /// assert_eq!(sessionpack::Limits::default().with_max_roles(8).max_roles, 8);
+    /// ```
+    pub const fn with_max_roles(mut self, roles: usize) -> Self {
+        self.max_roles = roles;
+        self
+    }
+
+    /// Sets `max_settings`.
+    ///
+    /// ```
+    /// assert_eq!(sessionpack::Limits::default().with_max_settings(64).max_settings, 64);
+    /// ```
+    pub const fn with_max_settings(mut self, settings: usize) -> Self {
+        self.max_settings = settings;
+        self
+    }
+
+    /// Sets `max_attributes`.
+    ///
+    /// ```
+    /// assert_eq!(sessionpack::Limits::default().with_max_attributes(64).max_attributes, 64);
+    /// ```
+    pub const fn with_max_attributes(mut self, attributes: usize) -> Self {
+        self.max_attributes = attributes;
+        self
+    }
 
     /// Fails with [`Error::LimitExceeded`](crate::Error::LimitExceeded) when `value` is above
     /// `limit`.
