@@ -58,15 +58,15 @@ mod idset;
 mod json;
 mod limits;
 mod session;
+#[cfg(feature = "synth")]
+pub mod synth;
 
-pub use archive::{Entries, Roles, SessionView};
+pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
 pub use detect::{detect, Format};
 pub use envelope::{Header, KeyRing, MacKey};
 pub use error::{Error, FieldName};
-pub use idset::{
-    encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView,
-};
+pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;
 pub use session::Session;
 
@@ -102,6 +102,11 @@ pub fn encode(session: &Session) -> Result<bytes::Bytes, Error> {
 pub fn decode(blob: &[u8]) -> Result<Session, Error> {
     Ok(Decoder::new().open(blob)?.to_session())
 }
+
+/// The README's examples compile and run.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// XXH64 with seed 0: the digest of a decoded archive.
 pub(crate) fn digest(archive: &[u8]) -> u64 {

@@ -16,7 +16,10 @@ fn expected() -> RoaringBitmap {
 fn check(name: &str, cookie: u32) {
     let path = format!("{}/tests/data/roaring/{name}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(u32::from_le_bytes(bytes[..4].try_into().unwrap()) & 0xFFFF, cookie);
+    assert_eq!(
+        u32::from_le_bytes(bytes[..4].try_into().unwrap()) & 0xFFFF,
+        cookie
+    );
     let view = IdSetView::new(&bytes).unwrap();
     let expected = expected();
     assert_eq!(view.len(), 200_100);
@@ -27,7 +30,16 @@ fn check(name: &str, cookie: u32) {
     for id in [0, 1000, 99_000, 300_000, 300_003, 599_997, 700_000, 799_999] {
         assert!(view.contains(id), "{name}: {id} missing");
     }
-    for id in [1, 999, 100_000, 300_001, 600_000, 699_999, 800_000, u32::MAX] {
+    for id in [
+        1,
+        999,
+        100_000,
+        300_001,
+        600_000,
+        699_999,
+        800_000,
+        u32::MAX,
+    ] {
         assert!(!view.contains(id), "{name}: {id} present");
     }
     let stats = view.stats();

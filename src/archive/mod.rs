@@ -9,7 +9,7 @@ mod write;
 
 pub(crate) use layout::ROOT_LEN;
 pub(crate) use validate::{validate, Index};
-pub use view::{Entries, Roles, SessionView};
+pub use view::{Entries, FieldSizes, Roles, SessionView};
 pub(crate) use write::write;
 
 #[cfg(test)]

@@ -127,7 +127,7 @@ impl<'a> SessionView<'a> {
 
     /// Whether the session has expired at `now_ms` (Unix milliseconds): true from
     /// `expires_at` on. To refuse expired sessions at `open`, see
-    /// [`Decoder::reject_expired_at`](crate::Decoder::reject_expired_at).
+    /// [`Decoder::set_expiry`](crate::Decoder::set_expiry).
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 0, 1_000))?;
@@ -287,6 +287,42 @@ impl<'a> SessionView<'a> {
         session
     }
 
+    /// How many bytes of the archive each field takes: its content, plus the table of entries
+    /// for roles, settings and attributes; `structure` is the rest (the 80-byte root and
+    /// padding).
+    ///
+    /// ```
+    /// # let s = sessionpack::Session::new("u1", "acme", "tok", 0, 1).with_facilities([1, 2, 3]);
+    /// # let blob = sessionpack::encode(&s)?;
+    /// # let mut decoder = sessionpack::Decoder::new();
+    /// let view = decoder.open(&blob)?;
+    /// let sizes = view.field_sizes();
+    /// assert_eq!((sizes.user_id, sizes.tenant_id, sizes.token), (2, 4, 3));
+    /// assert_eq!(sizes.facilities, view.facilities().as_bytes().len());
+    /// assert_eq!(sizes.total(), view.archive_bytes().len());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn field_sizes(&self) -> FieldSizes {
+        let strings = |len: usize, text: usize| len * POINTER_LEN + text;
+        let entries = |e: Entries<'_>| {
+            let len = e.len();
+            len * ENTRY_LEN + e.map(|(k, v)| k.len() + v.len()).sum::<usize>()
+        };
+        let mut sizes = FieldSizes {
+            user_id: self.user_id.len(),
+            tenant_id: self.tenant_id.len(),
+            token: self.token.len(),
+            roles: strings(self.roles().len(), self.roles().map(str::len).sum()),
+            settings: entries(self.settings()),
+            attributes: entries(self.attributes()),
+            facilities: self.facilities.as_bytes().len(),
+            groups: self.groups.as_bytes().len(),
+            structure: 0,
+        };
+        sizes.structure = self.archive.len().saturating_sub(sizes.total());
+        sizes
+    }
+
     /// Where the fields lie, for an owner that keeps the archive.
     pub(crate) fn index(&self) -> Index {
         self.index
@@ -307,6 +343,45 @@ impl fmt::Debug for SessionView<'_> {
             .field("facilities", &self.facilities)
             .field("groups", &self.groups)
             .finish()
+    }
+}
+
+/// Bytes per field of an archive; made by [`SessionView::field_sizes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldSizes {
+    /// `user_id` bytes.
+    pub user_id: usize,
+    /// `tenant_id` bytes.
+    pub tenant_id: usize,
+    /// `token` bytes.
+    pub token: usize,
+    /// Role bytes and the roles table (8 bytes per role).
+    pub roles: usize,
+    /// Key and value bytes and the settings table (16 bytes per entry).
+    pub settings: usize,
+    /// Key and value bytes and the attributes table (16 bytes per entry).
+    pub attributes: usize,
+    /// The facility set's portable Roaring bytes.
+    pub facilities: usize,
+    /// The group set's portable Roaring bytes.
+    pub groups: usize,
+    /// The 80-byte root and alignment padding.
+    pub structure: usize,
+}
+
+impl FieldSizes {
+    /// The sum of every field: the archive's length.
+    pub fn total(&self) -> usize {
+        self.user_id
+            + self.tenant_id
+            + self.token
+            + self.roles
+            + self.settings
+            + self.attributes
+            + self.facilities
+            + self.groups
+            + self.structure
     }
 }
 

@@ -1,2 +1,0 @@
-//! The `sessionpack` command (being written).
-fn main() {}

@@ -1,0 +1,159 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Encode user sessions compactly, and read them back without deserializing.
+#[derive(Parser, Debug)]
+#[command(
+    name = "sessionpack",
+    version,
+    after_help = "Examples:\n  sessionpack demo\n  sessionpack encode session.json -o session.bin\n  \
+                  sessionpack inspect session.bin\n  sessionpack check session.bin --facility 1234\n  \
+                  redis-cli --no-raw GET session:42 | sessionpack inspect --hex"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Encode a session's JSON form as a blob.
+    #[command(
+        after_help = "Examples:\n  sessionpack encode session.json -o session.bin\n  \
+                            sessionpack encode --raw < session.json > session.bin\n  \
+                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex"
+    )]
+    Encode(EncodeArgs),
+    /// Print a blob as the JSON form (or its header with --header).
+    #[command(after_help = "Examples:\n  sessionpack inspect session.bin\n  \
+                            sessionpack inspect session.bin --header\n  \
+                            redis-cli --no-raw GET session:42 | sessionpack inspect --hex")]
+    Inspect(InspectArgs),
+    /// Check facility and group membership: exit 0 if all are members, 1 if any is not, 2 on error.
+    #[command(
+        after_help = "Examples:\n  sessionpack check session.bin --facility 1234 --facility 1235\n  \
+                            sessionpack check session.bin --group 10 --expired-at 1764150000000"
+    )]
+    Check(CheckArgs),
+    /// Show where a blob's bytes go: header, body, each field, each id set's containers.
+    #[command(after_help = "Example:\n  sessionpack stats session.bin")]
+    Stats(StatsArgs),
+    /// Tell a sessionpack blob (and its version) from JSON or anything else.
+    #[command(after_help = "Examples:\n  sessionpack detect session.bin\n  \
+                            redis-cli --no-raw GET session:42 | sessionpack detect --hex")]
+    Detect(DetectArgs),
+    /// Generate sessions from the legacy 3 KB to 2.6 MB JSON profiles, encode, read and check
+    /// them, and print what it means for the cache.
+    #[command(after_help = "Examples:\n  sessionpack demo\n  sessionpack demo --seed 7 --quick")]
+    Demo(DemoArgs),
+}
+
+/// Where a blob comes from.
+#[derive(Args, Debug)]
+pub struct BlobInput {
+    /// The blob file; standard input when absent or `-`.
+    pub input: Option<PathBuf>,
+    /// The input is text: hex digits (spaces and a `0x` prefix allowed) or a quoted string with
+    /// `\xHH` escapes as `redis-cli` prints it.
+    #[arg(long)]
+    pub hex: bool,
+}
+
+/// A MAC key: for `encode`, the key to sign with; for readers, a key to accept.
+#[derive(Args, Debug)]
+pub struct KeyArgs {
+    /// File holding the MAC key: hex digits, or raw bytes (at least 16).
+    #[arg(long, requires = "key_id", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// The key's id (from 1), written in the header of signed blobs.
+    #[arg(long, requires = "key_file", value_name = "ID")]
+    pub key_id: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct EncodeArgs {
+    /// The session's JSON form; standard input when absent or `-`.
+    pub input: Option<PathBuf>,
+    /// Where to write the blob; standard output when absent or `-`.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// zstd level, 1 to 22.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=22))]
+    pub level: Option<i32>,
+    /// Store the body raw, uncompressed.
+    #[arg(long, conflicts_with = "compress")]
+    pub raw: bool,
+    /// Always compress the body, even when that saves little.
+    #[arg(long)]
+    pub compress: bool,
+    /// Write the blob as hex text instead of bytes.
+    #[arg(long)]
+    pub hex: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub blob: BlobInput,
+    /// Print the header's fields instead of the session (needs only the first 40 bytes).
+    #[arg(long)]
+    pub header: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Refuse unsigned blobs.
+    #[arg(long, requires = "key_file")]
+    pub require_mac: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub blob: BlobInput,
+    /// A facility id to check (repeat for more).
+    #[arg(
+        long = "facility",
+        value_name = "ID",
+        required_unless_present = "groups"
+    )]
+    pub facilities: Vec<u32>,
+    /// A group id to check (repeat for more).
+    #[arg(long = "group", value_name = "ID")]
+    pub groups: Vec<u32>,
+    /// Refuse the session (exit 2) if it has expired at this time, Unix milliseconds.
+    #[arg(long, value_name = "NOW", allow_negative_numbers = true)]
+    pub expired_at: Option<i64>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Refuse unsigned blobs.
+    #[arg(long, requires = "key_file")]
+    pub require_mac: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub blob: BlobInput,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub blob: BlobInput,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Seed of the generated sessions.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Shorter timings (for a quick look; the numbers are noisier).
+    #[arg(long)]
+    pub quick: bool,
+}

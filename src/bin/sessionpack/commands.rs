@@ -1,0 +1,182 @@
+//! The commands: each reads its input, calls the library, prints the answer.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use sessionpack::{detect, Compression, Encoder, Expiry, Header, Session};
+
+use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, StatsArgs};
+use crate::{demo, input, Failure};
+
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Encode(args) => encode(&args),
+        Command::Inspect(args) => inspect(&args),
+        Command::Check(args) => check(&args),
+        Command::Stats(args) => stats(&args),
+        Command::Detect(args) => detect_format(&args),
+        Command::Demo(args) => demo::run(&args),
+    }
+}
+
+fn encode(args: &EncodeArgs) -> Result<ExitCode, Failure> {
+    let json = input::read(args.input.as_deref())?;
+    if json.is_empty() {
+        return Err(Failure::Input(
+            "the input is empty; expected a session's JSON form".into(),
+        ));
+    }
+    let session = Session::from_json(&json)?;
+    let mut encoder = Encoder::new();
+    if let Some(level) = args.level {
+        encoder = encoder.level(level);
+    }
+    if args.raw {
+        encoder = encoder.compression(Compression::Never);
+    } else if args.compress {
+        encoder = encoder.compression(Compression::Always);
+    }
+    if let Some(key) = input::key(&args.key)? {
+        encoder = encoder.sign_with(key);
+    }
+    let blob = encoder.encode(&session)?;
+    if args.hex {
+        let mut text: String = blob.iter().map(|b| format!("{b:02x}")).collect();
+        text.push('\n');
+        input::write(args.output.as_deref(), text.as_bytes())?;
+    } else {
+        input::write(args.output.as_deref(), &blob)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(args: &InspectArgs) -> Result<ExitCode, Failure> {
+    let blob = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
+    let mut out = io::stdout().lock();
+    if args.header {
+        let h = Header::read(&blob)?;
+        writeln!(
+            out,
+            "{{\n  \"version\": {},\n  \"compressed\": {},\n  \"signed\": {},\n  \"digest\": \"{:016x}\",\n  \
+             \"stored_len\": {},\n  \"decoded_len\": {},\n  \"dictionary_id\": {},\n  \"key_id\": {},\n  \
+             \"body_digest\": \"{:016x}\",\n  \"blob_len\": {}\n}}",
+            h.version,
+            h.compressed,
+            h.signed,
+            h.digest,
+            h.stored_len,
+            h.decoded_len,
+            h.dictionary_id,
+            h.key_id,
+            h.body_digest,
+            h.blob_len()
+        )?;
+    } else {
+        let mut decoder = input::decoder(&args.key, args.require_mac)?;
+        let session = decoder.open(&blob)?.to_session();
+        writeln!(out, "{}", session.to_json_pretty())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let blob = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
+    let mut decoder = input::decoder(&args.key, args.require_mac)?;
+    if let Some(now) = args.expired_at {
+        decoder.set_expiry(Expiry::RejectAt(now));
+    }
+    let view = decoder.open(&blob)?;
+    let mut out = io::stdout().lock();
+    let mut all = true;
+    for (kind, ids, set) in [
+        ("facility", &args.facilities, view.facilities()),
+        ("group", &args.groups, view.groups()),
+    ] {
+        for &id in ids {
+            let member = set.contains(id);
+            all &= member;
+            writeln!(
+                out,
+                "{kind} {id}: {}",
+                if member { "member" } else { "not a member" }
+            )?;
+        }
+    }
+    Ok(if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn stats(args: &StatsArgs) -> Result<ExitCode, Failure> {
+    let blob = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
+    let header = Header::read(&blob)?;
+    let mut decoder = input::decoder(&args.key, false)?;
+    let view = decoder.open(&blob)?;
+    let json = view.to_session().to_json().len();
+    let sizes = view.field_sizes();
+    let mac = blob.len() - Header::LEN - header.stored_len as usize;
+
+    let mut out = io::stdout().lock();
+    writeln!(out, "blob                {:>10} bytes", blob.len())?;
+    writeln!(out, "  header            {:>10}", Header::LEN)?;
+    writeln!(
+        out,
+        "  body              {:>10}   ({}, archive {} bytes{})",
+        header.stored_len,
+        if header.compressed { "zstd" } else { "raw" },
+        header.decoded_len,
+        if header.compressed {
+            format!(
+                ", {:.2}x",
+                f64::from(header.decoded_len) / f64::from(header.stored_len.max(1))
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(out, "  MAC trailer       {:>10}", mac)?;
+    writeln!(out, "archive fields")?;
+    for (name, bytes) in [
+        ("user_id", sizes.user_id),
+        ("tenant_id", sizes.tenant_id),
+        ("token", sizes.token),
+        ("roles", sizes.roles),
+        ("settings", sizes.settings),
+        ("attributes", sizes.attributes),
+        ("facilities", sizes.facilities),
+        ("groups", sizes.groups),
+        ("root and padding", sizes.structure),
+    ] {
+        writeln!(out, "  {name:<17} {bytes:>10}")?;
+    }
+    writeln!(
+        out,
+        "id sets             {:>10} {:>9} {:>7} {:>7} {:>5}",
+        "ids", "bytes", "array", "bitmap", "run"
+    )?;
+    for (name, set) in [("facilities", view.facilities()), ("groups", view.groups())] {
+        let s = set.stats();
+        writeln!(
+            out,
+            "  {name:<17} {:>10} {:>9} {:>7} {:>7} {:>5}",
+            s.ids, s.bytes, s.arrays, s.bitmaps, s.runs
+        )?;
+    }
+    let ratio = json as f64 / blob.len() as f64;
+    writeln!(
+        out,
+        "as JSON             {:>10} bytes   (the blob is {:.1}x {})",
+        json,
+        if ratio >= 1.0 { ratio } else { 1.0 / ratio },
+        if ratio >= 1.0 { "smaller" } else { "larger" }
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn detect_format(args: &DetectArgs) -> Result<ExitCode, Failure> {
+    let bytes = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
+    writeln!(io::stdout().lock(), "{}", detect(&bytes))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,154 @@
+//! Reading inputs: files or standard input, raw or as hex text, and MAC keys.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sessionpack::{Decoder, MacKey};
+
+use crate::args::KeyArgs;
+use crate::Failure;
+
+/// The bytes of `path`, or of standard input for `None` or `-`.
+pub fn read(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    match path {
+        None => read_stdin(),
+        Some(p) if p == Path::new("-") => read_stdin(),
+        Some(p) => std::fs::read(p).map_err(|e| Failure::File(p.display().to_string(), e)),
+    }
+}
+
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    io::stdin().lock().read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A blob from `path`, decoded from hex text when `hex` is set.
+pub fn blob(path: Option<&PathBuf>, hex: bool) -> Result<Vec<u8>, Failure> {
+    let bytes = read(path.map(PathBuf::as_path))?;
+    if hex {
+        from_text(&bytes)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Bytes from text: hex digits (whitespace and a `0x` prefix ignored), or a double-quoted string
+/// with C-style escapes (`\xHH`, `\n`, `\r`, `\t`, `\a`, `\b`, `\\`, `\"`) as `redis-cli` prints
+/// binary values.
+pub fn from_text(text: &[u8]) -> Result<Vec<u8>, Failure> {
+    let text = std::str::from_utf8(text)
+        .map_err(|_| Failure::Input("--hex input is not text".into()))?
+        .trim();
+    if let Some(quoted) = text.strip_prefix('"') {
+        let inner = quoted.strip_suffix('"').ok_or_else(|| {
+            Failure::Input("--hex input starts with a quote but does not end with one".into())
+        })?;
+        return unescape(inner);
+    }
+    let digits: Vec<u8> = text
+        .strip_prefix("0x")
+        .unwrap_or(text)
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err(Failure::Input(format!(
+            "--hex input has an odd number of hex digits ({})",
+            digits.len()
+        )));
+    }
+    digits
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| {
+                    Failure::Input(format!(
+                        "--hex input has a non-hex digit near digit {}",
+                        2 * i
+                    ))
+                })
+        })
+        .collect()
+}
+
+fn unescape(inner: &str) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::with_capacity(inner.len());
+    let mut bytes = inner.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let escaped = match bytes.next() {
+            Some(b'x') => {
+                let hi = bytes.next();
+                let lo = bytes.next();
+                let pair = [hi.unwrap_or(b'?'), lo.unwrap_or(b'?')];
+                std::str::from_utf8(&pair)
+                    .ok()
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+                    .ok_or_else(|| Failure::Input("--hex input has a bad \\x escape".into()))?
+            }
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(b'a') => 0x07,
+            Some(b'b') => 0x08,
+            Some(b'\\') => b'\\',
+            Some(b'"') => b'"',
+            other => {
+                return Err(Failure::Input(format!(
+                    "--hex input has an unknown escape \\{}",
+                    other.map_or(String::new(), |c| char::from(c).to_string())
+                )))
+            }
+        };
+        out.push(escaped);
+    }
+    Ok(out)
+}
+
+/// The MAC key the arguments name, if any.
+pub fn key(args: &KeyArgs) -> Result<Option<MacKey>, Failure> {
+    let (Some(path), Some(id)) = (&args.key_file, args.key_id) else {
+        return Ok(None);
+    };
+    let bytes = read(Some(path))?;
+    let key = match std::str::from_utf8(&bytes) {
+        Ok(text)
+            if !text.trim().is_empty() && text.trim().bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            from_text(text.trim().as_bytes())?
+        }
+        _ => bytes,
+    };
+    Ok(Some(MacKey::new(id, &key)?))
+}
+
+/// A decoder holding the key the arguments name, requiring a MAC when asked.
+pub fn decoder(args: &KeyArgs, require_mac: bool) -> Result<Decoder, Failure> {
+    let mut decoder = Decoder::new().require_mac(require_mac);
+    if let Some(key) = key(args)? {
+        decoder = decoder.with_key(key);
+    }
+    Ok(decoder)
+}
+
+/// Writes `bytes` to `path`, or to standard output for `None` or `-`.
+pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+    match path {
+        Some(p) if p != Path::new("-") => {
+            std::fs::write(p, bytes).map_err(|e| Failure::File(p.display().to_string(), e))
+        }
+        _ => {
+            let mut out = io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}

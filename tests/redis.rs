@@ -1,0 +1,159 @@
+//! Against a real Redis (no mock), when `REDIS_URL` is set; `.ci/run` starts a `redis-server`
+//! and sets it. Without it, each test says it skipped.
+//!
+//! Checks round trips, a rewrite seen through the header digest (`GETRANGE key 0 39`), and that
+//! truncated or damaged values stored in Redis give errors, not panics.
+
+use redis::{Commands, Connection};
+use sessionpack::{Decoder, Encoder, Error, Header, Session};
+
+fn connect(test: &str) -> Option<Connection> {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        eprintln!("{test}: skipped, REDIS_URL is not set (bash .ci/run starts a redis-server)");
+        return None;
+    };
+    let client = redis::Client::open(url.as_str()).expect("REDIS_URL is not a Redis URL");
+    Some(
+        client
+            .get_connection()
+            .unwrap_or_else(|e| panic!("REDIS_URL={url} is set but unreachable: {e}")),
+    )
+}
+
+fn key(test: &str) -> String {
+    format!("sessionpack:test:{}:{test}", std::process::id())
+}
+
+fn session() -> Session {
+    Session::new("64b7f0c2e1a9", "acme", "opaque", 1_000, 2_000)
+        .with_roles(["staff"])
+        .with_setting("language", "en")
+        .with_facilities((1_000..1_200).chain([70_000]))
+        .with_groups([10, 11])
+}
+
+#[test]
+fn blobs_round_trip_through_redis() {
+    let Some(mut conn) = connect("blobs_round_trip_through_redis") else {
+        return;
+    };
+    let key = key("roundtrip");
+    let mut decoder = Decoder::new();
+    for encoder in [
+        Encoder::new(),
+        Encoder::new().compression(sessionpack::Compression::Never),
+    ] {
+        let mut encoder = encoder;
+        let blob = encoder.encode(&session()).unwrap();
+        let () = conn.set(&key, blob.as_ref()).unwrap();
+        let fetched: Vec<u8> = conn.get(&key).unwrap();
+        assert_eq!(fetched, blob.to_vec());
+        let view = decoder.open(&fetched).unwrap();
+        assert_eq!(view.to_session(), session());
+        assert!(view.facilities().contains(70_000));
+        // The header alone, as GETRANGE returns it.
+        let prefix: Vec<u8> = conn.getrange(&key, 0, Header::LEN as isize - 1).unwrap();
+        assert_eq!(prefix.len(), Header::LEN);
+        assert_eq!(Header::read(&prefix).unwrap().blob_len(), blob.len());
+    }
+    let _: () = conn.del(&key).unwrap();
+}
+
+#[test]
+fn a_rewrite_is_seen_through_the_header_digest() {
+    let Some(mut conn) = connect("a_rewrite_is_seen_through_the_header_digest") else {
+        return;
+    };
+    let key = key("rewrite");
+    let mut encoder = Encoder::new();
+    let mut decoder = Decoder::new();
+    let () = conn
+        .set(&key, encoder.encode(&session()).unwrap().as_ref())
+        .unwrap();
+
+    // A service keeps the session it opened...
+    let blob: Vec<u8> = conn.get(&key).unwrap();
+    let mut kept = decoder.open_buf(&blob).unwrap();
+    assert!(!kept.view().facilities().contains(5));
+    let header = |conn: &mut Connection| -> Header {
+        let prefix: Vec<u8> = conn.getrange(&key, 0, Header::LEN as isize - 1).unwrap();
+        Header::read(&prefix).unwrap()
+    };
+    // ...and while the header's digest matches, it need not fetch the blob.
+    assert_eq!(header(&mut conn).digest, kept.digest());
+
+    // Another service rewrites the session with one more facility.
+    let rewritten = session().with_facilities([5]);
+    let () = conn
+        .set(&key, encoder.encode(&rewritten).unwrap().as_ref())
+        .unwrap();
+
+    let current = header(&mut conn);
+    assert_ne!(
+        current.digest,
+        kept.digest(),
+        "the rewrite must change the digest"
+    );
+    let blob: Vec<u8> = conn.get(&key).unwrap();
+    kept = decoder.open_buf(&blob).unwrap();
+    assert_eq!(kept.digest(), current.digest);
+    assert!(
+        kept.view().facilities().contains(5),
+        "the new facility set is seen"
+    );
+    assert_eq!(kept.view().to_session(), rewritten);
+    let _: () = conn.del(&key).unwrap();
+}
+
+#[test]
+fn damaged_values_in_redis_give_errors_not_panics() {
+    let Some(mut conn) = connect("damaged_values_in_redis_give_errors_not_panics") else {
+        return;
+    };
+    let key = key("damaged");
+    let blob = Encoder::new().encode(&session()).unwrap();
+    let mut decoder = Decoder::new();
+
+    // Truncated when stored (a client-side size limit, a cut write).
+    for len in [0, 3, 20, Header::LEN, blob.len() / 2, blob.len() - 1] {
+        let () = conn.set(&key, &blob[..len]).unwrap();
+        let fetched: Vec<u8> = conn.get(&key).unwrap();
+        assert_eq!(fetched.len(), len);
+        let err = decoder
+            .open(&fetched)
+            .err()
+            .unwrap_or_else(|| panic!("{len} bytes opened"));
+        assert!(
+            matches!(err, Error::Truncated { .. } | Error::NotSessionpack { .. }),
+            "{len}: {err:?}"
+        );
+    }
+    // Overwritten in place: SETRANGE flips a byte of the stored blob.
+    let () = conn.set(&key, blob.as_ref()).unwrap();
+    let middle = blob.len() / 2;
+    let () = redis::cmd("SETRANGE")
+        .arg(&key)
+        .arg(middle)
+        .arg(&[blob[middle] ^ 0x40][..])
+        .query(&mut conn)
+        .unwrap();
+    let fetched: Vec<u8> = conn.get(&key).unwrap();
+    assert_eq!(fetched.len(), blob.len());
+    assert!(decoder.open(&fetched).is_err());
+    // Appended to: trailing bytes.
+    let () = conn.set(&key, blob.as_ref()).unwrap();
+    let _: usize = conn.append(&key, b"x").unwrap();
+    let fetched: Vec<u8> = conn.get(&key).unwrap();
+    assert!(matches!(
+        decoder.open(&fetched),
+        Err(Error::TrailingBytes { .. })
+    ));
+    // A legacy JSON session under the same key.
+    let () = conn.set(&key, session().to_json()).unwrap();
+    let fetched: Vec<u8> = conn.get(&key).unwrap();
+    assert!(matches!(
+        decoder.open(&fetched),
+        Err(Error::NotSessionpack { .. })
+    ));
+    let _: () = conn.del(&key).unwrap();
+}
