@@ -92,3 +92,24 @@ fn root_is_last_and_aligned() {
     assert_eq!(archive[3], 0);
     assert_eq!(archive[20..24], [0; 4]);
 }
+
+#[test]
+fn fields_sharing_bytes_are_refused() {
+    let session = Session::new("u", "t", "k", 1, 2)
+        .with_facilities([1, 2, 3])
+        .with_groups([1, 2, 3]);
+    let mut archive = write(&session).unwrap().to_vec();
+    let root = archive.len() - 80;
+    let (facilities_at, groups_at) = (root + 64, root + 72);
+    // Point `groups` at the bytes of `facilities`: same length, same contents.
+    let read = |a: &[u8], at: usize| i32::from_le_bytes(a[at..at + 4].try_into().unwrap());
+    let target = facilities_at as i32 + read(&archive, facilities_at);
+    let offset = target - groups_at as i32;
+    archive[groups_at..groups_at + 4].copy_from_slice(&offset.to_le_bytes());
+    let err = validate(&archive, &Limits::default()).unwrap_err();
+    assert!(
+        matches!(err, crate::Error::ArchivePointer { field, problem, .. }
+            if field.field == "groups" && problem.contains("overlaps")),
+        "{err:?}"
+    );
+}

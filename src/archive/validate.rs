@@ -2,6 +2,8 @@
 //! limit, checked once. Its result, an [`Index`], lets [`SessionView`](super::SessionView) read
 //! fields without checking again.
 
+use core::cell::Cell;
+
 use super::layout::{self, field, Span, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, ROOT_LEN, TABLE_ALIGN};
 use crate::error::FieldName;
 use crate::idset::layout::Shape;
@@ -35,6 +37,26 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
     let root = len - ROOT_LEN;
     let at = |offset: usize| root + offset;
     let max = limits.max_string_len;
+    // Out-of-line data follows the canonical order of SPEC.md section 6.4 without overlapping:
+    // each non-empty vector's items start at or after the end of the previous one's.
+    let order_end = Cell::new(0_usize);
+    let claim = |span: Span, item: usize, name: FieldName, pointer_at: usize| {
+        if span.len == 0 {
+            return Ok(());
+        }
+        let start = span.at as usize;
+        if start < order_end.get() {
+            return Err(Error::ArchivePointer {
+                field: name,
+                offset: pointer_at,
+                problem: "its data overlaps or precedes an earlier field's (SPEC.md section 6.4 \
+                          fixes the order)",
+            });
+        }
+        // follow() checked that the items end within the archive.
+        order_end.set(start + span.len as usize * item);
+        Ok(())
+    };
 
     let string = |name: FieldName, pointer_at: usize| -> Result<Span, Error> {
         let span = layout::follow(archive, pointer_at, 1, 1, root).map_err(|problem| {
@@ -52,6 +74,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
                 offset: span.at as usize,
             });
         }
+        claim(span, 1, name, pointer_at)?;
         Ok(span)
     };
     let table = |name: &'static str, pointer_at: usize, item: usize, most: usize| {
@@ -89,6 +112,12 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         };
         string(name, roles.at as usize + i * POINTER_LEN)?;
     }
+    claim(
+        roles,
+        POINTER_LEN,
+        FieldName::plain("roles"),
+        at(field::ROLES),
+    )?;
 
     let mut maps = [Span::default(); 2];
     for ((name, offset, most), slot) in [
@@ -118,6 +147,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
             }
             previous = Some(key);
         }
+        claim(entries, ENTRY_LEN, FieldName::plain(name), at(offset))?;
         *slot = entries;
     }
     let [settings, attributes] = maps;
@@ -130,6 +160,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
                 problem,
             }
         })?;
+        claim(span, 1, FieldName::plain(name), pointer_at)?;
         let bytes = span.bytes(archive, 1).unwrap_or(&[]);
         let (_, shape) = IdSetView::validate(bytes).map_err(|e| Error::InvalidIdSet {
             field: name,

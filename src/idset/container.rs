@@ -3,24 +3,58 @@
 
 use super::layout::{run_parts, Container};
 
+/// The first little-endian `u16` of an entry (an array value, a run's start, a key).
+#[inline]
+fn lead<const N: usize>(entry: &[u8; N]) -> u16 {
+    entry
+        .first_chunk::<2>()
+        .map_or(u16::MAX, |b| u16::from_le_bytes(*b))
+}
+
+/// How many of `entries`, sorted by their leading `u16`, lead with a value at most `x`.
+///
+/// Halves the range without branches until at most 16 entries remain, then counts those: the
+/// tail's loads do not depend on one another, unlike the last steps of a binary search.
+#[inline]
+pub(crate) fn count_at_most<const N: usize>(entries: &[[u8; N]], x: u16) -> usize {
+    const TAIL: usize = 16;
+    let mut base = 0;
+    let mut rest = entries;
+    while rest.len() > TAIL {
+        let half = rest.len() / 2;
+        let (left, right) = rest.split_at(half);
+        // `right` starts with the middle entry; everything in `left` leads with at most it.
+        let below = right.first().is_some_and(|e| lead(e) <= x);
+        base += if below { half } else { 0 };
+        rest = if below { right } else { left };
+    }
+    base + rest.iter().filter(|e| lead(e) <= x).count()
+}
+
 impl Container<'_> {
     /// Whether the low 16 bits `low` are present.
     #[inline]
     pub(crate) fn contains(self, low: u16) -> bool {
         match self {
-            Container::Array(values) => values
-                .binary_search_by_key(&low, |v| u16::from_le_bytes(*v))
-                .is_ok(),
+            Container::Array(values) => {
+                let at_most = count_at_most(values, low);
+                at_most
+                    .checked_sub(1)
+                    .and_then(|i| values.get(i))
+                    .is_some_and(|v| u16::from_le_bytes(*v) == low)
+            }
             Container::Bitmap(bits) => bits
                 .get(usize::from(low >> 3))
                 .is_some_and(|byte| byte >> (low & 7) & 1 == 1),
             Container::Run(runs) => {
                 // The last run that starts at or before `low`.
-                let after = runs.partition_point(|r| run_parts(r).0 <= low);
+                let after = count_at_most(runs, low);
                 match after.checked_sub(1).and_then(|i| runs.get(i)) {
                     Some(run) => {
+                        // `start <= low` here, so the difference does not wrap; computed
+                        // without a branch.
                         let (start, extra) = run_parts(run);
-                        low.checked_sub(start).is_some_and(|d| d <= extra)
+                        low.wrapping_sub(start) <= extra
                     }
                     None => false,
                 }
@@ -137,7 +171,10 @@ fn runs(a: &[[u8; 4]], b: &[[u8; 4]], stop_at_first: bool) -> u32 {
         let (start, extra) = run_parts(r);
         (u32::from(start), u32::from(start) + u32::from(extra))
     };
-    let (mut a, mut b) = (a.iter().map(bounds).peekable(), b.iter().map(bounds).peekable());
+    let (mut a, mut b) = (
+        a.iter().map(bounds).peekable(),
+        b.iter().map(bounds).peekable(),
+    );
     let mut n = 0;
     while let (Some(&(s1, e1)), Some(&(s2, e2))) = (a.peek(), b.peek()) {
         let (start, end) = (s1.max(s2), e1.min(e2));

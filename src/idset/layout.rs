@@ -161,6 +161,7 @@ fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
 }
 
 /// Key (high 16 bits) and cardinality of a key/cardinality table entry.
+#[inline]
 pub(crate) fn key_and_len(entry: &[u8; 4]) -> (u16, u32) {
     let [k0, k1, c0, c1] = *entry;
     (
@@ -170,10 +171,31 @@ pub(crate) fn key_and_len(entry: &[u8; 4]) -> (u16, u32) {
 }
 
 /// Whether container `index` is a run container, from the run-flag bitset.
+#[inline]
 pub(crate) fn is_run(flags: &[u8], index: usize) -> bool {
     flags
         .get(index / 8)
         .is_some_and(|byte| byte >> (index % 8) & 1 == 1)
+}
+
+/// The container at `at`, of the kind given by its run flag and cardinality, for the reads of a
+/// validated bitmap: the same layout as [`container`], without the error report (`None` when the
+/// bytes run past the end, which validation has ruled out).
+#[inline]
+pub(crate) fn container_at(bytes: &[u8], at: usize, run: bool, len: u32) -> Option<Container<'_>> {
+    let rest = bytes.get(at..)?;
+    if run {
+        let (runs, rest) = rest.split_first_chunk::<2>()?;
+        let runs = usize::from(u16::from_le_bytes(*runs));
+        Some(Container::Run(rest.get(..4 * runs)?.as_chunks::<4>().0))
+    } else if len <= ARRAY_MAX {
+        // len <= 4096 here.
+        Some(Container::Array(
+            rest.get(..2 * len as usize)?.as_chunks::<2>().0,
+        ))
+    } else {
+        Some(Container::Bitmap(rest.first_chunk::<BITMAP_BYTES>()?))
+    }
 }
 
 /// The container at `at`, of the kind given by its run flag and cardinality. Reports truncation
@@ -191,10 +213,14 @@ pub(crate) fn container(
     } else if len <= ARRAY_MAX {
         // len <= 4096 here.
         let size = 2 * len as usize;
-        Ok((Container::Array(take(bytes, at, size)?.as_chunks::<2>().0), size))
+        Ok((
+            Container::Array(take(bytes, at, size)?.as_chunks::<2>().0),
+            size,
+        ))
     } else {
         let body = take(bytes, at, BITMAP_BYTES)?;
-        let bitmap = <&[u8; BITMAP_BYTES]>::try_from(body).map_err(|_| truncated(bytes, at, BITMAP_BYTES))?;
+        let bitmap = <&[u8; BITMAP_BYTES]>::try_from(body)
+            .map_err(|_| truncated(bytes, at, BITMAP_BYTES))?;
         Ok((Container::Bitmap(bitmap), BITMAP_BYTES))
     }
 }
@@ -351,6 +377,7 @@ fn check_container(found: Container<'_>, at: usize, index: usize, len: u32) -> R
 }
 
 /// Start and length minus one of a run.
+#[inline]
 pub(crate) fn run_parts(run: &[u8; 4]) -> (u16, u16) {
     let [s0, s1, l0, l1] = *run;
     (u16::from_le_bytes([s0, s1]), u16::from_le_bytes([l0, l1]))

@@ -33,13 +33,17 @@ pub struct IdSetView<'a> {
     // Invariants, established by `layout::validate` and relied on by every read: `bytes` is a
     // whole valid bitmap; `keys` is its key/cardinality table (strictly increasing keys);
     // `flags` its run-flag bitset (empty for cookie 12346); `positions` where each container
-    // starts; `len` the total number of ids. Only `new` and `from_shape` build a view, and
+    // starts; `len` the total number of ids; `single` the key and container when there is
+    // exactly one container, else `None`. Only `new` and `from_shape` build a view, and
     // `from_shape` is given only shapes that `validate` computed from the same bytes.
     bytes: &'a [u8],
     keys: &'a [[u8; 4]],
     flags: &'a [u8],
     positions: Positions<'a>,
     len: u64,
+    // Decoded once: a set of one container (ids below 65,536, or any small id space) is the
+    // common case, and `contains` then skips the key search and the container lookup.
+    single: Option<(u16, Container<'a>)>,
 }
 
 #[derive(Clone, Copy)]
@@ -116,7 +120,7 @@ impl<'a> IdSetView<'a> {
             0
         };
         let flags_at = shape.flags_at as usize;
-        IdSetView {
+        let mut view = IdSetView {
             bytes,
             keys: table(shape.keys_at),
             flags: flags_at
@@ -128,7 +132,14 @@ impl<'a> IdSetView<'a> {
                 Offsets::Inline(p) => Positions::Inline(p),
             },
             len: shape.len,
+            single: None,
+        };
+        if view.keys.len() == 1 {
+            if let (Some(key), Some(container)) = (view.keys.first(), view.container(0)) {
+                view.single = Some((key_and_len(key).0, container));
+            }
         }
+        view
     }
 
     /// The bytes this view reads: one whole portable Roaring bitmap.
@@ -172,16 +183,34 @@ impl<'a> IdSetView<'a> {
     /// ```
     #[inline]
     pub fn contains(&self, id: u32) -> bool {
-        let key = (id >> 16) as u16;
-        match self
-            .keys
-            .binary_search_by_key(&key, |e| u16::from_le_bytes([e[0], e[1]]))
-        {
-            Ok(index) => self
-                .container(index)
-                .is_some_and(|c| c.contains(id as u16)),
-            Err(_) => false,
+        if let Some((key, container)) = self.single {
+            return (id >> 16) as u16 == key && container.contains(id as u16);
         }
+        match self.find_key((id >> 16) as u16) {
+            Some(index) => self.container(index).is_some_and(|c| c.contains(id as u16)),
+            None => false,
+        }
+    }
+
+    /// Index of the container with high half `key`, if any.
+    #[inline]
+    fn find_key(&self, key: u16) -> Option<usize> {
+        // Keys are strictly increasing from the first to the last, so key `k` can only sit at
+        // an index `i` with `k - first_key >= i >= (count - 1) - (last_key - k)`: a single entry
+        // when the keys are consecutive (a dense range, or a sparse set of a million ids that
+        // uses every key), a short window when most keys in between are present.
+        let (first_key, last_key) = (self.keys.first()?, self.keys.last()?);
+        let (first_key, last_key) = (key_and_len(first_key).0, key_and_len(last_key).0);
+        if key < first_key || key > last_key {
+            return None;
+        }
+        let last = self.keys.len().checked_sub(1)?;
+        let hi = usize::from(key - first_key).min(last);
+        let lo = last.saturating_sub(usize::from(last_key - key));
+        let window = self.keys.get(lo..=hi)?;
+        let i = super::container::count_at_most(window, key).checked_sub(1)?;
+        let found = window.get(i).is_some_and(|e| key_and_len(e).0 == key);
+        found.then_some(lo + i)
     }
 
     /// The smallest id, or `None` for an empty set.
@@ -320,7 +349,11 @@ impl<'a> IdSetView<'a> {
                     }
                 }
                 Container::Array(values) => {
-                    bitmap.extend(values.iter().map(|v| base | u32::from(u16::from_le_bytes(*v))));
+                    bitmap.extend(
+                        values
+                            .iter()
+                            .map(|v| base | u32::from(u16::from_le_bytes(*v))),
+                    );
                 }
                 Container::Bitmap(_) => {
                     bitmap.extend(self.container_iter(index));
@@ -362,9 +395,7 @@ impl<'a> IdSetView<'a> {
 
     /// High 16 bits of container `index`, shifted down.
     pub(crate) fn key(&self, index: usize) -> Option<u32> {
-        self.keys
-            .get(index)
-            .map(|e| u32::from(key_and_len(e).0))
+        self.keys.get(index).map(|e| u32::from(key_and_len(e).0))
     }
 
     /// Container `index`, read from its position.
@@ -376,9 +407,12 @@ impl<'a> IdSetView<'a> {
             Positions::Table(table) => u32::from_le_bytes(*table.get(index)?),
             Positions::Inline(p) => *p.get(index)?,
         };
-        layout::container(self.bytes, at as usize, layout::is_run(self.flags, index), len)
-            .ok()
-            .map(|(c, _)| c)
+        layout::container_at(
+            self.bytes,
+            at as usize,
+            layout::is_run(self.flags, index),
+            len,
+        )
     }
 
     /// The ids of container `index`, in ascending order.

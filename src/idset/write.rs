@@ -4,11 +4,15 @@ use roaring::RoaringBitmap;
 
 use super::layout::{ARRAY_MAX, BITMAP_BYTES, COOKIE_NO_RUNS, COOKIE_RUNS, NO_OFFSET_THRESHOLD};
 
-/// Encodes `ids` in the portable Roaring format, in the canonical form that `SPEC.md` ("Id sets,
-/// canonical encoding") defines: each container stored in its smallest kind (a run container
-/// only when strictly smaller than the array or bitmap), cookie 12347 for any non-empty set (so
-/// sets of up to three containers need no offset header), cookie 12346 with no container for the
-/// empty set.
+/// With no run container, cookie 12346 is used from this many containers on: its 4-byte count
+/// is then no larger than 12347's run-flag bitset.
+const NO_RUN_COOKIE_FROM: usize = 25;
+
+/// Encodes `ids` in the portable Roaring format, in the canonical form that `SPEC.md` (section
+/// 7.3) defines: each container stored in its smallest kind (a run container only when strictly
+/// smaller than the array or bitmap); cookie 12347 when a container is a run or there are at most
+/// 24 containers (so sets of up to three containers need no offset header), else cookie 12346,
+/// whichever header is smaller; and cookie 12346 with no container for the empty set.
 ///
 /// Any reader of the portable format (CRoaring, Java, Go, roaring-rs) reads the result; a user
 /// who sees every facility of a dense range costs a few bytes.
@@ -63,23 +67,31 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
     }
 
     let count = containers.len();
-    let cookie = u32::from(COOKIE_RUNS) | ((count as u32 - 1) << 16);
-    out.extend_from_slice(&cookie.to_le_bytes());
-    let mut flags = vec![0_u8; count.div_ceil(8)];
-    for (i, c) in containers.iter().enumerate() {
-        if c.run {
-            if let Some(byte) = flags.get_mut(i / 8) {
+    let runs = containers.iter().any(|c| c.run);
+    // Cookie 12346 spends 4 bytes on the count, 12347 ceil(n / 8) on the run flags and no offset
+    // header below four containers: 12347 is smaller up to 24 containers.
+    let flags_len = if runs || count < NO_RUN_COOKIE_FROM {
+        let cookie = u32::from(COOKIE_RUNS) | ((count as u32 - 1) << 16);
+        out.extend_from_slice(&cookie.to_le_bytes());
+        let mut flags = vec![0_u8; count.div_ceil(8)];
+        for (i, c) in containers.iter().enumerate() {
+            if let Some(byte) = flags.get_mut(i / 8).filter(|_| c.run) {
                 *byte |= 1 << (i % 8);
             }
         }
-    }
-    out.extend_from_slice(&flags);
+        out.extend_from_slice(&flags);
+        flags.len()
+    } else {
+        out.extend_from_slice(&COOKIE_NO_RUNS.to_le_bytes());
+        out.extend_from_slice(&(count as u32).to_le_bytes());
+        4
+    };
     for c in &containers {
         out.extend_from_slice(&c.key.to_le_bytes());
         out.extend_from_slice(&((c.len - 1) as u16).to_le_bytes());
     }
-    if count >= NO_OFFSET_THRESHOLD {
-        let header = 4 + flags.len() + 8 * count;
+    if count >= NO_OFFSET_THRESHOLD || !runs && count >= NO_RUN_COOKIE_FROM {
+        let header = 4 + flags_len + 8 * count;
         let mut at = header as u32;
         for c in &containers {
             out.extend_from_slice(&at.to_le_bytes());

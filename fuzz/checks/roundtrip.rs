@@ -1,0 +1,138 @@
+//! The checks of the `roundtrip` fuzz target, shared with `tests/fuzz_replay.rs`: an arbitrary
+//! session, encoded with arbitrary options (level, compression, signing key), opens as itself
+//! and every read agrees with the owned model; the encoder refuses exactly the sessions that
+//! break a rule.
+
+use arbitrary::{Arbitrary, Unstructured};
+use roaring::RoaringBitmap;
+use sessionpack::{Compression, Decoder, Encoder, Error, Limits, MacKey, Session};
+
+/// Ids as the fuzzer makes them: single ids and ranges (so run and bitmap containers appear).
+fn id_set(u: &mut Unstructured<'_>) -> arbitrary::Result<RoaringBitmap> {
+    let mut set = RoaringBitmap::new();
+    for _ in 0..u.int_in_range(0..=24)? {
+        if u.arbitrary::<bool>()? {
+            set.insert(u.arbitrary()?);
+        } else {
+            let start: u32 = u.arbitrary()?;
+            let len = u.int_in_range(1..=70_000_u32)?;
+            set.insert_range(start..start.saturating_add(len));
+        }
+    }
+    Ok(set)
+}
+
+fn session(u: &mut Unstructured<'_>) -> arbitrary::Result<Session> {
+    let mut s = Session::new(
+        String::arbitrary(u)?,
+        String::arbitrary(u)?,
+        String::arbitrary(u)?,
+        i64::arbitrary(u)?,
+        i64::arbitrary(u)?,
+    );
+    s.roles = Vec::arbitrary(u)?;
+    s.settings = Arbitrary::arbitrary(u)?;
+    s.attributes = Arbitrary::arbitrary(u)?;
+    s.facilities = id_set(u)?;
+    s.groups = id_set(u)?;
+    Ok(s)
+}
+
+/// Encodes and opens an arbitrary session; panics on any disagreement.
+pub fn check(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(session) = session(&mut u) else { return };
+    let level = u.int_in_range(1..=4).unwrap_or(1);
+    let compression = match u.int_in_range(0..=3).unwrap_or(0) {
+        0 => Compression::Never,
+        1 => Compression::Always,
+        2 => Compression::default(),
+        _ => Compression::Auto {
+            min_saving_percent: u.arbitrary().unwrap_or(0),
+        },
+    };
+    let key = u
+        .arbitrary::<bool>()
+        .unwrap_or(false)
+        .then(|| MacKey::new(5, b"fuzzing-key-0123456789").expect("key"));
+    let mut encoder = Encoder::new().level(level).compression(compression);
+    if let Some(key) = &key {
+        encoder = encoder.sign_with(key.clone());
+    }
+
+    let blob = match encoder.encode(&session) {
+        Ok(blob) => blob,
+        Err(e) => {
+            // Refused only for a broken rule or limit, which the model agrees is broken.
+            assert!(
+                matches!(
+                    e,
+                    Error::IssuedAfterExpiry { .. } | Error::LimitExceeded { .. }
+                ),
+                "{e}"
+            );
+            assert!(
+                session.check(&Limits::default()).is_err()
+                    || matches!(
+                        e,
+                        Error::LimitExceeded {
+                            what: "decoded size",
+                            ..
+                        }
+                    )
+            );
+            return;
+        }
+    };
+    assert!(
+        session.check(&Limits::default()).is_ok(),
+        "encoded a session that breaks a rule"
+    );
+
+    let mut decoder = Decoder::new();
+    if let Some(key) = key {
+        decoder = decoder.with_key(key).require_mac(true);
+    }
+    let view = decoder
+        .open(&blob)
+        .expect("an encoded session does not open");
+    assert_eq!(view.user_id(), session.user_id);
+    assert_eq!(view.tenant_id(), session.tenant_id);
+    assert_eq!(view.token(), session.token);
+    assert_eq!(
+        (view.issued_at(), view.expires_at()),
+        (session.issued_at, session.expires_at)
+    );
+    assert!(view.roles().eq(session.roles.iter().map(String::as_str)));
+    assert!(view.settings().eq(session
+        .settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))));
+    assert!(view.attributes().eq(session
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))));
+    for (k, v) in &session.settings {
+        assert_eq!(view.setting(k), Some(v.as_str()));
+    }
+    for (k, v) in &session.attributes {
+        assert_eq!(view.attribute(k), Some(v.as_str()));
+    }
+    for (set, model) in [
+        (view.facilities(), &session.facilities),
+        (view.groups(), &session.groups),
+    ] {
+        assert_eq!(set.len(), model.len());
+        assert!(set.iter().eq(model.iter()));
+        for id in model
+            .iter()
+            .take(32)
+            .flat_map(|id| [id, id ^ 1, id.wrapping_add(1)])
+        {
+            assert_eq!(set.contains(id), model.contains(id));
+        }
+    }
+    assert_eq!(view.to_session(), session);
+    // Deterministic: encoding again gives the same bytes.
+    assert_eq!(encoder.encode(&session).expect("second encode"), blob);
+}
