@@ -110,7 +110,14 @@ fn check_view(view: &SessionView<'_>) {
         );
         assert_eq!(set.len(), oracle.len());
         assert_eq!((set.min(), set.max()), (oracle.min(), oracle.max()));
-        assert!(set.iter().eq(oracle.iter()));
+        // Whole iteration only up to a million ids, to keep the fuzzer fast; the property
+        // tests cover iteration of larger sets.
+        let shown = if oracle.len() <= 1 << 20 {
+            usize::MAX
+        } else {
+            4096
+        };
+        assert!(set.iter().take(shown).eq(oracle.iter().take(shown)));
         for id in oracle
             .iter()
             .take(64)

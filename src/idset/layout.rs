@@ -178,9 +178,8 @@ pub(crate) fn is_run(flags: &[u8], index: usize) -> bool {
         .is_some_and(|byte| byte >> (index % 8) & 1 == 1)
 }
 
-/// The container at `at`, of the kind given by its run flag and cardinality, for the reads of a
-/// validated bitmap: the same layout as [`container`], without the error report (`None` when the
-/// bytes run past the end, which validation has ruled out).
+/// The container at `at`, of the kind given by its run flag and its cardinality `len`; `None`
+/// when its bytes run past the end (see [`truncated_container`] for the error).
 #[inline]
 pub(crate) fn container_at(bytes: &[u8], at: usize, run: bool, len: u32) -> Option<Container<'_>> {
     let rest = bytes.get(at..)?;
@@ -198,30 +197,30 @@ pub(crate) fn container_at(bytes: &[u8], at: usize, run: bool, len: u32) -> Opti
     }
 }
 
-/// The container at `at`, of the kind given by its run flag and cardinality. Reports truncation
-/// when its bytes run past the end.
-pub(crate) fn container(
-    bytes: &[u8],
-    at: usize,
-    run: bool,
-    len: u32,
-) -> Result<(Container<'_>, usize), Error> {
+impl Container<'_> {
+    /// Bytes the container takes.
+    pub(crate) fn byte_len(self) -> usize {
+        match self {
+            Container::Array(values) => 2 * values.len(),
+            Container::Bitmap(_) => BITMAP_BYTES,
+            Container::Run(runs) => 2 + 4 * runs.len(),
+        }
+    }
+}
+
+/// The truncation error for a container that [`container_at`] found cut short: which part is
+/// missing, where it starts and how long it is.
+#[cold]
+fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> Error {
     if run {
-        let runs = usize::from(u16_at(bytes, at)?);
-        let body = take(bytes, at + 2, 4 * runs)?;
-        Ok((Container::Run(body.as_chunks::<4>().0), 2 + 4 * runs))
+        match u16_at(bytes, at) {
+            Ok(runs) => truncated(bytes, at + 2, 4 * usize::from(runs)),
+            Err(e) => e,
+        }
     } else if len <= ARRAY_MAX {
-        // len <= 4096 here.
-        let size = 2 * len as usize;
-        Ok((
-            Container::Array(take(bytes, at, size)?.as_chunks::<2>().0),
-            size,
-        ))
+        truncated(bytes, at, 2 * len as usize)
     } else {
-        let body = take(bytes, at, BITMAP_BYTES)?;
-        let bitmap = <&[u8; BITMAP_BYTES]>::try_from(body)
-            .map_err(|_| truncated(bytes, at, BITMAP_BYTES))?;
-        Ok((Container::Bitmap(bitmap), BITMAP_BYTES))
+        truncated(bytes, at, BITMAP_BYTES)
     }
 }
 
@@ -264,9 +263,11 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, Error> {
             *slot = position;
         }
 
-        let (found, size) = container(bytes, at, is_run(h.flags, index), len)?;
+        let run = is_run(h.flags, index);
+        let found = container_at(bytes, at, run, len)
+            .ok_or_else(|| truncated_container(bytes, at, run, len))?;
         check_container(found, at, index, len)?;
-        at += size;
+        at += found.byte_len();
         total += u64::from(len);
     }
     if at != bytes.len() {
@@ -289,7 +290,70 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, Error> {
 }
 
 /// Checks one container's contents against its declared cardinality `len`.
+///
+/// A branch-free pass that the compiler vectorizes answers for valid containers; only when it
+/// finds a fault does [`find_fault`] walk the container again to name the fault and its offset.
+/// `find_fault` is the authority: it checks the same rules one value at a time.
 fn check_container(found: Container<'_>, at: usize, index: usize, len: u32) -> Result<(), Error> {
+    if is_valid(found, len) {
+        Ok(())
+    } else {
+        find_fault(found, at, index, len)
+    }
+}
+
+/// Whether the container keeps every rule, computed without early exits.
+#[inline]
+fn is_valid(found: Container<'_>, len: u32) -> bool {
+    match found {
+        Container::Array(values) => {
+            let increasing = values
+                .iter()
+                .zip(values.iter().skip(1))
+                .fold(true, |ok, (a, b)| {
+                    ok & (u16::from_le_bytes(*a) < u16::from_le_bytes(*b))
+                });
+            increasing
+        }
+        Container::Bitmap(bits) => popcount(bits) == len,
+        Container::Run(runs) => {
+            // A run as one little-endian u32: the start in the low half, the length minus one
+            // in the high half.
+            let start = |r: &[u8; 4]| u32::from_le_bytes(*r) & 0xFFFF;
+            let end = |r: &[u8; 4]| {
+                let w = u32::from_le_bytes(*r);
+                (w & 0xFFFF) + (w >> 16)
+            };
+            // Each run against the next: within 0..=65535, separated from it; and the sum.
+            let (ok, total) =
+                runs.iter()
+                    .zip(runs.iter().skip(1))
+                    .fold((true, 0_u32), |(ok, total), (a, b)| {
+                        let ok = ok & (end(a) <= 0xFFFF) & (start(b) > end(a) + 1);
+                        (ok, total + (u32::from_le_bytes(*a) >> 16) + 1)
+                    });
+            let (within, separated) = (runs.last().is_some_and(|r| end(r) <= 0xFFFF), ok);
+            let total = total
+                + runs
+                    .last()
+                    .map_or(0, |r| (u32::from_le_bytes(*r) >> 16) + 1);
+            !runs.is_empty() && within && separated && total == len
+        }
+    }
+}
+
+/// Number of set bits of a bitmap container.
+fn popcount(bits: &[u8; BITMAP_BYTES]) -> u32 {
+    bits.as_chunks::<8>()
+        .0
+        .iter()
+        .map(|w| u64::from_le_bytes(*w).count_ones())
+        .sum()
+}
+
+/// The first fault of a container that [`is_valid`] refused, with its offset.
+#[cold]
+fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result<(), Error> {
     match found {
         Container::Array(values) => {
             let mut previous: Option<u16> = None;
@@ -310,12 +374,7 @@ fn check_container(found: Container<'_>, at: usize, index: usize, len: u32) -> R
             Ok(())
         }
         Container::Bitmap(bits) => {
-            let actual: u32 = bits
-                .as_chunks::<8>()
-                .0
-                .iter()
-                .map(|w| u64::from_le_bytes(*w).count_ones())
-                .sum();
+            let actual = popcount(bits);
             if actual == len {
                 Ok(())
             } else {

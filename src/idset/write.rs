@@ -45,25 +45,36 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
         return;
     }
 
-    // One pass over the ids builds every container's bytes; the header comes first in the
-    // output but depends on all of them.
+    // One pass over the ranges of consecutive ids builds every container's bytes (the header
+    // comes first in the output but depends on all of them). Working on ranges, not ids, keeps
+    // a dense set of millions of ids as cheap as its few runs.
     let mut containers: Vec<Written> = Vec::new();
     let mut body: Vec<u8> = Vec::new();
-    let mut values: Vec<u16> = Vec::new();
+    let mut runs: Vec<(u16, u16)> = Vec::new();
     let mut key: Option<u16> = None;
-    for id in ids {
-        let high = (id >> 16) as u16;
-        if key != Some(high) {
-            if let Some(k) = key {
-                containers.push(write_container(k, &values, &mut body));
+    let mut ranges = ids.iter();
+    while let Some(range) = ranges.next_range() {
+        let (mut low, high) = (*range.start(), *range.end());
+        // Split the range at container boundaries.
+        loop {
+            let last = high.min(low | 0xFFFF);
+            let container = (low >> 16) as u16;
+            if key != Some(container) {
+                if let Some(k) = key {
+                    containers.push(write_container(k, &runs, &mut body));
+                }
+                key = Some(container);
+                runs.clear();
             }
-            key = Some(high);
-            values.clear();
+            runs.push((low as u16, last as u16));
+            if last == high {
+                break;
+            }
+            low = last + 1;
         }
-        values.push(id as u16);
     }
     if let Some(k) = key {
-        containers.push(write_container(k, &values, &mut body));
+        containers.push(write_container(k, &runs, &mut body));
     }
 
     let count = containers.len();
@@ -109,43 +120,39 @@ struct Written {
     size: usize,
 }
 
-/// Appends the container holding the sorted, distinct `values` to `body` in its smallest kind.
-fn write_container(key: u16, values: &[u16], body: &mut Vec<u8>) -> Written {
-    let len = values.len() as u32;
-    let runs = 1 + values
+/// Appends the container made of `runs` (sorted, separated, inclusive `(first, last)` low
+/// values) to `body` in its smallest kind.
+fn write_container(key: u16, runs: &[(u16, u16)], body: &mut Vec<u8>) -> Written {
+    let len: u32 = runs
         .iter()
-        .zip(values.iter().skip(1))
-        .filter(|&(&a, &b)| u32::from(b) != u32::from(a) + 1)
-        .count();
+        .map(|&(first, last)| u32::from(last - first) + 1)
+        .sum();
     let plain = if len <= ARRAY_MAX {
-        2 * values.len()
+        2 * len as usize
     } else {
         BITMAP_BYTES
     };
     let start = body.len();
-    let run = 2 + 4 * runs < plain;
+    let run = 2 + 4 * runs.len() < plain;
     if run {
-        body.extend_from_slice(&(runs as u16).to_le_bytes());
-        let mut rest = values;
-        while let Some((&first, tail)) = rest.split_first() {
-            let extra = tail
-                .iter()
-                .zip(1..)
-                .take_while(|&(&v, step)| u32::from(v) == u32::from(first) + step)
-                .count();
+        body.extend_from_slice(&(runs.len() as u16).to_le_bytes());
+        for &(first, last) in runs {
             body.extend_from_slice(&first.to_le_bytes());
-            body.extend_from_slice(&(extra as u16).to_le_bytes());
-            rest = tail.get(extra..).unwrap_or_default();
+            body.extend_from_slice(&(last - first).to_le_bytes());
         }
     } else if len <= ARRAY_MAX {
-        for v in values {
-            body.extend_from_slice(&v.to_le_bytes());
+        for &(first, last) in runs {
+            for v in first..=last {
+                body.extend_from_slice(&v.to_le_bytes());
+            }
         }
     } else {
         let mut bits = [0_u8; BITMAP_BYTES];
-        for &v in values {
-            if let Some(byte) = bits.get_mut(usize::from(v >> 3)) {
-                *byte |= 1 << (v & 7);
+        for &(first, last) in runs {
+            for v in first..=last {
+                if let Some(byte) = bits.get_mut(usize::from(v >> 3)) {
+                    *byte |= 1 << (v & 7);
+                }
             }
         }
         body.extend_from_slice(&bits);
