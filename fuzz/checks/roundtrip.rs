@@ -7,16 +7,24 @@ use arbitrary::{Arbitrary, Unstructured};
 use roaring::RoaringBitmap;
 use sessionpack::{Compression, Decoder, Encoder, Error, Limits, MacKey, Session};
 
-/// Ids as the fuzzer makes them: single ids and ranges (so run and bitmap containers appear).
+/// Ids as the fuzzer makes them: single ids, ranges (run containers) and strided ranges (array
+/// and bitmap containers), at most a few tens of thousands so that each run stays fast.
 fn id_set(u: &mut Unstructured<'_>) -> arbitrary::Result<RoaringBitmap> {
     let mut set = RoaringBitmap::new();
-    for _ in 0..u.int_in_range(0..=24)? {
-        if u.arbitrary::<bool>()? {
-            set.insert(u.arbitrary()?);
-        } else {
-            let start: u32 = u.arbitrary()?;
-            let len = u.int_in_range(1..=70_000_u32)?;
-            set.insert_range(start..start.saturating_add(len));
+    for _ in 0..u.int_in_range(0..=6)? {
+        let start: u32 = u.arbitrary()?;
+        match u.int_in_range(0..=2)? {
+            0 => {
+                set.insert(start);
+            }
+            1 => {
+                let len = u.int_in_range(1..=5_000_u32)?;
+                set.insert_range(start..start.saturating_add(len));
+            }
+            _ => {
+                let (len, step) = (u.int_in_range(1..=4_500_u32)?, u.int_in_range(2..=16_u32)?);
+                set.extend((0..len).filter_map(|i| start.checked_add(i * step)));
+            }
         }
     }
     Ok(set)

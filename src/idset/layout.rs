@@ -373,19 +373,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
             }
             Ok(())
         }
-        Container::Bitmap(bits) => {
-            let actual = popcount(bits);
-            if actual == len {
-                Ok(())
-            } else {
-                Err(Error::IdSetCardinalityMismatch {
-                    offset: at,
-                    container: index,
-                    declared: len,
-                    actual,
-                })
-            }
-        }
+        Container::Bitmap(bits) => cardinality(popcount(bits), at, index, len),
         Container::Run(runs) => {
             if runs.is_empty() {
                 return Err(Error::IdSetEmptyRunContainer {
@@ -421,17 +409,22 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                 previous_end = Some(end);
                 actual += u32::from(extra) + 1;
             }
-            if actual == len {
-                Ok(())
-            } else {
-                Err(Error::IdSetCardinalityMismatch {
-                    offset: at,
-                    container: index,
-                    declared: len,
-                    actual,
-                })
-            }
+            cardinality(actual, at, index, len)
         }
+    }
+}
+
+/// The container at `at` holds `actual` ids and declares `len`.
+fn cardinality(actual: u32, at: usize, index: usize, len: u32) -> Result<(), Error> {
+    if actual == len {
+        Ok(())
+    } else {
+        Err(Error::IdSetCardinalityMismatch {
+            offset: at,
+            container: index,
+            declared: len,
+            actual,
+        })
     }
 }
 
