@@ -46,15 +46,12 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
     }
 
     // One pass over the ranges of consecutive ids builds every container's bytes (the header
-    // comes first in the output but depends on all of them). Working on ranges, not ids, keeps
-    // a dense set of millions of ids as cheap as its few runs.
+    // comes first in the output but depends on all of them).
     let mut containers: Vec<Written> = Vec::new();
     let mut body: Vec<u8> = Vec::new();
     let mut runs: Vec<(u16, u16)> = Vec::new();
     let mut key: Option<u16> = None;
-    let mut ranges = ids.iter();
-    while let Some(range) = ranges.next_range() {
-        let (mut low, high) = (*range.start(), *range.end());
+    for (mut low, high) in Ranges::new(ids) {
         // Split the range at container boundaries.
         loop {
             let last = high.min(low | 0xFFFF);
@@ -110,6 +107,62 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(&body);
+}
+
+/// The maximal ranges of consecutive ids of a bitmap, ascending, as `(first, last)`.
+///
+/// Isolated ids are read one by one (cheap for sparse sets); once a range has grown past a few
+/// ids, the rest of it is taken in one step with `Iter::next_range`, so a dense set of millions
+/// of ids costs its few ranges, not its ids.
+struct Ranges<'a> {
+    ids: roaring::bitmap::Iter<'a>,
+    /// The range being built.
+    pending: Option<(u32, u32)>,
+}
+
+impl<'a> Ranges<'a> {
+    /// Ids in a range after which the rest is taken with `next_range`.
+    const TAKE_REST_AFTER: u32 = 8;
+
+    fn new(ids: &'a RoaringBitmap) -> Self {
+        Ranges {
+            ids: ids.iter(),
+            pending: None,
+        }
+    }
+}
+
+impl Iterator for Ranges<'_> {
+    type Item = (u32, u32);
+
+    fn next(&mut self) -> Option<(u32, u32)> {
+        loop {
+            let Some((first, last)) = self.pending else {
+                let id = self.ids.next()?;
+                self.pending = Some((id, id));
+                continue;
+            };
+            let next = if last - first + 1 >= Self::TAKE_REST_AFTER {
+                // The rest of this run, or the whole next range if there is a gap.
+                self.ids.next_range().map(|r| (*r.start(), *r.end()))
+            } else {
+                self.ids.next().map(|id| (id, id))
+            };
+            match next {
+                Some((start, end)) if last.checked_add(1) == Some(start) => {
+                    self.pending = Some((first, end));
+                }
+                Some(other) => {
+                    self.pending = Some(other);
+                    return Some((first, last));
+                }
+                None => {
+                    self.pending = None;
+                    return Some((first, last));
+                }
+            }
+        }
+    }
 }
 
 /// What the header needs to know of a written container.
