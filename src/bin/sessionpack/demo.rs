@@ -30,6 +30,15 @@ fn gbits(bytes_per_read: usize) -> f64 {
     bytes_per_read as f64 * READS_PER_JOB * JOBS_PER_SECOND * 8.0 / 1e9
 }
 
+/// A ratio: one decimal below 10, none above.
+fn times(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}x")
+    } else {
+        format!("{x:.0}x")
+    }
+}
+
 fn human(d: Duration) -> String {
     let ns = d.as_nanos();
     if ns < 10_000 {
@@ -51,7 +60,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
     )?;
     writeln!(
         out,
-        "{:<13} {:>11} {:>11} {:>7} {:>11} {:>9} {:>7} {:>9} {:>9} {:>10} {:>10}",
+        "{:<13} {:>11} {:>11} {:>7} {:>11} {:>9} {:>7} {:>10} {:>9} {:>11} {:>11}",
         "profile",
         "JSON bytes",
         "blob bytes",
@@ -61,8 +70,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
         "faster",
         "JSON check",
         "contains",
-        "Gbit/s now",
-        "Gbit/s new"
+        "JSON Gbit/s",
+        "blob Gbit/s"
     )?;
 
     let mut encoder = Encoder::new();
@@ -145,14 +154,14 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
 
         writeln!(
             out,
-            "{:<13} {:>11} {:>11} {:>6.0}x {:>11} {:>9} {:>6.0}x {:>9} {:>9} {:>10.2} {:>10.3}",
+            "{:<13} {:>11} {:>11} {:>7} {:>11} {:>9} {:>7} {:>10} {:>9} {:>11.1} {:>11.2}",
             profile.name(),
             legacy_bytes,
             blob.len(),
-            legacy_bytes as f64 / blob.len() as f64,
+            times(legacy_bytes as f64 / blob.len() as f64),
             human(parse),
             human(open),
-            parse.as_secs_f64() / open.as_secs_f64().max(1e-12),
+            times(parse.as_secs_f64() / open.as_secs_f64().max(1e-12)),
             human(legacy_check),
             human(contains),
             gbits(legacy_bytes),
@@ -162,7 +171,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
     }
     writeln!(
         out,
-        "\nGbit/s: cache traffic when {JOBS_PER_SECOND} jobs per second each read the session {READS_PER_JOB} times."
+        "\nGbit/s: the cache traffic if {JOBS_PER_SECOND} jobs per second each read a session of this profile {READS_PER_JOB} times."
     )?;
     writeln!(
         out,
