@@ -13,11 +13,12 @@ fn lead<const N: usize>(entry: &[u8; N]) -> u16 {
 
 /// How many of `entries`, sorted by their leading `u16`, lead with a value at most `x`.
 ///
-/// Halves the range without branches until at most 16 entries remain, then counts those: the
-/// tail's loads do not depend on one another, unlike the last steps of a binary search.
+/// Halves the range without branches until at most 4 entries remain, then counts those (their
+/// loads do not depend on one another, unlike the last steps of a binary search). Measured
+/// against 2, 8 and 16: 4 was fastest on sets of 200 one-id containers and no slower elsewhere.
 #[inline]
 pub(crate) fn count_at_most<const N: usize>(entries: &[[u8; N]], x: u16) -> usize {
-    const TAIL: usize = 16;
+    const TAIL: usize = 4;
     let mut base = 0;
     let mut rest = entries;
     while rest.len() > TAIL {
