@@ -1,9 +1,9 @@
 //! The portable Roaring layout: the one place that knows where each byte of a serialized bitmap
 //! lies and what it must hold.
 //!
-//! [`validate`] walks a whole bitmap once and checks every rule of the format (see `SPEC.md`,
-//! "Id sets"); the reads of [`IdSetView`](super::IdSetView) then trust the [`Shape`] it returned and
-//! use [`container`] to find a container's bytes. Every read goes through `get` on the byte slice
+//! [`validate`](super::validate::validate) checks every rule of the format once (see `SPEC.md`,
+//! "Id sets"); the reads of [`IdSetView`](super::IdSetView) then trust the [`Shape`] it returned
+//! and use [`container_at`] to find a container's bytes. Every read goes through `get` on the byte slice
 //! and `from_le_bytes`, so the bytes may sit at any alignment and a wrong shape can only give a
 //! wrong-but-safe answer, never a panic.
 
@@ -83,7 +83,7 @@ fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], Error> {
         .ok_or_else(|| truncated(bytes, at, len))
 }
 
-fn truncated(bytes: &[u8], at: usize, needed: usize) -> Error {
+pub(super) fn truncated(bytes: &[u8], at: usize, needed: usize) -> Error {
     Error::IdSetTruncated {
         offset: at,
         needed,
@@ -92,25 +92,26 @@ fn truncated(bytes: &[u8], at: usize, needed: usize) -> Error {
 }
 
 /// The header of a bitmap: everything before the first container.
-struct Header<'a> {
-    count: usize,
-    flags_at: usize,
-    flags: &'a [u8],
-    keys_at: usize,
-    keys: &'a [[u8; 4]],
-    offsets_at: Option<usize>,
-    offsets: &'a [[u8; 4]],
-    data_at: usize,
+pub(super) struct Header<'a> {
+    pub(super) count: usize,
+    pub(super) flags_at: usize,
+    pub(super) flags: &'a [u8],
+    pub(super) keys_at: usize,
+    pub(super) keys: &'a [[u8; 4]],
+    pub(super) offsets_at: Option<usize>,
+    pub(super) offsets: &'a [[u8; 4]],
+    pub(super) data_at: usize,
 }
 
-fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
+#[inline]
+pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
     let cookie = u32_at(bytes, 0)?;
     let (count, flags_at, has_offsets) = if cookie == COOKIE_NO_RUNS {
         let count = u32_at(bytes, 4)?;
-        let count = usize::try_from(count)
-            .ok()
-            .filter(|&c| c <= MAX_CONTAINERS)
-            .ok_or(Error::IdSetTooManyContainers { count })?;
+        let count = match usize::try_from(count) {
+            Ok(c) if c <= MAX_CONTAINERS => c,
+            _ => return Err(Error::IdSetTooManyContainers { count }),
+        };
         (count, 8, true)
     } else if cookie & 0xFFFF == u32::from(COOKIE_RUNS) {
         // The high half holds count - 1, so this form always declares 1 to 65,536 containers:
@@ -211,7 +212,7 @@ impl Container<'_> {
 /// The truncation error for a container that [`container_at`] found cut short: which part is
 /// missing, where it starts and how long it is.
 #[cold]
-fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> Error {
+pub(super) fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> Error {
     if run {
         match u16_at(bytes, at) {
             Ok(runs) => truncated(bytes, at + 2, 4 * usize::from(runs)),
@@ -221,210 +222,6 @@ fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> Error {
         truncated(bytes, at, 2 * len as usize)
     } else {
         truncated(bytes, at, BITMAP_BYTES)
-    }
-}
-
-/// Checks every rule of the portable format over the whole of `bytes` and returns where the
-/// parts lie. Errors name the fault and the byte offset (from the first byte of `bytes`) where
-/// it was found.
-pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, Error> {
-    let h = header(bytes)?;
-    let mut inline = [0_u32; NO_OFFSET_THRESHOLD - 1];
-    let mut at = h.data_at;
-    let mut total: u64 = 0;
-    let mut previous_key: Option<u16> = None;
-    for (index, entry) in h.keys.iter().enumerate() {
-        let entry_at = h.keys_at + 4 * index;
-        let (key, len) = key_and_len(entry);
-        if let Some(previous) = previous_key {
-            if key <= previous {
-                return Err(Error::IdSetKeysNotIncreasing {
-                    offset: entry_at,
-                    previous,
-                    key,
-                });
-            }
-        }
-        previous_key = Some(key);
-
-        // `at` never exceeds bytes.len(), which fits in the position type checked below.
-        let position = u32::try_from(at).map_err(|_| truncated(bytes, at, 1))?;
-        if let Some(offsets_at) = h.offsets_at {
-            let declared = h.offsets.get(index).map_or(0, |o| u32::from_le_bytes(*o));
-            if declared != position {
-                return Err(Error::IdSetOffsetMismatch {
-                    offset: offsets_at + 4 * index,
-                    container: index,
-                    declared,
-                    expected: position,
-                });
-            }
-        } else if let Some(slot) = inline.get_mut(index) {
-            *slot = position;
-        }
-
-        let run = is_run(h.flags, index);
-        let found = container_at(bytes, at, run, len)
-            .ok_or_else(|| truncated_container(bytes, at, run, len))?;
-        check_container(found, at, index, len)?;
-        at += found.byte_len();
-        total += u64::from(len);
-    }
-    if at != bytes.len() {
-        return Err(Error::IdSetTrailingBytes {
-            offset: at,
-            extra: bytes.len() - at,
-        });
-    }
-    let as_u32 = |v: usize| u32::try_from(v).map_err(|_| truncated(bytes, v, 1));
-    Ok(Shape {
-        count: as_u32(h.count)?,
-        len: total,
-        flags_at: as_u32(h.flags_at)?,
-        keys_at: as_u32(h.keys_at)?,
-        offsets: match h.offsets_at {
-            Some(o) => Offsets::Table(as_u32(o)?),
-            None => Offsets::Inline(inline),
-        },
-    })
-}
-
-/// Checks one container's contents against its declared cardinality `len`.
-///
-/// A branch-free pass that the compiler vectorizes answers for valid containers; only when it
-/// finds a fault does [`find_fault`] walk the container again to name the fault and its offset.
-/// `find_fault` is the authority: it checks the same rules one value at a time.
-fn check_container(found: Container<'_>, at: usize, index: usize, len: u32) -> Result<(), Error> {
-    if is_valid(found, len) {
-        Ok(())
-    } else {
-        find_fault(found, at, index, len)
-    }
-}
-
-/// Whether the container keeps every rule, computed without early exits.
-#[inline]
-fn is_valid(found: Container<'_>, len: u32) -> bool {
-    match found {
-        Container::Array(values) => {
-            let increasing = values
-                .iter()
-                .zip(values.iter().skip(1))
-                .fold(true, |ok, (a, b)| {
-                    ok & (u16::from_le_bytes(*a) < u16::from_le_bytes(*b))
-                });
-            increasing
-        }
-        Container::Bitmap(bits) => popcount(bits) == len,
-        Container::Run(runs) => {
-            // A run as one little-endian u32: the start in the low half, the length minus one
-            // in the high half.
-            let start = |r: &[u8; 4]| u32::from_le_bytes(*r) & 0xFFFF;
-            let end = |r: &[u8; 4]| {
-                let w = u32::from_le_bytes(*r);
-                (w & 0xFFFF) + (w >> 16)
-            };
-            // Each run against the next: within 0..=65535, separated from it; and the sum.
-            let (ok, total) =
-                runs.iter()
-                    .zip(runs.iter().skip(1))
-                    .fold((true, 0_u32), |(ok, total), (a, b)| {
-                        let ok = ok & (end(a) <= 0xFFFF) & (start(b) > end(a) + 1);
-                        (ok, total + (u32::from_le_bytes(*a) >> 16) + 1)
-                    });
-            let (within, separated) = (runs.last().is_some_and(|r| end(r) <= 0xFFFF), ok);
-            let total = total
-                + runs
-                    .last()
-                    .map_or(0, |r| (u32::from_le_bytes(*r) >> 16) + 1);
-            !runs.is_empty() && within && separated && total == len
-        }
-    }
-}
-
-/// Number of set bits of a bitmap container.
-fn popcount(bits: &[u8; BITMAP_BYTES]) -> u32 {
-    bits.as_chunks::<8>()
-        .0
-        .iter()
-        .map(|w| u64::from_le_bytes(*w).count_ones())
-        .sum()
-}
-
-/// The first fault of a container that [`is_valid`] refused, with its offset.
-#[cold]
-fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result<(), Error> {
-    match found {
-        Container::Array(values) => {
-            let mut previous: Option<u16> = None;
-            for (i, v) in values.iter().enumerate() {
-                let value = u16::from_le_bytes(*v);
-                if let Some(p) = previous {
-                    if value <= p {
-                        return Err(Error::IdSetArrayNotIncreasing {
-                            offset: at + 2 * i,
-                            container: index,
-                            previous: p,
-                            value,
-                        });
-                    }
-                }
-                previous = Some(value);
-            }
-            Ok(())
-        }
-        Container::Bitmap(bits) => cardinality(popcount(bits), at, index, len),
-        Container::Run(runs) => {
-            if runs.is_empty() {
-                return Err(Error::IdSetEmptyRunContainer {
-                    offset: at,
-                    container: index,
-                });
-            }
-            let mut actual: u32 = 0;
-            let mut previous_end: Option<u32> = None;
-            for (i, run) in runs.iter().enumerate() {
-                let run_at = at + 2 + 4 * i;
-                let (start, extra) = run_parts(run);
-                let end = u32::from(start) + u32::from(extra);
-                if end > 0xFFFF {
-                    return Err(Error::IdSetRunOverflow {
-                        offset: run_at,
-                        container: index,
-                        start,
-                        length: u32::from(extra) + 1,
-                    });
-                }
-                if let Some(p) = previous_end {
-                    // Runs must be sorted with at least one absent value between them.
-                    if u32::from(start) <= p + 1 {
-                        return Err(Error::IdSetRunsOverlap {
-                            offset: run_at,
-                            container: index,
-                            previous_end: p,
-                            start,
-                        });
-                    }
-                }
-                previous_end = Some(end);
-                actual += u32::from(extra) + 1;
-            }
-            cardinality(actual, at, index, len)
-        }
-    }
-}
-
-/// The container at `at` holds `actual` ids and declares `len`.
-fn cardinality(actual: u32, at: usize, index: usize, len: u32) -> Result<(), Error> {
-    if actual == len {
-        Ok(())
-    } else {
-        Err(Error::IdSetCardinalityMismatch {
-            offset: at,
-            container: index,
-            declared: len,
-            actual,
-        })
     }
 }
 

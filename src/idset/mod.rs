@@ -4,6 +4,7 @@
 mod container;
 mod iter;
 pub(crate) mod layout;
+mod validate;
 mod view;
 mod write;
 

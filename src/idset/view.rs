@@ -4,6 +4,7 @@ use roaring::RoaringBitmap;
 
 use super::iter::{IdSetFilter, IdSetIter};
 use super::layout::{self, key_and_len, Container, Offsets, Shape};
+use super::validate;
 use crate::Error;
 
 /// A set of `u32` ids read in place from bytes in the portable Roaring format.
@@ -30,7 +31,7 @@ use crate::Error;
 /// ```
 #[derive(Clone, Copy)]
 pub struct IdSetView<'a> {
-    // Invariants, established by `layout::validate` and relied on by every read: `bytes` is a
+    // Invariants, established by `validate::validate` and relied on by every read: `bytes` is a
     // whole valid bitmap; `keys` is its key/cardinality table (strictly increasing keys);
     // `flags` its run-flag bitset (empty for cookie 12346); `positions` where each container
     // starts; `len` the total number of ids; `single` the key and container when there is
@@ -91,18 +92,18 @@ impl<'a> IdSetView<'a> {
     /// assert!(matches!(err, Error::IdSetTruncated { offset: 16, needed: 4, available: 2 }));
     /// ```
     pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
-        let shape = layout::validate(bytes)?;
+        let shape = validate::validate(bytes)?;
         Ok(Self::from_shape(bytes, shape))
     }
 
     /// Validates `bytes` and returns the view with its shape, for owners that keep the bytes
     /// and want views again later without validating twice.
     pub(crate) fn validate(bytes: &'a [u8]) -> Result<(Self, Shape), Error> {
-        let shape = layout::validate(bytes)?;
+        let shape = validate::validate(bytes)?;
         Ok((Self::from_shape(bytes, shape), shape))
     }
 
-    /// A view over bytes already validated by [`layout::validate`], which returned `shape`.
+    /// A view over bytes already validated by [`validate::validate`], which returned `shape`.
     ///
     /// A shape that does not describe `bytes` cannot make a read panic or go out of bounds;
     /// every slice below is taken with `get` and a missing part reads as an empty set.
