@@ -29,8 +29,6 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, Error> {
 /// The shape of `bytes` when they keep every rule of the format; `None` otherwise.
 #[inline(always)]
 fn accept(bytes: &[u8]) -> Option<Shape> {
-    // Positions are kept as `u32`; `walk` names the (impossible in practice) larger input.
-    u32::try_from(bytes.len()).ok()?;
     let h = header(bytes).ok()?;
     // Positions of the first three containers, for sets without an offset header (scalars, not
     // an array: they stay in registers).
@@ -77,9 +75,10 @@ fn accept(bytes: &[u8]) -> Option<Shape> {
         total += u64::from(len);
     }
     ok &= stretch.is_increasing(bytes, expected) & (expected == bytes.len());
-    let count = u32::try_from(h.count).ok()?;
+    // Positions are kept as `u32`: each conversion below is checked, and `walk` names the
+    // (impossible in practice) larger input.
     ok.then_some(Shape {
-        count,
+        count: u32::try_from(h.count).ok()?,
         len: total,
         flags_at: u32::try_from(h.flags_at).ok()?,
         keys_at: u32::try_from(h.keys_at).ok()?,
