@@ -151,7 +151,11 @@ impl Header {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn blob_len(&self) -> usize {
-        Header::LEN + self.stored_len as usize + if self.signed { MAC_LEN } else { 0 }
+        // Saturating: on a 32-bit target a hostile stored length could overflow, and no blob is
+        // `usize::MAX` bytes long, so the saturated length is refused as truncated.
+        (self.stored_len as usize)
+            .saturating_add(Header::LEN)
+            .saturating_add(if self.signed { MAC_LEN } else { 0 })
     }
 
     /// The header's bytes.
@@ -176,6 +180,8 @@ impl Header {
 struct Writer<'a>(&'a mut [u8]);
 
 impl Writer<'_> {
+    /// Only `to_bytes` calls this, with fields that sum to exactly `Header::LEN`, so the split
+    /// never runs past the buffer (no input reaches it).
     fn put(&mut self, bytes: &[u8]) {
         let buf = core::mem::take(&mut self.0);
         let (head, tail) = buf.split_at_mut(bytes.len());

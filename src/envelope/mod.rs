@@ -27,14 +27,19 @@ pub(crate) fn open<'a>(
         });
     }
     let stored = header.stored_len as usize;
-    let body_end = Header::LEN + stored;
-    let Some(body) = blob.get(Header::LEN..body_end) else {
+    // Checked: on a 32-bit target a hostile stored length near 4 GiB would overflow.
+    let Some(body) = Header::LEN
+        .checked_add(stored)
+        .and_then(|end| blob.get(Header::LEN..end))
+    else {
         return Err(Error::Truncated {
             part: "body",
             needed: stored,
             available: blob.len().saturating_sub(Header::LEN),
         });
     };
+    // The body fits in `blob`, so these sums cannot overflow.
+    let body_end = Header::LEN + body.len();
     let expected = header.blob_len();
     if blob.len() < expected {
         return Err(Error::Truncated {
