@@ -10,15 +10,18 @@
 //! keys, duplicate ids, ids outside `0..=4294967295` and `expires_at < issued_at` are refused
 //! with an error that names the field. Ids are written in ascending order.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use roaring::RoaringBitmap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Session};
+#[cfg(feature = "json")]
+use crate::Error;
+use crate::Session;
 
 impl Serialize for Session {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -32,16 +35,6 @@ impl Serialize for Session {
                 seq.end()
             }
         }
-        struct Map<'a>(&'a BTreeMap<String, String>);
-        impl Serialize for Map<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut map = serializer.serialize_map(Some(self.0.len()))?;
-                for (k, v) in self.0 {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-        }
         let mut s = serializer.serialize_struct("Session", 10)?;
         s.serialize_field("user_id", &self.user_id)?;
         s.serialize_field("tenant_id", &self.tenant_id)?;
@@ -49,8 +42,8 @@ impl Serialize for Session {
         s.serialize_field("issued_at", &self.issued_at)?;
         s.serialize_field("expires_at", &self.expires_at)?;
         s.serialize_field("roles", &self.roles)?;
-        s.serialize_field("settings", &Map(&self.settings))?;
-        s.serialize_field("attributes", &Map(&self.attributes))?;
+        s.serialize_field("settings", &self.settings)?;
+        s.serialize_field("attributes", &self.attributes)?;
         s.serialize_field("facilities", &Ids(&self.facilities))?;
         s.serialize_field("groups", &Ids(&self.groups))?;
         s.end()
@@ -130,13 +123,18 @@ impl<'de> Visitor<'de> for UniqueMap {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
         while let Some((key, value)) = map.next_entry::<String, String>()? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!(
-                    "`{}`: key {key:?} appears twice",
-                    self.0
-                )));
+            match out.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                Entry::Occupied(slot) => {
+                    return Err(de::Error::custom(format_args!(
+                        "`{}`: key {:?} appears twice",
+                        self.0,
+                        slot.key()
+                    )));
+                }
             }
-            out.insert(key, value);
         }
         Ok(out)
     }
@@ -209,6 +207,7 @@ impl Visitor<'_> for Id {
     }
 }
 
+#[cfg(feature = "json")]
 impl Session {
     /// Reads a session from its JSON form.
     ///

@@ -33,7 +33,8 @@
 //! ```
 //!
 //! The format is specified byte by byte in `SPEC.md`, with golden vectors under `tests/vectors/`.
-//! Features: `json` (the JSON form of [`Session`]), `cli` (the `sessionpack` command), `synth`
+//! Features: `serde` (`Serialize`/`Deserialize` for [`Session`] in its JSON form), `json` (with
+//! `serde_json`: `Session::from_json`/`to_json`), `cli` (the `sessionpack` command), `synth`
 //! (the benchmark data generator); `json` and `cli` are on by default, so a service that only
 //! reads and writes blobs can use `default-features = false`.
 #![forbid(unsafe_code)]
@@ -54,7 +55,7 @@ mod detect;
 mod envelope;
 mod error;
 mod idset;
-#[cfg(feature = "json")]
+#[cfg(feature = "serde")]
 mod json;
 mod limits;
 mod session;

@@ -119,6 +119,17 @@ impl Limits {
             Ok(())
         }
     }
+
+    /// The name under which the string-length limit is reported for a string of `field`: one
+    /// name per list, the same from the encoder (`Session::check`) and the decoder.
+    pub(crate) fn string_name(field: &'static str) -> &'static str {
+        match field {
+            "roles" => "role",
+            "settings" => "setting key or value",
+            "attributes" => "attribute key or value",
+            other => other,
+        }
+    }
 }
 
 impl Default for Limits {

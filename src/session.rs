@@ -168,25 +168,15 @@ impl Session {
         Limits::check("token", self.token.len(), max)?;
         Limits::check("roles", self.roles.len(), limits.max_roles)?;
         for role in &self.roles {
-            Limits::check("role", role.len(), max)?;
+            Limits::check(Limits::string_name("roles"), role.len(), max)?;
         }
-        for (what, entry, map, most) in [
-            (
-                "settings",
-                "setting key or value",
-                &self.settings,
-                limits.max_settings,
-            ),
-            (
-                "attributes",
-                "attribute key or value",
-                &self.attributes,
-                limits.max_attributes,
-            ),
+        for (what, map, most) in [
+            ("settings", &self.settings, limits.max_settings),
+            ("attributes", &self.attributes, limits.max_attributes),
         ] {
             Limits::check(what, map.len(), most)?;
             for (key, value) in map {
-                Limits::check(entry, key.len().max(value.len()), max)?;
+                Limits::check(Limits::string_name(what), key.len().max(value.len()), max)?;
             }
         }
         Ok(())

@@ -6,8 +6,8 @@ use core::cell::Cell;
 
 use super::layout::{self, field, Span, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, ROOT_LEN, TABLE_ALIGN};
 use crate::error::FieldName;
-use crate::idset::layout::Shape;
-use crate::{Error, IdSetView, Limits};
+use crate::idset::{self, layout::Shape};
+use crate::{Error, Limits};
 
 /// Where every field of a validated archive lies. Plain numbers; only [`validate`] makes one,
 /// from the archive it describes.
@@ -25,6 +25,13 @@ pub(crate) struct Index {
     pub(crate) attributes: Span,
     pub(crate) facilities: (Span, Shape),
     pub(crate) groups: (Span, Shape),
+}
+
+impl Index {
+    /// Whether the session has expired at `now_ms`: from its `expires_at` on.
+    pub(crate) fn is_expired_at(&self, now_ms: i64) -> bool {
+        now_ms >= self.expires_at
+    }
 }
 
 /// Checks the whole archive against the rules of `SPEC.md` ("The archive") and `limits`.
@@ -58,15 +65,20 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         Ok(())
     };
 
-    let string = |name: FieldName, pointer_at: usize| -> Result<Span, Error> {
-        let span = layout::follow(archive, pointer_at, 1, 1, root).map_err(|problem| {
+    // Follows the pointer at `pointer_at` to `len` items of `item` bytes, naming `name` if not.
+    let pointer = |name: FieldName, pointer_at: usize, item: usize, align: usize| {
+        layout::follow(archive, pointer_at, item, align, root).map_err(|problem| {
             Error::ArchivePointer {
                 field: name,
                 offset: pointer_at,
                 problem,
             }
-        })?;
-        Limits::check(limit_name(name), span.len as usize, max)?;
+        })
+    };
+
+    let string = |name: FieldName, pointer_at: usize| -> Result<Span, Error> {
+        let span = pointer(name, pointer_at, 1, 1)?;
+        Limits::check(Limits::string_name(name.field), span.len as usize, max)?;
         let bytes = span.bytes(archive, 1).unwrap_or(&[]);
         if core::str::from_utf8(bytes).is_err() {
             return Err(Error::InvalidUtf8 {
@@ -78,14 +90,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         Ok(span)
     };
     let table = |name: &'static str, pointer_at: usize, item: usize, most: usize| {
-        let span =
-            layout::follow(archive, pointer_at, item, TABLE_ALIGN, root).map_err(|problem| {
-                Error::ArchivePointer {
-                    field: FieldName::plain(name),
-                    offset: pointer_at,
-                    problem,
-                }
-            })?;
+        let span = pointer(FieldName::plain(name), pointer_at, item, TABLE_ALIGN)?;
         Limits::check(name, span.len as usize, most)?;
         Ok::<Span, Error>(span)
     };
@@ -153,16 +158,10 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
     let [settings, attributes] = maps;
 
     let id_set = |name: &'static str, pointer_at: usize| -> Result<(Span, Shape), Error> {
-        let span = layout::follow(archive, pointer_at, 1, 1, root).map_err(|problem| {
-            Error::ArchivePointer {
-                field: FieldName::plain(name),
-                offset: pointer_at,
-                problem,
-            }
-        })?;
+        let span = pointer(FieldName::plain(name), pointer_at, 1, 1)?;
         claim(span, 1, FieldName::plain(name), pointer_at)?;
         let bytes = span.bytes(archive, 1).unwrap_or(&[]);
-        let (_, shape) = IdSetView::validate(bytes).map_err(|e| Error::InvalidIdSet {
+        let shape = idset::validate::validate(bytes).map_err(|e| Error::InvalidIdSet {
             field: name,
             offset: span.at as usize,
             source: Box::new(e),
@@ -184,14 +183,4 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         facilities,
         groups,
     })
-}
-
-/// The name under which a string's length limit is reported.
-fn limit_name(name: FieldName) -> &'static str {
-    match (name.field, name.part) {
-        ("roles", _) => "role",
-        ("settings", _) => "setting key or value",
-        ("attributes", _) => "attribute key or value",
-        (field, _) => field,
-    }
 }

@@ -138,7 +138,7 @@ impl<'a> SessionView<'a> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn is_expired_at(&self, now_ms: i64) -> bool {
-        now_ms >= self.index.expires_at
+        self.index.is_expired_at(now_ms)
     }
 
     /// The roles, in their stored order.
@@ -171,7 +171,10 @@ impl<'a> SessionView<'a> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles().any(|r| r == role)
+        // Compares bytes: validation already checked that every role is UTF-8.
+        let t = self.index.roles;
+        (0..t.len as usize)
+            .any(|i| bytes_behind(self.archive, t.at as usize + i * POINTER_LEN) == role.as_bytes())
     }
 
     /// The value of setting `key`, found by binary search.
@@ -393,11 +396,17 @@ fn str_at(archive: &[u8], span: Span) -> &str {
         .unwrap_or_default()
 }
 
+/// The bytes behind the (pointer, length) pair at `at`.
+fn bytes_behind(archive: &[u8], at: usize) -> &[u8] {
+    layout::follow(archive, at, 1, 1, archive.len())
+        .ok()
+        .and_then(|span| span.bytes(archive, 1))
+        .unwrap_or_default()
+}
+
 /// The string behind the (pointer, length) pair at `at`.
 fn str_behind(archive: &[u8], at: usize) -> &str {
-    layout::follow(archive, at, 1, 1, archive.len())
-        .map(|span| str_at(archive, span))
-        .unwrap_or_default()
+    core::str::from_utf8(bytes_behind(archive, at)).unwrap_or_default()
 }
 
 /// The roles of a [`SessionView`], in stored order; made by [`SessionView::roles`].
@@ -471,20 +480,17 @@ impl<'a> Entries<'a> {
         }
     }
 
+    /// Where entry `i`'s key pointer lies; its value pointer follows.
+    fn slot(&self, i: u32) -> usize {
+        self.table.at as usize + i as usize * ENTRY_LEN
+    }
+
     fn entry(&self, i: u32) -> (&'a str, &'a str) {
-        let at = self.table.at as usize + i as usize * ENTRY_LEN;
+        let at = self.slot(i);
         (
             str_behind(self.archive, at),
             str_behind(self.archive, at + POINTER_LEN),
         )
-    }
-
-    fn key(&self, i: u32) -> &'a [u8] {
-        let at = self.table.at as usize + i as usize * ENTRY_LEN;
-        layout::follow(self.archive, at, 1, 1, self.archive.len())
-            .ok()
-            .and_then(|span| span.bytes(self.archive, 1))
-            .unwrap_or_default()
     }
 
     /// The value for `key`, by binary search over the sorted keys (of all entries, however far
@@ -493,10 +499,13 @@ impl<'a> Entries<'a> {
         let (mut low, mut high) = (0, self.table.len);
         while low < high {
             let mid = low + (high - low) / 2;
-            match self.key(mid).cmp(key.as_bytes()) {
+            let at = self.slot(mid);
+            match bytes_behind(self.archive, at).cmp(key.as_bytes()) {
                 core::cmp::Ordering::Less => low = mid + 1,
                 core::cmp::Ordering::Greater => high = mid,
-                core::cmp::Ordering::Equal => return Some(self.entry(mid).1),
+                core::cmp::Ordering::Equal => {
+                    return Some(str_behind(self.archive, at + POINTER_LEN))
+                }
             }
         }
         None

@@ -211,21 +211,20 @@ impl Decoder {
             });
         }
         let index = archive::validate(archive, &self.limits)?;
-        let view = SessionView::new(archive, index);
         let now = match self.expiry {
             Expiry::Ignore => None,
             Expiry::RejectAt(now) => Some(now),
             Expiry::RejectNow => Some(now_ms()),
         };
         if let Some(now) = now {
-            if view.is_expired_at(now) {
+            if index.is_expired_at(now) {
                 return Err(Error::Expired {
-                    expires_at: view.expires_at(),
+                    expires_at: index.expires_at,
                     now,
                 });
             }
         }
-        Ok((header, view))
+        Ok((header, SessionView::new(archive, index)))
     }
 }
 

@@ -40,7 +40,7 @@ impl Default for Compression {
 }
 
 /// Writes sessions as blobs. Keep one per thread and reuse it: it keeps its zstd context and
-/// its buffers between calls.
+/// its compression buffer between calls.
 ///
 /// Encoding is deterministic: with the same options (and the same libzstd), the same session
 /// always gives the same bytes.
@@ -188,16 +188,14 @@ impl Encoder {
 
         let compress = match self.compression {
             Compression::Never => false,
-            Compression::Always | Compression::Auto { .. } => {
+            Compression::Always => {
                 self.compress(&archive)?;
-                match self.compression {
-                    Compression::Auto { min_saving_percent } => {
-                        let saving = archive.len().saturating_sub(self.compressed.len());
-                        saving > 0
-                            && saving * 100 >= usize::from(min_saving_percent) * archive.len()
-                    }
-                    _ => true,
-                }
+                true
+            }
+            Compression::Auto { min_saving_percent } => {
+                self.compress(&archive)?;
+                let saving = archive.len().saturating_sub(self.compressed.len());
+                saving > 0 && saving * 100 >= usize::from(min_saving_percent) * archive.len()
             }
         };
         let body: &[u8] = if compress { &self.compressed } else { &archive };

@@ -4,7 +4,7 @@
 mod container;
 mod iter;
 pub(crate) mod layout;
-mod validate;
+pub(crate) mod validate;
 mod view;
 mod write;
 

@@ -96,13 +96,6 @@ impl<'a> IdSetView<'a> {
         Ok(Self::from_shape(bytes, shape))
     }
 
-    /// Validates `bytes` and returns the view with its shape, for owners that keep the bytes
-    /// and want views again later without validating twice.
-    pub(crate) fn validate(bytes: &'a [u8]) -> Result<(Self, Shape), Error> {
-        let shape = validate::validate(bytes)?;
-        Ok((Self::from_shape(bytes, shape), shape))
-    }
-
     /// A view over bytes already validated by [`validate::validate`], which returned `shape`.
     ///
     /// A shape that does not describe `bytes` cannot make a read panic or go out of bounds;
@@ -115,18 +108,12 @@ impl<'a> IdSetView<'a> {
                 .and_then(|end| bytes.get(at..end))
                 .map_or(&[][..], |t| t.as_chunks::<4>().0)
         };
-        let flags_len = if shape.keys_at > shape.flags_at {
-            (shape.keys_at - shape.flags_at) as usize
-        } else {
-            0
-        };
-        let flags_at = shape.flags_at as usize;
         let mut view = IdSetView {
             bytes,
             keys: table(shape.keys_at),
-            flags: flags_at
-                .checked_add(flags_len)
-                .and_then(|end| bytes.get(flags_at..end))
+            // The run-flag bitset lies between its start and the key table.
+            flags: bytes
+                .get(shape.flags_at as usize..shape.keys_at as usize)
                 .unwrap_or(&[]),
             positions: match shape.offsets {
                 Offsets::Table(at) => Positions::Table(table(at)),
