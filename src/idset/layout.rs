@@ -60,6 +60,13 @@ pub(crate) enum Offsets {
     Inline([u32; NO_OFFSET_THRESHOLD - 1]),
 }
 
+/// Whether a bitmap of `count` containers has an offset header: always with cookie 12346
+/// (`no_run_cookie`), from [`NO_OFFSET_THRESHOLD`] containers on with cookie 12347.
+#[inline]
+pub(crate) fn has_offset_header(no_run_cookie: bool, count: usize) -> bool {
+    no_run_cookie || count >= NO_OFFSET_THRESHOLD
+}
+
 /// Reads a little-endian `u16` at `at`, or reports truncation.
 fn u16_at(bytes: &[u8], at: usize) -> Result<u16, Error> {
     match bytes.get(at..).and_then(|b| b.first_chunk::<2>()) {
@@ -112,12 +119,12 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
             Ok(c) if c <= MAX_CONTAINERS => c,
             _ => return Err(Error::IdSetTooManyContainers { count }),
         };
-        (count, 8, true)
+        (count, 8, has_offset_header(true, count))
     } else if cookie & 0xFFFF == u32::from(COOKIE_RUNS) {
         // The high half holds count - 1, so this form always declares 1 to 65,536 containers:
         // an empty set can only be written with cookie 12346.
         let count = usize::from((cookie >> 16) as u16) + 1;
-        (count, 4, count >= NO_OFFSET_THRESHOLD)
+        (count, 4, has_offset_header(false, count))
     } else {
         return Err(Error::IdSetBadCookie { found: cookie });
     };

@@ -2,7 +2,7 @@
 
 use roaring::RoaringBitmap;
 
-use super::layout::{ARRAY_MAX, BITMAP_BYTES, COOKIE_NO_RUNS, COOKIE_RUNS, NO_OFFSET_THRESHOLD};
+use super::layout::{has_offset_header, ARRAY_MAX, BITMAP_BYTES, COOKIE_NO_RUNS, COOKIE_RUNS};
 
 /// With no run container, cookie 12346 is used from this many containers on: its 4-byte count
 /// is then no larger than 12347's run-flag bitset.
@@ -75,10 +75,14 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
     }
 
     let count = containers.len();
-    let runs = containers.iter().any(|c| c.run);
+    let start = out.len();
     // Cookie 12346 spends 4 bytes on the count, 12347 ceil(n / 8) on the run flags and no offset
     // header below four containers: 12347 is smaller up to 24 containers.
-    let flags_len = if runs || count < NO_RUN_COOKIE_FROM {
+    let no_run_cookie = !containers.iter().any(|c| c.run) && count >= NO_RUN_COOKIE_FROM;
+    if no_run_cookie {
+        out.extend_from_slice(&COOKIE_NO_RUNS.to_le_bytes());
+        out.extend_from_slice(&(count as u32).to_le_bytes());
+    } else {
         let cookie = u32::from(COOKIE_RUNS) | ((count as u32 - 1) << 16);
         out.extend_from_slice(&cookie.to_le_bytes());
         let mut flags = vec![0_u8; count.div_ceil(8)];
@@ -88,19 +92,14 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
             }
         }
         out.extend_from_slice(&flags);
-        flags.len()
-    } else {
-        out.extend_from_slice(&COOKIE_NO_RUNS.to_le_bytes());
-        out.extend_from_slice(&(count as u32).to_le_bytes());
-        4
-    };
+    }
     for c in &containers {
         out.extend_from_slice(&c.key.to_le_bytes());
         out.extend_from_slice(&((c.len - 1) as u16).to_le_bytes());
     }
-    if count >= NO_OFFSET_THRESHOLD || !runs && count >= NO_RUN_COOKIE_FROM {
-        let header = 4 + flags_len + 8 * count;
-        let mut at = header as u32;
+    if has_offset_header(no_run_cookie, count) {
+        // The first container follows the offset header's `count` entries.
+        let mut at = (out.len() - start + 4 * count) as u32;
         for c in &containers {
             out.extend_from_slice(&at.to_le_bytes());
             at += c.size as u32;
