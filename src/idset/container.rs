@@ -1,7 +1,7 @@
 //! Reads of one container: membership, first and last value, and intersections of two
 //! containers of any kinds.
 
-use super::layout::{run_parts, Container};
+use super::layout::{run_bounds, run_parts, Container};
 
 /// The first little-endian `u16` of an entry (an array value, a run's start, a key).
 #[inline]
@@ -127,8 +127,8 @@ impl Container<'_> {
             (Bitmap(bits), Run(runs)) | (Run(runs), Bitmap(bits)) => {
                 let mut n = 0;
                 for run in runs {
-                    let (start, extra) = run_parts(run);
-                    n += bits_in_range(bits, u32::from(start), u32::from(start) + u32::from(extra));
+                    let (start, end) = run_bounds(run);
+                    n += bits_in_range(bits, start, end);
                     if stop_at_first && n > 0 {
                         break;
                     }
@@ -168,13 +168,9 @@ fn arrays(a: &[[u8; 2]], b: &[[u8; 2]], stop_at_first: bool) -> u32 {
 
 /// Intersection size of two sorted, disjoint run lists.
 fn runs(a: &[[u8; 4]], b: &[[u8; 4]], stop_at_first: bool) -> u32 {
-    let bounds = |r: &[u8; 4]| {
-        let (start, extra) = run_parts(r);
-        (u32::from(start), u32::from(start) + u32::from(extra))
-    };
     let (mut a, mut b) = (
-        a.iter().map(bounds).peekable(),
-        b.iter().map(bounds).peekable(),
+        a.iter().map(run_bounds).peekable(),
+        b.iter().map(run_bounds).peekable(),
     );
     let mut n = 0;
     while let (Some(&(s1, e1)), Some(&(s2, e2))) = (a.peek(), b.peek()) {

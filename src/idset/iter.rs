@@ -1,6 +1,6 @@
 //! Iterators over an [`IdSetView`]: all ids in order, and the PHI filter.
 
-use super::layout::{run_parts, Container};
+use super::layout::{run_bounds, Container};
 use super::view::IdSetView;
 
 /// The ids of an [`IdSetView`] in ascending order; made by [`IdSetView::iter`].
@@ -124,9 +124,7 @@ impl Iterator for IdSetIter<'_> {
                     if *at > *last {
                         match runs.next() {
                             Some(run) => {
-                                let (start, extra) = run_parts(run);
-                                *at = u32::from(start);
-                                *last = *at + u32::from(extra);
+                                (*at, *last) = run_bounds(run);
                             }
                             None => {
                                 *at = 1;

@@ -238,3 +238,11 @@ pub(crate) fn run_parts(run: &[u8; 4]) -> (u16, u16) {
     let [s0, s1, l0, l1] = *run;
     (u16::from_le_bytes([s0, s1]), u16::from_le_bytes([l0, l1]))
 }
+
+/// First and last value of a run, inclusive, as `u32` (the last may be 65,535 + 65,535 in
+/// unvalidated bytes; validation keeps it within 65,535).
+#[inline]
+pub(crate) fn run_bounds(run: &[u8; 4]) -> (u32, u32) {
+    let (start, extra) = run_parts(run);
+    (u32::from(start), u32::from(start) + u32::from(extra))
+}

@@ -331,9 +331,8 @@ impl<'a> IdSetView<'a> {
             match container {
                 Container::Run(runs) => {
                     for run in runs {
-                        let (start, extra) = layout::run_parts(run);
-                        let start = base | u32::from(start);
-                        bitmap.insert_range(start..=start + u32::from(extra));
+                        let (start, end) = layout::run_bounds(run);
+                        bitmap.insert_range(base | start..=base | end);
                     }
                 }
                 Container::Array(values) => {
