@@ -18,8 +18,6 @@ pub struct IdSetIter<'a> {
     view: IdSetView<'a>,
     /// The next container to enter.
     next: usize,
-    /// Containers from `end` on are not visited.
-    end: usize,
     /// High 16 bits of the current container, shifted into place.
     base: u32,
     current: Cursor<'a>,
@@ -50,18 +48,6 @@ impl<'a> IdSetIter<'a> {
         IdSetIter {
             view,
             next: 0,
-            end: view.container_count(),
-            base: 0,
-            current: Cursor::Done,
-        }
-    }
-
-    /// Iterates over container `index` only.
-    pub(crate) fn one_container(view: IdSetView<'a>, index: usize) -> Self {
-        IdSetIter {
-            view,
-            next: index,
-            end: index.saturating_add(1).min(view.container_count()),
             base: 0,
             current: Cursor::Done,
         }
@@ -69,7 +55,7 @@ impl<'a> IdSetIter<'a> {
 
     /// Moves to the next container; false when there is none.
     fn enter_next(&mut self) -> bool {
-        while self.next < self.end {
+        while self.next < self.view.container_count() {
             let index = self.next;
             self.next += 1;
             let (Some(key), Some(container)) = (self.view.key(index), self.view.container(index))

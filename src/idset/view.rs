@@ -342,8 +342,15 @@ impl<'a> IdSetView<'a> {
                             .map(|v| base | u32::from(u16::from_le_bytes(*v))),
                     );
                 }
-                Container::Bitmap(_) => {
-                    bitmap.extend(self.container_iter(index));
+                Container::Bitmap(bits) => {
+                    // Set bit `b` of little-endian word `w` is id `base + 64 w + b`.
+                    for (w, word) in (0_u32..).zip(bits.as_chunks::<8>().0) {
+                        let mut word = u64::from_le_bytes(*word);
+                        while word != 0 {
+                            bitmap.insert(base | (w * 64 + word.trailing_zeros()));
+                            word &= word - 1;
+                        }
+                    }
                 }
             }
         }
@@ -400,11 +407,6 @@ impl<'a> IdSetView<'a> {
             layout::is_run(self.flags, index),
             len,
         )
-    }
-
-    /// The ids of container `index`, in ascending order.
-    fn container_iter(&self, index: usize) -> IdSetIter<'a> {
-        IdSetIter::one_container(*self, index)
     }
 
     /// Containers with equal keys in both sets.
