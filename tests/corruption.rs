@@ -2,43 +2,28 @@
 //! never a panic, never an `Ok`. Signed vectors are opened by a decoder that holds their key and
 //! requires a MAC, as a service that signs would.
 
-use std::path::PathBuf;
+mod support;
 
-use sessionpack::{Decoder, MacKey};
+use sessionpack::Decoder;
+use support::vectors::{decoder, manifest, read, Case};
 
-fn vectors() -> Vec<(String, Vec<u8>, bool)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1");
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-    manifest
-        .as_array()
-        .unwrap()
-        .iter()
+/// Each vector's case and blob.
+fn vectors() -> Vec<(Case, Vec<u8>)> {
+    manifest()
+        .into_iter()
         .map(|case| {
-            let name = case["name"].as_str().unwrap().to_string();
-            let bin = std::fs::read(dir.join(format!("{name}.bin"))).unwrap();
-            (name, bin, !case["key"].is_null())
+            let (bin, _) = read(&case);
+            (case, bin)
         })
         .collect()
-}
-
-/// The key of the signed vectors (see tests/golden.rs): id 7, bytes 00..1f.
-fn decoder(signed: bool) -> Decoder {
-    if signed {
-        let key: Vec<u8> = (0..32).collect();
-        Decoder::new()
-            .with_key(MacKey::new(7, &key).unwrap())
-            .require_mac(true)
-    } else {
-        Decoder::new()
-    }
 }
 
 #[test]
 fn every_single_bit_flip_is_refused() {
     let mut flips = 0;
-    for (name, bin, signed) in vectors() {
-        let mut decoder = decoder(signed);
+    for (case, bin) in vectors() {
+        let name = &case.name;
+        let mut decoder = decoder(&case);
         assert!(
             decoder.open(&bin).is_ok(),
             "{name}: the intact vector must open"
@@ -61,8 +46,9 @@ fn every_single_bit_flip_is_refused() {
 
 #[test]
 fn every_truncation_and_every_extension_is_refused() {
-    for (name, bin, signed) in vectors() {
-        let mut decoder = decoder(signed);
+    for (case, bin) in vectors() {
+        let name = &case.name;
+        let mut decoder = decoder(&case);
         for len in 0..bin.len() {
             assert!(
                 decoder.open(&bin[..len]).is_err(),
@@ -82,13 +68,14 @@ fn every_truncation_and_every_extension_is_refused() {
 
 #[test]
 fn signed_vectors_are_refused_without_their_key_and_unsigned_when_a_mac_is_required() {
-    for (name, bin, signed) in vectors() {
+    for (case, bin) in vectors() {
+        let (name, signed) = (&case.name, case.key.is_some());
         let refused = if signed {
             Decoder::new().open(&bin).map(|_| ())
         } else {
-            decoder(true).open(&bin).map(|_| ())
+            Decoder::new().require_mac(true).open(&bin).map(|_| ())
         };
-        let err = refused.expect_err(&name);
+        let err = refused.expect_err(name);
         let expected = if signed {
             "key ring does not hold"
         } else {

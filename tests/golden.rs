@@ -5,42 +5,13 @@
 //! change: `cargo test --test golden -- --ignored write_missing_vectors` writes the vectors of
 //! `cases()` that do not exist yet and never overwrites one.
 
+mod support;
+
 use std::path::PathBuf;
 
 use roaring::RoaringBitmap;
-use serde::{Deserialize, Serialize};
-use sessionpack::{Compression, Decoder, Encoder, Header, MacKey, Session};
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-struct Case {
-    name: String,
-    /// What the vector is for.
-    about: String,
-    level: i32,
-    /// "auto:N" (store raw unless compression saves N %), "always" or "never".
-    compression: String,
-    /// Signing key: id and hex bytes.
-    key: Option<(u32, String)>,
-}
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1")
-}
-
-fn manifest() -> Vec<Case> {
-    let text = std::fs::read_to_string(dir().join("manifest.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn key(case: &Case) -> Option<MacKey> {
-    case.key.as_ref().map(|(id, hex)| {
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        MacKey::new(*id, &bytes).unwrap()
-    })
-}
+use sessionpack::{Compression, Encoder, Header, Session};
+use support::vectors::{decoder, dir, key, manifest, read, Case};
 
 fn encoder(case: &Case) -> Encoder {
     let compression = match case.compression.as_str() {
@@ -55,20 +26,6 @@ fn encoder(case: &Case) -> Encoder {
         encoder = encoder.sign_with(key);
     }
     encoder
-}
-
-/// A decoder able to open `case`'s blob: holding its key, requiring a MAC when it is signed.
-fn decoder(case: &Case) -> Decoder {
-    match key(case) {
-        Some(key) => Decoder::new().with_key(key).require_mac(true),
-        None => Decoder::new(),
-    }
-}
-
-fn read(case: &Case) -> (Vec<u8>, Session) {
-    let bin = std::fs::read(dir().join(format!("{}.bin", case.name))).unwrap();
-    let json = std::fs::read(dir().join(format!("{}.json", case.name))).unwrap();
-    (bin, Session::from_json(&json).unwrap())
 }
 
 #[test]

@@ -5,72 +5,21 @@
 //! The counter is per thread, so allocations made by the test harness on other threads do not
 //! count.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::hint::black_box;
+mod support;
 
 use roaring::RoaringBitmap;
 use sessionpack::{encode_id_set, IdSetView};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    // `try_with`: the slot may already be gone while the thread is being torn down.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
-// thread-local `Cell` with a const initializer and no destructor, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: the caller's contract for `alloc` is passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: `ptr` was allocated by `System` with `layout`, per the caller's contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout`, per the caller's contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use support::alloc::{allocations, Counting};
+use support::range;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Allocations made on this thread while `f` runs, and its result.
-fn allocations<T>(f: impl FnOnce() -> T) -> (u64, T) {
-    let before = ALLOCATIONS.with(Cell::get);
-    let out = black_box(f());
-    (ALLOCATIONS.with(Cell::get) - before, out)
-}
 
 #[track_caller]
 fn none<T>(what: &str, name: &str, f: impl FnOnce() -> T) -> T {
     let (n, out) = allocations(f);
     assert_eq!(n, 0, "{what} allocated {n} times on the {name} set");
     out
-}
-
-fn range(r: std::ops::RangeInclusive<u32>) -> RoaringBitmap {
-    let mut set = RoaringBitmap::new();
-    set.insert_range(r);
-    set
 }
 
 /// Sets of every container kind and header form, each written by `encode_id_set` and by

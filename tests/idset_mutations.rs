@@ -7,19 +7,16 @@
 //! `IdSetView` checks. So the property is one-way: accepted by the view ⇒ accepted by
 //! roaring-rs, with the same ids.
 
+mod support;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use roaring::RoaringBitmap;
 use sessionpack::{encode_id_set, Error, IdSetView};
+use support::range;
 
 // ----- valid encodings to start from -----
-
-fn range(r: std::ops::RangeInclusive<u32>) -> RoaringBitmap {
-    let mut set = RoaringBitmap::new();
-    set.insert_range(r);
-    set
-}
 
 /// Small sets of every container kind, over one to six containers.
 fn set() -> impl Strategy<Value = RoaringBitmap> {

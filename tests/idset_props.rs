@@ -11,12 +11,15 @@
 //! more) are all read. `RoaringBitmap` is the oracle throughout: no answer of the view is
 //! compared against the view itself.
 
+mod support;
+
 use std::collections::BTreeSet;
 
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use roaring::RoaringBitmap;
 use sessionpack::{encode_id_set, encode_id_set_into, IdSetView};
+use support::range;
 
 const COOKIE_NO_RUNS: u32 = 12346;
 const COOKIE_RUNS: u16 = 12347;
@@ -595,12 +598,6 @@ fn check_fixed(a: &RoaringBitmap, b: &RoaringBitmap) {
     if let Err(e) = check_pair(a, b, &[3, 70_000, 1 << 20, u32::MAX - 5]) {
         panic!("{e}");
     }
-}
-
-fn range(r: std::ops::RangeInclusive<u32>) -> RoaringBitmap {
-    let mut set = RoaringBitmap::new();
-    set.insert_range(r);
-    set
 }
 
 /// `count` ids of container `key`, every third low value: no two consecutive, so never runs.

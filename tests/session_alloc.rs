@@ -5,43 +5,13 @@
 //! The counter is per thread, so the test harness's own threads do not disturb it. zstd's
 //! context is allocated by libzstd (C), outside Rust's allocator; it is made once per decoder.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod support;
 
 use sessionpack::{Compression, Decoder, Encoder, Error, Session};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` through `alloc` above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: as for `alloc` and `dealloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::alloc::{allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = ALLOCATIONS.with(Cell::get);
-    let out = f();
-    (out, ALLOCATIONS.with(Cell::get) - before)
-}
 
 fn session() -> Session {
     Session::new("64b7f0c2e1a9", "acme", "token", 0, 3_600_000)
@@ -62,7 +32,7 @@ fn a_declared_size_above_the_limit_is_refused_before_any_allocation() {
     let mut forged = blob.to_vec();
     forged[20..24].copy_from_slice(&u32::MAX.to_le_bytes()); // decoded_len: 4 GiB − 1
     let mut decoder = Decoder::new();
-    let (result, count) = allocations(|| decoder.open(&forged).map(|_| ()));
+    let (count, result) = allocations(|| decoder.open(&forged).map(|_| ()));
     match result {
         Err(Error::DecodedTooLarge { declared, limit }) => {
             assert_eq!((declared, limit), (u64::from(u32::MAX), 16 << 20));
@@ -75,7 +45,7 @@ fn a_declared_size_above_the_limit_is_refused_before_any_allocation() {
     let mut limits = sessionpack::Limits::default();
     limits.max_decoded_len = 1024;
     let mut small = Decoder::with_limits(limits);
-    let (result, count) = allocations(|| small.open(&blob).map(|_| ()));
+    let (count, result) = allocations(|| small.open(&blob).map(|_| ()));
     assert!(matches!(
         result,
         Err(Error::DecodedTooLarge { limit: 1024, .. })
@@ -94,10 +64,10 @@ fn reads_after_open_allocate_nothing() {
         let mut decoder = Decoder::new();
         decoder.open(&blob).unwrap(); // grows the buffer once
 
-        let (view, count) = allocations(|| decoder.open(&blob).unwrap());
+        let (count, view) = allocations(|| decoder.open(&blob).unwrap());
         assert_eq!(count, 0, "{compression:?}: open allocated");
 
-        let ((), count) = allocations(|| {
+        let (count, ()) = allocations(|| {
             assert_eq!(view.user_id(), "64b7f0c2e1a9");
             assert_eq!(view.tenant_id(), "acme");
             assert_eq!(view.token(), "token");
@@ -130,6 +100,6 @@ fn the_counter_counts() {
     let blob = sessionpack::encode(&session()).unwrap();
     let mut decoder = Decoder::new();
     let view = decoder.open(&blob).unwrap();
-    let (_, count) = allocations(|| view.to_session());
+    let (count, _) = allocations(|| view.to_session());
     assert!(count > 0);
 }

@@ -2,9 +2,9 @@
 //! a view's every accessor agrees with the owned session (the independent model) and its
 //! membership answers with roaring-rs.
 
-mod support;
 #[path = "../fuzz/checks/session_view.rs"]
 mod session_view;
+mod support;
 
 use proptest::prelude::*;
 use sessionpack::{Compression, Decoder, Encoder, Header, Session};

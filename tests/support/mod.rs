@@ -1,10 +1,21 @@
-//! Shared test strategies: sessions of every shape, for property tests.
+//! Shared test helpers: sessions of every shape for property tests, id ranges, the golden
+//! vectors ([`vectors`]) and a counting allocator ([`alloc`]).
 #![allow(dead_code)]
+
+pub mod alloc;
+pub mod vectors;
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use roaring::RoaringBitmap;
 use sessionpack::Session;
+
+/// The ids of `r`, as a set.
+pub fn range(r: std::ops::RangeInclusive<u32>) -> RoaringBitmap {
+    let mut set = RoaringBitmap::new();
+    set.insert_range(r);
+    set
+}
 
 /// Id sets that reach every container kind: empty, sparse, clustered runs, dense ranges, the
 /// extremes 0 and u32::MAX, and container boundaries.
