@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use roaring::RoaringBitmap;
 
+use super::ids;
+use super::object_id::group_created_secs;
 use super::rng::Rng;
 use super::text::{self, CITIES};
 use super::{
@@ -34,13 +36,7 @@ pub(crate) fn identity(rng: &mut Rng) -> Identity {
         "{}-health-{tenant_number}",
         saint.to_ascii_lowercase().replace(['.', ' '], "")
     );
-    let mut roles: Vec<String> = Vec::new();
-    for _ in 0..rng.between(2, 3) {
-        let role = rng.pick(&text::ROLES);
-        if !roles.iter().any(|r| r == role) {
-            roles.push(role.to_owned());
-        }
-    }
+    let roles = distinct((0..rng.between(2, 3)).map(|_| rng.pick(&text::ROLES).to_owned()));
     let issued_at = ISSUED_FROM + rng.below(86_400_000) as i64;
     Identity {
         // A signed JWT, as the identity provider issued it: header, claims, signature.
@@ -112,31 +108,21 @@ pub(crate) fn facility(rng: &mut Rng, id: u32) -> LegacyFacility {
 
 /// The whole group object of group `id`, belonging to 1 to 3 of the user's `facilities`.
 pub(crate) fn group(rng: &mut Rng, id: u32, facilities: &RoaringBitmap) -> LegacyGroup {
-    let mut facility_ids: Vec<String> = Vec::new();
     // Most groups belong to one facility, some span two or three.
     let spans = match rng.below(10) {
         0..=5 => 1,
         6..=8 => 2,
         _ => 3,
     };
-    for _ in 0..spans {
-        let rank = rng.below(facilities.len()) as u32;
-        if let Some(f) = facilities.select(rank) {
-            let oid = facility_object_id(f);
-            if !facility_ids.contains(&oid) {
-                facility_ids.push(oid);
-            }
-        }
-    }
-    let mut permissions: Vec<String> = Vec::new();
-    for _ in 0..rng.between(1, 2) {
-        let p = rng.pick(&text::PERMISSIONS);
-        if !permissions.iter().any(|q| q == p) {
-            permissions.push(p.to_owned());
-        }
-    }
-    // Created with the group's ObjectId (2015 on, 19 s per id), updated up to two years later.
-    let created = (1_420_070_400 + i64::from(id) * 19) * 1000;
+    let facility_ids = distinct(
+        (0..spans)
+            .filter_map(|_| ids::random_member(rng, facilities))
+            .map(facility_object_id),
+    );
+    let permissions =
+        distinct((0..rng.between(1, 2)).map(|_| rng.pick(&text::PERMISSIONS).to_owned()));
+    // Created with the group's ObjectId, updated up to two years later.
+    let created = group_created_secs(id) * 1000;
     let updated = created + rng.below(2 * 365 * 86_400) as i64 * 1000;
     LegacyGroup {
         id: group_object_id(id),
@@ -147,4 +133,16 @@ pub(crate) fn group(rng: &mut Rng, id: u32, facilities: &RoaringBitmap) -> Legac
         updated_at: text::iso8601(updated),
         permissions,
     }
+}
+
+/// `items` in order, each kept only the first time it comes. Every item is produced, kept or
+/// not, so the random draws behind them are the same as without the deduplication.
+fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut kept = Vec::new();
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    kept
 }

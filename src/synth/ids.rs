@@ -54,6 +54,12 @@ pub(crate) fn draw(
     }
 }
 
+/// A uniformly random member of `ids` (`None` when it is empty).
+pub(crate) fn random_member(rng: &mut Rng, ids: &RoaringBitmap) -> Option<u32> {
+    let rank = rng.below(ids.len()) as u32;
+    ids.select(rank)
+}
+
 /// Runs of nearby ids: each batch starts anywhere in the space and hands out consecutive ids,
 /// each kept with `keep_per_mille` chance.
 fn batches(rng: &mut Rng, count: u32, space: u32, batching: Batching) -> RoaringBitmap {

@@ -217,10 +217,7 @@ fn probes(rng: &mut Rng, facilities: &roaring::RoaringBitmap) -> Vec<Probe> {
         object_id: facility_object_id(id),
         member,
     };
-    let member = |rng: &mut Rng| {
-        let rank = rng.below(facilities.len()) as u32;
-        facilities.select(rank).map(|id| probe(id, true))
-    };
+    let member = |rng: &mut Rng| ids::random_member(rng, facilities).map(|id| probe(id, true));
     (0..JOB_CHECKS)
         .filter_map(|i| {
             if i % 5 == 4 {

@@ -19,7 +19,7 @@ use super::rng::mix;
 /// assert_ne!(oid, facility_object_id(1_235));
 /// ```
 pub fn facility_object_id(id: u32) -> String {
-    object_id(0xFAC1_1175, 300, id)
+    object_id(0xFAC1_1175, FACILITY_SECONDS_PER_ID, id)
 }
 
 /// The legacy ObjectId of the group with dense id `id`; see [`facility_object_id`].
@@ -31,14 +31,30 @@ pub fn facility_object_id(id: u32) -> String {
 /// assert_ne!(group_object_id(7), facility_object_id(7));
 /// ```
 pub fn group_object_id(id: u32) -> String {
-    object_id(0x6120_0925, 19, id)
+    object_id(0x6120_0925, GROUP_SECONDS_PER_ID, id)
+}
+
+/// 2015-01-01T00:00:00Z: the creation time of id 0, Unix seconds.
+const EPOCH: u64 = 1_420_070_400;
+/// Seconds between the creation times of consecutive facility ids.
+const FACILITY_SECONDS_PER_ID: u64 = 300;
+/// Seconds between the creation times of consecutive group ids.
+const GROUP_SECONDS_PER_ID: u64 = 19;
+
+/// The creation time, Unix seconds, of the group with dense id `id`: the time in its ObjectId,
+/// which keeps the low 32 bits, all of it for ids below 2^27 (the group space is 2^22).
+pub(crate) fn group_created_secs(id: u32) -> i64 {
+    created_secs(GROUP_SECONDS_PER_ID, id) as i64
+}
+
+/// `EPOCH` plus `seconds_per_id` per id (below 2^41 for any `u32` id: no overflow).
+fn created_secs(seconds_per_id: u64, id: u32) -> u64 {
+    EPOCH + u64::from(id) * seconds_per_id
 }
 
 /// `salt` tells the kinds apart, `seconds_per_id` spreads creation times over the id space.
 fn object_id(salt: u64, seconds_per_id: u64, id: u32) -> String {
-    // 2015-01-01T00:00:00Z.
-    const EPOCH: u64 = 1_420_070_400;
-    let time = EPOCH.wrapping_add(u64::from(id).wrapping_mul(seconds_per_id)) & 0xFFFF_FFFF;
+    let time = created_secs(seconds_per_id, id) & 0xFFFF_FFFF;
     let process = mix(salt ^ u64::from(id >> 8)) & 0xFF_FFFF_FFFF;
     let counter = (u64::from(id) ^ salt) & 0xFF_FFFF;
     let value = (u128::from(time) << 64) | (u128::from(process) << 24) | u128::from(counter);
