@@ -362,6 +362,34 @@ fn bad_input_gives_one_line_and_status_2() {
 }
 
 #[test]
+fn hex_digits_take_no_sign() {
+    // `+f+f` is not two hex bytes, in the plain form or in a `\x` escape.
+    assert_clean_failure(&run(&["detect", "--hex"], b"+f+f"), "non-hex digit");
+    assert_clean_failure(&run(&["detect", "--hex"], br#""\x+f""#), "bad \\x escape");
+    // A blob whose hex has one `0` turned into `+` is refused, not read as the blob.
+    let hex = String::from_utf8(encoded(&["--hex", "--raw"])).unwrap();
+    let zero = (0..hex.len())
+        .step_by(2)
+        .find(|&i| hex.as_bytes()[i] == b'0')
+        .expect("a byte below 0x10");
+    let signed = format!("{}+{}", &hex[..zero], &hex[zero + 1..]);
+    assert_clean_failure(
+        &run(&["inspect", "--hex"], signed.as_bytes()),
+        "--hex input",
+    );
+    // Errors in a hex key file name the key file, not `--hex input`.
+    let key = scratch("hex-sign").join("odd.key");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef0").unwrap();
+    let o = run(
+        &["encode", "--key-file", path(&key), "--key-id", "1"],
+        SESSION.as_bytes(),
+    );
+    assert_clean_failure(&o, "odd number of hex digits");
+    assert!(!stderr(&o).contains("--hex"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("key file"), "{}", stderr(&o));
+}
+
+#[test]
 fn every_command_has_help_with_an_example() {
     for command in ["encode", "inspect", "check", "stats", "detect", "demo"] {
         let o = run(&[command, "--help"], b"");

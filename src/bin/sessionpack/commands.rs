@@ -55,28 +55,47 @@ fn inspect(args: &InspectArgs) -> Result<ExitCode, Failure> {
     let mut out = io::stdout().lock();
     if args.header {
         let h = Header::read(&blob)?;
-        writeln!(
-            out,
-            "{{\n  \"version\": {},\n  \"compressed\": {},\n  \"signed\": {},\n  \"digest\": \"{:016x}\",\n  \
-             \"stored_len\": {},\n  \"decoded_len\": {},\n  \"dictionary_id\": {},\n  \"key_id\": {},\n  \
-             \"body_digest\": \"{:016x}\",\n  \"blob_len\": {}\n}}",
-            h.version,
-            h.compressed,
-            h.signed,
-            h.digest,
-            h.stored_len,
-            h.decoded_len,
-            h.dictionary_id,
-            h.key_id,
-            h.body_digest,
-            h.blob_len()
-        )?;
+        let json = serde_json::to_string_pretty(&HeaderJson::from(&h)).map_err(io::Error::from)?;
+        writeln!(out, "{json}")?;
     } else {
         let mut decoder = input::decoder(&args.key, args.require_mac)?;
         let session = decoder.open(&blob)?.to_session();
         writeln!(out, "{}", session.to_json_pretty())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The header as `inspect --header` prints it: the digests as 16 hex digits, then the length of
+/// the whole blob it announces.
+#[derive(serde::Serialize)]
+struct HeaderJson {
+    version: u8,
+    compressed: bool,
+    signed: bool,
+    digest: String,
+    stored_len: u32,
+    decoded_len: u32,
+    dictionary_id: u32,
+    key_id: u32,
+    body_digest: String,
+    blob_len: usize,
+}
+
+impl From<&Header> for HeaderJson {
+    fn from(h: &Header) -> Self {
+        HeaderJson {
+            version: h.version,
+            compressed: h.compressed,
+            signed: h.signed,
+            digest: format!("{:016x}", h.digest),
+            stored_len: h.stored_len,
+            decoded_len: h.decoded_len,
+            dictionary_id: h.dictionary_id,
+            key_id: h.key_id,
+            body_digest: format!("{:016x}", h.body_digest),
+            blob_len: h.blob_len(),
+        }
+    }
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {

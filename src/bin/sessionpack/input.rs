@@ -27,7 +27,7 @@ fn read_stdin() -> Result<Vec<u8>, Failure> {
 pub fn blob(path: Option<&PathBuf>, hex: bool) -> Result<Vec<u8>, Failure> {
     let bytes = read(path.map(PathBuf::as_path))?;
     if hex {
-        from_text(&bytes)
+        from_text(&bytes, "--hex input")
     } else {
         Ok(bytes)
     }
@@ -35,16 +35,18 @@ pub fn blob(path: Option<&PathBuf>, hex: bool) -> Result<Vec<u8>, Failure> {
 
 /// Bytes from text: hex digits (whitespace and a `0x` prefix ignored), or a double-quoted string
 /// with C-style escapes (`\xHH`, `\n`, `\r`, `\t`, `\a`, `\b`, `\\`, `\"`) as `redis-cli` prints
-/// binary values.
-pub fn from_text(text: &[u8]) -> Result<Vec<u8>, Failure> {
+/// binary values. `what` names the text in error messages ("--hex input").
+pub fn from_text(text: &[u8], what: &str) -> Result<Vec<u8>, Failure> {
     let text = std::str::from_utf8(text)
-        .map_err(|_| Failure::Input("--hex input is not text".into()))?
+        .map_err(|_| Failure::Input(format!("{what} is not text")))?
         .trim();
     if let Some(quoted) = text.strip_prefix('"') {
         let inner = quoted.strip_suffix('"').ok_or_else(|| {
-            Failure::Input("--hex input starts with a quote but does not end with one".into())
+            Failure::Input(format!(
+                "{what} starts with a quote but does not end with one"
+            ))
         })?;
-        return unescape(inner);
+        return unescape(inner, what);
     }
     let digits: Vec<u8> = text
         .strip_prefix("0x")
@@ -54,7 +56,7 @@ pub fn from_text(text: &[u8]) -> Result<Vec<u8>, Failure> {
         .collect();
     if !digits.len().is_multiple_of(2) {
         return Err(Failure::Input(format!(
-            "--hex input has an odd number of hex digits ({})",
+            "{what} has an odd number of hex digits ({})",
             digits.len()
         )));
     }
@@ -62,20 +64,21 @@ pub fn from_text(text: &[u8]) -> Result<Vec<u8>, Failure> {
         .chunks(2)
         .enumerate()
         .map(|(i, pair)| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| {
-                    Failure::Input(format!(
-                        "--hex input has a non-hex digit near digit {}",
-                        2 * i
-                    ))
-                })
+            hex_pair(pair[0], pair[1]).ok_or_else(|| {
+                Failure::Input(format!("{what} has a non-hex digit near digit {}", 2 * i))
+            })
         })
         .collect()
 }
 
-fn unescape(inner: &str) -> Result<Vec<u8>, Failure> {
+/// The byte two hex digits spell, or `None` unless both are hex digits (a sign is not one).
+fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    let digit = |b: u8| char::from(b).to_digit(16);
+    // Two digits below 16 make a value below 256.
+    u8::try_from((digit(hi)? << 4) | digit(lo)?).ok()
+}
+
+fn unescape(inner: &str, what: &str) -> Result<Vec<u8>, Failure> {
     let mut out = Vec::with_capacity(inner.len());
     let mut bytes = inner.bytes();
     while let Some(b) = bytes.next() {
@@ -84,15 +87,11 @@ fn unescape(inner: &str) -> Result<Vec<u8>, Failure> {
             continue;
         }
         let escaped = match bytes.next() {
-            Some(b'x') => {
-                let hi = bytes.next();
-                let lo = bytes.next();
-                let pair = [hi.unwrap_or(b'?'), lo.unwrap_or(b'?')];
-                std::str::from_utf8(&pair)
-                    .ok()
-                    .and_then(|p| u8::from_str_radix(p, 16).ok())
-                    .ok_or_else(|| Failure::Input("--hex input has a bad \\x escape".into()))?
-            }
+            Some(b'x') => bytes
+                .next()
+                .zip(bytes.next())
+                .and_then(|(hi, lo)| hex_pair(hi, lo))
+                .ok_or_else(|| Failure::Input(format!("{what} has a bad \\x escape")))?,
             Some(b'n') => b'\n',
             Some(b'r') => b'\r',
             Some(b't') => b'\t',
@@ -102,7 +101,7 @@ fn unescape(inner: &str) -> Result<Vec<u8>, Failure> {
             Some(b'"') => b'"',
             other => {
                 return Err(Failure::Input(format!(
-                    "--hex input has an unknown escape \\{}",
+                    "{what} has an unknown escape \\{}",
                     other.map_or(String::new(), |c| char::from(c).to_string())
                 )))
             }
@@ -122,7 +121,10 @@ pub fn key(args: &KeyArgs) -> Result<Option<MacKey>, Failure> {
         Ok(text)
             if !text.trim().is_empty() && text.trim().bytes().all(|b| b.is_ascii_hexdigit()) =>
         {
-            from_text(text.trim().as_bytes())?
+            from_text(
+                text.trim().as_bytes(),
+                &format!("the key file {}", path.display()),
+            )?
         }
         _ => bytes,
     };
