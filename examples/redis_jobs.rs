@@ -25,15 +25,15 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use redis::{Commands, Connection};
-use sessionpack::synth::{generate, legacy_contains, LegacySession, Probe, Profile};
+use sessionpack::synth::{generate, legacy_contains, LegacySession, Probe, Profile, JOB_CHECKS};
 use sessionpack::{Decoder, Encoder, Header, SessionBuf};
 
 /// Reads of the session per job, one record checked per read.
-const READS_PER_JOB: usize = 100;
+const READS_PER_JOB: usize = JOB_CHECKS;
 /// The load the bandwidth is projected to.
 const JOBS_PER_SECOND: f64 = 10_000.0;
 /// A facility id no generated session holds, added by the mid-run rewrite.
-const NEW_FACILITY: u32 = (1 << 18) + 7;
+const NEW_FACILITY: u32 = Profile::FACILITY_SPACE + 7;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
