@@ -1,5 +1,5 @@
 //! Session benchmarks: sessionpack against what users run today, on the same generated data
-//! (`sessionpack::synth`, seed `formats::SEED`).
+//! (`sessionpack_synth`, seed `formats::SEED`).
 //!
 //! For every profile, four criterion groups, each with one function per format:
 //!
@@ -25,21 +25,19 @@
 //! `cargo bench --bench session -- worst`. The size table and quick ratios:
 //! `cargo run --release --example sizes`.
 
-#[cfg(feature = "synth")]
 #[path = "support/formats.rs"]
 mod formats;
 
-#[cfg(feature = "synth")]
 mod benches {
     use std::hint::black_box;
     use std::time::Duration;
 
     use criterion::measurement::WallTime;
     use criterion::{BenchmarkGroup, Criterion};
-    use sessionpack::synth::{
+    use sessionpack::{Decoder, Header, IdSetView};
+    use sessionpack_synth::{
         compact_contains, generate, ids_only_contains, legacy_contains, Profile,
     };
-    use sessionpack::{Decoder, Header, IdSetView};
 
     use crate::formats::{self, Blobs, PostcardReader, Writers};
 
@@ -258,12 +256,5 @@ mod benches {
     }
 }
 
-#[cfg(feature = "synth")]
 criterion::criterion_group!(session, benches::sessions);
-#[cfg(feature = "synth")]
 criterion::criterion_main!(session);
-
-#[cfg(not(feature = "synth"))]
-fn main() {
-    eprintln!("the session benchmarks need the `synth` feature (on by default, through `cli`)");
-}

@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! redis-server --port 6379 --save '' &
-//! cargo run --release --example redis_jobs --features redis-example -- [--seconds 3] [--workers 4] [--profile worst]
+//! cargo run --release --example redis_jobs -- [--seconds 3] [--workers 4] [--profile worst]
 //! ```
 //!
 //! Connects to `REDIS_URL` (default `redis://127.0.0.1:6379`), stores each benchmark profile as
@@ -25,8 +25,8 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use redis::{Commands, Connection};
-use sessionpack::synth::{generate, legacy_contains, LegacySession, Probe, Profile, JOB_CHECKS};
 use sessionpack::{Decoder, Encoder, Header, SessionBuf};
+use sessionpack_synth::{generate, legacy_contains, LegacySession, Probe, Profile, JOB_CHECKS};
 
 /// Reads of the session per job, one record checked per read.
 const READS_PER_JOB: usize = JOB_CHECKS;

@@ -18,8 +18,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use formats::{Blobs, PostcardReader, Writers, FORMATS};
-use sessionpack::synth::{generate, Profile, Synthetic};
 use sessionpack::Decoder;
+use sessionpack_synth::{generate, Profile, Synthetic};
 
 /// Read forms timed (sessionpack-default reads as raw or zstd, whichever it chose).
 const READ_FORMATS: [&str; 5] = [

@@ -33,10 +33,11 @@
 //! ```
 //!
 //! The format is specified byte by byte in `SPEC.md`, with golden vectors under `tests/vectors/`.
-//! Features: `serde` (`Serialize`/`Deserialize` for [`Session`] in its JSON form), `json` (with
-//! `serde_json`: `Session::from_json`/`to_json`), `cli` (the `sessionpack` command), `synth`
-//! (the benchmark data generator); `json` and `cli` are on by default, so a service that only
-//! reads and writes blobs can use `default-features = false`.
+//! Features: `serde` (`Serialize`/`Deserialize` for [`Session`] in its JSON form) and `json`
+//! (with `serde_json`: `Session::from_json`/`to_json`, on by default). A service that only reads
+//! and writes blobs can use `default-features = false`. The `sessionpack` command and the seeded
+//! data generator are crates of their own in this workspace (`sessionpack-cli`,
+//! `sessionpack-synth`); the library never compiles them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -59,8 +60,6 @@ mod idset;
 mod json;
 mod limits;
 mod session;
-#[cfg(feature = "synth")]
-pub mod synth;
 
 pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
@@ -70,6 +69,9 @@ pub use error::{Error, FieldName};
 pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;
 pub use session::Session;
+
+/// The Roaring bitmap crate whose `RoaringBitmap` a [`Session`] holds its id sets in.
+pub use roaring;
 
 /// Encodes `session` with a new [`Encoder`] and its defaults. To encode many sessions, keep an
 /// `Encoder` and reuse it.

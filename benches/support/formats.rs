@@ -3,14 +3,14 @@
 //!
 //! Every "read" is what a service does on each request: bytes from the cache to something it
 //! can answer membership checks with. Every "job" is a read followed by the 100 checks of the
-//! profile's probes (`sessionpack::synth::JOB_CHECKS`).
+//! profile's probes (`sessionpack_synth::JOB_CHECKS`).
 #![allow(dead_code)]
 
-use sessionpack::synth::{
+use sessionpack::{Compression, Decoder, Encoder};
+use sessionpack_synth::{
     compact_contains, ids_only_contains, legacy_contains, CompactSession, IdsOnlySession,
     LegacySession, Probe, Synthetic,
 };
-use sessionpack::{Compression, Decoder, Encoder};
 
 /// The seed of every benchmark session.
 pub const SEED: u64 = 20_261_126;

@@ -11,7 +11,7 @@ use super::rng::mix;
 /// looked up in any generated legacy session.
 ///
 /// ```
-/// use sessionpack::synth::facility_object_id;
+/// use sessionpack_synth::facility_object_id;
 ///
 /// let oid = facility_object_id(1_234);
 /// assert_eq!(oid.len(), 24);
@@ -25,7 +25,7 @@ pub fn facility_object_id(id: u32) -> String {
 /// The legacy ObjectId of the group with dense id `id`; see [`facility_object_id`].
 ///
 /// ```
-/// use sessionpack::synth::{facility_object_id, group_object_id};
+/// use sessionpack_synth::{facility_object_id, group_object_id};
 ///
 /// assert_eq!(group_object_id(7).len(), 24);
 /// assert_ne!(group_object_id(7), facility_object_id(7));

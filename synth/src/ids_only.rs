@@ -11,7 +11,7 @@ use super::{LegacyTenant, LegacyUser};
 /// facilities and groups.
 ///
 /// ```
-/// use sessionpack::synth::{generate, IdsOnlySession, Profile};
+/// use sessionpack_synth::{generate, IdsOnlySession, Profile};
 ///
 /// let s = generate(Profile::Medium, 1);
 /// let parsed = IdsOnlySession::from_json(&s.ids_only_json)?;
@@ -50,7 +50,7 @@ impl IdsOnlySession {
     /// When `json` is not an ids-only session.
     ///
     /// ```
-    /// assert!(sessionpack::synth::IdsOnlySession::from_json("[]").is_err());
+    /// assert!(sessionpack_synth::IdsOnlySession::from_json("[]").is_err());
     /// ```
     pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(json)
@@ -62,7 +62,7 @@ impl IdsOnlySession {
 /// (the ids-only fix changed the payload, not the services' code).
 ///
 /// ```
-/// use sessionpack::synth::{generate, ids_only_contains, Profile};
+/// use sessionpack_synth::{generate, ids_only_contains, Profile};
 ///
 /// let s = generate(Profile::Large, 6);
 /// for probe in &s.probes {

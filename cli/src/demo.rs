@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use sessionpack::synth::{generate, legacy_contains, LegacySession, Profile, JOB_CHECKS};
 use sessionpack::{Decoder, Encoder};
+use sessionpack_synth::{generate, legacy_contains, LegacySession, Profile, JOB_CHECKS};
 
 use crate::args::DemoArgs;
 use crate::Failure;

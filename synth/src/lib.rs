@@ -7,7 +7,7 @@
 //! platform (a built-in SplitMix64, no dependency whose stream could change).
 //!
 //! ```
-//! use sessionpack::synth::{generate, legacy_contains, LegacySession, Profile};
+//! use sessionpack_synth::{generate, legacy_contains, LegacySession, Profile};
 //! use sessionpack::{Decoder, Encoder};
 //!
 //! let s = generate(Profile::Medium, 42);
@@ -44,14 +44,14 @@ pub use legacy::{
 pub use object_id::{facility_object_id, group_object_id};
 pub use profile::{IdLayout, Profile, UnknownProfile};
 
-use crate::Session;
 use rng::Rng;
+use sessionpack::Session;
 
 /// How many membership checks a job makes: the services read the session and checked up to
 /// 100 facilities per job. [`Synthetic::probes`] holds this many.
 ///
 /// ```
-/// use sessionpack::synth::{generate, Profile, JOB_CHECKS};
+/// use sessionpack_synth::{generate, Profile, JOB_CHECKS};
 /// assert_eq!(generate(Profile::Small, 1).probes.len(), JOB_CHECKS);
 /// ```
 pub const JOB_CHECKS: usize = 100;
@@ -59,7 +59,7 @@ pub const JOB_CHECKS: usize = 100;
 /// One generated session in every form, with the probes to check in each.
 ///
 /// ```
-/// use sessionpack::synth::{generate, Profile};
+/// use sessionpack_synth::{generate, Profile};
 ///
 /// let s = generate(Profile::Worst, 7);
 /// assert_eq!(s.session.facilities.len(), 2_400);
@@ -96,7 +96,7 @@ pub struct Synthetic {
 /// (for the JSON forms), and whether the user may see it.
 ///
 /// ```
-/// use sessionpack::synth::{facility_object_id, generate, Profile};
+/// use sessionpack_synth::{facility_object_id, generate, Profile};
 ///
 /// let s = generate(Profile::Small, 1);
 /// let p = &s.probes[0];
@@ -122,7 +122,7 @@ pub struct Probe {
 /// of the user's facilities.
 ///
 /// ```
-/// use sessionpack::synth::{generate, Profile};
+/// use sessionpack_synth::{generate, Profile};
 ///
 /// let a = generate(Profile::Large, 1);
 /// assert_eq!(a.legacy_json, generate(Profile::Large, 1).legacy_json);
@@ -211,7 +211,7 @@ pub fn generate(profile: Profile, seed: u64) -> Synthetic {
 
 /// [`JOB_CHECKS`] probes: four in five are random members, the others random ids of the
 /// facility space outside the set.
-fn probes(rng: &mut Rng, facilities: &roaring::RoaringBitmap) -> Vec<Probe> {
+fn probes(rng: &mut Rng, facilities: &sessionpack::roaring::RoaringBitmap) -> Vec<Probe> {
     let probe = |id: u32, member: bool| Probe {
         id,
         object_id: facility_object_id(id),
@@ -266,7 +266,7 @@ mod tests {
                 "{profile}: {} bytes",
                 s.legacy_json.len()
             );
-            assert!(s.session.check(&crate::Limits::default()).is_ok());
+            assert!(s.session.check(&sessionpack::Limits::default()).is_ok());
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use roaring::RoaringBitmap;
+use sessionpack::roaring::RoaringBitmap;
 
 use super::ids;
 use super::object_id::group_created_secs;

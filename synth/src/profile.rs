@@ -20,13 +20,13 @@ use core::str::FromStr;
 /// [`Profile::GROUP_SPACE`]).
 ///
 /// ```
-/// use sessionpack::synth::Profile;
+/// use sessionpack_synth::Profile;
 ///
 /// let worst: Profile = "worst".parse()?;
 /// assert_eq!((worst.facilities(), worst.groups()), (2_400, 7_200));
 /// assert_eq!(worst.name(), "worst");
 /// assert_eq!(Profile::ALL.len(), 6);
-/// # Ok::<(), sessionpack::synth::UnknownProfile>(())
+/// # Ok::<(), sessionpack_synth::UnknownProfile>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Profile {
@@ -49,7 +49,7 @@ pub enum Profile {
 /// How a profile's ids are laid out in their id spaces.
 ///
 /// ```
-/// use sessionpack::synth::{IdLayout, Profile};
+/// use sessionpack_synth::{IdLayout, Profile};
 ///
 /// assert_eq!(Profile::TenantAdmin.layout(), IdLayout::Ranges);
 /// ```
@@ -69,7 +69,7 @@ impl Profile {
     /// Every profile, smallest first.
     ///
     /// ```
-    /// use sessionpack::synth::Profile;
+    /// use sessionpack_synth::Profile;
     /// let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
     /// assert_eq!(names, ["small", "medium", "large", "worst", "tenant-admin", "sparse"]);
     /// ```
@@ -85,7 +85,7 @@ impl Profile {
     /// Facility ids are drawn from `0..FACILITY_SPACE` (2^18).
     ///
     /// ```
-    /// use sessionpack::synth::{generate, Profile};
+    /// use sessionpack_synth::{generate, Profile};
     /// let s = generate(Profile::Sparse, 1);
     /// assert!(s.session.facilities.max() < Some(Profile::FACILITY_SPACE));
     /// ```
@@ -94,7 +94,7 @@ impl Profile {
     /// Group ids are drawn from `0..GROUP_SPACE` (2^22).
     ///
     /// ```
-    /// use sessionpack::synth::{generate, Profile};
+    /// use sessionpack_synth::{generate, Profile};
     /// let s = generate(Profile::Sparse, 1);
     /// assert!(s.session.groups.max() < Some(Profile::GROUP_SPACE));
     /// ```
@@ -104,7 +104,7 @@ impl Profile {
     /// `tenant-admin`, `sparse`.
     ///
     /// ```
-    /// assert_eq!(sessionpack::synth::Profile::TenantAdmin.name(), "tenant-admin");
+    /// assert_eq!(sessionpack_synth::Profile::TenantAdmin.name(), "tenant-admin");
     /// ```
     pub const fn name(self) -> &'static str {
         match self {
@@ -120,7 +120,7 @@ impl Profile {
     /// How many facilities the user sees.
     ///
     /// ```
-    /// assert_eq!(sessionpack::synth::Profile::Large.facilities(), 600);
+    /// assert_eq!(sessionpack_synth::Profile::Large.facilities(), 600);
     /// ```
     pub const fn facilities(self) -> u32 {
         match self {
@@ -134,7 +134,7 @@ impl Profile {
     /// How many groups the user belongs to.
     ///
     /// ```
-    /// assert_eq!(sessionpack::synth::Profile::Medium.groups(), 150);
+    /// assert_eq!(sessionpack_synth::Profile::Medium.groups(), 150);
     /// ```
     pub const fn groups(self) -> u32 {
         match self {
@@ -148,7 +148,7 @@ impl Profile {
     /// How the profile's ids are laid out.
     ///
     /// ```
-    /// use sessionpack::synth::{IdLayout, Profile};
+    /// use sessionpack_synth::{IdLayout, Profile};
     /// assert_eq!(Profile::Sparse.layout(), IdLayout::Uniform);
     /// ```
     pub const fn layout(self) -> IdLayout {
@@ -163,7 +163,7 @@ impl Profile {
     /// generator's field contents are tuned to (within about 10 %).
     ///
     /// ```
-    /// use sessionpack::synth::{generate, Profile};
+    /// use sessionpack_synth::{generate, Profile};
     ///
     /// let s = generate(Profile::Small, 1);
     /// let target = Profile::Small.legacy_json_target() as f64;
@@ -192,7 +192,7 @@ impl FromStr for Profile {
     /// accepted too.
     ///
     /// ```
-    /// use sessionpack::synth::Profile;
+    /// use sessionpack_synth::Profile;
     /// assert_eq!("Tenant_Admin".parse(), Ok(Profile::TenantAdmin));
     /// ```
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -208,7 +208,7 @@ impl FromStr for Profile {
 /// lists the known names.
 ///
 /// ```
-/// let err = "huge".parse::<sessionpack::synth::Profile>().unwrap_err();
+/// let err = "huge".parse::<sessionpack_synth::Profile>().unwrap_err();
 /// assert!(err.to_string().contains("tenant-admin"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]

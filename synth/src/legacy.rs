@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// [`LegacySession::from_json`]), as the services did on every read.
 ///
 /// ```
-/// use sessionpack::synth::{generate, LegacySession, Profile};
+/// use sessionpack_synth::{generate, LegacySession, Profile};
 ///
 /// let s = generate(Profile::Small, 1);
 /// let parsed = LegacySession::from_json(&s.legacy_json)?;
@@ -49,7 +49,7 @@ impl LegacySession {
     /// When `json` is not a legacy session.
     ///
     /// ```
-    /// assert!(sessionpack::synth::LegacySession::from_json("{}").is_err());
+    /// assert!(sessionpack_synth::LegacySession::from_json("{}").is_err());
     /// ```
     pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(json)
@@ -59,7 +59,7 @@ impl LegacySession {
 /// The user, in both legacy forms.
 ///
 /// ```
-/// let s = sessionpack::synth::generate(sessionpack::synth::Profile::Small, 2);
+/// let s = sessionpack_synth::generate(sessionpack_synth::Profile::Small, 2);
 /// assert_eq!(s.legacy.user.id, s.session.user_id);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ pub struct LegacyUser {
 /// The tenant (customer), in both legacy forms.
 ///
 /// ```
-/// let s = sessionpack::synth::generate(sessionpack::synth::Profile::Small, 2);
+/// let s = sessionpack_synth::generate(sessionpack_synth::Profile::Small, 2);
 /// assert_eq!(s.legacy.tenant.id, s.session.tenant_id);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +101,7 @@ pub struct LegacyTenant {
 /// A whole facility object, as the legacy session embedded it.
 ///
 /// ```
-/// let s = sessionpack::synth::generate(sessionpack::synth::Profile::Small, 3);
+/// let s = sessionpack_synth::generate(sessionpack_synth::Profile::Small, 3);
 /// let f = &s.legacy.facilities[0];
 /// assert_eq!(f.npi.len(), 10);
 /// assert!(f.timezone.starts_with("America/"));
@@ -130,7 +130,7 @@ pub struct LegacyFacility {
 /// A facility's street address.
 ///
 /// ```
-/// let s = sessionpack::synth::generate(sessionpack::synth::Profile::Small, 3);
+/// let s = sessionpack_synth::generate(sessionpack_synth::Profile::Small, 3);
 /// assert_eq!(s.legacy.facilities[0].address.country, "US");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,7 +155,7 @@ pub struct LegacyAddress {
 /// A facility's configuration, as embedded in every session that lists the facility.
 ///
 /// ```
-/// let s = sessionpack::synth::generate(sessionpack::synth::Profile::Small, 3);
+/// let s = sessionpack_synth::generate(sessionpack_synth::Profile::Small, 3);
 /// assert!(s.legacy.facilities[0].settings.appointment_slot_minutes >= 10);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,7 +177,7 @@ pub struct LegacyFacilitySettings {
 /// A whole group object, as the legacy session embedded it.
 ///
 /// ```
-/// let s = sessionpack::synth::generate(sessionpack::synth::Profile::Small, 4);
+/// let s = sessionpack_synth::generate(sessionpack_synth::Profile::Small, 4);
 /// let g = &s.legacy.groups[0];
 /// assert!((1..=3).contains(&g.facility_ids.len()));
 /// assert!(g.created_at <= g.updated_at);
@@ -213,7 +213,7 @@ pub struct LegacyGroup {
 /// the few checks it served. The benchmark's "job" is a parse followed by 100 of these.
 ///
 /// ```
-/// use sessionpack::synth::{generate, legacy_contains, Profile};
+/// use sessionpack_synth::{generate, legacy_contains, Profile};
 ///
 /// let s = generate(Profile::Medium, 5);
 /// for probe in &s.probes {

@@ -1,6 +1,6 @@
 //! Drawing dense id sets in the three layouts of [`IdLayout`].
 
-use roaring::RoaringBitmap;
+use sessionpack::roaring::RoaringBitmap;
 
 use super::rng::Rng;
 use super::IdLayout;

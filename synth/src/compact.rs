@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// struct with sorted `Vec<u32>` ids: the baseline "postcard + zstd" form of the benchmarks.
 ///
 /// ```
-/// use sessionpack::synth::{compact_contains, generate, Profile};
+/// use sessionpack_synth::{compact_contains, generate, Profile};
 ///
 /// let s = generate(Profile::Medium, 1);
 /// assert!(s.compact.facilities.windows(2).all(|w| w[0] < w[1]));
@@ -42,14 +42,14 @@ pub struct CompactSession {
     pub groups: Vec<u32>,
 }
 
-impl From<&crate::Session> for CompactSession {
+impl From<&sessionpack::Session> for CompactSession {
     /// The compact form of `session`.
     ///
     /// ```
     /// let s = sessionpack::Session::default().with_groups([9, 2]);
-    /// assert_eq!(sessionpack::synth::CompactSession::from(&s).groups, [2, 9]);
+    /// assert_eq!(sessionpack_synth::CompactSession::from(&s).groups, [2, 9]);
     /// ```
-    fn from(session: &crate::Session) -> Self {
+    fn from(session: &sessionpack::Session) -> Self {
         CompactSession {
             user_id: session.user_id.clone(),
             tenant_id: session.tenant_id.clone(),
@@ -68,11 +68,11 @@ impl From<&crate::Session> for CompactSession {
 /// Whether the compact session lets the user see facility `id`: a binary search.
 ///
 /// ```
-/// let compact = sessionpack::synth::CompactSession::from(
+/// let compact = sessionpack_synth::CompactSession::from(
 ///     &sessionpack::Session::default().with_facilities([3, 5, 8]),
 /// );
-/// assert!(sessionpack::synth::compact_contains(&compact, 5));
-/// assert!(!sessionpack::synth::compact_contains(&compact, 4));
+/// assert!(sessionpack_synth::compact_contains(&compact, 5));
+/// assert!(!sessionpack_synth::compact_contains(&compact, 4));
 /// ```
 pub fn compact_contains(session: &CompactSession, id: u32) -> bool {
     session.facilities.binary_search(&id).is_ok()
