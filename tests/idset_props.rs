@@ -378,6 +378,29 @@ fn check_view(
     }
     prop_assert_eq!(ids.next(), None, "iter past the end, {}", w);
     prop_assert_eq!(ids.next(), None, "iter is fused, {}", w);
+
+    // Backwards, every id in descending order.
+    let backwards: Vec<u32> = view.iter().rev().collect();
+    let mut expected_backwards: Vec<u32> = oracle.iter().collect();
+    expected_backwards.reverse();
+    prop_assert_eq!(backwards, expected_backwards, "iter().rev(), {}", w);
+
+    // Both ends at once, in a pattern drawn from the probes, against a deque of the oracle's
+    // ids; the size hint is exact after every step.
+    let mut deque: std::collections::VecDeque<u32> = oracle.iter().collect();
+    let mut ids = view.iter();
+    let pattern = probes.iter().fold(0x9e37_79b9_u64, |h, &p| h.rotate_left(7) ^ u64::from(p));
+    for step in 0..deque.len() + 2 {
+        let expected_len = deque.len();
+        prop_assert_eq!(ids.size_hint(), (expected_len, Some(expected_len)), "size_hint, {}", w);
+        prop_assert_eq!(ids.len(), expected_len, "len, {}", w);
+        if pattern.rotate_right((step % 64) as u32) & 1 == 0 {
+            prop_assert_eq!(ids.next(), deque.pop_front(), "next at step {}, {}", step, w);
+        } else {
+            prop_assert_eq!(ids.next_back(), deque.pop_back(), "next_back at step {}, {}", step, w);
+        }
+    }
+    prop_assert_eq!(view.iter().count() as u64, oracle.len(), "count, {}", w);
     let mut n = 0_u64;
     for _ in view {
         n += 1; // `IntoIterator for &IdSetView`

@@ -5,81 +5,175 @@ use super::view::IdSetView;
 
 /// The ids of an [`IdSetView`] in ascending order; made by [`IdSetView::iter`].
 ///
+/// Exact: [`size_hint`](Iterator::size_hint) is the number of ids left (it is an
+/// [`ExactSizeIterator`] on 64-bit targets, where every set's length fits a `usize`), and it
+/// runs from both ends ([`DoubleEndedIterator`]): `.rev()` gives the ids in descending order.
+///
 /// ```
 /// # let bytes = sessionpack::encode_id_set(&[2, 3, 65_536].into_iter().collect());
 /// let view = sessionpack::IdSetView::new(&bytes)?;
 /// let mut ids = view.iter();
+/// assert_eq!(ids.len(), 3);
 /// assert_eq!(ids.next(), Some(2));
-/// assert_eq!(ids.collect::<Vec<_>>(), [3, 65_536]);
+/// assert_eq!(ids.next_back(), Some(65_536));
+/// assert_eq!(ids.collect::<Vec<_>>(), [3]);
+/// assert_eq!(view.iter().rev().collect::<Vec<_>>(), [65_536, 3, 2]);
 /// # Ok::<(), sessionpack::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct IdSetIter<'a> {
     view: IdSetView<'a>,
-    /// The next container to enter.
+    /// Ids not yet returned from either end. Both ends may stand in the same container, each
+    /// with a cursor of its own; this count is what keeps them from returning an id twice.
+    remaining: u64,
+    /// The front end: the next container to enter, and where it stands in the current one.
+    front: End<'a>,
+    /// The back end: one past the next container to enter (counting down), and its cursor.
+    back: End<'a>,
+}
+
+/// One end of an [`IdSetIter`].
+#[derive(Clone, Debug)]
+struct End<'a> {
+    /// The next container to enter from the front, or one past it from the back.
     next: usize,
     /// High 16 bits of the current container, shifted into place.
     base: u32,
-    current: Cursor<'a>,
+    cursor: Cursor<'a>,
 }
 
-/// Where iteration stands inside the current container.
+/// Where one end stands inside its current container.
 #[derive(Clone, Debug)]
 enum Cursor<'a> {
     Done,
     Array(core::slice::Iter<'a, [u8; 2]>),
     Bitmap {
-        words: &'a [[u8; 8]],
-        /// Index of the word after `bits`.
-        next: usize,
-        /// Bits of the current word not yet returned.
+        /// Words not yet loaded from this end; a bitmap container has 1,024.
+        words: core::slice::Iter<'a, [u8; 8]>,
+        /// Index of the word `bits` came from.
+        word: u32,
+        /// Bits of that word not yet returned.
         bits: u64,
     },
     Run {
         runs: core::slice::Iter<'a, [u8; 4]>,
-        /// Next low value and the last of the current run.
-        at: u32,
-        last: u32,
+        /// Low values of the current run not yet returned, as a half-open range.
+        from: u32,
+        to: u32,
     },
+}
+
+impl<'a> Cursor<'a> {
+    fn enter(container: Container<'a>) -> Self {
+        match container {
+            Container::Array(values) => Cursor::Array(values.iter()),
+            Container::Bitmap(bytes) => Cursor::Bitmap {
+                words: bytes.as_chunks::<8>().0.iter(),
+                word: 0,
+                bits: 0,
+            },
+            Container::Run(runs) => Cursor::Run {
+                runs: runs.iter(),
+                from: 0,
+                to: 0,
+            },
+        }
+    }
+
+    /// The next low value from the front of the container.
+    fn next_low(&mut self) -> Option<u32> {
+        match self {
+            Cursor::Done => None,
+            Cursor::Array(values) => values.next().map(|v| u32::from(u16::from_le_bytes(*v))),
+            Cursor::Bitmap { words, word, bits } => loop {
+                if *bits != 0 {
+                    let bit = bits.trailing_zeros();
+                    *bits &= bits.wrapping_sub(1);
+                    // `word` < 1024 and `bit` < 64: at most 65,535.
+                    return Some(*word * 64 + bit);
+                }
+                *bits = u64::from_le_bytes(*words.next()?);
+                // The word just taken is the one before the `words.len()` left at the back.
+                *word = bitmap_word_index(words.len(), true);
+            },
+            Cursor::Run { runs, from, to } => {
+                if from >= to {
+                    let (start, last) = run_bounds(runs.next()?);
+                    // `last` <= 65,535 (validated), so the end fits.
+                    (*from, *to) = (start, last + 1);
+                }
+                let low = *from;
+                *from += 1;
+                Some(low)
+            }
+        }
+    }
+
+    /// The next low value from the back of the container.
+    fn next_low_back(&mut self) -> Option<u32> {
+        match self {
+            Cursor::Done => None,
+            Cursor::Array(values) => values
+                .next_back()
+                .map(|v| u32::from(u16::from_le_bytes(*v))),
+            Cursor::Bitmap { words, word, bits } => loop {
+                if *bits != 0 {
+                    let bit = 63 - bits.leading_zeros();
+                    *bits &= !(1u64 << bit);
+                    return Some(*word * 64 + bit);
+                }
+                *bits = u64::from_le_bytes(*words.next_back()?);
+                *word = bitmap_word_index(words.len(), false);
+            },
+            Cursor::Run { runs, from, to } => {
+                if from >= to {
+                    let (start, last) = run_bounds(runs.next_back()?);
+                    (*from, *to) = (start, last + 1);
+                }
+                // `from < to` here, so this does not wrap.
+                *to -= 1;
+                Some(*to)
+            }
+        }
+    }
+}
+
+/// The index of the bitmap word just taken from one end of the word iterator, given how many
+/// words are left: from the front, the words before the `left` still unread; from the back,
+/// `left` itself.
+fn bitmap_word_index(left: usize, from_front: bool) -> u32 {
+    const WORDS: usize = 1024;
+    let index = if from_front {
+        WORDS.saturating_sub(left).saturating_sub(1)
+    } else {
+        left
+    };
+    u32::try_from(index).unwrap_or(0)
 }
 
 impl<'a> IdSetIter<'a> {
     pub(crate) fn new(view: IdSetView<'a>) -> Self {
         IdSetIter {
             view,
-            next: 0,
-            base: 0,
-            current: Cursor::Done,
+            remaining: view.len(),
+            front: End {
+                next: 0,
+                base: 0,
+                cursor: Cursor::Done,
+            },
+            back: End {
+                next: view.container_count(),
+                base: 0,
+                cursor: Cursor::Done,
+            },
         }
     }
 
-    /// Moves to the next container; false when there is none.
-    fn enter_next(&mut self) -> bool {
-        while self.next < self.view.container_count() {
-            let index = self.next;
-            self.next += 1;
-            let (Some(key), Some(container)) = (self.view.key(index), self.view.container(index))
-            else {
-                continue;
-            };
-            self.base = key << 16;
-            self.current = match container {
-                Container::Array(values) => Cursor::Array(values.iter()),
-                Container::Bitmap(bytes) => Cursor::Bitmap {
-                    words: bytes.as_chunks::<8>().0,
-                    next: 0,
-                    bits: 0,
-                },
-                Container::Run(runs) => Cursor::Run {
-                    runs: runs.iter(),
-                    at: 1,
-                    last: 0,
-                },
-            };
-            return true;
-        }
-        self.current = Cursor::Done;
-        false
+    /// The container at `index` as a fresh cursor with its base, if it is there.
+    fn enter(&self, index: usize) -> Option<(u32, Cursor<'a>)> {
+        let key = self.view.key(index)?;
+        let container = self.view.container(index)?;
+        Some((key << 16, Cursor::enter(container)))
     }
 }
 
@@ -87,57 +181,63 @@ impl Iterator for IdSetIter<'_> {
     type Item = u32;
 
     fn next(&mut self) -> Option<u32> {
+        if self.remaining == 0 {
+            return None;
+        }
         loop {
-            let low = match &mut self.current {
-                Cursor::Done => None,
-                Cursor::Array(values) => values.next().map(|v| u32::from(u16::from_le_bytes(*v))),
-                Cursor::Bitmap { words, next, bits } => loop {
-                    if *bits != 0 {
-                        let bit = bits.trailing_zeros();
-                        *bits &= *bits - 1;
-                        // `next` is at least 1 here and at most 1024.
-                        break Some((*next as u32 - 1) * 64 + bit);
-                    }
-                    match words.get(*next) {
-                        Some(w) => {
-                            *bits = u64::from_le_bytes(*w);
-                            *next += 1;
-                        }
-                        None => break None,
-                    }
-                },
-                Cursor::Run { runs, at, last } => {
-                    if *at > *last {
-                        match runs.next() {
-                            Some(run) => {
-                                (*at, *last) = run_bounds(run);
-                            }
-                            None => {
-                                *at = 1;
-                                *last = 0;
-                            }
-                        }
-                    }
-                    if *at <= *last {
-                        let low = *at;
-                        *at += 1;
-                        Some(low)
-                    } else {
-                        None
-                    }
-                }
-            };
-            match low {
-                Some(low) => return Some(self.base | low),
-                None => {
-                    if !self.enter_next() {
-                        return None;
-                    }
-                }
+            if let Some(low) = self.front.cursor.next_low() {
+                self.remaining -= 1;
+                return Some(self.front.base | low);
             }
+            if self.front.next >= self.view.container_count() {
+                // Unreachable for a validated view (the count is exact); stop rather than spin.
+                self.remaining = 0;
+                return None;
+            }
+            let index = self.front.next;
+            self.front.next += 1;
+            (self.front.base, self.front.cursor) = self.enter(index).unwrap_or((0, Cursor::Done));
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match usize::try_from(self.remaining) {
+            Ok(n) => (n, Some(n)),
+            Err(_) => (usize::MAX, None),
+        }
+    }
+
+    fn count(self) -> usize {
+        // The set's cardinality is validated, so the count needs no walk. Where a `usize` cannot
+        // hold it (2^32 ids on a 32-bit target), it saturates.
+        usize::try_from(self.remaining).unwrap_or(usize::MAX)
+    }
+}
+
+impl DoubleEndedIterator for IdSetIter<'_> {
+    fn next_back(&mut self) -> Option<u32> {
+        if self.remaining == 0 {
+            return None;
+        }
+        loop {
+            if let Some(low) = self.back.cursor.next_low_back() {
+                self.remaining -= 1;
+                return Some(self.back.base | low);
+            }
+            let Some(index) = self.back.next.checked_sub(1) else {
+                self.remaining = 0;
+                return None;
+            };
+            self.back.next = index;
+            (self.back.base, self.back.cursor) = self.enter(index).unwrap_or((0, Cursor::Done));
         }
     }
 }
+
+/// Every set's length fits a `usize` where it is 64 bits wide; a full 32-bit id space
+/// (2^32 ids) does not fit a 32-bit `usize`, so the promise is made only here.
+#[cfg(target_pointer_width = "64")]
+impl ExactSizeIterator for IdSetIter<'_> {}
 
 impl core::iter::FusedIterator for IdSetIter<'_> {}
 
