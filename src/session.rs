@@ -26,7 +26,7 @@ use crate::{Error, Limits};
 /// assert!(session.facilities.contains(2));
 /// assert_eq!(session.settings["language"], "en");
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Session {
     /// The user's id (a string: ObjectIds, UUIDs and numbers all fit).
@@ -49,6 +49,31 @@ pub struct Session {
     pub facilities: RoaringBitmap,
     /// Ids of the groups the user belongs to.
     pub groups: RoaringBitmap,
+}
+
+/// Shows every field but the token, which it hides as [`SessionView`](crate::SessionView)'s
+/// `Debug` does: sessions end up in logs.
+///
+/// ```
+/// let s = sessionpack::Session::new("u1", "acme", "secret-token", 0, 1);
+/// let shown = format!("{s:?}");
+/// assert!(shown.contains("u1") && !shown.contains("secret-token"));
+/// ```
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("token", &"…")
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("roles", &self.roles)
+            .field("settings", &self.settings)
+            .field("attributes", &self.attributes)
+            .field("facilities", &self.facilities)
+            .field("groups", &self.groups)
+            .finish()
+    }
 }
 
 impl Session {
