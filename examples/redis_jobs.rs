@@ -25,7 +25,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use redis::{Commands, Connection};
-use sessionpack::{Decoder, Encoder, Header, SessionBuf};
+use sessionpack::{Decoder, Encoder, Expiry, Header, SessionBuf};
 use sessionpack_synth::{generate, legacy_contains, LegacySession, Probe, Profile, JOB_CHECKS};
 
 /// Reads of the session per job, one record checked per read.
@@ -119,6 +119,9 @@ struct Shared<'a> {
     url: &'a str,
     key: &'a str,
     probes: &'a [Probe],
+    /// The time the jobs run at, Unix milliseconds: the generated session's issue time (its
+    /// sessions are from 2025, so the system clock would find them expired).
+    now: i64,
     stop: AtomicBool,
     rewritten: AtomicBool,
     jobs: AtomicU64,
@@ -132,15 +135,16 @@ fn worker(run: &Shared<'_>) -> Result<bool, Failure> {
         mode,
         key,
         probes,
+        now,
         stop,
         jobs,
         full_fetches,
         rewritten,
         ..
     } = run;
-    let (mode, key) = (*mode, *key);
+    let (mode, key, now) = (*mode, *key, *now);
     let mut conn = redis::Client::open(run.url)?.get_connection()?;
-    let mut decoder = Decoder::new();
+    let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(now));
     let mut kept: Option<SessionBuf> = None;
     let mut saw_rewrite = false;
     while !stop.load(Ordering::Relaxed) {
@@ -165,7 +169,7 @@ fn worker(run: &Shared<'_>) -> Result<bool, Failure> {
                         full_fetches.fetch_add(1, Ordering::Relaxed);
                         kept = Some(decoder.open_buf(&blob)?);
                     }
-                    let view = kept.as_ref().ok_or("no session kept")?.view();
+                    let view = kept.as_ref().ok_or("no session kept")?.view_at(now)?;
                     if rewritten.load(Ordering::Acquire) && view.facilities().contains(NEW_FACILITY)
                     {
                         saw_rewrite = true;
@@ -191,6 +195,7 @@ fn run_mode(
     mode: Mode,
     key: &str,
     probes: &[Probe],
+    now: i64,
     rewrite: Option<(&str, Vec<u8>)>,
 ) -> Result<Outcome, Failure> {
     let mut admin = redis::Client::open(o.url.as_str())?.get_connection()?;
@@ -199,6 +204,7 @@ fn run_mode(
         url: &o.url,
         key,
         probes,
+        now,
         stop: AtomicBool::new(false),
         rewritten: AtomicBool::new(false),
         jobs: AtomicU64::new(0),
@@ -300,7 +306,14 @@ fn main() -> Result<(), Failure> {
                     )
                 }
             };
-            let out = run_mode(&o, mode, key, &synthetic.probes, rewrite)?;
+            let out = run_mode(
+                &o,
+                mode,
+                key,
+                &synthetic.probes,
+                synthetic.session.issued_at,
+                rewrite,
+            )?;
             let jobs = out.jobs.max(1) as f64;
             per_job[i] = out.bytes as f64 / jobs;
             println!(

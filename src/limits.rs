@@ -20,7 +20,7 @@
 /// use sessionpack::{Decoder, Limits};
 ///
 /// let limits = Limits::default().with_max_decoded_len(1 << 20).with_max_roles(64);
-/// let decoder = Decoder::with_limits(limits);
+/// let decoder = Decoder::new().with_limits(limits);
 /// # let _ = decoder;
 /// ```
 ///

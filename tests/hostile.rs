@@ -30,7 +30,7 @@ fn key(id: u32, bytes: &[u8; 32]) -> MacKey {
 /// The archive the crate writes for `session` (the body of a raw blob).
 fn archive(session: &Session) -> Vec<u8> {
     let blob = Encoder::new()
-        .compression(Compression::Never)
+        .with_compression(Compression::Never)
         .encode(session)
         .unwrap();
     blob[Header::LEN..].to_vec()
@@ -120,14 +120,14 @@ fn the_assembled_blobs_are_what_the_crate_writes() {
     let a = archive(&s);
     let ours = Parts::raw(&a).bytes();
     let crates = Encoder::new()
-        .compression(Compression::Never)
+        .with_compression(Compression::Never)
         .encode(&s)
         .unwrap();
     assert_eq!(ours, crates.to_vec());
     let signed = Parts::raw(&a).signed(3, KEY_1).bytes();
     let crates = Encoder::new()
-        .compression(Compression::Never)
-        .sign_with(key(3, &KEY_1))
+        .with_compression(Compression::Never)
+        .with_key(key(3, &KEY_1))
         .encode(&s)
         .unwrap();
     assert_eq!(signed, crates.to_vec());
@@ -136,7 +136,7 @@ fn the_assembled_blobs_are_what_the_crate_writes() {
 #[test]
 fn a_blob_signed_with_an_unknown_key_id_is_refused() {
     let blob = Encoder::new()
-        .sign_with(key(9, &KEY_1))
+        .with_key(key(9, &KEY_1))
         .encode(&session())
         .unwrap();
     let mut decoder = Decoder::new().with_key(key(1, &KEY_1));
@@ -168,7 +168,7 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
     );
 
     // A decoder that requires a MAC refuses it...
-    let mut strict = Decoder::new().with_key(key(1, &KEY_1)).require_mac(true);
+    let mut strict = Decoder::new().with_key(key(1, &KEY_1));
     assert!(matches!(
         open_err(&mut strict, &unsigned),
         Error::MacRequired
@@ -177,8 +177,8 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
     // ...and a forger who keeps the genuine blob's key id and trailer but swaps the body (and
     // recomputes both digests) fails the MAC.
     let genuine_blob = Encoder::new()
-        .compression(Compression::Never)
-        .sign_with(key(1, &KEY_1));
+        .with_compression(Compression::Never)
+        .with_key(key(1, &KEY_1));
     let genuine_blob = { genuine_blob }.encode(&genuine).unwrap();
     let trailer = &genuine_blob[genuine_blob.len() - 32..];
     let mut swapped = Parts::raw(&forged_archive);
@@ -207,7 +207,7 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
 #[test]
 fn an_unsigned_blob_is_refused_when_a_mac_is_required() {
     let blob = sessionpack::encode(&session()).unwrap();
-    let mut decoder = Decoder::new().with_key(key(1, &KEY_1)).require_mac(true);
+    let mut decoder = Decoder::new().with_key(key(1, &KEY_1));
     let err = open_err(&mut decoder, &blob);
     assert!(matches!(err, Error::MacRequired));
     assert!(err.to_string().contains("requires a MAC"));
@@ -381,17 +381,17 @@ fn a_json_session_handed_to_open_is_named_json() {
 #[test]
 fn key_rotation_keeps_old_blobs_open_until_the_old_key_is_removed() {
     let old = Encoder::new()
-        .sign_with(key(1, &KEY_1))
+        .with_key(key(1, &KEY_1))
         .encode(&session())
         .unwrap();
     let new = Encoder::new()
-        .sign_with(key(2, &KEY_2))
+        .with_key(key(2, &KEY_2))
         .encode(&session())
         .unwrap();
     let mut decoder = Decoder::new()
         .with_key(key(1, &KEY_1))
         .with_key(key(2, &KEY_2))
-        .require_mac(true);
+        ;
     assert!(decoder.open(&old).is_ok());
     assert!(decoder.open(&new).is_ok());
 
@@ -410,17 +410,18 @@ fn key_rotation_keeps_old_blobs_open_until_the_old_key_is_removed() {
 }
 
 #[test]
-fn expired_sessions_are_refused_when_expiry_is_enforced() {
+fn expired_sessions_are_refused_by_default_and_at_a_given_time() {
     let blob = sessionpack::encode(&session()).unwrap(); // expires at 2,000 ms
-    let mut decoder = Decoder::new();
-    assert!(
-        decoder.open(&blob).is_ok(),
-        "expiry is not enforced by default"
-    );
-    decoder.set_expiry(Expiry::RejectAt(1_999));
-    assert!(decoder.open(&blob).is_ok());
-    decoder.set_expiry(Expiry::RejectAt(2_000));
-    let err = open_err(&mut decoder, &blob);
+    // By default, the system clock: 1970 + 2 s is long past.
+    assert!(matches!(
+        open_err(&mut Decoder::new(), &blob),
+        Error::Expired { expires_at: 2_000, .. }
+    ));
+    assert!(Decoder::new()
+        .with_expiry(Expiry::RejectAt(1_999))
+        .open(&blob)
+        .is_ok());
+    let err = open_err(&mut Decoder::new().with_expiry(Expiry::RejectAt(2_000)), &blob);
     assert!(matches!(
         err,
         Error::Expired {
@@ -428,14 +429,10 @@ fn expired_sessions_are_refused_when_expiry_is_enforced() {
             now: 2_000
         }
     ));
-    // By the system clock, 1970 + 2 s is long past.
-    decoder.set_expiry(Expiry::RejectNow);
-    assert!(matches!(
-        open_err(&mut decoder, &blob),
-        Error::Expired { .. }
-    ));
+    // Only an explicit Ignore opens it.
+    assert!(Decoder::new().with_expiry(Expiry::Ignore).open(&blob).is_ok());
     let fresh = sessionpack::encode(&Session::new("u", "t", "k", 0, i64::MAX)).unwrap();
-    assert!(decoder.open(&fresh).is_ok());
+    assert!(Decoder::new().open(&fresh).is_ok());
 }
 
 #[test]
@@ -482,14 +479,14 @@ fn every_limit_binds_the_encoder_and_the_decoder() {
     ];
     for (what, limits, session) in cases {
         // The encoder refuses what a decoder with these limits would refuse...
-        let err = Encoder::new().limits(limits).encode(&session).unwrap_err();
+        let err = Encoder::new().with_limits(limits).encode(&session).unwrap_err();
         match err {
             Error::LimitExceeded { what: w, .. } => assert_eq!(w, what),
             other => panic!("{what}: {other:?}"),
         }
         // ...and such a decoder refuses what a default encoder wrote.
         let blob = sessionpack::encode(&session).unwrap();
-        let err = open_err(&mut Decoder::with_limits(limits), &blob);
+        let err = open_err(&mut Decoder::new().with_limits(limits), &blob);
         match err {
             Error::LimitExceeded { what: w, .. } => assert_eq!(w, what),
             Error::DecodedTooLarge { .. } => assert_eq!(what, "decoded size"),

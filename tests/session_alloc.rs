@@ -26,7 +26,7 @@ fn session() -> Session {
 #[test]
 fn a_declared_size_above_the_limit_is_refused_before_any_allocation() {
     let blob = Encoder::new()
-        .compression(Compression::Always)
+        .with_compression(Compression::Always)
         .encode(&session())
         .unwrap();
     let mut forged = blob.to_vec();
@@ -44,7 +44,7 @@ fn a_declared_size_above_the_limit_is_refused_before_any_allocation() {
     // The same holds for a size just above a small configured limit.
     let mut limits = sessionpack::Limits::default();
     limits.max_decoded_len = 1024;
-    let mut small = Decoder::with_limits(limits);
+    let mut small = Decoder::new().with_limits(limits);
     let (count, result) = allocations(|| small.open(&blob).map(|_| ()));
     assert!(matches!(
         result,
@@ -58,7 +58,7 @@ fn reads_after_open_allocate_nothing() {
     for compression in [Compression::Always, Compression::Never] {
         let session = session();
         let blob = Encoder::new()
-            .compression(compression)
+            .with_compression(compression)
             .encode(&session)
             .unwrap();
         let mut decoder = Decoder::new();

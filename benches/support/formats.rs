@@ -51,8 +51,8 @@ impl Writers {
             .include_checksum(true)
             .expect("zstd checksum parameter");
         Writers {
-            raw: Encoder::new().compression(Compression::Never),
-            zstd: Encoder::new().compression(Compression::Always),
+            raw: Encoder::new().with_compression(Compression::Never),
+            zstd: Encoder::new().with_compression(Compression::Always),
             default: Encoder::new(),
             postcard,
         }

@@ -105,9 +105,9 @@ pub struct InspectArgs {
     pub header: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// Refuse unsigned blobs.
+    /// With a key: open unsigned blobs too (for migrations; a key otherwise implies a MAC).
     #[arg(long, requires = "key_file")]
-    pub require_mac: bool,
+    pub allow_unsigned: bool,
 }
 
 #[derive(Args, Debug)]
@@ -124,14 +124,18 @@ pub struct CheckArgs {
     /// A group id to check (repeat for more).
     #[arg(long = "group", value_name = "ID")]
     pub groups: Vec<u32>,
-    /// Refuse the session (exit 2) if it has expired at this time, Unix milliseconds.
-    #[arg(long, value_name = "NOW", allow_negative_numbers = true)]
+    /// Check expiry at this time, Unix milliseconds, instead of the system clock's: an expired
+    /// session is refused (exit 2).
+    #[arg(long, value_name = "NOW", allow_negative_numbers = true, conflicts_with = "ignore_expiry")]
     pub expired_at: Option<i64>,
+    /// Answer for an expired session too (never use this to grant access).
+    #[arg(long)]
+    pub ignore_expiry: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// Refuse unsigned blobs.
+    /// With a key: open unsigned blobs too (for migrations; a key otherwise implies a MAC).
     #[arg(long, requires = "key_file")]
-    pub require_mac: bool,
+    pub allow_unsigned: bool,
 }
 
 #[derive(Args, Debug)]

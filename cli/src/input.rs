@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use sessionpack::{Decoder, MacKey};
+use sessionpack::{Decoder, Expiry, MacKey};
 
 use crate::args::KeyArgs;
 use crate::Failure;
@@ -131,11 +131,15 @@ pub fn key(args: &KeyArgs) -> Result<Option<MacKey>, Failure> {
     Ok(Some(MacKey::new(id, &key)?))
 }
 
-/// A decoder holding the key the arguments name, requiring a MAC when asked.
-pub fn decoder(args: &KeyArgs, require_mac: bool) -> Result<Decoder, Failure> {
-    let mut decoder = Decoder::new().require_mac(require_mac);
+/// A decoder holding the key the arguments name (a key implies a MAC unless `allow_unsigned`),
+/// with `expiry`.
+pub fn decoder(args: &KeyArgs, allow_unsigned: bool, expiry: Expiry) -> Result<Decoder, Failure> {
+    let mut decoder = Decoder::new().with_expiry(expiry);
     if let Some(key) = key(args)? {
         decoder = decoder.with_key(key);
+    }
+    if allow_unsigned {
+        decoder = decoder.allow_unsigned();
     }
     Ok(decoder)
 }

@@ -66,9 +66,9 @@ pub fn check(data: &[u8]) {
         .arbitrary::<bool>()
         .unwrap_or(false)
         .then(|| MacKey::new(5, b"fuzzing-key-0123456789").expect("key"));
-    let mut encoder = Encoder::new().level(level).compression(compression);
+    let mut encoder = Encoder::new().with_level(level).with_compression(compression);
     if let Some(key) = &key {
-        encoder = encoder.sign_with(key.clone());
+        encoder = encoder.with_key(key.clone());
     }
 
     let blob = match encoder.encode(&session) {
@@ -102,7 +102,7 @@ pub fn check(data: &[u8]) {
 
     let mut decoder = Decoder::new();
     if let Some(key) = key {
-        decoder = decoder.with_key(key).require_mac(true);
+        decoder = decoder.with_key(key);
     }
     let view = decoder
         .open(&blob)

@@ -127,7 +127,7 @@ impl<'a> SessionView<'a> {
 
     /// Whether the session has expired at `now_ms` (Unix milliseconds): true from
     /// `expires_at` on. To refuse expired sessions at `open`, see
-    /// [`Decoder::set_expiry`](crate::Decoder::set_expiry).
+    /// [`Decoder::with_expiry`](crate::Decoder::with_expiry).
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 0, 1_000))?;

@@ -4,17 +4,23 @@ use crate::archive::{self, SessionView};
 use crate::envelope::{self, frame, Header, KeyRing, MacKey};
 use crate::{Error, Limits, SessionBuf};
 
-/// Whether a [`Decoder`] refuses expired sessions.
+/// Whether a [`Decoder`] refuses expired sessions when it opens them.
+///
+/// The default refuses sessions expired by the system clock: a forgotten setting must not open
+/// an expired session. Kept sessions ([`SessionBuf`]) are checked again on every use, by
+/// [`SessionBuf::view_at`] and [`SessionBuf::view_now`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Expiry {
-    /// Open expired sessions; callers check [`SessionView::is_expired_at`] (the default).
+    /// Refuse sessions expired at the system clock's time when `open` runs (the default).
     #[default]
-    Ignore,
-    /// Refuse sessions expired at this time (Unix milliseconds).
-    RejectAt(i64),
-    /// Refuse sessions expired at the system clock's time when `open` runs.
     RejectNow,
+    /// Refuse sessions expired at this time (Unix milliseconds): for a caller with its own
+    /// clock, and for tests.
+    RejectAt(i64),
+    /// Open expired sessions; the caller checks [`SessionView::is_expired_at`] itself. This
+    /// weakens the decoder: use it for tools that inspect old blobs, not to grant access.
+    Ignore,
 }
 
 /// Reads blobs: checks the header, verifies the MAC, inflates the body into a buffer it reuses
@@ -40,7 +46,8 @@ pub enum Expiry {
 pub struct Decoder {
     limits: Limits,
     keys: KeyRing,
-    require_mac: bool,
+    /// Whether unsigned blobs open while the key ring holds keys (keys imply a MAC otherwise).
+    allow_unsigned: bool,
     expiry: Expiry,
     /// Made on first use, then reused.
     decompressor: Option<zstd::bulk::Decompressor<'static>>,
@@ -56,40 +63,87 @@ impl Default for Decoder {
 
 impl Decoder {
     /// A decoder with the default [`Limits`], no keys (signed blobs are refused with
-    /// [`Error::UnknownKey`]), no MAC required and expired sessions opened.
+    /// [`Error::UnknownKey`], unsigned ones open) and expired sessions refused
+    /// ([`Expiry::RejectNow`]).
     pub fn new() -> Self {
-        Decoder::with_limits(Limits::default())
-    }
-
-    /// A decoder with `limits`.
-    ///
-    /// ```
-    /// let mut limits = sessionpack::Limits::default();
-    /// limits.max_decoded_len = 64 << 10;
-    /// let decoder = sessionpack::Decoder::with_limits(limits);
-    /// # let _ = decoder;
-    /// ```
-    pub fn with_limits(limits: Limits) -> Self {
         Decoder {
-            limits,
+            limits: Limits::default(),
             keys: KeyRing::new(),
-            require_mac: false,
-            expiry: Expiry::Ignore,
+            allow_unsigned: false,
+            expiry: Expiry::default(),
             decompressor: None,
             buffer: Vec::new(),
         }
     }
 
-    /// Adds a MAC key to the key ring.
+    /// Sets the limits this decoder enforces.
     ///
     /// ```
-    /// let key = sessionpack::MacKey::new(1, &[9; 32])?;
-    /// let decoder = sessionpack::Decoder::new().with_key(key);
-    /// # let _ = decoder;
+    /// let limits = sessionpack::Limits::default().with_max_decoded_len(64 << 10);
+    /// let decoder = sessionpack::Decoder::new().with_limits(limits);
+    /// assert_eq!(decoder.limits().max_decoded_len, 64 << 10);
+    /// ```
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Adds a MAC key to the key ring. **Keys imply a MAC:** a decoder holding any key refuses
+    /// unsigned blobs ([`Error::MacRequired`]) unless [`allow_unsigned`](Self::allow_unsigned)
+    /// was called.
+    ///
+    /// ```
+    /// use sessionpack::{Decoder, Encoder, MacKey, Session};
+    ///
+    /// let key = MacKey::new(1, &[9; 32])?;
+    /// let signed = Encoder::new().with_key(key.clone()).encode(&Session::default())?;
+    /// let unsigned = Encoder::new().encode(&Session::default())?;
+    /// let mut decoder = Decoder::new().with_key(key);
+    /// assert!(decoder.open(&signed).is_ok());
+    /// assert!(decoder.open(&unsigned).is_err()); // a forgery needs only cache write access
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
+    #[must_use]
     pub fn with_key(mut self, key: MacKey) -> Self {
         self.keys.insert(key);
+        self
+    }
+
+    /// Opens unsigned blobs even while the key ring holds keys. **This weakens the decoder:**
+    /// anyone who can write to the cache can then forge a session by writing it unsigned. It
+    /// exists for migrations, while writers move to signed blobs; signed blobs are still
+    /// checked against the key ring.
+    ///
+    /// ```
+    /// use sessionpack::{Decoder, MacKey, Session};
+    ///
+    /// let unsigned = sessionpack::encode(&Session::default())?;
+    /// let mut migrating = Decoder::new().with_key(MacKey::new(1, &[9; 32])?).allow_unsigned();
+    /// assert!(migrating.open(&unsigned).is_ok());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_unsigned(mut self) -> Self {
+        self.allow_unsigned = true;
+        self
+    }
+
+    /// Sets whether expired sessions are refused when opened ([`Error::Expired`]); the default
+    /// is [`Expiry::RejectNow`].
+    ///
+    /// ```
+    /// use sessionpack::{Decoder, Expiry, Session};
+    ///
+    /// let blob = sessionpack::encode(&Session::new("u", "t", "k", 0, 1_000))?;
+    /// assert!(Decoder::new().with_expiry(Expiry::RejectAt(999)).open(&blob).is_ok());
+    /// assert!(Decoder::new().with_expiry(Expiry::RejectAt(1_000)).open(&blob).is_err());
+    /// assert!(Decoder::new().open(&blob).is_err()); // expired by the clock
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_expiry(mut self, expiry: Expiry) -> Self {
+        self.expiry = expiry;
         self
     }
 
@@ -105,40 +159,20 @@ impl Decoder {
         &mut self.keys
     }
 
-    /// Whether unsigned blobs are refused ([`Error::MacRequired`]).
-    ///
-    /// ```
-    /// let mut decoder = sessionpack::Decoder::new().require_mac(true);
-    /// let unsigned = sessionpack::encode(&sessionpack::Session::default())?;
-    /// assert!(matches!(decoder.open(&unsigned), Err(sessionpack::Error::MacRequired)));
-    /// # Ok::<(), sessionpack::Error>(())
-    /// ```
-    pub fn require_mac(mut self, require: bool) -> Self {
-        self.require_mac = require;
-        self
-    }
-
-    /// Sets whether expired sessions are refused ([`Error::Expired`]).
-    ///
-    /// ```
-    /// use sessionpack::{Decoder, Expiry, Session};
-    ///
-    /// let blob = sessionpack::encode(&Session::new("u", "t", "k", 0, 1_000))?;
-    /// let mut decoder = Decoder::new();
-    /// decoder.set_expiry(Expiry::RejectAt(999));
-    /// assert!(decoder.open(&blob).is_ok());
-    /// decoder.set_expiry(Expiry::RejectAt(1_000));
-    /// assert!(decoder.open(&blob).is_err());
-    /// # Ok::<(), sessionpack::Error>(())
-    /// ```
-    pub fn set_expiry(&mut self, expiry: Expiry) -> &mut Self {
-        self.expiry = expiry;
-        self
-    }
-
     /// The limits this decoder enforces.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The expiry policy this decoder applies when it opens a blob.
+    pub fn expiry(&self) -> Expiry {
+        self.expiry
+    }
+
+    /// Whether this decoder refuses unsigned blobs: it holds a key and
+    /// [`allow_unsigned`](Self::allow_unsigned) was not called.
+    pub fn requires_mac(&self) -> bool {
+        !self.keys.is_empty() && !self.allow_unsigned
     }
 
     /// Checks and opens `blob`, returning a view that borrows from it (raw body) or from this
@@ -173,7 +207,8 @@ impl Decoder {
     /// let blob = sessionpack::encode(&sessionpack::Session::default().with_groups([5]))?;
     /// let kept = decoder.open_buf(&blob)?;
     /// drop(blob);
-    /// assert!(kept.view().groups().contains(5));
+    /// let now = 0; // Unix milliseconds, from the caller's clock
+    /// assert!(kept.view_at(now)?.groups().contains(5));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn open_buf(&mut self, blob: &[u8]) -> Result<SessionBuf, Error> {
@@ -189,7 +224,7 @@ impl Decoder {
         &'a mut self,
         blob: &'a [u8],
     ) -> Result<(Header, SessionView<'a>), Error> {
-        let (header, body) = envelope::open(blob, &self.limits, &self.keys, self.require_mac)?;
+        let (header, body) = envelope::open(blob, &self.limits, &self.keys, self.requires_mac())?;
         let archive = if header.compressed {
             let actual = crate::digest(body);
             if actual != header.body_digest {
@@ -214,7 +249,7 @@ impl Decoder {
         let now = match self.expiry {
             Expiry::Ignore => None,
             Expiry::RejectAt(now) => Some(now),
-            Expiry::RejectNow => Some(now_ms()),
+            Expiry::RejectNow => Some(super::clock::now_ms()),
         };
         if let Some(now) = now {
             if index.is_expired_at(now) {
@@ -260,21 +295,12 @@ fn inflate<'b>(
     Ok(buffer.get(..len).unwrap_or_default())
 }
 
-/// The system clock in Unix milliseconds (before 1970: negative; unreadable: `i64::MAX`, so that
-/// every session counts as expired).
-fn now_ms() -> i64 {
-    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
-    }
-}
-
 impl core::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decoder")
             .field("limits", &self.limits)
             .field("keys", &self.keys.ids().collect::<Vec<_>>())
-            .field("require_mac", &self.require_mac)
+            .field("requires_mac", &self.requires_mac())
             .field("expiry", &self.expiry)
             .field("buffer_capacity", &self.buffer.capacity())
             .finish_non_exhaustive()

@@ -89,10 +89,11 @@ impl Encoder {
     /// the same).
     ///
     /// ```
-    /// let encoder = sessionpack::Encoder::new().level(9);
+    /// let encoder = sessionpack::Encoder::new().with_level(9);
     /// # let _ = encoder;
     /// ```
-    pub fn level(mut self, level: i32) -> Self {
+    #[must_use]
+    pub fn with_level(mut self, level: i32) -> Self {
         self.level = level;
         self.compressor = None;
         self
@@ -102,10 +103,11 @@ impl Encoder {
     ///
     /// ```
     /// use sessionpack::{Compression, Encoder};
-    /// let encoder = Encoder::new().compression(Compression::Auto { min_saving_percent: 20 });
+    /// let encoder = Encoder::new().with_compression(Compression::Auto { min_saving_percent: 20 });
     /// # let _ = encoder;
     /// ```
-    pub fn compression(mut self, compression: Compression) -> Self {
+    #[must_use]
+    pub fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
         self
     }
@@ -114,14 +116,19 @@ impl Encoder {
     /// written that they would refuse.
     ///
     /// ```
-    /// let mut limits = sessionpack::Limits::default();
-    /// limits.max_roles = 8;
-    /// let encoder = sessionpack::Encoder::new().limits(limits);
-    /// # let _ = encoder;
+    /// let limits = sessionpack::Limits::default().with_max_roles(8);
+    /// let encoder = sessionpack::Encoder::new().with_limits(limits);
+    /// assert_eq!(encoder.limits().max_roles, 8);
     /// ```
-    pub fn limits(mut self, limits: Limits) -> Self {
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// The limits this encoder enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Signs every blob with `key`: an HMAC-SHA256 trailer over header and body, and the key's
@@ -131,12 +138,13 @@ impl Encoder {
     /// use sessionpack::{Decoder, Encoder, MacKey, Session};
     ///
     /// let key = MacKey::new(1, &[7; 32])?;
-    /// let blob = Encoder::new().sign_with(key.clone()).encode(&Session::default())?;
-    /// let mut decoder = Decoder::new().with_key(key).require_mac(true);
+    /// let blob = Encoder::new().with_key(key.clone()).encode(&Session::default())?;
+    /// let mut decoder = Decoder::new().with_key(key); // holding a key, it requires a MAC
     /// assert!(decoder.open(&blob).is_ok());
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
-    pub fn sign_with(mut self, key: MacKey) -> Self {
+    #[must_use]
+    pub fn with_key(mut self, key: MacKey) -> Self {
         self.key = Some(key);
         self
     }

@@ -1,5 +1,6 @@
 //! The two doors most users open: [`Encoder`] and [`Decoder`], and the owned [`SessionBuf`].
 
+mod clock;
 mod decoder;
 mod encoder;
 mod session_buf;
