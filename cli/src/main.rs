@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod demo;
 mod input;
+mod time;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
