@@ -6,7 +6,6 @@ const DAY_MS: i64 = 86_400_000;
 /// `ms` Unix milliseconds as ISO 8601 in UTC with milliseconds, `2025-11-26T09:00:00.000Z`.
 /// Years outside 0000–9999 take a sign and six or more digits, as JavaScript's `toISOString`
 /// writes them (`-000001-12-31T23:59:59.999Z`, `+275760-09-13T00:00:00.000Z`).
-#[allow(dead_code)] // used by the commands in the next commit
 pub fn iso8601(ms: i64) -> String {
     let days = ms.div_euclid(DAY_MS);
     let in_day = ms.rem_euclid(DAY_MS);
@@ -31,7 +30,6 @@ pub fn iso8601(ms: i64) -> String {
 
 /// `ms` and its ISO 8601 form, the way the text output shows a time:
 /// `1764147600000 (2025-11-26T09:00:00.000Z)`.
-#[allow(dead_code)]
 pub fn both(ms: i64) -> String {
     format!("{ms} ({})", iso8601(ms))
 }
