@@ -84,8 +84,9 @@ pub enum Command {
                             0  a sessionpack blob whose header checks (only the header is read)\n  \
                             1  a JSON document (a legacy session)\n  \
                             2  anything else: a damaged header, an unknown format, empty input\n\
-                            With --json stdout holds one object in every case: {\"format\":..}\n\
-                            with \"error\":{\"kind\":..,\"message\":..} for status 2.")]
+                            With --json stdout holds one object in every case: {\"format\":..},\n\
+                            with \"error\":{\"kind\":..,\"message\":..} for status 2, or only\n\
+                            {\"error\":..} when the input cannot be read (a missing file, bad --hex).")]
     Detect(DetectArgs),
     /// Generate sessions from the legacy 3 KB to 2.6 MB JSON profiles, encode, read and check
     /// them, and print what it means for the cache.
