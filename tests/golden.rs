@@ -21,7 +21,9 @@ fn encoder(case: &Case) -> Encoder {
             min_saving_percent: auto.strip_prefix("auto:").unwrap().parse().unwrap(),
         },
     };
-    let mut encoder = Encoder::new().with_level(case.level).with_compression(compression);
+    let mut encoder = Encoder::new()
+        .with_level(case.level)
+        .with_compression(compression);
     if let Some(key) = key(case) {
         encoder = encoder.with_key(key);
     }

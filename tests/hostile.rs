@@ -390,8 +390,7 @@ fn key_rotation_keeps_old_blobs_open_until_the_old_key_is_removed() {
         .unwrap();
     let mut decoder = Decoder::new()
         .with_key(key(1, &KEY_1))
-        .with_key(key(2, &KEY_2))
-        ;
+        .with_key(key(2, &KEY_2));
     assert!(decoder.open(&old).is_ok());
     assert!(decoder.open(&new).is_ok());
 
@@ -412,16 +411,22 @@ fn key_rotation_keeps_old_blobs_open_until_the_old_key_is_removed() {
 #[test]
 fn expired_sessions_are_refused_by_default_and_at_a_given_time() {
     let blob = sessionpack::encode(&session()).unwrap(); // expires at 2,000 ms
-    // By default, the system clock: 1970 + 2 s is long past.
+                                                         // By default, the system clock: 1970 + 2 s is long past.
     assert!(matches!(
         open_err(&mut Decoder::new(), &blob),
-        Error::Expired { expires_at: 2_000, .. }
+        Error::Expired {
+            expires_at: 2_000,
+            ..
+        }
     ));
     assert!(Decoder::new()
         .with_expiry(Expiry::RejectAt(1_999))
         .open(&blob)
         .is_ok());
-    let err = open_err(&mut Decoder::new().with_expiry(Expiry::RejectAt(2_000)), &blob);
+    let err = open_err(
+        &mut Decoder::new().with_expiry(Expiry::RejectAt(2_000)),
+        &blob,
+    );
     assert!(matches!(
         err,
         Error::Expired {
@@ -430,7 +435,10 @@ fn expired_sessions_are_refused_by_default_and_at_a_given_time() {
         }
     ));
     // Only an explicit Ignore opens it.
-    assert!(Decoder::new().with_expiry(Expiry::Ignore).open(&blob).is_ok());
+    assert!(Decoder::new()
+        .with_expiry(Expiry::Ignore)
+        .open(&blob)
+        .is_ok());
     let fresh = sessionpack::encode(&Session::new("u", "t", "k", 0, i64::MAX)).unwrap();
     assert!(Decoder::new().open(&fresh).is_ok());
 }
@@ -479,7 +487,10 @@ fn every_limit_binds_the_encoder_and_the_decoder() {
     ];
     for (what, limits, session) in cases {
         // The encoder refuses what a decoder with these limits would refuse...
-        let err = Encoder::new().with_limits(limits).encode(&session).unwrap_err();
+        let err = Encoder::new()
+            .with_limits(limits)
+            .encode(&session)
+            .unwrap_err();
         match err {
             Error::LimitExceeded { what: w, .. } => assert_eq!(w, what),
             other => panic!("{what}: {other:?}"),

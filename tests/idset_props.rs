@@ -389,15 +389,34 @@ fn check_view(
     // ids; the size hint is exact after every step.
     let mut deque: std::collections::VecDeque<u32> = oracle.iter().collect();
     let mut ids = view.iter();
-    let pattern = probes.iter().fold(0x9e37_79b9_u64, |h, &p| h.rotate_left(7) ^ u64::from(p));
+    let pattern = probes
+        .iter()
+        .fold(0x9e37_79b9_u64, |h, &p| h.rotate_left(7) ^ u64::from(p));
     for step in 0..deque.len() + 2 {
         let expected_len = deque.len();
-        prop_assert_eq!(ids.size_hint(), (expected_len, Some(expected_len)), "size_hint, {}", w);
+        prop_assert_eq!(
+            ids.size_hint(),
+            (expected_len, Some(expected_len)),
+            "size_hint, {}",
+            w
+        );
         prop_assert_eq!(ids.len(), expected_len, "len, {}", w);
         if pattern.rotate_right((step % 64) as u32) & 1 == 0 {
-            prop_assert_eq!(ids.next(), deque.pop_front(), "next at step {}, {}", step, w);
+            prop_assert_eq!(
+                ids.next(),
+                deque.pop_front(),
+                "next at step {}, {}",
+                step,
+                w
+            );
         } else {
-            prop_assert_eq!(ids.next_back(), deque.pop_back(), "next_back at step {}, {}", step, w);
+            prop_assert_eq!(
+                ids.next_back(),
+                deque.pop_back(),
+                "next_back at step {}, {}",
+                step,
+                w
+            );
         }
     }
     prop_assert_eq!(view.iter().count() as u64, oracle.len(), "count, {}", w);

@@ -11,39 +11,83 @@ use clap::{Args, Parser, Subcommand};
     version,
     after_help = "Examples:\n  sessionpack demo\n  sessionpack encode session.json -o session.bin\n  \
                   sessionpack inspect session.bin\n  sessionpack check session.bin --facility 1234\n  \
-                  redis-cli --no-raw GET session:42 | sessionpack inspect --hex"
+                  redis-cli --no-raw GET session:42 | sessionpack inspect --hex\n\n\
+                  Exit status:\n  \
+                  0  success (check: every id is a member; detect: a sessionpack blob)\n  \
+                  1  check: some id is not a member; detect: a JSON session\n  \
+                  2  error, one line on stderr (detect: damaged, unknown or empty input)\n\n\
+                  Output:\n  \
+                  Text for people by default; times as Unix milliseconds and ISO 8601 (UTC).\n  \
+                  --json (stats, detect, check, inspect) prints exactly one JSON object and a\n  \
+                  newline on stdout, even on an error: {\"error\":{\"kind\":..,\"message\":..}},\n  \
+                  with the same exit status and the error line on stderr. Errors in the\n  \
+                  arguments themselves are usage text on stderr (exit 2), not JSON."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether the command was asked for `--json`: then even an error is a JSON object.
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Inspect(a) => a.json.json,
+            Command::Check(a) => a.json.json,
+            Command::Stats(a) => a.json.json,
+            Command::Detect(a) => a.json.json,
+            Command::Encode(_) | Command::Demo(_) => false,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Encode a session's JSON form as a blob.
+    ///
+    /// Times are Unix milliseconds: a warning on stderr says when `issued_at` or `expires_at`
+    /// looks like seconds (before 1973 as milliseconds); the blob is written anyway. Refuses to
+    /// write a binary blob to a terminal: use -o FILE, redirect or pipe, or --hex.
     #[command(
         after_help = "Examples:\n  sessionpack encode session.json -o session.bin\n  \
                             sessionpack encode --raw < session.json > session.bin\n  \
-                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex"
+                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex\n\n\
+                      Exit status: 0 written, 2 error."
     )]
     Encode(EncodeArgs),
     /// Print a blob as the JSON form (or its header with --header).
     #[command(after_help = "Examples:\n  sessionpack inspect session.bin\n  \
-                            sessionpack inspect session.bin --header\n  \
-                            redis-cli --no-raw GET session:42 | sessionpack inspect --hex")]
+                            sessionpack inspect session.bin --header --json\n  \
+                            redis-cli --no-raw GET session:42 | sessionpack inspect --hex\n\n\
+                            Exit status: 0 read, 2 error (with --json also {\"error\":{..}} on stdout).")]
     Inspect(InspectArgs),
     /// Check facility and group membership: exit 0 if all are members, 1 if any is not, 2 on error.
     #[command(
         after_help = "Examples:\n  sessionpack check session.bin --facility 1234 --facility 1235\n  \
-                            sessionpack check session.bin --group 10 --expired-at 1764150000000"
+                            sessionpack check session.bin --group 10 --expired-at 1764150000000\n  \
+                            sessionpack check session.bin --facility 1234 --json | jq .member\n\n\
+                      Exit status: 0 every id is a member, 1 some id is not, 2 error (unreadable,\n\
+                      expired at --expired-at or by the clock, unsigned with --key-file unless\n\
+                      --allow-unsigned). With --json stdout holds one object\n\
+                      either way: the answer, or {\"error\":{\"kind\":..,\"message\":..}}."
     )]
     Check(CheckArgs),
     /// Show where a blob's bytes go: header, body, each field, each id set's containers.
-    #[command(after_help = "Example:\n  sessionpack stats session.bin")]
+    #[command(after_help = "Examples:\n  sessionpack stats session.bin\n  \
+                            sessionpack stats session.bin --json | jq .id_sets\n\n\
+                            Exit status: 0 read, 2 error (with --json also {\"error\":{..}} on stdout).")]
     Stats(StatsArgs),
     /// Tell a sessionpack blob (and its version) from JSON or anything else.
     #[command(after_help = "Examples:\n  sessionpack detect session.bin\n  \
-                            redis-cli --no-raw GET session:42 | sessionpack detect --hex")]
+                            redis-cli --no-raw GET session:42 | sessionpack detect --hex\n  \
+                            sessionpack detect value --json | jq -r .format\n\n\
+                            Exit status:\n  \
+                            0  a sessionpack blob whose header checks (only the header is read)\n  \
+                            1  a JSON document (a legacy session)\n  \
+                            2  anything else: a damaged header, an unknown format, empty input\n\
+                            With --json stdout holds one object in every case: {\"format\":..},\n\
+                            with \"error\":{\"kind\":..,\"message\":..} for status 2, or only\n\
+                            {\"error\":..} when the input cannot be read (a missing file, bad --hex).")]
     Detect(DetectArgs),
     /// Generate sessions from the legacy 3 KB to 2.6 MB JSON profiles, encode, read and check
     /// them, and print what it means for the cache.
@@ -57,9 +101,18 @@ pub struct BlobInput {
     /// The blob file; standard input when absent or `-`.
     pub input: Option<PathBuf>,
     /// The input is text: hex digits (spaces and a `0x` prefix allowed) or a quoted string with
-    /// `\xHH` escapes as `redis-cli` prints it.
+    /// `\xHH` escapes as `redis-cli --no-raw` prints it.
     #[arg(long)]
     pub hex: bool,
+}
+
+/// `--json`, on the commands that answer in text.
+#[derive(Args, Debug)]
+pub struct JsonArg {
+    /// Print exactly one JSON object (and a newline) on stdout instead of text, also on an
+    /// error: {"error":{"kind":…,"message":…}}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A MAC key: for `encode`, the key to sign with; for readers, a key to accept.
@@ -100,7 +153,10 @@ pub struct EncodeArgs {
 pub struct InspectArgs {
     #[command(flatten)]
     pub blob: BlobInput,
-    /// Print the header's fields instead of the session (needs only the first 40 bytes).
+    #[command(flatten)]
+    pub json: JsonArg,
+    /// Print the header's fields instead of the session (needs only the first 40 bytes): text,
+    /// or with --json an object. Without --header, --json prints the session on one line.
     #[arg(long)]
     pub header: bool,
     #[command(flatten)]
@@ -114,6 +170,8 @@ pub struct InspectArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub blob: BlobInput,
+    #[command(flatten)]
+    pub json: JsonArg,
     /// A facility id to check (repeat for more).
     #[arg(
         long = "facility",
@@ -126,7 +184,12 @@ pub struct CheckArgs {
     pub groups: Vec<u32>,
     /// Check expiry at this time, Unix milliseconds, instead of the system clock's: an expired
     /// session is refused (exit 2).
-    #[arg(long, value_name = "NOW", allow_negative_numbers = true, conflicts_with = "ignore_expiry")]
+    #[arg(
+        long,
+        value_name = "NOW",
+        allow_negative_numbers = true,
+        conflicts_with = "ignore_expiry"
+    )]
     pub expired_at: Option<i64>,
     /// Answer for an expired session too (never use this to grant access).
     #[arg(long)]
@@ -143,6 +206,8 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub blob: BlobInput,
     #[command(flatten)]
+    pub json: JsonArg,
+    #[command(flatten)]
     pub key: KeyArgs,
 }
 
@@ -150,6 +215,8 @@ pub struct StatsArgs {
 pub struct DetectArgs {
     #[command(flatten)]
     pub blob: BlobInput,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Args, Debug)]

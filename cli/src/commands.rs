@@ -1,12 +1,22 @@
 //! The commands: each reads its input, calls the library, prints the answer.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use sessionpack::{detect, Compression, Encoder, Expiry, Header, Session};
+use serde_json::json;
+use sessionpack::{detect, Compression, Encoder, Expiry, Format, Header, Session};
 
 use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, StatsArgs};
-use crate::{demo, input, Failure};
+use crate::{demo, input, time, Failure};
+
+/// Prints `value` on stdout as one compact line: the whole output of a `--json` command.
+pub fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer(&mut out, value).map_err(io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
 
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
@@ -19,7 +29,38 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
+/// Times before this, read as Unix milliseconds (1973-01-01), are more likely seconds.
+const SECONDS_SUSPECT_BEFORE_MS: i64 = 94_694_400_000;
+
+/// Whether `encode` must refuse to run: a binary blob would go to standard output and that is a
+/// terminal.
+fn refuses_terminal(output: Option<&Path>, hex: bool, stdout_is_terminal: bool) -> bool {
+    !hex && stdout_is_terminal && output.is_none_or(|p| p == Path::new("-"))
+}
+
+/// The warning for a time field that looks like seconds, if it does.
+fn seconds_warning(field: &str, ms: i64) -> Option<String> {
+    if !(1..SECONDS_SUSPECT_BEFORE_MS).contains(&ms) {
+        return None;
+    }
+    let as_ms = ms.saturating_mul(1000);
+    Some(format!(
+        "{field} {ms} is {} as milliseconds; was it seconds? (sessionpack wants Unix \
+         milliseconds: {as_ms} is {})",
+        time::iso8601(ms),
+        time::iso8601(as_ms)
+    ))
+}
+
 fn encode(args: &EncodeArgs) -> Result<ExitCode, Failure> {
+    // Before reading: from a terminal, standard input would wait for a session to be typed.
+    if refuses_terminal(args.output.as_deref(), args.hex, io::stdout().is_terminal()) {
+        return Err(Failure::Input(
+            "refusing to write a binary blob to the terminal: use -o FILE, redirect (> FILE) or \
+             pipe the output, or add --hex for text"
+                .into(),
+        ));
+    }
     let json = input::read(args.input.as_deref())?;
     if json.is_empty() {
         return Err(Failure::Input(
@@ -27,6 +68,14 @@ fn encode(args: &EncodeArgs) -> Result<ExitCode, Failure> {
         ));
     }
     let session = Session::from_json(&json)?;
+    for (field, ms) in [
+        ("issued_at", session.issued_at),
+        ("expires_at", session.expires_at),
+    ] {
+        if let Some(warning) = seconds_warning(field, ms) {
+            writeln!(io::stderr(), "sessionpack: warning: {warning}")?;
+        }
+    }
     let mut encoder = Encoder::new();
     if let Some(level) = args.level {
         encoder = encoder.with_level(level);
@@ -52,22 +101,41 @@ fn encode(args: &EncodeArgs) -> Result<ExitCode, Failure> {
 
 fn inspect(args: &InspectArgs) -> Result<ExitCode, Failure> {
     let blob = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
-    let mut out = io::stdout().lock();
     if args.header {
-        let h = Header::read(&blob)?;
-        let json = serde_json::to_string_pretty(&HeaderJson::from(&h)).map_err(io::Error::from)?;
-        writeln!(out, "{json}")?;
+        let h = HeaderJson::from(&Header::read(&blob)?);
+        if args.json.json {
+            print_json(&serde_json::to_value(&h).map_err(io::Error::from)?)?;
+        } else {
+            let mut out = io::stdout().lock();
+            let yes_no = |b: bool| if b { "yes" } else { "no" };
+            writeln!(out, "version        {}", h.version)?;
+            writeln!(out, "compressed     {}", yes_no(h.compressed))?;
+            writeln!(out, "signed         {}", yes_no(h.signed))?;
+            writeln!(out, "digest         {}", h.digest)?;
+            writeln!(out, "stored_len     {} bytes", h.stored_len)?;
+            writeln!(out, "decoded_len    {} bytes", h.decoded_len)?;
+            writeln!(out, "dictionary_id  {}", h.dictionary_id)?;
+            writeln!(out, "key_id         {}", h.key_id)?;
+            writeln!(out, "body_digest    {}", h.body_digest)?;
+            writeln!(out, "blob_len       {} bytes", h.blob_len)?;
+        }
     } else {
+        input::no_trailing_newline(&blob, "inspect")?;
         // inspect shows old sessions too: it grants nothing.
         let mut decoder = input::decoder(&args.key, args.allow_unsigned, Expiry::Ignore)?;
         let session = decoder.open(&blob)?.to_session();
-        writeln!(out, "{}", session.to_json_pretty())?;
+        let json = if args.json.json {
+            session.to_json()
+        } else {
+            session.to_json_pretty()
+        };
+        writeln!(io::stdout().lock(), "{json}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The header as `inspect --header` prints it: the digests as 16 hex digits, then the length of
-/// the whole blob it announces.
+/// The header as `inspect --header --json` prints it: the digests as 16 hex digits, then the
+/// length of the whole blob it announces.
 #[derive(serde::Serialize)]
 struct HeaderJson {
     version: u8,
@@ -101,27 +169,56 @@ impl From<&Header> for HeaderJson {
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
     let blob = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
-    let expiry = match (args.ignore_expiry, args.expired_at) {
-        (true, _) => Expiry::Ignore,
-        (false, Some(now)) => Expiry::RejectAt(now),
-        (false, None) => Expiry::RejectNow,
+    input::no_trailing_newline(&blob, "check")?;
+    // The time expiry is checked at: the one given, or the clock's, read once so that the
+    // answer reports exactly the time it used.
+    let checked_at = match (args.ignore_expiry, args.expired_at) {
+        (true, _) => None,
+        (false, Some(now)) => Some(now),
+        (false, None) => Some(time::now_ms()),
     };
+    let expiry = checked_at.map_or(Expiry::Ignore, Expiry::RejectAt);
     let mut decoder = input::decoder(&args.key, args.allow_unsigned, expiry)?;
     let view = decoder.open(&blob)?;
-    let mut out = io::stdout().lock();
-    let mut all = true;
-    for (kind, ids, set) in [
+    let mut checks = Vec::new();
+    for (set, ids, view) in [
         ("facility", &args.facilities, view.facilities()),
         ("group", &args.groups, view.groups()),
     ] {
-        for &id in ids {
-            let member = set.contains(id);
-            all &= member;
+        checks.extend(ids.iter().map(|&id| (set, id, view.contains(id))));
+    }
+    let all = checks.iter().all(|&(_, _, member)| member);
+    if args.json.json {
+        let mut answer = json!({
+            "member": all,
+            "checks": checks
+                .iter()
+                .map(|&(set, id, member)| json!({ "set": set, "id": id, "member": member }))
+                .collect::<Vec<_>>(),
+            "user_id": view.user_id(),
+            "tenant_id": view.tenant_id(),
+            "issued_at": view.issued_at(),
+            "expires_at": view.expires_at(),
+        });
+        answer["expiry_checked_at"] = json!(checked_at);
+        print_json(&answer)?;
+    } else {
+        let mut out = io::stdout().lock();
+        for (set, id, member) in checks {
             writeln!(
                 out,
-                "{kind} {id}: {}",
+                "{set} {id}: {}",
                 if member { "member" } else { "not a member" }
             )?;
+        }
+        match checked_at {
+            Some(now) => writeln!(
+                out,
+                "not expired at {}: expires at {}",
+                time::both(now),
+                time::both(view.expires_at())
+            )?,
+            None => writeln!(out, "expiry not checked (--ignore-expiry)")?,
         }
     }
     Ok(if all {
@@ -133,13 +230,63 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
 
 fn stats(args: &StatsArgs) -> Result<ExitCode, Failure> {
     let blob = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
+    input::no_trailing_newline(&blob, "stats")?;
     let header = Header::read(&blob)?;
     // stats describes the bytes: it grants nothing.
     let mut decoder = input::decoder(&args.key, true, Expiry::Ignore)?;
     let view = decoder.open(&blob)?;
     let json = view.to_session().to_json().len();
     let sizes = view.field_sizes();
+    // `open` checked that the blob is exactly header, body and trailer.
     let mac = blob.len() - Header::LEN - header.stored_len as usize;
+    let fields = [
+        ("user_id", sizes.user_id),
+        ("tenant_id", sizes.tenant_id),
+        ("token", sizes.token),
+        ("roles", sizes.roles),
+        ("settings", sizes.settings),
+        ("attributes", sizes.attributes),
+        ("facilities", sizes.facilities),
+        ("groups", sizes.groups),
+        ("structure", sizes.structure),
+    ];
+    let sets = [
+        ("facilities", view.facilities().stats()),
+        ("groups", view.groups().stats()),
+    ];
+    let times = [
+        ("issued_at", view.issued_at()),
+        ("expires_at", view.expires_at()),
+    ];
+
+    if args.json.json {
+        let mut answer = json!({
+            "blob_len": blob.len(),
+            "header_len": Header::LEN,
+            "body": {
+                "stored_len": header.stored_len,
+                "encoding": if header.compressed { "zstd" } else { "raw" },
+                "decoded_len": header.decoded_len,
+            },
+            "mac_len": mac,
+            "fields": serde_json::Map::from_iter(
+                fields.iter().map(|&(name, bytes)| (name.to_owned(), json!(bytes)))
+            ),
+            "id_sets": serde_json::Map::from_iter(sets.iter().map(|(name, s)| {
+                ((*name).to_owned(), json!({
+                    "ids": s.ids,
+                    "bytes": s.bytes,
+                    "containers": { "array": s.arrays, "bitmap": s.bitmaps, "run": s.runs },
+                }))
+            })),
+            "json_len": json,
+        });
+        for (name, ms) in times {
+            answer[name] = json!(ms);
+        }
+        print_json(&answer)?;
+        return Ok(ExitCode::SUCCESS);
+    }
 
     let mut out = io::stdout().lock();
     writeln!(out, "blob                {:>10} bytes", blob.len())?;
@@ -161,17 +308,12 @@ fn stats(args: &StatsArgs) -> Result<ExitCode, Failure> {
     )?;
     writeln!(out, "  MAC trailer       {:>10}", mac)?;
     writeln!(out, "archive fields")?;
-    for (name, bytes) in [
-        ("user_id", sizes.user_id),
-        ("tenant_id", sizes.tenant_id),
-        ("token", sizes.token),
-        ("roles", sizes.roles),
-        ("settings", sizes.settings),
-        ("attributes", sizes.attributes),
-        ("facilities", sizes.facilities),
-        ("groups", sizes.groups),
-        ("root and padding", sizes.structure),
-    ] {
+    for (name, bytes) in fields {
+        let name = if name == "structure" {
+            "root and padding"
+        } else {
+            name
+        };
         writeln!(out, "  {name:<17} {bytes:>10}")?;
     }
     writeln!(
@@ -179,8 +321,7 @@ fn stats(args: &StatsArgs) -> Result<ExitCode, Failure> {
         "id sets             {:>10} {:>9} {:>7} {:>7} {:>5}",
         "ids", "bytes", "array", "bitmap", "run"
     )?;
-    for (name, set) in [("facilities", view.facilities()), ("groups", view.groups())] {
-        let s = set.stats();
+    for (name, s) in sets {
         writeln!(
             out,
             "  {name:<17} {:>10} {:>9} {:>7} {:>7} {:>5}",
@@ -195,11 +336,83 @@ fn stats(args: &StatsArgs) -> Result<ExitCode, Failure> {
         if ratio >= 1.0 { ratio } else { 1.0 / ratio },
         if ratio >= 1.0 { "smaller" } else { "larger" }
     )?;
+    for (name, ms) in times {
+        writeln!(out, "{name:<19} {}", time::both(ms))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `detect`: exit 0 for a blob whose header checks, 1 for JSON, 2 for anything else.
 fn detect_format(args: &DetectArgs) -> Result<ExitCode, Failure> {
-    let bytes = input::blob(args.blob.input.as_ref(), args.blob.hex)?;
-    writeln!(io::stdout().lock(), "{}", detect(&bytes))?;
-    Ok(ExitCode::SUCCESS)
+    let (format, error) = match input::blob(args.blob.input.as_ref(), args.blob.hex) {
+        Ok(bytes) => match detect(&bytes) {
+            Format::Json => (Format::Json, None),
+            format => (format, Header::read(&bytes).err().map(Failure::Session)),
+        },
+        // Empty input, or what redis-cli prints for a missing key.
+        Err(refused @ Failure::Refused { .. }) => (Format::Unknown, Some(refused)),
+        Err(other) => return Err(other),
+    };
+    let code = match (format, &error) {
+        (Format::Json, _) => 1,
+        (Format::Sessionpack { .. }, None) => 0,
+        _ => 2,
+    };
+    if args.json.json {
+        let mut answer = match format {
+            Format::Sessionpack {
+                version,
+                compressed,
+            } => json!({
+                "format": "sessionpack",
+                "version": version,
+                "compressed": compressed,
+                "header_ok": error.is_none(),
+            }),
+            Format::Json => json!({ "format": "json" }),
+            _ => json!({ "format": "unknown" }),
+        };
+        if let Some(e) = &error {
+            answer["error"] = e.to_json();
+        }
+        print_json(&answer)?;
+    } else {
+        writeln!(io::stdout().lock(), "{format}")?;
+    }
+    if let Some(e) = error {
+        writeln!(io::stderr(), "sessionpack: error: {e}")?;
+    }
+    Ok(ExitCode::from(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_refuses_only_binary_to_a_terminal() {
+        assert!(refuses_terminal(None, false, true));
+        assert!(refuses_terminal(Some(Path::new("-")), false, true));
+        assert!(!refuses_terminal(Some(Path::new("out.bin")), false, true));
+        assert!(!refuses_terminal(None, true, true), "hex is text");
+        assert!(!refuses_terminal(None, false, false), "a pipe or a file");
+    }
+
+    #[test]
+    fn times_before_1973_look_like_seconds() {
+        let w = seconds_warning("issued_at", 1_764_147_600).unwrap();
+        assert_eq!(
+            w,
+            "issued_at 1764147600 is 1970-01-21T10:02:27.600Z as milliseconds; was it seconds? \
+             (sessionpack wants Unix milliseconds: 1764147600000 is 2025-11-26T09:00:00.000Z)"
+        );
+        assert!(seconds_warning("expires_at", 94_694_399_999).is_some());
+        assert!(seconds_warning("expires_at", 94_694_400_000).is_none());
+        assert!(seconds_warning("expires_at", 1_764_147_600_000).is_none());
+        assert!(
+            seconds_warning("expires_at", 0).is_none(),
+            "zero is a default"
+        );
+        assert!(seconds_warning("expires_at", -5).is_none());
+    }
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use sessionpack::{Decoder, Encoder};
+use sessionpack::{Decoder, Encoder, Expiry};
 use sessionpack_synth::{generate, legacy_contains, LegacySession, Profile, JOB_CHECKS};
 
 use crate::args::DemoArgs;
@@ -75,7 +75,6 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
     )?;
 
     let mut encoder = Encoder::new();
-    let mut decoder = Decoder::new();
     let mut checks = 0_usize;
     for profile in [
         Profile::Small,
@@ -87,6 +86,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
         let synthetic = generate(profile, args.seed);
         let blob = encoder.encode(&synthetic.session)?;
         let legacy_bytes = synthetic.legacy_json.len();
+        // The generated sessions are from November 2025: read them as of their issue time.
+        let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(synthetic.session.issued_at));
 
         // Reading: the legacy parse against open.
         let parse = time(budget, || {

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use sessionpack::{Decoder, Expiry, MacKey};
+use sessionpack::{Decoder, Expiry, Header, MacKey};
 
 use crate::args::KeyArgs;
 use crate::Failure;
@@ -23,14 +23,61 @@ fn read_stdin() -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// A blob from `path`, decoded from hex text when `hex` is set.
+/// A blob from `path`, decoded from hex text when `hex` is set. Input that is recognisably not
+/// a blob (empty, or what `redis-cli` prints for a missing key) is [`Failure::Refused`].
 pub fn blob(path: Option<&PathBuf>, hex: bool) -> Result<Vec<u8>, Failure> {
     let bytes = read(path.map(PathBuf::as_path))?;
+    if let Some(message) = not_a_blob(&bytes, hex) {
+        return Err(Failure::Refused {
+            kind: "not_a_blob",
+            message,
+        });
+    }
     if hex {
         from_text(&bytes, "--hex input")
     } else {
         Ok(bytes)
     }
+}
+
+/// What `bytes` is when it is recognisably not a blob: what the shell or `redis-cli` gives for a
+/// missing key, or `redis-cli --no-raw`'s quoted text without `--hex`. `None` when it may be a
+/// blob; only the message depends on this, never whether the input is read.
+fn not_a_blob(bytes: &[u8], hex: bool) -> Option<String> {
+    let message = match bytes {
+        b"" => "input is empty, not a sessionpack blob".to_owned(),
+        b"(nil)" | b"(nil)\n" | b"(nil)\r\n" => {
+            "input is redis-cli's \"(nil)\": the key does not exist".to_owned()
+        }
+        b"\n" | b"\r\n" => "input is an empty line, not a sessionpack blob: what `redis-cli GET` \
+                             prints for a key that does not exist"
+            .to_owned(),
+        _ if !hex && bytes.starts_with(br#""\x93SPK"#) => "input is a blob quoted the way \
+                                                         `redis-cli --no-raw` prints it: add --hex"
+            .to_owned(),
+        _ => return None,
+    };
+    Some(message)
+}
+
+/// Refuses a blob followed by one newline, as `redis-cli GET key > file` writes it, saying so
+/// and naming the pipe that works: `command` is the subcommand (`inspect`, `check`…). The blob
+/// is never repaired: a blob with a newline after it is refused, only with a better message.
+pub fn no_trailing_newline(blob: &[u8], command: &str) -> Result<(), Failure> {
+    let Ok(header) = Header::read(blob) else {
+        return Ok(());
+    };
+    if blob.len() == header.blob_len().saturating_add(1) && blob.ends_with(b"\n") {
+        return Err(Failure::Refused {
+            kind: "corrupt",
+            message: format!(
+                "input ends with a newline after the blob's declared end of {} bytes (redis-cli \
+                 adds one): use `redis-cli --no-raw GET KEY | sessionpack {command} --hex`",
+                header.blob_len()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Bytes from text: hex digits (whitespace and a `0x` prefix ignored), or a double-quoted string

@@ -5,7 +5,9 @@
 mod args;
 mod commands;
 mod demo;
+mod explain;
 mod input;
+mod time;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -14,17 +16,23 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    let json = cli.json();
     match commands::run(cli) {
         Ok(code) => code,
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(failure) => {
+            if json {
+                // With --json, standard output holds one object whatever happens.
+                let _ = commands::print_json(&serde_json::json!({ "error": failure.to_json() }));
+            }
             let _ = writeln!(io::stderr(), "sessionpack: error: {failure}");
             ExitCode::from(2)
         }
     }
 }
 
-/// Why a command failed: printed as one line on stderr, exit status 2.
+/// Why a command failed: one line on stderr (and with `--json` an `{"error": …}` object on
+/// stdout), exit status 2.
 #[derive(Debug)]
 pub enum Failure {
     /// The library refused the input.
@@ -35,24 +43,40 @@ pub enum Failure {
     File(String, io::Error),
     /// The input or the arguments are unusable.
     Input(String),
+    /// The input is recognisably something other than a blob (what `redis-cli` prints for a
+    /// missing key, a blob with a newline after it…): `kind` as in [`Failure::kind`].
+    Refused {
+        /// The error kind.
+        kind: &'static str,
+        /// What the input is, and what to do instead.
+        message: String,
+    },
+}
+
+impl Failure {
+    /// The kind `--json` reports: the library's error kinds, plus `io` for files and pipes.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Session(e) => explain::kind(e),
+            Failure::Io(_) | Failure::File(..) => "io",
+            Failure::Input(_) => "invalid_input",
+            Failure::Refused { kind, .. } => kind,
+        }
+    }
+
+    /// `{"kind": …, "message": …}`, the error as `--json` prints it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "kind": self.kind(), "message": self.to_string() })
+    }
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Session(e) => {
-                write!(f, "{e}")?;
-                // The library's errors keep their cause apart; show the whole chain on one line.
-                let mut source = std::error::Error::source(e);
-                while let Some(cause) = source {
-                    write!(f, ": {cause}")?;
-                    source = cause.source();
-                }
-                Ok(())
-            }
+            Failure::Session(e) => f.write_str(&explain::message(e)),
             Failure::Io(e) => write!(f, "{e}"),
             Failure::File(path, e) => write!(f, "{path}: {e}"),
-            Failure::Input(message) => f.write_str(message),
+            Failure::Input(message) | Failure::Refused { message, .. } => f.write_str(message),
         }
     }
 }

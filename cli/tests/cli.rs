@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const SESSION: &str = r#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"opaque-token","issued_at":1764147600000,"expires_at":1764151200000,"roles":["staff"],"settings":{"language":"en"},"attributes":{"sso":"okta"},"facilities":[1,2,3,70000],"groups":[10,11]}"#;
+/// A time inside SESSION's validity, Unix milliseconds: `check` refuses expired sessions by the
+/// clock unless told the time.
+const NOW: &str = "1764150000000";
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sessionpack"))
@@ -59,11 +62,48 @@ fn assert_clean_failure(o: &Output, mentions: &str) {
     );
     assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
     assert!(err.starts_with("sessionpack: error: "), "{err}");
+    // The shell user is never told to call a Rust function.
+    assert!(!err.contains("::"), "Rust API in a CLI message: {err}");
     assert!(
         err.contains(mentions),
         "{err:?} does not mention {mentions:?}"
     );
     assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+}
+
+/// Stdout is exactly one JSON object followed by a newline, as `jq` reads it; returns it.
+fn one_json_object(o: &Output) -> serde_json::Value {
+    let out = stdout(o);
+    assert!(out.ends_with('\n'), "no final newline: {out:?}");
+    let values: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
+    assert_eq!(values.len(), 1, "not one JSON value: {out:?}");
+    assert!(values[0].is_object(), "not an object: {out:?}");
+    values.into_iter().next().unwrap()
+}
+
+/// The text `redis-cli --no-raw GET key` prints for a value: sds's `sdscatrepr` (a quoted string
+/// with `\\`, `\"`, `\n`, `\r`, `\t`, `\a`, `\b` and `\xhh` escapes, printable ASCII as
+/// itself), then a newline.
+fn redis_cli_no_raw(value: &[u8]) -> String {
+    let mut text = String::from("\"");
+    for &b in value {
+        match b {
+            b'\\' => text.push_str("\\\\"),
+            b'"' => text.push_str("\\\""),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x07 => text.push_str("\\a"),
+            0x08 => text.push_str("\\b"),
+            0x20..=0x7e => text.push(char::from(b)),
+            _ => text.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    text.push_str("\"\n");
+    text
 }
 
 fn encoded(args: &[&str]) -> Vec<u8> {
@@ -156,9 +196,9 @@ fn inspect_reads_redis_cli_escaped_strings() {
 #[test]
 fn inspect_header_needs_only_the_header() {
     let blob = encoded(&["--raw"]);
-    let o = run(&["inspect", "--header"], &blob[..40]);
+    let o = run(&["inspect", "--header", "--json"], &blob[..40]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let header: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let header = one_json_object(&o);
     assert_eq!(header["version"], 1);
     assert_eq!(header["compressed"], false);
     assert_eq!(header["signed"], false);
@@ -166,6 +206,19 @@ fn inspect_header_needs_only_the_header() {
     assert_eq!(header["blob_len"], blob.len());
     let digest = u64::from_le_bytes(blob[8..16].try_into().unwrap());
     assert_eq!(header["digest"], format!("{digest:016x}"));
+    // Without --json, text: one field a line, named as in the JSON.
+    let o = run(&["inspect", "--header"], &blob[..40]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("version        1\n"), "{text}");
+    assert!(
+        text.contains(&format!("digest         {digest:016x}\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("blob_len       {} bytes\n", blob.len())),
+        "{text}"
+    );
 }
 
 #[test]
@@ -174,6 +227,8 @@ fn check_answers_membership_with_exit_codes() {
     let o = run(
         &[
             "check",
+            "--expired-at",
+            NOW,
             "--facility",
             "2",
             "--facility",
@@ -186,14 +241,34 @@ fn check_answers_membership_with_exit_codes() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "facility 2: member\nfacility 70000: member\ngroup 11: member\n"
+        "facility 2: member\nfacility 70000: member\ngroup 11: member\n\
+         not expired at 1764150000000 (2025-11-26T09:40:00.000Z): expires at 1764151200000 \
+         (2025-11-26T10:00:00.000Z)\n"
     );
 
-    let o = run(&["check", "--facility", "2", "--facility", "4"], &blob);
+    let o = run(
+        &[
+            "check",
+            "--expired-at",
+            NOW,
+            "--facility",
+            "2",
+            "--facility",
+            "4",
+        ],
+        &blob,
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stdout(&o), "facility 2: member\nfacility 4: not a member\n");
+    assert!(stdout(&o).starts_with("facility 2: member\nfacility 4: not a member\nnot expired at"));
+    // By default the clock: the session (November 2025) has expired, so status 2.
+    let o = run(&["check", "--facility", "2"], &blob);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("expired"), "{}", stderr(&o));
+    let o = run(&["check", "--ignore-expiry", "--facility", "2"], &blob);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).ends_with("expiry not checked (--ignore-expiry)\n"));
 
-    let o = run(&["check", "--group", "12"], &blob);
+    let o = run(&["check", "--expired-at", NOW, "--group", "12"], &blob);
     assert_eq!(o.status.code(), Some(1));
 
     // Expiry: before expires_at fine, at it refused with status 2.
@@ -230,13 +305,14 @@ fn signed_blobs_with_key_files() {
     let o = run(
         &[
             "check",
+            "--expired-at",
+            NOW,
             "--facility",
             "1",
             "--key-file",
             path(&key),
             "--key-id",
             "3",
-            "--require-mac",
         ],
         &blob,
     );
@@ -249,7 +325,13 @@ fn signed_blobs_with_key_files() {
         &blob,
     );
     assert_clean_failure(&o, "MAC check failed");
-    // An unsigned blob where a MAC is required.
+    // An unsigned blob read with a key: a key implies a MAC...
+    let o = run(
+        &["inspect", "--key-file", path(&key), "--key-id", "3"],
+        &encoded(&[]),
+    );
+    assert_clean_failure(&o, "requires a MAC");
+    // ...unless --allow-unsigned says otherwise (migrations); signed blobs are still verified.
     let o = run(
         &[
             "inspect",
@@ -257,11 +339,23 @@ fn signed_blobs_with_key_files() {
             path(&key),
             "--key-id",
             "3",
-            "--require-mac",
+            "--allow-unsigned",
         ],
         &encoded(&[]),
     );
-    assert_clean_failure(&o, "requires a MAC");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(
+        &[
+            "inspect",
+            "--key-file",
+            path(&other),
+            "--key-id",
+            "3",
+            "--allow-unsigned",
+        ],
+        &blob,
+    );
+    assert_clean_failure(&o, "MAC check failed");
     // A key that is too short.
     std::fs::write(&other, "abcd").unwrap();
     let o = run(
@@ -304,7 +398,12 @@ fn detect_tells_blobs_json_and_unknown_apart() {
     assert_eq!(stdout(&o), "JSON\n");
     let o = run(&["detect"], b"\x00\x01\x02");
     assert_eq!(stdout(&o), "unknown format\n");
-    assert!(o.status.success());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a sessionpack blob"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -328,7 +427,10 @@ fn bad_input_gives_one_line_and_status_2() {
     );
     assert_clean_failure(&run(&["inspect"], SESSION.as_bytes()), "JSON document");
     assert_clean_failure(
-        &run(&["check", "--facility", "1"], &blob[..20]),
+        &run(
+            &["check", "--expired-at", NOW, "--facility", "1"],
+            &blob[..20],
+        ),
         "truncated",
     );
     assert_clean_failure(&run(&["stats"], &random), "not a sessionpack blob");
@@ -414,4 +516,448 @@ fn demo_runs_and_verifies_itself() {
         assert!(text.contains(profile), "{profile} missing:\n{text}");
     }
     assert!(text.contains("verified:"), "{text}");
+}
+
+#[test]
+fn detect_exit_codes_and_json() {
+    let dir = scratch("detect");
+    let empty = dir.join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let blob = encoded(&["--compress"]);
+
+    // A blob whose header checks: 0.
+    let o = run(&["detect", "--json"], &blob);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = one_json_object(&o);
+    assert_eq!(v["format"], "sessionpack");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["compressed"], true);
+    assert_eq!(v["header_ok"], true);
+    assert!(v.get("error").is_none(), "{v}");
+    assert!(o.stderr.is_empty());
+    // Only the header is needed (`GETRANGE key 0 39`).
+    assert_eq!(run(&["detect"], &blob[..40]).status.code(), Some(0));
+
+    // A JSON session: 1.
+    let o = run(&["detect", "--json"], SESSION.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(one_json_object(&o), serde_json::json!({ "format": "json" }));
+    let o = run(&["detect"], SESSION.as_bytes());
+    assert_eq!((o.status.code(), stdout(&o)), (Some(1), "JSON\n".into()));
+
+    // An empty file: 2, and still one object on stdout.
+    let o = run(&["detect", "--json", path(&empty)], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let v = one_json_object(&o);
+    assert_eq!(v["format"], "unknown");
+    assert_eq!(v["error"]["kind"], "not_a_blob");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("empty"),
+        "{v}"
+    );
+    assert!(
+        stderr(&o).starts_with("sessionpack: error: "),
+        "{}",
+        stderr(&o)
+    );
+
+    // Damaged headers: the magic is right, the header is not. 2.
+    let mut version_9 = blob.clone();
+    version_9[4] = 9;
+    let o = run(&["detect", "--json"], &version_9);
+    assert_eq!(o.status.code(), Some(2));
+    let v = one_json_object(&o);
+    assert_eq!(v["format"], "sessionpack");
+    assert_eq!(v["version"], 9);
+    assert_eq!(v["header_ok"], false);
+    assert_eq!(v["error"]["kind"], "unsupported");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 9"),
+        "{v}"
+    );
+    let mut reserved = blob.clone();
+    reserved[6] ^= 0x01;
+    let o = run(&["detect"], &reserved);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "sessionpack version 1, compressed\n");
+    assert!(
+        stderr(&o).contains("header byte 6 is reserved"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["detect", "--json"], &blob[..20]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(one_json_object(&o)["error"]["kind"], "corrupt");
+
+    // Garbage: 2.
+    let o = run(&["detect", "--json"], b"\x00\x01\x02");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(one_json_object(&o)["format"], "unknown");
+
+    // A file that cannot be read: 2, one error object.
+    let o = run(&["detect", "--json", "/nonexistent/blob"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let v = one_json_object(&o);
+    assert_eq!(v["error"]["kind"], "io");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/blob"));
+}
+
+#[test]
+fn check_json_answers_with_one_object_either_way() {
+    let blob = encoded(&[]);
+    let o = run(
+        &[
+            "check",
+            "--expired-at",
+            NOW,
+            "--json",
+            "--facility",
+            "2",
+            "--group",
+            "11",
+        ],
+        &blob,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = one_json_object(&o);
+    assert_eq!(v["member"], true);
+    assert_eq!(
+        v["checks"],
+        serde_json::json!([
+            { "set": "facility", "id": 2, "member": true },
+            { "set": "group", "id": 11, "member": true },
+        ])
+    );
+    assert_eq!(v["user_id"], "64b7f0c2e1a9");
+    assert_eq!(v["tenant_id"], "acme");
+    assert_eq!(v["issued_at"], 1_764_147_600_000_i64);
+    assert_eq!(v["expires_at"], 1_764_151_200_000_i64);
+    assert_eq!(v["expiry_checked_at"], 1_764_150_000_000_i64);
+
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--facility",
+            "4",
+            "--expired-at",
+            "1764150000000",
+        ],
+        &blob,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = one_json_object(&o);
+    assert_eq!(v["member"], false);
+    assert_eq!(v["checks"][0]["member"], false);
+    assert_eq!(v["expiry_checked_at"], 1_764_150_000_000_i64);
+
+    // Errors: still one object on stdout, the line on stderr, status 2.
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--facility",
+            "1",
+            "--expired-at",
+            "1764151200000",
+        ],
+        &blob,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let v = one_json_object(&o);
+    assert_eq!(v["error"]["kind"], "expired");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("2025-11-26T10:00:00.000Z"), "{message}");
+    assert_eq!(stderr(&o), format!("sessionpack: error: {message}\n"));
+    let o = run(
+        &["check", "--expired-at", NOW, "--json", "--facility", "1"],
+        SESSION.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(one_json_object(&o)["error"]["kind"], "not_a_blob");
+    let o = run(
+        &["check", "--expired-at", NOW, "--json", "--facility", "1"],
+        &blob[..blob.len() - 1],
+    );
+    assert_eq!(one_json_object(&o)["error"]["kind"], "corrupt");
+}
+
+#[test]
+fn stats_and_inspect_json() {
+    let blob = encoded(&["--compress"]);
+    let o = run(&["stats", "--json"], &blob);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = one_json_object(&o);
+    assert_eq!(v["blob_len"], blob.len());
+    assert_eq!(v["header_len"], 40);
+    assert_eq!(v["body"]["encoding"], "zstd");
+    assert_eq!(v["mac_len"], 0);
+    let stored = v["body"]["stored_len"].as_u64().unwrap();
+    assert_eq!(stored + 40, blob.len() as u64);
+    let fields = v["fields"].as_object().unwrap();
+    let archive: u64 = fields.values().map(|b| b.as_u64().unwrap()).sum();
+    assert_eq!(archive, v["body"]["decoded_len"].as_u64().unwrap());
+    assert_eq!(v["id_sets"]["facilities"]["ids"], 4);
+    assert_eq!(v["id_sets"]["facilities"]["containers"]["array"], 2);
+    assert_eq!(v["id_sets"]["groups"]["ids"], 2);
+    assert_eq!(v["issued_at"], 1_764_147_600_000_i64);
+    assert!(v["json_len"].as_u64().unwrap() > 0);
+
+    // inspect --json: the session on one line; an error as an object.
+    let o = run(&["inspect", "--json"], &blob);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        one_json_object(&o),
+        serde_json::from_str::<serde_json::Value>(SESSION).unwrap()
+    );
+    assert_eq!(stdout(&o).lines().count(), 1);
+    for args in [
+        &["inspect", "--json"][..],
+        &["inspect", "--header", "--json"],
+        &["stats", "--json"],
+    ] {
+        let o = run(args, b"\x00garbage");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            one_json_object(&o)["error"]["kind"],
+            "not_a_blob",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn text_shows_times_in_iso_8601_beside_milliseconds() {
+    let blob = encoded(&[]);
+    let text = stdout(&run(&["stats"], &blob));
+    assert!(
+        text.contains("issued_at           1764147600000 (2025-11-26T09:00:00.000Z)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expires_at          1764151200000 (2025-11-26T10:00:00.000Z)\n"),
+        "{text}"
+    );
+    let o = run(
+        &["check", "--facility", "1", "--expired-at", "1764150000000"],
+        &blob,
+    );
+    assert_eq!(
+        stdout(&o),
+        "facility 1: member\nnot expired at 1764150000000 (2025-11-26T09:40:00.000Z): \
+         expires at 1764151200000 (2025-11-26T10:00:00.000Z)\n"
+    );
+    let o = run(
+        &["check", "--facility", "1", "--expired-at", "1764151200001"],
+        &blob,
+    );
+    assert_clean_failure(
+        &o,
+        "expires at 1764151200000 (2025-11-26T10:00:00.000Z), and the time checked is \
+         1764151200001 (2025-11-26T10:00:00.001Z)",
+    );
+}
+
+#[test]
+fn redis_cli_output_is_recognised_and_the_suggested_pipe_works() {
+    // A raw blob holding every byte redis-cli escapes specially: `"`, `\`, newline, tab, CR,
+    // BEL, BS, and the 0x93 of the magic.
+    let session = SESSION.replace("opaque-token", r#"q\"b\\s\n\t\r\u0007\u0008~"#);
+    let o = run(&["encode", "--raw"], session.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let blob = o.stdout;
+    for needle in [&b"\"b\\s\n\t\r\x07\x08~"[..], b"\x93SPK"] {
+        assert!(blob.windows(needle.len()).any(|w| w == needle));
+    }
+    let text = redis_cli_no_raw(&blob);
+    assert!(text.starts_with(r#""\x93SPK\x01"#), "{text}");
+    assert!(text.contains(r#"q\"b\\s\n\t\r\a\b~"#), "{text}");
+
+    // `redis-cli GET key > file` adds a newline after the blob: refused, saying what works.
+    let mut with_newline = blob.clone();
+    with_newline.push(b'\n');
+    for command in ["inspect", "check", "stats"] {
+        let o = run(
+            &[command, "--facility", "1"][..if command == "check" { 3 } else { 1 }],
+            &with_newline,
+        );
+        assert_clean_failure(&o, "newline after the blob's declared end");
+        assert!(
+            stderr(&o).contains(&format!(
+                "`redis-cli --no-raw GET KEY | sessionpack {command} --hex`"
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // ... and the command it names reads the blob.
+    let o = run(&["inspect", "--hex"], text.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        back,
+        serde_json::from_str::<serde_json::Value>(&session).unwrap()
+    );
+    let o = run(
+        &["check", "--expired-at", NOW, "--hex", "--facility", "70000"],
+        text.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["detect", "--hex"], text.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The quoted text without --hex: told to add it.
+    assert_clean_failure(&run(&["inspect"], text.as_bytes()), "add --hex");
+
+    // A key that does not exist: `(nil)` from --no-raw, an empty line from raw output.
+    for nil in [&b"(nil)"[..], b"(nil)\n"] {
+        for args in [
+            &["inspect"][..],
+            &["inspect", "--hex"],
+            &["check", "--expired-at", NOW, "--facility", "1"],
+        ] {
+            assert_clean_failure(
+                &run(args, nil),
+                "input is redis-cli's \"(nil)\": the key does not exist",
+            );
+        }
+        let o = run(&["detect", "--json", "--hex"], nil);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(one_json_object(&o)["error"]["kind"], "not_a_blob");
+    }
+    assert_clean_failure(&run(&["inspect"], b"\n"), "key that does not exist");
+}
+
+#[test]
+fn encode_warns_about_times_in_seconds() {
+    let seconds = SESSION.replace("1764147600000", "1764147600");
+    let o = run(&["encode"], seconds.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "sessionpack: warning: issued_at 1764147600 is 1970-01-21T10:02:27.600Z as \
+         milliseconds; was it seconds? (sessionpack wants Unix milliseconds: 1764147600000 is \
+         2025-11-26T09:00:00.000Z)\n"
+    );
+    // Still encoded, as given.
+    let o = run(&["inspect", "--json"], &o.stdout);
+    assert_eq!(one_json_object(&o)["issued_at"], 1_764_147_600_i64);
+    // Both fields; milliseconds and zero give no warning.
+    let both = seconds.replace("1764151200000", "1764151200");
+    let err = stderr(&run(&["encode"], both.as_bytes()));
+    assert!(
+        err.contains("issued_at 1764147600") && err.contains("expires_at 1764151200"),
+        "{err}"
+    );
+    assert!(run(&["encode"], SESSION.as_bytes()).stderr.is_empty());
+    let zero = SESSION.replace("1764147600000", "0");
+    assert!(run(&["encode"], zero.as_bytes()).stderr.is_empty());
+}
+
+#[test]
+fn encode_writes_binary_to_pipes_and_refuses_a_terminal() {
+    // A pipe: the blob.
+    assert_eq!(&encoded(&[])[..4], b"\x93SPK");
+    // A terminal, through util-linux `script` when it is there.
+    let dir = scratch("tty");
+    let json = dir.join("session.json");
+    std::fs::write(&json, SESSION).unwrap();
+    let bin = env!("CARGO_BIN_EXE_sessionpack");
+    let script = |command: String| {
+        Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+    };
+    let Ok(o) = script(format!("'{bin}' encode '{}'", path(&json))) else {
+        eprintln!("no `script`: the terminal branch is covered by the unit test");
+        return;
+    };
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("refusing to write a binary blob to the terminal"),
+        "{out}"
+    );
+    assert!(out.contains("-o FILE"), "{out}");
+    assert!(!out.contains("SPK"), "{out}");
+    // --hex and -o are fine on a terminal.
+    let o = script(format!("'{bin}' encode --hex '{}'", path(&json))).unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("9353504b"));
+    let out_file = dir.join("out.bin");
+    let o = script(format!(
+        "'{bin}' encode '{}' -o '{}'",
+        path(&json),
+        path(&out_file)
+    ))
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(&std::fs::read(&out_file).unwrap()[..4], b"\x93SPK");
+}
+
+#[test]
+fn errors_name_commands_not_rust_functions() {
+    // JSON where a blob belongs.
+    let o = run(&["inspect"], SESSION.as_bytes());
+    assert_clean_failure(&o, "`sessionpack detect` tells them apart");
+    // An unsigned blob where a MAC is required.
+    let key = scratch("wording").join("mac.key");
+    std::fs::write(&key, [9_u8; 32]).unwrap();
+    let o = run(
+        &["inspect", "--key-file", path(&key), "--key-id", "1"],
+        &encoded(&[]),
+    );
+    assert_clean_failure(&o, "`sessionpack encode --key-file FILE --key-id ID`");
+    // A header announcing 32 MiB decoded, above the default limit.
+    let mut huge = encoded(&["--compress"]);
+    huge[20..24].copy_from_slice(&(32_u32 << 20).to_le_bytes());
+    let o = run(&["inspect"], &huge);
+    assert_clean_failure(&o, "default limits");
+    assert!(!stderr(&o).contains("Limits"), "{}", stderr(&o));
+    // A token above the default string limit.
+    let long = SESSION.replace("opaque-token", &"t".repeat(20_000));
+    let o = run(&["encode"], long.as_bytes());
+    assert_clean_failure(&o, "default limits");
+    assert!(!stderr(&o).contains("Limits"), "{}", stderr(&o));
+    // The same words in --json.
+    let o = run(
+        &["check", "--expired-at", NOW, "--json", "--facility", "1"],
+        &huge,
+    );
+    let v = one_json_object(&o);
+    assert_eq!(v["error"]["kind"], "limit");
+    assert!(!v["error"]["message"].as_str().unwrap().contains("::"));
+}
+
+#[test]
+fn help_documents_json_and_exit_status() {
+    for command in ["stats", "detect", "check", "inspect"] {
+        let help = stdout(&run(&[command, "--help"], b""));
+        assert!(help.contains("--json"), "{command}:\n{help}");
+        assert!(help.contains("Exit status"), "{command}:\n{help}");
+    }
+    let help = stdout(&run(&["detect", "--help"], b""));
+    for line in [
+        "0  a sessionpack blob",
+        "1  a JSON document",
+        "2  anything else",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
+    let help = stdout(&run(&["encode", "--help"], b""));
+    assert!(
+        help.contains("Exit status") && help.contains("terminal") && help.contains("seconds"),
+        "{help}"
+    );
+    let help = stdout(&run(&["--help"], b""));
+    assert!(
+        help.contains("Exit status") && help.contains("--json"),
+        "{help}"
+    );
 }

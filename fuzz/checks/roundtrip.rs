@@ -66,7 +66,9 @@ pub fn check(data: &[u8]) {
         .arbitrary::<bool>()
         .unwrap_or(false)
         .then(|| MacKey::new(5, b"fuzzing-key-0123456789").expect("key"));
-    let mut encoder = Encoder::new().with_level(level).with_compression(compression);
+    let mut encoder = Encoder::new()
+        .with_level(level)
+        .with_compression(compression);
     if let Some(key) = &key {
         encoder = encoder.with_key(key.clone());
     }

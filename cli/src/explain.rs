@@ -1,0 +1,81 @@
+//! The library's errors in the shell user's words: the library speaks functions
+//! (`sessionpack::detect`, `Encoder::sign_with`, `Limits`), the command speaks commands.
+//!
+//! Kept small on purpose: one variant is matched for its own message, one for its times, and the
+//! rest is the library's `Display` with its Rust names swapped for commands.
+
+use sessionpack::{Error, Format};
+
+use crate::time;
+
+/// Phrases of the library's messages that name Rust API, and what a shell user can do instead.
+const REWORDED: &[(&str, &str)] = &[
+    (
+        "use sessionpack::detect to tell them apart",
+        "`sessionpack detect` tells them apart, `sessionpack encode` makes a blob of a session's \
+         JSON form",
+    ),
+    (
+        "sign it with Encoder::sign_with",
+        "sign it with `sessionpack encode --key-file FILE --key-id ID`",
+    ),
+    (
+        "(raise Limits::max_decoded_len if this is expected)",
+        "(the sessionpack command reads with the library's default limits)",
+    ),
+    (
+        "(see Limits)",
+        "(the sessionpack command uses the library's default limits)",
+    ),
+];
+
+/// `e` as one line for the shell user: its message and its causes.
+pub fn message(e: &Error) -> String {
+    let mut text = match e {
+        Error::NotSessionpack {
+            found: Format::Json,
+        } => "input is a JSON document, not a sessionpack blob (a legacy session?): \
+              `sessionpack detect` tells them apart, `sessionpack encode` makes a blob of a \
+              session's JSON form"
+            .to_owned(),
+        Error::Expired { expires_at, now } => format!(
+            "session has expired: it expires at {}, and the time checked is {}",
+            time::both(*expires_at),
+            time::both(*now)
+        ),
+        _ => REWORDED.iter().fold(e.to_string(), |text, (rust, shell)| {
+            text.replace(rust, shell)
+        }),
+    };
+    // The library's errors keep their cause apart; show the whole chain on one line.
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `e`'s kind, by the names of the library's error kinds (design.md, Conventions): what
+/// `--json` prints as `error.kind`.
+///
+/// After the merge with the library's `Error::kind()`, this function becomes a call to it.
+pub fn kind(e: &Error) -> &'static str {
+    match e {
+        Error::NotSessionpack { .. } => "not_a_blob",
+        Error::UnsupportedVersion { .. }
+        | Error::UnknownFlags { .. }
+        | Error::UnknownDictionary { .. } => "unsupported",
+        Error::DecodedTooLarge { .. } | Error::LimitExceeded { .. } => "limit",
+        Error::MacRequired | Error::UnknownKey { .. } | Error::MacMismatch { .. } => {
+            "unauthenticated"
+        }
+        Error::Expired { .. } => "expired",
+        Error::Json(_)
+        | Error::IssuedAfterExpiry { .. }
+        | Error::InvalidKey { .. }
+        | Error::Compress { .. } => "invalid_input",
+        _ => "corrupt",
+    }
+}
