@@ -21,12 +21,9 @@
 //! `open` of the raw and the compressed blob. What `open` costs beyond the sum of these is the
 //! rest of the archive validation (pointers, strings, key order).
 //!
-//! Run: `cargo bench --bench session` (about 10 minutes); one profile:
-//! `cargo bench --bench session -- worst`. The size table and quick ratios:
-//! `cargo run --release --example sizes`.
-
-#[path = "support/formats.rs"]
-mod formats;
+//! Run: `cargo bench -p sessionpack-benches --bench session` (about 10 minutes); one profile:
+//! `cargo bench -p sessionpack-benches --bench session -- worst`. The size table and quick ratios:
+//! `cargo run --release -p sessionpack-benches --example sizes`.
 
 mod benches {
     use std::hint::black_box;
@@ -39,7 +36,7 @@ mod benches {
         compact_contains, generate, ids_only_contains, legacy_contains, Profile,
     };
 
-    use crate::formats::{self, Blobs, PostcardReader, Writers};
+    use sessionpack_benches::{self as formats, Blobs, PostcardReader, Writers};
 
     /// Short runs for the small profiles, few samples for the multi-millisecond ones.
     fn configure(group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile) {

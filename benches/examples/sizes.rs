@@ -3,22 +3,21 @@
 //! ratios, and the issue-5 targets on the `worst` and `tenant-admin` profiles.
 //!
 //! ```text
-//! cargo run --release --example sizes            # every profile
-//! cargo run --release --example sizes -- worst   # some profiles
+//! cargo run --release -p sessionpack-benches --example sizes            # every profile
+//! cargo run --release -p sessionpack-benches --example sizes -- worst   # some profiles
 //! ```
 //!
 //! Timings here are the best mean of 9 batches of `std::time::Instant`, about 0.3 s per cell:
-//! good for ratios at a glance. `cargo bench --bench session` (criterion) is the source of
+//! good for ratios at a glance. `cargo bench -p sessionpack-benches --bench session` (criterion) is the source of
 //! truth for timings.
 
-#[path = "../benches/support/formats.rs"]
-mod formats;
+use sessionpack_benches as formats;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use formats::{Blobs, PostcardReader, Writers, FORMATS};
 use sessionpack::Decoder;
+use sessionpack_benches::{Blobs, PostcardReader, Writers, FORMATS};
 use sessionpack_synth::{generate, Profile, Synthetic};
 
 /// Read forms timed (sessionpack-default reads as raw or zstd, whichever it chose).

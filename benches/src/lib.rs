@@ -1,10 +1,11 @@
-//! The formats compared by the session benchmarks, shared by `benches/session.rs` (criterion)
-//! and `examples/sizes.rs` (the quick table), so that both measure exactly the same code.
+//! The benchmarks' own crate (`sessionpack-benches`, never published): the library's users never
+//! compile criterion, CRoaring or postcard. This library holds the formats compared by the
+//! session benchmarks, shared by `benches/session.rs` (criterion) and `examples/sizes.rs` (the
+//! quick table), so that both measure exactly the same code.
 //!
 //! Every "read" is what a service does on each request: bytes from the cache to something it
 //! can answer membership checks with. Every "job" is a read followed by the 100 checks of the
 //! profile's probes (`sessionpack_synth::JOB_CHECKS`).
-#![allow(dead_code)]
 
 use sessionpack::{Compression, Decoder, Encoder};
 use sessionpack_synth::{

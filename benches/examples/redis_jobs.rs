@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! redis-server --port 6379 --save '' &
-//! cargo run --release --example redis_jobs -- [--seconds 3] [--workers 4] [--profile worst]
+//! cargo run --release -p sessionpack-benches --example redis_jobs -- [--seconds 3] [--workers 4] [--profile worst]
 //! ```
 //!
 //! Connects to `REDIS_URL` (default `redis://127.0.0.1:6379`), stores each benchmark profile as

@@ -12,14 +12,14 @@
 //!   `RoaringBitmap::deserialize_from`, and CRoaring's unchecked view deserialization; each
 //!   result is dropped inside the measurement.
 //!
-//! Run with `cargo bench --bench idset`; BENCHMARKS.md has the table and the exact command.
+//! Run with `cargo bench -p sessionpack-benches --bench idset`; BENCHMARKS.md has the table and the exact command.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use croaring::{BitmapView, Portable};
-use roaring::RoaringBitmap;
+use sessionpack::roaring::RoaringBitmap;
 use sessionpack::IdSetView;
 
 const SIZES: [u32; 4] = [1, 200, 10_000, 1_000_000];
