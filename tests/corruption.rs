@@ -5,14 +5,14 @@
 mod support;
 
 use sessionpack::Decoder;
-use support::vectors::{decoder, manifest, read, Case};
+use support::vectors::{blob, decoder, manifest, Case};
 
 /// Each vector's case and blob.
 fn vectors() -> Vec<(Case, Vec<u8>)> {
     manifest()
         .into_iter()
         .map(|case| {
-            let (bin, _) = read(&case);
+            let bin = blob(&case);
             (case, bin)
         })
         .collect()

@@ -8,6 +8,7 @@ use std::path::Path;
 
 #[path = "../fuzz/checks/idset.rs"]
 mod idset_checks;
+#[cfg(feature = "json")]
 #[path = "../fuzz/checks/json.rs"]
 mod json_checks;
 #[path = "../fuzz/checks/open.rs"]
@@ -58,6 +59,7 @@ fn roundtrip() {
 }
 
 #[test]
+#[cfg(feature = "json")]
 fn json() {
     replay("json", json_checks::check);
 }

@@ -4,6 +4,7 @@
 //! recorded in `manifest.json` must give `NAME.bin` byte for byte. Released vectors never
 //! change: `cargo test --test golden -- --ignored write_missing_vectors` writes the vectors of
 //! `cases()` that do not exist yet and never overwrites one.
+#![cfg(feature = "json")] // the vectors are checked against their JSON form
 
 mod support;
 

@@ -346,6 +346,7 @@ fn a_frame_naming_an_unknown_dictionary_is_refused() {
 }
 
 #[test]
+#[cfg(feature = "json")]
 fn a_json_session_handed_to_open_is_named_json() {
     let json = session().to_json();
     for input in [

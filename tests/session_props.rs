@@ -59,6 +59,7 @@ proptest! {
     }
 
     #[test]
+    #[cfg(feature = "json")]
     fn json_form_round_trips(session in support::session()) {
         let json = session.to_json();
         prop_assert_eq!(Session::from_json(json.as_bytes()).unwrap(), session.clone());
