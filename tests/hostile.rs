@@ -6,7 +6,8 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sessionpack::{
-    Compression, Decoder, Encoder, Error, Expiry, Format, Header, Limits, MacKey, Session,
+    Compression, Decoder, Encoder, Error, Expiry, Format, FrameProblem, Header, Limits, MacKey,
+    Session,
 };
 use sha2::Sha256;
 use xxhash_rust::xxh64::xxh64;
@@ -247,7 +248,8 @@ fn a_frame_without_a_content_size_is_refused() {
     let blob = Parts::compressed(&a, frame(&a, true, false)).bytes();
     let err = open_err(&mut Decoder::new(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem.contains("content size")),
+        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::NoContentSize
+            && problem.to_string().contains("content size")),
         "{err:?}"
     );
 }
@@ -257,7 +259,10 @@ fn a_frame_without_a_checksum_is_refused() {
     let a = archive(&session());
     let blob = Parts::compressed(&a, frame(&a, false, true)).bytes();
     let err = open_err(&mut Decoder::new(), &blob);
-    assert!(matches!(err, Error::BadFrame { problem } if problem.contains("checksum")));
+    assert!(
+        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::NoChecksum
+            && problem.to_string().contains("checksum"))
+    );
 }
 
 #[test]
@@ -283,7 +288,8 @@ fn two_concatenated_frames_are_refused() {
     let blob = Parts::compressed(&a, two).bytes();
     let err = open_err(&mut Decoder::new(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem.contains("second frame")),
+        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::TrailingData
+            && problem.to_string().contains("second frame")),
         "{err:?}"
     );
 }
@@ -298,7 +304,8 @@ fn a_skippable_frame_is_refused() {
     let blob = Parts::compressed(&a, skippable.clone()).bytes();
     let err = open_err(&mut Decoder::new(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem.contains("skippable")),
+        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::Skippable
+            && problem.to_string().contains("skippable")),
         "{err:?}"
     );
     // A skippable frame before the real one is refused too.
@@ -484,14 +491,14 @@ fn every_limit_binds_the_encoder_and_the_decoder() {
         // The encoder refuses what a decoder with these limits would refuse...
         let err = Encoder::new().limits(limits).encode(&session).unwrap_err();
         match err {
-            Error::LimitExceeded { what: w, .. } => assert_eq!(w, what),
+            Error::LimitExceeded { what: w, .. } => assert_eq!(w.name(), what),
             other => panic!("{what}: {other:?}"),
         }
         // ...and such a decoder refuses what a default encoder wrote.
         let blob = sessionpack::encode(&session).unwrap();
         let err = open_err(&mut Decoder::with_limits(limits), &blob);
         match err {
-            Error::LimitExceeded { what: w, .. } => assert_eq!(w, what),
+            Error::LimitExceeded { what: w, .. } => assert_eq!(w.name(), what),
             Error::DecodedTooLarge { .. } => assert_eq!(what, "decoded size"),
             other => panic!("{what}: {other:?}"),
         }
