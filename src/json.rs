@@ -444,58 +444,37 @@ struct Fields {
 }
 
 impl Fields {
-    /// Reads field `name` from `read` (its seed's reader); refuses a field read before.
-    fn read<E: de::Error>(
-        &mut self,
-        name: &str,
-        read: impl FnOnce(Field) -> Result<Value, E>,
-    ) -> Result<(), E> {
-        fn put<T, E>(slot: &mut Option<T>, _: &str, value: T) -> Result<(), E> {
-            *slot = Some(value);
+    /// Reads the value of field `name` with `from`; refuses an unknown or repeated field
+    /// before reading its value, so the error points at its key.
+    fn read<'de, R: Reader<'de>>(&mut self, name: &str, from: R) -> Result<(), R::Error> {
+        fn once<'de, T: Expect<'de>, R: Reader<'de>>(
+            slot: &mut Option<T::Value>,
+            name: &str,
+            from: R,
+            expect: T,
+        ) -> Result<(), R::Error> {
+            if slot.is_some() {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+            }
+            *slot = Some(from.value(expect)?);
             Ok(())
         }
-        let field = match name {
-            "user_id" | "tenant_id" | "token" => Field::Text,
-            "issued_at" | "expires_at" => Field::Millis,
-            "roles" => Field::Roles,
-            "settings" | "attributes" => Field::Map,
-            "facilities" | "groups" => Field::Ids,
-            other => {
-                return Err(E::custom(format_args!(
-                    "unknown field `{other}`; a session has exactly the fields {}",
-                    FIELDS.join(", ")
-                )))
-            }
-        };
-        // Refuse a repeated field before reading its value, so the error points at its key.
-        let seen = match name {
-            "user_id" => self.user_id.is_some(),
-            "tenant_id" => self.tenant_id.is_some(),
-            "token" => self.token.is_some(),
-            "issued_at" => self.issued_at.is_some(),
-            "expires_at" => self.expires_at.is_some(),
-            "roles" => self.roles.is_some(),
-            "settings" => self.settings.is_some(),
-            "attributes" => self.attributes.is_some(),
-            "facilities" => self.facilities.is_some(),
-            _ => self.groups.is_some(),
-        };
-        if seen {
-            return Err(E::custom(format_args!("duplicate field `{name}`")));
-        }
-        match (name, read(field)?) {
-            ("user_id", Value::Text(v)) => put(&mut self.user_id, name, v),
-            ("tenant_id", Value::Text(v)) => put(&mut self.tenant_id, name, v),
-            ("token", Value::Text(v)) => put(&mut self.token, name, v),
-            ("issued_at", Value::Millis(v)) => put(&mut self.issued_at, name, v),
-            ("expires_at", Value::Millis(v)) => put(&mut self.expires_at, name, v),
-            ("roles", Value::Roles(v)) => put(&mut self.roles, name, v),
-            ("settings", Value::Map(v)) => put(&mut self.settings, name, v),
-            ("attributes", Value::Map(v)) => put(&mut self.attributes, name, v),
-            ("facilities", Value::Ids(v)) => put(&mut self.facilities, name, v),
-            (_, Value::Ids(v)) => put(&mut self.groups, name, v),
-            // `field` fixed the value's type from the name.
-            _ => Err(E::custom(format_args!("field `{name}` has the wrong type"))),
+        let text = |field| Text(Path::Field(field));
+        match name {
+            "user_id" => once(&mut self.user_id, name, from, text("user_id")),
+            "tenant_id" => once(&mut self.tenant_id, name, from, text("tenant_id")),
+            "token" => once(&mut self.token, name, from, text("token")),
+            "issued_at" => once(&mut self.issued_at, name, from, Millis("issued_at")),
+            "expires_at" => once(&mut self.expires_at, name, from, Millis("expires_at")),
+            "roles" => once(&mut self.roles, name, from, RoleList),
+            "settings" => once(&mut self.settings, name, from, TextMap("settings")),
+            "attributes" => once(&mut self.attributes, name, from, TextMap("attributes")),
+            "facilities" => once(&mut self.facilities, name, from, IdList("facilities")),
+            "groups" => once(&mut self.groups, name, from, IdList("groups")),
+            other => Err(de::Error::custom(format_args!(
+                "unknown field `{other}`; a session has exactly the fields {}",
+                FIELDS.join(", ")
+            ))),
         }
     }
 
@@ -529,42 +508,6 @@ impl Fields {
     }
 }
 
-/// The type of a field, chosen from its name.
-#[derive(Clone, Copy)]
-enum Field {
-    Text,
-    Millis,
-    Roles,
-    Map,
-    Ids,
-}
-
-/// A field's value.
-enum Value {
-    Text(String),
-    Millis(i64),
-    Roles(Vec<String>),
-    Map(BTreeMap<String, String>),
-    Ids(RoaringBitmap),
-}
-
-impl Field {
-    /// Reads the value of field `name`, of this type, with `read` (a map's or a sequence's
-    /// element reader).
-    fn read<'de, E, R>(self, name: &'static str, read: R) -> Result<Value, E>
-    where
-        R: Reader<'de, Error = E>,
-    {
-        Ok(match self {
-            Field::Text => Value::Text(read.value(Text(Path::Field(name)))?),
-            Field::Millis => Value::Millis(read.value(Millis(name))?),
-            Field::Roles => Value::Roles(read.value(RoleList)?),
-            Field::Map => Value::Map(read.value(TextMap(name))?),
-            Field::Ids => Value::Ids(read.value(IdList(name))?),
-        })
-    }
-}
-
 /// Reads one value with an [`Expect`]: a map's next value or a sequence's next element.
 trait Reader<'de> {
     type Error: de::Error;
@@ -591,11 +534,6 @@ impl<'de, A: SeqAccess<'de>> Reader<'de> for SeqElement<'_, A> {
     }
 }
 
-/// The name among [`FIELDS`] equal to `name`, with the `'static` lifetime paths need.
-fn field_name(name: &str) -> &'static str {
-    FIELDS.into_iter().find(|f| *f == name).unwrap_or("groups")
-}
-
 impl<'de> Expect<'de> for Whole {
     type Value = Session;
 
@@ -611,9 +549,7 @@ impl<'de> Expect<'de> for Whole {
     fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Session, A::Error> {
         let mut fields = Fields::default();
         while let Some(key) = map.next_key::<String>()? {
-            fields.read(&key, |field| {
-                field.read(field_name(&key), MapValue(&mut map))
-            })?;
+            fields.read(&key, MapValue(&mut map))?;
         }
         fields.finish()
     }
@@ -631,7 +567,7 @@ impl<'de> Visitor<'de> for Ordered {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Session, A::Error> {
         let mut fields = Fields::default();
         for (i, name) in FIELDS.into_iter().enumerate() {
-            fields.read(name, |field| field.read(name, SeqElement(&mut seq, i)))?;
+            fields.read(name, SeqElement(&mut seq, i))?;
         }
         fields.finish()
     }

@@ -259,3 +259,16 @@ fn the_error_carries_the_line_and_column() {
     let (message, line, _) = refused_at("");
     assert_eq!(line, 1, "{message}");
 }
+
+#[test]
+fn a_format_that_is_not_self_describing_reads_the_fields_in_order() {
+    // postcard is not human-readable: the reader gives each field's type as a hint instead of
+    // asking what the next value is.
+    let s = Session::from_json(GOOD.as_bytes()).unwrap();
+    let bytes = postcard::to_allocvec(&s).unwrap();
+    assert_eq!(postcard::from_bytes::<Session>(&bytes).unwrap(), s);
+    let broken = Session::new("u", "t", "k", 2, 1);
+    let bytes = postcard::to_allocvec(&broken).unwrap();
+    let err = postcard::from_bytes::<Session>(&bytes).unwrap_err();
+    assert!(matches!(err, postcard::Error::SerdeDeCustom), "{err:?}");
+}
