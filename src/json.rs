@@ -10,7 +10,6 @@
 //! keys, duplicate ids, ids outside `0..=4294967295` and `expires_at < issued_at` are refused
 //! with an error that names the field. Ids are written in ascending order.
 
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -50,160 +49,530 @@ impl Serialize for Session {
     }
 }
 
-/// The JSON form as serde reads it; turned into a [`Session`] once `expires_at` is checked.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionJson {
-    user_id: String,
-    tenant_id: String,
-    token: String,
-    issued_at: i64,
-    expires_at: i64,
-    roles: Vec<String>,
-    #[serde(deserialize_with = "settings")]
-    settings: BTreeMap<String, String>,
-    #[serde(deserialize_with = "attributes")]
-    attributes: BTreeMap<String, String>,
-    #[serde(deserialize_with = "facilities")]
-    facilities: RoaringBitmap,
-    #[serde(deserialize_with = "groups")]
-    groups: RoaringBitmap,
+impl<'de> Deserialize<'de> for Session {
+    /// Reads the JSON form. In a self-describing, human-readable format (JSON) every value is
+    /// read with `deserialize_any`, so that a refusal can say what was found and where
+    /// (`settings.theme: expected a string, found a map`); other formats get each field's type
+    /// as a hint, in the order of the fields.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Whole.read(deserializer)
+    }
 }
 
-impl<'de> Deserialize<'de> for Session {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let j = SessionJson::deserialize(deserializer)?;
-        if j.expires_at < j.issued_at {
-            return Err(de::Error::custom(format_args!(
-                "`expires_at` ({}) is before `issued_at` ({})",
-                j.expires_at, j.issued_at
-            )));
+/// The ten fields, in the order they are written.
+const FIELDS: [&str; 10] = [
+    "user_id",
+    "tenant_id",
+    "token",
+    "issued_at",
+    "expires_at",
+    "roles",
+    "settings",
+    "attributes",
+    "facilities",
+    "groups",
+];
+
+/// Where a value is in the JSON form: what refusals start with.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    /// The whole document.
+    Root,
+    /// A field of the session.
+    Field(&'static str),
+    /// An entry of a list field: `roles[2]`.
+    Index(&'static str, usize),
+    /// A value of a map field: `settings.theme`, or `settings["a b"]` for a key that is not a
+    /// plain word.
+    Key(&'static str, &'a str),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Path::Root => f.write_str("the session"),
+            Path::Field(name) => f.write_str(name),
+            Path::Index(name, i) => write!(f, "{name}[{i}]"),
+            Path::Key(name, key) => {
+                let plain = !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if plain {
+                    write!(f, "{name}.{key}")
+                } else {
+                    write!(f, "{name}[{key:?}]")
+                }
+            }
         }
-        Ok(Session {
-            user_id: j.user_id,
-            tenant_id: j.tenant_id,
-            token: j.token,
-            issued_at: j.issued_at,
-            expires_at: j.expires_at,
-            roles: j.roles,
-            settings: j.settings,
-            attributes: j.attributes,
-            facilities: j.facilities,
-            groups: j.groups,
+    }
+}
+
+/// What was found where something else was expected, in words.
+enum Found<'a> {
+    Str(&'a str),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Bool(bool),
+    Null,
+    Map,
+    Array,
+    Bytes,
+    Other,
+}
+
+impl fmt::Display for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Strings are shown up to this many characters.
+        const SHOWN: usize = 64;
+        match *self {
+            Found::Str(s) => match s.char_indices().nth(SHOWN) {
+                Some((cut, _)) => write!(f, "the string {:?}…", s.get(..cut).unwrap_or(s)),
+                None => write!(f, "the string {s:?}"),
+            },
+            Found::Unsigned(v) => write!(f, "the number {v}"),
+            Found::Signed(v) => write!(f, "the number {v}"),
+            // Integral floats keep their ".0" (4294967295.0 is not the integer 4294967295);
+            // very large or small ones are shown in exponent form.
+            Found::Float(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e21 => {
+                write!(f, "the number {v:.1}")
+            }
+            Found::Float(v) if v.is_finite() && v != 0.0 && (v.abs() < 1e-6 || v.abs() >= 1e21) => {
+                write!(f, "the number {v:e}")
+            }
+            Found::Float(v) => write!(f, "the number {v}"),
+            Found::Bool(v) => write!(f, "the boolean {v}"),
+            Found::Null => f.write_str("null"),
+            Found::Map => f.write_str("a map"),
+            Found::Array => f.write_str("an array"),
+            Found::Bytes => f.write_str("bytes"),
+            Found::Other => f.write_str("another kind of value"),
+        }
+    }
+}
+
+/// A refusal at `path`.
+fn at<E: de::Error>(path: Path<'_>, what: impl fmt::Display) -> E {
+    match path {
+        Path::Root => E::custom(what),
+        path => E::custom(format_args!("{path}: {what}")),
+    }
+}
+
+/// One value of the JSON form: what it expects, where it is, and what it accepts. Every kind of
+/// value it does not accept is refused in one sentence: `<path>: expected <what>, found <found>`.
+trait Expect<'de>: Sized {
+    type Value;
+
+    /// Where the value is.
+    fn path(&self) -> Path<'_>;
+    /// What the value must be, in words (`a string`).
+    fn what(&self) -> &'static str;
+    /// Reads the value with the type hint of a format that is not self-describing.
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error>;
+
+    fn refuse<E: de::Error>(&self, found: Found<'_>) -> E {
+        at(
+            self.path(),
+            format_args!("expected {}, found {found}", self.what()),
+        )
+    }
+    fn str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Err(self.refuse(Found::Str(v)))
+    }
+    fn u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Err(self.refuse(Found::Unsigned(v)))
+    }
+    fn i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Err(self.refuse(Found::Signed(v)))
+    }
+    fn f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Err(self.refuse(Found::Float(v)))
+    }
+    fn map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.refuse(Found::Map))
+    }
+    fn seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.refuse(Found::Array))
+    }
+
+    /// Reads the value: any kind in a human-readable format, to name what was found.
+    fn read<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_any(Visit(self))
+        } else {
+            self.hinted(d)
+        }
+    }
+}
+
+/// The serde visitor of an [`Expect`].
+struct Visit<T>(T);
+
+impl<'de, T: Expect<'de>> Visitor<'de> for Visit<T> {
+    type Value = T::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.path(), self.0.what())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T::Value, E> {
+        Err(self.0.refuse(Found::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T::Value, E> {
+        self.0.i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T::Value, E> {
+        self.0.u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T::Value, E> {
+        self.0.f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T::Value, E> {
+        self.0.str(v)
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<T::Value, E> {
+        Err(self.0.refuse(Found::Bytes))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T::Value, E> {
+        Err(self.0.refuse(Found::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T::Value, E> {
+        Err(self.0.refuse(Found::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<T::Value, D::Error> {
+        Err(self.0.refuse(Found::Other))
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<T::Value, D::Error> {
+        Err(self.0.refuse(Found::Other))
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<T::Value, A::Error> {
+        Err(self.0.refuse(Found::Other))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T::Value, A::Error> {
+        self.0.map(map)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T::Value, A::Error> {
+        self.0.seq(seq)
+    }
+}
+
+/// Makes an [`Expect`] a seed, for map values and array elements.
+struct Seed<T>(T);
+
+impl<'de, T: Expect<'de>> DeserializeSeed<'de> for Seed<T> {
+    type Value = T::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T::Value, D::Error> {
+        self.0.read(d)
+    }
+}
+
+/// A string.
+struct Text<'p>(Path<'p>);
+
+impl<'de> Expect<'de> for Text<'_> {
+    type Value = String;
+
+    fn path(&self) -> Path<'_> {
+        self.0
+    }
+    fn what(&self) -> &'static str {
+        "a string"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_string(Visit(self))
+    }
+    fn str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+}
+
+/// A time: Unix milliseconds, an integer in `i64`.
+struct Millis(&'static str);
+
+impl<'de> Expect<'de> for Millis {
+    type Value = i64;
+
+    fn path(&self) -> Path<'_> {
+        Path::Field(self.0)
+    }
+    fn what(&self) -> &'static str {
+        "Unix milliseconds as an integer"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<i64, D::Error> {
+        d.deserialize_i64(Visit(self))
+    }
+    fn i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    fn u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| {
+            at(
+                self.path(),
+                format_args!(
+                    "expected Unix milliseconds as an integer in {}..={}, found the number {v}",
+                    i64::MIN,
+                    i64::MAX
+                ),
+            )
         })
     }
 }
 
-fn settings<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    d.deserialize_map(UniqueMap("settings"))
+/// The roles: an array of strings.
+struct RoleList;
+
+impl<'de> Expect<'de> for RoleList {
+    type Value = Vec<String>;
+
+    fn path(&self) -> Path<'_> {
+        Path::Field("roles")
+    }
+    fn what(&self) -> &'static str {
+        "an array of strings"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_seq(Visit(self))
+    }
+    fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+        // The hint is the count the input claims: trust it only as far as a small cap.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(role) = seq.next_element_seed(Seed(Text(Path::Index("roles", out.len()))))? {
+            out.push(role);
+        }
+        Ok(out)
+    }
 }
 
-fn attributes<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    d.deserialize_map(UniqueMap("attributes"))
-}
+/// `settings` or `attributes`: a map of strings to strings with no repeated key.
+struct TextMap(&'static str);
 
-fn facilities<'de, D: Deserializer<'de>>(d: D) -> Result<RoaringBitmap, D::Error> {
-    d.deserialize_seq(IdList("facilities"))
-}
-
-fn groups<'de, D: Deserializer<'de>>(d: D) -> Result<RoaringBitmap, D::Error> {
-    d.deserialize_seq(IdList("groups"))
-}
-
-/// A string-to-string map that refuses repeated keys.
-struct UniqueMap(&'static str);
-
-impl<'de> Visitor<'de> for UniqueMap {
+impl<'de> Expect<'de> for TextMap {
     type Value = BTreeMap<String, String>;
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` as an object of strings", self.0)
+    fn path(&self) -> Path<'_> {
+        Path::Field(self.0)
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn what(&self) -> &'static str {
+        "a map of strings"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(Visit(self))
+    }
+    fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
-        while let Some((key, value)) = map.next_entry::<String, String>()? {
-            match out.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(value);
-                }
-                Entry::Occupied(slot) => {
-                    return Err(de::Error::custom(format_args!(
-                        "`{}`: key {:?} appears twice",
-                        self.0,
-                        slot.key()
-                    )));
-                }
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(at(self.path(), format_args!("key {key:?} appears twice")));
             }
+            let value = map.next_value_seed(Seed(Text(Path::Key(self.0, &key))))?;
+            out.insert(key, value);
         }
         Ok(out)
     }
 }
 
-/// An array of distinct `u32` ids, in any order.
+/// `facilities` or `groups`: an array of distinct ids, in any order.
 struct IdList(&'static str);
 
-impl<'de> Visitor<'de> for IdList {
+impl<'de> Expect<'de> for IdList {
     type Value = RoaringBitmap;
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` as an array of ids", self.0)
+    fn path(&self) -> Path<'_> {
+        Path::Field(self.0)
     }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn what(&self) -> &'static str {
+        "an array of ids"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<RoaringBitmap, D::Error> {
+        d.deserialize_seq(Visit(self))
+    }
+    fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RoaringBitmap, A::Error> {
         let mut out = RoaringBitmap::new();
-        while let Some(id) = seq.next_element_seed(Id(self.0))? {
+        let mut index = 0_usize;
+        while let Some(id) = seq.next_element_seed(Seed(Id(Path::Index(self.0, index))))? {
             if !out.insert(id) {
-                return Err(de::Error::custom(format_args!(
-                    "`{}`: id {id} appears twice",
-                    self.0
-                )));
+                return Err(at(
+                    Path::Index(self.0, index),
+                    format_args!("id {id} appears twice"),
+                ));
             }
+            index += 1;
         }
         Ok(out)
     }
 }
 
-/// One id of the list named `.0`: an integer in `0..=4294967295`.
-struct Id(&'static str);
+/// One id: an integer in `0..=4294967295`.
+struct Id(Path<'static>);
 
-impl Id {
-    fn out_of_range<E: de::Error>(&self, shown: impl fmt::Display) -> E {
-        E::custom(format_args!(
-            "`{}`: id {shown} is outside 0..=4294967295",
-            self.0
-        ))
+impl<'de> Expect<'de> for Id {
+    type Value = u32;
+
+    fn path(&self) -> Path<'_> {
+        self.0
+    }
+    fn what(&self) -> &'static str {
+        "an id as an integer in 0..=4294967295"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<u32, D::Error> {
+        d.deserialize_u32(Visit(self))
+    }
+    fn u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
+        u32::try_from(v).map_err(|_| self.refuse(Found::Unsigned(v)))
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Id {
-    type Value = u32;
+/// The whole session: a map of exactly the ten fields (or, in a format that is not
+/// self-describing, the ten fields in order).
+struct Whole;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u32, D::Error> {
-        d.deserialize_u32(self)
+/// The fields read so far.
+#[derive(Default)]
+struct Fields {
+    user_id: Option<String>,
+    tenant_id: Option<String>,
+    token: Option<String>,
+    issued_at: Option<i64>,
+    expires_at: Option<i64>,
+    roles: Option<Vec<String>>,
+    settings: Option<BTreeMap<String, String>>,
+    attributes: Option<BTreeMap<String, String>>,
+    facilities: Option<RoaringBitmap>,
+    groups: Option<RoaringBitmap>,
+}
+
+impl Fields {
+    /// Reads the value of field `name` with `from`; refuses an unknown or repeated field
+    /// before reading its value, so the error points at its key.
+    fn read<'de, R: Reader<'de>>(&mut self, name: &str, from: R) -> Result<(), R::Error> {
+        fn once<'de, T: Expect<'de>, R: Reader<'de>>(
+            slot: &mut Option<T::Value>,
+            name: &str,
+            from: R,
+            expect: T,
+        ) -> Result<(), R::Error> {
+            if slot.is_some() {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+            }
+            *slot = Some(from.value(expect)?);
+            Ok(())
+        }
+        let text = |field| Text(Path::Field(field));
+        match name {
+            "user_id" => once(&mut self.user_id, name, from, text("user_id")),
+            "tenant_id" => once(&mut self.tenant_id, name, from, text("tenant_id")),
+            "token" => once(&mut self.token, name, from, text("token")),
+            "issued_at" => once(&mut self.issued_at, name, from, Millis("issued_at")),
+            "expires_at" => once(&mut self.expires_at, name, from, Millis("expires_at")),
+            "roles" => once(&mut self.roles, name, from, RoleList),
+            "settings" => once(&mut self.settings, name, from, TextMap("settings")),
+            "attributes" => once(&mut self.attributes, name, from, TextMap("attributes")),
+            "facilities" => once(&mut self.facilities, name, from, IdList("facilities")),
+            "groups" => once(&mut self.groups, name, from, IdList("groups")),
+            other => Err(de::Error::custom(format_args!(
+                "unknown field `{other}`; a session has exactly the fields {}",
+                FIELDS.join(", ")
+            ))),
+        }
+    }
+
+    /// The session, once every field is there and `expires_at >= issued_at`.
+    fn finish<E: de::Error>(self) -> Result<Session, E> {
+        fn need<T, E: de::Error>(slot: Option<T>, name: &str) -> Result<T, E> {
+            slot.ok_or_else(|| E::custom(format_args!("missing field `{name}`")))
+        }
+        let session = Session {
+            user_id: need(self.user_id, "user_id")?,
+            tenant_id: need(self.tenant_id, "tenant_id")?,
+            token: need(self.token, "token")?,
+            issued_at: need(self.issued_at, "issued_at")?,
+            expires_at: need(self.expires_at, "expires_at")?,
+            roles: need(self.roles, "roles")?,
+            settings: need(self.settings, "settings")?,
+            attributes: need(self.attributes, "attributes")?,
+            facilities: need(self.facilities, "facilities")?,
+            groups: need(self.groups, "groups")?,
+        };
+        if session.expires_at < session.issued_at {
+            return Err(at(
+                Path::Field("expires_at"),
+                format_args!(
+                    "{} is before issued_at ({})",
+                    session.expires_at, session.issued_at
+                ),
+            ));
+        }
+        Ok(session)
     }
 }
 
-impl Visitor<'_> for Id {
-    type Value = u32;
+/// Reads one value with an [`Expect`]: a map's next value or a sequence's next element.
+trait Reader<'de> {
+    type Error: de::Error;
+    fn value<T: Expect<'de>>(self, expect: T) -> Result<T::Value, Self::Error>;
+}
+
+struct MapValue<'m, A>(&'m mut A);
+
+impl<'de, A: MapAccess<'de>> Reader<'de> for MapValue<'_, A> {
+    type Error = A::Error;
+    fn value<T: Expect<'de>>(self, expect: T) -> Result<T::Value, A::Error> {
+        self.0.next_value_seed(Seed(expect))
+    }
+}
+
+struct SeqElement<'s, A>(&'s mut A, usize);
+
+impl<'de, A: SeqAccess<'de>> Reader<'de> for SeqElement<'_, A> {
+    type Error = A::Error;
+    fn value<T: Expect<'de>>(self, expect: T) -> Result<T::Value, A::Error> {
+        self.0
+            .next_element_seed(Seed(expect))?
+            .ok_or_else(|| de::Error::invalid_length(self.1, &"a session of ten fields"))
+    }
+}
+
+impl<'de> Expect<'de> for Whole {
+    type Value = Session;
+
+    fn path(&self) -> Path<'_> {
+        Path::Root
+    }
+    fn what(&self) -> &'static str {
+        "a session as a map of its ten fields"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Session, D::Error> {
+        d.deserialize_struct("Session", &FIELDS, Ordered)
+    }
+    fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Session, A::Error> {
+        let mut fields = Fields::default();
+        while let Some(key) = map.next_key::<String>()? {
+            fields.read(&key, MapValue(&mut map))?;
+        }
+        fields.finish()
+    }
+}
+
+/// The session in a format that is not self-describing: the ten fields, in order.
+struct Ordered;
+
+impl<'de> Visitor<'de> for Ordered {
+    type Value = Session;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an id of `{}` (an integer in 0..=4294967295)", self.0)
+        f.write_str("a session of ten fields")
     }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
-        u32::try_from(v).map_err(|_| self.out_of_range(v))
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Session, A::Error> {
+        let mut fields = Fields::default();
+        for (i, name) in FIELDS.into_iter().enumerate() {
+            fields.read(name, SeqElement(&mut seq, i))?;
+        }
+        fields.finish()
     }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
-        u32::try_from(v).map_err(|_| self.out_of_range(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u32, E> {
-        Err(E::custom(format_args!(
-            "`{}`: id {v} is not an integer in 0..=4294967295",
-            self.0
-        )))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Session, A::Error> {
+        Whole.map(map)
     }
 }
 
@@ -213,8 +582,10 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// [`Error::Json`] naming the field for unknown or duplicate fields, duplicate keys or
-    /// ids, ids outside `u32`, and `expires_at < issued_at`.
+    /// [`Error::Json`] with the line and column where reading stopped, and a message that
+    /// names the field's path and what was found: for broken JSON, unknown, missing or
+    /// duplicate fields, values of the wrong type, duplicate keys or ids, ids outside `u32`,
+    /// and `expires_at < issued_at`.
     ///
     /// ```
     /// let json = br#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"opaque",
@@ -226,11 +597,16 @@ impl Session {
     /// let bad = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":0,
     ///   "roles":[],"settings":{},"attributes":{},"facilities":[-1],"groups":[]}"#;
     /// let err = sessionpack::Session::from_json(bad).unwrap_err();
-    /// assert!(err.to_string().contains("`facilities`: id -1 is outside"));
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid JSON session at line 2, column 59: \
+    ///      facilities[0]: expected an id as an integer in 0..=4294967295, found the number -1"
+    /// );
+    /// assert_eq!(err.kind(), sessionpack::ErrorKind::InvalidInput);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn from_json(json: &[u8]) -> Result<Session, Error> {
-        serde_json::from_slice(json).map_err(Error::Json)
+        serde_json::from_slice(json).map_err(|e| json_error(&e))
     }
 
     /// The JSON form, compact.
@@ -255,5 +631,23 @@ impl Session {
     /// ```
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// The [`Error::Json`] of a `serde_json` error: its message without the position serde_json
+/// appends, and the position apart.
+#[cfg(feature = "json")]
+fn json_error(e: &serde_json::Error) -> Error {
+    let (line, column) = (e.line(), e.column());
+    let full = e.to_string();
+    let suffix = format!(" at line {line} column {column}");
+    let message = match full.strip_suffix(&suffix) {
+        Some(message) if line != 0 => message.to_owned(),
+        _ => full,
+    };
+    Error::Json {
+        message,
+        line,
+        column,
     }
 }

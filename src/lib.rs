@@ -59,15 +59,20 @@ mod idset;
 #[cfg(feature = "serde")]
 mod json;
 mod limits;
+mod magic;
 mod session;
 
 pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
-pub use detect::{detect, Format};
+pub use detect::detect;
 pub use envelope::{Header, KeyRing, MacKey};
-pub use error::{Error, FieldName};
+pub use error::{
+    BlobPart, EntriesField, Error, ErrorKind, FieldName, FrameProblem, IdSetError, IdSetField,
+    KeyProblem, LimitName, PointerProblem, UnknownErrorKind,
+};
 pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;
+pub use magic::Format;
 pub use session::Session;
 
 /// The Roaring bitmap crate whose `RoaringBitmap` a [`Session`] holds its id sets in.

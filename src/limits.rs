@@ -1,5 +1,7 @@
 //! [`Limits`]: how large a session may be, enforced alike when writing and when reading.
 
+use crate::error::LimitName;
+
 /// Size limits, checked by the [`Encoder`](crate::Encoder) before it writes and by the
 /// [`Decoder`](crate::Decoder) before it trusts a blob, so that the encoder never writes what the
 /// decoder would refuse. A limit that is exceeded gives [`Error::LimitExceeded`] or
@@ -104,11 +106,7 @@ impl Limits {
 
     /// Fails with [`Error::LimitExceeded`](crate::Error::LimitExceeded) when `value` is above
     /// `limit`.
-    pub(crate) fn check(
-        what: &'static str,
-        value: usize,
-        limit: usize,
-    ) -> Result<(), crate::Error> {
+    pub(crate) fn check(what: LimitName, value: usize, limit: usize) -> Result<(), crate::Error> {
         if value > limit {
             Err(crate::Error::LimitExceeded {
                 what,
@@ -122,11 +120,11 @@ impl Limits {
 
     /// The name under which the string-length limit is reported for a string of `field`: one
     /// name per list, the same from the encoder (`Session::check`) and the decoder.
-    pub(crate) fn string_name(field: &'static str) -> &'static str {
-        match field {
-            "roles" => "role",
-            "settings" => "setting key or value",
-            "attributes" => "attribute key or value",
+    pub(crate) fn string_name(list: LimitName) -> LimitName {
+        match list {
+            LimitName::Roles => LimitName::Role,
+            LimitName::Settings => LimitName::SettingKeyOrValue,
+            LimitName::Attributes => LimitName::AttributeKeyOrValue,
             other => other,
         }
     }

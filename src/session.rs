@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use roaring::RoaringBitmap;
 
+use crate::error::LimitName;
 use crate::{Error, Limits};
 
 /// A user's session, owned: what an issuing service builds and [`encode`](crate::encode)s, and
@@ -188,16 +189,20 @@ impl Session {
             });
         }
         let max = limits.max_string_len;
-        Limits::check("user_id", self.user_id.len(), max)?;
-        Limits::check("tenant_id", self.tenant_id.len(), max)?;
-        Limits::check("token", self.token.len(), max)?;
-        Limits::check("roles", self.roles.len(), limits.max_roles)?;
+        Limits::check(LimitName::UserId, self.user_id.len(), max)?;
+        Limits::check(LimitName::TenantId, self.tenant_id.len(), max)?;
+        Limits::check(LimitName::Token, self.token.len(), max)?;
+        Limits::check(LimitName::Roles, self.roles.len(), limits.max_roles)?;
         for role in &self.roles {
-            Limits::check(Limits::string_name("roles"), role.len(), max)?;
+            Limits::check(LimitName::Role, role.len(), max)?;
         }
         for (what, map, most) in [
-            ("settings", &self.settings, limits.max_settings),
-            ("attributes", &self.attributes, limits.max_attributes),
+            (LimitName::Settings, &self.settings, limits.max_settings),
+            (
+                LimitName::Attributes,
+                &self.attributes,
+                limits.max_attributes,
+            ),
         ] {
             Limits::check(what, map.len(), most)?;
             for (key, value) in map {

@@ -13,7 +13,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use roaring::RoaringBitmap;
-use sessionpack::{encode_id_set, Error, IdSetView};
+use sessionpack::{encode_id_set, IdSetError, IdSetView};
 use support::range;
 
 // ----- valid encodings to start from -----
@@ -170,18 +170,18 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 /// The byte offset an error names, for the variants that name one.
-fn error_offset(e: &Error) -> Option<usize> {
+fn error_offset(e: &IdSetError) -> Option<usize> {
     match e {
-        Error::IdSetTruncated { offset, .. }
-        | Error::IdSetRunFlagPadding { offset }
-        | Error::IdSetKeysNotIncreasing { offset, .. }
-        | Error::IdSetOffsetMismatch { offset, .. }
-        | Error::IdSetArrayNotIncreasing { offset, .. }
-        | Error::IdSetCardinalityMismatch { offset, .. }
-        | Error::IdSetEmptyRunContainer { offset, .. }
-        | Error::IdSetRunOverflow { offset, .. }
-        | Error::IdSetRunsOverlap { offset, .. }
-        | Error::IdSetTrailingBytes { offset, .. } => Some(*offset),
+        IdSetError::Truncated { offset, .. }
+        | IdSetError::RunFlagPadding { offset }
+        | IdSetError::KeysNotIncreasing { offset, .. }
+        | IdSetError::OffsetMismatch { offset, .. }
+        | IdSetError::ArrayNotIncreasing { offset, .. }
+        | IdSetError::CardinalityMismatch { offset, .. }
+        | IdSetError::EmptyRunContainer { offset, .. }
+        | IdSetError::RunOverflow { offset, .. }
+        | IdSetError::RunsOverlap { offset, .. }
+        | IdSetError::TrailingBytes { offset, .. } => Some(*offset),
         _ => None,
     }
 }
@@ -236,7 +236,7 @@ fn check_truncations(bytes: &[u8]) -> Result<(), TestCaseError> {
     prop_assert!(IdSetView::new(bytes).is_ok());
     for len in 0..bytes.len() {
         match IdSetView::new(&bytes[..len]) {
-            Err(Error::IdSetTruncated {
+            Err(IdSetError::Truncated {
                 offset,
                 needed,
                 available,
@@ -300,7 +300,7 @@ proptest! {
 /// `IdSetView::new` refuses `bytes` with an error for which `expected` holds; `roaring_accepts`
 /// documents whether roaring-rs (which checks less) reads them anyway.
 #[track_caller]
-fn refused(bytes: &[u8], expected: impl Fn(&Error) -> bool, roaring_accepts: bool) {
+fn refused(bytes: &[u8], expected: impl Fn(&IdSetError) -> bool, roaring_accepts: bool) {
     let err = IdSetView::new(bytes).expect_err("bytes accepted");
     assert!(expected(&err), "unexpected error: {err:?} ({err})");
     assert!(!err.to_string().is_empty());
@@ -320,19 +320,19 @@ fn bad_cookie() {
     ];
     refused(
         &bytes,
-        |e| matches!(e, Error::IdSetBadCookie { found: 12348 }),
+        |e| matches!(e, IdSetError::BadCookie { found: 12348 }),
         false,
     );
     // The run cookie's low half with another high half is fine; another low half is not.
     refused(
         &[0x3B, 0x31, 0x00, 0x00],
-        |e| matches!(e, Error::IdSetBadCookie { found: 0x313B }),
+        |e| matches!(e, IdSetError::BadCookie { found: 0x313B }),
         false,
     );
     // A JSON document.
     refused(
         b"{\"ids\":[1]}",
-        |e| matches!(e, Error::IdSetBadCookie { found: 0x6469_227B }),
+        |e| matches!(e, IdSetError::BadCookie { found: 0x6469_227B }),
         false,
     );
     // Too short for a cookie.
@@ -341,7 +341,7 @@ fn bad_cookie() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 0,
                     needed: 4,
                     available: 2
@@ -361,7 +361,7 @@ fn container_count_over_65536() {
     ];
     refused(
         &bytes,
-        |e| matches!(e, Error::IdSetTooManyContainers { count: 65_537 }),
+        |e| matches!(e, IdSetError::TooManyContainers { count: 65_537 }),
         false,
     );
     #[rustfmt::skip]
@@ -371,7 +371,7 @@ fn container_count_over_65536() {
     ];
     refused(
         &bytes,
-        |e| matches!(e, Error::IdSetTooManyContainers { count: u32::MAX }),
+        |e| matches!(e, IdSetError::TooManyContainers { count: u32::MAX }),
         false,
     );
     // 65,536 is the most there can be: accepted as a count, then the key table is missing.
@@ -385,7 +385,7 @@ fn container_count_over_65536() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 8,
                     needed: 262_144,
                     available: 0
@@ -409,7 +409,7 @@ fn empty_bitmap_with_run_cookie() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 4,
                     needed: 1,
                     available: 0
@@ -424,7 +424,7 @@ fn empty_bitmap_with_run_cookie() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 5,
                     needed: 4,
                     available: 0
@@ -452,7 +452,7 @@ fn zero_runs() {
         |e| {
             matches!(
                 e,
-                Error::IdSetEmptyRunContainer {
+                IdSetError::EmptyRunContainer {
                     offset: 9,
                     container: 0
                 }
@@ -470,7 +470,7 @@ fn truncation() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 4,
                     needed: 4,
                     available: 2
@@ -491,7 +491,7 @@ fn truncation() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 8,
                     needed: 8,
                     available: 6
@@ -512,7 +512,7 @@ fn truncation() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 12,
                     needed: 4,
                     available: 3
@@ -533,7 +533,7 @@ fn truncation() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 9,
                     needed: 6,
                     available: 4
@@ -556,7 +556,7 @@ fn truncation() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 11,
                     needed: 8,
                     available: 6
@@ -577,7 +577,7 @@ fn truncation() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTruncated {
+                IdSetError::Truncated {
                     offset: 9,
                     needed: 8192,
                     available: 100
@@ -604,7 +604,7 @@ fn keys_not_increasing() {
         |e| {
             matches!(
                 e,
-                Error::IdSetKeysNotIncreasing {
+                IdSetError::KeysNotIncreasing {
                     offset: 9,
                     previous: 5,
                     key: 5
@@ -629,7 +629,7 @@ fn keys_not_increasing() {
         |e| {
             matches!(
                 e,
-                Error::IdSetKeysNotIncreasing {
+                IdSetError::KeysNotIncreasing {
                     offset: 12,
                     previous: 2,
                     key: 1
@@ -655,7 +655,7 @@ fn offsets_disagree() {
         |e| {
             matches!(
                 e,
-                Error::IdSetOffsetMismatch {
+                IdSetError::OffsetMismatch {
                     offset: 12,
                     container: 0,
                     declared: 17,
@@ -688,7 +688,7 @@ fn offsets_disagree() {
         |e| {
             matches!(
                 e,
-                Error::IdSetOffsetMismatch {
+                IdSetError::OffsetMismatch {
                     offset: 29,
                     container: 2,
                     declared: 32,
@@ -720,7 +720,7 @@ fn trailing_bytes() {
         |e| {
             matches!(
                 e,
-                Error::IdSetTrailingBytes {
+                IdSetError::TrailingBytes {
                     offset: 8,
                     extra: 1
                 }
@@ -733,7 +733,7 @@ fn trailing_bytes() {
     bytes.extend([0xAB; 5]);
     refused(
         &bytes,
-        |e| matches!(e, Error::IdSetTrailingBytes { offset, extra: 5 } if *offset == end),
+        |e| matches!(e, IdSetError::TrailingBytes { offset, extra: 5 } if *offset == end),
         true,
     );
 }
@@ -754,7 +754,7 @@ fn array_not_increasing() {
         |e| {
             matches!(
                 e,
-                Error::IdSetArrayNotIncreasing {
+                IdSetError::ArrayNotIncreasing {
                     offset: 13,
                     container: 0,
                     previous: 3,
@@ -779,7 +779,7 @@ fn array_not_increasing() {
         |e| {
             matches!(
                 e,
-                Error::IdSetArrayNotIncreasing {
+                IdSetError::ArrayNotIncreasing {
                     offset: 17,
                     container: 1,
                     previous: 5,
@@ -807,7 +807,7 @@ fn bitmap_popcount_mismatch() {
         |e| {
             matches!(
                 e,
-                Error::IdSetCardinalityMismatch {
+                IdSetError::CardinalityMismatch {
                     offset: 16,
                     container: 0,
                     declared: 4097,
@@ -838,7 +838,7 @@ fn run_past_65535() {
         |e| {
             matches!(
                 e,
-                Error::IdSetRunOverflow {
+                IdSetError::RunOverflow {
                     offset: 11,
                     container: 0,
                     start: 65_535,
@@ -861,7 +861,7 @@ fn run_past_65535() {
         |e| {
             matches!(
                 e,
-                Error::IdSetRunOverflow {
+                IdSetError::RunOverflow {
                     offset: 11,
                     container: 0,
                     start: 1,
@@ -889,7 +889,7 @@ fn runs_overlapping_or_touching() {
         |e| {
             matches!(
                 e,
-                Error::IdSetRunsOverlap {
+                IdSetError::RunsOverlap {
                     offset: 15,
                     container: 0,
                     previous_end: 2,
@@ -913,7 +913,7 @@ fn runs_overlapping_or_touching() {
         |e| {
             matches!(
                 e,
-                Error::IdSetRunsOverlap {
+                IdSetError::RunsOverlap {
                     offset: 15,
                     container: 0,
                     previous_end: 2,
@@ -937,7 +937,7 @@ fn runs_overlapping_or_touching() {
         |e| {
             matches!(
                 e,
-                Error::IdSetRunsOverlap {
+                IdSetError::RunsOverlap {
                     offset: 15,
                     container: 0,
                     previous_end: 10,
@@ -976,7 +976,7 @@ fn run_sum_mismatch() {
         |e| {
             matches!(
                 e,
-                Error::IdSetCardinalityMismatch {
+                IdSetError::CardinalityMismatch {
                     offset: 9,
                     container: 0,
                     declared: 5,
@@ -1000,7 +1000,7 @@ fn run_flag_padding() {
     ];
     refused(
         &bytes,
-        |e| matches!(e, Error::IdSetRunFlagPadding { offset: 4 }),
+        |e| matches!(e, IdSetError::RunFlagPadding { offset: 4 }),
         true,
     );
     // Nine containers take two flag bytes; bits 1 to 7 of the second must be zero.
@@ -1020,7 +1020,7 @@ fn run_flag_padding() {
     }
     refused(
         &bytes,
-        |e| matches!(e, Error::IdSetRunFlagPadding { offset: 5 }),
+        |e| matches!(e, IdSetError::RunFlagPadding { offset: 5 }),
         true,
     );
     bytes[5] = 0x00;

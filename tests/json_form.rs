@@ -1,16 +1,35 @@
 //! The JSON form of a session (SPEC.md section 10): exactly the documented shape, and every
 //! refusal names the field.
 
-use sessionpack::{Error, Session};
+use sessionpack::{Error, ErrorKind, Session};
 
 const GOOD: &str = r#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"opaque…","issued_at":1764147600000,
  "expires_at":1764151200000,"roles":["staff"],"settings":{"language":"en"},"attributes":{},
  "facilities":[1,2,3],"groups":[10,11]}"#;
 
+/// The message of the JSON error `json` is refused with (its Display adds the position).
 fn refused(json: &str) -> String {
+    refused_at(json).0
+}
+
+/// The message, line and column of the JSON error `json` is refused with.
+fn refused_at(json: &str) -> (String, usize, usize) {
     match Session::from_json(json.as_bytes()) {
         Ok(s) => panic!("accepted: {s:?}"),
-        Err(e @ Error::Json(_)) => e.to_string(),
+        Err(
+            ref e @ Error::Json {
+                ref message,
+                line,
+                column,
+            },
+        ) => {
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            assert_eq!(
+                e.to_string(),
+                format!("invalid JSON session at line {line}, column {column}: {message}")
+            );
+            (message.clone(), line, column)
+        }
         Err(other) => panic!("not a JSON error: {other:?}"),
     }
 }
@@ -55,11 +74,11 @@ fn duplicate_keys_are_refused_by_name() {
     );
     let message = refused(&json);
     assert!(
-        message.contains("`settings`: key \"language\" appears twice"),
+        message.contains("settings: key \"language\" appears twice"),
         "{message}"
     );
     let json = GOOD.replace(r#""attributes":{}"#, r#""attributes":{"a":"1","a":"1"}"#);
-    assert!(refused(&json).contains("`attributes`: key \"a\" appears twice"));
+    assert!(refused(&json).contains("attributes: key \"a\" appears twice"));
 }
 
 #[test]
@@ -67,7 +86,7 @@ fn ids_outside_u32_are_refused_by_name() {
     for (list, id, shown) in [
         ("facilities", "-1", "-1"),
         ("facilities", "4294967296", "4294967296"),
-        ("groups", "18446744073709551616", "18446744073709552000"),
+        ("groups", "18446744073709551616", "18446744073709551616.0"),
         ("groups", "1.5", "1.5"),
     ] {
         let (facilities, groups) = if list == "facilities" {
@@ -79,9 +98,13 @@ fn ids_outside_u32_are_refused_by_name() {
             .replace("[1,2,3]", &facilities)
             .replace("[10,11]", &groups);
         let message = refused(&json);
-        assert!(
-            message.contains(&format!("`{list}`: id {shown}")),
-            "{message}"
+        let index = if list == "facilities" { 1 } else { 0 };
+        assert_eq!(
+            message,
+            format!(
+                "{list}[{index}]: expected an id as an integer in 0..=4294967295, \
+                 found the number {shown}"
+            )
         );
     }
     // The extremes are fine.
@@ -95,14 +118,17 @@ fn ids_outside_u32_are_refused_by_name() {
 #[test]
 fn duplicate_ids_are_refused_by_name() {
     let json = GOOD.replace("[10,11]", "[11,10,11]");
-    assert!(refused(&json).contains("`groups`: id 11 appears twice"));
+    assert_eq!(refused(&json), "groups[2]: id 11 appears twice");
 }
 
 #[test]
 fn expiry_before_issue_is_refused_by_name() {
     let json = GOOD.replace("1764151200000", "1764147599999");
     let message = refused(&json);
-    assert!(message.contains("`expires_at` (1764147599999) is before `issued_at` (1764147600000)"));
+    assert_eq!(
+        message,
+        "expires_at: 1764147599999 is before issued_at (1764147600000)"
+    );
 }
 
 #[test]
@@ -126,4 +152,123 @@ fn wrong_types_and_broken_json_are_errors_not_panics() {
     ] {
         assert!(Session::from_json(json.as_bytes()).is_err(), "{json}");
     }
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_named_by_its_path_and_what_was_found() {
+    let json = GOOD.replace(
+        r#"{"language":"en"}"#,
+        r#"{"language":"en","theme":{"dark":true}}"#,
+    );
+    assert_eq!(
+        refused(&json),
+        "settings.theme: expected a string, found a map"
+    );
+    let json = GOOD.replace("1764147600000", r#""2025-11-26T09:00:00.000Z""#);
+    assert_eq!(
+        refused(&json),
+        r#"issued_at: expected Unix milliseconds as an integer, found the string "2025-11-26T09:00:00.000Z""#
+    );
+    let json = GOOD.replace("[1,2,3]", "[1,2,3,4294967295.0]");
+    assert_eq!(
+        refused(&json),
+        "facilities[3]: expected an id as an integer in 0..=4294967295, found the number 4294967295.0"
+    );
+    for (from, to, message) in [
+        (
+            r#""roles":["staff"]"#,
+            r#""roles":"staff""#,
+            r#"roles: expected an array of strings, found the string "staff""#,
+        ),
+        (
+            r#""roles":["staff"]"#,
+            r#""roles":["staff",null]"#,
+            "roles[1]: expected a string, found null",
+        ),
+        (
+            r#"{"language":"en"}"#,
+            r#"{"language":1}"#,
+            "settings.language: expected a string, found the number 1",
+        ),
+        (
+            r#"{"language":"en"}"#,
+            r#"{"a b":true}"#,
+            r#"settings["a b"]: expected a string, found the boolean true"#,
+        ),
+        (
+            r#""attributes":{}"#,
+            r#""attributes":[]"#,
+            "attributes: expected a map of strings, found an array",
+        ),
+        (
+            r#""user_id":"64b7f0c2e1a9""#,
+            r#""user_id":7"#,
+            "user_id: expected a string, found the number 7",
+        ),
+        (
+            "1764151200000",
+            "1.5",
+            "expires_at: expected Unix milliseconds as an integer, found the number 1.5",
+        ),
+        (
+            "[10,11]",
+            "{}",
+            "groups: expected an array of ids, found a map",
+        ),
+        (
+            "[10,11]",
+            r#"["10"]"#,
+            r#"groups[0]: expected an id as an integer in 0..=4294967295, found the string "10""#,
+        ),
+    ] {
+        assert_eq!(refused(&GOOD.replace(from, to)), message, "{to}");
+    }
+    assert_eq!(
+        refused("[]"),
+        "expected a session as a map of its ten fields, found an array"
+    );
+    assert_eq!(
+        refused("null"),
+        "expected a session as a map of its ten fields, found null"
+    );
+}
+
+#[test]
+fn the_error_carries_the_line_and_column() {
+    // Line 2 of GOOD holds `expires_at`; the reader stops just after the string it refuses.
+    let json = GOOD.replace("1764151200000", r#""soon""#);
+    let (message, line, column) = refused_at(&json);
+    assert_eq!(
+        message,
+        r#"expires_at: expected Unix milliseconds as an integer, found the string "soon""#
+    );
+    let stop = r#" "expires_at":"soon""#.len();
+    assert_eq!((line, column), (2, stop));
+    let err = Session::from_json(json.as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("invalid JSON session at line 2, column {stop}: {message}")
+    );
+
+    // Broken JSON: serde_json's words, and where it stopped.
+    let (message, line, column) = refused_at("{\n  \"user_id\": \"u\",\n  ]");
+    assert_eq!((line, column), (3, 3), "{message}");
+    assert!(!message.contains(" at line "), "{message}");
+
+    // Empty input: the position is where the input ended.
+    let (message, line, _) = refused_at("");
+    assert_eq!(line, 1, "{message}");
+}
+
+#[test]
+fn a_format_that_is_not_self_describing_reads_the_fields_in_order() {
+    // postcard is not human-readable: the reader gives each field's type as a hint instead of
+    // asking what the next value is.
+    let s = Session::from_json(GOOD.as_bytes()).unwrap();
+    let bytes = postcard::to_allocvec(&s).unwrap();
+    assert_eq!(postcard::from_bytes::<Session>(&bytes).unwrap(), s);
+    let broken = Session::new("u", "t", "k", 2, 1);
+    let bytes = postcard::to_allocvec(&broken).unwrap();
+    let err = postcard::from_bytes::<Session>(&bytes).unwrap_err();
+    assert!(matches!(err, postcard::Error::SerdeDeCustom), "{err:?}");
 }

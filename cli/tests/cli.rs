@@ -454,7 +454,9 @@ fn bad_input_gives_one_line_and_status_2() {
         let bad = SESSION.replace("[10,11]", &format!("[10,{id}]"));
         assert_clean_failure(
             &run(&["encode"], bad.as_bytes()),
-            &format!("`groups`: id {id}"),
+            &format!(
+                "groups[1]: expected an id as an integer in 0..=4294967295, found the number {id}"
+            ),
         );
     }
     assert_clean_failure(&run(&["encode", path(&empty)], b""), "empty");

@@ -2,14 +2,15 @@
 //! the JSON reader; whatever it accepts encodes, decodes to the same session, and writes back to
 //! JSON that reads as the same session.
 
-use sessionpack::{Error, Session};
+use sessionpack::{Error, ErrorKind, Session};
 
 /// Reads `data` as a session's JSON form; panics if an accepted session does not survive.
 pub fn check(data: &[u8]) {
     let session = match Session::from_json(data) {
         Ok(session) => session,
         Err(e) => {
-            assert!(matches!(e, Error::Json(_)), "{e:?}");
+            assert!(matches!(e, Error::Json { .. }), "{e:?}");
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
             assert!(!e.to_string().is_empty());
             return;
         }

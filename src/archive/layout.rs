@@ -3,6 +3,8 @@
 
 /// Size of the root struct, which ends the archive.
 pub(crate) const ROOT_LEN: usize = 80;
+
+use crate::error::PointerProblem;
 /// Alignment of the root and of the archive's length.
 pub(crate) const ROOT_ALIGN: usize = 8;
 
@@ -57,11 +59,11 @@ pub(crate) fn follow(
     item: usize,
     align: usize,
     end: usize,
-) -> Result<Span, &'static str> {
+) -> Result<Span, PointerProblem> {
     let pair = archive
         .get(at..)
         .and_then(|b| b.first_chunk::<8>())
-        .ok_or("the pointer itself is outside the archive")?;
+        .ok_or(PointerProblem::OutsideArchive)?;
     let [o0, o1, o2, o3, l0, l1, l2, l3] = *pair;
     let offset = i32::from_le_bytes([o0, o1, o2, o3]);
     let len = u32::from_le_bytes([l0, l1, l2, l3]);
@@ -69,16 +71,16 @@ pub(crate) fn follow(
         .ok()
         .and_then(|a| a.checked_add(i64::from(offset)))
         .and_then(|t| usize::try_from(t).ok())
-        .ok_or("it points before the start of the archive")?;
+        .ok_or(PointerProblem::BeforeStart)?;
     let size = (len as usize)
         .checked_mul(item)
-        .ok_or("its length is too large")?;
+        .ok_or(PointerProblem::LengthTooLarge)?;
     if target.checked_add(size).is_none_or(|e| e > end) {
-        return Err("it points past the end of the data (which ends where the root starts)");
+        return Err(PointerProblem::PastEnd);
     }
     if target % align != 0 {
-        return Err("its target is not aligned to 4 bytes");
+        return Err(PointerProblem::Misaligned);
     }
-    let at = u32::try_from(target).map_err(|_| "it points past the end of the data")?;
+    let at = u32::try_from(target).map_err(|_| PointerProblem::PastEnd)?;
     Ok(Span { at, len })
 }

@@ -7,7 +7,6 @@ mod validate;
 mod view;
 mod write;
 
-pub(crate) use layout::ROOT_LEN;
 pub(crate) use validate::{validate, Index};
 pub use view::{Entries, FieldSizes, Roles, SessionView};
 pub(crate) use write::write;

@@ -5,7 +5,7 @@
 use core::cell::Cell;
 
 use super::layout::{self, field, Span, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, ROOT_LEN, TABLE_ALIGN};
-use crate::error::FieldName;
+use crate::error::{EntriesField, FieldName, IdSetField, LimitName, PointerProblem};
 use crate::idset::{self, layout::Shape};
 use crate::{Error, Limits};
 
@@ -38,7 +38,7 @@ impl Index {
 pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> {
     let len = archive.len();
     if len < ROOT_LEN || !len.is_multiple_of(ROOT_ALIGN) {
-        return Err(Error::ArchiveLength { len });
+        return Err(Error::ArchiveLength { len, min: ROOT_LEN });
     }
     // Out-of-line data lies before the root; nothing may point into or past it.
     let root = len - ROOT_LEN;
@@ -56,8 +56,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
             return Err(Error::ArchivePointer {
                 field: name,
                 offset: pointer_at,
-                problem: "its data overlaps or precedes an earlier field's (SPEC.md section 6.4 \
-                          fixes the order)",
+                problem: PointerProblem::OutOfOrder,
             });
         }
         // follow() checked that the items end within the archive.
@@ -76,9 +75,9 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         })
     };
 
-    let string = |name: FieldName, pointer_at: usize| -> Result<Span, Error> {
+    let string = |name: FieldName, limit: LimitName, pointer_at: usize| -> Result<Span, Error> {
         let span = pointer(name, pointer_at, 1, 1)?;
-        Limits::check(Limits::string_name(name.field), span.len as usize, max)?;
+        Limits::check(limit, span.len as usize, max)?;
         let bytes = span.bytes(archive, 1).unwrap_or(&[]);
         if core::str::from_utf8(bytes).is_err() {
             return Err(Error::InvalidUtf8 {
@@ -89,8 +88,8 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         claim(span, 1, name, pointer_at)?;
         Ok(span)
     };
-    let table = |name: &'static str, pointer_at: usize, item: usize, most: usize| {
-        let span = pointer(FieldName::plain(name), pointer_at, item, TABLE_ALIGN)?;
+    let table = |name: LimitName, pointer_at: usize, item: usize, most: usize| {
+        let span = pointer(FieldName::plain(name.name()), pointer_at, item, TABLE_ALIGN)?;
         Limits::check(name, span.len as usize, most)?;
         Ok::<Span, Error>(span)
     };
@@ -98,24 +97,41 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
     let issued_at = layout::i64_at(archive, at(field::ISSUED_AT)).unwrap_or_default();
     let expires_at = layout::i64_at(archive, at(field::EXPIRES_AT)).unwrap_or_default();
     if issued_at > expires_at {
-        return Err(Error::IssuedAfterExpiry {
+        return Err(Error::ArchiveIssuedAfterExpiry {
             issued_at,
             expires_at,
         });
     }
 
-    let user_id = string(FieldName::plain("user_id"), at(field::USER_ID))?;
-    let tenant_id = string(FieldName::plain("tenant_id"), at(field::TENANT_ID))?;
-    let token = string(FieldName::plain("token"), at(field::TOKEN))?;
+    let user_id = string(
+        FieldName::plain("user_id"),
+        LimitName::UserId,
+        at(field::USER_ID),
+    )?;
+    let tenant_id = string(
+        FieldName::plain("tenant_id"),
+        LimitName::TenantId,
+        at(field::TENANT_ID),
+    )?;
+    let token = string(
+        FieldName::plain("token"),
+        LimitName::Token,
+        at(field::TOKEN),
+    )?;
 
-    let roles = table("roles", at(field::ROLES), POINTER_LEN, limits.max_roles)?;
+    let roles = table(
+        LimitName::Roles,
+        at(field::ROLES),
+        POINTER_LEN,
+        limits.max_roles,
+    )?;
     for i in 0..roles.len as usize {
         let name = FieldName {
             field: "roles",
             index: Some(i),
             part: None,
         };
-        string(name, roles.at as usize + i * POINTER_LEN)?;
+        string(name, LimitName::Role, roles.at as usize + i * POINTER_LEN)?;
     }
     claim(
         roles,
@@ -125,14 +141,23 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
     )?;
 
     let mut maps = [Span::default(); 2];
-    for ((name, offset, most), slot) in [
-        ("settings", field::SETTINGS, limits.max_settings),
-        ("attributes", field::ATTRIBUTES, limits.max_attributes),
+    for ((which, offset, most), slot) in [
+        (EntriesField::Settings, field::SETTINGS, limits.max_settings),
+        (
+            EntriesField::Attributes,
+            field::ATTRIBUTES,
+            limits.max_attributes,
+        ),
     ]
     .into_iter()
     .zip(&mut maps)
     {
-        let entries = table(name, at(offset), ENTRY_LEN, most)?;
+        let (list, strings) = match which {
+            EntriesField::Settings => (LimitName::Settings, LimitName::SettingKeyOrValue),
+            EntriesField::Attributes => (LimitName::Attributes, LimitName::AttributeKeyOrValue),
+        };
+        let name = which.name();
+        let entries = table(list, at(offset), ENTRY_LEN, most)?;
         let mut previous: Option<&[u8]> = None;
         for i in 0..entries.len as usize {
             let entry_at = entries.at as usize + i * ENTRY_LEN;
@@ -141,12 +166,12 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
                 index: Some(i),
                 part: Some(part),
             };
-            let key = string(part("key"), entry_at)?;
-            string(part("value"), entry_at + POINTER_LEN)?;
+            let key = string(part("key"), strings, entry_at)?;
+            string(part("value"), strings, entry_at + POINTER_LEN)?;
             let key = key.bytes(archive, 1).unwrap_or(&[]);
             if previous.is_some_and(|p| p >= key) {
                 return Err(Error::KeysNotSorted {
-                    field: name,
+                    field: which,
                     key: String::from_utf8_lossy(key).into_owned(),
                 });
             }
@@ -157,19 +182,20 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
     }
     let [settings, attributes] = maps;
 
-    let id_set = |name: &'static str, pointer_at: usize| -> Result<(Span, Shape), Error> {
-        let span = pointer(FieldName::plain(name), pointer_at, 1, 1)?;
-        claim(span, 1, FieldName::plain(name), pointer_at)?;
+    let id_set = |which: IdSetField, pointer_at: usize| -> Result<(Span, Shape), Error> {
+        let name = FieldName::plain(which.name());
+        let span = pointer(name, pointer_at, 1, 1)?;
+        claim(span, 1, name, pointer_at)?;
         let bytes = span.bytes(archive, 1).unwrap_or(&[]);
-        let shape = idset::validate::validate(bytes).map_err(|e| Error::InvalidIdSet {
-            field: name,
+        let shape = idset::validate::validate(bytes).map_err(|error| Error::InvalidIdSet {
+            field: which,
             offset: span.at as usize,
-            source: Box::new(e),
+            error,
         })?;
         Ok((span, shape))
     };
-    let facilities = id_set("facilities", at(field::FACILITIES))?;
-    let groups = id_set("groups", at(field::GROUPS))?;
+    let facilities = id_set(IdSetField::Facilities, at(field::FACILITIES))?;
+    let groups = id_set(IdSetField::Groups, at(field::GROUPS))?;
 
     Ok(Index {
         issued_at,

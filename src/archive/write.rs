@@ -33,7 +33,7 @@ pub(crate) fn write(session: &Session) -> Result<AlignedVec, Error> {
     // Serializing owned vectors into a growable buffer fails only when an offset overflows
     // 32 bits, i.e. for archives of 2 GiB and more.
     rkyv::to_bytes::<rancor::Error>(&archived).map_err(|_| Error::LimitExceeded {
-        what: "decoded size",
+        what: crate::error::LimitName::DecodedSize,
         value: u64::from(u32::MAX),
         limit: u64::from(u32::MAX),
     })

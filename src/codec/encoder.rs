@@ -4,6 +4,7 @@ use bytes::Bytes;
 use zstd::zstd_safe::{self, CParameter};
 
 use crate::envelope::{self, Header, MacKey};
+use crate::error::LimitName;
 use crate::{archive, Error, Limits, Session};
 
 /// The zstd level the encoder uses unless told otherwise.
@@ -185,7 +186,7 @@ impl Encoder {
         let archive = archive::write(session)?;
         let limit = self.limits.max_decoded_len.min(u32::MAX as usize);
         let too_large = || Error::LimitExceeded {
-            what: "decoded size",
+            what: LimitName::DecodedSize,
             value: archive.len() as u64,
             limit: limit as u64,
         };

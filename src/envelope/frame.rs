@@ -4,6 +4,7 @@
 use zstd::zstd_safe;
 
 use super::Header;
+use crate::error::FrameProblem;
 use crate::Error;
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -16,25 +17,26 @@ const UNUSED_BITS: u8 = 0b1_1000;
 /// Checks that `body` is one whole zstd frame of the form `SPEC.md` ("The body") requires.
 pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
     let bad = |problem| Err(Error::BadFrame { problem });
+    use FrameProblem::*;
     let Some((magic, rest)) = body.split_first_chunk::<4>() else {
-        return bad("the body is shorter than a zstd frame's magic number");
+        return bad(TooShort);
     };
     if *magic != ZSTD_MAGIC {
         // Skippable frames use the magic numbers 0x184D2A50 to 0x184D2A5F.
         return if magic[0] & 0xF0 == 0x50 && magic[1..] == [0x2A, 0x4D, 0x18] {
-            bad("the body is a skippable frame, not a zstd frame")
+            bad(Skippable)
         } else {
-            bad("the body does not start with the zstd magic number")
+            bad(NoMagic)
         };
     }
     let Some(descriptor) = rest.first() else {
-        return bad("the zstd frame header is truncated");
+        return bad(HeaderTruncated);
     };
     if descriptor & CHECKSUM_FLAG == 0 {
-        return bad("the zstd frame has no content checksum");
+        return bad(NoChecksum);
     }
     if descriptor & UNUSED_BITS != 0 {
-        return bad("the zstd frame header sets its unused or reserved bit");
+        return bad(ReservedBits);
     }
     match zstd_safe::get_frame_content_size(body) {
         Ok(Some(size)) if size == u64::from(header.decoded_len) => {}
@@ -44,8 +46,8 @@ pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
                 frame: size,
             })
         }
-        Ok(None) => return bad("the zstd frame does not declare its content size"),
-        Err(_) => return bad("the zstd frame header is malformed"),
+        Ok(None) => return bad(NoContentSize),
+        Err(_) => return bad(MalformedHeader),
     }
     if let Some(id) = zstd_safe::get_dict_id_from_frame(body) {
         let id = id.get();
@@ -68,7 +70,7 @@ pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
     }
     match zstd_safe::find_frame_compressed_size(body) {
         Ok(len) if len == body.len() => Ok(()),
-        Ok(_) => bad("bytes follow the zstd frame (a second frame?)"),
-        Err(_) => bad("the zstd frame is truncated or malformed"),
+        Ok(_) => bad(TrailingData),
+        Err(_) => bad(Malformed),
     }
 }

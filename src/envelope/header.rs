@@ -1,15 +1,13 @@
 //! The fixed 40-byte header that starts every blob: written by the encoder, checked first by
 //! the decoder, and readable on its own (from a `GETRANGE key 0 39`) to learn a blob's digest.
 
-use crate::{detect, Error};
+use crate::error::{BlobPart, FrameProblem};
+use crate::magic::classify;
+use crate::magic::{FLAG_COMPRESSED, MAGIC};
+use crate::Error;
 
-/// The four bytes every blob starts with. `0x93` is a UTF-8 continuation byte, so no JSON (or
-/// other UTF-8 text) document can start this way.
-pub(crate) const MAGIC: [u8; 4] = [0x93, b'S', b'P', b'K'];
 /// The format version this crate writes, and the newest it reads.
 pub(crate) const VERSION: u8 = 1;
-/// Flag: the body is one zstd frame (otherwise it is the archive itself).
-pub(crate) const FLAG_COMPRESSED: u8 = 0b01;
 /// Flag: a 32-byte HMAC-SHA256 trailer follows the body.
 pub(crate) const FLAG_SIGNED: u8 = 0b10;
 const KNOWN_FLAGS: u8 = FLAG_COMPRESSED | FLAG_SIGNED;
@@ -83,11 +81,11 @@ impl Header {
     pub fn read(bytes: &[u8]) -> Result<Header, Error> {
         if !bytes.starts_with(&MAGIC) {
             return Err(Error::NotSessionpack {
-                found: detect(bytes),
+                found: classify(bytes),
             });
         }
         let h: &[u8; Header::LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-            part: "header",
+            part: BlobPart::Header,
             needed: Header::LEN,
             available: bytes.len(),
         })?;
@@ -127,7 +125,7 @@ impl Header {
         if !header.compressed {
             if header.dictionary_id != 0 {
                 return Err(Error::BadFrame {
-                    problem: "the header names a dictionary but the body is stored raw",
+                    problem: FrameProblem::DictionaryOnRawBody,
                 });
             }
             if header.body_digest != 0 {

@@ -8,6 +8,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::header::MAC_LEN;
+use crate::error::KeyProblem;
 use crate::Error;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -45,16 +46,16 @@ impl MacKey {
     pub fn new(id: u32, key: &[u8]) -> Result<MacKey, Error> {
         if id == 0 {
             return Err(Error::InvalidKey {
-                problem: "key id 0 is reserved for unsigned blobs",
+                problem: KeyProblem::ReservedId,
             });
         }
         if key.len() < MacKey::MIN_LEN {
             return Err(Error::InvalidKey {
-                problem: "a MAC key must be at least 16 bytes (32 random bytes recommended)",
+                problem: KeyProblem::TooShort,
             });
         }
         let prepared = HmacSha256::new_from_slice(key).map_err(|_| Error::InvalidKey {
-            problem: "HMAC-SHA256 refused the key",
+            problem: KeyProblem::Refused,
         })?;
         Ok(MacKey { id, prepared })
     }

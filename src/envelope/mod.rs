@@ -9,6 +9,7 @@ pub use header::Header;
 use header::MAC_LEN;
 pub use mac::{KeyRing, MacKey};
 
+use crate::error::BlobPart;
 use crate::{Error, Limits};
 
 /// Checks `blob`'s header against its length and `limits`, verifies its MAC (or requires one),
@@ -33,7 +34,7 @@ pub(crate) fn open<'a>(
         .and_then(|end| blob.get(Header::LEN..end))
     else {
         return Err(Error::Truncated {
-            part: "body",
+            part: BlobPart::Body,
             needed: stored,
             available: blob.len().saturating_sub(Header::LEN),
         });
@@ -43,7 +44,7 @@ pub(crate) fn open<'a>(
     let expected = header.blob_len();
     if blob.len() < expected {
         return Err(Error::Truncated {
-            part: "MAC trailer",
+            part: BlobPart::MacTrailer,
             needed: MAC_LEN,
             available: blob.len() - body_end,
         });

@@ -7,7 +7,7 @@
 //! and `from_le_bytes`, so the bytes may sit at any alignment and a wrong shape can only give a
 //! wrong-but-safe answer, never a panic.
 
-use crate::Error;
+use crate::IdSetError;
 
 /// Cookie of a bitmap without run containers: followed by a 32-bit container count.
 pub(crate) const COOKIE_NO_RUNS: u32 = 12346;
@@ -68,7 +68,7 @@ pub(crate) fn has_offset_header(no_run_cookie: bool, count: usize) -> bool {
 }
 
 /// Reads a little-endian `u16` at `at`, or reports truncation.
-fn u16_at(bytes: &[u8], at: usize) -> Result<u16, Error> {
+fn u16_at(bytes: &[u8], at: usize) -> Result<u16, IdSetError> {
     match bytes.get(at..).and_then(|b| b.first_chunk::<2>()) {
         Some(b) => Ok(u16::from_le_bytes(*b)),
         None => Err(truncated(bytes, at, 2)),
@@ -76,7 +76,7 @@ fn u16_at(bytes: &[u8], at: usize) -> Result<u16, Error> {
 }
 
 /// Reads a little-endian `u32` at `at`, or reports truncation.
-fn u32_at(bytes: &[u8], at: usize) -> Result<u32, Error> {
+fn u32_at(bytes: &[u8], at: usize) -> Result<u32, IdSetError> {
     match bytes.get(at..).and_then(|b| b.first_chunk::<4>()) {
         Some(b) => Ok(u32::from_le_bytes(*b)),
         None => Err(truncated(bytes, at, 4)),
@@ -84,14 +84,14 @@ fn u32_at(bytes: &[u8], at: usize) -> Result<u32, Error> {
 }
 
 /// Takes `len` bytes at `at`, or reports truncation.
-fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], Error> {
+fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], IdSetError> {
     at.checked_add(len)
         .and_then(|end| bytes.get(at..end))
         .ok_or_else(|| truncated(bytes, at, len))
 }
 
-pub(super) fn truncated(bytes: &[u8], at: usize, needed: usize) -> Error {
-    Error::IdSetTruncated {
+pub(super) fn truncated(bytes: &[u8], at: usize, needed: usize) -> IdSetError {
+    IdSetError::Truncated {
         offset: at,
         needed,
         available: bytes.len().saturating_sub(at),
@@ -111,13 +111,13 @@ pub(super) struct Header<'a> {
 }
 
 #[inline]
-pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
+pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, IdSetError> {
     let cookie = u32_at(bytes, 0)?;
     let (count, flags_at, has_offsets) = if cookie == COOKIE_NO_RUNS {
         let count = u32_at(bytes, 4)?;
         let count = match usize::try_from(count) {
             Ok(c) if c <= MAX_CONTAINERS => c,
-            _ => return Err(Error::IdSetTooManyContainers { count }),
+            _ => return Err(IdSetError::TooManyContainers { count }),
         };
         (count, 8, has_offset_header(true, count))
     } else if cookie & 0xFFFF == u32::from(COOKIE_RUNS) {
@@ -126,7 +126,7 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
         let count = usize::from((cookie >> 16) as u16) + 1;
         (count, 4, has_offset_header(false, count))
     } else {
-        return Err(Error::IdSetBadCookie { found: cookie });
+        return Err(IdSetError::BadCookie { found: cookie });
     };
 
     let flags_len = if cookie == COOKIE_NO_RUNS {
@@ -139,7 +139,7 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, Error> {
     if let Some(&last) = flags.last() {
         let used = count % 8;
         if used != 0 && last >> used != 0 {
-            return Err(Error::IdSetRunFlagPadding {
+            return Err(IdSetError::RunFlagPadding {
                 offset: flags_at + flags_len - 1,
             });
         }
@@ -219,7 +219,7 @@ impl Container<'_> {
 /// The truncation error for a container that [`container_at`] found cut short: which part is
 /// missing, where it starts and how long it is.
 #[cold]
-pub(super) fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> Error {
+pub(super) fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> IdSetError {
     if run {
         match u16_at(bytes, at) {
             Ok(runs) => truncated(bytes, at + 2, 4 * usize::from(runs)),

@@ -10,7 +10,7 @@ use super::layout::{
     container_at, header, is_run, key_and_len, run_parts, truncated, truncated_container,
     Container, Offsets, Shape, BITMAP_BYTES, NO_OFFSET_THRESHOLD,
 };
-use crate::Error;
+use crate::IdSetError;
 
 /// Checks every rule of the portable format over the whole of `bytes` and returns where the
 /// parts lie. Errors name the fault and the byte offset (from the first byte of `bytes`) where
@@ -19,7 +19,7 @@ use crate::Error;
 /// Inlined into its two callers with [`accept`]: returned through memory, the shape cost a
 /// store-forwarding stall that was a third of the time to open a one-container set.
 #[inline(always)]
-pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, Error> {
+pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, IdSetError> {
     match accept(bytes) {
         Some(shape) => Ok(shape),
         None => walk(bytes),
@@ -192,7 +192,7 @@ fn runs_valid(runs: &[[u8; 4]], len: u32) -> bool {
 
 #[cold]
 #[inline(never)]
-fn walk(bytes: &[u8]) -> Result<Shape, Error> {
+fn walk(bytes: &[u8]) -> Result<Shape, IdSetError> {
     let h = header(bytes)?;
     let mut inline = [0_u32; NO_OFFSET_THRESHOLD - 1];
     let mut at = h.data_at;
@@ -203,7 +203,7 @@ fn walk(bytes: &[u8]) -> Result<Shape, Error> {
         let (key, len) = key_and_len(entry);
         if let Some(previous) = previous_key {
             if key <= previous {
-                return Err(Error::IdSetKeysNotIncreasing {
+                return Err(IdSetError::KeysNotIncreasing {
                     offset: entry_at,
                     previous,
                     key,
@@ -217,7 +217,7 @@ fn walk(bytes: &[u8]) -> Result<Shape, Error> {
         if let Some(offsets_at) = h.offsets_at {
             let declared = h.offsets.get(index).map_or(0, |o| u32::from_le_bytes(*o));
             if declared != position {
-                return Err(Error::IdSetOffsetMismatch {
+                return Err(IdSetError::OffsetMismatch {
                     offset: offsets_at + 4 * index,
                     container: index,
                     declared,
@@ -236,7 +236,7 @@ fn walk(bytes: &[u8]) -> Result<Shape, Error> {
         total += u64::from(len);
     }
     if at != bytes.len() {
-        return Err(Error::IdSetTrailingBytes {
+        return Err(IdSetError::TrailingBytes {
             offset: at,
             extra: bytes.len() - at,
         });
@@ -264,7 +264,7 @@ fn popcount(bits: &[u8; BITMAP_BYTES]) -> u32 {
 }
 
 /// The first fault of a container, with its offset; `Ok` when it keeps every rule.
-fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result<(), Error> {
+fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result<(), IdSetError> {
     match found {
         Container::Array(values) => {
             let mut previous: Option<u16> = None;
@@ -272,7 +272,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                 let value = u16::from_le_bytes(*v);
                 if let Some(p) = previous {
                     if value <= p {
-                        return Err(Error::IdSetArrayNotIncreasing {
+                        return Err(IdSetError::ArrayNotIncreasing {
                             offset: at + 2 * i,
                             container: index,
                             previous: p,
@@ -287,7 +287,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
         Container::Bitmap(bits) => cardinality(popcount(bits), at, index, len),
         Container::Run(runs) => {
             if runs.is_empty() {
-                return Err(Error::IdSetEmptyRunContainer {
+                return Err(IdSetError::EmptyRunContainer {
                     offset: at,
                     container: index,
                 });
@@ -299,7 +299,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                 let (start, extra) = run_parts(run);
                 let end = u32::from(start) + u32::from(extra);
                 if end > 0xFFFF {
-                    return Err(Error::IdSetRunOverflow {
+                    return Err(IdSetError::RunOverflow {
                         offset: run_at,
                         container: index,
                         start,
@@ -309,7 +309,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                 if let Some(p) = previous_end {
                     // Runs must be sorted with at least one absent value between them.
                     if u32::from(start) <= p + 1 {
-                        return Err(Error::IdSetRunsOverlap {
+                        return Err(IdSetError::RunsOverlap {
                             offset: run_at,
                             container: index,
                             previous_end: p,
@@ -326,11 +326,11 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
 }
 
 /// The container at `at` holds `actual` ids and declares `len`.
-fn cardinality(actual: u32, at: usize, index: usize, len: u32) -> Result<(), Error> {
+fn cardinality(actual: u32, at: usize, index: usize, len: u32) -> Result<(), IdSetError> {
     if actual == len {
         Ok(())
     } else {
-        Err(Error::IdSetCardinalityMismatch {
+        Err(IdSetError::CardinalityMismatch {
             offset: at,
             container: index,
             declared: len,

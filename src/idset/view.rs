@@ -5,7 +5,7 @@ use roaring::RoaringBitmap;
 use super::iter::{IdSetFilter, IdSetIter};
 use super::layout::{self, key_and_len, Container, Offsets, Shape};
 use super::validate;
-use crate::Error;
+use crate::IdSetError;
 
 /// A set of `u32` ids read in place from bytes in the portable Roaring format.
 ///
@@ -81,17 +81,18 @@ impl<'a> IdSetView<'a> {
     ///
     /// # Errors
     ///
-    /// An `Error::IdSet…` variant naming the fault and its byte offset within `bytes`.
+    /// An [`IdSetError`] naming the fault and its byte offset within `bytes` (`?` turns it
+    /// into an [`Error::IdSet`](crate::Error::IdSet)).
     ///
     /// ```
-    /// use sessionpack::{Error, IdSetView};
+    /// use sessionpack::{IdSetError, IdSetView};
     ///
     /// // Cookie 12346, one container, key 0, two ids... but only one is present.
     /// let bytes = [0x3A, 0x30, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 16, 0, 0, 0, 7, 0];
     /// let err = IdSetView::new(&bytes).unwrap_err();
-    /// assert!(matches!(err, Error::IdSetTruncated { offset: 16, needed: 4, available: 2 }));
+    /// assert_eq!(err, IdSetError::Truncated { offset: 16, needed: 4, available: 2 });
     /// ```
-    pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
+    pub fn new(bytes: &'a [u8]) -> Result<Self, IdSetError> {
         let shape = validate::validate(bytes)?;
         Ok(Self::from_shape(bytes, shape))
     }

@@ -1,137 +1,67 @@
-//! [`Error`]: everything that can go wrong, in one enum.
+//! [`Error`]: everything that can go wrong, in one enum; its [`ErrorKind`]; the id set errors
+//! ([`IdSetError`]) and the small enums that name parts, fields and problems.
+//!
+//! The bottom of the crate: nothing here imports from the modules that return these errors
+//! (only the leaf [`magic`](crate::magic) module, for [`Format`]).
+
+mod fields;
+mod idset;
+mod kind;
+#[cfg(test)]
+mod tests;
 
 use core::fmt;
 
-use crate::Format;
+pub use fields::{
+    BlobPart, EntriesField, FieldName, FrameProblem, IdSetField, KeyProblem, LimitName,
+    PointerProblem,
+};
+pub use idset::IdSetError;
+pub use kind::{ErrorKind, UnknownErrorKind};
+
+use crate::magic::Format;
 
 /// Everything that can go wrong when writing or reading sessions and id sets.
 ///
-/// Variants are grouped by where the fault was found: the id set bytes (`IdSet…`, offsets from
-/// the set's first byte), the envelope (header, body, MAC), the archive inside it (`Archive…`,
-/// offsets from the archive's first byte), the session's own rules, and limits. A limit
-/// ([`Error::LimitExceeded`], [`Error::DecodedTooLarge`]) means the input may be well formed but
-/// is larger than this reader was configured to accept; every other read error means the bytes
-/// are malformed, corrupted or forged.
+/// Variants are grouped by where the fault was found: the envelope (header, body, MAC), the
+/// archive inside it (`Archive…`, offsets from the archive's first byte), an id set
+/// ([`Error::InvalidIdSet`] in a session, [`Error::IdSet`] on its own, carrying an
+/// [`IdSetError`] with offsets from the set's first byte), the session's own rules, limits, and
+/// the JSON form. [`Error::kind`] sorts them into seven [`ErrorKind`]s; a limit
+/// ([`ErrorKind::Limit`]) means the input may be well formed but is larger than this reader or
+/// writer was configured to accept, apart from corruption ([`ErrorKind::Corrupt`]).
+///
+/// | variant | [`kind`](Error::kind) |
+/// | --- | --- |
+/// | `NotSessionpack` | `not_a_blob` |
+/// | `Truncated`, `TrailingBytes`, `ReservedNotZero`, `KeyIdMismatch`, `RawLengthMismatch`, `BadFrame`, `FrameSizeMismatch`, `Decompress`, `BodyDigestMismatch`, `DictionaryMismatch`, `DigestMismatch` | `corrupt` |
+/// | `ArchiveLength`, `ArchivePointer`, `InvalidUtf8`, `KeysNotSorted`, `ArchiveIssuedAfterExpiry`, `InvalidIdSet`, `IdSet` | `corrupt` |
+/// | `UnsupportedVersion`, `UnknownFlags`, `UnknownDictionary` | `unsupported` |
+/// | `DecodedTooLarge`, `LimitExceeded` | `limit` |
+/// | `MacRequired`, `UnknownKey`, `MacMismatch` | `unauthenticated` |
+/// | `Expired` | `expired` |
+/// | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress` | `invalid_input` |
+///
+/// `Error` is `Clone + Eq` and owns everything it says (no boxed causes, no foreign error
+/// types), so it can be kept, compared in tests and sent across threads.
 ///
 /// **On any error, deny access.** A session that cannot be read grants nothing.
 ///
 /// ```
+/// use sessionpack::{Error, ErrorKind, Format};
+///
 /// let err = sessionpack::decode(b"{\"user_id\":\"u1\"}").unwrap_err();
-/// assert!(matches!(err, sessionpack::Error::NotSessionpack { found: sessionpack::Format::Json }));
+/// assert_eq!(err, Error::NotSessionpack { found: Format::Json });
+/// assert_eq!(err.kind(), ErrorKind::NotABlob);
 /// assert_eq!(
 ///     err.to_string(),
 ///     "input is a JSON document, not a sessionpack blob (a legacy session?); \
 ///      use sessionpack::detect to tell them apart"
 /// );
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    // ----- id sets (portable Roaring bytes) -----
-    /// The id set's bytes end before a part that must be there.
-    IdSetTruncated {
-        /// Where the missing part starts.
-        offset: usize,
-        /// Bytes that part needs.
-        needed: usize,
-        /// Bytes present from `offset` on.
-        available: usize,
-    },
-    /// The first four bytes are neither cookie 12346 nor cookie 12347.
-    IdSetBadCookie {
-        /// The cookie found, read as a little-endian `u32`.
-        found: u32,
-    },
-    /// Cookie 12346 declares more than 65,536 containers.
-    IdSetTooManyContainers {
-        /// The declared count.
-        count: u32,
-    },
-    /// Bits past the last container in the run-flag bitset are not zero.
-    IdSetRunFlagPadding {
-        /// The last byte of the bitset.
-        offset: usize,
-    },
-    /// A container key is not greater than the one before it.
-    IdSetKeysNotIncreasing {
-        /// The key's position in the key/cardinality table.
-        offset: usize,
-        /// The key before it.
-        previous: u16,
-        /// The key found.
-        key: u16,
-    },
-    /// The offset header disagrees with where the container actually starts.
-    IdSetOffsetMismatch {
-        /// The offset entry's position.
-        offset: usize,
-        /// Index of the container.
-        container: usize,
-        /// The offset the header declares.
-        declared: u32,
-        /// Where the container starts given the containers before it.
-        expected: u32,
-    },
-    /// An array container's values are not strictly increasing.
-    IdSetArrayNotIncreasing {
-        /// The value's position.
-        offset: usize,
-        /// Index of the container.
-        container: usize,
-        /// The value before it.
-        previous: u16,
-        /// The value found.
-        value: u16,
-    },
-    /// A bitmap or run container holds a different number of ids than its header declares.
-    IdSetCardinalityMismatch {
-        /// The container's position.
-        offset: usize,
-        /// Index of the container.
-        container: usize,
-        /// Cardinality from the key/cardinality table.
-        declared: u32,
-        /// Ids actually present.
-        actual: u32,
-    },
-    /// A run container declares zero runs.
-    IdSetEmptyRunContainer {
-        /// The container's position.
-        offset: usize,
-        /// Index of the container.
-        container: usize,
-    },
-    /// A run extends past 65,535.
-    IdSetRunOverflow {
-        /// The run's position.
-        offset: usize,
-        /// Index of the container.
-        container: usize,
-        /// First value of the run.
-        start: u16,
-        /// Number of values in the run.
-        length: u32,
-    },
-    /// A run starts at or before the end of the previous run plus one: runs must be sorted and
-    /// separated by at least one absent value.
-    IdSetRunsOverlap {
-        /// The run's position.
-        offset: usize,
-        /// Index of the container.
-        container: usize,
-        /// Last value of the previous run.
-        previous_end: u32,
-        /// First value of this run.
-        start: u16,
-    },
-    /// Bytes follow the last container.
-    IdSetTrailingBytes {
-        /// Where the extra bytes start.
-        offset: usize,
-        /// How many there are.
-        extra: usize,
-    },
-
     // ----- envelope -----
     /// The input is not a sessionpack blob: JSON (a legacy session), or something unknown.
     NotSessionpack {
@@ -141,7 +71,7 @@ pub enum Error {
     /// The blob ends before a part its header declares.
     Truncated {
         /// The part that is cut short.
-        part: &'static str,
+        part: BlobPart,
         /// Bytes that part needs.
         needed: usize,
         /// Bytes present.
@@ -187,7 +117,7 @@ pub enum Error {
     /// A compressed body is not exactly one zstd frame of the required form.
     BadFrame {
         /// What is wrong with it.
-        problem: &'static str,
+        problem: FrameProblem,
     },
     /// The zstd frame declares a content size other than the header's decoded size.
     FrameSizeMismatch {
@@ -246,10 +176,10 @@ pub enum Error {
         /// The key id from the header.
         key_id: u32,
     },
-    /// A MAC key was refused when it was made.
+    /// A MAC key was refused when it was made ([`MacKey::new`](crate::MacKey::new)).
     InvalidKey {
         /// Why.
-        problem: &'static str,
+        problem: KeyProblem,
     },
     /// The session expired before the time the reader checks against.
     Expired {
@@ -264,6 +194,8 @@ pub enum Error {
     ArchiveLength {
         /// The archive's length.
         len: usize,
+        /// The shortest archive there is: the length of its root.
+        min: usize,
     },
     /// A field's relative pointer or length points outside the archive or breaks alignment.
     ArchivePointer {
@@ -272,7 +204,7 @@ pub enum Error {
         /// Position of the pointer in the archive.
         offset: usize,
         /// What is wrong.
-        problem: &'static str,
+        problem: PointerProblem,
     },
     /// A string field is not UTF-8.
     InvalidUtf8 {
@@ -283,23 +215,36 @@ pub enum Error {
     },
     /// Setting or attribute keys are not strictly increasing (unsorted or duplicated).
     KeysNotSorted {
-        /// `"settings"` or `"attributes"`.
-        field: &'static str,
+        /// `settings` or `attributes`.
+        field: EntriesField,
         /// The key that is out of order.
         key: String,
     },
     /// An id set field holds invalid Roaring bytes.
     InvalidIdSet {
-        /// `"facilities"` or `"groups"`.
-        field: &'static str,
+        /// `facilities` or `groups`.
+        field: IdSetField,
         /// Position of the set's bytes in the archive.
         offset: usize,
         /// The fault, with offsets from the set's first byte.
-        source: Box<Error>,
+        error: IdSetError,
+    },
+    /// The archive's `issued_at` is after its `expires_at`: no conforming writer made it.
+    ArchiveIssuedAfterExpiry {
+        /// `issued_at`, Unix milliseconds.
+        issued_at: i64,
+        /// `expires_at`, Unix milliseconds.
+        expires_at: i64,
     },
 
+    // ----- id sets on their own -----
+    /// An id set read on its own ([`IdSetView::new`](crate::IdSetView::new)) is invalid; made
+    /// by `?` from an [`IdSetError`].
+    IdSet(IdSetError),
+
     // ----- session rules and limits -----
-    /// `issued_at` is after `expires_at`.
+    /// The session to encode has an `issued_at` after its `expires_at`
+    /// ([`Session::check`](crate::Session::check)).
     IssuedAfterExpiry {
         /// `issued_at`, Unix milliseconds.
         issued_at: i64,
@@ -308,16 +253,26 @@ pub enum Error {
     },
     /// A field is larger than the configured limit.
     LimitExceeded {
-        /// What is too large (`"token"`, `"roles"`, …).
-        what: &'static str,
+        /// What is too large (`token`, `roles`, …).
+        what: LimitName,
         /// Its size (bytes, or entries for lists).
         value: u64,
         /// The limit.
         limit: u64,
     },
-    /// The JSON form of a session is invalid; the message names the field.
-    #[cfg(feature = "json")]
-    Json(serde_json::Error),
+    /// The JSON form of a session is invalid ([`Session::from_json`]): broken JSON, or a field
+    /// that breaks the form, named by its path (`settings.theme`, `facilities[3]`).
+    ///
+    /// [`Session::from_json`]: crate::Session
+    Json {
+        /// What is wrong, starting with the field's path when one is at fault
+        /// (`settings.theme: expected a string, found a map`).
+        message: String,
+        /// The line (from 1) where the reader stopped; 0 when not known.
+        line: usize,
+        /// The column (from 1) where the reader stopped; 0 when not known.
+        column: usize,
+    },
     /// zstd could not compress (out of memory, or an invalid level).
     Compress {
         /// zstd's own message.
@@ -325,98 +280,10 @@ pub enum Error {
     },
 }
 
-/// The name of an archive field, with an index for list entries (`roles[2]`,
-/// `settings[0].key`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FieldName {
-    /// The field.
-    pub field: &'static str,
-    /// The entry of a list field, if any.
-    pub index: Option<usize>,
-    /// The part of an entry (`key` or `value`), if any.
-    pub part: Option<&'static str>,
-}
-
-impl FieldName {
-    pub(crate) const fn plain(field: &'static str) -> Self {
-        FieldName {
-            field,
-            index: None,
-            part: None,
-        }
-    }
-}
-
-impl fmt::Display for FieldName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.field)?;
-        if let Some(i) = self.index {
-            write!(f, "[{i}]")?;
-        }
-        if let Some(p) = self.part {
-            write!(f, ".{p}")?;
-        }
-        Ok(())
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Error::*;
         match self {
-            IdSetTruncated { offset, needed, available } => write!(
-                f,
-                "id set is truncated at byte {offset}: {needed} bytes needed, {available} present"
-            ),
-            IdSetBadCookie { found } => write!(
-                f,
-                "id set does not start with a Roaring cookie (12346 or 12347): found {found:#010x}"
-            ),
-            IdSetTooManyContainers { count } => write!(
-                f,
-                "id set declares {count} containers at byte 4; at most 65536 are possible"
-            ),
-            IdSetRunFlagPadding { offset } => write!(
-                f,
-                "id set has non-zero padding bits in its run-flag bitset at byte {offset}"
-            ),
-            IdSetKeysNotIncreasing { offset, previous, key } => write!(
-                f,
-                "id set keys are not strictly increasing at byte {offset}: {key} after {previous}"
-            ),
-            IdSetOffsetMismatch { offset, container, declared, expected } => write!(
-                f,
-                "id set offset header at byte {offset} says container {container} starts at \
-                 byte {declared}, but it starts at byte {expected}"
-            ),
-            IdSetArrayNotIncreasing { offset, container, previous, value } => write!(
-                f,
-                "id set array container {container} is not strictly increasing at byte \
-                 {offset}: {value} after {previous}"
-            ),
-            IdSetCardinalityMismatch { offset, container, declared, actual } => write!(
-                f,
-                "id set container {container} at byte {offset} declares {declared} ids but \
-                 holds {actual}"
-            ),
-            IdSetEmptyRunContainer { offset, container } => write!(
-                f,
-                "id set run container {container} at byte {offset} has zero runs"
-            ),
-            IdSetRunOverflow { offset, container, start, length } => write!(
-                f,
-                "id set run container {container} has a run at byte {offset} of {length} ids \
-                 from {start}, past 65535"
-            ),
-            IdSetRunsOverlap { offset, container, previous_end, start } => write!(
-                f,
-                "id set run container {container} has a run at byte {offset} starting at \
-                 {start}, overlapping or touching the previous run ending at {previous_end}"
-            ),
-            IdSetTrailingBytes { offset, extra } => write!(
-                f,
-                "id set has {extra} trailing bytes after its last container, at byte {offset}"
-            ),
             NotSessionpack { found: Format::Json } => f.write_str(
                 "input is a JSON document, not a sessionpack blob (a legacy session?); \
                  use sessionpack::detect to tell them apart",
@@ -501,11 +368,10 @@ impl fmt::Display for Error {
                 f,
                 "session expired at {expires_at} (Unix ms), before {now}"
             ),
-            ArchiveLength { len } => write!(
+            ArchiveLength { len, min } => write!(
                 f,
-                "archive of {len} bytes cannot hold a session: it must be at least {} bytes and a \
-                 multiple of 8",
-                crate::archive::ROOT_LEN
+                "archive of {len} bytes cannot hold a session: it must be at least {min} bytes and \
+                 a multiple of 8"
             ),
             ArchivePointer { field, offset, problem } => write!(
                 f,
@@ -523,16 +389,25 @@ impl fmt::Display for Error {
                 f,
                 "`{field}` (archive byte {offset}) is not a valid Roaring id set"
             ),
+            ArchiveIssuedAfterExpiry { issued_at, expires_at } => write!(
+                f,
+                "archive is invalid: `issued_at` ({issued_at}) is after `expires_at` ({expires_at})"
+            ),
+            IdSet(e) => fmt::Display::fmt(e, f),
             IssuedAfterExpiry { issued_at, expires_at } => write!(
                 f,
-                "`issued_at` ({issued_at}) is after `expires_at` ({expires_at})"
+                "session cannot be encoded: `issued_at` ({issued_at}) is after `expires_at` \
+                 ({expires_at})"
             ),
             LimitExceeded { what, value, limit } => write!(
                 f,
                 "`{what}` is {value}, above the limit of {limit} (see Limits)"
             ),
-            #[cfg(feature = "json")]
-            Json(e) => write!(f, "invalid JSON session: {e}"),
+            Json { message, line: 0, .. } => write!(f, "invalid JSON session: {message}"),
+            Json { message, line, column } => write!(
+                f,
+                "invalid JSON session at line {line}, column {column}: {message}"
+            ),
             Compress { message } => write!(f, "zstd could not compress the archive: {message}"),
         }
     }
@@ -541,9 +416,64 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::InvalidIdSet { source, .. } => Some(source.as_ref()),
-            // Json and the zstd variants carry their cause's message in their own Display.
+            Error::InvalidIdSet { error, .. } => Some(error),
+            // `IdSet` displays its id set error itself; Json and the zstd variants carry their
+            // cause's message in their own Display.
             _ => None,
+        }
+    }
+}
+
+impl From<IdSetError> for Error {
+    /// An id set read on its own: [`Error::IdSet`].
+    fn from(error: IdSetError) -> Self {
+        Error::IdSet(error)
+    }
+}
+
+impl Error {
+    /// The class of fault, for metrics and policy; see [`ErrorKind`] for the table.
+    ///
+    /// ```
+    /// use sessionpack::{Decoder, ErrorKind, KeyRing, MacKey, Session};
+    ///
+    /// let blob = sessionpack::encode(&Session::new("u1", "acme", "t", 0, 1))?;
+    /// assert_eq!(sessionpack::decode(&blob[..30]).unwrap_err().kind(), ErrorKind::Corrupt);
+    /// let mut strict = Decoder::new().require_mac(true);
+    /// assert_eq!(strict.open(&blob).unwrap_err().kind(), ErrorKind::Unauthenticated);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub const fn kind(&self) -> ErrorKind {
+        use Error::*;
+        match self {
+            NotSessionpack { .. } => ErrorKind::NotABlob,
+            Truncated { .. }
+            | TrailingBytes { .. }
+            | ReservedNotZero { .. }
+            | KeyIdMismatch { .. }
+            | RawLengthMismatch { .. }
+            | BadFrame { .. }
+            | FrameSizeMismatch { .. }
+            | Decompress { .. }
+            | BodyDigestMismatch { .. }
+            | DictionaryMismatch { .. }
+            | DigestMismatch { .. }
+            | ArchiveLength { .. }
+            | ArchivePointer { .. }
+            | InvalidUtf8 { .. }
+            | KeysNotSorted { .. }
+            | InvalidIdSet { .. }
+            | ArchiveIssuedAfterExpiry { .. }
+            | IdSet(_) => ErrorKind::Corrupt,
+            UnsupportedVersion { .. } | UnknownFlags { .. } | UnknownDictionary { .. } => {
+                ErrorKind::Unsupported
+            }
+            DecodedTooLarge { .. } | LimitExceeded { .. } => ErrorKind::Limit,
+            MacRequired | UnknownKey { .. } | MacMismatch { .. } => ErrorKind::Unauthenticated,
+            Expired { .. } => ErrorKind::Expired,
+            IssuedAfterExpiry { .. } | Json { .. } | InvalidKey { .. } | Compress { .. } => {
+                ErrorKind::InvalidInput
+            }
         }
     }
 }

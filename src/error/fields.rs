@@ -1,0 +1,249 @@
+//! The small enums that say which part, field or problem an [`Error`](super::Error) is about:
+//! values to match on, each displayed in the words of the error's message.
+
+use core::fmt;
+
+/// Defines a `Copy` enum of unit variants with a `name` and a `Display` of that name.
+macro_rules! words {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $words:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// The words the error message uses for this value.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $words, )+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+words! {
+    /// The part of a blob that is cut short, in [`Error::Truncated`](crate::Error::Truncated).
+    ///
+    /// ```
+    /// use sessionpack::{BlobPart, Error};
+    ///
+    /// let blob = sessionpack::encode(&sessionpack::Session::default())?;
+    /// let err = sessionpack::decode(&blob[..20]).unwrap_err();
+    /// assert!(matches!(err, Error::Truncated { part: BlobPart::Header, .. }));
+    /// assert_eq!(BlobPart::MacTrailer.to_string(), "MAC trailer");
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub enum BlobPart {
+        /// The fixed 40-byte header: "header".
+        Header => "header",
+        /// The body the header declares: "body".
+        Body => "body",
+        /// The 32-byte MAC trailer of a signed blob: "MAC trailer".
+        MacTrailer => "MAC trailer",
+    }
+}
+
+words! {
+    /// What is wrong with a compressed body, in [`Error::BadFrame`](crate::Error::BadFrame)
+    /// (`SPEC.md`, "The body").
+    ///
+    /// ```
+    /// use sessionpack::FrameProblem;
+    ///
+    /// assert_eq!(
+    ///     FrameProblem::NoChecksum.to_string(),
+    ///     "the zstd frame has no content checksum"
+    /// );
+    /// ```
+    pub enum FrameProblem {
+        /// The body is shorter than the zstd magic number.
+        TooShort => "the body is shorter than a zstd frame's magic number",
+        /// The body is a skippable frame.
+        Skippable => "the body is a skippable frame, not a zstd frame",
+        /// The body does not start with the zstd magic number.
+        NoMagic => "the body does not start with the zstd magic number",
+        /// The frame header descriptor is missing.
+        HeaderTruncated => "the zstd frame header is truncated",
+        /// The frame carries no content checksum.
+        NoChecksum => "the zstd frame has no content checksum",
+        /// The frame header sets its unused or reserved bit.
+        ReservedBits => "the zstd frame header sets its unused or reserved bit",
+        /// The frame does not declare its content size.
+        NoContentSize => "the zstd frame does not declare its content size",
+        /// zstd cannot read the frame header.
+        MalformedHeader => "the zstd frame header is malformed",
+        /// The blob header names a dictionary, but the body is stored raw.
+        DictionaryOnRawBody => "the header names a dictionary but the body is stored raw",
+        /// Bytes follow the frame.
+        TrailingData => "bytes follow the zstd frame (a second frame?)",
+        /// The frame ends early or its blocks are malformed.
+        Malformed => "the zstd frame is truncated or malformed",
+    }
+}
+
+words! {
+    /// What is wrong with an archive field's relative pointer, in
+    /// [`Error::ArchivePointer`](crate::Error::ArchivePointer) (`SPEC.md`, "Vectors and
+    /// relative pointers").
+    ///
+    /// ```
+    /// assert_eq!(
+    ///     sessionpack::PointerProblem::Misaligned.to_string(),
+    ///     "its target is not aligned to 4 bytes"
+    /// );
+    /// ```
+    pub enum PointerProblem {
+        /// The pointer's own 8 bytes are not inside the archive.
+        OutsideArchive => "the pointer itself is outside the archive",
+        /// Its target is before the archive's first byte.
+        BeforeStart => "it points before the start of the archive",
+        /// Its length, in bytes, does not fit in memory.
+        LengthTooLarge => "its length is too large",
+        /// Its data runs past where the root starts.
+        PastEnd => "it points past the end of the data (which ends where the root starts)",
+        /// Its target breaks the table's 4-byte alignment.
+        Misaligned => "its target is not aligned to 4 bytes",
+        /// Its data overlaps or precedes an earlier field's.
+        OutOfOrder => "its data overlaps or precedes an earlier field's (SPEC.md section 6.4 fixes the order)",
+    }
+}
+
+words! {
+    /// Why a MAC key was refused, in [`Error::InvalidKey`](crate::Error::InvalidKey).
+    ///
+    /// ```
+    /// use sessionpack::{Error, KeyProblem, MacKey};
+    ///
+    /// let err = MacKey::new(1, b"short").unwrap_err();
+    /// assert_eq!(err, Error::InvalidKey { problem: KeyProblem::TooShort });
+    /// ```
+    pub enum KeyProblem {
+        /// Key id 0 means "unsigned".
+        ReservedId => "key id 0 is reserved for unsigned blobs",
+        /// The key is shorter than [`MacKey::MIN_LEN`](crate::MacKey::MIN_LEN).
+        TooShort => "a MAC key must be at least 16 bytes (32 random bytes recommended)",
+        /// The HMAC implementation refused the key.
+        Refused => "HMAC-SHA256 refused the key",
+    }
+}
+
+words! {
+    /// A session's map of string entries, in
+    /// [`Error::KeysNotSorted`](crate::Error::KeysNotSorted).
+    ///
+    /// ```
+    /// assert_eq!(sessionpack::EntriesField::Attributes.to_string(), "attributes");
+    /// ```
+    pub enum EntriesField {
+        /// `settings`.
+        Settings => "settings",
+        /// `attributes`.
+        Attributes => "attributes",
+    }
+}
+
+words! {
+    /// A session's id set, in [`Error::InvalidIdSet`](crate::Error::InvalidIdSet).
+    ///
+    /// ```
+    /// assert_eq!(sessionpack::IdSetField::Facilities.to_string(), "facilities");
+    /// ```
+    pub enum IdSetField {
+        /// `facilities`.
+        Facilities => "facilities",
+        /// `groups`.
+        Groups => "groups",
+    }
+}
+
+words! {
+    /// What is above its limit, in [`Error::LimitExceeded`](crate::Error::LimitExceeded): one
+    /// name per [`Limits`](crate::Limits) check, the same from the encoder and the decoder.
+    ///
+    /// ```
+    /// use sessionpack::{Encoder, Error, Limits, LimitName, Session};
+    ///
+    /// let session = Session::default().with_roles(["a", "b"]);
+    /// let err = Encoder::new().limits(Limits::default().with_max_roles(1)).encode(&session);
+    /// assert!(matches!(err, Err(Error::LimitExceeded { what: LimitName::Roles, value: 2, limit: 1 })));
+    /// assert_eq!(LimitName::SettingKeyOrValue.to_string(), "setting key or value");
+    /// ```
+    pub enum LimitName {
+        /// The decoded archive's size ([`Limits::max_decoded_len`](crate::Limits)), checked by
+        /// the encoder; the decoder reports [`Error::DecodedTooLarge`](crate::Error::DecodedTooLarge).
+        DecodedSize => "decoded size",
+        /// `user_id`'s length.
+        UserId => "user_id",
+        /// `tenant_id`'s length.
+        TenantId => "tenant_id",
+        /// `token`'s length.
+        Token => "token",
+        /// The number of roles.
+        Roles => "roles",
+        /// A role's length.
+        Role => "role",
+        /// The number of settings.
+        Settings => "settings",
+        /// A setting key's or value's length.
+        SettingKeyOrValue => "setting key or value",
+        /// The number of attributes.
+        Attributes => "attributes",
+        /// An attribute key's or value's length.
+        AttributeKeyOrValue => "attribute key or value",
+    }
+}
+
+/// The name of an archive field, with an index for list entries (`roles[2]`,
+/// `settings[0].key`), in [`Error::ArchivePointer`](crate::Error::ArchivePointer) and
+/// [`Error::InvalidUtf8`](crate::Error::InvalidUtf8).
+///
+/// ```
+/// let name = sessionpack::FieldName { field: "settings", index: Some(0), part: Some("key") };
+/// assert_eq!(name.to_string(), "settings[0].key");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldName {
+    /// The field.
+    pub field: &'static str,
+    /// The entry of a list field, if any.
+    pub index: Option<usize>,
+    /// The part of an entry (`key` or `value`), if any.
+    pub part: Option<&'static str>,
+}
+
+impl FieldName {
+    pub(crate) const fn plain(field: &'static str) -> Self {
+        FieldName {
+            field,
+            index: None,
+            part: None,
+        }
+    }
+}
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.field)?;
+        if let Some(i) = self.index {
+            write!(f, "[{i}]")?;
+        }
+        if let Some(p) = self.part {
+            write!(f, ".{p}")?;
+        }
+        Ok(())
+    }
+}
