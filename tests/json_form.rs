@@ -1,5 +1,6 @@
 //! The JSON form of a session (SPEC.md section 10): exactly the documented shape, and every
 //! refusal names the field.
+#![cfg(feature = "json")]
 
 use sessionpack::{Error, ErrorKind, Session};
 

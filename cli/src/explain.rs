@@ -57,25 +57,8 @@ pub fn message(e: &Error) -> String {
     text
 }
 
-/// `e`'s kind, by the names of the library's error kinds (design.md, Conventions): what
-/// `--json` prints as `error.kind`.
-///
-/// After the merge with the library's `Error::kind()`, this function becomes a call to it.
+/// `e`'s kind, by the library's names (`ErrorKind::name`): what `--json` prints as
+/// `error.kind`.
 pub fn kind(e: &Error) -> &'static str {
-    match e {
-        Error::NotSessionpack { .. } => "not_a_blob",
-        Error::UnsupportedVersion { .. }
-        | Error::UnknownFlags { .. }
-        | Error::UnknownDictionary { .. } => "unsupported",
-        Error::DecodedTooLarge { .. } | Error::LimitExceeded { .. } => "limit",
-        Error::MacRequired | Error::UnknownKey { .. } | Error::MacMismatch { .. } => {
-            "unauthenticated"
-        }
-        Error::Expired { .. } => "expired",
-        Error::Json(_)
-        | Error::IssuedAfterExpiry { .. }
-        | Error::InvalidKey { .. }
-        | Error::Compress { .. } => "invalid_input",
-        _ => "corrupt",
-    }
+    e.kind().name()
 }
