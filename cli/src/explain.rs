@@ -1,8 +1,8 @@
 //! The library's errors in the shell user's words: the library speaks functions
-//! (`sessionpack::detect`, `Encoder::sign_with`, `Limits`), the command speaks commands.
+//! (`sessionpack::detect`, `Encoder::with_key`, `Limits`), the command speaks commands.
 //!
-//! Kept small on purpose: one variant is matched for its own message, one for its times, and the
-//! rest is the library's `Display` with its Rust names swapped for commands.
+//! Kept small on purpose: two variants are matched for their own messages, one for its times,
+//! and the rest is the library's `Display` with its Rust names swapped for commands.
 
 use sessionpack::{Error, Format};
 
@@ -14,10 +14,6 @@ const REWORDED: &[(&str, &str)] = &[
         "use sessionpack::detect to tell them apart",
         "`sessionpack detect` tells them apart, `sessionpack encode` makes a blob of a session's \
          JSON form",
-    ),
-    (
-        "sign it with Encoder::sign_with",
-        "sign it with `sessionpack encode --key-file FILE --key-id ID`",
     ),
     (
         "(raise Limits::max_decoded_len if this is expected)",
@@ -37,6 +33,10 @@ pub fn message(e: &Error) -> String {
         } => "input is a JSON document, not a sessionpack blob (a legacy session?): \
               `sessionpack detect` tells them apart, `sessionpack encode` makes a blob of a \
               session's JSON form"
+            .to_owned(),
+        Error::MacRequired => "blob is not signed, and a key was given, so a MAC is required: \
+                               sign it with `sessionpack encode --key-file FILE --key-id ID`, or \
+                               pass --allow-unsigned while writers migrate"
             .to_owned(),
         Error::Expired { expires_at, now } => format!(
             "session has expired: it expires at {}, and the time checked is {}",

@@ -330,7 +330,7 @@ fn signed_blobs_with_key_files() {
         &["inspect", "--key-file", path(&key), "--key-id", "3"],
         &encoded(&[]),
     );
-    assert_clean_failure(&o, "requires a MAC");
+    assert_clean_failure(&o, "a MAC is required");
     // ...unless --allow-unsigned says otherwise (migrations); signed blobs are still verified.
     let o = run(
         &[

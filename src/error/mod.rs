@@ -353,7 +353,9 @@ impl fmt::Display for Error {
                 "header names key id {key_id} but carries no MAC; unsigned blobs have key id 0"
             ),
             MacRequired => f.write_str(
-                "blob is not signed and this reader requires a MAC; sign it with Encoder::sign_with",
+                "blob is not signed and this reader holds keys, so it requires a MAC; sign it with \
+                 Encoder::with_key (or open unsigned blobs with Decoder::allow_unsigned while \
+                 migrating)",
             ),
             UnknownKey { key_id } => write!(
                 f,
@@ -435,11 +437,12 @@ impl Error {
     /// The class of fault, for metrics and policy; see [`ErrorKind`] for the table.
     ///
     /// ```
-    /// use sessionpack::{Decoder, ErrorKind, KeyRing, MacKey, Session};
+    /// use sessionpack::{Decoder, ErrorKind, MacKey, Session};
     ///
     /// let blob = sessionpack::encode(&Session::new("u1", "acme", "t", 0, 1))?;
     /// assert_eq!(sessionpack::decode(&blob[..30]).unwrap_err().kind(), ErrorKind::Corrupt);
-    /// let mut strict = Decoder::new().require_mac(true);
+    /// assert_eq!(sessionpack::decode(&blob).unwrap_err().kind(), ErrorKind::Expired); // 1970
+    /// let mut strict = Decoder::new().with_key(MacKey::new(1, &[7; 32])?); // keys imply a MAC
     /// assert_eq!(strict.open(&blob).unwrap_err().kind(), ErrorKind::Unauthenticated);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
