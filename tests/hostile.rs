@@ -16,6 +16,14 @@ use zstd::zstd_safe::CParameter;
 const KEY_1: [u8; 32] = [0x11; 32];
 const KEY_2: [u8; 32] = [0x22; 32];
 
+/// A time inside [`session`]'s validity, Unix milliseconds.
+const NOW: i64 = 1_500;
+
+/// A decoder reading as of [`NOW`]: its refusals here are about the bytes, not the time.
+fn at_now() -> Decoder {
+    Decoder::new().with_expiry(Expiry::RejectAt(NOW))
+}
+
 fn session() -> Session {
     Session::new("64b7f0c2e1a9", "acme", "opaque", 1_000, 2_000)
         .with_roles(["staff"])
@@ -140,12 +148,12 @@ fn a_blob_signed_with_an_unknown_key_id_is_refused() {
         .with_key(key(9, &KEY_1))
         .encode(&session())
         .unwrap();
-    let mut decoder = Decoder::new().with_key(key(1, &KEY_1));
+    let mut decoder = at_now().with_key(key(1, &KEY_1));
     let err = open_err(&mut decoder, &blob);
     assert!(matches!(err, Error::UnknownKey { key_id: 9 }), "{err:?}");
     assert!(err.to_string().contains("key id 9"));
     // A decoder without keys cannot verify a signed blob either, so it refuses it.
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     assert!(matches!(err, Error::UnknownKey { key_id: 9 }));
 }
 
@@ -158,18 +166,14 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
 
     // Unsigned forgery with correct digests: integrity checks alone cannot tell.
     let unsigned = Parts::raw(&forged_archive).bytes();
-    let view_facilities = Decoder::new()
-        .open(&unsigned)
-        .unwrap()
-        .facilities()
-        .contains(666);
+    let view_facilities = at_now().open(&unsigned).unwrap().facilities().contains(666);
     assert!(
         view_facilities,
         "integrity checks accept a well-formed forgery"
     );
 
     // A decoder that requires a MAC refuses it...
-    let mut strict = Decoder::new().with_key(key(1, &KEY_1));
+    let mut strict = at_now().with_key(key(1, &KEY_1));
     assert!(matches!(
         open_err(&mut strict, &unsigned),
         Error::MacRequired
@@ -208,7 +212,7 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
 #[test]
 fn an_unsigned_blob_is_refused_when_a_mac_is_required() {
     let blob = sessionpack::encode(&session()).unwrap();
-    let mut decoder = Decoder::new().with_key(key(1, &KEY_1));
+    let mut decoder = at_now().with_key(key(1, &KEY_1));
     let err = open_err(&mut decoder, &blob);
     assert!(matches!(err, Error::MacRequired));
     assert!(err.to_string().contains("requires a MAC"));
@@ -222,7 +226,7 @@ fn the_mac_is_checked_before_the_body_is_inflated() {
     let mut parts = Parts::compressed(&a, vec![0xAB; 64]).signed(1, KEY_2);
     parts.body_digest = xxh64(&parts.stored, 0);
     let blob = parts.bytes();
-    let mut decoder = Decoder::new().with_key(key(1, &KEY_1));
+    let mut decoder = at_now().with_key(key(1, &KEY_1));
     assert!(matches!(
         open_err(&mut decoder, &blob),
         Error::MacMismatch { key_id: 1 }
@@ -234,7 +238,7 @@ fn a_declared_decoded_size_of_4_gib_is_refused() {
     let a = archive(&session());
     let mut parts = Parts::compressed(&a, frame(&a, true, true));
     parts.decoded_len = u32::MAX;
-    let err = open_err(&mut Decoder::new(), &parts.bytes());
+    let err = open_err(&mut at_now(), &parts.bytes());
     assert!(
         matches!(err, Error::DecodedTooLarge { declared, .. } if declared == u64::from(u32::MAX))
     );
@@ -246,7 +250,7 @@ fn a_declared_decoded_size_of_4_gib_is_refused() {
 fn a_frame_without_a_content_size_is_refused() {
     let a = archive(&session());
     let blob = Parts::compressed(&a, frame(&a, true, false)).bytes();
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     assert!(
         matches!(err, Error::BadFrame { problem } if problem == FrameProblem::NoContentSize
             && problem.to_string().contains("content size")),
@@ -258,7 +262,7 @@ fn a_frame_without_a_content_size_is_refused() {
 fn a_frame_without_a_checksum_is_refused() {
     let a = archive(&session());
     let blob = Parts::compressed(&a, frame(&a, false, true)).bytes();
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     assert!(
         matches!(err, Error::BadFrame { problem } if problem == FrameProblem::NoChecksum
             && problem.to_string().contains("checksum"))
@@ -272,7 +276,7 @@ fn two_concatenated_frames_are_refused() {
     let mut two = frame(half, true, true);
     two.extend(frame(rest, true, true));
     let blob = Parts::compressed(&a, two).bytes();
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     // The first frame declares half the size: refused on the size or on the second frame.
     assert!(
         matches!(
@@ -286,7 +290,7 @@ fn two_concatenated_frames_are_refused() {
     let mut two = frame(&a, true, true);
     two.extend(frame(b"more", true, true));
     let blob = Parts::compressed(&a, two).bytes();
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     assert!(
         matches!(err, Error::BadFrame { problem } if problem == FrameProblem::TrailingData
             && problem.to_string().contains("second frame")),
@@ -302,7 +306,7 @@ fn a_skippable_frame_is_refused() {
     skippable.extend(8_u32.to_le_bytes());
     skippable.extend([0; 8]);
     let blob = Parts::compressed(&a, skippable.clone()).bytes();
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     assert!(
         matches!(err, Error::BadFrame { problem } if problem == FrameProblem::Skippable
             && problem.to_string().contains("skippable")),
@@ -312,7 +316,7 @@ fn a_skippable_frame_is_refused() {
     skippable.extend(frame(&a, true, true));
     let blob = Parts::compressed(&a, skippable).bytes();
     assert!(matches!(
-        open_err(&mut Decoder::new(), &blob),
+        open_err(&mut at_now(), &blob),
         Error::BadFrame { .. }
     ));
 }
@@ -329,7 +333,7 @@ fn a_frame_naming_an_unknown_dictionary_is_refused() {
     with_dict.push(42);
     with_dict.extend(&plain[5..]);
     let blob = Parts::compressed(&a, with_dict.clone()).bytes();
-    let err = open_err(&mut Decoder::new(), &blob);
+    let err = open_err(&mut at_now(), &blob);
     assert!(
         matches!(err, Error::UnknownDictionary { id: 42 }),
         "{err:?}"
@@ -340,14 +344,14 @@ fn a_frame_naming_an_unknown_dictionary_is_refused() {
     let mut parts = Parts::compressed(&a, with_dict);
     parts.dictionary_id = 42;
     assert!(matches!(
-        open_err(&mut Decoder::new(), &parts.bytes()),
+        open_err(&mut at_now(), &parts.bytes()),
         Error::UnknownDictionary { id: 42 }
     ));
     // A raw body may not name a dictionary.
     let mut parts = Parts::raw(&a);
     parts.dictionary_id = 5;
     assert!(matches!(
-        open_err(&mut Decoder::new(), &parts.bytes()),
+        open_err(&mut at_now(), &parts.bytes()),
         Error::BadFrame { .. }
     ));
 }
@@ -361,7 +365,7 @@ fn a_json_session_handed_to_open_is_named_json() {
         format!("  \n{json}"),
         format!("\u{feff}{json}"),
     ] {
-        let err = open_err(&mut Decoder::new(), input.as_bytes());
+        let err = open_err(&mut at_now(), input.as_bytes());
         assert!(
             matches!(
                 err,
@@ -373,7 +377,7 @@ fn a_json_session_handed_to_open_is_named_json() {
         );
         assert!(err.to_string().contains("JSON document"));
     }
-    let err = open_err(&mut Decoder::new(), b"\x00\x01garbage");
+    let err = open_err(&mut at_now(), b"\x00\x01garbage");
     assert!(matches!(
         err,
         Error::NotSessionpack {
@@ -381,7 +385,7 @@ fn a_json_session_handed_to_open_is_named_json() {
         }
     ));
     assert!(matches!(
-        open_err(&mut Decoder::new(), b""),
+        open_err(&mut at_now(), b""),
         Error::NotSessionpack { .. }
     ));
 }
@@ -396,9 +400,7 @@ fn key_rotation_keeps_old_blobs_open_until_the_old_key_is_removed() {
         .with_key(key(2, &KEY_2))
         .encode(&session())
         .unwrap();
-    let mut decoder = Decoder::new()
-        .with_key(key(1, &KEY_1))
-        .with_key(key(2, &KEY_2));
+    let mut decoder = at_now().with_key(key(1, &KEY_1)).with_key(key(2, &KEY_2));
     assert!(decoder.open(&old).is_ok());
     assert!(decoder.open(&new).is_ok());
 
@@ -505,7 +507,7 @@ fn every_limit_binds_the_encoder_and_the_decoder() {
         }
         // ...and such a decoder refuses what a default encoder wrote.
         let blob = sessionpack::encode(&session).unwrap();
-        let err = open_err(&mut Decoder::new().with_limits(limits), &blob);
+        let err = open_err(&mut at_now().with_limits(limits), &blob);
         match err {
             Error::LimitExceeded { what: w, .. } => assert_eq!(w.name(), what),
             Error::DecodedTooLarge { .. } => assert_eq!(what, "decoded size"),
@@ -520,13 +522,13 @@ fn a_digest_mismatch_and_a_body_digest_mismatch_are_named() {
     let mut parts = Parts::raw(&a);
     parts.digest ^= 1;
     assert!(matches!(
-        open_err(&mut Decoder::new(), &parts.bytes()),
+        open_err(&mut at_now(), &parts.bytes()),
         Error::DigestMismatch { .. }
     ));
     let mut parts = Parts::compressed(&a, frame(&a, true, true));
     parts.body_digest ^= 1;
     assert!(matches!(
-        open_err(&mut Decoder::new(), &parts.bytes()),
+        open_err(&mut at_now(), &parts.bytes()),
         Error::BodyDigestMismatch { .. }
     ));
 }
@@ -538,37 +540,34 @@ fn each_kind_of_refusal_has_its_kind() {
     let signed = Parts::raw(&a).signed(1, KEY_1).bytes();
     let kind = |decoder: &mut Decoder, blob: &[u8]| open_err(decoder, blob).kind();
 
-    assert_eq!(kind(&mut Decoder::new(), b"{}"), ErrorKind::NotABlob);
-    assert_eq!(kind(&mut Decoder::new(), &raw[..30]), ErrorKind::Corrupt);
+    assert_eq!(kind(&mut at_now(), b"{}"), ErrorKind::NotABlob);
+    assert_eq!(kind(&mut at_now(), &raw[..30]), ErrorKind::Corrupt);
     let mut flipped = raw.clone();
     *flipped.last_mut().unwrap() ^= 1;
-    assert_eq!(kind(&mut Decoder::new(), &flipped), ErrorKind::Corrupt);
+    assert_eq!(kind(&mut at_now(), &flipped), ErrorKind::Corrupt);
     let mut version = raw.clone();
     version[4] = 2;
-    assert_eq!(kind(&mut Decoder::new(), &version), ErrorKind::Unsupported);
+    assert_eq!(kind(&mut at_now(), &version), ErrorKind::Unsupported);
     let mut flags = raw.clone();
     flags[5] |= 0x80;
-    assert_eq!(kind(&mut Decoder::new(), &flags), ErrorKind::Unsupported);
+    assert_eq!(kind(&mut at_now(), &flags), ErrorKind::Unsupported);
     // The MAC flag cleared on a signed blob: the header contradicts itself.
     let mut unflagged = signed.clone();
     unflagged[5] &= !2;
-    assert_eq!(kind(&mut Decoder::new(), &unflagged), ErrorKind::Corrupt);
+    assert_eq!(kind(&mut at_now(), &unflagged), ErrorKind::Corrupt);
     let small = Limits::default().with_max_decoded_len(16);
     assert_eq!(
-        kind(&mut Decoder::new().with_limits(small), &raw),
+        kind(&mut at_now().with_limits(small), &raw),
         ErrorKind::Limit
     );
     assert_eq!(
-        kind(&mut Decoder::new().with_key(key(1, &KEY_1)), &raw),
+        kind(&mut at_now().with_key(key(1, &KEY_1)), &raw),
         ErrorKind::Unauthenticated
     );
-    assert_eq!(
-        kind(&mut Decoder::new(), &signed),
-        ErrorKind::Unauthenticated
-    );
-    let mut wrong = Decoder::new().with_key(key(1, &KEY_2));
+    assert_eq!(kind(&mut at_now(), &signed), ErrorKind::Unauthenticated);
+    let mut wrong = at_now().with_key(key(1, &KEY_2));
     assert_eq!(kind(&mut wrong, &signed), ErrorKind::Unauthenticated);
-    let mut late = Decoder::new().with_expiry(Expiry::RejectAt(2_000));
+    let mut late = at_now().with_expiry(Expiry::RejectAt(2_000));
     assert_eq!(kind(&mut late, &raw), ErrorKind::Expired);
 
     let broken = Session::new("u", "t", "k", 2, 1);
