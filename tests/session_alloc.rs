@@ -31,7 +31,7 @@ fn a_declared_size_above_the_limit_is_refused_before_any_allocation() {
         .unwrap();
     let mut forged = blob.to_vec();
     forged[20..24].copy_from_slice(&u32::MAX.to_le_bytes()); // decoded_len: 4 GiB − 1
-    let mut decoder = Decoder::new();
+    let mut decoder = Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     let (count, result) = allocations(|| decoder.open(&forged).map(|_| ()));
     match result {
         Err(Error::DecodedTooLarge { declared, limit }) => {
@@ -44,7 +44,9 @@ fn a_declared_size_above_the_limit_is_refused_before_any_allocation() {
     // The same holds for a size just above a small configured limit.
     let mut limits = sessionpack::Limits::default();
     limits.max_decoded_len = 1024;
-    let mut small = Decoder::new().with_limits(limits);
+    let mut small = Decoder::new()
+        .with_expiry(sessionpack::Expiry::Ignore)
+        .with_limits(limits);
     let (count, result) = allocations(|| small.open(&blob).map(|_| ()));
     assert!(matches!(
         result,
@@ -61,7 +63,7 @@ fn reads_after_open_allocate_nothing() {
             .with_compression(compression)
             .encode(&session)
             .unwrap();
-        let mut decoder = Decoder::new();
+        let mut decoder = Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
         decoder.open(&blob).unwrap(); // grows the buffer once
 
         let (count, view) = allocations(|| decoder.open(&blob).unwrap());
@@ -98,7 +100,7 @@ fn reads_after_open_allocate_nothing() {
 #[test]
 fn the_counter_counts() {
     let blob = sessionpack::encode(&session()).unwrap();
-    let mut decoder = Decoder::new();
+    let mut decoder = Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     let view = decoder.open(&blob).unwrap();
     let (count, _) = allocations(|| view.to_session());
     assert!(count > 0);
