@@ -18,9 +18,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "json")]
-use crate::Error;
 use crate::Session;
+#[cfg(feature = "json")]
+use crate::{Error, Limits};
 
 impl Serialize for Session {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -585,7 +585,9 @@ impl Session {
     /// [`Error::Json`] with the line and column where reading stopped, and a message that
     /// names the field's path and what was found: for broken JSON, unknown, missing or
     /// duplicate fields, values of the wrong type, duplicate keys or ids, ids outside `u32`,
-    /// and `expires_at < issued_at`.
+    /// and `expires_at < issued_at`. [`Error::LimitExceeded`] for a session above the default
+    /// [`Limits`] (a string over 16 KiB, more than 1,024 roles, …): the JSON form accepts
+    /// nothing the default encoder refuses.
     ///
     /// ```
     /// let json = br#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"opaque",
@@ -606,7 +608,34 @@ impl Session {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn from_json(json: &[u8]) -> Result<Session, Error> {
-        serde_json::from_slice(json).map_err(|e| json_error(&e))
+        Session::from_json_with_limits(json, &Limits::DEFAULT)
+    }
+
+    /// Reads a session from its JSON form and checks it against `limits`, as the
+    /// [`Encoder`](crate::Encoder) holding those limits would: the JSON form accepts nothing
+    /// the encoder refuses. [`from_json`](Self::from_json) uses the default limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_json`](Self::from_json), and [`Error::LimitExceeded`] (kind
+    /// [`Limit`](crate::ErrorKind::Limit)) naming the field and the limit it breaks.
+    ///
+    /// ```
+    /// use sessionpack::{Error, ErrorKind, LimitName, Limits, Session};
+    ///
+    /// let json = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,
+    ///   "roles":["staff","admin"],"settings":{},"attributes":{},"facilities":[],"groups":[]}"#;
+    /// assert!(Session::from_json(json).is_ok());
+    /// let one_role = Limits::default().with_max_roles(1);
+    /// let err = Session::from_json_with_limits(json, &one_role).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Limit);
+    /// assert!(matches!(err, Error::LimitExceeded { what: LimitName::Roles, value: 2, limit: 1 }));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn from_json_with_limits(json: &[u8], limits: &Limits) -> Result<Session, Error> {
+        let session: Session = serde_json::from_slice(json).map_err(|e| json_error(&e))?;
+        session.check(limits)?;
+        Ok(session)
     }
 
     /// The JSON form, compact.

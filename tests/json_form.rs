@@ -273,3 +273,76 @@ fn a_format_that_is_not_self_describing_reads_the_fields_in_order() {
     let err = postcard::from_bytes::<Session>(&bytes).unwrap_err();
     assert!(matches!(err, postcard::Error::SerdeDeCustom), "{err:?}");
 }
+
+/// The JSON of a session with `token`, `roles` and `settings` as given.
+fn with_sizes(token: &str, roles: usize, settings: usize) -> String {
+    let roles: Vec<String> = (0..roles).map(|i| format!("\"r{i}\"")).collect();
+    let settings: Vec<String> = (0..settings)
+        .map(|i| format!("\"k{i:05}\":\"v\""))
+        .collect();
+    format!(
+        r#"{{"user_id":"u","tenant_id":"t","token":"{token}","issued_at":0,"expires_at":1,"roles":[{}],"settings":{{{}}},"attributes":{{}},"facilities":[],"groups":[]}}"#,
+        roles.join(","),
+        settings.join(",")
+    )
+}
+
+#[test]
+fn the_json_form_has_the_encoders_limits() {
+    use sessionpack::{Encoder, LimitName, Limits};
+    let limits = Limits::default();
+    // At each limit: accepted, and the encoder accepts it too.
+    let at = with_sizes(
+        &"t".repeat(limits.max_string_len),
+        limits.max_roles,
+        limits.max_settings,
+    );
+    let session = Session::from_json(at.as_bytes()).expect("a session at the limits reads");
+    assert!(Encoder::new().encode(&session).is_ok());
+    // One past each: refused, naming the limit, with the kind the encoder's refusal has.
+    for (json, what, value, limit) in [
+        (
+            with_sizes(&"t".repeat(limits.max_string_len + 1), 0, 0),
+            LimitName::Token,
+            limits.max_string_len + 1,
+            limits.max_string_len,
+        ),
+        (
+            with_sizes("t", limits.max_roles + 1, 0),
+            LimitName::Roles,
+            limits.max_roles + 1,
+            limits.max_roles,
+        ),
+        (
+            with_sizes("t", 0, limits.max_settings + 1),
+            LimitName::Settings,
+            limits.max_settings + 1,
+            limits.max_settings,
+        ),
+    ] {
+        let err = Session::from_json(json.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
+        assert_eq!(
+            err,
+            Error::LimitExceeded {
+                what,
+                value: value as u64,
+                limit: limit as u64
+            },
+            "{err}"
+        );
+        assert!(err.to_string().contains(what.name()), "{err}");
+    }
+    // A caller's own limits apply alike.
+    let small = Limits::default().with_max_string_len(4);
+    let err =
+        Session::from_json_with_limits(with_sizes("12345", 0, 0).as_bytes(), &small).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::LimitExceeded {
+            what: LimitName::Token,
+            value: 5,
+            limit: 4
+        }
+    ));
+}
