@@ -43,7 +43,7 @@ fn blobs_round_trip_through_redis() {
         return;
     };
     let key = key("roundtrip");
-    let mut decoder = Decoder::new();
+    let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(1_500)); // inside session()'s validity
     for encoder in [
         Encoder::new(),
         Encoder::new().with_compression(sessionpack::Compression::Never),
@@ -125,7 +125,7 @@ fn damaged_values_in_redis_give_errors_not_panics() {
     };
     let key = key("damaged");
     let blob = Encoder::new().encode(&session()).unwrap();
-    let mut decoder = Decoder::new();
+    let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(1_500));
 
     // Truncated when stored (a client-side size limit, a cut write).
     for len in [0, 3, 20, Header::LEN, blob.len() / 2, blob.len() - 1] {
