@@ -173,8 +173,8 @@ impl<'a> SessionView<'a> {
     pub fn has_role(&self, role: &str) -> bool {
         // Compares bytes: validation already checked that every role is UTF-8.
         let t = self.index.roles;
-        (0..t.len as usize)
-            .any(|i| bytes_behind(self.archive, t.at as usize + i * POINTER_LEN) == role.as_bytes())
+        (0..t.count())
+            .any(|i| bytes_behind(self.archive, t.item(i, POINTER_LEN)) == role.as_bytes())
     }
 
     /// The value of setting `key`, found by binary search.
@@ -306,16 +306,18 @@ impl<'a> SessionView<'a> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn field_sizes(&self) -> FieldSizes {
-        let strings = |len: usize, text: usize| len * POINTER_LEN + text;
+        let strings =
+            |len: usize, text: usize| len.saturating_mul(POINTER_LEN).saturating_add(text);
         let entries = |e: Entries<'_>| {
             let len = e.len();
-            len * ENTRY_LEN + e.map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            let text = sum(e.map(|(k, v)| k.len().saturating_add(v.len())));
+            len.saturating_mul(ENTRY_LEN).saturating_add(text)
         };
         let mut sizes = FieldSizes {
             user_id: self.user_id.len(),
             tenant_id: self.tenant_id.len(),
             token: self.token.len(),
-            roles: strings(self.roles().len(), self.roles().map(str::len).sum()),
+            roles: strings(self.roles().len(), sum(self.roles().map(str::len))),
             settings: entries(self.settings()),
             attributes: entries(self.attributes()),
             facilities: self.facilities.as_bytes().len(),
@@ -376,16 +378,26 @@ pub struct FieldSizes {
 impl FieldSizes {
     /// The sum of every field: the archive's length.
     pub fn total(&self) -> usize {
-        self.user_id
-            + self.tenant_id
-            + self.token
-            + self.roles
-            + self.settings
-            + self.attributes
-            + self.facilities
-            + self.groups
-            + self.structure
+        // Saturating: the fields of one archive add up to its length, which fits a usize.
+        [
+            self.tenant_id,
+            self.token,
+            self.roles,
+            self.settings,
+            self.attributes,
+            self.facilities,
+            self.groups,
+            self.structure,
+        ]
+        .into_iter()
+        .fold(self.user_id, usize::saturating_add)
     }
+}
+
+/// The sum of `lens`, saturating: the lengths of one archive's parts add up to at most its
+/// length.
+fn sum(lens: impl Iterator<Item = usize>) -> usize {
+    lens.fold(0, usize::saturating_add)
 }
 
 /// The string a validated span holds; empty if the span were not valid UTF-8 in the archive
@@ -433,13 +445,13 @@ impl<'a> Iterator for Roles<'a> {
         if self.next >= self.table.len {
             return None;
         }
-        let at = self.table.at as usize + self.next as usize * POINTER_LEN;
-        self.next += 1;
+        let at = self.table.item(layout::to_usize(self.next), POINTER_LEN);
+        self.next = self.next.saturating_add(1);
         Some(str_behind(self.archive, at))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.table.len - self.next.min(self.table.len)) as usize;
+        let left = layout::to_usize(self.table.len.saturating_sub(self.next));
         (left, Some(left))
     }
 }
@@ -482,14 +494,14 @@ impl<'a> Entries<'a> {
 
     /// Where entry `i`'s key pointer lies; its value pointer follows.
     fn slot(&self, i: u32) -> usize {
-        self.table.at as usize + i as usize * ENTRY_LEN
+        self.table.item(layout::to_usize(i), ENTRY_LEN)
     }
 
     fn entry(&self, i: u32) -> (&'a str, &'a str) {
         let at = self.slot(i);
         (
             str_behind(self.archive, at),
-            str_behind(self.archive, at + POINTER_LEN),
+            str_behind(self.archive, at.saturating_add(POINTER_LEN)),
         )
     }
 
@@ -498,13 +510,14 @@ impl<'a> Entries<'a> {
     pub fn get(&self, key: &str) -> Option<&'a str> {
         let (mut low, mut high) = (0, self.table.len);
         while low < high {
-            let mid = low + (high - low) / 2;
+            let mid = low.midpoint(high);
             let at = self.slot(mid);
             match bytes_behind(self.archive, at).cmp(key.as_bytes()) {
-                core::cmp::Ordering::Less => low = mid + 1,
+                // mid < high <= u32::MAX: no overflow.
+                core::cmp::Ordering::Less => low = mid.saturating_add(1),
                 core::cmp::Ordering::Greater => high = mid,
                 core::cmp::Ordering::Equal => {
-                    return Some(str_behind(self.archive, at + POINTER_LEN))
+                    return Some(str_behind(self.archive, at.saturating_add(POINTER_LEN)))
                 }
             }
         }
@@ -520,12 +533,12 @@ impl<'a> Iterator for Entries<'a> {
             return None;
         }
         let entry = self.entry(self.next);
-        self.next += 1;
+        self.next = self.next.saturating_add(1);
         Some(entry)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.table.len - self.next.min(self.table.len)) as usize;
+        let left = layout::to_usize(self.table.len.saturating_sub(self.next));
         (left, Some(left))
     }
 }
