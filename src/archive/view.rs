@@ -14,15 +14,17 @@ use crate::{IdSetView, Session};
 /// [`facilities`](Self::facilities) and [`groups`](Self::groups).
 ///
 /// ```
-/// use sessionpack::{Decoder, Session};
+/// use sessionpack::{Decoder, Expiry, Session};
 ///
+/// // Valid from 1,000 to 2,000 (Unix ms); read at 1,500.
 /// let session = Session::new("u1", "acme", "tok", 1_000, 2_000)
 ///     .with_roles(["staff"])
 ///     .with_setting("language", "en")
 ///     .with_facilities([10, 11, 12]);
 /// let blob = sessionpack::encode(&session)?;
 ///
-/// let mut decoder = Decoder::new();
+/// let now = 1_500;
+/// let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(now));
 /// let view = decoder.open(&blob)?;
 /// assert_eq!(view.user_id(), "u1");
 /// assert_eq!(view.setting("language"), Some("en"));
@@ -68,7 +70,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u1", "acme", "t", 0, 1))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.user_id(), "u1");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -80,7 +82,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u1", "acme", "t", 0, 1))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.tenant_id(), "acme");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -92,7 +94,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u1", "acme", "t0k", 0, 1))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.token(), "t0k");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -104,7 +106,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 5, 9))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!((view.issued_at(), view.expires_at()), (5, 9));
     /// # Ok::<(), sessionpack::Error>(())
@@ -117,7 +119,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 5, 9))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.expires_at(), 9);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -131,7 +133,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 0, 1_000))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert!(!view.is_expired_at(999));
     /// assert!(view.is_expired_at(1_000));
@@ -146,7 +148,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_roles(["staff", "billing"]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!(view.roles().collect::<Vec<_>>(), ["staff", "billing"]);
     /// assert_eq!(view.roles().len(), 2);
@@ -165,7 +167,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_roles(["staff"]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert!(view.has_role("staff") && !view.has_role("admin"));
     /// # Ok::<(), sessionpack::Error>(())
@@ -182,7 +184,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_setting("language", "en");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!(view.setting("language"), Some("en"));
     /// assert_eq!(view.setting("theme"), None);
@@ -197,7 +199,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_setting("b", "2").with_setting("a", "1");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!(view.settings().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
     /// # Ok::<(), sessionpack::Error>(())
@@ -211,7 +213,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_attribute("sso", "okta");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.attribute("sso"), Some("okta"));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -224,7 +226,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_attribute("sso", "okta");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.attributes().len(), 1);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -237,7 +239,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_facilities([3, 4]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert!(view.facilities().contains(4));
     /// # Ok::<(), sessionpack::Error>(())
@@ -251,7 +253,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_groups([30]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert!(decoder.open(&blob)?.groups().contains(30));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -269,7 +271,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::new("u", "t", "k", 0, 1).with_groups([1]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.to_session(), s);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -297,7 +299,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::new("u1", "acme", "tok", 0, 1).with_facilities([1, 2, 3]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// let sizes = view.field_sizes();
     /// assert_eq!((sizes.user_id, sizes.tenant_id, sizes.token), (2, 4, 3));
@@ -426,7 +428,7 @@ fn str_behind(archive: &[u8], at: usize) -> &str {
 /// ```
 /// # let s = sessionpack::Session::default().with_roles(["a", "b"]);
 /// # let blob = sessionpack::encode(&s)?;
-/// # let mut decoder = sessionpack::Decoder::new();
+/// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
 /// let mut roles = decoder.open(&blob)?.roles();
 /// assert_eq!((roles.next(), roles.len()), (Some("a"), 1));
 /// # Ok::<(), sessionpack::Error>(())
@@ -470,7 +472,7 @@ impl fmt::Debug for Roles<'_> {
 /// ```
 /// # let s = sessionpack::Session::default().with_setting("a", "1").with_setting("b", "2");
 /// # let blob = sessionpack::encode(&s)?;
-/// # let mut decoder = sessionpack::Decoder::new();
+/// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
 /// let settings = decoder.open(&blob)?.settings();
 /// assert_eq!(settings.get("b"), Some("2"));
 /// assert_eq!(settings.map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
