@@ -68,7 +68,7 @@ pub use detect::detect;
 pub use envelope::{Header, KeyRing, MacKey};
 pub use error::{
     BlobPart, EntriesField, Error, ErrorKind, FieldName, FrameProblem, IdSetError, IdSetField,
-    KeyProblem, LimitName, PointerProblem, UnknownErrorKind,
+    KeyProblem, LayoutProblem, LimitName, PointerProblem, UnknownErrorKind,
 };
 pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;

@@ -1,10 +1,10 @@
 //! Where the fields of a version 1 archive lie, and how a relative pointer is followed. The one
 //! place that knows the archive's byte layout; `SPEC.md` ("The archive") says the same in prose.
 
+use crate::error::PointerProblem;
+
 /// Size of the root struct, which ends the archive.
 pub(crate) const ROOT_LEN: usize = 80;
-
-use crate::error::PointerProblem;
 /// Alignment of the root and of the archive's length.
 pub(crate) const ROOT_ALIGN: usize = 8;
 
@@ -29,6 +29,13 @@ pub(crate) const ENTRY_LEN: usize = 16;
 /// Alignment of the roles, settings and attributes tables.
 pub(crate) const TABLE_ALIGN: usize = 4;
 
+/// `n` as a `usize`. Lossless on every target with 32-bit or wider pointers; elsewhere a value
+/// that does not fit becomes `usize::MAX`, which no archive reaches, so the read it feeds fails
+/// (closed) instead of wrapping.
+pub(crate) fn to_usize(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
 /// A run of bytes (or of table entries) in the archive: where it starts and how many items.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Span {
@@ -37,11 +44,30 @@ pub(crate) struct Span {
 }
 
 impl Span {
+    /// Archive offset of the first item.
+    pub(crate) fn start(self) -> usize {
+        to_usize(self.at)
+    }
+
+    /// The number of items.
+    pub(crate) fn count(self) -> usize {
+        to_usize(self.len)
+    }
+
+    /// Archive offset just past the last of `len` items of `item` bytes, if it fits a `usize`.
+    pub(crate) fn end(self, item: usize) -> Option<usize> {
+        self.count().checked_mul(item)?.checked_add(self.start())
+    }
+
+    /// Archive offset of item `i` of `item` bytes. Saturates instead of overflowing: a position
+    /// past every archive makes the read that uses it fail, never wrap.
+    pub(crate) fn item(self, i: usize, item: usize) -> usize {
+        i.saturating_mul(item).saturating_add(self.start())
+    }
+
     /// The bytes of a span of `item`-byte items, if they are inside `archive`.
     pub(crate) fn bytes(self, archive: &[u8], item: usize) -> Option<&[u8]> {
-        let at = self.at as usize;
-        let size = (self.len as usize).checked_mul(item)?;
-        archive.get(at..at.checked_add(size)?)
+        archive.get(self.start()..self.end(item)?)
     }
 }
 
@@ -72,13 +98,13 @@ pub(crate) fn follow(
         .and_then(|a| a.checked_add(i64::from(offset)))
         .and_then(|t| usize::try_from(t).ok())
         .ok_or(PointerProblem::BeforeStart)?;
-    let size = (len as usize)
+    let size = to_usize(len)
         .checked_mul(item)
         .ok_or(PointerProblem::LengthTooLarge)?;
     if target.checked_add(size).is_none_or(|e| e > end) {
         return Err(PointerProblem::PastEnd);
     }
-    if target % align != 0 {
+    if !target.is_multiple_of(align) {
         return Err(PointerProblem::Misaligned);
     }
     let at = u32::try_from(target).map_err(|_| PointerProblem::PastEnd)?;

@@ -1,11 +1,14 @@
 //! Validation of a version 1 archive: every pointer, length, string, key order, id set and
-//! limit, checked once. Its result, an [`Index`], lets [`SessionView`](super::SessionView) read
-//! fields without checking again.
-
-use core::cell::Cell;
+//! limit, and the canonical layout of `SPEC.md` section 6.4, checked once. Its result, an
+//! [`Index`], lets [`SessionView`](super::SessionView) read fields without checking again.
+//!
+//! The layout check replays the writer: a position `pos` starts at 0; each vector, in the
+//! writer's order, must start exactly at `pos` aligned up to its step's alignment (empty ones
+//! included), the skipped bytes must be zero, and `pos` moves to the end of its items. A few
+//! comparisons per vector, no allocation.
 
 use super::layout::{self, field, Span, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, ROOT_LEN, TABLE_ALIGN};
-use crate::error::{EntriesField, FieldName, IdSetField, LimitName, PointerProblem};
+use crate::error::{EntriesField, FieldName, IdSetField, LayoutProblem, LimitName, PointerProblem};
 use crate::idset::{self, layout::Shape};
 use crate::{Error, Limits};
 
@@ -34,141 +37,169 @@ impl Index {
     }
 }
 
-/// Checks the whole archive against the rules of `SPEC.md` ("The archive") and `limits`.
-pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> {
-    let len = archive.len();
-    if len < ROOT_LEN || !len.is_multiple_of(ROOT_ALIGN) {
-        return Err(Error::ArchiveLength { len, min: ROOT_LEN });
-    }
-    // Out-of-line data lies before the root; nothing may point into or past it.
-    let root = len - ROOT_LEN;
-    let at = |offset: usize| root + offset;
-    let max = limits.max_string_len;
-    // Out-of-line data follows the canonical order of SPEC.md section 6.4 without overlapping:
-    // each non-empty vector's items start at or after the end of the previous one's.
-    let order_end = Cell::new(0_usize);
-    let claim = |span: Span, item: usize, name: FieldName, pointer_at: usize| {
-        if span.len == 0 {
-            return Ok(());
-        }
-        let start = span.at as usize;
-        if start < order_end.get() {
-            return Err(Error::ArchivePointer {
-                field: name,
-                offset: pointer_at,
-                problem: PointerProblem::OutOfOrder,
-            });
-        }
-        // follow() checked that the items end within the archive.
-        order_end.set(start + span.len as usize * item);
-        Ok(())
-    };
+/// The replay of the writer over an archive being validated.
+struct Walk<'a> {
+    archive: &'a [u8],
+    /// Where the root starts: out-of-line data lies in `[0, root)`.
+    root: usize,
+    /// The string limit.
+    max_string: usize,
+    /// The writer's position: the end of the last vector placed (empty ones included), before
+    /// the next step's alignment.
+    pos: usize,
+    /// The end of the last non-empty vector's items (R-ARC-ORDER).
+    data_end: usize,
+}
 
-    // Follows the pointer at `pointer_at` to `len` items of `item` bytes, naming `name` if not.
-    let pointer = |name: FieldName, pointer_at: usize, item: usize, align: usize| {
-        layout::follow(archive, pointer_at, item, align, root).map_err(|problem| {
+impl<'a> Walk<'a> {
+    /// Archive offset of root field `offset`. The root's 80 bytes are in the archive.
+    fn at(&self, offset: usize) -> usize {
+        self.root.saturating_add(offset)
+    }
+
+    /// Follows the pointer at `pointer_at` to `len` items of `item` bytes (R-ARC-PTR).
+    fn pointer(
+        &self,
+        name: FieldName,
+        pointer_at: usize,
+        item: usize,
+        align: usize,
+    ) -> Result<Span, Error> {
+        layout::follow(self.archive, pointer_at, item, align, self.root).map_err(|problem| {
             Error::ArchivePointer {
                 field: name,
                 offset: pointer_at,
                 problem,
             }
         })
-    };
+    }
 
-    let string = |name: FieldName, limit: LimitName, pointer_at: usize| -> Result<Span, Error> {
-        let span = pointer(name, pointer_at, 1, 1)?;
-        Limits::check(limit, span.len as usize, max)?;
-        let bytes = span.bytes(archive, 1).unwrap_or(&[]);
+    /// Checks that `span` (of `item`-byte items, its step aligned to `align`) lies where the
+    /// writer puts it, and that the padding before it is zero; then moves past it.
+    fn place(
+        &mut self,
+        name: FieldName,
+        pointer_at: usize,
+        span: Span,
+        item: usize,
+        align: usize,
+    ) -> Result<(), Error> {
+        let start = span.start();
+        let empty = span.len == 0;
+        if !empty && start < self.data_end {
+            return Err(Error::ArchivePointer {
+                field: name,
+                offset: pointer_at,
+                problem: PointerProblem::OutOfOrder,
+            });
+        }
+        let expected = self.expect(align);
+        if start != expected {
+            return Err(Error::ArchiveLayout {
+                field: name,
+                offset: start,
+                expected,
+                problem: if empty {
+                    LayoutProblem::EmptyMoved
+                } else {
+                    LayoutProblem::Gap
+                },
+            });
+        }
+        self.padding(name, expected)?;
+        // pointer() checked that the items end within the archive.
+        self.pos = span.end(item).unwrap_or(usize::MAX);
+        if !empty {
+            self.data_end = self.pos;
+        }
+        Ok(())
+    }
+
+    /// Where the writer puts the next item of a step aligned to `align`.
+    fn expect(&self, align: usize) -> usize {
+        self.pos
+            .checked_next_multiple_of(align)
+            .unwrap_or(usize::MAX)
+    }
+
+    /// The padding `[pos, to)` before `before` is zero (R-ARC-PAD).
+    fn padding(&self, before: FieldName, to: usize) -> Result<(), Error> {
+        let pad = self.archive.get(self.pos..to).unwrap_or_default();
+        match pad.iter().position(|&b| b != 0) {
+            None => Ok(()),
+            Some(i) => Err(Error::ArchivePadding {
+                offset: self.pos.saturating_add(i),
+                byte: pad.get(i).copied().unwrap_or_default(),
+                before,
+            }),
+        }
+    }
+
+    /// A string field: pointer, limit, UTF-8, place.
+    fn string(
+        &mut self,
+        name: FieldName,
+        limit: LimitName,
+        pointer_at: usize,
+    ) -> Result<Span, Error> {
+        let span = self.pointer(name, pointer_at, 1, 1)?;
+        Limits::check(limit, span.count(), self.max_string)?;
+        let bytes = span.bytes(self.archive, 1).unwrap_or_default();
         if core::str::from_utf8(bytes).is_err() {
             return Err(Error::InvalidUtf8 {
                 field: name,
-                offset: span.at as usize,
+                offset: span.start(),
             });
         }
-        claim(span, 1, name, pointer_at)?;
+        self.place(name, pointer_at, span, 1, 1)?;
         Ok(span)
-    };
-    let table = |name: LimitName, pointer_at: usize, item: usize, most: usize| {
-        let span = pointer(FieldName::plain(name.name()), pointer_at, item, TABLE_ALIGN)?;
-        Limits::check(name, span.len as usize, most)?;
-        Ok::<Span, Error>(span)
-    };
-
-    let issued_at = layout::i64_at(archive, at(field::ISSUED_AT)).unwrap_or_default();
-    let expires_at = layout::i64_at(archive, at(field::EXPIRES_AT)).unwrap_or_default();
-    if issued_at > expires_at {
-        return Err(Error::ArchiveIssuedAfterExpiry {
-            issued_at,
-            expires_at,
-        });
     }
 
-    let user_id = string(
-        FieldName::plain("user_id"),
-        LimitName::UserId,
-        at(field::USER_ID),
-    )?;
-    let tenant_id = string(
-        FieldName::plain("tenant_id"),
-        LimitName::TenantId,
-        at(field::TENANT_ID),
-    )?;
-    let token = string(
-        FieldName::plain("token"),
-        LimitName::Token,
-        at(field::TOKEN),
-    )?;
-
-    let roles = table(
-        LimitName::Roles,
-        at(field::ROLES),
-        POINTER_LEN,
-        limits.max_roles,
-    )?;
-    for i in 0..roles.len as usize {
-        let name = FieldName {
-            field: "roles",
-            index: Some(i),
-            part: None,
-        };
-        string(name, LimitName::Role, roles.at as usize + i * POINTER_LEN)?;
+    /// A table's pointer and limit; it is placed after the strings it points to.
+    fn table(
+        &self,
+        name: LimitName,
+        pointer_at: usize,
+        item: usize,
+        most: usize,
+    ) -> Result<Span, Error> {
+        let field = FieldName::plain(name.name());
+        let span = self.pointer(field, pointer_at, item, TABLE_ALIGN)?;
+        Limits::check(name, span.count(), most)?;
+        Ok(span)
     }
-    claim(
-        roles,
-        POINTER_LEN,
-        FieldName::plain("roles"),
-        at(field::ROLES),
-    )?;
 
-    let mut maps = [Span::default(); 2];
-    for ((which, offset, most), slot) in [
-        (EntriesField::Settings, field::SETTINGS, limits.max_settings),
-        (
-            EntriesField::Attributes,
-            field::ATTRIBUTES,
-            limits.max_attributes,
-        ),
-    ]
-    .into_iter()
-    .zip(&mut maps)
-    {
-        let (list, strings) = match which {
-            EntriesField::Settings => (LimitName::Settings, LimitName::SettingKeyOrValue),
-            EntriesField::Attributes => (LimitName::Attributes, LimitName::AttributeKeyOrValue),
+    /// A settings or attributes map: its table, then each entry's key and value (pointer,
+    /// limit, UTF-8, place; keys strictly increasing), then the table's place.
+    fn entries(&mut self, which: EntriesField, limits: &Limits) -> Result<Span, Error> {
+        let (offset, list, strings, most) = match which {
+            EntriesField::Settings => (
+                field::SETTINGS,
+                LimitName::Settings,
+                LimitName::SettingKeyOrValue,
+                limits.max_settings,
+            ),
+            EntriesField::Attributes => (
+                field::ATTRIBUTES,
+                LimitName::Attributes,
+                LimitName::AttributeKeyOrValue,
+                limits.max_attributes,
+            ),
         };
         let name = which.name();
-        let entries = table(list, at(offset), ENTRY_LEN, most)?;
+        let table_at = self.at(offset);
+        let entries = self.table(list, table_at, ENTRY_LEN, most)?;
         let mut previous: Option<&[u8]> = None;
-        for i in 0..entries.len as usize {
-            let entry_at = entries.at as usize + i * ENTRY_LEN;
+        for i in 0..entries.count() {
+            let entry_at = entries.item(i, ENTRY_LEN);
             let part = |part| FieldName {
                 field: name,
                 index: Some(i),
                 part: Some(part),
             };
-            let key = string(part("key"), strings, entry_at)?;
-            string(part("value"), strings, entry_at + POINTER_LEN)?;
-            let key = key.bytes(archive, 1).unwrap_or(&[]);
+            let key = self.string(part("key"), strings, entry_at)?;
+            self.string(part("value"), strings, entry_at.saturating_add(POINTER_LEN))?;
+            let key = key.bytes(self.archive, 1).unwrap_or_default();
             if previous.is_some_and(|p| p >= key) {
                 return Err(Error::KeysNotSorted {
                     field: which,
@@ -177,25 +208,115 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
             }
             previous = Some(key);
         }
-        claim(entries, ENTRY_LEN, FieldName::plain(name), at(offset))?;
-        *slot = entries;
+        self.place(
+            FieldName::plain(name),
+            table_at,
+            entries,
+            ENTRY_LEN,
+            TABLE_ALIGN,
+        )?;
+        Ok(entries)
     }
-    let [settings, attributes] = maps;
 
-    let id_set = |which: IdSetField, pointer_at: usize| -> Result<(Span, Shape), Error> {
+    /// An id set: pointer, place, then its Roaring bytes.
+    fn id_set(&mut self, which: IdSetField, offset: usize) -> Result<(Span, Shape), Error> {
         let name = FieldName::plain(which.name());
-        let span = pointer(name, pointer_at, 1, 1)?;
-        claim(span, 1, name, pointer_at)?;
-        let bytes = span.bytes(archive, 1).unwrap_or(&[]);
+        let pointer_at = self.at(offset);
+        let span = self.pointer(name, pointer_at, 1, 1)?;
+        self.place(name, pointer_at, span, 1, 1)?;
+        let bytes = span.bytes(self.archive, 1).unwrap_or_default();
         let shape = idset::validate::validate(bytes).map_err(|error| Error::InvalidIdSet {
             field: which,
-            offset: span.at as usize,
+            offset: span.start(),
             error,
         })?;
         Ok((span, shape))
+    }
+
+    /// The root starts at the end of the data aligned to 8, after zero padding (step 12).
+    fn root(&self) -> Result<(), Error> {
+        let name = FieldName::plain("root");
+        let expected = self.expect(ROOT_ALIGN);
+        if self.root != expected {
+            return Err(Error::ArchiveLayout {
+                field: name,
+                offset: self.root,
+                expected,
+                problem: LayoutProblem::Gap,
+            });
+        }
+        self.padding(name, expected)
+    }
+}
+
+/// Checks the whole archive against the rules of `SPEC.md` ("The archive") and `limits`.
+pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> {
+    let len = archive.len();
+    let root = match len.checked_sub(ROOT_LEN) {
+        Some(root) if len.is_multiple_of(ROOT_ALIGN) => root,
+        _ => return Err(Error::ArchiveLength { len, min: ROOT_LEN }),
     };
-    let facilities = id_set(IdSetField::Facilities, at(field::FACILITIES))?;
-    let groups = id_set(IdSetField::Groups, at(field::GROUPS))?;
+    let mut walk = Walk {
+        archive,
+        root,
+        max_string: limits.max_string_len,
+        pos: 0,
+        data_end: 0,
+    };
+
+    let issued_at = layout::i64_at(archive, walk.at(field::ISSUED_AT)).unwrap_or_default();
+    let expires_at = layout::i64_at(archive, walk.at(field::EXPIRES_AT)).unwrap_or_default();
+    if issued_at > expires_at {
+        return Err(Error::ArchiveIssuedAfterExpiry {
+            issued_at,
+            expires_at,
+        });
+    }
+
+    // Steps 1 to 3.
+    let user_id = walk.string(
+        FieldName::plain("user_id"),
+        LimitName::UserId,
+        walk.at(field::USER_ID),
+    )?;
+    let tenant_id = walk.string(
+        FieldName::plain("tenant_id"),
+        LimitName::TenantId,
+        walk.at(field::TENANT_ID),
+    )?;
+    let token = walk.string(
+        FieldName::plain("token"),
+        LimitName::Token,
+        walk.at(field::TOKEN),
+    )?;
+
+    // Steps 4 and 5: each role's bytes, then the table.
+    let roles_at = walk.at(field::ROLES);
+    let roles = walk.table(LimitName::Roles, roles_at, POINTER_LEN, limits.max_roles)?;
+    for i in 0..roles.count() {
+        let name = FieldName {
+            field: "roles",
+            index: Some(i),
+            part: None,
+        };
+        walk.string(name, LimitName::Role, roles.item(i, POINTER_LEN))?;
+    }
+    walk.place(
+        FieldName::plain("roles"),
+        roles_at,
+        roles,
+        POINTER_LEN,
+        TABLE_ALIGN,
+    )?;
+
+    // Steps 6 to 9.
+    let settings = walk.entries(EntriesField::Settings, limits)?;
+    let attributes = walk.entries(EntriesField::Attributes, limits)?;
+
+    // Steps 10 to 12.
+    let facilities = walk.id_set(IdSetField::Facilities, field::FACILITIES)?;
+    let groups = walk.id_set(IdSetField::Groups, field::GROUPS)?;
+    walk.root()?;
 
     Ok(Index {
         issued_at,

@@ -14,15 +14,17 @@ use crate::{IdSetView, Session};
 /// [`facilities`](Self::facilities) and [`groups`](Self::groups).
 ///
 /// ```
-/// use sessionpack::{Decoder, Session};
+/// use sessionpack::{Decoder, Expiry, Session};
 ///
+/// // Valid from 1,000 to 2,000 (Unix ms); read at 1,500.
 /// let session = Session::new("u1", "acme", "tok", 1_000, 2_000)
 ///     .with_roles(["staff"])
 ///     .with_setting("language", "en")
 ///     .with_facilities([10, 11, 12]);
 /// let blob = sessionpack::encode(&session)?;
 ///
-/// let mut decoder = Decoder::new();
+/// let now = 1_500;
+/// let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(now));
 /// let view = decoder.open(&blob)?;
 /// assert_eq!(view.user_id(), "u1");
 /// assert_eq!(view.setting("language"), Some("en"));
@@ -68,7 +70,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u1", "acme", "t", 0, 1))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.user_id(), "u1");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -80,7 +82,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u1", "acme", "t", 0, 1))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.tenant_id(), "acme");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -92,7 +94,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u1", "acme", "t0k", 0, 1))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.token(), "t0k");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -104,7 +106,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 5, 9))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!((view.issued_at(), view.expires_at()), (5, 9));
     /// # Ok::<(), sessionpack::Error>(())
@@ -117,7 +119,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 5, 9))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.expires_at(), 9);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -131,7 +133,7 @@ impl<'a> SessionView<'a> {
     ///
     /// ```
     /// # let blob = sessionpack::encode(&sessionpack::Session::new("u", "t", "k", 0, 1_000))?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert!(!view.is_expired_at(999));
     /// assert!(view.is_expired_at(1_000));
@@ -146,7 +148,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_roles(["staff", "billing"]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!(view.roles().collect::<Vec<_>>(), ["staff", "billing"]);
     /// assert_eq!(view.roles().len(), 2);
@@ -165,7 +167,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_roles(["staff"]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert!(view.has_role("staff") && !view.has_role("admin"));
     /// # Ok::<(), sessionpack::Error>(())
@@ -173,8 +175,8 @@ impl<'a> SessionView<'a> {
     pub fn has_role(&self, role: &str) -> bool {
         // Compares bytes: validation already checked that every role is UTF-8.
         let t = self.index.roles;
-        (0..t.len as usize)
-            .any(|i| bytes_behind(self.archive, t.at as usize + i * POINTER_LEN) == role.as_bytes())
+        (0..t.count())
+            .any(|i| bytes_behind(self.archive, t.item(i, POINTER_LEN)) == role.as_bytes())
     }
 
     /// The value of setting `key`, found by binary search.
@@ -182,7 +184,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_setting("language", "en");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!(view.setting("language"), Some("en"));
     /// assert_eq!(view.setting("theme"), None);
@@ -197,7 +199,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_setting("b", "2").with_setting("a", "1");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert_eq!(view.settings().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
     /// # Ok::<(), sessionpack::Error>(())
@@ -211,7 +213,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_attribute("sso", "okta");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.attribute("sso"), Some("okta"));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -224,7 +226,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_attribute("sso", "okta");
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.attributes().len(), 1);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -237,7 +239,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_facilities([3, 4]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// assert!(view.facilities().contains(4));
     /// # Ok::<(), sessionpack::Error>(())
@@ -251,7 +253,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::default().with_groups([30]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert!(decoder.open(&blob)?.groups().contains(30));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -269,7 +271,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::new("u", "t", "k", 0, 1).with_groups([1]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// assert_eq!(decoder.open(&blob)?.to_session(), s);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -297,7 +299,7 @@ impl<'a> SessionView<'a> {
     /// ```
     /// # let s = sessionpack::Session::new("u1", "acme", "tok", 0, 1).with_facilities([1, 2, 3]);
     /// # let blob = sessionpack::encode(&s)?;
-    /// # let mut decoder = sessionpack::Decoder::new();
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
     /// let view = decoder.open(&blob)?;
     /// let sizes = view.field_sizes();
     /// assert_eq!((sizes.user_id, sizes.tenant_id, sizes.token), (2, 4, 3));
@@ -306,16 +308,18 @@ impl<'a> SessionView<'a> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn field_sizes(&self) -> FieldSizes {
-        let strings = |len: usize, text: usize| len * POINTER_LEN + text;
+        let strings =
+            |len: usize, text: usize| len.saturating_mul(POINTER_LEN).saturating_add(text);
         let entries = |e: Entries<'_>| {
             let len = e.len();
-            len * ENTRY_LEN + e.map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            let text = sum(e.map(|(k, v)| k.len().saturating_add(v.len())));
+            len.saturating_mul(ENTRY_LEN).saturating_add(text)
         };
         let mut sizes = FieldSizes {
             user_id: self.user_id.len(),
             tenant_id: self.tenant_id.len(),
             token: self.token.len(),
-            roles: strings(self.roles().len(), self.roles().map(str::len).sum()),
+            roles: strings(self.roles().len(), sum(self.roles().map(str::len))),
             settings: entries(self.settings()),
             attributes: entries(self.attributes()),
             facilities: self.facilities.as_bytes().len(),
@@ -376,16 +380,26 @@ pub struct FieldSizes {
 impl FieldSizes {
     /// The sum of every field: the archive's length.
     pub fn total(&self) -> usize {
-        self.user_id
-            + self.tenant_id
-            + self.token
-            + self.roles
-            + self.settings
-            + self.attributes
-            + self.facilities
-            + self.groups
-            + self.structure
+        // Saturating: the fields of one archive add up to its length, which fits a usize.
+        [
+            self.tenant_id,
+            self.token,
+            self.roles,
+            self.settings,
+            self.attributes,
+            self.facilities,
+            self.groups,
+            self.structure,
+        ]
+        .into_iter()
+        .fold(self.user_id, usize::saturating_add)
     }
+}
+
+/// The sum of `lens`, saturating: the lengths of one archive's parts add up to at most its
+/// length.
+fn sum(lens: impl Iterator<Item = usize>) -> usize {
+    lens.fold(0, usize::saturating_add)
 }
 
 /// The string a validated span holds; empty if the span were not valid UTF-8 in the archive
@@ -414,7 +428,7 @@ fn str_behind(archive: &[u8], at: usize) -> &str {
 /// ```
 /// # let s = sessionpack::Session::default().with_roles(["a", "b"]);
 /// # let blob = sessionpack::encode(&s)?;
-/// # let mut decoder = sessionpack::Decoder::new();
+/// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
 /// let mut roles = decoder.open(&blob)?.roles();
 /// assert_eq!((roles.next(), roles.len()), (Some("a"), 1));
 /// # Ok::<(), sessionpack::Error>(())
@@ -433,13 +447,13 @@ impl<'a> Iterator for Roles<'a> {
         if self.next >= self.table.len {
             return None;
         }
-        let at = self.table.at as usize + self.next as usize * POINTER_LEN;
-        self.next += 1;
+        let at = self.table.item(layout::to_usize(self.next), POINTER_LEN);
+        self.next = self.next.saturating_add(1);
         Some(str_behind(self.archive, at))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.table.len - self.next.min(self.table.len)) as usize;
+        let left = layout::to_usize(self.table.len.saturating_sub(self.next));
         (left, Some(left))
     }
 }
@@ -458,7 +472,7 @@ impl fmt::Debug for Roles<'_> {
 /// ```
 /// # let s = sessionpack::Session::default().with_setting("a", "1").with_setting("b", "2");
 /// # let blob = sessionpack::encode(&s)?;
-/// # let mut decoder = sessionpack::Decoder::new();
+/// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
 /// let settings = decoder.open(&blob)?.settings();
 /// assert_eq!(settings.get("b"), Some("2"));
 /// assert_eq!(settings.map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
@@ -482,14 +496,14 @@ impl<'a> Entries<'a> {
 
     /// Where entry `i`'s key pointer lies; its value pointer follows.
     fn slot(&self, i: u32) -> usize {
-        self.table.at as usize + i as usize * ENTRY_LEN
+        self.table.item(layout::to_usize(i), ENTRY_LEN)
     }
 
     fn entry(&self, i: u32) -> (&'a str, &'a str) {
         let at = self.slot(i);
         (
             str_behind(self.archive, at),
-            str_behind(self.archive, at + POINTER_LEN),
+            str_behind(self.archive, at.saturating_add(POINTER_LEN)),
         )
     }
 
@@ -498,13 +512,14 @@ impl<'a> Entries<'a> {
     pub fn get(&self, key: &str) -> Option<&'a str> {
         let (mut low, mut high) = (0, self.table.len);
         while low < high {
-            let mid = low + (high - low) / 2;
+            let mid = low.midpoint(high);
             let at = self.slot(mid);
             match bytes_behind(self.archive, at).cmp(key.as_bytes()) {
-                core::cmp::Ordering::Less => low = mid + 1,
+                // mid < high <= u32::MAX: no overflow.
+                core::cmp::Ordering::Less => low = mid.saturating_add(1),
                 core::cmp::Ordering::Greater => high = mid,
                 core::cmp::Ordering::Equal => {
-                    return Some(str_behind(self.archive, at + POINTER_LEN))
+                    return Some(str_behind(self.archive, at.saturating_add(POINTER_LEN)))
                 }
             }
         }
@@ -520,12 +535,12 @@ impl<'a> Iterator for Entries<'a> {
             return None;
         }
         let entry = self.entry(self.next);
-        self.next += 1;
+        self.next = self.next.saturating_add(1);
         Some(entry)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.table.len - self.next.min(self.table.len)) as usize;
+        let left = layout::to_usize(self.table.len.saturating_sub(self.next));
         (left, Some(left))
     }
 }

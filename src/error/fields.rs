@@ -123,6 +123,29 @@ words! {
 }
 
 words! {
+    /// Why a field's data is not where `SPEC.md` section 6.4 places it, in
+    /// [`Error::ArchiveLayout`](crate::Error::ArchiveLayout). One session has exactly one
+    /// archive: every vector's data starts where the previous one's ends, aligned as its step
+    /// requires, and an empty vector points where its data would start.
+    ///
+    /// ```
+    /// use sessionpack::LayoutProblem;
+    ///
+    /// assert_eq!(
+    ///     LayoutProblem::EmptyMoved.to_string(),
+    ///     "an empty field points where its data would start (SPEC.md section 6.4)"
+    /// );
+    /// ```
+    pub enum LayoutProblem {
+        /// A non-empty vector's data, or the root, does not start right after the previous
+        /// field's data and the padding its step's alignment needs (R-ARC-GAP).
+        Gap => "a field's data starts right after the previous field's data and the padding its alignment needs (SPEC.md section 6.4)",
+        /// An empty vector does not point where its data would start (R-ARC-EMPTY).
+        EmptyMoved => "an empty field points where its data would start (SPEC.md section 6.4)",
+    }
+}
+
+words! {
     /// Why a MAC key was refused, in [`Error::InvalidKey`](crate::Error::InvalidKey).
     ///
     /// ```

@@ -13,8 +13,8 @@ mod tests;
 use core::fmt;
 
 pub use fields::{
-    BlobPart, EntriesField, FieldName, FrameProblem, IdSetField, KeyProblem, LimitName,
-    PointerProblem,
+    BlobPart, EntriesField, FieldName, FrameProblem, IdSetField, KeyProblem, LayoutProblem,
+    LimitName, PointerProblem,
 };
 pub use idset::IdSetError;
 pub use kind::{ErrorKind, UnknownErrorKind};
@@ -35,7 +35,7 @@ use crate::magic::Format;
 /// | --- | --- |
 /// | `NotSessionpack` | `not_a_blob` |
 /// | `Truncated`, `TrailingBytes`, `ReservedNotZero`, `KeyIdMismatch`, `RawLengthMismatch`, `BadFrame`, `FrameSizeMismatch`, `Decompress`, `BodyDigestMismatch`, `DictionaryMismatch`, `DigestMismatch` | `corrupt` |
-/// | `ArchiveLength`, `ArchivePointer`, `InvalidUtf8`, `KeysNotSorted`, `ArchiveIssuedAfterExpiry`, `InvalidIdSet`, `IdSet` | `corrupt` |
+/// | `ArchiveLength`, `ArchivePointer`, `ArchiveLayout`, `ArchivePadding`, `InvalidUtf8`, `KeysNotSorted`, `ArchiveIssuedAfterExpiry`, `InvalidIdSet`, `IdSet` | `corrupt` |
 /// | `UnsupportedVersion`, `UnknownFlags`, `UnknownDictionary` | `unsupported` |
 /// | `DecodedTooLarge`, `LimitExceeded` | `limit` |
 /// | `MacRequired`, `UnknownKey`, `MacMismatch` | `unauthenticated` |
@@ -205,6 +205,30 @@ pub enum Error {
         offset: usize,
         /// What is wrong.
         problem: PointerProblem,
+    },
+    /// A field's data (or the root) is not where `SPEC.md` section 6.4 places it: a gap or an
+    /// overlap with padding before it, or an empty vector pointing elsewhere. Only the writer's
+    /// layout is accepted, so that one session has exactly one archive.
+    ArchiveLayout {
+        /// The field (`"tenant_id"`, `"roles[0]"`, `"settings"` for its table), or `"root"`.
+        field: FieldName,
+        /// Where its data starts (its pointer's target; the root's first byte for the root).
+        offset: usize,
+        /// Where a writer puts it: the end of the previous field's data, aligned as its step
+        /// requires.
+        expected: usize,
+        /// What is wrong.
+        problem: LayoutProblem,
+    },
+    /// A padding byte (`SPEC.md` section 6.4: before the roles, settings and attributes tables
+    /// and before the root) is not zero.
+    ArchivePadding {
+        /// Position of the byte in the archive.
+        offset: usize,
+        /// Its value.
+        byte: u8,
+        /// The field (or `"root"`) the padding aligns.
+        before: FieldName,
     },
     /// A string field is not UTF-8.
     InvalidUtf8 {
@@ -379,6 +403,16 @@ impl fmt::Display for Error {
                 f,
                 "archive field `{field}` (pointer at byte {offset}) is invalid: {problem}"
             ),
+            ArchiveLayout { field, offset, expected, problem } => write!(
+                f,
+                "archive field `{field}` starts at byte {offset}, but a writer puts it at byte \
+                 {expected}: {problem}"
+            ),
+            ArchivePadding { offset, byte, before } => write!(
+                f,
+                "archive padding byte {offset} (before `{before}`) is {byte:#04x}: padding bytes \
+                 are zero (SPEC.md section 6.4)"
+            ),
             InvalidUtf8 { field, offset } => write!(
                 f,
                 "archive field `{field}` at byte {offset} is not valid UTF-8"
@@ -463,6 +497,8 @@ impl Error {
             | DigestMismatch { .. }
             | ArchiveLength { .. }
             | ArchivePointer { .. }
+            | ArchiveLayout { .. }
+            | ArchivePadding { .. }
             | InvalidUtf8 { .. }
             | KeysNotSorted { .. }
             | InvalidIdSet { .. }

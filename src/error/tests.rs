@@ -34,6 +34,8 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
         Error::Expired { .. } => ("Expired", K::Expired),
         Error::ArchiveLength { .. } => ("ArchiveLength", K::Corrupt),
         Error::ArchivePointer { .. } => ("ArchivePointer", K::Corrupt),
+        Error::ArchiveLayout { .. } => ("ArchiveLayout", K::Corrupt),
+        Error::ArchivePadding { .. } => ("ArchivePadding", K::Corrupt),
         Error::InvalidUtf8 { .. } => ("InvalidUtf8", K::Corrupt),
         Error::KeysNotSorted { .. } => ("KeysNotSorted", K::Corrupt),
         Error::InvalidIdSet { .. } => ("InvalidIdSet", K::Corrupt),
@@ -47,7 +49,7 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
 }
 
 /// Number of arms of `expected_kind`.
-const VARIANTS: usize = 32;
+const VARIANTS: usize = 34;
 
 fn one_of_each() -> Vec<Error> {
     let field = FieldName {
@@ -127,6 +129,17 @@ fn one_of_each() -> Vec<Error> {
             field,
             offset: 40,
             problem: PointerProblem::PastEnd,
+        },
+        Error::ArchiveLayout {
+            field: FieldName::plain("tenant_id"),
+            offset: 3,
+            expected: 2,
+            problem: LayoutProblem::Gap,
+        },
+        Error::ArchivePadding {
+            offset: 14,
+            byte: 1,
+            before: FieldName::plain("roles"),
         },
         Error::InvalidUtf8 { field, offset: 8 },
         Error::KeysNotSorted {
@@ -256,6 +269,28 @@ fn messages_keep_their_words() {
     assert_eq!(
         e.to_string(),
         "`settings` keys must be sorted and unique; \"a\" is out of order or repeated"
+    );
+    assert_eq!(
+        Error::ArchiveLayout {
+            field: FieldName::plain("root"),
+            offset: 88,
+            expected: 80,
+            problem: LayoutProblem::Gap,
+        }
+        .to_string(),
+        "archive field `root` starts at byte 88, but a writer puts it at byte 80: a field's data \
+         starts right after the previous field's data and the padding its alignment needs \
+         (SPEC.md section 6.4)"
+    );
+    assert_eq!(
+        Error::ArchivePadding {
+            offset: 14,
+            byte: 1,
+            before: FieldName::plain("roles"),
+        }
+        .to_string(),
+        "archive padding byte 14 (before `roles`) is 0x01: padding bytes are zero (SPEC.md \
+         section 6.4)"
     );
     assert_eq!(
         Error::ArchiveLength { len: 12, min: 80 }.to_string(),
