@@ -130,7 +130,7 @@ fn archive_with_gap(f: &Fields, gap: Option<(usize, usize)>) -> Archive {
     }
     impl W {
         fn align(&mut self, a: usize) {
-            while self.out.len() % a != 0 {
+            while !self.out.len().is_multiple_of(a) {
                 self.padding.push(self.out.len());
                 self.out.push(0);
             }
@@ -1324,7 +1324,7 @@ fn cases() -> Vec<Case> {
         "R-ARC-GAP §6.4",
         "corrupt",
         "one zero byte between user_id's and tenant_id's bytes",
-        { raw(&archive_with_gap(&base_fields(), Some((1, 1))).bytes) },
+        raw(&archive_with_gap(&base_fields(), Some((1, 1))).bytes),
     );
     add(
         "layout_gap_table",

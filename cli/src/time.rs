@@ -54,6 +54,14 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
+/// The system clock in Unix milliseconds (before 1970: negative).
+pub fn now_ms() -> i64 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,13 +137,5 @@ mod tests {
     fn the_extremes_of_i64_do_not_overflow() {
         assert_eq!(iso8601(i64::MAX), "+292278994-08-17T07:12:55.807Z");
         assert_eq!(iso8601(i64::MIN), "-292275055-05-16T16:47:04.192Z");
-    }
-}
-
-/// The system clock in Unix milliseconds (before 1970: negative).
-pub fn now_ms() -> i64 {
-    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
     }
 }
