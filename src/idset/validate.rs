@@ -4,7 +4,9 @@
 //! without stopping to say which failed, reads adjacent array containers as one stretch of values
 //! and lets the compiler vectorize the long loops. Only when it refuses does [`walk`] go over the
 //! bytes again, one rule and one value at a time, to name the first fault and its byte offset.
-//! `walk` is the authority; a test holds the two to the same answer on valid and mutated bytes.
+//! `walk` is the authority; a test holds the two to the same answer on valid and mutated bytes,
+//! and in builds with debug assertions or `--cfg fuzzing` (every `cargo test` and every
+//! `cargo fuzz` run) each call runs both and panics if they disagree (see [`assert_agree`]).
 
 use super::layout::{
     container_at, header, is_run, key_and_len, run_parts, truncated, truncated_container,
@@ -19,11 +21,44 @@ use crate::IdSetError;
 /// Inlined into its two callers with [`accept`]: returned through memory, the shape cost a
 /// store-forwarding stall that was a third of the time to open a one-container set.
 #[inline(always)]
+// `fuzzing` is set by cargo-fuzz (`--cfg fuzzing`); the manifest does not declare it.
+#[allow(unexpected_cfgs)]
 pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, IdSetError> {
+    // Release builds (without fuzzing) compile the checks below out: `cfg!` is a constant.
     match accept(bytes) {
-        Some(shape) => Ok(shape),
-        None => walk(bytes),
+        Some(shape) => {
+            if cfg!(any(debug_assertions, fuzzing)) {
+                assert_agree(bytes, Some(shape), &walk(bytes));
+            }
+            Ok(shape)
+        }
+        None => {
+            let walked = walk(bytes);
+            if cfg!(any(debug_assertions, fuzzing)) {
+                assert_agree(bytes, None, &walked);
+            }
+            walked
+        }
     }
+}
+
+/// Panics unless the fast pass and the careful pass gave the same answer on `bytes`: both
+/// accept with the same shape, or both refuse.
+///
+/// This checks an internal invariant, not the input: the two passes implement the same rules,
+/// so whatever the bytes, a disagreement is a bug in this module (a fast pass that accepts what
+/// the rules refuse would let a corrupt set through). Called only in builds with debug
+/// assertions or `--cfg fuzzing`, so that every test and fuzz execution compares the passes.
+#[cold]
+#[inline(never)]
+fn assert_agree(bytes: &[u8], accepted: Option<Shape>, walked: &Result<Shape, IdSetError>) {
+    assert_eq!(
+        accepted,
+        walked.as_ref().ok().copied(),
+        "id-set validation: the fast pass and the careful pass disagree on {} bytes (the careful \
+         pass said {walked:?}); this is a bug in sessionpack",
+        bytes.len()
+    );
 }
 
 /// The shape of `bytes` when they keep every rule of the format; `None` otherwise.
