@@ -26,10 +26,26 @@ pub(crate) fn count_at_most<const N: usize>(entries: &[[u8; N]], x: u16) -> usiz
         let (left, right) = rest.split_at(half);
         // `right` starts with the middle entry; everything in `left` leads with at most it.
         let below = right.first().is_some_and(|e| lead(e) <= x);
-        base += if below { half } else { 0 };
+        // `base` counts the entries left behind: with `rest` still ahead, it never exceeds
+        // `entries.len()`.
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            base += if below { half } else { 0 };
+        }
         rest = if below { right } else { left };
     }
-    base + rest.iter().filter(|e| lead(e) <= x).count()
+    // As above: at most `entries.len()`.
+    #[allow(clippy::arithmetic_side_effects)]
+    let at_most = base + rest.iter().filter(|e| lead(e) <= x).count();
+    at_most
+}
+
+/// The low value of bit `bit` of word `word` of a bitmap container. `word` < 1,024 and
+/// `bit` < 64, so the value is at most 65,535: the sum and the conversions are exact.
+#[inline]
+#[allow(clippy::arithmetic_side_effects, clippy::as_conversions)]
+fn bitmap_low(word: usize, bit: u32) -> u16 {
+    (word * 64) as u16 + bit as u16
 }
 
 impl Container<'_> {
@@ -71,7 +87,7 @@ impl Container<'_> {
                 let (words, _) = bits.as_chunks::<8>();
                 words.iter().enumerate().find_map(|(i, w)| {
                     let w = u64::from_le_bytes(*w);
-                    (w != 0).then(|| (i * 64) as u16 + w.trailing_zeros() as u16)
+                    (w != 0).then(|| bitmap_low(i, w.trailing_zeros()))
                 })
             }
             Container::Run(runs) => runs.first().map(|r| run_parts(r).0),
@@ -86,7 +102,8 @@ impl Container<'_> {
                 let (words, _) = bits.as_chunks::<8>();
                 words.iter().enumerate().rev().find_map(|(i, w)| {
                     let w = u64::from_le_bytes(*w);
-                    (w != 0).then(|| (i * 64) as u16 + 63 - w.leading_zeros() as u16)
+                    // The highest set bit of a non-zero word.
+                    (w != 0).then(|| bitmap_low(i, w.ilog2()))
                 })
             }
             Container::Run(runs) => runs.last().map(|r| {
@@ -106,7 +123,11 @@ impl Container<'_> {
                 let mut n = 0;
                 for v in a {
                     if c.contains(u16::from_le_bytes(*v)) {
-                        n += 1;
+                        // At most one per array value, and an array holds at most 65,536.
+                        #[allow(clippy::arithmetic_side_effects)]
+                        {
+                            n += 1;
+                        }
                         if stop_at_first {
                             break;
                         }
@@ -117,7 +138,11 @@ impl Container<'_> {
             (Bitmap(a), Bitmap(b)) => {
                 let mut n = 0;
                 for (x, y) in a.as_chunks::<8>().0.iter().zip(b.as_chunks::<8>().0) {
-                    n += (u64::from_le_bytes(*x) & u64::from_le_bytes(*y)).count_ones();
+                    // 1,024 words of 64 bits: n <= 65,536.
+                    #[allow(clippy::arithmetic_side_effects)]
+                    {
+                        n += (u64::from_le_bytes(*x) & u64::from_le_bytes(*y)).count_ones();
+                    }
                     if stop_at_first && n > 0 {
                         break;
                     }
@@ -128,7 +153,12 @@ impl Container<'_> {
                 let mut n = 0;
                 for run in runs {
                     let (start, end) = run_bounds(run);
-                    n += bits_in_range(bits, start, end);
+                    // At most 65,535 runs (a u16 count) of at most 65,536 bits each: n <=
+                    // 65,535 * 65,536 < 2^32 even if the runs overlapped.
+                    #[allow(clippy::arithmetic_side_effects)]
+                    {
+                        n += bits_in_range(bits, start, end);
+                    }
                     if stop_at_first && n > 0 {
                         break;
                     }
@@ -154,7 +184,11 @@ fn arrays(a: &[[u8; 2]], b: &[[u8; 2]], stop_at_first: bool) -> u32 {
                 b.next();
             }
             core::cmp::Ordering::Equal => {
-                n += 1;
+                // At most one per value of `a`, which holds at most 65,536.
+                #[allow(clippy::arithmetic_side_effects)]
+                {
+                    n += 1;
+                }
                 if stop_at_first {
                     break;
                 }
@@ -176,7 +210,13 @@ fn runs(a: &[[u8; 4]], b: &[[u8; 4]], stop_at_first: bool) -> u32 {
     while let (Some(&(s1, e1)), Some(&(s2, e2))) = (a.peek(), b.peek()) {
         let (start, end) = (s1.max(s2), e1.min(e2));
         if start <= end {
-            n += end - start + 1;
+            // `start <= end <= 131,070` (run ends are at most 65,535 + 65,535), so the length
+            // neither wraps nor overflows. The overlaps of two lists of sorted, disjoint runs
+            // are disjoint and within 0..=65,535 (validated), so their sum is at most 65,536.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                n += end - start + 1;
+            }
             if stop_at_first {
                 break;
             }
@@ -194,17 +234,32 @@ fn runs(a: &[[u8; 4]], b: &[[u8; 4]], stop_at_first: bool) -> u32 {
 /// Number of set bits in `[start, end]` (both at most 65,535) of a bitmap container.
 fn bits_in_range(bits: &[u8; super::layout::BITMAP_BYTES], start: u32, end: u32) -> u32 {
     let (words, _) = bits.as_chunks::<8>();
-    let (first, last) = ((start / 64) as usize, (end / 64) as usize);
+    // Word indices (below 1,024 for validated runs; a larger one only selects fewer words).
+    let first = usize::try_from(start / 64).unwrap_or(usize::MAX);
+    let last = usize::try_from(end / 64).unwrap_or(usize::MAX);
     let mut n = 0;
-    for (i, w) in words.iter().enumerate().take(last + 1).skip(first) {
+    for (i, w) in words
+        .iter()
+        .enumerate()
+        .take(last.saturating_add(1))
+        .skip(first)
+    {
         let mut w = u64::from_le_bytes(*w);
         if i == first {
             w &= u64::MAX << (start % 64);
         }
         if i == last {
-            w &= u64::MAX >> (63 - end % 64);
+            // `end % 64 <= 63`: the shift amount does not wrap.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                w &= u64::MAX >> (63 - end % 64);
+            }
         }
-        n += w.count_ones();
+        // At most 1,024 words of 64 bits: n <= 65,536.
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            n += w.count_ones();
+        }
     }
     n
 }

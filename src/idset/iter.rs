@@ -90,7 +90,9 @@ impl<'a> Cursor<'a> {
                     let bit = bits.trailing_zeros();
                     *bits &= bits.wrapping_sub(1);
                     // `word` < 1024 and `bit` < 64: at most 65,535.
-                    return Some(*word * 64 + bit);
+                    #[allow(clippy::arithmetic_side_effects)]
+                    let low = *word * 64 + bit;
+                    return Some(low);
                 }
                 *bits = u64::from_le_bytes(*words.next()?);
                 // The word just taken is the one before the `words.len()` left at the back.
@@ -99,11 +101,18 @@ impl<'a> Cursor<'a> {
             Cursor::Run { runs, from, to } => {
                 if from >= to {
                     let (start, last) = run_bounds(runs.next()?);
-                    // `last` <= 65,535 (validated), so the end fits.
-                    (*from, *to) = (start, last + 1);
+                    // `last` <= 65,535 (validated; 131,070 at most in any bytes), so the end fits.
+                    #[allow(clippy::arithmetic_side_effects)]
+                    let end = last + 1;
+                    (*from, *to) = (start, end);
                 }
                 let low = *from;
-                *from += 1;
+                // `low < to` (a run is entered with `start <= last < to`), so this cannot
+                // overflow.
+                #[allow(clippy::arithmetic_side_effects)]
+                {
+                    *from += 1;
+                }
                 Some(low)
             }
         }
@@ -118,9 +127,15 @@ impl<'a> Cursor<'a> {
                 .map(|v| u32::from(u16::from_le_bytes(*v))),
             Cursor::Bitmap { words, word, bits } => loop {
                 if *bits != 0 {
-                    let bit = 63 - bits.leading_zeros();
+                    // `bits != 0`, so it has at most 63 leading zeros: `bit` is 0 to 63, and
+                    // with `word` < 1024 the low value is at most 65,535.
+                    #[allow(clippy::arithmetic_side_effects)]
+                    let (bit, low) = {
+                        let bit = 63 - bits.leading_zeros();
+                        (bit, *word * 64 + bit)
+                    };
                     *bits &= !(1u64 << bit);
-                    return Some(*word * 64 + bit);
+                    return Some(low);
                 }
                 *bits = u64::from_le_bytes(*words.next_back()?);
                 *word = bitmap_word_index(words.len(), false);
@@ -128,10 +143,16 @@ impl<'a> Cursor<'a> {
             Cursor::Run { runs, from, to } => {
                 if from >= to {
                     let (start, last) = run_bounds(runs.next_back()?);
-                    (*from, *to) = (start, last + 1);
+                    // As from the front: `last` is at most 131,070.
+                    #[allow(clippy::arithmetic_side_effects)]
+                    let end = last + 1;
+                    (*from, *to) = (start, end);
                 }
                 // `from < to` here, so this does not wrap.
-                *to -= 1;
+                #[allow(clippy::arithmetic_side_effects)]
+                {
+                    *to -= 1;
+                }
                 Some(*to)
             }
         }
@@ -186,7 +207,11 @@ impl Iterator for IdSetIter<'_> {
         }
         loop {
             if let Some(low) = self.front.cursor.next_low() {
-                self.remaining -= 1;
+                // `remaining > 0` was checked above; every id returned counts one down.
+                #[allow(clippy::arithmetic_side_effects)]
+                {
+                    self.remaining -= 1;
+                }
                 return Some(self.front.base | low);
             }
             if self.front.next >= self.view.container_count() {
@@ -195,7 +220,11 @@ impl Iterator for IdSetIter<'_> {
                 return None;
             }
             let index = self.front.next;
-            self.front.next += 1;
+            // `index` < `container_count()` (checked just above), so the next one fits.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                self.front.next += 1;
+            }
             (self.front.base, self.front.cursor) = self.enter(index).unwrap_or((0, Cursor::Done));
         }
     }
@@ -221,7 +250,11 @@ impl DoubleEndedIterator for IdSetIter<'_> {
         }
         loop {
             if let Some(low) = self.back.cursor.next_low_back() {
-                self.remaining -= 1;
+                // `remaining > 0` was checked above.
+                #[allow(clippy::arithmetic_side_effects)]
+                {
+                    self.remaining -= 1;
+                }
                 return Some(self.back.base | low);
             }
             let Some(index) = self.back.next.checked_sub(1) else {

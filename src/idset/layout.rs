@@ -83,10 +83,11 @@ fn u32_at(bytes: &[u8], at: usize) -> Result<u32, IdSetError> {
     }
 }
 
-/// Takes `len` bytes at `at`, or reports truncation.
-fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], IdSetError> {
+/// Takes `len` bytes at `at` and returns them with the position just past them, or reports
+/// truncation.
+fn take(bytes: &[u8], at: usize, len: usize) -> Result<(&[u8], usize), IdSetError> {
     at.checked_add(len)
-        .and_then(|end| bytes.get(at..end))
+        .and_then(|end| Some((bytes.get(at..end)?, end)))
         .ok_or_else(|| truncated(bytes, at, len))
 }
 
@@ -123,7 +124,10 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, IdSetError> {
     } else if cookie & 0xFFFF == u32::from(COOKIE_RUNS) {
         // The high half holds count - 1, so this form always declares 1 to 65,536 containers:
         // an empty set can only be written with cookie 12346.
-        let count = usize::from((cookie >> 16) as u16) + 1;
+        let [_, _, high0, high1] = cookie.to_le_bytes();
+        // At most 65,535 + 1 = `MAX_CONTAINERS`, which is itself a `usize`.
+        #[allow(clippy::arithmetic_side_effects)]
+        let count = usize::from(u16::from_le_bytes([high0, high1])) + 1;
         (count, 4, has_offset_header(false, count))
     } else {
         return Err(IdSetError::BadCookie { found: cookie });
@@ -134,25 +138,26 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, IdSetError> {
     } else {
         count.div_ceil(8)
     };
-    let flags = take(bytes, flags_at, flags_len)?;
+    let (flags, keys_at) = take(bytes, flags_at, flags_len)?;
     // Bits past the last container in the last flag byte must be zero.
     if let Some(&last) = flags.last() {
         let used = count % 8;
         if used != 0 && last >> used != 0 {
             return Err(IdSetError::RunFlagPadding {
-                offset: flags_at + flags_len - 1,
+                // The last byte of a non-empty bitset: `keys_at` >= 1.
+                offset: keys_at.saturating_sub(1),
             });
         }
     }
 
-    // count <= 65,536, so none of these products or sums can overflow a usize.
-    let keys_at = flags_at + flags_len;
+    // count <= 65,536, so the table takes at most 262,144 bytes.
+    #[allow(clippy::arithmetic_side_effects)]
     let table_len = 4 * count;
-    let keys = take(bytes, keys_at, table_len)?.as_chunks::<4>().0;
-    let offsets_at = keys_at + table_len;
+    let (keys, offsets_at) = take(bytes, keys_at, table_len)?;
+    let keys = keys.as_chunks::<4>().0;
     let (offsets_at, offsets, data_at) = if has_offsets {
-        let offsets = take(bytes, offsets_at, table_len)?.as_chunks::<4>().0;
-        (Some(offsets_at), offsets, offsets_at + table_len)
+        let (offsets, data_at) = take(bytes, offsets_at, table_len)?;
+        (Some(offsets_at), offsets.as_chunks::<4>().0, data_at)
     } else {
         (None, &[][..], offsets_at)
     };
@@ -166,6 +171,16 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header<'_>, IdSetError> {
         offsets,
         data_at,
     })
+}
+
+/// The high and low 16 bits of an id: its container's key and its value within the container.
+#[inline(always)]
+pub(crate) fn split_id(id: u32) -> (u16, u16) {
+    let [low0, low1, high0, high1] = id.to_le_bytes();
+    (
+        u16::from_le_bytes([high0, high1]),
+        u16::from_le_bytes([low0, low1]),
+    )
 }
 
 /// Key (high 16 bits) and cardinality of a key/cardinality table entry.
@@ -194,12 +209,11 @@ pub(crate) fn container_at(bytes: &[u8], at: usize, run: bool, len: u32) -> Opti
     if run {
         let (runs, rest) = rest.split_first_chunk::<2>()?;
         let runs = usize::from(u16::from_le_bytes(*runs));
-        Some(Container::Run(rest.get(..4 * runs)?.as_chunks::<4>().0))
+        Some(Container::Run(rest.as_chunks::<4>().0.get(..runs)?))
     } else if len <= ARRAY_MAX {
-        // len <= 4096 here.
-        Some(Container::Array(
-            rest.get(..2 * len as usize)?.as_chunks::<2>().0,
-        ))
+        // len <= 4096 here: the conversion never fails.
+        let values = usize::try_from(len).ok()?;
+        Some(Container::Array(rest.as_chunks::<2>().0.get(..values)?))
     } else {
         Some(Container::Bitmap(rest.first_chunk::<BITMAP_BYTES>()?))
     }
@@ -207,6 +221,10 @@ pub(crate) fn container_at(bytes: &[u8], at: usize, run: bool, len: u32) -> Opti
 
 impl Container<'_> {
     /// Bytes the container takes.
+    ///
+    /// The container is a part of a byte slice, so its size is at most that slice's length
+    /// (below `isize::MAX`): none of these sums or products can overflow.
+    #[allow(clippy::arithmetic_side_effects)]
     pub(crate) fn byte_len(self) -> usize {
         match self {
             Container::Array(values) => 2 * values.len(),
@@ -222,11 +240,16 @@ impl Container<'_> {
 pub(super) fn truncated_container(bytes: &[u8], at: usize, run: bool, len: u32) -> IdSetError {
     if run {
         match u16_at(bytes, at) {
-            Ok(runs) => truncated(bytes, at + 2, 4 * usize::from(runs)),
+            Ok(runs) => truncated(
+                bytes,
+                at.saturating_add(2),
+                usize::from(runs).saturating_mul(4),
+            ),
             Err(e) => e,
         }
     } else if len <= ARRAY_MAX {
-        truncated(bytes, at, 2 * len as usize)
+        let values = usize::try_from(len).unwrap_or(usize::MAX);
+        truncated(bytes, at, values.saturating_mul(2))
     } else {
         truncated(bytes, at, BITMAP_BYTES)
     }
@@ -242,6 +265,8 @@ pub(crate) fn run_parts(run: &[u8; 4]) -> (u16, u16) {
 /// First and last value of a run, inclusive, as `u32` (the last may be 65,535 + 65,535 in
 /// unvalidated bytes; validation keeps it within 65,535).
 #[inline]
+// Two `u16`s summed in a `u32`: at most 131,070.
+#[allow(clippy::arithmetic_side_effects)]
 pub(crate) fn run_bounds(run: &[u8; 4]) -> (u32, u32) {
     let (start, extra) = run_parts(run);
     (u32::from(start), u32::from(start) + u32::from(extra))

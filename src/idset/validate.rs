@@ -4,7 +4,9 @@
 //! without stopping to say which failed, reads adjacent array containers as one stretch of values
 //! and lets the compiler vectorize the long loops. Only when it refuses does [`walk`] go over the
 //! bytes again, one rule and one value at a time, to name the first fault and its byte offset.
-//! `walk` is the authority; a test holds the two to the same answer on valid and mutated bytes.
+//! `walk` is the authority; a test holds the two to the same answer on valid and mutated bytes,
+//! and in builds with debug assertions or `--cfg fuzzing` (every `cargo test` and every
+//! `cargo fuzz` run) each call runs both and panics if they disagree (see [`assert_agree`]).
 
 use super::layout::{
     container_at, header, is_run, key_and_len, run_parts, truncated, truncated_container,
@@ -19,11 +21,44 @@ use crate::IdSetError;
 /// Inlined into its two callers with [`accept`]: returned through memory, the shape cost a
 /// store-forwarding stall that was a third of the time to open a one-container set.
 #[inline(always)]
+// `fuzzing` is set by cargo-fuzz (`--cfg fuzzing`); the manifest does not declare it.
+#[allow(unexpected_cfgs)]
 pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, IdSetError> {
+    // Release builds (without fuzzing) compile the checks below out: `cfg!` is a constant.
     match accept(bytes) {
-        Some(shape) => Ok(shape),
-        None => walk(bytes),
+        Some(shape) => {
+            if cfg!(any(debug_assertions, fuzzing)) {
+                assert_agree(bytes, Some(shape), &walk(bytes));
+            }
+            Ok(shape)
+        }
+        None => {
+            let walked = walk(bytes);
+            if cfg!(any(debug_assertions, fuzzing)) {
+                assert_agree(bytes, None, &walked);
+            }
+            walked
+        }
     }
+}
+
+/// Panics unless the fast pass and the careful pass gave the same answer on `bytes`: both
+/// accept with the same shape, or both refuse.
+///
+/// This checks an internal invariant, not the input: the two passes implement the same rules,
+/// so whatever the bytes, a disagreement is a bug in this module (a fast pass that accepts what
+/// the rules refuse would let a corrupt set through). Called only in builds with debug
+/// assertions or `--cfg fuzzing`, so that every test and fuzz execution compares the passes.
+#[cold]
+#[inline(never)]
+fn assert_agree(bytes: &[u8], accepted: Option<Shape>, walked: &Result<Shape, IdSetError>) {
+    assert_eq!(
+        accepted,
+        walked.as_ref().ok().copied(),
+        "id-set validation: the fast pass and the careful pass disagree on {} bytes (the careful \
+         pass said {walked:?}); this is a bug in sessionpack",
+        bytes.len()
+    );
 }
 
 /// The shape of `bytes` when they keep every rule of the format; `None` otherwise.
@@ -68,11 +103,16 @@ fn accept(bytes: &[u8]) -> Option<Shape> {
             }
             Container::Run(runs) => ok &= stretch.is_increasing(bytes, at) & runs_valid(runs, len),
         }
-        expected = at + found.byte_len();
+        // The container lies within `bytes` from `at` on, so its end is at most `bytes.len()`;
+        // at most 65,536 containers of at most 65,536 ids each: `total` <= 2^32.
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            expected = at + found.byte_len();
+            total += u64::from(len);
+        }
         if !matches!(found, Container::Array(_)) {
             stretch = Stretch::starting_at(expected);
         }
-        total += u64::from(len);
     }
     ok &= stretch.is_increasing(bytes, expected) & (expected == bytes.len());
     // Positions are kept as `u32`: each conversion below is checked, and `walk` names the
@@ -116,7 +156,11 @@ impl Stretch {
     #[inline]
     fn extend(&mut self, values: &[[u8; 2]]) {
         if let (Some(last), Some(first)) = (self.last, values.first()) {
-            self.falls_at_boundaries += usize::from(u16::from_le_bytes(*first) <= last);
+            // At most one per container: 65,536.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                self.falls_at_boundaries += usize::from(u16::from_le_bytes(*first) <= last);
+            }
         }
         if let Some(v) = values.last() {
             self.last = Some(u16::from_le_bytes(*v));
@@ -149,6 +193,8 @@ fn falls(values: &[[u8; 2]]) -> usize {
     this.chunks(CHUNK)
         .zip(next.chunks(CHUNK))
         .map(|(this, next)| {
+            // At most one per pair of a chunk: n <= 4,096.
+            #[allow(clippy::arithmetic_side_effects)]
             let n = this.iter().zip(next).fold(0_u16, |n, (a, b)| {
                 n + u16::from(u16::from_le_bytes(*b) <= u16::from_le_bytes(*a))
             });
@@ -164,6 +210,8 @@ fn runs_valid(runs: &[[u8; 4]], len: u32) -> bool {
     // A run as one little-endian u32: the start in the low half, the length minus one in the
     // high half.
     let word = |r: &[u8; 4]| u32::from_le_bytes(*r);
+    // Two 16-bit halves summed: at most 131,070.
+    #[allow(clippy::arithmetic_side_effects)]
     let end = |w: u32| (w & 0xFFFF) + (w >> 16);
     let Some(last) = runs.last() else {
         return false;
@@ -171,11 +219,16 @@ fn runs_valid(runs: &[[u8; 4]], len: u32) -> bool {
     if let [only] = runs {
         // One run, as a dense range is written: skip the loop.
         let w = word(only);
-        return (end(w) <= 0xFFFF) & ((w >> 16) + 1 == len);
+        // A 16-bit length minus one, plus one: at most 65,536.
+        #[allow(clippy::arithmetic_side_effects)]
+        let run_len = (w >> 16) + 1;
+        return (end(w) <= 0xFFFF) & (run_len == len);
     }
     // Each run ends at least two below the next one's start. Starts are below 65,536, so this
     // also keeps every run but the last within range; the last is checked on its own. The sum
-    // of the lengths minus one fits a u32: at most 65,535 runs of at most 65,535.
+    // of the lengths minus one fits a u32: at most 65,535 runs of at most 65,535. `end(a) + 2`
+    // is at most 131,072.
+    #[allow(clippy::arithmetic_side_effects)]
     let (separated, extras) =
         runs.iter()
             .zip(runs.iter().skip(1))
@@ -183,11 +236,14 @@ fn runs_valid(runs: &[[u8; 4]], len: u32) -> bool {
                 let (a, b) = (word(a), word(b));
                 (ok & (b & 0xFFFF >= end(a) + 2), extras + (a >> 16))
             });
+    // The last run's length minus one joins the sum: still at most 65,535 * 65,535.
+    #[allow(clippy::arithmetic_side_effects)]
     let extras = extras + (word(last) >> 16);
-    // runs.len() <= 65,535.
+    // runs.len() <= 65,535: neither the conversion nor the sum can fail.
+    let runs_len = u64::try_from(runs.len()).unwrap_or(u64::MAX);
     separated
         & (end(word(last)) <= 0xFFFF)
-        & (u64::from(extras) + runs.len() as u64 == u64::from(len))
+        & (u64::from(extras).checked_add(runs_len) == Some(u64::from(len)))
 }
 
 #[cold]
@@ -199,7 +255,7 @@ fn walk(bytes: &[u8]) -> Result<Shape, IdSetError> {
     let mut total: u64 = 0;
     let mut previous_key: Option<u16> = None;
     for (index, entry) in h.keys.iter().enumerate() {
-        let entry_at = h.keys_at + 4 * index;
+        let entry_at = h.keys_at.saturating_add(index.saturating_mul(4));
         let (key, len) = key_and_len(entry);
         if let Some(previous) = previous_key {
             if key <= previous {
@@ -218,7 +274,7 @@ fn walk(bytes: &[u8]) -> Result<Shape, IdSetError> {
             let declared = h.offsets.get(index).map_or(0, |o| u32::from_le_bytes(*o));
             if declared != position {
                 return Err(IdSetError::OffsetMismatch {
-                    offset: offsets_at + 4 * index,
+                    offset: offsets_at.saturating_add(index.saturating_mul(4)),
                     container: index,
                     declared,
                     expected: position,
@@ -232,13 +288,15 @@ fn walk(bytes: &[u8]) -> Result<Shape, IdSetError> {
         let found = container_at(bytes, at, run, len)
             .ok_or_else(|| truncated_container(bytes, at, run, len))?;
         find_fault(found, at, index, len)?;
-        at += found.byte_len();
-        total += u64::from(len);
+        // Neither saturates: the container lies within `bytes`, and 65,536 containers of
+        // 65,536 ids make 2^32.
+        at = at.saturating_add(found.byte_len());
+        total = total.saturating_add(u64::from(len));
     }
     if at != bytes.len() {
         return Err(IdSetError::TrailingBytes {
             offset: at,
-            extra: bytes.len() - at,
+            extra: bytes.len().saturating_sub(at),
         });
     }
     let as_u32 = |v: usize| u32::try_from(v).map_err(|_| truncated(bytes, v, 1));
@@ -273,7 +331,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                 if let Some(p) = previous {
                     if value <= p {
                         return Err(IdSetError::ArrayNotIncreasing {
-                            offset: at + 2 * i,
+                            offset: at.saturating_add(i.saturating_mul(2)),
                             container: index,
                             previous: p,
                             value,
@@ -295,20 +353,22 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
             let mut actual: u32 = 0;
             let mut previous_end: Option<u32> = None;
             for (i, run) in runs.iter().enumerate() {
-                let run_at = at + 2 + 4 * i;
+                let run_at = at.saturating_add(2).saturating_add(i.saturating_mul(4));
                 let (start, extra) = run_parts(run);
-                let end = u32::from(start) + u32::from(extra);
+                // Sums of 16-bit numbers in a `u32`: none saturates.
+                let length = u32::from(extra).saturating_add(1);
+                let end = u32::from(start).saturating_add(u32::from(extra));
                 if end > 0xFFFF {
                     return Err(IdSetError::RunOverflow {
                         offset: run_at,
                         container: index,
                         start,
-                        length: u32::from(extra) + 1,
+                        length,
                     });
                 }
                 if let Some(p) = previous_end {
                     // Runs must be sorted with at least one absent value between them.
-                    if u32::from(start) <= p + 1 {
+                    if u32::from(start) <= p.saturating_add(1) {
                         return Err(IdSetError::RunsOverlap {
                             offset: run_at,
                             container: index,
@@ -318,7 +378,8 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                     }
                 }
                 previous_end = Some(end);
-                actual += u32::from(extra) + 1;
+                // At most 65,535 runs of at most 65,536 ids: below 2^32.
+                actual = actual.saturating_add(length);
             }
             cardinality(actual, at, index, len)
         }
@@ -360,7 +421,7 @@ mod tests {
             .prop_map(|(first, parts)| {
                 let mut set = RoaringBitmap::new();
                 for (k, low, len, kind) in parts {
-                    let key = (u32::from(first) + k) & 0xFFFF;
+                    let key = u32::from(first).wrapping_add(k) & 0xFFFF;
                     let start = key << 16 | u32::from(low);
                     let end = (start | 0xFFFF).min(start.saturating_add(len));
                     match kind {

@@ -102,10 +102,14 @@ impl<'a> IdSetView<'a> {
     /// A shape that does not describe `bytes` cannot make a read panic or go out of bounds;
     /// every slice below is taken with `get` and a missing part reads as an empty set.
     pub(crate) fn from_shape(bytes: &'a [u8], shape: Shape) -> Self {
-        let count = shape.count as usize;
+        // Positions that do not fit a `usize` (only on a 16-bit target) read as missing parts.
+        let position = |at: u32| usize::try_from(at).unwrap_or(usize::MAX);
+        let count = position(shape.count);
         let table = |at: u32| {
-            let at = at as usize;
-            at.checked_add(4 * count)
+            let at = position(at);
+            count
+                .checked_mul(4)
+                .and_then(|len| at.checked_add(len))
                 .and_then(|end| bytes.get(at..end))
                 .map_or(&[][..], |t| t.as_chunks::<4>().0)
         };
@@ -114,7 +118,7 @@ impl<'a> IdSetView<'a> {
             keys: table(shape.keys_at),
             // The run-flag bitset lies between its start and the key table.
             flags: bytes
-                .get(shape.flags_at as usize..shape.keys_at as usize)
+                .get(position(shape.flags_at)..position(shape.keys_at))
                 .unwrap_or(&[]),
             positions: match shape.offsets {
                 Offsets::Table(at) => Positions::Table(table(at)),
@@ -172,11 +176,12 @@ impl<'a> IdSetView<'a> {
     /// ```
     #[inline]
     pub fn contains(&self, id: u32) -> bool {
+        let (high, low) = layout::split_id(id);
         if let Some((key, container)) = self.single {
-            return (id >> 16) as u16 == key && container.contains(id as u16);
+            return high == key && container.contains(low);
         }
-        match self.find_key((id >> 16) as u16) {
-            Some(index) => self.container(index).is_some_and(|c| c.contains(id as u16)),
+        match self.find_key(high) {
+            Some(index) => self.container(index).is_some_and(|c| c.contains(low)),
             None => false,
         }
     }
@@ -194,12 +199,18 @@ impl<'a> IdSetView<'a> {
             return None;
         }
         let last = self.keys.len().checked_sub(1)?;
-        let hi = usize::from(key - first_key).min(last);
-        let lo = last.saturating_sub(usize::from(last_key - key));
+        // `first_key <= key <= last_key` (checked just above): neither difference wraps.
+        #[allow(clippy::arithmetic_side_effects)]
+        let (above_first, below_last) = (key - first_key, last_key - key);
+        let hi = usize::from(above_first).min(last);
+        let lo = last.saturating_sub(usize::from(below_last));
         let window = self.keys.get(lo..=hi)?;
         let i = super::container::count_at_most(window, key).checked_sub(1)?;
         let found = window.get(i).is_some_and(|e| key_and_len(e).0 == key);
-        found.then_some(lo + i)
+        // `i` indexes `window`, which starts at `lo` in `keys`: `lo + i` < `keys.len()`.
+        #[allow(clippy::arithmetic_side_effects)]
+        let index = lo + i;
+        found.then_some(index)
     }
 
     /// The smallest id, or `None` for an empty set.
@@ -348,8 +359,12 @@ impl<'a> IdSetView<'a> {
                     for (w, word) in (0_u32..).zip(bits.as_chunks::<8>().0) {
                         let mut word = u64::from_le_bytes(*word);
                         while word != 0 {
-                            bitmap.insert(base | (w * 64 + word.trailing_zeros()));
-                            word &= word - 1;
+                            // `w` < 1,024 and a bit index < 64: at most 65,535.
+                            #[allow(clippy::arithmetic_side_effects)]
+                            let low = w * 64 + word.trailing_zeros();
+                            bitmap.insert(base | low);
+                            // Clears the lowest set bit; `word != 0`, so nothing wraps.
+                            word &= word.wrapping_sub(1);
                         }
                     }
                 }
@@ -372,6 +387,8 @@ impl<'a> IdSetView<'a> {
             ids: self.len,
             ..IdSetStats::default()
         };
+        // At most 65,536 containers: no count overflows.
+        #[allow(clippy::arithmetic_side_effects)]
         for index in 0..self.keys.len() {
             match self.container(index) {
                 Some(Container::Array(_)) => stats.arrays += 1,
@@ -402,12 +419,9 @@ impl<'a> IdSetView<'a> {
             Positions::Table(table) => u32::from_le_bytes(*table.get(index)?),
             Positions::Inline(p) => *p.get(index)?,
         };
-        layout::container_at(
-            self.bytes,
-            at as usize,
-            layout::is_run(self.flags, index),
-            len,
-        )
+        // Never fails where a `usize` has at least 32 bits, and compiles to nothing there.
+        let at = usize::try_from(at).ok()?;
+        layout::container_at(self.bytes, at, layout::is_run(self.flags, index), len)
     }
 
     /// Containers with equal keys in both sets.
@@ -417,7 +431,10 @@ impl<'a> IdSetView<'a> {
     ) -> impl Iterator<Item = (Container<'a>, Container<'b>)> + use<'a, 'b> {
         let (this, other) = (*self, *other);
         let (mut i, mut j) = (0, 0);
-        core::iter::from_fn(move || loop {
+        // `i` and `j` only step past keys that exist (`key` returned them), so they stay at
+        // most 65,536.
+        #[allow(clippy::arithmetic_side_effects)]
+        let next = move || loop {
             let (a, b) = (this.key(i)?, other.key(j)?);
             match a.cmp(&b) {
                 core::cmp::Ordering::Less => i += 1,
@@ -431,16 +448,17 @@ impl<'a> IdSetView<'a> {
                     }
                 }
             }
-        })
+        };
+        core::iter::from_fn(next)
     }
 }
 
 impl core::fmt::Debug for IdSetView<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        const SHOWN: usize = 16;
+        const SHOWN: u8 = 16;
         let mut list = f.debug_set();
-        list.entries(self.iter().take(SHOWN));
-        if self.len > SHOWN as u64 {
+        list.entries(self.iter().take(usize::from(SHOWN)));
+        if self.len > u64::from(SHOWN) {
             list.entry(&format_args!("… {} ids in all", self.len));
         }
         list.finish()

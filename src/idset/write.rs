@@ -2,7 +2,9 @@
 
 use roaring::RoaringBitmap;
 
-use super::layout::{has_offset_header, ARRAY_MAX, BITMAP_BYTES, COOKIE_NO_RUNS, COOKIE_RUNS};
+use super::layout::{
+    has_offset_header, split_id, ARRAY_MAX, BITMAP_BYTES, COOKIE_NO_RUNS, COOKIE_RUNS,
+};
 
 /// With no run container, cookie 12346 is used from this many containers on: its 4-byte count
 /// is then no larger than 12347's run-flag bitset.
@@ -55,7 +57,7 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
         // Split the range at container boundaries.
         loop {
             let last = high.min(low | 0xFFFF);
-            let container = (low >> 16) as u16;
+            let (container, first_low) = split_id(low);
             if key != Some(container) {
                 if let Some(k) = key {
                     containers.push(write_container(k, &runs, &mut body));
@@ -63,11 +65,15 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
                 key = Some(container);
                 runs.clear();
             }
-            runs.push((low as u16, last as u16));
+            runs.push((first_low, split_id(last).1));
             if last == high {
                 break;
             }
-            low = last + 1;
+            // `last < high`, so the next id fits.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                low = last + 1;
+            }
         }
     }
     if let Some(k) = key {
@@ -75,15 +81,19 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
     }
 
     let count = containers.len();
+    // One container per distinct 16-bit key, and at least one: 1 to 65,536, so the count fits
+    // a `u32` and the count minus one (what cookie 12347 holds) a `u16`.
+    #[allow(clippy::arithmetic_side_effects, clippy::as_conversions)]
+    let (count_u32, count_minus_one) = (count as u32, (count - 1) as u16);
     let start = out.len();
     // Cookie 12346 spends 4 bytes on the count, 12347 ceil(n / 8) on the run flags and no offset
     // header below four containers: 12347 is smaller up to 24 containers.
     let no_run_cookie = !containers.iter().any(|c| c.run) && count >= NO_RUN_COOKIE_FROM;
     if no_run_cookie {
         out.extend_from_slice(&COOKIE_NO_RUNS.to_le_bytes());
-        out.extend_from_slice(&(count as u32).to_le_bytes());
+        out.extend_from_slice(&count_u32.to_le_bytes());
     } else {
-        let cookie = u32::from(COOKIE_RUNS) | ((count as u32 - 1) << 16);
+        let cookie = u32::from(COOKIE_RUNS) | (u32::from(count_minus_one) << 16);
         out.extend_from_slice(&cookie.to_le_bytes());
         let mut flags = vec![0_u8; count.div_ceil(8)];
         for (i, c) in containers.iter().enumerate() {
@@ -95,14 +105,24 @@ pub fn encode_id_set_into(ids: &RoaringBitmap, out: &mut Vec<u8>) {
     }
     for c in &containers {
         out.extend_from_slice(&c.key.to_le_bytes());
-        out.extend_from_slice(&((c.len - 1) as u16).to_le_bytes());
+        // A container holds 1 to 65,536 ids: the cardinality minus one fits a `u16`.
+        #[allow(clippy::arithmetic_side_effects, clippy::as_conversions)]
+        let stored = (c.len - 1) as u16;
+        out.extend_from_slice(&stored.to_le_bytes());
     }
     if has_offset_header(no_run_cookie, count) {
-        // The first container follows the offset header's `count` entries.
+        // The first container follows the offset header's `count` entries. The header takes
+        // at most 8 + 3 * 4 * 65,536 bytes and the containers at most 65,536 * 8,192 (none is
+        // larger than a bitmap): every position is below 2^30, so none of this overflows or
+        // truncates.
+        #[allow(clippy::arithmetic_side_effects, clippy::as_conversions)]
         let mut at = (out.len() - start + 4 * count) as u32;
         for c in &containers {
             out.extend_from_slice(&at.to_le_bytes());
-            at += c.size as u32;
+            #[allow(clippy::arithmetic_side_effects, clippy::as_conversions)]
+            {
+                at += c.size as u32;
+            }
         }
     }
     out.extend_from_slice(&body);
@@ -141,7 +161,11 @@ impl Iterator for Ranges<'_> {
                 self.pending = Some((id, id));
                 continue;
             };
-            let next = if last - first + 1 >= Self::TAKE_REST_AFTER {
+            // `first <= last`: the difference does not wrap (and, unlike the range's length,
+            // fits a `u32` for the range of all 2^32 ids).
+            #[allow(clippy::arithmetic_side_effects)]
+            let longer = last - first >= Self::TAKE_REST_AFTER - 1;
+            let next = if longer {
                 // The rest of this run, or the whole next range if there is a gap.
                 self.ids.next_range().map(|r| (*r.start(), *r.end()))
             } else {
@@ -175,22 +199,35 @@ struct Written {
 /// Appends the container made of `runs` (sorted, separated, inclusive `(first, last)` low
 /// values) to `body` in its smallest kind.
 fn write_container(key: u16, runs: &[(u16, u16)], body: &mut Vec<u8>) -> Written {
+    // Each run is `first <= last` within one container, and the runs are disjoint: lengths of
+    // 1 to 65,536, summing to at most 65,536.
+    #[allow(clippy::arithmetic_side_effects)]
     let len: u32 = runs
         .iter()
         .map(|&(first, last)| u32::from(last - first) + 1)
         .sum();
-    let plain = if len <= ARRAY_MAX {
-        2 * len as usize
-    } else {
-        BITMAP_BYTES
-    };
+    // Separated runs within 65,536 values: at most 32,768 of them, so the run container's
+    // size and its run count (a `u16`) fit; an array's size is at most 2 * 4,096.
+    #[allow(clippy::arithmetic_side_effects, clippy::as_conversions)]
+    let (plain, run_bytes, run_count) = (
+        if len <= ARRAY_MAX {
+            2 * len as usize
+        } else {
+            BITMAP_BYTES
+        },
+        2 + 4 * runs.len(),
+        runs.len() as u16,
+    );
     let start = body.len();
-    let run = 2 + 4 * runs.len() < plain;
+    let run = run_bytes < plain;
     if run {
-        body.extend_from_slice(&(runs.len() as u16).to_le_bytes());
+        body.extend_from_slice(&run_count.to_le_bytes());
         for &(first, last) in runs {
             body.extend_from_slice(&first.to_le_bytes());
-            body.extend_from_slice(&(last - first).to_le_bytes());
+            // `first <= last`.
+            #[allow(clippy::arithmetic_side_effects)]
+            let extra = last - first;
+            body.extend_from_slice(&extra.to_le_bytes());
         }
     } else if len <= ARRAY_MAX {
         for &(first, last) in runs {
@@ -213,6 +250,7 @@ fn write_container(key: u16, runs: &[(u16, u16)], body: &mut Vec<u8>) -> Written
         key,
         len,
         run,
-        size: body.len() - start,
+        // `body` only grew since `start` was taken.
+        size: body.len().saturating_sub(start),
     }
 }
