@@ -21,8 +21,6 @@ use crate::IdSetError;
 /// Inlined into its two callers with [`accept`]: returned through memory, the shape cost a
 /// store-forwarding stall that was a third of the time to open a one-container set.
 #[inline(always)]
-// `fuzzing` is set by cargo-fuzz (`--cfg fuzzing`); the manifest does not declare it.
-#[allow(unexpected_cfgs)]
 pub(crate) fn validate(bytes: &[u8]) -> Result<Shape, IdSetError> {
     // Release builds (without fuzzing) compile the checks below out: `cfg!` is a constant.
     match accept(bytes) {
