@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use sessionpack_synth::{generate, legacy_contains, LegacySession, Profile};
-//! use sessionpack::{Decoder, Encoder};
+//! use sessionpack::{Decoder, Encoder, Expiry};
 //!
 //! let s = generate(Profile::Medium, 42);
 //! let blob = Encoder::new().encode(&s.session)?;
@@ -16,7 +16,8 @@
 //!
 //! // The same check on both forms.
 //! let legacy: LegacySession = serde_json::from_str(&s.legacy_json).unwrap();
-//! let mut decoder = Decoder::new();
+//! // The generated sessions are from November 2025: read them as of their issue time.
+//! let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(s.session.issued_at));
 //! let view = decoder.open(&blob)?;
 //! for probe in &s.probes {
 //!     assert_eq!(legacy_contains(&legacy, &probe.object_id), probe.member);
