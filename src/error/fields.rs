@@ -178,7 +178,7 @@ words! {
     /// use sessionpack::{Encoder, Error, Limits, LimitName, Session};
     ///
     /// let session = Session::default().with_roles(["a", "b"]);
-    /// let err = Encoder::new().limits(Limits::default().with_max_roles(1)).encode(&session);
+    /// let err = Encoder::new().with_limits(Limits::default().with_max_roles(1)).encode(&session);
     /// assert!(matches!(err, Err(Error::LimitExceeded { what: LimitName::Roles, value: 2, limit: 1 })));
     /// assert_eq!(LimitName::SettingKeyOrValue.to_string(), "setting key or value");
     /// ```
@@ -204,6 +204,10 @@ words! {
         Attributes => "attributes",
         /// An attribute key's or value's length.
         AttributeKeyOrValue => "attribute key or value",
+        /// The decoded size a compressed body declares, against what its stored size allows
+        /// ([`Limits::max_inflation_ratio`](crate::Limits)); checked by the decoder from the
+        /// header (the encoder stores such a body raw instead).
+        InflatedSize => "decoded size of a compressed body",
     }
 }
 
