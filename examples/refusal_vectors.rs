@@ -1737,6 +1737,80 @@ fn cases() -> Vec<Case> {
         }),
     );
 
+    // ----- §8 the inflation ratio (issue 12): decoded_len <= 8 × stored_len + 32 KiB -----
+    let ratio_bound = |stored: u32| 8 * u64::from(stored) + 32_768;
+    add(
+        "limit_ratio_declared",
+        "R-LIMIT-RATIO §8",
+        "limit",
+        "the base session's compressed blob (150-byte frame) declaring decoded_len 8 × 150 + 32,768 + 1 = 33,969",
+        blob(
+            Header {
+                decoded_len: u32::try_from(ratio_bound(hc.stored_len) + 1).unwrap(),
+                ..hc
+            },
+            &fr,
+        ),
+    );
+    add(
+        "limit_ratio_claims_16_mib",
+        "R-LIMIT-RATIO §8",
+        "limit",
+        "the base session's compressed blob declaring decoded_len 16 MiB (the decoded-size limit itself): a few hundred bytes may not claim that much",
+        blob(
+            Header {
+                decoded_len: 16 << 20,
+                ..hc
+            },
+            &fr,
+        ),
+    );
+    add(
+        "limit_ratio_before_length",
+        "R-LIMIT-RATIO §8",
+        "limit",
+        "a compressed header declaring 1 MiB from a 150-byte body, with only 100 body bytes present: the ratio is checked before the length",
+        blob(
+            Header {
+                decoded_len: 1 << 20,
+                ..hc
+            },
+            &fr[..100],
+        ),
+    );
+    add(
+        "limit_ratio_valid_frame",
+        "R-LIMIT-RATIO §8",
+        "limit",
+        "a valid session (4 settings of 16,384 bytes, each within the string limit) in one valid frame that inflates beyond the ratio",
+        {
+            let mut f = base_fields();
+            f.settings = (0..4)
+                .map(|i| (format!("k{i}").into_bytes(), vec![b'v'; 16_384]))
+                .collect();
+            let a = archive(&f).bytes;
+            let z = frame(&a);
+            assert!(u64::try_from(a.len()).unwrap() > ratio_bound(u32::try_from(z.len()).unwrap()));
+            blob(Header::compressed(&a, &z), &z)
+        },
+    );
+    add(
+        "limit_ratio_valid_16_mib",
+        "R-LIMIT-RATIO §8",
+        "limit",
+        "a valid session of almost 16 MiB (1,000 settings of 16,384 bytes) in one valid frame of a few KiB: within the decoded-size limit, far beyond the ratio",
+        {
+            let mut f = base_fields();
+            f.settings = (0..1000)
+                .map(|i| (format!("k{i:04}").into_bytes(), vec![b'v'; 16_384]))
+                .collect();
+            let a = archive(&f).bytes;
+            assert!(a.len() <= 16 << 20);
+            let z = frame(&a);
+            blob(Header::compressed(&a, &z), &z)
+        },
+    );
+
     // ----- §9 expiry -----
     add(
         "expired_at_expires_at",

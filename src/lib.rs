@@ -13,18 +13,20 @@
 //! check in nanoseconds, with no allocation. Any error means: deny access.
 //!
 //! ```
-//! use sessionpack::{Decoder, Encoder, Session};
+//! use sessionpack::{Decoder, Encoder, Expiry, Session};
 //!
-//! // The issuing service, once per login.
-//! let session = Session::new("64b7f0c2e1a9", "acme", "opaque-token", 1_764_147_600_000, 1_764_151_200_000)
+//! // The issuing service, once per login: valid from 09:00 to 10:00 on 2025-11-26.
+//! let (issued, expires) = (1_764_147_600_000, 1_764_151_200_000); // Unix milliseconds
+//! let session = Session::new("64b7f0c2e1a9", "acme", "opaque-token", issued, expires)
 //!     .with_roles(["staff"])
 //!     .with_setting("language", "en")
 //!     .with_facilities(1_000..1_600)
 //!     .with_groups([10, 11]);
 //! let blob = Encoder::new().encode(&session)?; // → the cache
 //!
-//! // Every backend service, many times a second, with one reused decoder per thread.
-//! let mut decoder = Decoder::new();
+//! // Every backend service, many times a second, with one reused decoder per thread. Expired
+//! // sessions are refused: by the system clock by default, here by the caller's, at 09:30.
+//! let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(issued + 1_800_000));
 //! let view = decoder.open(&blob)?;
 //! assert!(view.facilities().contains(1_234)); // may see facility 1234's records
 //! assert!(!view.facilities().contains(42));
@@ -86,8 +88,9 @@ pub use roaring;
 /// As [`Encoder::encode`].
 ///
 /// ```
-/// let blob = sessionpack::encode(&sessionpack::Session::default())?;
-/// assert_eq!(sessionpack::decode(&blob)?, sessionpack::Session::default());
+/// let session = sessionpack::Session::new("u1", "acme", "t", 0, i64::MAX); // never expires
+/// let blob = sessionpack::encode(&session)?;
+/// assert_eq!(sessionpack::decode(&blob)?, session);
 /// # Ok::<(), sessionpack::Error>(())
 /// ```
 pub fn encode(session: &Session) -> Result<bytes::Bytes, Error> {
@@ -102,7 +105,8 @@ pub fn encode(session: &Session) -> Result<bytes::Bytes, Error> {
 /// As [`Decoder::open`].
 ///
 /// ```
-/// let session = sessionpack::Session::new("u1", "acme", "t", 0, 1).with_facilities([5]);
+/// // `decode` refuses sessions expired by the system clock: this one never expires.
+/// let session = sessionpack::Session::new("u1", "acme", "t", 0, i64::MAX).with_facilities([5]);
 /// let blob = sessionpack::encode(&session)?;
 /// assert_eq!(sessionpack::decode(&blob)?, session);
 /// # Ok::<(), sessionpack::Error>(())

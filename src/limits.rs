@@ -15,8 +15,19 @@ use crate::error::LimitName;
 /// | `max_roles` | 1,024 | entries in `roles` |
 /// | `max_settings` | 4,096 | entries in `settings` |
 /// | `max_attributes` | 4,096 | entries in `attributes` |
+/// | `max_inflation_ratio` | 8 | a compressed body: `decoded_len <= 8 × stored_len + 32,768` ([`Limits::INFLATION_ALLOWANCE`]), checked from the header before anything is allocated |
 ///
-/// Id sets have no limit of their own: their bytes count towards `max_decoded_len`.
+/// Every limit is inclusive: a value equal to it is accepted. Id sets have no limit of their
+/// own: their bytes count towards `max_decoded_len`.
+///
+/// **The cost of a read follows the blob's size.** `max_decoded_len` alone would let a blob of
+/// a few hundred bytes declare (or a valid frame of a few kilobytes inflate to) 16 MiB, and make
+/// every `open` allocate and fill that much. [`max_inflation_ratio`](Limits::max_inflation_ratio)
+/// bounds what a compressed body may inflate to by its own stored size, so that a reader's
+/// memory and work grow with the bytes it was given: a blob of at most 4 KiB never inflates to
+/// more than 65,216 bytes. Real sessions inflate by 1.0 to 1.5 (the generated profiles; 3.4 for the densest golden vector: Roaring ids and random
+/// tokens compress little); the encoder stores a body raw rather than write one above the
+/// ratio, so it never writes a blob that a decoder with the same limits refuses.
 ///
 /// ```
 /// use sessionpack::{Decoder, Limits};
@@ -40,6 +51,10 @@ pub struct Limits {
     pub max_settings: usize,
     /// Most attributes (default 4,096).
     pub max_attributes: usize,
+    /// Largest inflation of a compressed body (default 8): its `decoded_len` may be at most
+    /// `max_inflation_ratio × stored_len + INFLATION_ALLOWANCE` bytes (inclusive). Raw bodies
+    /// are not concerned (their two lengths are equal).
+    pub max_inflation_ratio: u32,
 }
 
 impl Limits {
@@ -50,7 +65,13 @@ impl Limits {
         max_roles: 1024,
         max_settings: 4096,
         max_attributes: 4096,
+        max_inflation_ratio: 8,
     };
+
+    /// The bytes a compressed body may inflate to beyond `max_inflation_ratio × stored_len`
+    /// (32 KiB = 32,768), so that small archives, whose frames are mostly fixed overhead, may still be
+    /// compressed. A constant of the format (`SPEC.md`, section 8), not a setting.
+    pub const INFLATION_ALLOWANCE: u32 = 32 << 10;
 
     /// Sets `max_decoded_len`.
     ///
@@ -58,6 +79,7 @@ impl Limits {
     /// let limits = sessionpack::Limits::default().with_max_decoded_len(1 << 20);
     /// assert_eq!(limits.max_decoded_len, 1 << 20);
     /// ```
+    #[must_use]
     pub const fn with_max_decoded_len(mut self, bytes: usize) -> Self {
         self.max_decoded_len = bytes;
         self
@@ -69,6 +91,7 @@ impl Limits {
     /// let limits = sessionpack::Limits::default().with_max_string_len(4096);
     /// assert_eq!(limits.max_string_len, 4096);
     /// ```
+    #[must_use]
     pub const fn with_max_string_len(mut self, bytes: usize) -> Self {
         self.max_string_len = bytes;
         self
@@ -79,6 +102,7 @@ impl Limits {
     /// ```
     /// assert_eq!(sessionpack::Limits::default().with_max_roles(8).max_roles, 8);
     /// ```
+    #[must_use]
     pub const fn with_max_roles(mut self, roles: usize) -> Self {
         self.max_roles = roles;
         self
@@ -89,6 +113,7 @@ impl Limits {
     /// ```
     /// assert_eq!(sessionpack::Limits::default().with_max_settings(64).max_settings, 64);
     /// ```
+    #[must_use]
     pub const fn with_max_settings(mut self, settings: usize) -> Self {
         self.max_settings = settings;
         self
@@ -99,9 +124,42 @@ impl Limits {
     /// ```
     /// assert_eq!(sessionpack::Limits::default().with_max_attributes(64).max_attributes, 64);
     /// ```
+    #[must_use]
     pub const fn with_max_attributes(mut self, attributes: usize) -> Self {
         self.max_attributes = attributes;
         self
+    }
+
+    /// Sets `max_inflation_ratio`: a compressed body's `decoded_len` may be at most
+    /// `ratio × stored_len +` [`INFLATION_ALLOWANCE`](Limits::INFLATION_ALLOWANCE) bytes.
+    /// Readers and writers should agree on it: a writer with a larger ratio than its readers
+    /// can write blobs they refuse.
+    ///
+    /// ```
+    /// let limits = sessionpack::Limits::default().with_max_inflation_ratio(4);
+    /// assert_eq!(limits.max_inflation_ratio, 4);
+    /// assert_eq!(limits.max_inflated_len(1_000), 36_768);
+    /// ```
+    #[must_use]
+    pub const fn with_max_inflation_ratio(mut self, ratio: u32) -> Self {
+        self.max_inflation_ratio = ratio;
+        self
+    }
+
+    /// The largest `decoded_len` a compressed body of `stored_len` bytes may declare under
+    /// these limits by the inflation rule: `max_inflation_ratio × stored_len +
+    /// INFLATION_ALLOWANCE` (it must also be within `max_decoded_len`). Never overflows.
+    ///
+    /// ```
+    /// let limits = sessionpack::Limits::default();
+    /// assert_eq!(limits.max_inflated_len(4_056), 65_216); // the body of a 4 KiB blob
+    /// ```
+    #[must_use]
+    pub fn max_inflated_len(&self, stored_len: u32) -> u64 {
+        // (2^32 − 1)² + 2^15 < 2^64: saturating only to say so without an `unwrap`.
+        u64::from(self.max_inflation_ratio)
+            .saturating_mul(u64::from(stored_len))
+            .saturating_add(u64::from(Limits::INFLATION_ALLOWANCE))
     }
 
     /// Fails with [`Error::LimitExceeded`](crate::Error::LimitExceeded) when `value` is above

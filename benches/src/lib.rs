@@ -7,6 +7,8 @@
 //! can answer membership checks with. Every "job" is a read followed by the 100 checks of the
 //! profile's probes (`sessionpack_synth::JOB_CHECKS`).
 
+pub mod hostile;
+
 use sessionpack::{Compression, Decoder, Encoder};
 use sessionpack_synth::{
     compact_contains, ids_only_contains, legacy_contains, CompactSession, IdsOnlySession,

@@ -34,10 +34,14 @@ pub enum Expiry {
 /// **On any error, deny access.**
 ///
 /// ```
-/// use sessionpack::{Decoder, Session};
+/// use sessionpack::{Decoder, Expiry, Session};
 ///
-/// let blob = sessionpack::encode(&Session::new("u1", "acme", "t", 0, 10).with_facilities([42]))?;
-/// let mut decoder = Decoder::new();
+/// // Issued at 09:00 on 2025-11-26, valid for an hour.
+/// let issued = 1_764_147_600_000; // Unix milliseconds
+/// let session = Session::new("u1", "acme", "t", issued, issued + 3_600_000).with_facilities([42]);
+/// let blob = sessionpack::encode(&session)?;
+/// // A minute later, by the caller's clock (the default, `Expiry::RejectNow`, reads the system's).
+/// let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(issued + 60_000));
 /// let session = decoder.open(&blob)?;
 /// let may_see = session.facilities().contains(42);
 /// assert!(may_see);
@@ -97,8 +101,9 @@ impl Decoder {
     /// use sessionpack::{Decoder, Encoder, MacKey, Session};
     ///
     /// let key = MacKey::new(1, &[9; 32])?;
-    /// let signed = Encoder::new().with_key(key.clone()).encode(&Session::default())?;
-    /// let unsigned = Encoder::new().encode(&Session::default())?;
+    /// let session = Session::new("u1", "acme", "t", 0, i64::MAX); // never expires
+    /// let signed = Encoder::new().with_key(key.clone()).encode(&session)?;
+    /// let unsigned = Encoder::new().encode(&session)?;
     /// let mut decoder = Decoder::new().with_key(key);
     /// assert!(decoder.open(&signed).is_ok());
     /// assert!(decoder.open(&unsigned).is_err()); // a forgery needs only cache write access
@@ -118,7 +123,7 @@ impl Decoder {
     /// ```
     /// use sessionpack::{Decoder, MacKey, Session};
     ///
-    /// let unsigned = sessionpack::encode(&Session::default())?;
+    /// let unsigned = sessionpack::encode(&Session::new("u1", "acme", "t", 0, i64::MAX))?;
     /// let mut migrating = Decoder::new().with_key(MacKey::new(1, &[9; 32])?).allow_unsigned();
     /// assert!(migrating.open(&unsigned).is_ok());
     /// # Ok::<(), sessionpack::Error>(())
@@ -186,7 +191,8 @@ impl Decoder {
     ///
     /// ```
     /// let mut decoder = sessionpack::Decoder::new();
-    /// let blob = sessionpack::encode(&sessionpack::Session::default())?;
+    /// let session = sessionpack::Session::new("u1", "acme", "t", 0, i64::MAX); // never expires
+    /// let blob = sessionpack::encode(&session)?;
     /// assert!(decoder.open(&blob).is_ok());
     /// assert!(decoder.open(&blob[..blob.len() - 1]).is_err());
     /// # Ok::<(), sessionpack::Error>(())
@@ -203,11 +209,14 @@ impl Decoder {
     /// As [`open`](Self::open).
     ///
     /// ```
-    /// let mut decoder = sessionpack::Decoder::new();
-    /// let blob = sessionpack::encode(&sessionpack::Session::default().with_groups([5]))?;
+    /// use sessionpack::{Decoder, Expiry, Session};
+    ///
+    /// let now = 1_764_147_600_000; // Unix milliseconds, from the caller's clock
+    /// let session = Session::new("u1", "acme", "t", now, now + 3_600_000).with_groups([5]);
+    /// let blob = sessionpack::encode(&session)?;
+    /// let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(now));
     /// let kept = decoder.open_buf(&blob)?;
     /// drop(blob);
-    /// let now = 0; // Unix milliseconds, from the caller's clock
     /// assert!(kept.view_at(now)?.groups().contains(5));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -264,7 +273,9 @@ impl Decoder {
 }
 
 /// Inflates the checked frame `body` into `buffer`, which grows only when the archive is larger
-/// than any before (its size is already within the limit).
+/// than any before. Its size was checked from the header against both the decoded-size limit
+/// and the inflation ratio (R-LIMIT-RATIO) before this runs, so the buffer never grows beyond
+/// `max_inflation_ratio` times the stored body (plus 32 KiB): a small blob cannot make it large.
 fn inflate<'b>(
     decompressor: &mut Option<zstd::bulk::Decompressor<'static>>,
     buffer: &'b mut Vec<u8>,
@@ -278,7 +289,10 @@ fn inflate<'b>(
         Some(d) => d,
         None => decompressor.insert(zstd::bulk::Decompressor::new().map_err(zstd_error)?),
     };
-    let len = header.decoded_len as usize;
+    let len = usize::try_from(header.decoded_len).map_err(|_| Error::DecodedTooLarge {
+        declared: u64::from(header.decoded_len),
+        limit: u64::try_from(usize::MAX).unwrap_or(u64::MAX),
+    })?;
     if buffer.len() < len {
         buffer.resize(len, 0);
     }
@@ -289,7 +303,7 @@ fn inflate<'b>(
     if written != len {
         return Err(Error::FrameSizeMismatch {
             header: header.decoded_len,
-            frame: written as u64,
+            frame: u64::try_from(written).unwrap_or(u64::MAX),
         });
     }
     Ok(buffer.get(..len).unwrap_or_default())

@@ -15,7 +15,8 @@ pub const DEFAULT_LEVEL: i32 = 19;
 #[non_exhaustive]
 pub enum Compression {
     /// Compress, and keep the compressed body only if it is smaller than the archive by at
-    /// least `min_saving_percent` percent of the archive; otherwise store the archive raw.
+    /// least `min_saving_percent` percent of the archive (and inflates within
+    /// [`Limits::max_inflation_ratio`]); otherwise store the archive raw.
     ///
     /// The default is 50 %: compression must at least halve the archive. A raw body is read in
     /// place; a compressed one is inflated on every read, which costs about 5 µs plus 1.3 ns per
@@ -26,7 +27,9 @@ pub enum Compression {
         /// The smallest saving worth inflating on every read, in percent of the archive.
         min_saving_percent: u8,
     },
-    /// Always compress, even when that saves nothing.
+    /// Always compress, even when that saves nothing — unless the body would then inflate by
+    /// more than [`Limits::max_inflation_ratio`] allows (a very repetitive archive), which a
+    /// decoder would refuse: such a body is stored raw.
     Always,
     /// Never compress: the body is the archive.
     Never,
@@ -49,8 +52,8 @@ impl Default for Compression {
 /// ```
 /// use sessionpack::{Compression, Encoder, Header, Session};
 ///
-/// let mut encoder = Encoder::new().level(3).compression(Compression::Never);
-/// let session = Session::new("u1", "acme", "tok", 0, 3_600_000).with_facilities(1..=500);
+/// let mut encoder = Encoder::new().with_level(3).with_compression(Compression::Never);
+/// let session = Session::new("u1", "acme", "tok", 0, i64::MAX).with_facilities(1..=500);
 /// let blob = encoder.encode(&session)?;
 /// assert!(!Header::read(&blob)?.compressed);
 /// assert_eq!(sessionpack::decode(&blob)?, session);
@@ -139,7 +142,8 @@ impl Encoder {
     /// use sessionpack::{Decoder, Encoder, MacKey, Session};
     ///
     /// let key = MacKey::new(1, &[7; 32])?;
-    /// let blob = Encoder::new().with_key(key.clone()).encode(&Session::default())?;
+    /// let session = Session::new("u1", "acme", "t", 0, i64::MAX); // never expires
+    /// let blob = Encoder::new().with_key(key.clone()).encode(&session)?;
     /// let mut decoder = Decoder::new().with_key(key); // holding a key, it requires a MAC
     /// assert!(decoder.open(&blob).is_ok());
     /// # Ok::<(), sessionpack::Error>(())
@@ -176,9 +180,10 @@ impl Encoder {
     /// As [`encode`](Self::encode).
     ///
     /// ```
+    /// let session = sessionpack::Session::new("u1", "acme", "t", 0, i64::MAX);
     /// let mut out = Vec::new();
-    /// sessionpack::Encoder::new().encode_into(&sessionpack::Session::default(), &mut out)?;
-    /// assert_eq!(sessionpack::decode(&out)?, sessionpack::Session::default());
+    /// sessionpack::Encoder::new().encode_into(&session, &mut out)?;
+    /// assert_eq!(sessionpack::decode(&out)?, session);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn encode_into(&mut self, session: &Session, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -199,12 +204,14 @@ impl Encoder {
             Compression::Never => false,
             Compression::Always => {
                 self.compress(&archive)?;
-                true
+                self.within_inflation_ratio(decoded_len)
             }
             Compression::Auto { min_saving_percent } => {
                 self.compress(&archive)?;
                 let saving = archive.len().saturating_sub(self.compressed.len());
-                saving > 0 && saving * 100 >= usize::from(min_saving_percent) * archive.len()
+                saving > 0
+                    && saving * 100 >= usize::from(min_saving_percent) * archive.len()
+                    && self.within_inflation_ratio(decoded_len)
             }
         };
         let body: &[u8] = if compress { &self.compressed } else { &archive };
@@ -221,6 +228,14 @@ impl Encoder {
         };
         envelope::seal(header, body, self.key.as_ref(), out);
         Ok(())
+    }
+
+    /// Whether the frame in `self.compressed` may carry `decoded_len` bytes under the limits'
+    /// inflation rule (`SPEC.md` section 8, R-LIMIT-RATIO). When not, the body is stored raw: a
+    /// decoder with the same limits would refuse it compressed.
+    fn within_inflation_ratio(&self, decoded_len: u32) -> bool {
+        u32::try_from(self.compressed.len())
+            .is_ok_and(|stored| u64::from(decoded_len) <= self.limits.max_inflated_len(stored))
     }
 
     /// Compresses `archive` into `self.compressed`: one frame with its content size and a

@@ -151,7 +151,8 @@ impl Header {
     pub fn blob_len(&self) -> usize {
         // Saturating: on a 32-bit target a hostile stored length could overflow, and no blob is
         // `usize::MAX` bytes long, so the saturated length is refused as truncated.
-        (self.stored_len as usize)
+        usize::try_from(self.stored_len)
+            .unwrap_or(usize::MAX)
             .saturating_add(Header::LEN)
             .saturating_add(if self.signed { MAC_LEN } else { 0 })
     }

@@ -1,5 +1,13 @@
 //! The envelope around an archive: the fixed header, the body (raw or one zstd frame) and the
-//! optional MAC trailer. See `SPEC.md`, "The envelope".
+//! optional MAC trailer. See `SPEC.md`, sections 2 to 5.
+//!
+//! This is the first code that reads untrusted bytes: no unchecked arithmetic and no `as`
+//! casts (which truncate or wrap silently) here; `try_from`, checked or saturating arithmetic
+//! instead, or a narrow `#[allow]` that says why it cannot go wrong.
+#![cfg_attr(
+    not(test),
+    deny(clippy::arithmetic_side_effects, clippy::as_conversions)
+)]
 
 pub(crate) mod frame;
 pub(crate) mod header;
@@ -9,7 +17,7 @@ pub use header::Header;
 use header::MAC_LEN;
 pub use mac::{KeyRing, MacKey};
 
-use crate::error::BlobPart;
+use crate::error::{BlobPart, LimitName};
 use crate::{Error, Limits};
 
 /// Checks `blob`'s header against its length and `limits`, verifies its MAC (or requires one),
@@ -21,13 +29,10 @@ pub(crate) fn open<'a>(
     require_mac: bool,
 ) -> Result<(Header, &'a [u8]), Error> {
     let header = Header::read(blob)?;
-    if u64::from(header.decoded_len) > limits.max_decoded_len as u64 {
-        return Err(Error::DecodedTooLarge {
-            declared: u64::from(header.decoded_len),
-            limit: limits.max_decoded_len as u64,
-        });
-    }
-    let stored = header.stored_len as usize;
+    check_limits(&header, limits)?;
+    // A `u32` always fits in `usize` on the targets this crate builds for (32 and 64 bits); on
+    // a 16-bit one the saturated length is refused as truncated.
+    let stored = usize::try_from(header.stored_len).unwrap_or(usize::MAX);
     // Checked: on a 32-bit target a hostile stored length near 4 GiB would overflow.
     let Some(body) = Header::LEN
         .checked_add(stored)
@@ -39,14 +44,15 @@ pub(crate) fn open<'a>(
             available: blob.len().saturating_sub(Header::LEN),
         });
     };
-    // The body fits in `blob`, so these sums cannot overflow.
-    let body_end = Header::LEN + body.len();
+    // The body lies within `blob`, so its end neither overflows nor runs past `blob`.
+    let body_end = Header::LEN.saturating_add(body.len());
+    let (signed, trailer) = blob.split_at_checked(body_end).unwrap_or((blob, &[]));
     let expected = header.blob_len();
     if blob.len() < expected {
         return Err(Error::Truncated {
             part: BlobPart::MacTrailer,
             needed: MAC_LEN,
-            available: blob.len() - body_end,
+            available: trailer.len(),
         });
     }
     if blob.len() > expected {
@@ -56,13 +62,34 @@ pub(crate) fn open<'a>(
         });
     }
     if header.signed {
-        let signed = blob.get(..body_end).unwrap_or_default();
-        let tag = blob.get(body_end..).unwrap_or_default();
-        keys.verify(header.key_id, signed, tag)?;
+        keys.verify(header.key_id, signed, trailer)?;
     } else if require_mac {
         return Err(Error::MacRequired);
     }
     Ok((header, body))
+}
+
+/// The header rules of `limits` (`SPEC.md` section 3, rule 7): the decoded size
+/// (R-LIMIT-DECODED), then, for a compressed body, its inflation (R-LIMIT-RATIO). Both are
+/// checked from the header alone, before anything is allocated or inflated, so that what an
+/// `open` costs follows the size of the blob and not what its header claims.
+fn check_limits(header: &Header, limits: &Limits) -> Result<(), Error> {
+    let declared = u64::from(header.decoded_len);
+    let limit = u64::try_from(limits.max_decoded_len).unwrap_or(u64::MAX);
+    if declared > limit {
+        return Err(Error::DecodedTooLarge { declared, limit });
+    }
+    if header.compressed {
+        let allowed = limits.max_inflated_len(header.stored_len);
+        if declared > allowed {
+            return Err(Error::LimitExceeded {
+                what: LimitName::InflatedSize,
+                value: declared,
+                limit: allowed,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Appends the blob of `header` and `body` to `out`, with the MAC trailer when `key` is given

@@ -227,6 +227,10 @@ words! {
         Attributes => "attributes",
         /// An attribute key's or value's length.
         AttributeKeyOrValue => "attribute key or value",
+        /// The decoded size a compressed body declares, against what its stored size allows
+        /// ([`Limits::max_inflation_ratio`](crate::Limits)); checked by the decoder from the
+        /// header (the encoder stores such a body raw instead).
+        InflatedSize => "decoded size of a compressed body",
     }
 }
 
