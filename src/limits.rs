@@ -15,7 +15,7 @@ use crate::error::LimitName;
 /// | `max_roles` | 1,024 | entries in `roles` |
 /// | `max_settings` | 4,096 | entries in `settings` |
 /// | `max_attributes` | 4,096 | entries in `attributes` |
-/// | `max_inflation_ratio` | 8 | a compressed body: `decoded_len <= 8 × stored_len + 32,768` ([`Limits::INFLATION_ALLOWANCE`]), checked from the header before anything is allocated |
+/// | `max_inflation_ratio` | 4 | a compressed body: `decoded_len <= 4 × stored_len + 16,384` ([`Limits::INFLATION_ALLOWANCE`]), checked from the header before anything is allocated |
 ///
 /// Every limit is inclusive: a value equal to it is accepted. Id sets have no limit of their
 /// own: their bytes count towards `max_decoded_len`.
@@ -25,7 +25,7 @@ use crate::error::LimitName;
 /// every `open` allocate and fill that much. [`max_inflation_ratio`](Limits::max_inflation_ratio)
 /// bounds what a compressed body may inflate to by its own stored size, so that a reader's
 /// memory and work grow with the bytes it was given: a blob of at most 4 KiB never inflates to
-/// more than 65,216 bytes. Real sessions inflate by 1.0 to 1.5 (the generated profiles; 3.4 for the densest golden vector: Roaring ids and random
+/// more than 32,608 bytes. Real sessions inflate by 1.0 to 1.5 (the generated profiles; 3.4 for the densest golden vector: Roaring ids and random
 /// tokens compress little); the encoder stores a body raw rather than write one above the
 /// ratio, so it never writes a blob that a decoder with the same limits refuses.
 ///
@@ -51,7 +51,7 @@ pub struct Limits {
     pub max_settings: usize,
     /// Most attributes (default 4,096).
     pub max_attributes: usize,
-    /// Largest inflation of a compressed body (default 8): its `decoded_len` may be at most
+    /// Largest inflation of a compressed body (default 4): its `decoded_len` may be at most
     /// `max_inflation_ratio × stored_len + INFLATION_ALLOWANCE` bytes (inclusive). Raw bodies
     /// are not concerned (their two lengths are equal).
     pub max_inflation_ratio: u32,
@@ -65,13 +65,13 @@ impl Limits {
         max_roles: 1024,
         max_settings: 4096,
         max_attributes: 4096,
-        max_inflation_ratio: 8,
+        max_inflation_ratio: 4,
     };
 
     /// The bytes a compressed body may inflate to beyond `max_inflation_ratio × stored_len`
-    /// (32 KiB = 32,768), so that small archives, whose frames are mostly fixed overhead, may still be
+    /// (16 KiB = 16,384), so that small archives, whose frames are mostly fixed overhead, may still be
     /// compressed. A constant of the format (`SPEC.md`, section 8), not a setting.
-    pub const INFLATION_ALLOWANCE: u32 = 32 << 10;
+    pub const INFLATION_ALLOWANCE: u32 = 16 << 10;
 
     /// Sets `max_decoded_len`.
     ///

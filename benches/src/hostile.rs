@@ -1,7 +1,7 @@
 //! The worst blobs of at most 4 KiB against the default [`Limits`](sessionpack::Limits) (issue
 //! 12, `SPEC.md` R-LIMIT-RATIO): valid sessions, so that `open` does all of its work — inflate,
 //! both digests, the archive and both id sets validated — made as large as the inflation rule
-//! lets a 4 KiB blob be (`decoded_len <= 8 × stored_len + 32 KiB`) out of the containers that
+//! lets a 4 KiB blob be (`decoded_len <= 4 × stored_len + 16 KiB`) out of the containers that
 //! cost the most to validate per byte.
 //!
 //! Each family fills the id sets with one kind of Roaring container in a regular (hence

@@ -275,7 +275,7 @@ impl Decoder {
 /// Inflates the checked frame `body` into `buffer`, which grows only when the archive is larger
 /// than any before. Its size was checked from the header against both the decoded-size limit
 /// and the inflation ratio (R-LIMIT-RATIO) before this runs, so the buffer never grows beyond
-/// `max_inflation_ratio` times the stored body (plus 32 KiB): a small blob cannot make it large.
+/// `max_inflation_ratio` times the stored body (plus 16 KiB): a small blob cannot make it large.
 fn inflate<'b>(
     decompressor: &mut Option<zstd::bulk::Decompressor<'static>>,
     buffer: &'b mut Vec<u8>,
