@@ -314,30 +314,35 @@ impl Layout {
     /// Then: no other slot is occupied. Linear in the keys and the probe lengths; allocates
     /// nothing.
     fn validate_index(&self, bytes: &[u8]) -> Result<(), Error> {
-        for x in 0..self.count {
-            let key = self.key(bytes, x).unwrap_or_default();
-            let h = hash(key);
-            let want = slot_value(h, x, self.mask);
-            let mut p = home(h, self.slots);
-            let mut steps = 0_u32;
-            loop {
-                let v = self.slot(bytes, p);
-                if v == want {
-                    break;
-                }
-                let y = v & self.mask;
-                if v == EMPTY || y >= x || steps >= self.slots {
-                    return Err(Error::DictBadIndex { id: x, slot: p });
-                }
-                if v & !self.mask == want & !self.mask && self.key(bytes, y) == Some(key) {
-                    return Err(Error::DictDuplicateKey { id: x, first: y });
-                }
-                steps += 1;
-                p = if p + 1 == self.slots { 0 } else { p + 1 };
+        let index = self.index_slots(bytes);
+        let slot = |p: u32| {
+            index
+                .get(p as usize)
+                .map_or(EMPTY, |b| u32::from_le_bytes(*b))
+        };
+        // In batches of three passes: the hashes and homes; then the first slot of each walk,
+        // loads at random places of the index that the processor overlaps because nothing
+        // else runs between them; then the walks.
+        const BATCH: u32 = 32;
+        let mut first = [(0_u64, 0_u32, 0_u32); BATCH as usize];
+        let mut start = 0_u32;
+        while start < self.count {
+            let len = BATCH.min(self.count - start);
+            for (i, f) in (0..len).zip(first.iter_mut()) {
+                let h = hash(self.key(bytes, start + i).unwrap_or_default());
+                *f = (h, home(h, self.slots), 0);
             }
+            for f in first.iter_mut().take(len as usize) {
+                f.2 = slot(f.1);
+            }
+            for (i, &(h, home, v)) in (0..len).zip(first.iter()) {
+                self.walk(bytes, &slot, start + i, h, home, v)?;
+            }
+            start += len;
         }
-        let occupied = (0..self.slots)
-            .filter(|&p| self.slot(bytes, p) != EMPTY)
+        let occupied = index
+            .iter()
+            .filter(|b| u32::from_le_bytes(**b) != EMPTY)
             .count() as u64;
         if occupied != u64::from(self.count) {
             return Err(Error::DictIndexCount {
@@ -348,10 +353,46 @@ impl Layout {
         Ok(())
     }
 
-    /// Slot `p` of the index (`EMPTY` past it, which a checked layout never reaches).
+    /// Walks from `p`, the home of id `x`'s key (hash `h`), whose slot holds `v`, to the slot
+    /// holding `x` (R-DICT-INDEX, R-DICT-UNIQUE).
     #[inline]
-    fn slot(&self, bytes: &[u8], p: u32) -> u32 {
-        u32_at(bytes, self.index + 4 * p as usize).unwrap_or(EMPTY)
+    fn walk(
+        &self,
+        bytes: &[u8],
+        slot: &impl Fn(u32) -> u32,
+        x: u32,
+        h: u64,
+        mut p: u32,
+        mut v: u32,
+    ) -> Result<(), Error> {
+        let want = slot_value(h, x, self.mask);
+        let mut steps = 0_u32;
+        while v != want {
+            let y = v & self.mask;
+            if v == EMPTY || y >= x || steps >= self.slots {
+                return Err(Error::DictBadIndex { id: x, slot: p });
+            }
+            if v & !self.mask == want & !self.mask {
+                let key = self.key(bytes, x);
+                if self.key(bytes, y) == key {
+                    return Err(Error::DictDuplicateKey { id: x, first: y });
+                }
+            }
+            steps += 1;
+            p = if p + 1 == self.slots { 0 } else { p + 1 };
+            v = slot(p);
+        }
+        Ok(())
+    }
+
+    /// The index's slots (empty past the bytes, which a checked layout never is).
+    #[inline]
+    fn index_slots<'a>(&self, bytes: &'a [u8]) -> &'a [[u8; 4]] {
+        bytes
+            .get(self.index..self.end)
+            .unwrap_or_default()
+            .as_chunks::<4>()
+            .0
     }
 
     pub(crate) fn tenant_bytes<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
@@ -388,11 +429,14 @@ impl Layout {
         if self.count == 0 || self.key_type.width().is_some_and(|w| w != key.len()) {
             return None;
         }
+        let index = self.index_slots(bytes);
         let h = hash(key);
         let fingerprint = h as u32 & !self.mask;
         let mut p = home(h, self.slots);
         for _ in 0..self.slots {
-            let v = self.slot(bytes, p);
+            let v = index
+                .get(p as usize)
+                .map_or(EMPTY, |b| u32::from_le_bytes(*b));
             if v == EMPTY {
                 return None;
             }
