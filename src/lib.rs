@@ -55,6 +55,7 @@
 mod archive;
 mod codec;
 mod detect;
+mod dict;
 mod envelope;
 mod error;
 mod idset;
@@ -67,10 +68,11 @@ mod session;
 pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
 pub use detect::detect;
+pub use dict::{DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType};
 pub use envelope::{Header, KeyRing, MacKey};
 pub use error::{
-    BlobPart, EntriesField, Error, ErrorKind, FieldName, FrameProblem, IdSetError, IdSetField,
-    KeyProblem, LayoutProblem, LimitName, PointerProblem, UnknownErrorKind,
+    BlobPart, DictInputProblem, EntriesField, Error, ErrorKind, FieldName, FrameProblem,
+    IdSetError, IdSetField, KeyProblem, LayoutProblem, LimitName, PointerProblem, UnknownErrorKind,
 };
 pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;

@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+#[path = "../fuzz/checks/dict.rs"]
+mod dict_checks;
 #[path = "../fuzz/checks/idset.rs"]
 mod idset_checks;
 #[cfg(feature = "json")]
@@ -62,4 +64,9 @@ fn roundtrip() {
 #[cfg(feature = "json")]
 fn json() {
     replay("json", json_checks::check);
+}
+
+#[test]
+fn dict() {
+    replay("dict", dict_checks::check);
 }

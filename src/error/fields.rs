@@ -165,6 +165,36 @@ words! {
 }
 
 words! {
+    /// What a dictionary writer or [`Key::parse`](crate::Key::parse) refused, in
+    /// [`Error::DictInvalidInput`](crate::Error::DictInvalidInput).
+    ///
+    /// ```
+    /// use sessionpack::{DictInputProblem, Error, Key, KeyType};
+    ///
+    /// let err = Key::parse(KeyType::ObjectId, "64b7").unwrap_err();
+    /// assert_eq!(err, Error::DictInvalidInput { problem: DictInputProblem::ObjectIdText });
+    /// ```
+    pub enum DictInputProblem {
+        /// An ObjectId's text is not 24 hexadecimal digits.
+        ObjectIdText => "an ObjectId is written as 24 hexadecimal digits",
+        /// A UUID's text is not 8-4-4-4-12 hexadecimal digits.
+        UuidText => "a UUID is written as 32 hexadecimal digits in groups of 8-4-4-4-12",
+        /// A key's bytes have the wrong length for its key type.
+        KeyLength => "the key's bytes have the wrong length for its key type (12 for an ObjectId, 16 for a UUID)",
+        /// A string key is longer than 64 bytes.
+        StringTooLong => "a string key is at most 64 bytes",
+        /// A string key's bytes are not UTF-8.
+        NotUtf8 => "a string key must be UTF-8",
+        /// A key is not of the dictionary's key type.
+        WrongKeyType => "the key is not of the dictionary's key type",
+        /// The tenant is longer than 64 bytes.
+        TenantTooLong => "a tenant is at most 64 bytes",
+        /// Lineage 0 is reserved.
+        ZeroLineage => "lineage 0 is reserved (use 64 random bits)",
+    }
+}
+
+words! {
     /// A session's map of string entries, in
     /// [`Error::KeysNotSorted`](crate::Error::KeysNotSorted).
     ///

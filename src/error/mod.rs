@@ -13,8 +13,8 @@ mod tests;
 use core::fmt;
 
 pub use fields::{
-    BlobPart, EntriesField, FieldName, FrameProblem, IdSetField, KeyProblem, LayoutProblem,
-    LimitName, PointerProblem,
+    BlobPart, DictInputProblem, EntriesField, FieldName, FrameProblem, IdSetField, KeyProblem,
+    LayoutProblem, LimitName, PointerProblem,
 };
 pub use idset::IdSetError;
 pub use kind::{ErrorKind, UnknownErrorKind};
@@ -41,6 +41,12 @@ use crate::magic::Format;
 /// | `MacRequired`, `UnknownKey`, `MacMismatch` | `unauthenticated` |
 /// | `Expired` | `expired` |
 /// | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress` | `invalid_input` |
+/// | `DictNotADictionary` | `not_a_blob` |
+/// | `DictTruncated`, `DictTrailingBytes`, `DictReservedNotZero`, `DictKeyIdMismatch`, `DictTenantTooLong`, `DictZeroLineage`, `DictBodyLength`, `DictDigestMismatch`, `DictNotUtf8`, `DictKeyBounds`, `DictBadIndex`, `DictIndexCount`, `DictDuplicateKey` | `corrupt` |
+/// | `DictUnsupportedVersion`, `DictUnknownFlags`, `DictUnknownKeyType`, `DictUnknownKind` | `unsupported` |
+/// | `DictTooManyKeys`, `DictTooLarge` | `limit` |
+/// | `DictMacRequired`, `DictUnknownKey`, `DictMacMismatch` | `unauthenticated` |
+/// | `DictInvalidInput` | `invalid_input` |
 ///
 /// `Error` is `Clone + Eq` and owns everything it says (no boxed causes, no foreign error
 /// types), so it can be kept, compared in tests and sent across threads.
@@ -302,6 +308,152 @@ pub enum Error {
         /// zstd's own message.
         message: String,
     },
+
+    // ----- id dictionaries (`SPEC.md` section 16) -----
+    /// The input is not an id dictionary: it does not start with the magic `93 53 50 44`
+    /// (a session blob, JSON, or unknown bytes).
+    DictNotADictionary {
+        /// What the first bytes look like.
+        found: Format,
+    },
+    /// The dictionary ends before a part its header declares.
+    DictTruncated {
+        /// The part that is cut short.
+        part: BlobPart,
+        /// Bytes that part needs.
+        needed: usize,
+        /// Bytes present.
+        available: usize,
+    },
+    /// Bytes follow the end the dictionary's header declares.
+    DictTrailingBytes {
+        /// Length the header declares for the whole dictionary.
+        expected: usize,
+        /// Length of the input.
+        actual: usize,
+    },
+    /// A dictionary format version this reader does not know.
+    DictUnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
+    /// Dictionary flag bits this reader does not know are set.
+    DictUnknownFlags {
+        /// The unknown bits.
+        bits: u8,
+    },
+    /// A reserved byte of the dictionary's header is not zero.
+    DictReservedNotZero {
+        /// Its offset in the header.
+        offset: usize,
+    },
+    /// The dictionary's header names a key id but carries no MAC, or the reverse.
+    DictKeyIdMismatch {
+        /// Key id from the header.
+        key_id: u32,
+        /// Whether the MAC flag is set.
+        mac_flag: bool,
+    },
+    /// The dictionary's key type byte is not one this reader knows.
+    DictUnknownKeyType {
+        /// The byte found.
+        value: u8,
+    },
+    /// The dictionary's kind byte (facility or group) is not one this reader knows.
+    DictUnknownKind {
+        /// The byte found.
+        value: u8,
+    },
+    /// The dictionary's header declares a tenant longer than 64 bytes.
+    DictTenantTooLong {
+        /// The declared length.
+        len: u8,
+    },
+    /// The dictionary's lineage is 0, which no dictionary has.
+    DictZeroLineage,
+    /// The dictionary holds (or would hold) more keys than the configured limit.
+    DictTooManyKeys {
+        /// The number of keys.
+        count: u64,
+        /// The limit ([`DictionaryDecoder::with_max_keys`](crate::DictionaryDecoder::with_max_keys),
+        /// [`IdDictionary::with_max_keys`](crate::IdDictionary::with_max_keys)).
+        limit: u64,
+    },
+    /// The dictionary's body length disagrees with its count and key type.
+    DictBodyLength {
+        /// The body length the header declares.
+        declared: u32,
+        /// The least it can be, given the header.
+        min: u64,
+        /// The most it can be, given the header.
+        max: u64,
+    },
+    /// The dictionary is not signed and this reader holds keys, so it requires a MAC.
+    DictMacRequired,
+    /// The dictionary is signed with a key the reader does not hold.
+    DictUnknownKey {
+        /// The key id from the header.
+        key_id: u32,
+    },
+    /// The dictionary's MAC does not match: it was altered or signed with another key.
+    DictMacMismatch {
+        /// The key id from the header.
+        key_id: u32,
+    },
+    /// The dictionary's content hashes to another digest than its header's: it is corrupted.
+    DictDigestMismatch {
+        /// Digest from the header.
+        declared: u64,
+        /// Digest of the content.
+        actual: u64,
+    },
+    /// The dictionary's tenant (`id` `None`) or a string key (`id` `Some`) is not UTF-8.
+    DictNotUtf8 {
+        /// The key's id, or `None` for the tenant.
+        id: Option<u32>,
+        /// Position of its bytes in the dictionary.
+        offset: usize,
+    },
+    /// A string key's end offset is before the previous key's end, past the key bytes, or makes
+    /// the key longer than 64 bytes; or the last end is not the end of the key bytes.
+    DictKeyBounds {
+        /// The key's id.
+        id: u32,
+        /// Position of its end offset in the dictionary.
+        offset: usize,
+    },
+    /// The dictionary's hash index is not the one canonical insertion builds: `id` is missing
+    /// from where the index must hold it.
+    DictBadIndex {
+        /// The id whose slot is wrong.
+        id: u32,
+        /// The slot where the check stopped.
+        slot: u32,
+    },
+    /// The dictionary's hash index has more occupied slots than the dictionary has keys.
+    DictIndexCount {
+        /// Occupied slots.
+        occupied: u64,
+        /// Keys.
+        count: u32,
+    },
+    /// Two ids of the dictionary have the same key.
+    DictDuplicateKey {
+        /// The later id.
+        id: u32,
+        /// The earlier id with the same key.
+        first: u32,
+    },
+    /// A dictionary writer (or [`Key::parse`](crate::Key::parse)) refused its caller's input.
+    DictInvalidInput {
+        /// What is wrong.
+        problem: DictInputProblem,
+    },
+    /// The dictionary would be larger than its format can say (a body of 4 GiB or more).
+    DictTooLarge {
+        /// The body length it would have.
+        len: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -445,6 +597,123 @@ impl fmt::Display for Error {
                 "invalid JSON session at line {line}, column {column}: {message}"
             ),
             Compress { message } => write!(f, "zstd could not compress the archive: {message}"),
+            DictNotADictionary { found } => write!(
+                f,
+                "input is not an id dictionary ({found}); a dictionary starts with the bytes \
+                 93 53 50 44"
+            ),
+            DictTruncated { part, needed, available } => write!(
+                f,
+                "dictionary is truncated: the {part} needs {needed} bytes, {available} present"
+            ),
+            DictTrailingBytes { expected, actual } => write!(
+                f,
+                "dictionary has trailing bytes: its header says {expected} bytes in all, \
+                 {actual} present"
+            ),
+            DictUnsupportedVersion { version } => write!(
+                f,
+                "dictionary format version {version} is not supported by this reader (it reads \
+                 version 1); upgrade sessionpack"
+            ),
+            DictUnknownFlags { bits } => write!(
+                f,
+                "dictionary header has unknown flag bits {bits:#04x} set"
+            ),
+            DictReservedNotZero { offset } => write!(
+                f,
+                "dictionary header byte {offset} is reserved and must be zero"
+            ),
+            DictKeyIdMismatch { key_id, mac_flag: true } => write!(
+                f,
+                "dictionary header flags a MAC but names key id {key_id}; signed dictionaries \
+                 name a key id from 1"
+            ),
+            DictKeyIdMismatch { key_id, mac_flag: false } => write!(
+                f,
+                "dictionary header names key id {key_id} but carries no MAC; unsigned \
+                 dictionaries have key id 0"
+            ),
+            DictUnknownKeyType { value } => write!(
+                f,
+                "dictionary key type {value} is not known to this reader (1 ObjectId, 2 UUID, \
+                 3 string)"
+            ),
+            DictUnknownKind { value } => write!(
+                f,
+                "dictionary kind {value} is not known to this reader (1 facility, 2 group)"
+            ),
+            DictTenantTooLong { len } => write!(
+                f,
+                "dictionary header declares a tenant of {len} bytes; a tenant is at most 64"
+            ),
+            DictZeroLineage => f.write_str("dictionary lineage is 0, which no dictionary has"),
+            DictTooManyKeys { count, limit } => write!(
+                f,
+                "dictionary has {count} keys, above the limit of {limit} (raise the dictionary's \
+                 max_keys if this is expected)"
+            ),
+            DictBodyLength { declared, min, max } if min == max => write!(
+                f,
+                "dictionary header declares a body of {declared} bytes; its count and key type \
+                 make it {min}"
+            ),
+            DictBodyLength { declared, min, max } => write!(
+                f,
+                "dictionary header declares a body of {declared} bytes; its count and key type \
+                 allow {min} to {max}"
+            ),
+            DictMacRequired => f.write_str(
+                "dictionary is not signed and this reader holds keys, so it requires a MAC; sign \
+                 it with IdDictionary::to_bytes (or open unsigned dictionaries with \
+                 DictionaryDecoder::allow_unsigned while migrating)",
+            ),
+            DictUnknownKey { key_id } => write!(
+                f,
+                "dictionary is signed with key id {key_id}, which this reader's key ring does \
+                 not hold"
+            ),
+            DictMacMismatch { key_id } => write!(
+                f,
+                "dictionary MAC check failed for key id {key_id}: it was altered or signed with \
+                 another key"
+            ),
+            DictDigestMismatch { declared, actual } => write!(
+                f,
+                "dictionary is corrupted: header digest {declared:016x} but the content hashes \
+                 to {actual:016x}"
+            ),
+            DictNotUtf8 { id: None, offset } => write!(
+                f,
+                "dictionary tenant at byte {offset} is not valid UTF-8"
+            ),
+            DictNotUtf8 { id: Some(id), offset } => write!(
+                f,
+                "dictionary key {id} at byte {offset} is not valid UTF-8"
+            ),
+            DictKeyBounds { id, offset } => write!(
+                f,
+                "dictionary key {id}'s end (at byte {offset}) is out of order, past the key \
+                 bytes or more than 64 bytes after the previous end"
+            ),
+            DictBadIndex { id, slot } => write!(
+                f,
+                "dictionary index is not canonical: id {id} is not where inserting the ids in \
+                 order puts it (stopped at slot {slot})"
+            ),
+            DictIndexCount { occupied, count } => write!(
+                f,
+                "dictionary index has {occupied} occupied slots for {count} keys"
+            ),
+            DictDuplicateKey { id, first } => write!(
+                f,
+                "dictionary ids {first} and {id} have the same key"
+            ),
+            DictInvalidInput { problem } => write!(f, "invalid dictionary input: {problem}"),
+            DictTooLarge { len } => write!(
+                f,
+                "dictionary body would be {len} bytes; the format holds less than 4 GiB"
+            ),
         }
     }
 }
@@ -513,6 +782,29 @@ impl Error {
             IssuedAfterExpiry { .. } | Json { .. } | InvalidKey { .. } | Compress { .. } => {
                 ErrorKind::InvalidInput
             }
+            DictNotADictionary { .. } => ErrorKind::NotABlob,
+            DictTruncated { .. }
+            | DictTrailingBytes { .. }
+            | DictReservedNotZero { .. }
+            | DictKeyIdMismatch { .. }
+            | DictTenantTooLong { .. }
+            | DictZeroLineage
+            | DictBodyLength { .. }
+            | DictDigestMismatch { .. }
+            | DictNotUtf8 { .. }
+            | DictKeyBounds { .. }
+            | DictBadIndex { .. }
+            | DictIndexCount { .. }
+            | DictDuplicateKey { .. } => ErrorKind::Corrupt,
+            DictUnsupportedVersion { .. }
+            | DictUnknownFlags { .. }
+            | DictUnknownKeyType { .. }
+            | DictUnknownKind { .. } => ErrorKind::Unsupported,
+            DictTooManyKeys { .. } | DictTooLarge { .. } => ErrorKind::Limit,
+            DictMacRequired | DictUnknownKey { .. } | DictMacMismatch { .. } => {
+                ErrorKind::Unauthenticated
+            }
+            DictInvalidInput { .. } => ErrorKind::InvalidInput,
         }
     }
 }

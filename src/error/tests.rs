@@ -45,11 +45,35 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
         Error::LimitExceeded { .. } => ("LimitExceeded", K::Limit),
         Error::Json { .. } => ("Json", K::InvalidInput),
         Error::Compress { .. } => ("Compress", K::InvalidInput),
+        Error::DictNotADictionary { .. } => ("DictNotADictionary", K::NotABlob),
+        Error::DictTruncated { .. } => ("DictTruncated", K::Corrupt),
+        Error::DictTrailingBytes { .. } => ("DictTrailingBytes", K::Corrupt),
+        Error::DictUnsupportedVersion { .. } => ("DictUnsupportedVersion", K::Unsupported),
+        Error::DictUnknownFlags { .. } => ("DictUnknownFlags", K::Unsupported),
+        Error::DictReservedNotZero { .. } => ("DictReservedNotZero", K::Corrupt),
+        Error::DictKeyIdMismatch { .. } => ("DictKeyIdMismatch", K::Corrupt),
+        Error::DictUnknownKeyType { .. } => ("DictUnknownKeyType", K::Unsupported),
+        Error::DictUnknownKind { .. } => ("DictUnknownKind", K::Unsupported),
+        Error::DictTenantTooLong { .. } => ("DictTenantTooLong", K::Corrupt),
+        Error::DictZeroLineage => ("DictZeroLineage", K::Corrupt),
+        Error::DictTooManyKeys { .. } => ("DictTooManyKeys", K::Limit),
+        Error::DictBodyLength { .. } => ("DictBodyLength", K::Corrupt),
+        Error::DictMacRequired => ("DictMacRequired", K::Unauthenticated),
+        Error::DictUnknownKey { .. } => ("DictUnknownKey", K::Unauthenticated),
+        Error::DictMacMismatch { .. } => ("DictMacMismatch", K::Unauthenticated),
+        Error::DictDigestMismatch { .. } => ("DictDigestMismatch", K::Corrupt),
+        Error::DictNotUtf8 { .. } => ("DictNotUtf8", K::Corrupt),
+        Error::DictKeyBounds { .. } => ("DictKeyBounds", K::Corrupt),
+        Error::DictBadIndex { .. } => ("DictBadIndex", K::Corrupt),
+        Error::DictIndexCount { .. } => ("DictIndexCount", K::Corrupt),
+        Error::DictDuplicateKey { .. } => ("DictDuplicateKey", K::Corrupt),
+        Error::DictInvalidInput { .. } => ("DictInvalidInput", K::InvalidInput),
+        Error::DictTooLarge { .. } => ("DictTooLarge", K::Limit),
     }
 }
 
 /// Number of arms of `expected_kind`.
-const VARIANTS: usize = 34;
+const VARIANTS: usize = 58;
 
 fn one_of_each() -> Vec<Error> {
     let field = FieldName {
@@ -173,6 +197,60 @@ fn one_of_each() -> Vec<Error> {
         Error::Compress {
             message: "Allocation error".into(),
         },
+        Error::DictNotADictionary {
+            found: Format::Unknown,
+        },
+        Error::DictTruncated {
+            part: BlobPart::Header,
+            needed: 40,
+            available: 12,
+        },
+        Error::DictTrailingBytes {
+            expected: 100,
+            actual: 101,
+        },
+        Error::DictUnsupportedVersion { version: 2 },
+        Error::DictUnknownFlags { bits: 0x02 },
+        Error::DictReservedNotZero { offset: 27 },
+        Error::DictKeyIdMismatch {
+            key_id: 3,
+            mac_flag: false,
+        },
+        Error::DictUnknownKeyType { value: 9 },
+        Error::DictUnknownKind { value: 3 },
+        Error::DictTenantTooLong { len: 65 },
+        Error::DictZeroLineage,
+        Error::DictTooManyKeys {
+            count: 2_000_000,
+            limit: 1_000_000,
+        },
+        Error::DictBodyLength {
+            declared: 10,
+            min: 17,
+            max: 17,
+        },
+        Error::DictMacRequired,
+        Error::DictUnknownKey { key_id: 4 },
+        Error::DictMacMismatch { key_id: 4 },
+        Error::DictDigestMismatch {
+            declared: 1,
+            actual: 2,
+        },
+        Error::DictNotUtf8 {
+            id: Some(3),
+            offset: 90,
+        },
+        Error::DictKeyBounds { id: 2, offset: 70 },
+        Error::DictBadIndex { id: 5, slot: 9 },
+        Error::DictIndexCount {
+            occupied: 6,
+            count: 5,
+        },
+        Error::DictDuplicateKey { id: 4, first: 1 },
+        Error::DictInvalidInput {
+            problem: DictInputProblem::UuidText,
+        },
+        Error::DictTooLarge { len: 1 << 32 },
     ]
 }
 

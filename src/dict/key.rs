@@ -1,0 +1,283 @@
+//! [`KeyType`], [`DictKind`] and [`Key`]: what a dictionary maps, with the text forms.
+
+use core::fmt;
+
+use crate::error::DictInputProblem;
+use crate::Error;
+
+/// The longest string key, in bytes (`SPEC.md` section 16).
+pub(crate) const MAX_STRING_KEY: usize = 64;
+
+/// The type of every key of a dictionary, fixed when it is created.
+///
+/// ```
+/// use sessionpack::KeyType;
+///
+/// assert_eq!(KeyType::ObjectId.width(), Some(12));
+/// assert_eq!(KeyType::Uuid.width(), Some(16));
+/// assert_eq!(KeyType::String.width(), None);
+/// assert_eq!(KeyType::Uuid.to_string(), "UUID");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyType {
+    /// A 12-byte MongoDB ObjectId, written as 24 hexadecimal digits (code 1).
+    ObjectId,
+    /// A 16-byte UUID, written as 8-4-4-4-12 hexadecimal digits (code 2).
+    Uuid,
+    /// A UTF-8 string of at most 64 bytes (code 3).
+    String,
+}
+
+impl KeyType {
+    /// The byte length of every key of this type, or `None` for strings.
+    pub const fn width(self) -> Option<usize> {
+        match self {
+            KeyType::ObjectId => Some(12),
+            KeyType::Uuid => Some(16),
+            KeyType::String => None,
+        }
+    }
+
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            KeyType::ObjectId => 1,
+            KeyType::Uuid => 2,
+            KeyType::String => 3,
+        }
+    }
+
+    pub(crate) const fn from_code(code: u8) -> Option<KeyType> {
+        match code {
+            1 => Some(KeyType::ObjectId),
+            2 => Some(KeyType::Uuid),
+            3 => Some(KeyType::String),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyType::ObjectId => "ObjectId",
+            KeyType::Uuid => "UUID",
+            KeyType::String => "string",
+        })
+    }
+}
+
+/// Which ids a dictionary gives: a session's facilities or its groups.
+///
+/// ```
+/// assert_eq!(sessionpack::DictKind::Group.to_string(), "group");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DictKind {
+    /// Facility ids (code 1).
+    Facility,
+    /// Group ids (code 2).
+    Group,
+}
+
+impl DictKind {
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            DictKind::Facility => 1,
+            DictKind::Group => 2,
+        }
+    }
+
+    pub(crate) const fn from_code(code: u8) -> Option<DictKind> {
+        match code {
+            1 => Some(DictKind::Facility),
+            2 => Some(DictKind::Group),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DictKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DictKind::Facility => "facility",
+            DictKind::Group => "group",
+        })
+    }
+}
+
+/// One key, of one [`KeyType`]: parsed from its text with [`Key::parse`], written back with
+/// `Display` (ObjectIds as 24 lowercase hex digits, UUIDs as lowercase 8-4-4-4-12, strings as
+/// they are). A string key borrows its text.
+///
+/// ```
+/// use sessionpack::{Key, KeyType};
+///
+/// let key = Key::parse(KeyType::ObjectId, "64B7F0C2E1A9000000000001")?;
+/// assert_eq!(key.to_string(), "64b7f0c2e1a9000000000001");
+/// assert_eq!(key.as_bytes().len(), 12);
+/// let uuid = Key::parse(KeyType::Uuid, "123E4567-E89B-12D3-A456-426614174000")?;
+/// assert_eq!(uuid.to_string(), "123e4567-e89b-12d3-a456-426614174000");
+/// assert_eq!(Key::parse(KeyType::String, "ward-7")?, Key::String("ward-7"));
+/// assert!(Key::parse(KeyType::Uuid, "123e4567e89b12d3a456426614174000").is_err());
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key<'a> {
+    /// An ObjectId's 12 bytes.
+    ObjectId([u8; 12]),
+    /// A UUID's 16 bytes, in their text order.
+    Uuid([u8; 16]),
+    /// A string of at most 64 bytes.
+    String(&'a str),
+}
+
+impl<'a> Key<'a> {
+    /// Reads a key of type `key_type` from its text: 24 hex digits for an ObjectId, 8-4-4-4-12
+    /// hex digits for a UUID (both in either case), any string of at most 64 bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DictInvalidInput`] naming the problem.
+    ///
+    /// ```
+    /// use sessionpack::{Key, KeyType};
+    ///
+    /// assert!(Key::parse(KeyType::ObjectId, "zz b7f0c2e1a9000000000001").is_err());
+    /// assert!(Key::parse(KeyType::String, &"x".repeat(65)).is_err());
+    /// ```
+    pub fn parse(key_type: KeyType, text: &'a str) -> Result<Key<'a>, Error> {
+        let invalid = |problem| Error::DictInvalidInput { problem };
+        match key_type {
+            KeyType::ObjectId => {
+                let mut out = [0_u8; 12];
+                if !hex_into(text.as_bytes(), &mut out) {
+                    return Err(invalid(DictInputProblem::ObjectIdText));
+                }
+                Ok(Key::ObjectId(out))
+            }
+            KeyType::Uuid => {
+                let t = text.as_bytes();
+                let groups = [(0, 8), (9, 13), (14, 18), (19, 23), (24, 36)];
+                let dashes = [8, 13, 18, 23].iter().all(|&i| t.get(i) == Some(&b'-'));
+                let mut out = [0_u8; 16];
+                let mut at = 0;
+                let mut ok = t.len() == 36 && dashes;
+                for (start, end) in groups {
+                    let width = (end - start) / 2;
+                    ok = ok
+                        && match (t.get(start..end), out.get_mut(at..at + width)) {
+                            (Some(digits), Some(dst)) => hex_into(digits, dst),
+                            _ => false,
+                        };
+                    at += width;
+                }
+                if !ok {
+                    return Err(invalid(DictInputProblem::UuidText));
+                }
+                Ok(Key::Uuid(out))
+            }
+            KeyType::String => {
+                if text.len() > MAX_STRING_KEY {
+                    return Err(invalid(DictInputProblem::StringTooLong));
+                }
+                Ok(Key::String(text))
+            }
+        }
+    }
+
+    /// The key of type `key_type` whose bytes (as a dictionary stores them) are `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DictInvalidInput`]: the wrong length for an ObjectId or UUID, a string that is
+    /// longer than 64 bytes or not UTF-8.
+    ///
+    /// ```
+    /// use sessionpack::{Key, KeyType};
+    ///
+    /// assert_eq!(Key::from_bytes(KeyType::ObjectId, &[0xab; 12])?.to_string(), "ab".repeat(12));
+    /// assert!(Key::from_bytes(KeyType::Uuid, &[0; 12]).is_err());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn from_bytes(key_type: KeyType, bytes: &'a [u8]) -> Result<Key<'a>, Error> {
+        let invalid = |problem| Error::DictInvalidInput { problem };
+        match key_type {
+            KeyType::ObjectId => bytes
+                .try_into()
+                .map(Key::ObjectId)
+                .map_err(|_| invalid(DictInputProblem::KeyLength)),
+            KeyType::Uuid => bytes
+                .try_into()
+                .map(Key::Uuid)
+                .map_err(|_| invalid(DictInputProblem::KeyLength)),
+            KeyType::String => {
+                let text =
+                    core::str::from_utf8(bytes).map_err(|_| invalid(DictInputProblem::NotUtf8))?;
+                Key::parse(KeyType::String, text)
+            }
+        }
+    }
+
+    /// The key's type.
+    pub const fn key_type(&self) -> KeyType {
+        match self {
+            Key::ObjectId(_) => KeyType::ObjectId,
+            Key::Uuid(_) => KeyType::Uuid,
+            Key::String(_) => KeyType::String,
+        }
+    }
+
+    /// The key's bytes, as a dictionary stores them: 12 for an ObjectId, 16 for a UUID, the
+    /// UTF-8 of a string.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::ObjectId(b) => b,
+            Key::Uuid(b) => b,
+            Key::String(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::ObjectId(b) => b.iter().try_for_each(|x| write!(f, "{x:02x}")),
+            Key::Uuid(b) => {
+                for (i, x) in b.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        f.write_str("-")?;
+                    }
+                    write!(f, "{x:02x}")?;
+                }
+                Ok(())
+            }
+            Key::String(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Reads `2 × out.len()` hex digits (either case) into `out`; false unless `digits` is exactly
+/// that many hex digits.
+fn hex_into(digits: &[u8], out: &mut [u8]) -> bool {
+    if digits.len() != out.len() * 2 {
+        return false;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    for (pair, dst) in digits.chunks_exact(2).zip(out.iter_mut()) {
+        match pair {
+            [hi, lo] => match (nibble(*hi), nibble(*lo)) {
+                (Some(hi), Some(lo)) => *dst = hi << 4 | lo,
+                _ => return false,
+            },
+            _ => return false,
+        }
+    }
+    true
+}

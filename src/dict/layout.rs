@@ -1,0 +1,453 @@
+//! The one place that knows the bytes of a dictionary (`SPEC.md` section 16): the header, where
+//! each part of the body lies, the hash that places a key in the index, the checks a reader
+//! makes, and the lookup. The view and the writer both use it; nothing else parses a dictionary.
+
+use xxhash_rust::xxh64::xxh64;
+
+use super::key::{DictKind, KeyType, MAX_STRING_KEY};
+use crate::envelope::KeyRing;
+use crate::error::BlobPart;
+use crate::magic::classify;
+use crate::Error;
+
+/// The four bytes every dictionary starts with: `0x93` (a UTF-8 continuation byte, so no text
+/// starts this way), then ASCII `SPD`.
+pub(crate) const MAGIC: [u8; 4] = [0x93, b'S', b'P', b'D'];
+/// The format version this module reads and writes.
+pub(crate) const VERSION: u8 = 1;
+/// The fixed header's length.
+pub(crate) const HEADER_LEN: usize = 40;
+/// The MAC trailer's length.
+pub(crate) const MAC_LEN: usize = 32;
+/// Flag: the dictionary carries a MAC trailer.
+pub(crate) const FLAG_SIGNED: u8 = 1;
+/// The digest covers the blob from this offset to the end of the body.
+pub(crate) const DIGEST_FROM: usize = 24;
+/// The longest tenant, in bytes.
+pub(crate) const MAX_TENANT: usize = 64;
+/// An empty index slot.
+pub(crate) const EMPTY: u32 = u32::MAX;
+
+/// Header offsets.
+pub(crate) mod at {
+    pub const VERSION: usize = 4;
+    pub const FLAGS: usize = 5;
+    pub const DIGEST: usize = 8;
+    pub const KEY_ID: usize = 16;
+    pub const BODY_LEN: usize = 20;
+    pub const KEY_TYPE: usize = 24;
+    pub const KIND: usize = 25;
+    pub const TENANT_LEN: usize = 26;
+    pub const COUNT: usize = 28;
+    pub const LINEAGE: usize = 32;
+    /// The reserved bytes, which are zero.
+    pub const RESERVED: [usize; 3] = [6, 7, 27];
+}
+
+/// The number of index slots for `count` keys: `ceil(5 × count / 4)`.
+pub(crate) const fn slots(count: u32) -> u64 {
+    (5 * count as u64).div_ceil(4)
+}
+
+/// The mask of the id bits of a slot: the low `b` bits, where `b` is the bit length of `count`
+/// (so the largest id, `count − 1`, never fills them and no slot is `EMPTY`).
+pub(crate) const fn id_mask(count: u32) -> u32 {
+    let bits = u32::BITS - count.leading_zeros();
+    ((1_u64 << bits) - 1) as u32
+}
+
+/// XXH64 (seed 0) of a key's bytes.
+pub(crate) fn hash(key: &[u8]) -> u64 {
+    xxh64(key, 0)
+}
+
+/// The home slot of a key with hash `h` in an index of `slots` slots.
+pub(crate) const fn home(h: u64, slots: u32) -> u32 {
+    ((h as u128 * slots as u128) >> 64) as u32
+}
+
+/// What the slot holding `id` (whose key hashes to `h`) contains.
+pub(crate) const fn slot_value(h: u64, id: u32, mask: u32) -> u32 {
+    (h as u32 & !mask) | id
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes(b.try_into().ok()?))
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let b = bytes.get(at..at.checked_add(8)?)?;
+    Some(u64::from_le_bytes(b.try_into().ok()?))
+}
+
+fn byte_at(bytes: &[u8], at: usize) -> u8 {
+    bytes.get(at).copied().unwrap_or_default()
+}
+
+/// Where everything is in a dictionary whose header was read. Offsets are from the blob's first
+/// byte. Only [`Layout::read`] makes one from bytes, and only after the header and length rules
+/// hold: every range it names lies inside the blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub key_type: KeyType,
+    pub kind: DictKind,
+    pub count: u32,
+    pub lineage: u64,
+    pub digest: u64,
+    /// 0 when unsigned.
+    pub key_id: u32,
+    pub tenant_len: usize,
+    /// The keys (fixed width) or the string keys' end offsets (`count` `u32`s).
+    pub keys: usize,
+    /// The string keys' bytes (strings only; equal to `index` for fixed-width keys).
+    pub strings: usize,
+    /// The index: `slots` `u32`s.
+    pub index: usize,
+    pub slots: u32,
+    pub mask: u32,
+    /// The end of the body: `40 + body_len`.
+    pub end: usize,
+}
+
+impl Layout {
+    /// Checks the header rules in `SPEC.md` section 16.3's order (R-DICT-MAGIC to R-DICT-LEN):
+    /// nothing past the header is read.
+    pub(crate) fn read(bytes: &[u8], max_keys: u32) -> Result<Layout, Error> {
+        if !bytes.starts_with(&MAGIC) {
+            return Err(Error::DictNotADictionary {
+                found: classify(bytes),
+            });
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(Error::DictTruncated {
+                part: BlobPart::Header,
+                needed: HEADER_LEN,
+                available: bytes.len(),
+            });
+        }
+        let version = byte_at(bytes, at::VERSION);
+        if version != VERSION {
+            return Err(Error::DictUnsupportedVersion { version });
+        }
+        let flags = byte_at(bytes, at::FLAGS);
+        if flags & !FLAG_SIGNED != 0 {
+            return Err(Error::DictUnknownFlags {
+                bits: flags & !FLAG_SIGNED,
+            });
+        }
+        if let Some(&offset) = at::RESERVED.iter().find(|&&o| byte_at(bytes, o) != 0) {
+            return Err(Error::DictReservedNotZero { offset });
+        }
+        let signed = flags & FLAG_SIGNED != 0;
+        let key_id = u32_at(bytes, at::KEY_ID).unwrap_or_default();
+        if signed != (key_id != 0) {
+            return Err(Error::DictKeyIdMismatch {
+                key_id,
+                mac_flag: signed,
+            });
+        }
+        let code = byte_at(bytes, at::KEY_TYPE);
+        let key_type = KeyType::from_code(code).ok_or(Error::DictUnknownKeyType { value: code })?;
+        let code = byte_at(bytes, at::KIND);
+        let kind = DictKind::from_code(code).ok_or(Error::DictUnknownKind { value: code })?;
+        let tenant = byte_at(bytes, at::TENANT_LEN);
+        if usize::from(tenant) > MAX_TENANT {
+            return Err(Error::DictTenantTooLong { len: tenant });
+        }
+        let lineage = u64_at(bytes, at::LINEAGE).unwrap_or_default();
+        if lineage == 0 {
+            return Err(Error::DictZeroLineage);
+        }
+        let count = u32_at(bytes, at::COUNT).unwrap_or_default();
+        if count > max_keys {
+            return Err(Error::DictTooManyKeys {
+                count: count.into(),
+                limit: max_keys.into(),
+            });
+        }
+        // Every size in u64: count < 2^32, so none of these can overflow.
+        let n = u64::from(count);
+        let slots = slots(count);
+        let fixed = u64::from(tenant) + 4 * slots;
+        let (min, max) = match key_type.width() {
+            Some(w) => (fixed + n * w as u64, fixed + n * w as u64),
+            None => (fixed + 4 * n, fixed + 4 * n + n * MAX_STRING_KEY as u64),
+        };
+        let body_len = u32_at(bytes, at::BODY_LEN).unwrap_or_default();
+        if u64::from(body_len) < min || u64::from(body_len) > max {
+            return Err(Error::DictBodyLength {
+                declared: body_len,
+                min,
+                max,
+            });
+        }
+        let body = body_len as usize;
+        let end = HEADER_LEN.checked_add(body);
+        let Some(end) = end.filter(|&e| e <= bytes.len()) else {
+            return Err(Error::DictTruncated {
+                part: BlobPart::Body,
+                needed: body,
+                available: bytes.len().saturating_sub(HEADER_LEN),
+            });
+        };
+        let expected = if signed {
+            end.checked_add(MAC_LEN)
+        } else {
+            Some(end)
+        };
+        match expected {
+            Some(e) if bytes.len() == e => {}
+            Some(e) if bytes.len() > e => {
+                return Err(Error::DictTrailingBytes {
+                    expected: e,
+                    actual: bytes.len(),
+                })
+            }
+            _ => {
+                return Err(Error::DictTruncated {
+                    part: BlobPart::MacTrailer,
+                    needed: MAC_LEN,
+                    available: bytes.len().saturating_sub(end),
+                })
+            }
+        }
+        // The body lies inside `bytes` and `min <= body_len`, so these sums fit in usize.
+        let keys = HEADER_LEN + usize::from(tenant);
+        let index = end - 4 * slots as usize;
+        let strings = match key_type.width() {
+            Some(_) => index,
+            None => keys + 4 * count as usize,
+        };
+        Ok(Layout {
+            key_type,
+            kind,
+            count,
+            lineage,
+            digest: u64_at(bytes, at::DIGEST).unwrap_or_default(),
+            key_id,
+            tenant_len: tenant.into(),
+            keys,
+            strings,
+            index,
+            slots: slots as u32,
+            mask: id_mask(count),
+            end,
+        })
+    }
+
+    /// The MAC rules (R-DICT-MAC-KEY, R-DICT-MAC-TAG, R-DICT-MAC-REQUIRED).
+    pub(crate) fn check_mac(
+        &self,
+        bytes: &[u8],
+        keys: &KeyRing,
+        require_mac: bool,
+    ) -> Result<(), Error> {
+        if self.key_id == 0 {
+            return if require_mac {
+                Err(Error::DictMacRequired)
+            } else {
+                Ok(())
+            };
+        }
+        let signed = bytes.get(..self.end).unwrap_or_default();
+        let tag = bytes.get(self.end..).unwrap_or_default();
+        keys.verify(self.key_id, signed, tag).map_err(|e| match e {
+            Error::UnknownKey { key_id } => Error::DictUnknownKey { key_id },
+            _ => Error::DictMacMismatch {
+                key_id: self.key_id,
+            },
+        })
+    }
+
+    /// The content rules, after the MAC: the digest, the tenant's UTF-8, the string keys'
+    /// bounds and UTF-8, the index and the keys' uniqueness (R-DICT-DIGEST to R-DICT-UNIQUE).
+    pub(crate) fn validate(&self, bytes: &[u8]) -> Result<(), Error> {
+        let content = bytes.get(DIGEST_FROM..self.end).unwrap_or_default();
+        let actual = xxh64(content, 0);
+        if actual != self.digest {
+            return Err(Error::DictDigestMismatch {
+                declared: self.digest,
+                actual,
+            });
+        }
+        if core::str::from_utf8(self.tenant_bytes(bytes)).is_err() {
+            return Err(Error::DictNotUtf8 {
+                id: None,
+                offset: HEADER_LEN,
+            });
+        }
+        if self.key_type == KeyType::String {
+            self.validate_strings(bytes)?;
+        }
+        self.validate_index(bytes)
+    }
+
+    fn validate_strings(&self, bytes: &[u8]) -> Result<(), Error> {
+        let total = self.index - self.strings;
+        let mut start = 0_usize;
+        for id in 0..self.count {
+            let offset = self.keys + 4 * id as usize;
+            let end = u32_at(bytes, offset).unwrap_or(u32::MAX) as usize;
+            let last = id + 1 == self.count;
+            if end < start || end > total || end - start > MAX_STRING_KEY || (last && end != total)
+            {
+                return Err(Error::DictKeyBounds { id, offset });
+            }
+            let key = bytes
+                .get(self.strings + start..self.strings + end)
+                .unwrap_or_default();
+            if core::str::from_utf8(key).is_err() {
+                return Err(Error::DictNotUtf8 {
+                    id: Some(id),
+                    offset: self.strings + start,
+                });
+            }
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// For every id `x` in increasing order: walking from the home of its key, every slot
+    /// before the one holding `x`'s slot value holds an id `< x` (which is what inserting the
+    /// ids in increasing order with linear probing makes), and none of those has `x`'s key.
+    /// Then: no other slot is occupied. Linear in the keys and the probe lengths; allocates
+    /// nothing.
+    fn validate_index(&self, bytes: &[u8]) -> Result<(), Error> {
+        let index = self.index_slots(bytes);
+        let slot = |p: u32| {
+            index
+                .get(p as usize)
+                .map_or(EMPTY, |b| u32::from_le_bytes(*b))
+        };
+        // In batches of three passes: the hashes and homes; then the first slot of each walk,
+        // loads at random places of the index that the processor overlaps because nothing
+        // else runs between them; then the walks.
+        const BATCH: u32 = 32;
+        let mut first = [(0_u64, 0_u32, 0_u32); BATCH as usize];
+        let mut start = 0_u32;
+        while start < self.count {
+            let len = BATCH.min(self.count - start);
+            for (i, f) in (0..len).zip(first.iter_mut()) {
+                let h = hash(self.key(bytes, start + i).unwrap_or_default());
+                *f = (h, home(h, self.slots), 0);
+            }
+            for f in first.iter_mut().take(len as usize) {
+                f.2 = slot(f.1);
+            }
+            for (i, &(h, home, v)) in (0..len).zip(first.iter()) {
+                self.walk(bytes, &slot, start + i, h, home, v)?;
+            }
+            start += len;
+        }
+        let occupied = index
+            .iter()
+            .filter(|b| u32::from_le_bytes(**b) != EMPTY)
+            .count() as u64;
+        if occupied != u64::from(self.count) {
+            return Err(Error::DictIndexCount {
+                occupied,
+                count: self.count,
+            });
+        }
+        Ok(())
+    }
+
+    /// Walks from `p`, the home of id `x`'s key (hash `h`), whose slot holds `v`, to the slot
+    /// holding `x` (R-DICT-INDEX, R-DICT-UNIQUE).
+    #[inline]
+    fn walk(
+        &self,
+        bytes: &[u8],
+        slot: &impl Fn(u32) -> u32,
+        x: u32,
+        h: u64,
+        mut p: u32,
+        mut v: u32,
+    ) -> Result<(), Error> {
+        let want = slot_value(h, x, self.mask);
+        let mut steps = 0_u32;
+        while v != want {
+            let y = v & self.mask;
+            if v == EMPTY || y >= x || steps >= self.slots {
+                return Err(Error::DictBadIndex { id: x, slot: p });
+            }
+            if v & !self.mask == want & !self.mask {
+                let key = self.key(bytes, x);
+                if self.key(bytes, y) == key {
+                    return Err(Error::DictDuplicateKey { id: x, first: y });
+                }
+            }
+            steps += 1;
+            p = if p + 1 == self.slots { 0 } else { p + 1 };
+            v = slot(p);
+        }
+        Ok(())
+    }
+
+    /// The index's slots (empty past the bytes, which a checked layout never is).
+    #[inline]
+    fn index_slots<'a>(&self, bytes: &'a [u8]) -> &'a [[u8; 4]] {
+        bytes
+            .get(self.index..self.end)
+            .unwrap_or_default()
+            .as_chunks::<4>()
+            .0
+    }
+
+    pub(crate) fn tenant_bytes<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
+        bytes
+            .get(HEADER_LEN..HEADER_LEN + self.tenant_len)
+            .unwrap_or_default()
+    }
+
+    /// The bytes of key `id`; `None` past the last id (or, before validation, out of bounds).
+    #[inline]
+    pub(crate) fn key<'a>(&self, bytes: &'a [u8], id: u32) -> Option<&'a [u8]> {
+        if id >= self.count {
+            return None;
+        }
+        match self.key_type.width() {
+            Some(w) => {
+                let start = self.keys + w * id as usize;
+                bytes.get(start..start + w)
+            }
+            None => {
+                let end = u32_at(bytes, self.keys + 4 * id as usize)? as usize;
+                let start = match id.checked_sub(1) {
+                    Some(prev) => u32_at(bytes, self.keys + 4 * prev as usize)? as usize,
+                    None => 0,
+                };
+                bytes.get(self.strings.checked_add(start)?..self.strings.checked_add(end)?)
+            }
+        }
+    }
+
+    /// The id of the key whose bytes are `key`, by the index.
+    #[inline]
+    pub(crate) fn lookup(&self, bytes: &[u8], key: &[u8]) -> Option<u32> {
+        if self.count == 0 || self.key_type.width().is_some_and(|w| w != key.len()) {
+            return None;
+        }
+        let index = self.index_slots(bytes);
+        let h = hash(key);
+        let fingerprint = h as u32 & !self.mask;
+        let mut p = home(h, self.slots);
+        for _ in 0..self.slots {
+            let v = index
+                .get(p as usize)
+                .map_or(EMPTY, |b| u32::from_le_bytes(*b));
+            if v == EMPTY {
+                return None;
+            }
+            if v & !self.mask == fingerprint {
+                let id = v & self.mask;
+                if self.key(bytes, id) == Some(key) {
+                    return Some(id);
+                }
+            }
+            p = if p + 1 == self.slots { 0 } else { p + 1 };
+        }
+        None
+    }
+}

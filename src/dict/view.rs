@@ -1,0 +1,325 @@
+//! [`DictionaryDecoder`] and [`IdDictionaryView`]: reading a dictionary in place.
+
+use core::fmt;
+
+use super::key::{DictKind, Key, KeyType};
+use super::layout::Layout;
+use super::write::IdDictionary;
+use crate::envelope::{KeyRing, MacKey};
+use crate::Error;
+
+/// Opens id dictionaries: checks the header, the limit, the MAC, the digest and the whole index
+/// once, and hands out an [`IdDictionaryView`] over the bytes.
+///
+/// Like [`Decoder`](crate::Decoder), **keys imply a MAC**: a decoder that holds any key refuses
+/// unsigned dictionaries ([`Error::DictMacRequired`]) unless
+/// [`allow_unsigned`](Self::allow_unsigned) is called, and verifies every signed one.
+///
+/// ```
+/// use sessionpack::{DictKind, DictionaryDecoder, ErrorKind, IdDictionary, KeyType, MacKey};
+///
+/// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 42)?
+///     .append_text(["ward-7", "icu"])?;
+/// let unsigned = dict.to_bytes(None);
+/// assert_eq!(DictionaryDecoder::new().open(&unsigned)?.len(), 2);
+///
+/// let strict = DictionaryDecoder::new().with_key(MacKey::new(1, &[7; 32])?);
+/// assert_eq!(strict.open(&unsigned).unwrap_err().kind(), ErrorKind::Unauthenticated);
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct DictionaryDecoder {
+    keys: KeyRing,
+    allow_unsigned: bool,
+    max_keys: u32,
+}
+
+impl Default for DictionaryDecoder {
+    fn default() -> Self {
+        DictionaryDecoder::new()
+    }
+}
+
+impl DictionaryDecoder {
+    /// The default limit on a dictionary's keys: 1,000,000.
+    pub const DEFAULT_MAX_KEYS: u32 = 1_000_000;
+
+    /// A decoder with no keys (it opens unsigned dictionaries and refuses signed ones) and the
+    /// default limit.
+    pub fn new() -> Self {
+        DictionaryDecoder {
+            keys: KeyRing::new(),
+            allow_unsigned: false,
+            max_keys: DictionaryDecoder::DEFAULT_MAX_KEYS,
+        }
+    }
+
+    /// Adds a key: the decoder then verifies dictionaries signed with it and refuses unsigned
+    /// ones (unless [`allow_unsigned`](Self::allow_unsigned)).
+    pub fn with_key(mut self, key: MacKey) -> Self {
+        self.keys.insert(key);
+        self
+    }
+
+    /// Uses `keys` as the decoder's key ring (the same ring a session [`Decoder`](crate::Decoder)
+    /// holds, cloned).
+    ///
+    /// ```
+    /// use sessionpack::{DictionaryDecoder, KeyRing, MacKey};
+    ///
+    /// let mut ring = KeyRing::new();
+    /// ring.insert(MacKey::new(3, &[3; 32])?);
+    /// assert!(DictionaryDecoder::new().with_keys(ring).requires_mac());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn with_keys(mut self, keys: KeyRing) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Opens unsigned dictionaries even though the decoder holds keys: a documented weakening for
+    /// migrations (signed dictionaries are still verified). Never the default.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, KeyType, MacKey};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::Uuid, 9)?;
+    /// let migrating = DictionaryDecoder::new().with_key(MacKey::new(1, &[7; 32])?).allow_unsigned();
+    /// assert!(migrating.open(&dict.to_bytes(None)).is_ok());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn allow_unsigned(mut self) -> Self {
+        self.allow_unsigned = true;
+        self
+    }
+
+    /// Sets the most keys a dictionary may have (inclusive), checked from the header before
+    /// anything else is read.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, DictionaryDecoder, ErrorKind, IdDictionary, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?
+    ///     .append_text(["a", "b", "c"])?;
+    /// let small = DictionaryDecoder::new().with_max_keys(2);
+    /// assert_eq!(small.open(&dict.to_bytes(None)).unwrap_err().kind(), ErrorKind::Limit);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn with_max_keys(mut self, max_keys: u32) -> Self {
+        self.max_keys = max_keys;
+        self
+    }
+
+    /// The key ring, to add or drop keys during a rotation.
+    pub fn keys_mut(&mut self) -> &mut KeyRing {
+        &mut self.keys
+    }
+
+    /// The most keys a dictionary may have.
+    pub fn max_keys(&self) -> u32 {
+        self.max_keys
+    }
+
+    /// Whether unsigned dictionaries are refused: the decoder holds a key and
+    /// [`allow_unsigned`](Self::allow_unsigned) was not called.
+    pub fn requires_mac(&self) -> bool {
+        !self.keys.is_empty() && !self.allow_unsigned
+    }
+
+    /// Checks `bytes` (`SPEC.md` section 16.3, in its order) and returns a view over them.
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken, as a `Dict…` [`Error`]. **On any error, deny access.**
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, DictionaryDecoder, Error, IdDictionary, KeyType};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, 5)?;
+    /// let mut bytes = dict.to_bytes(None);
+    /// bytes[41] ^= 1; // inside the tenant, covered by the digest
+    /// assert!(matches!(DictionaryDecoder::new().open(&bytes), Err(Error::DictDigestMismatch { .. })));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn open<'a>(&self, bytes: &'a [u8]) -> Result<IdDictionaryView<'a>, Error> {
+        let layout = Layout::read(bytes, self.max_keys)?;
+        layout.check_mac(bytes, &self.keys, self.requires_mac())?;
+        layout.validate(bytes)?;
+        Ok(IdDictionaryView { bytes, layout })
+    }
+}
+
+/// A validated id dictionary, read in place: [`id_of`](Self::id_of) hashes the key and probes
+/// the index, with no allocation. Made only by [`DictionaryDecoder::open`] (or
+/// [`IdDictionary::view`]), which checked every byte.
+///
+/// ```
+/// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, Key, KeyType};
+///
+/// let (dict, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::Uuid, 77)?
+///     .append_text(["123e4567-e89b-12d3-a456-426614174000"])?;
+/// let bytes = dict.to_bytes(None);
+/// let view = DictionaryDecoder::new().open(&bytes)?;
+/// let key = view.key_of(0).unwrap();
+/// assert_eq!(view.id_of(key), Some(0));
+/// assert_eq!(key.to_string(), "123e4567-e89b-12d3-a456-426614174000");
+/// assert_eq!((view.tenant(), view.kind(), view.key_type()), ("acme", DictKind::Facility, KeyType::Uuid));
+/// assert_eq!(view.lineage(), 77);
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct IdDictionaryView<'a> {
+    /// The whole dictionary, MAC trailer included; every rule of `SPEC.md` section 16 holds.
+    bytes: &'a [u8],
+    /// Read from `bytes` by `Layout::read`.
+    layout: Layout,
+}
+
+impl<'a> IdDictionaryView<'a> {
+    /// A view over `bytes`, which the caller has checked (the writer's own output).
+    pub(crate) fn trusted(bytes: &'a [u8], layout: Layout) -> Self {
+        IdDictionaryView { bytes, layout }
+    }
+
+    /// The id of `key`; `None` when the dictionary does not hold it (or `key` is of another key
+    /// type). An unknown key means: refresh the dictionary once, then deny.
+    #[inline]
+    pub fn id_of(&self, key: Key<'_>) -> Option<u32> {
+        if key.key_type() != self.layout.key_type {
+            return None;
+        }
+        self.layout.lookup(self.bytes, key.as_bytes())
+    }
+
+    /// The id of the key whose stored bytes are `key` (12 for an ObjectId, 16 for a UUID, the
+    /// UTF-8 of a string).
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, 1)?
+    ///     .append_text(["000000000000000000000007"])?;
+    /// let mut oid = [0_u8; 12];
+    /// oid[11] = 7;
+    /// assert_eq!(dict.view().id_of_bytes(&oid), Some(0));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    #[inline]
+    pub fn id_of_bytes(&self, key: &[u8]) -> Option<u32> {
+        self.layout.lookup(self.bytes, key)
+    }
+
+    /// The id of the key written as `text` ([`Key::parse`] with the dictionary's key type);
+    /// `None` when the text is no key of that type or the dictionary does not hold it.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?
+    ///     .append_text(["icu"])?;
+    /// assert_eq!(dict.view().id_of_text("icu"), Some(0));
+    /// assert_eq!(dict.view().id_of_text("ICU"), None);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn id_of_text(&self, text: &str) -> Option<u32> {
+        self.id_of(Key::parse(self.layout.key_type, text).ok()?)
+    }
+
+    /// The key of `id`; `None` past the last id.
+    pub fn key_of(&self, id: u32) -> Option<Key<'a>> {
+        let bytes = self.layout.key(self.bytes, id)?;
+        Key::from_bytes(self.layout.key_type, bytes).ok()
+    }
+
+    /// The number of keys (ids are `0..len`).
+    pub fn len(&self) -> u32 {
+        self.layout.count
+    }
+
+    /// Whether the dictionary holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.layout.count == 0
+    }
+
+    /// The lineage: 64 bits fixed when the dictionary was created.
+    pub fn lineage(&self) -> u64 {
+        self.layout.lineage
+    }
+
+    /// The tenant.
+    pub fn tenant(&self) -> &'a str {
+        core::str::from_utf8(self.layout.tenant_bytes(self.bytes)).unwrap_or_default()
+    }
+
+    /// Whether the ids are facilities or groups.
+    pub fn kind(&self) -> DictKind {
+        self.layout.kind
+    }
+
+    /// The type of every key.
+    pub fn key_type(&self) -> KeyType {
+        self.layout.key_type
+    }
+
+    /// The digest (header offset 8): XXH64 of the content, the dictionary's ETag. A reader holding
+    /// a view can fetch the first 40 bytes of the stored dictionary and compare.
+    pub fn digest(&self) -> u64 {
+        self.layout.digest
+    }
+
+    /// The id of the MAC key it is signed with, `None` when unsigned.
+    pub fn key_id(&self) -> Option<u32> {
+        (self.layout.key_id != 0).then_some(self.layout.key_id)
+    }
+
+    /// The bytes the view reads.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The keys in id order.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, Key, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?
+    ///     .append_text(["b", "a"])?;
+    /// assert_eq!(dict.view().keys().collect::<Vec<_>>(), [Key::String("b"), Key::String("a")]);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = Key<'a>> + 'a {
+        let view = *self;
+        (0..self.layout.count as usize).map(move |id| {
+            view.key_of(id as u32).unwrap_or(Key::String("")) // never: every id below len has a key
+        })
+    }
+
+    /// An owned copy, unsigned, to append to ([`IdDictionary::append`]).
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?.append_text(["a"])?;
+    /// let stored = dict.to_bytes(None);
+    /// let (next, ids) = DictionaryDecoder::new().open(&stored)?.to_dictionary().append_text(["b", "a"])?;
+    /// assert_eq!(ids, [1, 0]);
+    /// assert!(next.to_bytes(None).len() > stored.len());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn to_dictionary(&self) -> IdDictionary {
+        IdDictionary::from_checked(self.bytes, self.layout)
+    }
+}
+
+impl fmt::Debug for IdDictionaryView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdDictionaryView")
+            .field("tenant", &self.tenant())
+            .field("kind", &self.kind())
+            .field("key_type", &self.key_type())
+            .field("lineage", &format_args!("{:016x}", self.lineage()))
+            .field("len", &self.len())
+            .field("digest", &format_args!("{:016x}", self.digest()))
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,336 @@
+//! [`IdDictionary`]: the owned, append-only dictionary, and the writer of its bytes.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::key::{DictKind, Key, KeyType};
+use super::layout::{
+    at, hash, home, id_mask, slot_value, slots, Layout, DIGEST_FROM, EMPTY, FLAG_SIGNED,
+    HEADER_LEN, MAGIC, MAX_TENANT, VERSION,
+};
+use super::view::{DictionaryDecoder, IdDictionaryView};
+use crate::envelope::MacKey;
+use crate::error::DictInputProblem;
+use crate::Error;
+
+/// An id dictionary a writer owns: its canonical bytes (unsigned), ready to be viewed, signed or
+/// appended to. Appending never changes an id: the first `n` keys of the result are the old
+/// dictionary's, and its key area starts with the old one's bytes.
+///
+/// The lineage is 64 bits the caller chooses when the dictionary is created — draw them at
+/// random (for example with the `getrandom` crate) so that two dictionaries of a tenant never
+/// share one; 0 is reserved.
+///
+/// ```
+/// use sessionpack::{DictKind, IdDictionary, Key, KeyType};
+///
+/// let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 0x1234)?;
+/// let (dict, ids) = dict.append_text(["north", "south", "north"])?;
+/// assert_eq!(ids, [0, 1, 0]);
+/// let (dict2, ids) = dict.append_text(["east", "south"])?;
+/// assert_eq!(ids, [2, 1]);
+/// assert_eq!(dict2.view().key_of(0), Some(Key::String("north")));
+/// assert_eq!(dict.len(), 2); // the old one is unchanged
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdDictionary {
+    /// The canonical unsigned encoding (`SPEC.md` section 16); every rule holds.
+    bytes: Vec<u8>,
+    /// Read from `bytes`.
+    layout: Layout,
+    max_keys: u32,
+}
+
+impl IdDictionary {
+    /// An empty dictionary of `tenant` (at most 64 bytes), for ids of `kind`, keyed by
+    /// `key_type`, with lineage `lineage` (not 0).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DictInvalidInput`] for a tenant longer than 64 bytes or lineage 0.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, KeyType};
+    ///
+    /// assert!(IdDictionary::new("acme", DictKind::Group, KeyType::Uuid, 0).is_err());
+    /// assert!(IdDictionary::new(&"t".repeat(65), DictKind::Group, KeyType::Uuid, 1).is_err());
+    /// assert!(IdDictionary::new("acme", DictKind::Group, KeyType::Uuid, 1)?.is_empty());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn new(
+        tenant: &str,
+        kind: DictKind,
+        key_type: KeyType,
+        lineage: u64,
+    ) -> Result<IdDictionary, Error> {
+        if tenant.len() > MAX_TENANT {
+            return Err(Error::DictInvalidInput {
+                problem: DictInputProblem::TenantTooLong,
+            });
+        }
+        if lineage == 0 {
+            return Err(Error::DictInvalidInput {
+                problem: DictInputProblem::ZeroLineage,
+            });
+        }
+        let no_keys: [&[u8]; 0] = [];
+        let bytes = encode(tenant.as_bytes(), kind, key_type, lineage, &no_keys, &[])?;
+        IdDictionary::from_encoded(bytes, DictionaryDecoder::DEFAULT_MAX_KEYS)
+    }
+
+    /// Sets the most keys [`append`](Self::append) lets the dictionary have (default
+    /// [`DictionaryDecoder::DEFAULT_MAX_KEYS`]); keep it at most the readers' limit.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, ErrorKind, IdDictionary, KeyType};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?.with_max_keys(1);
+    /// assert_eq!(dict.append_text(["a", "b"]).unwrap_err().kind(), ErrorKind::Limit);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn with_max_keys(mut self, max_keys: u32) -> Self {
+        self.max_keys = max_keys;
+        self
+    }
+
+    /// A copy of a checked dictionary (a view's bytes), unsigned.
+    pub(crate) fn from_checked(bytes: &[u8], layout: Layout) -> IdDictionary {
+        let mut own = bytes.get(..layout.end).unwrap_or_default().to_vec();
+        if let Some(flags) = own.get_mut(at::FLAGS) {
+            *flags &= !FLAG_SIGNED;
+        }
+        if let Some(id) = own.get_mut(at::KEY_ID..at::KEY_ID + 4) {
+            id.fill(0);
+        }
+        IdDictionary {
+            bytes: own,
+            layout: Layout {
+                key_id: 0,
+                ..layout
+            },
+            max_keys: DictionaryDecoder::DEFAULT_MAX_KEYS,
+        }
+    }
+
+    fn from_encoded(bytes: Vec<u8>, max_keys: u32) -> Result<IdDictionary, Error> {
+        // The writer's own output: only the header is read back (u32::MAX: no limit here).
+        let layout = Layout::read(&bytes, u32::MAX)?;
+        Ok(IdDictionary {
+            bytes,
+            layout,
+            max_keys,
+        })
+    }
+
+    /// Appends the keys that are new, in order, each with the next id, and returns the new
+    /// dictionary with the id of every given key (repeats and keys already held get their id).
+    /// `self` is unchanged: a store can write the result with compare-and-set and retry from
+    /// the dictionary it finds.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DictInvalidInput`] for a key of another key type;
+    /// [`Error::DictTooManyKeys`] above [`with_max_keys`](Self::with_max_keys);
+    /// [`Error::DictTooLarge`] for a body of 4 GiB or more.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, Key, KeyType};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, 3)?;
+    /// let (dict, ids) = dict.append([Key::ObjectId([1; 12]), Key::ObjectId([2; 12])])?;
+    /// assert_eq!(ids, [0, 1]);
+    /// assert!(dict.append([Key::String("x")]).is_err());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn append<'k>(
+        &self,
+        keys: impl IntoIterator<Item = Key<'k>>,
+    ) -> Result<(IdDictionary, Vec<u32>), Error> {
+        let view = self.view();
+        let mut ids = Vec::new();
+        let mut added: Vec<Key<'k>> = Vec::new();
+        let mut new_ids: HashMap<Key<'k>, u32> = HashMap::new();
+        let mut next = u64::from(self.layout.count);
+        for key in keys {
+            if key.key_type() != self.layout.key_type {
+                return Err(Error::DictInvalidInput {
+                    problem: DictInputProblem::WrongKeyType,
+                });
+            }
+            let id = match view.id_of(key).or_else(|| new_ids.get(&key).copied()) {
+                Some(id) => id,
+                None => {
+                    if next >= u64::from(self.max_keys) {
+                        return Err(Error::DictTooManyKeys {
+                            count: next + 1,
+                            limit: self.max_keys.into(),
+                        });
+                    }
+                    let id = next as u32;
+                    next += 1;
+                    new_ids.insert(key, id);
+                    added.push(key);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        if added.is_empty() {
+            return Ok((self.clone(), ids));
+        }
+        let old: Vec<&[u8]> = (0..self.layout.count)
+            .map(|id| self.layout.key(&self.bytes, id).unwrap_or_default())
+            .collect();
+        let new: Vec<&[u8]> = added.iter().map(Key::as_bytes).collect();
+        let bytes = encode(
+            view.tenant().as_bytes(),
+            self.layout.kind,
+            self.layout.key_type,
+            self.layout.lineage,
+            &old,
+            &new,
+        )?;
+        Ok((IdDictionary::from_encoded(bytes, self.max_keys)?, ids))
+    }
+
+    /// [`append`](Self::append) with keys written as text ([`Key::parse`] with the dictionary's
+    /// key type).
+    ///
+    /// # Errors
+    ///
+    /// As [`Key::parse`] and [`append`](Self::append).
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, KeyType};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::Uuid, 3)?;
+    /// assert!(dict.append_text(["not a uuid"]).is_err());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn append_text<S: AsRef<str>>(
+        &self,
+        keys: impl IntoIterator<Item = S>,
+    ) -> Result<(IdDictionary, Vec<u32>), Error> {
+        let texts: Vec<S> = keys.into_iter().collect();
+        let parsed = texts
+            .iter()
+            .map(|t| Key::parse(self.layout.key_type, t.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.append(parsed)
+    }
+
+    /// A view, to look keys up without encoding.
+    pub fn view(&self) -> IdDictionaryView<'_> {
+        IdDictionaryView::trusted(&self.bytes, self.layout)
+    }
+
+    /// The dictionary's bytes, signed with `key` (HMAC-SHA256 trailer) or unsigned (`None`). The
+    /// digest, and so the ETag, is the same either way.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, KeyType, MacKey};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::Uuid, 3)?;
+    /// let key = MacKey::new(2, &[5; 32])?;
+    /// assert_eq!(dict.to_bytes(Some(&key)).len(), dict.to_bytes(None).len() + 32);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn to_bytes(&self, key: Option<&MacKey>) -> Vec<u8> {
+        let mut out = self.bytes.clone();
+        if let Some(key) = key {
+            if let Some(flags) = out.get_mut(at::FLAGS) {
+                *flags |= FLAG_SIGNED;
+            }
+            if let Some(id) = out.get_mut(at::KEY_ID..at::KEY_ID + 4) {
+                id.copy_from_slice(&key.id().to_le_bytes());
+            }
+            let tag = key.sign(&out);
+            out.extend_from_slice(&tag);
+        }
+        out
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> u32 {
+        self.layout.count
+    }
+
+    /// Whether the dictionary holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.layout.count == 0
+    }
+}
+
+impl fmt::Debug for IdDictionary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.view(), f)
+    }
+}
+
+/// The canonical bytes of a dictionary holding `old` then `new` keys, unsigned (`SPEC.md`
+/// section 16.2): header, tenant, key area, index.
+fn encode(
+    tenant: &[u8],
+    kind: DictKind,
+    key_type: KeyType,
+    lineage: u64,
+    old: &[&[u8]],
+    new: &[&[u8]],
+) -> Result<Vec<u8>, Error> {
+    let keys = || old.iter().chain(new.iter()).copied();
+    let n = old.len() + new.len();
+    let count = u32::try_from(n).map_err(|_| Error::DictTooLarge { len: u64::MAX })?;
+    let slots = slots(count);
+    let key_bytes: u64 = keys().map(|k| k.len() as u64).sum();
+    let ends = if key_type.width().is_some() {
+        0
+    } else {
+        4 * n as u64
+    };
+    let body = tenant.len() as u64 + ends + key_bytes + 4 * slots;
+    let body_len = u32::try_from(body).map_err(|_| Error::DictTooLarge { len: body })?;
+    let mut out = Vec::with_capacity(HEADER_LEN + body_len as usize);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&[VERSION, 0, 0, 0]);
+    out.extend_from_slice(&[0; 8]); // the digest, below
+    out.extend_from_slice(&0_u32.to_le_bytes()); // key id: unsigned
+    out.extend_from_slice(&body_len.to_le_bytes());
+    out.extend_from_slice(&[key_type.code(), kind.code(), tenant.len() as u8, 0]);
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&lineage.to_le_bytes());
+    out.extend_from_slice(tenant);
+    if key_type.width().is_none() {
+        let mut end = 0_u32;
+        for k in keys() {
+            end += k.len() as u32; // the body fits in u32
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+    }
+    for k in keys() {
+        out.extend_from_slice(k);
+    }
+    let slots = slots as u32;
+    let mask = id_mask(count);
+    let mut index = vec![EMPTY; slots as usize];
+    for (id, k) in keys().enumerate() {
+        let h = hash(k);
+        let mut p = home(h, slots) as usize;
+        // Linear probing, ids in increasing order: the canonical index. slots > count, so an
+        // empty slot is always found.
+        while index.get(p).is_some_and(|&v| v != EMPTY) {
+            p = if p + 1 == index.len() { 0 } else { p + 1 };
+        }
+        if let Some(slot) = index.get_mut(p) {
+            *slot = slot_value(h, id as u32, mask);
+        }
+    }
+    for v in index {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    let digest = xxhash_rust::xxh64::xxh64(out.get(DIGEST_FROM..).unwrap_or_default(), 0);
+    if let Some(d) = out.get_mut(at::DIGEST..at::DIGEST + 8) {
+        d.copy_from_slice(&digest.to_le_bytes());
+    }
+    Ok(out)
+}
