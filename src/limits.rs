@@ -136,9 +136,9 @@ impl Limits {
     /// can write blobs they refuse.
     ///
     /// ```
-    /// let limits = sessionpack::Limits::default().with_max_inflation_ratio(4);
-    /// assert_eq!(limits.max_inflation_ratio, 4);
-    /// assert_eq!(limits.max_inflated_len(1_000), 36_768);
+    /// let limits = sessionpack::Limits::default().with_max_inflation_ratio(8);
+    /// assert_eq!(limits.max_inflation_ratio, 8);
+    /// assert_eq!(limits.max_inflated_len(1_000), 24_384);
     /// ```
     #[must_use]
     pub const fn with_max_inflation_ratio(mut self, ratio: u32) -> Self {
@@ -152,11 +152,11 @@ impl Limits {
     ///
     /// ```
     /// let limits = sessionpack::Limits::default();
-    /// assert_eq!(limits.max_inflated_len(4_056), 65_216); // the body of a 4 KiB blob
+    /// assert_eq!(limits.max_inflated_len(4_056), 32_608); // the body of a 4 KiB blob
     /// ```
     #[must_use]
     pub fn max_inflated_len(&self, stored_len: u32) -> u64 {
-        // (2^32 − 1)² + 2^15 < 2^64: saturating only to say so without an `unwrap`.
+        // (2^32 − 1)² + 2^14 < 2^64: saturating only to say so without an `unwrap`.
         u64::from(self.max_inflation_ratio)
             .saturating_mul(u64::from(stored_len))
             .saturating_add(u64::from(Limits::INFLATION_ALLOWANCE))
