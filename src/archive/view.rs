@@ -7,7 +7,7 @@ use super::validate::Index;
 use crate::{IdSetView, Session};
 
 /// A session read in place from a validated archive: what [`Decoder::open`](crate::Decoder::open)
-/// and [`SessionBuf::view`](crate::SessionBuf::view) return.
+/// and [`SessionBuf::view_at`](crate::SessionBuf::view_at) return.
 ///
 /// Everything was checked when the view was made; reads borrow from the archive bytes and
 /// allocate nothing (except [`to_session`](Self::to_session)). Membership checks go through
