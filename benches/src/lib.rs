@@ -1,6 +1,6 @@
 //! The benchmarks' own crate (`sessionpack-benches`, never published): the library's users never
 //! compile criterion, CRoaring or postcard. This library holds the formats compared by the
-//! session benchmarks, shared by `benches/session.rs` (criterion) and `examples/sizes.rs` (the
+//! session benchmarks, shared by `benches/session.rs` (criterion) and `benches/examples/sizes.rs` (the
 //! quick table), so that both measure exactly the same code.
 //!
 //! Every "read" is what a service does on each request: bytes from the cache to something it

@@ -1,4 +1,4 @@
-//! The benchmark data generator (feature `synth`): from a [`Profile`] and a seed, the legacy
+//! The benchmark data generator (the `sessionpack-synth` crate): from a [`Profile`] and a seed, the legacy
 //! JSON session of the shape that caused the outage, the same session as ids-only JSON, as a
 //! [`CompactSession`] for binary serializers, and as a sessionpack [`Session`] with dense `u32`
 //! ids, plus [`Probe`]s: facilities to look up in every form.
