@@ -93,7 +93,7 @@ impl<'a> Walk<'a> {
                 problem: PointerProblem::OutOfOrder,
             });
         }
-        let expected = self.expect(align);
+        let expected = self.canonical_at(align);
         if start != expected {
             return Err(Error::ArchiveLayout {
                 field: name,
@@ -116,7 +116,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Where the writer puts the next item of a step aligned to `align`.
-    fn expect(&self, align: usize) -> usize {
+    fn canonical_at(&self, align: usize) -> usize {
         self.pos
             .checked_next_multiple_of(align)
             .unwrap_or(usize::MAX)
@@ -236,7 +236,7 @@ impl<'a> Walk<'a> {
     /// The root starts at the end of the data aligned to 8, after zero padding (step 12).
     fn root(&self) -> Result<(), Error> {
         let name = FieldName::plain("root");
-        let expected = self.expect(ROOT_ALIGN);
+        let expected = self.canonical_at(ROOT_ALIGN);
         if self.root != expected {
             return Err(Error::ArchiveLayout {
                 field: name,
