@@ -10,10 +10,16 @@
 //!   check (JSON: `serde_json` parse into the typed structs, dropped afterwards; postcard:
 //!   inflate into a reused buffer + deserialize; sessionpack: `Decoder::open` with a reused
 //!   `Decoder`);
-//! - `check/<profile>`: one membership check on the already read session (JSON: scan of the
-//!   facility ObjectIds; postcard: binary search; sessionpack: `IdSetView::contains`), cycling
-//!   through the profile's 100 probes;
-//! - `job/<profile>`: a read followed by 100 membership checks, as the services did;
+//! - `check/<profile>`: one membership check on the already read session, starting from a
+//!   record's facility ObjectId (JSON: scan of the facility ObjectId strings; postcard: the
+//!   ObjectId translated through the tenant's facility dictionary, then a binary search;
+//!   sessionpack: the same translation and the id set's check), cycling through the profile's
+//!   100 probes;
+//! - `job/<profile>`: a read followed by 100 membership checks, as the services did. The
+//!   dictionary is opened once, outside the timing, as a service opens it once per process.
+//!
+//! Every check starts from an ObjectId; on `sparse` (ids hashed into 32 bits, no dictionary)
+//! the binary forms hash it instead of translating it.
 //!
 //! and, for `small` and `worst`, `open-stages/<profile>`: the stages of `Decoder::open`, each
 //! timed alone (the zstd inflate with a reused context into a reused buffer, the XXH64 digests
@@ -36,7 +42,7 @@ mod benches {
         compact_contains, generate, ids_only_contains, legacy_contains, Profile,
     };
 
-    use sessionpack_benches::{self as formats, Blobs, PostcardReader, Writers};
+    use sessionpack_benches::{self as formats, Blobs, Dictionaries, Ids, PostcardReader, Writers};
 
     /// Short runs for the small profiles, few samples for the multi-millisecond ones.
     fn configure(group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile) {
@@ -62,6 +68,9 @@ mod benches {
             let s = generate(profile, formats::SEED);
             let blobs = Blobs::new(&s, &mut writers);
             let probes = &s.probes;
+            let dictionaries = Dictionaries::new(&s);
+            let dict = dictionaries.facility_view();
+            let ids = Ids::of(&s, &dict);
             let name = profile.name();
 
             let mut group = c.benchmark_group(format!("encode/{name}"));
@@ -91,7 +100,7 @@ mod benches {
             });
             group.finish();
 
-            let mut decoder = Decoder::new();
+            let mut decoder = formats::decoder(&s);
             let mut postcard = PostcardReader::new(blobs.postcard.len());
             let mut group = c.benchmark_group(format!("read/{name}"));
             configure(&mut group, profile);
@@ -140,7 +149,8 @@ mod benches {
             group.bench_function("postcard-zstd", |b| {
                 b.iter(|| {
                     let p = cycle.next().expect("probes");
-                    compact_contains(black_box(&compact), black_box(p.id))
+                    ids.id(black_box(p))
+                        .is_some_and(|id| compact_contains(black_box(&compact), id))
                 })
             });
             for (function, blob) in [
@@ -152,7 +162,8 @@ mod benches {
                 group.bench_function(function, |b| {
                     b.iter(|| {
                         let p = cycle.next().expect("probes");
-                        black_box(facilities).contains(black_box(p.id))
+                        ids.id(black_box(p))
+                            .is_some_and(|id| black_box(facilities).contains(id))
                     })
                 });
             }
@@ -168,7 +179,12 @@ mod benches {
             });
             group.bench_function("postcard-zstd", |b| {
                 b.iter(|| {
-                    formats::job_postcard(&mut postcard, black_box(&blobs.postcard_zstd), probes)
+                    formats::job_postcard(
+                        &mut postcard,
+                        black_box(&blobs.postcard_zstd),
+                        ids,
+                        probes,
+                    )
                 })
             });
             group.bench_function("sessionpack-raw", |b| {
@@ -176,6 +192,7 @@ mod benches {
                     formats::job_sessionpack(
                         &mut decoder,
                         black_box(&blobs.sessionpack_raw),
+                        ids,
                         probes,
                     )
                 })
@@ -185,6 +202,7 @@ mod benches {
                     formats::job_sessionpack(
                         &mut decoder,
                         black_box(&blobs.sessionpack_zstd),
+                        ids,
                         probes,
                     )
                 })
@@ -192,17 +210,16 @@ mod benches {
             group.finish();
 
             if matches!(profile, Profile::Small | Profile::Worst) {
-                open_stages(c, name, &blobs);
+                open_stages(c, name, &blobs, formats::decoder(&s));
             }
         }
     }
 
     /// The stages of `Decoder::open`, timed alone, with the public API and the same libraries.
-    fn open_stages(c: &mut Criterion, name: &str, blobs: &Blobs) {
+    fn open_stages(c: &mut Criterion, name: &str, blobs: &Blobs, mut decoder: Decoder) {
         let zstd_blob = &blobs.sessionpack_zstd;
         let header = Header::read(zstd_blob).expect("header");
         let body = &zstd_blob[Header::LEN..Header::LEN + header.stored_len as usize];
-        let mut decoder = Decoder::new();
         let (archive, facilities, groups) = {
             let view = decoder.open(&blobs.sessionpack_raw).expect("open");
             (

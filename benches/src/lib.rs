@@ -5,14 +5,17 @@
 //!
 //! Every "read" is what a service does on each request: bytes from the cache to something it
 //! can answer membership checks with. Every "job" is a read followed by the 100 checks of the
-//! profile's probes (`sessionpack_synth::JOB_CHECKS`).
+//! profile's probes (`sessionpack_synth::JOB_CHECKS`), each starting, as the platform's services
+//! do, from a record's facility ObjectId: the JSON forms compare it as a hex string; the binary
+//! forms translate it through the tenant's facility dictionary, opened once per process
+//! ([`Dictionaries`]), and check the id.
 
 pub mod hostile;
 
-use sessionpack::{Compression, Decoder, Encoder};
+use sessionpack::{Compression, Decoder, DictionaryDecoder, Encoder, Expiry, IdDictionaryView};
 use sessionpack_synth::{
-    compact_contains, ids_only_contains, legacy_contains, CompactSession, IdsOnlySession,
-    LegacySession, Probe, Synthetic,
+    compact_contains, hashed_id, ids_only_contains, legacy_contains, CompactSession,
+    IdsOnlySession, LegacySession, Probe, Synthetic,
 };
 
 /// The seed of every benchmark session.
@@ -31,6 +34,13 @@ pub const FORMATS: [&str; 6] = [
     "sessionpack-zstd",
     "sessionpack-default",
 ];
+
+/// A service's reused `Decoder` for `s`'s session: expiry enforced as of the session's issue
+/// time (the generated sessions are from November 2025, so the system clock finds them
+/// expired).
+pub fn decoder(s: &Synthetic) -> Decoder {
+    Decoder::new().with_expiry(Expiry::RejectAt(s.session.issued_at))
+}
 
 /// Reused writers, one per form, as a long-running issuing service keeps them.
 pub struct Writers {
@@ -64,9 +74,17 @@ impl Writers {
     /// postcard of the compact struct, then one zstd frame (with its checksum, like
     /// sessionpack's).
     pub fn postcard_zstd(&mut self, session: &CompactSession) -> Vec<u8> {
-        let bytes = postcard::to_allocvec(session).expect("postcard");
-        self.postcard.compress(&bytes).expect("zstd")
+        postcard_zstd(&mut self.postcard, session)
     }
+}
+
+/// postcard of the compact struct, then one zstd frame with `compressor`.
+pub fn postcard_zstd(
+    compressor: &mut zstd::bulk::Compressor<'static>,
+    session: &CompactSession,
+) -> Vec<u8> {
+    let bytes = postcard::to_allocvec(session).expect("postcard");
+    compressor.compress(&bytes).expect("zstd")
 }
 
 pub fn legacy_json(session: &LegacySession) -> String {
@@ -95,7 +113,7 @@ impl Blobs {
     pub fn new(s: &Synthetic, writers: &mut Writers) -> Self {
         let sessionpack_raw = writers.raw.encode(&s.session).expect("encode").to_vec();
         let id_set_bytes = {
-            let mut decoder = Decoder::new();
+            let mut decoder = decoder(s);
             let view = decoder.open(&sessionpack_raw).expect("open");
             view.facilities().as_bytes().len() + view.groups().as_bytes().len()
         };
@@ -171,6 +189,64 @@ pub fn read_sessionpack(decoder: &mut Decoder, blob: &[u8]) -> i64 {
     decoder.open(blob).expect("open").expires_at()
 }
 
+/// The tenant's dictionaries as a checking service holds them: the bytes it fetched once
+/// (`GET dict:<tenant>:facility`), opened with [`DictionaryDecoder`] once per process.
+pub struct Dictionaries {
+    pub facilities: Vec<u8>,
+    pub groups: Vec<u8>,
+}
+
+impl Dictionaries {
+    pub fn new(s: &Synthetic) -> Self {
+        Dictionaries {
+            facilities: s.facility_dict.to_bytes(None),
+            groups: s.group_dict.to_bytes(None),
+        }
+    }
+
+    /// The facility dictionary, validated: what a service keeps for the process's life.
+    pub fn facility_view(&self) -> IdDictionaryView<'_> {
+        DictionaryDecoder::new()
+            .open(&self.facilities)
+            .expect("facility dictionary")
+    }
+
+    /// The group dictionary, validated.
+    pub fn group_view(&self) -> IdDictionaryView<'_> {
+        DictionaryDecoder::new()
+            .open(&self.groups)
+            .expect("group dictionary")
+    }
+}
+
+/// How a binary form's ids are found from a record's ObjectId: through the tenant's dictionary,
+/// or (the `sparse` profile) by hashing it.
+#[derive(Clone, Copy)]
+pub enum Ids<'d> {
+    Dictionary(&'d IdDictionaryView<'d>),
+    Hashed,
+}
+
+impl<'d> Ids<'d> {
+    /// The translation for `s`'s session, given its facility dictionary.
+    pub fn of(s: &Synthetic, dict: &'d IdDictionaryView<'d>) -> Self {
+        if s.profile.uses_dictionaries() {
+            Ids::Dictionary(dict)
+        } else {
+            Ids::Hashed
+        }
+    }
+
+    /// The set id of the probe's facility (`None`: the dictionary does not hold it: deny).
+    #[inline]
+    pub fn id(self, p: &Probe) -> Option<u32> {
+        match self {
+            Ids::Dictionary(dict) => dict.id_of(p.facility.key()),
+            Ids::Hashed => Some(hashed_id(&p.facility)),
+        }
+    }
+}
+
 // Jobs: read, then answer the probes, as the services did. Each returns how many were allowed.
 
 pub fn job_legacy(json: &str, probes: &[Probe]) -> usize {
@@ -189,16 +265,30 @@ pub fn job_ids_only(json: &str, probes: &[Probe]) -> usize {
         .count()
 }
 
-pub fn job_postcard(reader: &mut PostcardReader, blob: &[u8], probes: &[Probe]) -> usize {
+pub fn job_postcard(
+    reader: &mut PostcardReader,
+    blob: &[u8],
+    ids: Ids<'_>,
+    probes: &[Probe],
+) -> usize {
     let session = reader.read(blob);
     probes
         .iter()
-        .filter(|p| compact_contains(&session, p.id))
+        .filter(|p| ids.id(p).is_some_and(|id| compact_contains(&session, id)))
         .count()
 }
 
-pub fn job_sessionpack(decoder: &mut Decoder, blob: &[u8], probes: &[Probe]) -> usize {
+/// `Decoder::open`, then each probe's ObjectId checked against the facility set.
+pub fn job_sessionpack(
+    decoder: &mut Decoder,
+    blob: &[u8],
+    ids: Ids<'_>,
+    probes: &[Probe],
+) -> usize {
     let view = decoder.open(blob).expect("open");
     let facilities = view.facilities();
-    probes.iter().filter(|p| facilities.contains(p.id)).count()
+    probes
+        .iter()
+        .filter(|p| ids.id(p).is_some_and(|id| facilities.contains(id)))
+        .count()
 }

@@ -101,6 +101,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
         })?;
         let view = decoder.open(&blob)?;
         let probes = &synthetic.probes;
+        let dict = synthetic.facility_dict.view();
+        let id_of = |p: &sessionpack_synth::Probe| dict.id_of(p.facility.key());
         let legacy_check = time(budget, || {
             probes
                 .iter()
@@ -110,23 +112,23 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
         let contains = time(budget, || {
             probes
                 .iter()
-                .filter(|p| view.facilities().contains(p.id))
+                .filter(|p| id_of(p).is_some_and(|id| view.facilities().contains(id)))
                 .count()
         }) / probes.len().max(1) as u32;
 
         // Verify: every answer agrees with the owned model and the legacy JSON; the blob reads
         // back as the same session.
         for probe in probes {
-            let model = synthetic.session.facilities.contains(probe.id);
+            let model = id_of(probe).is_some_and(|id| synthetic.session.facilities.contains(id));
             let (ours, theirs) = (
-                view.facilities().contains(probe.id),
+                id_of(probe).is_some_and(|id| view.facilities().contains(id)),
                 legacy_contains(&legacy, &probe.object_id),
             );
             if ours != model || theirs != model || model != probe.member {
                 return Err(Failure::Input(format!(
                     "{}: facility {} disagrees: sessionpack {ours}, legacy {theirs}, model {model}",
                     profile.name(),
-                    probe.id
+                    probe.facility
                 )));
             }
             checks += 1;

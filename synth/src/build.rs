@@ -1,16 +1,13 @@
-//! Builds the legacy objects of one session from its dense ids.
+//! Builds the legacy objects of one session from its ObjectIds.
 
 use std::collections::BTreeMap;
 
-use sessionpack::roaring::RoaringBitmap;
-
-use super::ids;
-use super::object_id::group_created_secs;
+use super::object_id::{self, ObjectId};
 use super::rng::Rng;
 use super::text::{self, CITIES};
 use super::{
-    facility_object_id, group_object_id, LegacyAddress, LegacyFacility, LegacyFacilitySettings,
-    LegacyGroup, LegacyTenant, LegacyUser,
+    LegacyAddress, LegacyFacility, LegacyFacilitySettings, LegacyGroup, LegacyTenant, LegacyUser,
+    Tenant,
 };
 
 /// The identity part of a session, shared by every form.
@@ -28,14 +25,11 @@ const ISSUED_FROM: i64 = 1_764_147_600_000;
 /// Sessions last a working shift.
 const LIFETIME_MS: i64 = 8 * 3_600_000;
 
-pub(crate) fn identity(rng: &mut Rng) -> Identity {
+/// The user of `tenant` a session is for, and the session's token and times.
+pub(crate) fn identity(rng: &mut Rng, tenant: &Tenant) -> Identity {
     let first = rng.pick(&text::FIRST_NAMES);
     let last = rng.pick(&text::LAST_NAMES);
-    let (saint, tenant_number) = (rng.pick(&text::SAINTS), rng.between(1, 99));
-    let slug = format!(
-        "{}-health-{tenant_number}",
-        saint.to_ascii_lowercase().replace(['.', ' '], "")
-    );
+    let slug = &tenant.slug;
     let roles = distinct((0..rng.between(2, 3)).map(|_| rng.pick(&text::ROLES).to_owned()));
     let issued_at = ISSUED_FROM + rng.below(86_400_000) as i64;
     Identity {
@@ -46,7 +40,7 @@ pub(crate) fn identity(rng: &mut Rng) -> Identity {
             text::base64url(rng, 342)
         ),
         user: LegacyUser {
-            id: text::random_object_id(rng),
+            id: object_id::random(rng).to_string(),
             email: format!(
                 "{}.{}{}@{slug}.example.org",
                 first.to_ascii_lowercase(),
@@ -58,9 +52,9 @@ pub(crate) fn identity(rng: &mut Rng) -> Identity {
             roles,
         },
         tenant: LegacyTenant {
-            id: text::random_object_id(rng),
-            name: format!("{saint} Health System {tenant_number}"),
-            slug,
+            id: tenant.id.to_string(),
+            name: tenant.name.clone(),
+            slug: slug.clone(),
         },
         issued_at,
         expires_at: issued_at + LIFETIME_MS,
@@ -72,11 +66,11 @@ pub(crate) fn identity(rng: &mut Rng) -> Identity {
 }
 
 /// The whole facility object of facility `id`.
-pub(crate) fn facility(rng: &mut Rng, id: u32) -> LegacyFacility {
+pub(crate) fn facility(rng: &mut Rng, id: ObjectId) -> LegacyFacility {
     let (city, state, zip, timezone) = rng.pick(&CITIES);
     let inpatient = rng.chance(300);
     LegacyFacility {
-        id: facility_object_id(id),
+        id: id.to_string(),
         name: format!(
             "{} {} {city} {}",
             rng.pick(&text::SAINTS),
@@ -107,7 +101,7 @@ pub(crate) fn facility(rng: &mut Rng, id: u32) -> LegacyFacility {
 }
 
 /// The whole group object of group `id`, belonging to 1 to 3 of the user's `facilities`.
-pub(crate) fn group(rng: &mut Rng, id: u32, facilities: &RoaringBitmap) -> LegacyGroup {
+pub(crate) fn group(rng: &mut Rng, id: ObjectId, facilities: &[ObjectId]) -> LegacyGroup {
     // Most groups belong to one facility, some span two or three.
     let spans = match rng.below(10) {
         0..=5 => 1,
@@ -116,16 +110,16 @@ pub(crate) fn group(rng: &mut Rng, id: u32, facilities: &RoaringBitmap) -> Legac
     };
     let facility_ids = distinct(
         (0..spans)
-            .filter_map(|_| ids::random_member(rng, facilities))
-            .map(facility_object_id),
+            .filter_map(|_| facilities.get(rng.below(facilities.len() as u64) as usize))
+            .map(ObjectId::to_string),
     );
     let permissions =
         distinct((0..rng.between(1, 2)).map(|_| rng.pick(&text::PERMISSIONS).to_owned()));
     // Created with the group's ObjectId, updated up to two years later.
-    let created = group_created_secs(id) * 1000;
+    let created = i64::from(id.created_secs()) * 1000;
     let updated = created + rng.below(2 * 365 * 86_400) as i64 * 1000;
     LegacyGroup {
-        id: group_object_id(id),
+        id: id.to_string(),
         name: format!("{} {}", rng.pick(&text::TEAMS), rng.between(1, 60)),
         kind: rng.pick(&text::GROUP_TYPES).to_owned(),
         facility_ids,

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 /// let s = generate(Profile::Medium, 1);
 /// assert!(s.compact.facilities.windows(2).all(|w| w[0] < w[1]));
 /// for probe in &s.probes {
-///     assert_eq!(compact_contains(&s.compact, probe.id), probe.member);
+///     let id = probe.id; // the dictionary's id for the probe's ObjectId (None: unknown)
+///     assert_eq!(id.is_some_and(|id| compact_contains(&s.compact, id)), probe.member);
 /// }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

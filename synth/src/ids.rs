@@ -1,4 +1,4 @@
-//! Drawing dense id sets in the three layouts of [`IdLayout`].
+//! Drawing a user's dictionary ids among the tenant's, in the layouts of [`IdLayout`].
 
 use sessionpack::roaring::RoaringBitmap;
 
@@ -10,8 +10,8 @@ use super::IdLayout;
 pub(crate) struct Batching {
     /// Ids per batch, smallest and largest.
     pub(crate) len: (u32, u32),
-    /// Chance, per mille, that an id of a batch belongs to the user (the others went to other
-    /// tenants' concurrent inserts or are facilities the user may not see).
+    /// Chance, per mille, that an id of a batch belongs to the user (the others are facilities
+    /// or groups of the batch the user may not see).
     pub(crate) keep_per_mille: u32,
 }
 
@@ -27,7 +27,8 @@ pub(crate) const GROUP_BATCHES: Batching = Batching {
     keep_per_mille: 850,
 };
 
-/// `count` distinct ids below `space` in `layout` (fewer only if `count > space`).
+/// `count` distinct ids below `space` (the tenant's size) in `layout` (fewer only if
+/// `count > space`).
 pub(crate) fn draw(
     rng: &mut Rng,
     layout: IdLayout,
@@ -44,7 +45,7 @@ pub(crate) fn draw(
             ids.insert_range(start..start + count);
             ids
         }
-        IdLayout::Uniform => {
+        IdLayout::Uniform | IdLayout::Hashed => {
             let mut ids = RoaringBitmap::new();
             while ids.len() < u64::from(count) {
                 ids.insert(rng.below(u64::from(space)) as u32);

@@ -110,7 +110,8 @@ pub struct LegacyTenant {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegacyFacility {
-    /// ObjectId (24 hex characters); see [`facility_object_id`](super::facility_object_id).
+    /// ObjectId (24 hex characters): one of the tenant's
+    /// [`facilities`](super::Tenant::facilities).
     #[serde(rename = "_id")]
     pub id: String,
     /// Display name.
@@ -186,7 +187,7 @@ pub struct LegacyFacilitySettings {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegacyGroup {
-    /// ObjectId; see [`group_object_id`](super::group_object_id).
+    /// ObjectId: one of the tenant's [`groups`](super::Tenant::groups).
     #[serde(rename = "_id")]
     pub id: String,
     /// Display name.

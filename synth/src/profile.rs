@@ -3,27 +3,32 @@
 use core::fmt;
 use core::str::FromStr;
 
-/// A kind of session to generate: how many facilities and groups the user sees, and how their
-/// ids are laid out. The first four are the sizes customers reached with legacy JSON sessions;
-/// the last two are the best and worst cases for Roaring id sets.
+use super::Tenant;
+
+/// A kind of session to generate: how many facilities and groups the user sees, in which
+/// tenant, and how the user's ids are laid out in it. The first four are the sizes customers
+/// reached with legacy JSON sessions; the last two are the best and worst cases for Roaring id
+/// sets.
 ///
-/// | profile | facilities | groups | ids | legacy JSON |
-/// | --- | --- | --- | --- | --- |
-/// | `small` | 1 | 3 | onboarding batches | ~3 KB |
-/// | `medium` | 40 | 150 | onboarding batches | ~50 KB |
-/// | `large` | 600 | 2,500 | onboarding batches | ~0.8 MB |
-/// | `worst` | 2,400 | 7,200 | onboarding batches | ~2.6 MB |
-/// | `tenant-admin` | 2,400 | 7,200 | one consecutive range each (the whole tenant) | ~2.6 MB |
-/// | `sparse` | 2,400 | 7,200 | uniform over the whole id space | ~2.6 MB |
+/// | profile | facilities | groups | the user's ids (in the tenant's dictionaries) | tenant | legacy JSON |
+/// | --- | --- | --- | --- | --- | --- |
+/// | `small` | 1 | 3 | onboarding batches | the largest | ~3 KB |
+/// | `medium` | 40 | 150 | onboarding batches | the largest | ~50 KB |
+/// | `large` | 600 | 2,500 | onboarding batches | the largest | ~0.8 MB |
+/// | `worst` | 2,400 | 7,200 | sampled uniformly | the largest | ~2.6 MB |
+/// | `tenant-admin` | 2,400 | 7,200 | all of them (two consecutive ranges) | 2,400 / 7,200 | ~2.6 MB |
+/// | `sparse` | 2,400 | 7,200 | as `worst`, then hashed to 32 bits: no dictionary | the largest | ~2.6 MB |
 ///
-/// Facility ids come from a space of 2^18, group ids from 2^22 ([`Profile::FACILITY_SPACE`],
-/// [`Profile::GROUP_SPACE`]).
+/// The largest tenant has [`Tenant::LARGEST_FACILITIES`](crate::Tenant::LARGEST_FACILITIES)
+/// (20,000) facilities and [`Tenant::LARGEST_GROUPS`](crate::Tenant::LARGEST_GROUPS) (60,000)
+/// groups.
 ///
 /// ```
 /// use sessionpack_synth::Profile;
 ///
 /// let worst: Profile = "worst".parse()?;
 /// assert_eq!((worst.facilities(), worst.groups()), (2_400, 7_200));
+/// assert_eq!((worst.tenant_facilities(), worst.tenant_groups()), (20_000, 60_000));
 /// assert_eq!(worst.name(), "worst");
 /// assert_eq!(Profile::ALL.len(), 6);
 /// # Ok::<(), sessionpack_synth::UnknownProfile>(())
@@ -36,17 +41,19 @@ pub enum Profile {
     Medium,
     /// 600 facilities, 2,500 groups: a large customer's operations staff (~0.8 MB).
     Large,
-    /// 2,400 facilities, 7,200 groups: the sessions that caused the outage (~2.6 MB).
+    /// 2,400 facilities, 7,200 groups sampled uniformly from the largest tenant's 20,000 and
+    /// 60,000: the sessions that caused the outage (~2.6 MB).
     Worst,
-    /// A tenant administrator who sees every facility and group of a large tenant: 2,400
-    /// facilities and 7,200 groups as two consecutive id ranges.
+    /// A tenant administrator who sees every facility and group of a tenant of 2,400
+    /// facilities and 7,200 groups: two consecutive id ranges.
     TenantAdmin,
-    /// The worst profile's counts with ids drawn uniformly over the whole id spaces: the
-    /// adversarial case for Roaring (no runs, array containers only).
+    /// The worst profile's user with each ObjectId hashed into 32 bits instead of mapped
+    /// through a dictionary: the shortcut a new user tries, and the adversarial case for
+    /// Roaring (one id per container, no runs).
     Sparse,
 }
 
-/// How a profile's ids are laid out in their id spaces.
+/// How a profile's ids are laid out among the tenant's.
 ///
 /// ```
 /// use sessionpack_synth::{IdLayout, Profile};
@@ -55,14 +62,17 @@ pub enum Profile {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IdLayout {
-    /// Onboarding batches: runs of nearby ids (a global database sequence hands each bulk
-    /// import consecutive ids; other tenants' inserts and ids the user may not see leave
-    /// holes), the runs spread over the space.
+    /// Onboarding batches: runs of nearby dictionary ids (facilities onboarded together were
+    /// created together, so first-seen order gives them neighbouring ids; the ones the user
+    /// may not see leave holes), the runs spread over the tenant.
     Batches,
-    /// One consecutive range per id set.
+    /// One consecutive range per id set (starting at 0 when the user sees the whole tenant).
     Ranges,
-    /// Uniform over the whole space.
+    /// Sampled uniformly from the tenant.
     Uniform,
+    /// Sampled uniformly from the tenant, then each ObjectId hashed into 32 bits
+    /// ([`hashed_id`](crate::hashed_id)): ids spread over the whole `u32` space, no dictionary.
+    Hashed,
 }
 
 impl Profile {
@@ -81,24 +91,6 @@ impl Profile {
         Profile::TenantAdmin,
         Profile::Sparse,
     ];
-
-    /// Facility ids are drawn from `0..FACILITY_SPACE` (2^18).
-    ///
-    /// ```
-    /// use sessionpack_synth::{generate, Profile};
-    /// let s = generate(Profile::Sparse, 1);
-    /// assert!(s.session.facilities.max() < Some(Profile::FACILITY_SPACE));
-    /// ```
-    pub const FACILITY_SPACE: u32 = 1 << 18;
-
-    /// Group ids are drawn from `0..GROUP_SPACE` (2^22).
-    ///
-    /// ```
-    /// use sessionpack_synth::{generate, Profile};
-    /// let s = generate(Profile::Sparse, 1);
-    /// assert!(s.session.groups.max() < Some(Profile::GROUP_SPACE));
-    /// ```
-    pub const GROUP_SPACE: u32 = 1 << 22;
 
     /// The profile's name, as [`FromStr`] reads it: `small`, `medium`, `large`, `worst`,
     /// `tenant-admin`, `sparse`.
@@ -149,14 +141,56 @@ impl Profile {
     ///
     /// ```
     /// use sessionpack_synth::{IdLayout, Profile};
-    /// assert_eq!(Profile::Sparse.layout(), IdLayout::Uniform);
+    /// assert_eq!(Profile::Worst.layout(), IdLayout::Uniform);
+    /// assert_eq!(Profile::Sparse.layout(), IdLayout::Hashed);
     /// ```
     pub const fn layout(self) -> IdLayout {
         match self {
             Profile::TenantAdmin => IdLayout::Ranges,
-            Profile::Sparse => IdLayout::Uniform,
+            Profile::Worst => IdLayout::Uniform,
+            Profile::Sparse => IdLayout::Hashed,
             _ => IdLayout::Batches,
         }
+    }
+
+    /// How many facilities the user's tenant has.
+    ///
+    /// ```
+    /// use sessionpack_synth::Profile;
+    /// assert_eq!(Profile::Small.tenant_facilities(), 20_000);
+    /// assert_eq!(Profile::TenantAdmin.tenant_facilities(), 2_400);
+    /// ```
+    pub const fn tenant_facilities(self) -> u32 {
+        match self {
+            Profile::TenantAdmin => self.facilities(),
+            _ => Tenant::LARGEST_FACILITIES,
+        }
+    }
+
+    /// How many groups the user's tenant has.
+    ///
+    /// ```
+    /// use sessionpack_synth::Profile;
+    /// assert_eq!(Profile::Worst.tenant_groups(), 60_000);
+    /// assert_eq!(Profile::TenantAdmin.tenant_groups(), 7_200);
+    /// ```
+    pub const fn tenant_groups(self) -> u32 {
+        match self {
+            Profile::TenantAdmin => self.groups(),
+            _ => Tenant::LARGEST_GROUPS,
+        }
+    }
+
+    /// Whether the profile's session refers to the tenant's id dictionaries (every profile
+    /// but `sparse`, whose ids are hashes).
+    ///
+    /// ```
+    /// use sessionpack_synth::Profile;
+    /// assert!(Profile::Worst.uses_dictionaries());
+    /// assert!(!Profile::Sparse.uses_dictionaries());
+    /// ```
+    pub const fn uses_dictionaries(self) -> bool {
+        !matches!(self.layout(), IdLayout::Hashed)
     }
 
     /// The approximate size of the profile's legacy JSON session in bytes, the target the

@@ -156,13 +156,6 @@ pub(crate) fn base64url(rng: &mut Rng, len: usize) -> String {
     (0..len).map(|_| char::from(rng.pick(ALPHABET))).collect()
 }
 
-/// 24 random lowercase hex characters: an ObjectId for a user or tenant.
-pub(crate) fn random_object_id(rng: &mut Rng) -> String {
-    let high = rng.next_u64() & 0xFFFF_FFFF;
-    let low = rng.next_u64();
-    format!("{high:08x}{low:016x}")
-}
-
 /// A US phone number, `+1-XXX-555-XXXX`.
 pub(crate) fn phone(rng: &mut Rng) -> String {
     format!(
