@@ -55,6 +55,15 @@ impl Version {
         }
     }
 
+    /// The XXH64 seed of the header's digest of an archive of this version: 0 in version 1,
+    /// 3 in version 3, so that a blob whose version byte was changed fails its digest.
+    pub(crate) fn digest_seed(self) -> u64 {
+        match self {
+            Version::V1 => 0,
+            Version::V3 => 3,
+        }
+    }
+
     /// Size of the root.
     pub(crate) fn root_len(self) -> usize {
         match self {

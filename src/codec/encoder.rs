@@ -219,7 +219,7 @@ impl Encoder {
             version: version.byte(),
             compressed: compress,
             signed: self.key.is_some(),
-            digest: crate::digest(&archive),
+            digest: crate::digest_seeded(&archive, version.digest_seed()),
             stored_len: u32::try_from(body.len()).map_err(|_| too_large())?,
             decoded_len,
             dictionary_id: 0,
