@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sessionpack::{DictKind, KeyType};
 
 /// Encode user sessions compactly, and read them back without deserializing.
 #[derive(Parser, Debug)]
@@ -11,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     after_help = "Examples:\n  sessionpack demo\n  sessionpack encode session.json -o session.bin\n  \
                   sessionpack inspect session.bin\n  sessionpack check session.bin --facility 1234\n  \
+                  sessionpack dict new acme.facilities.dict --keys objectid --tenant acme --kind facility\n  \
                   redis-cli --no-raw GET session:42 | sessionpack inspect --hex\n\n\
                   Exit status:\n  \
                   0  success (check: every id is a member; detect: a sessionpack blob)\n  \
@@ -36,7 +38,10 @@ impl Cli {
             Command::Check(a) => a.json.json,
             Command::Stats(a) => a.json.json,
             Command::Detect(a) => a.json.json,
-            Command::Encode(_) | Command::Demo(_) => false,
+            Command::Dict(DictArgs {
+                command: DictCommand::Inspect(a),
+            }) => a.json.json,
+            Command::Encode(_) | Command::Demo(_) | Command::Dict(_) => false,
         }
     }
 }
@@ -89,6 +94,16 @@ pub enum Command {
                             with \"error\":{\"kind\":..,\"message\":..} for status 2, or only\n\
                             {\"error\":..} when the input cannot be read (a missing file, bad --hex).")]
     Detect(DetectArgs),
+    /// Create, extend and read id dictionaries: a tenant's facility or group keys (ObjectIds,
+    /// UUIDs or strings) mapped to dense ids, append-only.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict new acme.facilities.dict --keys objectid --tenant acme --kind facility\n  \
+                            sessionpack dict add acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
+                            sessionpack dict lookup acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
+                            sessionpack dict inspect acme.facilities.dict --json\n\n\
+                            Files are replaced atomically (a new file, then a rename): a refused\n\
+                            command leaves them byte for byte as they were.")]
+    Dict(DictArgs),
     /// Generate sessions from the legacy 3 KB to 2.6 MB JSON profiles, encode, read and check
     /// them, and print what it means for the cache.
     #[command(after_help = "Examples:\n  sessionpack demo\n  sessionpack demo --seed 7 --quick")]
@@ -227,4 +242,151 @@ pub struct DemoArgs {
     /// Shorter timings (for a quick look; the numbers are noisier).
     #[arg(long)]
     pub quick: bool,
+}
+
+/// `dict` and its subcommands.
+#[derive(Args, Debug)]
+pub struct DictArgs {
+    #[command(subcommand)]
+    pub command: DictCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DictCommand {
+    /// Create an empty dictionary, with a random lineage.
+    ///
+    /// The lineage (64 random bits) binds sessions to this dictionary: a dictionary made again
+    /// from the same keys is another dictionary, and sessions encoded through the old one do
+    /// not check against it.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict new acme.facilities.dict --keys objectid --tenant acme --kind facility\n  \
+                            sessionpack dict new acme.groups.dict --keys string --tenant acme --kind group \\\n    \
+                            --key-file mac.key --key-id 3\n\n\
+                            Exit status: 0 created, 2 error (an existing FILE without --force).")]
+    New(DictNewArgs),
+    /// Give keys their ids, appending the unknown ones: prints "KEY<TAB>ID" per key.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict add acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8 64b7f0c2e1a9d3f4a5b6c7d9\n  \
+                            cut -f1 facilities.tsv | sessionpack dict add acme.facilities.dict -\n\n\
+                            Keys are printed in their canonical text (lowercase hex digits), in the\n\
+                            order given. The file is replaced atomically, and only if every key is\n\
+                            valid: one bad key and nothing is added.\n\n\
+                            Exit status: 0 every key has its id, 2 error (nothing written).")]
+    Add(DictAddArgs),
+    /// Look keys up: prints "KEY<TAB>ID" per known key; unknown keys are named on stderr.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict lookup acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
+                            sessionpack dict lookup acme.facilities.dict - < keys.txt\n\n\
+                            Exit status: 0 every key is known, 1 some key is not, 2 error (a\n\
+                            damaged, forged or unreadable dictionary, a malformed key).")]
+    Lookup(DictLookupArgs),
+    /// Describe a dictionary: tenant, kind, key type, lineage, count, digest, signature, size.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict inspect acme.facilities.dict\n  \
+                            sessionpack dict inspect acme.facilities.dict --json | jq -r .lineage\n\n\
+                            Exit status: 0 read, 2 error (with --json also {\"error\":{..}} on stdout).")]
+    Inspect(DictInspectArgs),
+}
+
+/// A dictionary's key type, as `--keys` names it.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyTypeArg {
+    /// MongoDB ObjectIds: 24 hexadecimal digits.
+    #[value(name = "objectid")]
+    ObjectId,
+    /// UUIDs: 8-4-4-4-12 hexadecimal digits.
+    Uuid,
+    /// UTF-8 strings of at most 64 bytes.
+    String,
+}
+
+impl From<KeyTypeArg> for KeyType {
+    fn from(arg: KeyTypeArg) -> KeyType {
+        match arg {
+            KeyTypeArg::ObjectId => KeyType::ObjectId,
+            KeyTypeArg::Uuid => KeyType::Uuid,
+            KeyTypeArg::String => KeyType::String,
+        }
+    }
+}
+
+/// Which ids a dictionary gives, as `--kind` names it.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KindArg {
+    /// A session's facilities.
+    Facility,
+    /// A session's groups.
+    Group,
+}
+
+impl From<KindArg> for DictKind {
+    fn from(arg: KindArg) -> DictKind {
+        match arg {
+            KindArg::Facility => DictKind::Facility,
+            KindArg::Group => DictKind::Group,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct DictNewArgs {
+    /// The dictionary file to create.
+    pub file: PathBuf,
+    /// The type of every key, fixed for the dictionary's life.
+    #[arg(long = "keys", value_name = "TYPE")]
+    pub key_type: KeyTypeArg,
+    /// The tenant (at most 64 bytes).
+    #[arg(long)]
+    pub tenant: String,
+    /// Whether the ids are a session's facilities or its groups.
+    #[arg(long)]
+    pub kind: KindArg,
+    /// Replace FILE if it exists (its ids are lost: sessions encoded through it no longer check).
+    #[arg(long)]
+    pub force: bool,
+    // Signs the dictionary: readers then need the key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DictAddArgs {
+    /// The dictionary file, replaced atomically when keys are appended.
+    pub file: PathBuf,
+    /// The keys, or `-` alone for one key a line on standard input (empty lines skipped).
+    #[arg(required = true, value_name = "KEY")]
+    pub keys: Vec<String>,
+    // Verifies the dictionary and signs the new one.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// With a key: open an unsigned dictionary too (it is written signed).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DictLookupArgs {
+    /// The dictionary file.
+    pub file: PathBuf,
+    /// The keys, or `-` alone for one key a line on standard input (empty lines skipped).
+    #[arg(required = true, value_name = "KEY")]
+    pub keys: Vec<String>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// With a key: open an unsigned dictionary too (a key otherwise implies a MAC).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DictInspectArgs {
+    /// The dictionary file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub json: JsonArg,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// With a key: open an unsigned dictionary too (a key otherwise implies a MAC).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
 }

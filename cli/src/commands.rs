@@ -8,7 +8,7 @@ use serde_json::json;
 use sessionpack::{detect, Compression, Encoder, Expiry, Format, Header, Session};
 
 use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, StatsArgs};
-use crate::{demo, input, time, Failure};
+use crate::{demo, dict_commands, input, time, Failure};
 
 /// Prints `value` on stdout as one compact line: the whole output of a `--json` command.
 pub fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check(args) => check(&args),
         Command::Stats(args) => stats(&args),
         Command::Detect(args) => detect_format(&args),
+        Command::Dict(args) => dict_commands::run(&args),
         Command::Demo(args) => demo::run(&args),
     }
 }
