@@ -61,6 +61,8 @@ mod error;
 mod idset;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "json")]
+pub use json::JsonDicts;
 mod limits;
 mod magic;
 mod session;
@@ -68,7 +70,10 @@ mod session;
 pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
 pub use detect::detect;
-pub use dict::{DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType};
+pub use dict::{
+    DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter,
+    KeyedIdSet, KeyedKeys,
+};
 pub use envelope::{Header, KeyRing, MacKey};
 pub use error::{
     BlobPart, DictInputProblem, EntriesField, Error, ErrorKind, FieldName, FrameProblem,

@@ -254,7 +254,12 @@ impl Decoder {
                 actual,
             });
         }
-        let index = archive::validate(archive, &self.limits)?;
+        // `Header::read` accepted the version, so it is one `Version` knows.
+        let version =
+            archive::Version::from_byte(header.version).ok_or(Error::UnsupportedVersion {
+                version: header.version,
+            })?;
+        let index = archive::validate(archive, version, &self.limits)?;
         let now = match self.expiry {
             Expiry::Ignore => None,
             Expiry::RejectAt(now) => Some(now),
