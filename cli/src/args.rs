@@ -56,13 +56,18 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  sessionpack encode session.json -o session.bin\n  \
                             sessionpack encode --raw < session.json > session.bin\n  \
-                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex\n\n\
-                      Exit status: 0 written, 2 error."
+                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex\n  \
+                            sessionpack encode session.json --facility-dict acme.facilities.dict \\\n    \
+                            --group-dict acme.groups.dict --append -o session.bin\n\n\
+                      With a dictionary, the JSON's facilities (or groups) may be its keys as\n\
+                      strings. A key it does not hold is refused unless --append.\n\n\
+                      Exit status: 0 written, 2 error (with --append, the dictionaries unchanged)."
     )]
     Encode(EncodeArgs),
     /// Print a blob as the JSON form (or its header with --header).
     #[command(after_help = "Examples:\n  sessionpack inspect session.bin\n  \
                             sessionpack inspect session.bin --header --json\n  \
+                            sessionpack inspect session.bin --facility-dict acme.facilities.dict\n  \
                             redis-cli --no-raw GET session:42 | sessionpack inspect --hex\n\n\
                             Exit status: 0 read, 2 error (with --json also {\"error\":{..}} on stdout).")]
     Inspect(InspectArgs),
@@ -70,10 +75,14 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  sessionpack check session.bin --facility 1234 --facility 1235\n  \
                             sessionpack check session.bin --group 10 --expired-at 1764150000000\n  \
-                            sessionpack check session.bin --facility 1234 --json | jq .member\n\n\
-                      Exit status: 0 every id is a member, 1 some id is not, 2 error (unreadable,\n\
-                      expired at --expired-at or by the clock, unsigned with --key-file unless\n\
-                      --allow-unsigned). With --json stdout holds one object\n\
+                            sessionpack check session.bin --facility 1234 --json | jq .member\n  \
+                            sessionpack check session.bin --facility-dict acme.facilities.dict \\\n    \
+                            --facility 64b7f0c2e1a9d3f4a5b6c7d8\n\n\
+                      Exit status: 0 every id is a member, 1 some id is not (or some key is not\n\
+                      in the dictionary: never a member), 2 error (unreadable, expired at\n\
+                      --expired-at or by the clock, unsigned with --key-file unless\n\
+                      --allow-unsigned, a dictionary of another kind or lineage, a malformed\n\
+                      key). With --json stdout holds one object\n\
                       either way: the answer, or {\"error\":{\"kind\":..,\"message\":..}}."
     )]
     Check(CheckArgs),
@@ -141,6 +150,26 @@ pub struct KeyArgs {
     pub key_id: Option<u32>,
 }
 
+/// The id dictionaries a session's sets are keyed by.
+#[derive(Args, Debug)]
+#[group(id = "dict_files", multiple = true)]
+pub struct DictFiles {
+    /// The tenant's facility dictionary: facilities are then its keys (ObjectIds, UUIDs or
+    /// strings) instead of ids.
+    #[arg(long, value_name = "FILE")]
+    pub facility_dict: Option<PathBuf>,
+    /// The tenant's group dictionary: groups are then its keys instead of ids.
+    #[arg(long, value_name = "FILE")]
+    pub group_dict: Option<PathBuf>,
+}
+
+impl DictFiles {
+    /// Whether any dictionary is given.
+    pub fn any(&self) -> bool {
+        self.facility_dict.is_some() || self.group_dict.is_some()
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct EncodeArgs {
     /// The session's JSON form; standard input when absent or `-`.
@@ -160,8 +189,16 @@ pub struct EncodeArgs {
     /// Write the blob as hex text instead of bytes.
     #[arg(long)]
     pub hex: bool,
+    // With a key, dictionaries must be signed with it too, and are written signed.
     #[command(flatten)]
     pub key: KeyArgs,
+    #[command(flatten)]
+    pub dicts: DictFiles,
+    /// Append the keys the dictionaries do not hold (run by the dictionaries' one writer). The
+    /// files are replaced atomically, before the blob is written, and only if the session
+    /// encodes.
+    #[arg(long, requires = "dict_files")]
+    pub append: bool,
 }
 
 #[derive(Args, Debug)]
@@ -176,9 +213,13 @@ pub struct InspectArgs {
     pub header: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// With a key: open unsigned blobs too (for migrations; a key otherwise implies a MAC).
+    /// With a key: open unsigned blobs and dictionaries too (for migrations; a key otherwise
+    /// implies a MAC).
     #[arg(long, requires = "key_file")]
     pub allow_unsigned: bool,
+    // The sets as keys in the JSON.
+    #[command(flatten)]
+    pub dicts: DictFiles,
 }
 
 #[derive(Args, Debug)]
@@ -187,16 +228,16 @@ pub struct CheckArgs {
     pub blob: BlobInput,
     #[command(flatten)]
     pub json: JsonArg,
-    /// A facility id to check (repeat for more).
+    /// A facility to check: its id, or with --facility-dict its key (repeat for more).
     #[arg(
         long = "facility",
-        value_name = "ID",
+        value_name = "ID|KEY",
         required_unless_present = "groups"
     )]
-    pub facilities: Vec<u32>,
-    /// A group id to check (repeat for more).
-    #[arg(long = "group", value_name = "ID")]
-    pub groups: Vec<u32>,
+    pub facilities: Vec<String>,
+    /// A group to check: its id, or with --group-dict its key (repeat for more).
+    #[arg(long = "group", value_name = "ID|KEY")]
+    pub groups: Vec<String>,
     /// Check expiry at this time, Unix milliseconds, instead of the system clock's: an expired
     /// session is refused (exit 2).
     #[arg(
@@ -211,9 +252,13 @@ pub struct CheckArgs {
     pub ignore_expiry: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// With a key: open unsigned blobs too (for migrations; a key otherwise implies a MAC).
+    /// With a key: open unsigned blobs and dictionaries too (for migrations; a key otherwise
+    /// implies a MAC).
     #[arg(long, requires = "key_file")]
     pub allow_unsigned: bool,
+    // --facility and --group as keys.
+    #[command(flatten)]
+    pub dicts: DictFiles,
 }
 
 #[derive(Args, Debug)]

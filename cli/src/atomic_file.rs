@@ -93,6 +93,29 @@ fn still_named(_file: &File, _path: &Path) -> io::Result<bool> {
     Ok(true)
 }
 
+/// Whether `a` and `b` name the same existing file (through links too): two locks on one file
+/// from one process would wait for each other.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b || same_inode(&a, &b),
+        _ => false,
+    }
+}
+
+#[cfg(unix)]
+fn same_inode(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_inode(_a: &Path, _b: &Path) -> bool {
+    false
+}
+
 /// Writes `bytes` as a new file `path`: refused when the file exists, unless `replace`.
 pub fn create(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Failure> {
     let shown = path.display().to_string();
@@ -233,6 +256,23 @@ mod tests {
         locked.replace(b"new bytes").unwrap();
         assert_eq!(fs::read(&file).unwrap(), b"new bytes");
         assert!(leftovers(&dir).is_empty());
+    }
+
+    #[test]
+    fn same_file_sees_through_links() {
+        let dir = scratch("same");
+        let a = dir.join("a.dict");
+        let b = dir.join("b.dict");
+        create(&a, b"a", true).unwrap();
+        create(&b, b"b", true).unwrap();
+        assert!(same_file(&a, &a));
+        assert!(same_file(&a, &dir.join(".").join("a.dict")));
+        assert!(!same_file(&a, &b));
+        assert!(!same_file(&a, &dir.join("missing")));
+        let hard = dir.join("hard.dict");
+        let _ = fs::remove_file(&hard);
+        fs::hard_link(&a, &hard).unwrap();
+        assert!(same_file(&a, &hard));
     }
 
     #[test]

@@ -20,7 +20,11 @@ impl DictKeys {
     /// The key of `args`, if any: a key implies a MAC (unsigned dictionaries are refused) unless
     /// `allow_unsigned`.
     pub fn new(args: &KeyArgs, allow_unsigned: bool) -> Result<DictKeys, Failure> {
-        let signing = input::key(args)?;
+        Ok(DictKeys::with_key(input::key(args)?, allow_unsigned))
+    }
+
+    /// `signing`, read already: a key implies a MAC unless `allow_unsigned`.
+    pub fn with_key(signing: Option<MacKey>, allow_unsigned: bool) -> DictKeys {
         let mut decoder = DictionaryDecoder::new();
         if let Some(key) = &signing {
             decoder = decoder.with_key(key.clone());
@@ -28,7 +32,7 @@ impl DictKeys {
         if allow_unsigned {
             decoder = decoder.allow_unsigned();
         }
-        Ok(DictKeys { decoder, signing })
+        DictKeys { decoder, signing }
     }
 
     /// The key to sign written dictionaries with; `None` writes them unsigned.

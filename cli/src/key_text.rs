@@ -15,6 +15,8 @@ pub enum Origin {
     Argument,
     /// A line of standard input, counted from 1.
     Line(usize),
+    /// The value of an option (`--facility`).
+    Option(&'static str),
 }
 
 /// One key as written, before it is read as a key type.
@@ -130,6 +132,7 @@ impl fmt::Display for KeyText {
         match self.origin {
             Origin::Argument => f.write_str("key ")?,
             Origin::Line(n) => write!(f, "standard input line {n}, key ")?,
+            Origin::Option(name) => write!(f, "{name} ")?,
         }
         if self.text.chars().count() > SHOWN {
             let start: String = self.text.chars().take(SHOWN).collect();

@@ -8,10 +8,13 @@ mod commands;
 mod demo;
 mod dict_commands;
 mod dict_file;
+mod dict_session;
 mod explain;
 mod input;
 mod key_text;
 mod lineage;
+mod membership;
+mod pretty_json;
 mod time;
 
 use std::io::{self, Write};
