@@ -767,3 +767,441 @@ fn every_dict_command_has_help_with_an_example() {
     let help = stdout(&ok(&["--help"], b""));
     assert!(help.contains("sessionpack dict new"), "{help}");
 }
+
+// ----- sessions through dictionaries: encode, inspect, check -----
+
+/// A time inside KEYED's validity, Unix milliseconds.
+const NOW: &str = "1764150000000";
+
+/// A session whose facilities are ObjectIds and whose groups are strings.
+fn keyed_session(facilities: &[&str], groups: &[&str]) -> String {
+    let list = |keys: &[&str]| {
+        keys.iter()
+            .map(|k| format!("\"{k}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        r#"{{"user_id":"u1","tenant_id":"acme","token":"t","issued_at":1764147600000,"expires_at":1764151200000,"roles":["staff"],"settings":{{}},"attributes":{{}},"facilities":[{}],"groups":[{}]}}"#,
+        list(facilities),
+        list(groups)
+    )
+}
+
+/// A facility dictionary of ObjectIds and a group dictionary of strings in `dir`.
+fn tenant_dicts(dir: &Path, extra: &[&str]) -> (PathBuf, PathBuf) {
+    (
+        new_dict(dir, "facilities.dict", "objectid", "facility", extra),
+        new_dict(dir, "groups.dict", "string", "group", extra),
+    )
+}
+
+/// `--facility-dict F --group-dict G`.
+fn dict_args<'a>(f: &'a Path, g: &'a Path) -> [&'a str; 4] {
+    ["--facility-dict", path(f), "--group-dict", path(g)]
+}
+
+/// `check BLOB --expired-at NOW` with `args`.
+fn check(blob: &Path, args: &[&str]) -> Output {
+    run(
+        &[&["check", path(blob), "--expired-at", NOW][..], args].concat(),
+        b"",
+    )
+}
+
+#[test]
+fn encode_append_inspect_and_check_by_key() {
+    let dir = scratch("keyed");
+    let (f, g) = tenant_dicts(&dir, &[]);
+    ok(&["dict", "add", path(&f), OID_C], b""); // id 0: not the session's
+    let json = keyed_session(&[OID_A, &OID_B.to_uppercase()], &["icu", "er"]);
+    let blob = dir.join("s.bin");
+    let o = ok(
+        &[
+            &["encode", "-o", path(&blob), "--append"][..],
+            &dict_args(&f, &g),
+        ]
+        .concat(),
+        json.as_bytes(),
+    );
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{}", stderr(&o));
+    // The keys were appended in first-seen order.
+    let o = ok(&["dict", "lookup", path(&f), OID_A, OID_B, OID_C], b"");
+    assert_eq!(stdout(&o), format!("{OID_A}\t1\n{OID_B}\t2\n{OID_C}\t0\n"));
+    let o = ok(&["dict", "lookup", path(&g), "icu", "er"], b"");
+    assert_eq!(stdout(&o), "icu\t0\ner\t1\n");
+
+    // inspect through the dictionaries: the keys are back, canonical, in id order.
+    let o = ok(
+        &[&["inspect", path(&blob)][..], &dict_args(&f, &g)].concat(),
+        b"",
+    );
+    let back: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(back["facilities"], serde_json::json!([OID_A, OID_B]));
+    assert_eq!(back["groups"], serde_json::json!(["icu", "er"]));
+    assert_eq!(back["facility_lineage"], inspect_json(&f, &[])["lineage"]);
+    assert_eq!(back["group_lineage"], inspect_json(&g, &[])["lineage"]);
+    assert!(
+        stdout(&o).contains("\n  \"facilities\": [\n    \""),
+        "pretty: {}",
+        stdout(&o)
+    );
+    let o = ok(
+        &[&["inspect", path(&blob), "--json"][..], &dict_args(&f, &g)].concat(),
+        b"",
+    );
+    assert_eq!(one_json_object(&o), back);
+    // Only one dictionary: that set as keys, the other as ids.
+    let o = ok(
+        &["inspect", path(&blob), "--json", "--group-dict", path(&g)],
+        b"",
+    );
+    let v = one_json_object(&o);
+    assert_eq!(v["facilities"], serde_json::json!([1, 2]));
+    assert_eq!(v["groups"], serde_json::json!(["icu", "er"]));
+    // Without them: ids, and the lineages.
+    let v = one_json_object(&ok(&["inspect", path(&blob), "--json"], b""));
+    assert_eq!(v["facilities"], serde_json::json!([1, 2]));
+    assert_eq!(v["groups"], serde_json::json!([0, 1]));
+    // What inspect prints, encode reads back, to the same blob.
+    let again = ok(
+        &[&["encode"][..], &dict_args(&f, &g)].concat(),
+        serde_json::to_string(&back).unwrap().as_bytes(),
+    );
+    assert_eq!(again.stdout, std::fs::read(&blob).unwrap());
+
+    // check by key: members exit 0...
+    let fd = ["--facility-dict", path(&f)];
+    let o = check(
+        &blob,
+        &[&fd[..], &["--facility", OID_A, "--facility", OID_B]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("facility {OID_A} (id 1): member")),
+        "{}",
+        stdout(&o)
+    );
+    // ...in any case of hex digits.
+    let o = check(
+        &blob,
+        &[&fd[..], &["--facility", &OID_A.to_uppercase()]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A known key the session lacks, and an unknown key: exit 1, never a member.
+    let o = check(
+        &blob,
+        &[&fd[..], &["--facility", OID_A, "--facility", OID_C]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("facility {OID_C} (id 0): not a member")));
+    let unknown = "650000000000000000000000";
+    let o = check(&blob, &[&fd[..], &["--facility", unknown]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "facility {unknown}: not a member (not in {})",
+            path(&f)
+        )),
+        "{}",
+        stdout(&o)
+    );
+    // Groups by key, facilities by id, together.
+    let o = check(
+        &blob,
+        &["--group-dict", path(&g), "--group", "er", "--facility", "1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = check(&blob, &["--group-dict", path(&g), "--group", "ward 9"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // --json: one object, the key and its id in each check.
+    let o = check(
+        &blob,
+        &[
+            &fd[..],
+            &["--json", "--facility", OID_B, "--facility", unknown],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = one_json_object(&o);
+    assert_eq!(v["member"], false);
+    assert_eq!(
+        v["checks"],
+        serde_json::json!([
+            {"set": "facility", "key": OID_B, "id": 2, "member": true},
+            {"set": "facility", "key": unknown, "id": null, "member": false},
+        ])
+    );
+
+    // A malformed key is an error, not a "no".
+    for (bad, mentions) in [
+        ("64b7f", "odd number of hexadecimal digits"),
+        (UUID_A, "is a UUID, not an ObjectId"),
+    ] {
+        let o = check(&blob, &[&fd[..], &["--facility", bad]].concat());
+        assert_clean_failure(&o, mentions);
+        assert!(stderr(&o).contains("--facility"), "{}", stderr(&o));
+        assert!(stderr(&o).contains(path(&f)), "{}", stderr(&o));
+    }
+    let long = "x".repeat(65);
+    let o = check(&blob, &["--group-dict", path(&g), "--group", &long]);
+    assert_clean_failure(&o, "longer than 64");
+    // Without a dictionary, --facility takes ids only.
+    let o = check(&blob, &["--facility", OID_A]);
+    assert_clean_failure(&o, "--facility-dict");
+    assert!(temporaries(&dir).is_empty());
+}
+
+#[test]
+fn encode_refuses_unknown_keys_without_append_and_changes_nothing() {
+    let dir = scratch("keyed-refuse");
+    let (f, g) = tenant_dicts(&dir, &[]);
+    ok(&["dict", "add", path(&f), OID_A], b"");
+    ok(&["dict", "add", path(&g), "icu"], b"");
+    let (f0, g0) = (std::fs::read(&f).unwrap(), std::fs::read(&g).unwrap());
+    let unchanged = || {
+        assert_eq!(
+            std::fs::read(&f).unwrap(),
+            f0,
+            "facility dictionary changed"
+        );
+        assert_eq!(std::fs::read(&g).unwrap(), g0, "group dictionary changed");
+    };
+    let blob = dir.join("s.bin");
+    let args = [&["encode", "-o", path(&blob)][..], &dict_args(&f, &g)].concat();
+
+    // Known keys: fine without --append, and nothing is written to the dictionaries.
+    ok(&args, keyed_session(&[OID_A], &["icu"]).as_bytes());
+    unchanged();
+    std::fs::remove_file(&blob).unwrap();
+    // An unknown key, without --append: refused, naming the dictionary.
+    let o = run(&args, keyed_session(&[OID_A, OID_B], &["icu"]).as_bytes());
+    assert_clean_failure(&o, OID_B);
+    assert!(stderr(&o).contains(path(&f)), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--append"), "{}", stderr(&o));
+    let o = run(&args, keyed_session(&[OID_A], &["icu", "er"]).as_bytes());
+    assert_clean_failure(&o, path(&g));
+    assert!(!blob.exists(), "no blob for a refused session");
+    unchanged();
+
+    // With --append, a session refused for any reason leaves both dictionaries as they were:
+    // a malformed key after new ones, a key of the wrong type, JSON that breaks off, a
+    // session the library refuses.
+    let append = [&args[..], &["--append"]].concat();
+    let expired_before_issued = keyed_session(&[OID_B], &["er"])
+        .replace("\"expires_at\":1764151200000", "\"expires_at\":1");
+    let cases = [
+        (keyed_session(&[OID_B, "64b7f"], &["er"]), "line 1"),
+        (keyed_session(&[OID_B, UUID_A], &["er"]), "line 1"),
+        (keyed_session(&[OID_B], &["er", &"x".repeat(65)]), "line 1"),
+        (keyed_session(&[OID_B], &["er"])[..200].to_owned(), "JSON"),
+        (expired_before_issued, "expires"),
+    ];
+    for (json, mentions) in cases {
+        let o = run(&append, json.as_bytes());
+        assert_clean_failure(&o, mentions);
+        unchanged();
+        assert!(!blob.exists());
+    }
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+    // --append needs a dictionary.
+    let o = run(&["encode", "--append"], keyed_session(&[], &[]).as_bytes());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--facility-dict") || stderr(&o).contains("--group-dict"));
+}
+
+#[test]
+fn wrong_kind_foreign_and_damaged_dictionaries_are_refused_naming_the_file() {
+    let dir = scratch("keyed-foreign");
+    let (f, g) = tenant_dicts(&dir, &[]);
+    let blob = dir.join("s.bin");
+    ok(
+        &[
+            &["encode", "-o", path(&blob), "--append"][..],
+            &dict_args(&f, &g),
+        ]
+        .concat(),
+        keyed_session(&[OID_A], &["icu"]).as_bytes(),
+    );
+    // The groups' dictionary given for the facilities, and the other way round.
+    for (option, file, mentions) in [
+        (
+            "--facility-dict",
+            &g,
+            "is a group dictionary, not a facility one",
+        ),
+        (
+            "--group-dict",
+            &f,
+            "is a facility dictionary, not a group one",
+        ),
+    ] {
+        let set = if option == "--group-dict" {
+            "--group"
+        } else {
+            "--facility"
+        };
+        for o in [
+            check(&blob, &[option, path(file), set, "icu"]),
+            run(&["inspect", path(&blob), option, path(file)], b""),
+            run(
+                &["encode", option, path(file)],
+                keyed_session(&[], &[]).as_bytes(),
+            ),
+        ] {
+            assert_clean_failure(&o, mentions);
+            assert!(stderr(&o).contains(path(file)), "{}", stderr(&o));
+        }
+    }
+    // A dictionary of the right kind and keys, but another lineage: another tenant's, or one
+    // made again. Its ids mean other facilities: deny.
+    let other = new_dict(&dir, "other.dict", "objectid", "facility", &[]);
+    ok(&["dict", "add", path(&other), OID_A], b"");
+    let o = check(
+        &blob,
+        &["--facility-dict", path(&other), "--facility", OID_A],
+    );
+    assert_clean_failure(&o, "lineage");
+    assert!(stderr(&o).contains(path(&other)), "{}", stderr(&o));
+    let o = run(
+        &["inspect", path(&blob), "--facility-dict", path(&other)],
+        b"",
+    );
+    assert_clean_failure(&o, path(&other));
+    let v = one_json_object(&check(
+        &blob,
+        &[
+            "--json",
+            "--facility-dict",
+            path(&other),
+            "--facility",
+            OID_A,
+        ],
+    ));
+    assert_eq!(v["error"]["kind"], "invalid_input");
+    // A session of plain ids (no dictionary) checked by key: refused too.
+    let plain = dir.join("plain.bin");
+    let json = keyed_session(&[], &[]).replace("\"facilities\":[]", "\"facilities\":[0]");
+    ok(&["encode", "-o", path(&plain)], json.as_bytes());
+    let o = check(&plain, &["--facility-dict", path(&f), "--facility", OID_A]);
+    assert_clean_failure(&o, "plain ids");
+    assert!(stderr(&o).contains(path(&f)), "{}", stderr(&o));
+
+    // One file as both dictionaries.
+    let o = run(
+        &[
+            "encode",
+            "--facility-dict",
+            path(&f),
+            "--group-dict",
+            path(&f),
+            "--append",
+        ],
+        keyed_session(&[], &[]).as_bytes(),
+    );
+    assert_clean_failure(&o, "name the same file");
+    let o = check(
+        &blob,
+        &[
+            "--facility-dict",
+            path(&f),
+            "--group-dict",
+            path(&f),
+            "--facility",
+            OID_A,
+        ],
+    );
+    assert_clean_failure(&o, "name the same file");
+
+    // Damaged and missing dictionaries, for every command.
+    let mut bytes = std::fs::read(&f).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let damaged = dir.join("damaged.dict");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let missing = dir.join("missing.dict");
+    for (file, mentions) in [(&damaged, "corrupted"), (&missing, "No such file")] {
+        for o in [
+            check(&blob, &["--facility-dict", path(file), "--facility", OID_A]),
+            run(
+                &["inspect", path(&blob), "--facility-dict", path(file)],
+                b"",
+            ),
+            run(
+                &["encode", "--facility-dict", path(file), "--append"],
+                keyed_session(&[OID_A], &[]).as_bytes(),
+            ),
+        ] {
+            assert_clean_failure(&o, mentions);
+            assert!(stderr(&o).contains(path(file)), "{}", stderr(&o));
+        }
+    }
+    assert_eq!(std::fs::read(&damaged).unwrap(), bytes);
+}
+
+#[test]
+fn signed_dictionaries_and_blobs_share_the_key() {
+    let dir = scratch("keyed-signed");
+    let key = key_file(&dir, "mac.key", 0x33);
+    let with_key = ["--key-file", path(&key), "--key-id", "5"];
+    let (f, g) = tenant_dicts(&dir, &with_key);
+    let blob = dir.join("s.bin");
+    let encode = [
+        &["encode", "-o", path(&blob), "--append"][..],
+        &dict_args(&f, &g),
+        &with_key,
+    ]
+    .concat();
+    ok(&encode, keyed_session(&[OID_A], &["icu"]).as_bytes());
+    // The grown dictionaries are still signed with the key; so is the blob.
+    for file in [&f, &g] {
+        let v = inspect_json(file, &with_key);
+        assert_eq!(
+            (v["key_id"].as_u64(), v["count"].as_u64()),
+            (Some(5), Some(1))
+        );
+    }
+    assert_eq!(std::fs::read(&blob).unwrap()[5] & 2, 2, "signed blob");
+    let o = check(
+        &blob,
+        &[
+            &["--facility-dict", path(&f), "--facility", OID_A][..],
+            &with_key,
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Without the key the dictionaries do not open (nor the blob).
+    let (f0, g0) = (std::fs::read(&f).unwrap(), std::fs::read(&g).unwrap());
+    let o = run(
+        &[&["encode", "--append"][..], &dict_args(&f, &g)].concat(),
+        keyed_session(&[OID_B], &[]).as_bytes(),
+    );
+    assert_clean_failure(&o, "signed with key id 5");
+    assert!(stderr(&o).contains(path(&f)), "{}", stderr(&o));
+    assert_eq!(
+        (std::fs::read(&f).unwrap(), std::fs::read(&g).unwrap()),
+        (f0, g0)
+    );
+    // An unsigned dictionary where the key requires a MAC: refused, unless --allow-unsigned
+    // (check and inspect).
+    let plain = new_dict(&dir, "plain.dict", "objectid", "facility", &[]);
+    let o = run(
+        &[&["encode", "--facility-dict", path(&plain)][..], &with_key].concat(),
+        keyed_session(&[], &[]).as_bytes(),
+    );
+    assert_clean_failure(&o, "a MAC is required");
+    assert!(stderr(&o).contains(path(&plain)));
+    let o = run(
+        &[
+            &["inspect", path(&blob), "--facility-dict", path(&f)][..],
+            &with_key,
+            &["--allow-unsigned"],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
