@@ -10,7 +10,7 @@ use sessionpack::{detect, Compression, Encoder, Expiry, Format, Header, Session}
 use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, StatsArgs};
 use crate::dict_file::DictKeys;
 use crate::dict_session::{self, Loaded, Pending};
-use crate::{demo, dict_commands, input, membership, pretty_json, time, Failure};
+use crate::{demo, dict_commands, input, membership, time, Failure};
 
 /// Prints `value` on stdout as one compact line: the whole output of a `--json` command.
 pub fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
@@ -140,14 +140,12 @@ fn inspect(args: &InspectArgs) -> Result<ExitCode, Failure> {
             let views = loaded.views(&DictKeys::new(&args.key, args.allow_unsigned)?)?;
             let facility = views.facility.map(|o| o.view);
             let group = views.group.map(|o| o.view);
-            let compact = session
-                .to_json_with(facility.as_ref(), group.as_ref())
-                .map_err(|e| dict_session::dict_error(e, &args.dicts))?;
-            if args.json.json {
-                compact
+            let text = if args.json.json {
+                session.to_json_with(facility.as_ref(), group.as_ref())
             } else {
-                pretty_json::pretty(&compact)
-            }
+                session.to_json_pretty_with(facility.as_ref(), group.as_ref())
+            };
+            text.map_err(|e| dict_session::dict_error(e, &args.dicts))?
         } else if args.json.json {
             session.to_json()
         } else {

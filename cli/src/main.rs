@@ -14,7 +14,6 @@ mod input;
 mod key_text;
 mod lineage;
 mod membership;
-mod pretty_json;
 mod time;
 
 use std::io::{self, Write};

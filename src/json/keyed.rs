@@ -132,6 +132,38 @@ impl Session {
         facilities: Option<&IdDictionaryView<'_>>,
         groups: Option<&IdDictionaryView<'_>>,
     ) -> Result<String, Error> {
+        self.keyed_json(facilities, groups, false)
+    }
+
+    /// [`to_json_with`](Self::to_json_with), indented as [`to_json_pretty`](Self::to_json_pretty)
+    /// is (what `sessionpack inspect --facility-dict F` prints).
+    ///
+    /// # Errors
+    ///
+    /// As [`to_json_with`](Self::to_json_with).
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, Key, KeyType, Session};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 3)?.append_text(["icu"])?;
+    /// let s = Session::new("u", "acme", "k", 0, 1).with_group_keys(&dict.view(), [Key::String("icu")])?;
+    /// assert!(s.to_json_pretty_with(None, Some(&dict.view()))?.contains("\"groups\": [\n    \"icu\"\n  ]"));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn to_json_pretty_with(
+        &self,
+        facilities: Option<&IdDictionaryView<'_>>,
+        groups: Option<&IdDictionaryView<'_>>,
+    ) -> Result<String, Error> {
+        self.keyed_json(facilities, groups, true)
+    }
+
+    fn keyed_json(
+        &self,
+        facilities: Option<&IdDictionaryView<'_>>,
+        groups: Option<&IdDictionaryView<'_>>,
+        pretty: bool,
+    ) -> Result<String, Error> {
         for (set, lineage, ids, dict) in [
             (
                 IdSetField::Facilities,
@@ -152,12 +184,20 @@ impl Session {
             }
         }
         let mut out = Vec::new();
-        write_session(
-            self,
-            [facilities, groups],
-            &mut serde_json::Serializer::new(&mut out),
-        )
-        .map_err(|e| json_error(&e))?;
+        let written = if pretty {
+            write_session(
+                self,
+                [facilities, groups],
+                &mut serde_json::Serializer::pretty(&mut out),
+            )
+        } else {
+            write_session(
+                self,
+                [facilities, groups],
+                &mut serde_json::Serializer::new(&mut out),
+            )
+        };
+        written.map_err(|e| json_error(&e))?;
         Ok(String::from_utf8(out).unwrap_or_default())
     }
 }
