@@ -22,11 +22,11 @@
 //! // The generated sessions are from November 2025: read them as of their issue time.
 //! let mut decoder = Decoder::new().with_expiry(Expiry::RejectAt(s.session.issued_at));
 //! let view = decoder.open(&blob)?;
-//! let dict = s.facility_dict.view();
+//! let dict = s.facility_dict.view(); // a checking service opens it once per process
+//! let facilities = view.facilities().keyed(&dict)?; // refused for another tenant's dictionary
 //! for probe in &s.probes {
 //!     assert_eq!(legacy_contains(&legacy, &probe.object_id), probe.member);
-//!     let id = dict.id_of(probe.facility.key());
-//!     assert_eq!(id.is_some_and(|id| view.facilities().contains(id)), probe.member);
+//!     assert_eq!(facilities.contains(probe.facility.key()), probe.member);
 //! }
 //! # Ok::<(), sessionpack::Error>(())
 //! ```
@@ -226,8 +226,13 @@ pub fn generate(profile: Profile, seed: u64) -> Synthetic {
     .with_attribute("tenantSlug", identity.tenant.slug.clone());
     session.settings = identity.settings;
     if profile.uses_dictionaries() {
+        // The ids are the tenant's dictionary ids: the session says which dictionaries (format
+        // version 3). The issuing service builds the same from the user's ObjectIds with
+        // `Session::with_facility_keys(&dict.view(), keys)`.
         session.facilities = facilities.clone();
         session.groups = groups;
+        session.facility_lineage = Some(tenant.facility_lineage);
+        session.group_lineage = Some(tenant.group_lineage);
     } else {
         session.facilities = facility_oids.iter().map(hashed_id).collect();
         session.groups = group_oids.iter().map(hashed_id).collect();
@@ -397,6 +402,40 @@ mod tests {
                     .filter_map(|g| groups.id_of_text(&g.id));
                 assert!(group_ids.eq(s.session.groups.iter()));
             }
+            if profile.uses_dictionaries() {
+                // What the issuing service builds from the user's ObjectIds.
+                let keys = s.legacy.facilities.iter().filter_map(|f| f.id.parse().ok());
+                let keys: Vec<ObjectId> = keys.collect();
+                let group_keys: Vec<ObjectId> = s
+                    .legacy
+                    .groups
+                    .iter()
+                    .filter_map(|g| g.id.parse().ok())
+                    .collect();
+                let built = Session::default()
+                    .with_facility_keys(&dict, keys.iter().map(ObjectId::key))
+                    .and_then(|b| {
+                        b.with_group_keys(
+                            &s.group_dict.view(),
+                            group_keys.iter().map(ObjectId::key),
+                        )
+                    });
+                let built = built.ok();
+                assert_eq!(
+                    built.as_ref().map(|b| &b.facilities),
+                    Some(&s.session.facilities)
+                );
+                assert_eq!(built.as_ref().map(|b| &b.groups), Some(&s.session.groups));
+                assert_eq!(
+                    built.and_then(|b| b.facility_lineage),
+                    s.session.facility_lineage
+                );
+                assert_eq!(s.session.facility_lineage, Some(s.tenant.facility_lineage));
+                assert_eq!(s.session.group_lineage, Some(s.tenant.group_lineage));
+            } else {
+                assert_eq!(s.session.facility_lineage, None);
+                assert_eq!(s.session.group_lineage, None);
+            }
             assert_eq!(s.facility_dict.len(), profile.tenant_facilities());
             assert_eq!(s.group_dict.len(), profile.tenant_groups());
             for g in &s.legacy.groups {
@@ -435,6 +474,35 @@ mod tests {
         }
         let n = s.session.groups.range(30_000..60_000).count();
         assert!((3_300..=3_900).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn worst_blob_is_keyed_and_at_most_16_kib() {
+        let other_tenant = generate(Profile::TenantAdmin, 1);
+        for seed in [1, 2, 20_261_126] {
+            let s = generate(Profile::Worst, seed);
+            let blob = sessionpack::Encoder::new().encode(&s.session).ok();
+            let Some(blob) = blob else {
+                panic!("the worst session encodes")
+            };
+            assert!(blob.len() <= 16 * 1024, "seed {seed}: {} bytes", blob.len());
+            let mut decoder = sessionpack::Decoder::new()
+                .with_expiry(sessionpack::Expiry::RejectAt(s.session.issued_at));
+            let Ok(view) = decoder.open(&blob) else {
+                panic!("the worst blob opens")
+            };
+            assert_eq!(view.version(), 3);
+            assert_eq!(view.facility_lineage(), Some(s.tenant.facility_lineage));
+            let (facilities, groups) = (s.facility_dict.view(), s.group_dict.view());
+            assert!(view.facilities().keyed(&facilities).is_ok());
+            assert!(view.groups().keyed(&groups).is_ok());
+            // Another tenant's dictionary, or the other kind's, is refused.
+            assert!(view
+                .facilities()
+                .keyed(&other_tenant.facility_dict.view())
+                .is_err());
+            assert!(view.facilities().keyed(&groups).is_err());
+        }
     }
 
     #[test]
