@@ -14,7 +14,9 @@
 //!   canonical index, uniqueness); throughput per key. `open/worst-tenant-*`: the worst
 //!   profile's tenant dictionaries (20,000 facilities, 60,000 groups).
 //! - `check/worst`: the worst session's facility check from an ObjectId, per probe: the
-//!   dictionary lookup alone, the id set's check alone, and both (the job's unit of work).
+//!   dictionary lookup alone (`id_of`), the id set's check alone (`IdSetView::contains`, on the
+//!   probes the dictionary knows), and both (`view.facilities().keyed(&dict)?.contains(key)`,
+//!   the job's unit of work).
 //! - Printed once, before the runs: bytes per key of each dictionary, and the `HashMap`'s
 //!   memory, measured with a counting allocator (the live bytes its table holds after the
 //!   100,000 inserts, as a service would build it).
@@ -271,14 +273,12 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.throughput(Throughput::Elements(probes.len() as u64));
-    group.bench_function("id_of+contains", |b| {
+    let keyed = facilities.keyed(&dict).unwrap();
+    group.bench_function("KeyedIdSet::contains", |b| {
         b.iter(|| {
             probes
                 .iter()
-                .filter(|p| {
-                    dict.id_of(black_box(p.facility.key()))
-                        .is_some_and(|id| facilities.contains(id))
-                })
+                .filter(|p| keyed.contains(black_box(p.facility.key())))
                 .count()
         })
     });

@@ -168,9 +168,7 @@ fn worker(run: &Shared<'_>) -> Result<bool, Failure> {
                 Mode::Sessionpack => {
                     let blob: Vec<u8> = conn.get(key)?;
                     full_fetches.fetch_add(1, Ordering::Relaxed);
-                    let view = decoder.open(&blob)?;
-                    ids.id(probe)
-                        .is_some_and(|id| view.facilities().contains(id))
+                    ids.contains(&decoder.open(&blob)?.facilities(), probe)?
                 }
                 Mode::HeaderCheck => {
                     let prefix: Vec<u8> = conn.getrange(key, 0, Header::LEN as isize - 1)?;
@@ -185,8 +183,7 @@ fn worker(run: &Shared<'_>) -> Result<bool, Failure> {
                     {
                         saw_rewrite = true;
                     }
-                    ids.id(probe)
-                        .is_some_and(|id| view.facilities().contains(id))
+                    ids.contains(&view.facilities(), probe)?
                 }
             };
             if member != probe.member {

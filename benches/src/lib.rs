@@ -12,7 +12,9 @@
 
 pub mod hostile;
 
-use sessionpack::{Compression, Decoder, DictionaryDecoder, Encoder, Expiry, IdDictionaryView};
+use sessionpack::{
+    Compression, Decoder, DictionaryDecoder, Encoder, Expiry, IdDictionaryView, IdSetView,
+};
 use sessionpack_synth::{
     compact_contains, hashed_id, ids_only_contains, legacy_contains, CompactSession,
     IdsOnlySession, LegacySession, Probe, Synthetic,
@@ -237,6 +239,23 @@ impl<'d> Ids<'d> {
         }
     }
 
+    /// Whether the probe's facility is in `facilities`: `facilities.contains_key(dict, key)`,
+    /// or the hash's check.
+    ///
+    /// # Errors
+    ///
+    /// When the set does not refer to the dictionary (`Error::ForeignDictionary`): deny.
+    pub fn contains(
+        self,
+        facilities: &IdSetView<'_>,
+        p: &Probe,
+    ) -> Result<bool, sessionpack::Error> {
+        match self {
+            Ids::Dictionary(dict) => facilities.contains_key(dict, p.facility.key()),
+            Ids::Hashed => Ok(facilities.contains(hashed_id(&p.facility))),
+        }
+    }
+
     /// The set id of the probe's facility (`None`: the dictionary does not hold it: deny).
     #[inline]
     pub fn id(self, p: &Probe) -> Option<u32> {
@@ -278,7 +297,9 @@ pub fn job_postcard(
         .count()
 }
 
-/// `Decoder::open`, then each probe's ObjectId checked against the facility set.
+/// `Decoder::open`, then each probe's ObjectId checked against the facility set: through the
+/// dictionary, `view.facilities().keyed(&dict)?.contains(key)` (the pairing checked once per
+/// job: the session's facility lineage is the dictionary's); on `sparse`, its hash.
 pub fn job_sessionpack(
     decoder: &mut Decoder,
     blob: &[u8],
@@ -286,9 +307,23 @@ pub fn job_sessionpack(
     probes: &[Probe],
 ) -> usize {
     let view = decoder.open(blob).expect("open");
-    let facilities = view.facilities();
-    probes
-        .iter()
-        .filter(|p| ids.id(p).is_some_and(|id| facilities.contains(id)))
-        .count()
+    match ids {
+        Ids::Dictionary(dict) => {
+            let facilities = view
+                .facilities()
+                .keyed(dict)
+                .expect("the tenant's dictionary");
+            probes
+                .iter()
+                .filter(|p| facilities.contains(p.facility.key()))
+                .count()
+        }
+        Ids::Hashed => {
+            let facilities = view.facilities();
+            probes
+                .iter()
+                .filter(|p| facilities.contains(hashed_id(&p.facility)))
+                .count()
+        }
+    }
 }
