@@ -61,17 +61,36 @@ impl ObjectId {
     }
 
     /// The 12 bytes.
+    ///
+    /// ```
+    /// let oid = sessionpack_synth::ObjectId::from_bytes([7; 12]);
+    /// assert_eq!(oid.as_bytes(), &[7; 12]);
+    /// ```
     pub const fn as_bytes(&self) -> &[u8; 12] {
         &self.0
     }
 
     /// The id as a dictionary key ([`Key::ObjectId`]): what a service that read a record from
     /// MongoDB holds, and what it checks a session with.
+    ///
+    /// ```
+    /// use sessionpack::{Key, KeyType};
+    /// use sessionpack_synth::ObjectId;
+    ///
+    /// let oid: ObjectId = "64b7f0c2e1a9d3f4a5b6c7d8".parse()?;
+    /// assert_eq!(oid.key(), Key::parse(KeyType::ObjectId, "64b7f0c2e1a9d3f4a5b6c7d8")?);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
     pub const fn key(&self) -> Key<'static> {
         Key::ObjectId(self.0)
     }
 
     /// The creation time, Unix seconds (the first 4 bytes).
+    ///
+    /// ```
+    /// use sessionpack_synth::ObjectId;
+    /// assert_eq!(ObjectId::from_parts(1_700_000_000, 1, 2).created_secs(), 1_700_000_000);
+    /// ```
     pub const fn created_secs(&self) -> u32 {
         u32::from_be_bytes([self.0[0], self.0[1], self.0[2], self.0[3]])
     }

@@ -50,9 +50,19 @@ pub struct Tenant {
 impl Tenant {
     /// The platform's largest tenant has this many facilities: the `worst` profile's user
     /// sees 2,400 of them.
+    ///
+    /// ```
+    /// use sessionpack_synth::{Profile, Tenant};
+    /// assert_eq!(Profile::Worst.tenant_facilities(), Tenant::LARGEST_FACILITIES);
+    /// ```
     pub const LARGEST_FACILITIES: u32 = 20_000;
     /// The platform's largest tenant has this many groups: the `worst` profile's user belongs
     /// to 7,200 of them.
+    ///
+    /// ```
+    /// use sessionpack_synth::{Profile, Tenant};
+    /// assert_eq!(Profile::Worst.tenant_groups(), Tenant::LARGEST_GROUPS);
+    /// ```
     pub const LARGEST_GROUPS: u32 = 60_000;
 
     /// The tenant of `seed` with `facilities` facilities and `groups` groups, their ObjectIds
