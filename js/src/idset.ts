@@ -143,10 +143,10 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
     } else if (card <= ARRAY_MAX) {
       if (at + 2 * card > len) trunc(at, 2 * card);
       let previous = -1;
-      for (let v = 0; v < card; v++) {
-        const value = u16(b, c + 2 * v);
+      for (let p = c, e = c + 2 * card; p < e; p += 2) {
+        const value = b[p]! | (b[p + 1]! << 8);
         if (value <= previous) {
-          setFault("R-SET-ARRAY", base, at + 2 * v, `array container ${i} holds ${value} after ${previous}`, field);
+          setFault("R-SET-ARRAY", base, p - base, `array container ${i} holds ${value} after ${previous}`, field);
         }
         previous = value;
       }

@@ -1,0 +1,179 @@
+// `npm run bench`: the npm package against JSON.parse on the worst generated profile, side by
+// side in one run, and against the npm `roaring` package on the same id sets.
+//
+// Data: js/bench/data (not committed), written once by the Rust generator in js/bench/gen (the
+// profiles and seed of the Rust benches). Timings are the best mean of several batches.
+//
+//   npm run bench                 # the worst profile
+//   npm run bench -- tenant-admin # other profiles (small, medium, large, worst, tenant-admin, sparse)
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Decoder, Header, IdSet, encode } from "../dist/index.js";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const DATA = path.join(HERE, "data");
+const profiles = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["worst"];
+
+function ensureData(profile) {
+  if (existsSync(path.join(DATA, `${profile}.meta.json`))) return;
+  console.error(`generating the ${profile} profile with the Rust generator (cargo, once)…`);
+  const manifest = path.join(HERE, "gen", "Cargo.toml");
+  const args = ["run", "--release", "-q", "--manifest-path", manifest, "--", DATA, profile];
+  try {
+    execFileSync("cargo", [...args.slice(0, 2), "--offline", ...args.slice(2)], { stdio: "inherit" });
+  } catch {
+    execFileSync("cargo", args, { stdio: "inherit" });
+  }
+}
+
+/** Best mean (ns per call) of `batches` batches of calls lasting about `ms` each. */
+function time(f, { ms = 150, batches = 7 } = {}) {
+  let n = 1;
+  for (;;) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) f();
+    const dt = Number(process.hrtime.bigint() - t) / 1e6;
+    if (dt > ms / 4) break;
+    n *= 2;
+  }
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) f();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / n);
+  }
+  return best;
+}
+
+function human(ns) {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(1)} ns`;
+}
+
+/** The npm `roaring` package (CRoaring, native), installed on demand into bench/.deps. */
+function loadRoaring() {
+  const deps = path.join(HERE, ".deps");
+  const require = createRequire(path.join(deps, "package.json"));
+  const tryLoad = () => {
+    try {
+      return { module: require("roaring") };
+    } catch (e) {
+      return { error: e };
+    }
+  };
+  let r = tryLoad();
+  if (r.module) return r;
+  try {
+    mkdirSync(deps, { recursive: true });
+    console.error("installing the npm roaring package into bench/.deps (bench only)…");
+    execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", deps, "roaring@2"], { stdio: ["ignore", "ignore", "inherit"] });
+  } catch (e) {
+    return { error: e };
+  }
+  r = tryLoad();
+  return r;
+}
+
+let sink = 0;
+const roaring = loadRoaring();
+
+for (const profile of profiles) {
+  ensureData(profile);
+  const legacyText = readFileSync(path.join(DATA, `${profile}.legacy.json`), "utf8");
+  const idsOnlyText = readFileSync(path.join(DATA, `${profile}.ids-only.json`), "utf8");
+  const raw = new Uint8Array(readFileSync(path.join(DATA, `${profile}.raw.bin`)));
+  const zstd = new Uint8Array(readFileSync(path.join(DATA, `${profile}.zstd.bin`)));
+  const meta = JSON.parse(readFileSync(path.join(DATA, `${profile}.meta.json`), "utf8"));
+  const probes = meta.probes;
+  const ids = probes.map((p) => p.id);
+  const oids = probes.map((p) => p.object_id);
+  const key = { id: 1, key: new Uint8Array(32).fill(7) };
+  const now = { rejectAt: meta.issued_at };
+  const decoder = new Decoder({ expiry: now });
+  const signedDecoder = new Decoder({ keys: [key], expiry: now });
+  const view = decoder.open(raw);
+  const signed = encode(view.toSession(), { key });
+  if (Header.read(signed).digest !== Header.read(raw).digest) throw new Error("the signed blob's archive differs");
+  // Same answers everywhere before timing anything.
+  const legacy = JSON.parse(legacyText);
+  for (const p of probes) {
+    if (view.facilities.has(p.id) !== p.member) throw new Error(`probe ${p.id}`);
+    if (legacy.facilities.some((f) => f._id === p.object_id) !== p.member) throw new Error(`legacy probe ${p.object_id}`);
+  }
+  if (decoder.open(zstd).toJson() !== view.toJson()) throw new Error("the zstd blob reads differently");
+
+  const rows = [];
+  const legacyParse = time(() => (sink += JSON.parse(legacyText).facilities.length));
+  const idsOnlyParse = time(() => (sink += JSON.parse(idsOnlyText).facilityIds.length));
+  const openRaw = time(() => (sink += decoder.open(raw).facilities.size));
+  const openSigned = time(() => (sink += signedDecoder.open(signed).facilities.size));
+  const openZstd = time(() => (sink += decoder.open(zstd).facilities.size));
+  const facilities = view.facilities;
+  const hasNs =
+    time(() => {
+      for (let i = 0; i < ids.length; i++) if (facilities.has(ids[i])) sink++;
+    }) / ids.length;
+  const jobLegacy = time(() => {
+    const s = JSON.parse(legacyText);
+    for (const o of oids) if (s.facilities.some((f) => f._id === o)) sink++;
+  });
+  const jobIdsOnly = time(() => {
+    const s = JSON.parse(idsOnlyText);
+    for (const o of oids) if (s.facilityIds.includes(o)) sink++;
+  });
+  const jobRaw = time(() => {
+    const s = decoder.open(raw);
+    for (const id of ids) if (s.facilities.has(id)) sink++;
+  });
+
+  console.log(`\n## ${profile} profile (seed ${meta.seed}), Node ${process.version}\n`);
+  console.log(`legacy JSON ${legacyText.length} B, ids-only JSON ${idsOnlyText.length} B, raw blob ${raw.length} B, compressed blob ${zstd.length} B`);
+  console.log(`facilities ${view.facilities.size} ids (${view.facilities.bytes.length} B), groups ${view.groups.size} ids (${view.groups.bytes.length} B)\n`);
+  rows.push(["JSON.parse legacy JSON", legacyParse, ""]);
+  rows.push(["JSON.parse ids-only JSON", idsOnlyParse, ""]);
+  rows.push(["open, raw blob", openRaw, `${(legacyParse / openRaw).toFixed(0)}× legacy, ${(idsOnlyParse / openRaw).toFixed(1)}× ids-only`]);
+  rows.push(["open, raw blob, signed (HMAC)", openSigned, `${(legacyParse / openSigned).toFixed(0)}× legacy, ${(idsOnlyParse / openSigned).toFixed(1)}× ids-only`]);
+  rows.push(["open, compressed blob", openZstd, `${(legacyParse / openZstd).toFixed(0)}× legacy, ${(idsOnlyParse / openZstd).toFixed(1)}× ids-only`]);
+  rows.push(["facilities.has (per check)", hasNs, ""]);
+  rows.push(["job: JSON.parse legacy + 100 checks", jobLegacy, ""]);
+  rows.push(["job: JSON.parse ids-only + 100 checks", jobIdsOnly, `${(jobLegacy / jobIdsOnly).toFixed(1)}×`]);
+  rows.push(["job: open raw + 100 checks", jobRaw, `${(jobLegacy / jobRaw).toFixed(0)}×`]);
+
+  if (roaring.module) {
+    const { RoaringBitmap32 } = roaring.module;
+    const bytes = Buffer.from(view.facilities.bytes);
+    const bitmap = RoaringBitmap32.deserialize(bytes, "portable");
+    for (const p of probes) if (bitmap.has(p.id) !== p.member) throw new Error("roaring disagrees");
+    const deser = time(() => (sink += RoaringBitmap32.deserialize(bytes, "portable").size));
+    const rHas =
+      time(() => {
+        for (let i = 0; i < ids.length; i++) if (bitmap.has(ids[i])) sink++;
+      }) / ids.length;
+    const ours = time(() => (sink += IdSet.from(bytes).size));
+    rows.push(["roaring: deserialize(facilities, 'portable')", deser, ""]);
+    rows.push(["sessionpack: IdSet.from(facilities) (validates)", ours, `${(deser / ours).toFixed(1)}× roaring`]);
+    rows.push(["roaring: has (per check)", rHas, `sessionpack has: ${(rHas / hasNs).toFixed(1)}×`]);
+  } else {
+    rows.push(["roaring (npm)", NaN, `not measured: ${String(roaring.error?.message ?? roaring.error).split("\n")[0]}`]);
+  }
+
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`| ${"operation".padEnd(width)} | time | ratio |`);
+  console.log(`| ${"-".repeat(width)} | --- | --- |`);
+  for (const [name, ns, ratio] of rows) console.log(`| ${name.padEnd(width)} | ${Number.isNaN(ns) ? "—" : human(ns)} | ${ratio} |`);
+
+  const targets = [
+    ["open ≥ 300× JSON.parse of the legacy JSON", legacyParse / openRaw >= 300, `${(legacyParse / openRaw).toFixed(0)}×`],
+    ["open ≥ 10× JSON.parse of the ids-only JSON", idsOnlyParse / openRaw >= 10, `${(idsOnlyParse / openRaw).toFixed(1)}×`],
+    ["has ≤ 25 ns", hasNs <= 25, human(hasNs)],
+  ];
+  console.log("\nTargets (issue 14, raw blob):");
+  for (const [what, met, value] of targets) console.log(`- ${what}: ${value} — ${met ? "met" : "NOT met"}`);
+}
+
+if (sink === 0.5) console.log(sink);
