@@ -61,6 +61,8 @@ mod error;
 mod idset;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "json")]
+pub use json::JsonDicts;
 mod limits;
 mod magic;
 mod session;
@@ -68,7 +70,10 @@ mod session;
 pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
 pub use detect::detect;
-pub use dict::{DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType};
+pub use dict::{
+    DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter,
+    KeyedIdSet, KeyedKeys,
+};
 pub use envelope::{Header, KeyRing, MacKey};
 pub use error::{
     BlobPart, DictInputProblem, EntriesField, Error, ErrorKind, FieldName, FrameProblem,
@@ -122,7 +127,13 @@ pub fn decode(blob: &[u8]) -> Result<Session, Error> {
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-/// XXH64 with seed 0: the digest of a decoded archive.
-pub(crate) fn digest(archive: &[u8]) -> u64 {
-    xxhash_rust::xxh64::xxh64(archive, 0)
+/// XXH64 with seed 0: the digest of a stored body (and of a version 1 archive).
+pub(crate) fn digest(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh64::xxh64(bytes, 0)
+}
+
+/// XXH64 with `seed`: the digest of a decoded archive, seeded by its version
+/// (`archive::Version::digest_seed`).
+pub(crate) fn digest_seeded(bytes: &[u8], seed: u64) -> u64 {
+    xxhash_rust::xxh64::xxh64(bytes, seed)
 }

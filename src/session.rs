@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use roaring::RoaringBitmap;
 
-use crate::error::LimitName;
-use crate::{Error, Limits};
+use crate::error::{DictInputProblem, IdSetField, LimitName};
+use crate::{Error, IdDictionaryView, Key, Limits};
 
 /// A user's session, owned: what an issuing service builds and [`encode`](crate::encode)s, and
 /// what [`decode`](crate::decode) and [`SessionView::to_session`](crate::SessionView::to_session)
@@ -50,6 +50,12 @@ pub struct Session {
     pub facilities: RoaringBitmap,
     /// Ids of the groups the user belongs to.
     pub groups: RoaringBitmap,
+    /// The lineage of the facility [id dictionary](crate::IdDictionary) whose ids `facilities`
+    /// holds; `None` for plain dense ids. A session with a lineage is written as format
+    /// version 3 (`SPEC.md` §6.5), one without as version 1. Never `Some(0)`.
+    pub facility_lineage: Option<u64>,
+    /// The same for `groups` and the group dictionary.
+    pub group_lineage: Option<u64>,
 }
 
 /// Shows every field but the token, which it hides as [`SessionView`](crate::SessionView)'s
@@ -73,6 +79,8 @@ impl core::fmt::Debug for Session {
             .field("attributes", &self.attributes)
             .field("facilities", &self.facilities)
             .field("groups", &self.groups)
+            .field("facility_lineage", &self.facility_lineage)
+            .field("group_lineage", &self.group_lineage)
             .finish()
     }
 }
@@ -156,6 +164,106 @@ impl Session {
         self
     }
 
+    /// Says that `facilities` holds ids of the facility dictionary of `lineage` (a
+    /// [`IdDictionary::lineage`](crate::IdDictionary::lineage)), so that checking services can
+    /// ask by key ([`IdSetView::keyed`](crate::IdSetView::keyed)). The writer's flow, appending
+    /// the keys it has not seen:
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, KeyType, Session};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, 0x5eed)?;
+    /// let (dict, ids) = dict.append_text(["64b7f0c2e1a9d3f4a5b6c7d8", "64b7f0c2e1a9d3f4a5b6c7d9"])?;
+    /// let s = Session::new("u1", "acme", "t", 0, 1)
+    ///     .with_facilities(ids)
+    ///     .with_facility_lineage(dict.lineage());
+    /// assert_eq!(s.facility_lineage, Some(0x5eed));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_facility_lineage(mut self, lineage: u64) -> Self {
+        self.facility_lineage = Some(lineage);
+        self
+    }
+
+    /// Says that `groups` holds ids of the group dictionary of `lineage`; see
+    /// [`with_facility_lineage`](Self::with_facility_lineage).
+    ///
+    /// ```
+    /// let s = sessionpack::Session::default().with_groups([0, 1]).with_group_lineage(7);
+    /// assert_eq!(s.group_lineage, Some(7));
+    /// ```
+    #[must_use]
+    pub fn with_group_lineage(mut self, lineage: u64) -> Self {
+        self.group_lineage = Some(lineage);
+        self
+    }
+
+    /// Adds the facilities of `keys`, translated by the facility dictionary `dict` (a reader's
+    /// copy: nothing is appended), and sets the set's lineage to the dictionary's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ForeignDictionary`] when `dict` is not a facility dictionary or the session's
+    /// facilities already refer to another lineage; [`Error::KeyNotInDictionary`] for a key
+    /// `dict` does not hold (a writer appends it first: [`IdDictionary::append`](crate::IdDictionary::append)).
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, Key, KeyType, Session};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 9)?
+    ///     .append_text(["north", "south"])?;
+    /// let s = Session::default().with_facility_keys(&dict.view(), [Key::String("south")])?;
+    /// assert!(s.facilities.contains(1));
+    /// assert!(Session::default().with_facility_keys(&dict.view(), [Key::String("east")]).is_err());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn with_facility_keys<'k>(
+        mut self,
+        dict: &IdDictionaryView<'_>,
+        keys: impl IntoIterator<Item = Key<'k>>,
+    ) -> Result<Self, Error> {
+        add_keys(
+            IdSetField::Facilities,
+            &mut self.facilities,
+            &mut self.facility_lineage,
+            dict,
+            keys,
+        )?;
+        Ok(self)
+    }
+
+    /// Adds the groups of `keys`, translated by the group dictionary `dict`; see
+    /// [`with_facility_keys`](Self::with_facility_keys).
+    ///
+    /// # Errors
+    ///
+    /// As [`with_facility_keys`](Self::with_facility_keys), for a group dictionary.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, IdDictionary, Key, KeyType, Session};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 9)?
+    ///     .append_text(["nurses"])?;
+    /// let s = Session::default().with_group_keys(&dict.view(), [Key::String("nurses")])?;
+    /// assert_eq!(s.group_lineage, Some(9));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn with_group_keys<'k>(
+        mut self,
+        dict: &IdDictionaryView<'_>,
+        keys: impl IntoIterator<Item = Key<'k>>,
+    ) -> Result<Self, Error> {
+        add_keys(
+            IdSetField::Groups,
+            &mut self.groups,
+            &mut self.group_lineage,
+            dict,
+            keys,
+        )?;
+        Ok(self)
+    }
+
     /// Whether the session has expired at `now_ms` (Unix milliseconds): true from
     /// `expires_at` on.
     ///
@@ -182,6 +290,11 @@ impl Session {
     /// assert!(matches!(s.check(&Limits::default()), Err(Error::IssuedAfterExpiry { .. })));
     /// ```
     pub fn check(&self, limits: &Limits) -> Result<(), Error> {
+        if self.facility_lineage == Some(0) || self.group_lineage == Some(0) {
+            return Err(Error::DictInvalidInput {
+                problem: DictInputProblem::ZeroLineage,
+            });
+        }
         if self.issued_at > self.expires_at {
             return Err(Error::IssuedAfterExpiry {
                 issued_at: self.issued_at,
@@ -211,4 +324,31 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Adds the ids of `keys` in `dict` to `set`, whose lineage becomes the dictionary's.
+fn add_keys<'k>(
+    which: IdSetField,
+    set: &mut RoaringBitmap,
+    lineage: &mut Option<u64>,
+    dict: &IdDictionaryView<'_>,
+    keys: impl IntoIterator<Item = Key<'k>>,
+) -> Result<(), Error> {
+    // An empty set without a lineage adopts the dictionary's; plain ids never mix with keys.
+    let expected = match *lineage {
+        None if set.is_empty() => Some(dict.lineage()),
+        other => other,
+    };
+    crate::dict::check_dictionary(which, expected, dict)?;
+    let mut ids = Vec::new();
+    for key in keys {
+        let id = dict.id_of(key).ok_or_else(|| Error::KeyNotInDictionary {
+            set: which,
+            key: key.to_string(),
+        })?;
+        ids.push(id);
+    }
+    set.extend(ids);
+    *lineage = Some(dict.lineage());
+    Ok(())
 }

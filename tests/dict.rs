@@ -12,6 +12,8 @@
 //!
 //! The vectors are written by `examples/dict_vectors.rs`, which only adds vectors.
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
@@ -196,36 +198,9 @@ fn every_refusal_vector_is_refused_with_its_kind() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The MUST ids of SPEC.md section 16: every `MUST [ID]` from "## 16." to the next top-level
-/// heading (or the end).
+/// The MUST ids of SPEC.md section 16.
 fn spec_ids() -> (BTreeSet<String>, BTreeSet<String>) {
-    let spec =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("SPEC.md")).unwrap();
-    let start = spec.find("\n## 16. ").expect("SPEC.md has a section 16");
-    let rest = &spec[start + 1..];
-    let section = match rest[3..].find("\n## ") {
-        Some(end) => &rest[..end + 3],
-        None => rest,
-    };
-    let (mut all, mut refusal) = (BTreeSet::new(), BTreeSet::new());
-    for (i, _) in section.match_indices("MUST") {
-        let after = &section[i + 4..];
-        let after = after.strip_prefix(" NOT").unwrap_or(after);
-        let Some(after) = after.strip_prefix(" [") else {
-            panic!("a MUST of section 16 has no id: {:?}", &section[i..i + 60]);
-        };
-        let id = &after[..after.find(']').unwrap()];
-        assert!(all.insert(id.to_string()), "SPEC.md defines {id} twice");
-        if id.starts_with("R-DICT-") {
-            refusal.insert(id.to_string());
-        } else {
-            assert!(
-                id.starts_with("C-DICT-"),
-                "{id}: section 16 ids are R-DICT- or C-DICT-"
-            );
-        }
-    }
-    (all, refusal)
+    support::spec::must_ids(16, None, "DICT-")
 }
 
 #[test]

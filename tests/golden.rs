@@ -1,4 +1,5 @@
-//! Golden vectors (tests/vectors/v1/): the contract of format version 1.
+//! Golden vectors (tests/vectors/v1/ and tests/vectors/v3/): the contract of format versions 1
+//! and 3.
 //!
 //! Each `NAME.bin` must decode to `NAME.json`, and encoding `NAME.json` with the options
 //! recorded in `manifest.json` must give `NAME.bin` byte for byte. Released vectors never
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 
 use roaring::RoaringBitmap;
 use sessionpack::{Compression, Encoder, Header, Session};
-use support::vectors::{decoder, dir, key, manifest, read, Case};
+use support::vectors::{decoder, dir_of, key, manifest, manifest_of, read, Case};
 
 fn encoder(case: &Case) -> Encoder {
     let compression = match case.compression.as_str() {
@@ -138,6 +139,7 @@ fn cases() -> Vec<(Case, Session)> {
         level,
         compression: compression.into(),
         key: key.map(|(id, hex)| (id, hex.into())),
+        version: 1,
     };
     let base = |user: &str| {
         Session::new(
@@ -218,41 +220,155 @@ fn cases() -> Vec<(Case, Session)> {
     ]
 }
 
+/// The cases of format version 3: sessions whose sets refer to id dictionaries. Never change
+/// a released one.
+fn cases_v3() -> Vec<(Case, Session)> {
+    let auto = "auto:10".to_string();
+    let case = |name: &str, about: &str, compression: &str, key: Option<(u32, &str)>| Case {
+        name: name.into(),
+        about: about.into(),
+        level: 19,
+        compression: compression.into(),
+        key: key.map(|(id, hex)| (id, hex.into())),
+        version: 3,
+    };
+    let base = |user: &str| {
+        Session::new(
+            user,
+            "acme-health",
+            "3f1c9a7e-opaque-token-b2d4",
+            1_764_147_600_000,
+            1_764_151_200_000,
+        )
+    };
+    // Dictionary ids are dense and first-seen, so a tenant's sets cluster below its size.
+    let clinician = base("64b7f0c2e1a9d3f4a5b6c7d8")
+        .with_roles(["clinician"])
+        .with_setting("language", "en")
+        .with_facilities([0, 1, 2, 17, 18, 19, 20, 911])
+        .with_groups((40..100).chain((120..300).step_by(3)))
+        .with_facility_lineage(0x9e3f_1c2a_5b7d_4e60)
+        .with_group_lineage(0x1b87_3c5d_e2f4_a609);
+    let mut wide = clinician.clone();
+    wide.facilities.extend((1_000..20_000).step_by(8)); // 2,375 of a 20,000-facility tenant
+    wide.groups.extend((3_000..60_000).step_by(8)); // 7,125 of 60,000 groups
+    for i in 0..20 {
+        wide.settings
+            .insert(format!("feature.flag_{i:02}"), "on".into());
+    }
+    let facilities_only = base("facilities-only")
+        .with_facilities([3, 5, 8, 13])
+        .with_groups([70_000, 70_001])
+        .with_facility_lineage(0x0000_0000_0000_0001);
+    let groups_only = base("groups-only")
+        .with_facilities([10_240, 10_241])
+        .with_groups([0, 65_535, 65_536])
+        .with_group_lineage(u64::MAX);
+    let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    vec![
+        (case("keyed_raw", "both sets over dictionaries, stored raw", "never", None), clinician.clone()),
+        (case("keyed_auto", "a wide session over dictionaries (2,375 of 20,000 facilities, 7,125 of 60,000 groups), compressed when it pays", &auto, None), wide.clone()),
+        (case("facilities_only", "only the facilities over a dictionary (lineage 1); the groups are plain ids", "never", None), facilities_only),
+        (case("groups_only", "only the groups over a dictionary (lineage 2^64 - 1); the facilities are plain ids", "never", None), groups_only),
+        (case("keyed_signed_raw", "both sets over dictionaries, raw and signed with key id 7", "never", Some((7, key))), clinician),
+        (case("keyed_signed", "the wide session compressed and signed with key id 7", "always", Some((7, key))), wide),
+    ]
+}
+
 #[test]
 #[ignore = "writes vectors; run by hand when adding a case"]
 fn write_missing_vectors() {
-    let mut manifest: Vec<Case> = std::fs::read_to_string(dir().join("manifest.json"))
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap_or_default();
-    for (case, session) in cases() {
-        let bin = dir().join(format!("{}.bin", case.name));
-        if bin.exists() {
+    for (version, cases) in [(1, cases()), (3, cases_v3())] {
+        let dir = dir_of(version);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut manifest: Vec<Case> = std::fs::read_to_string(dir.join("manifest.json"))
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap_or_default();
+        let before = manifest.len();
+        for (case, session) in cases {
+            let bin = dir.join(format!("{}.bin", case.name));
+            if bin.exists() {
+                continue;
+            }
+            let blob = encoder(&case).encode(&session).unwrap();
+            assert_eq!(Header::read(&blob).unwrap().version, version);
+            std::fs::write(&bin, &blob).unwrap();
+            std::fs::write(
+                dir.join(format!("{}.json", case.name)),
+                session.to_json() + "\n",
+            )
+            .unwrap();
+            println!("wrote v{version}/{} ({} bytes)", case.name, blob.len());
+            manifest.push(case);
+        }
+        if manifest.len() > before {
+            std::fs::write(
+                dir.join("manifest.json"),
+                serde_json::to_string_pretty(&manifest).unwrap() + "\n",
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn version_3_vectors_carry_their_lineages_and_version_1_vectors_none() {
+    let v3 = manifest_of(3);
+    assert!(v3.len() >= 6, "the v3 manifest lists {} vectors", v3.len());
+    let (mut raw, mut compressed, mut signed, mut one_set) = (false, false, false, false);
+    for case in manifest() {
+        let (bin, session) = read(&case);
+        let header = Header::read(&bin).unwrap();
+        assert_eq!(header.version, case.version, "{}", case.name);
+        let mut decoder = decoder(&case);
+        let view = decoder.open(&bin).unwrap();
+        assert_eq!(view.version(), case.version, "{}", case.name);
+        let lineages = (view.facility_lineage(), view.group_lineage());
+        assert_eq!(lineages, (session.facility_lineage, session.group_lineage));
+        if case.version == 1 {
+            assert_eq!(lineages, (None, None), "{}", case.name);
             continue;
         }
-        let blob = encoder(&case).encode(&session).unwrap();
-        std::fs::write(&bin, &blob).unwrap();
-        std::fs::write(
-            dir().join(format!("{}.json", case.name)),
-            session.to_json() + "\n",
-        )
-        .unwrap();
-        println!("wrote {} ({} bytes)", case.name, blob.len());
-        manifest.push(case);
+        assert_ne!(lineages, (None, None), "{}", case.name);
+        raw |= !header.compressed;
+        compressed |= header.compressed;
+        signed |= header.signed;
+        one_set |= lineages.0.is_none() != lineages.1.is_none();
     }
-    std::fs::write(
-        dir().join("manifest.json"),
-        serde_json::to_string_pretty(&manifest).unwrap() + "\n",
-    )
-    .unwrap();
+    assert!(raw && compressed && signed && one_set);
 }
 
 #[test]
 fn cases_match_their_released_vectors() {
     // The sessions above must still be the ones the vectors hold (a changed case would
     // silently stop being written).
-    for (case, session) in cases() {
+    for (case, session) in cases().into_iter().chain(cases_v3()) {
         let (_, released) = read(&case);
         assert_eq!(released, session, "{}", case.name);
     }
     let _ = RoaringBitmap::new();
+}
+
+#[test]
+fn a_version_byte_changed_between_1_and_3_fails_the_digest() {
+    // Versions 1 and 3 are one bit apart; the digest's seed is the version's, so neither
+    // archive is ever read with the other's root.
+    for case in manifest().iter().filter(|c| c.compression == "never") {
+        let mut bin = support::vectors::blob(case);
+        bin[4] ^= 0b10;
+        let err = decoder(case).open(&bin).unwrap_err();
+        let expected_kind = if case.key.is_some() {
+            sessionpack::ErrorKind::Unauthenticated // the MAC covers the header
+        } else {
+            sessionpack::ErrorKind::Corrupt
+        };
+        assert_eq!(err.kind(), expected_kind, "{}: {err}", case.name);
+        if case.key.is_none() {
+            assert!(
+                matches!(err, sessionpack::Error::DigestMismatch { .. }),
+                "{}: {err}",
+                case.name
+            );
+        }
+    }
 }

@@ -1,12 +1,16 @@
-//! Refusal vectors (tests/vectors/v1/refuse/, `SPEC.md` section 14.2): blobs every reader MUST
-//! refuse, each with the id of the one rule it breaks and the error kind a reader reports.
+//! Refusal vectors (tests/vectors/v1/refuse/ and tests/vectors/v3/refuse/, `SPEC.md` section
+//! 14.2): blobs every reader MUST refuse, each with the id of the one rule it breaks and the
+//! error kind a reader reports.
 //!
 //! - every vector is refused, with its kind (except the kind check of the ids in [`PENDING`]);
 //! - every `R-` MUST id of SPEC.md sections 2 to 9 has a vector, and every vector's rule is an
 //!   id SPEC.md defines;
 //! - each vector breaks only its own rule: where the bytes allow, its digests and MAC are right.
 //!
-//! Written with `examples/refusal_vectors.rs`, which only adds vectors.
+//! Written with `examples/refusal_vectors.rs` and `examples/refusal_vectors_v3.rs`, which only
+//! add vectors.
+
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -37,6 +41,9 @@ struct Vector {
     /// The key the reader holds (and so a MAC it requires): id and hex bytes.
     key: Option<(u32, String)>,
     about: String,
+    /// The directory the vector is in (not in the manifest).
+    #[serde(skip)]
+    dir: PathBuf,
 }
 
 impl Vector {
@@ -45,13 +52,27 @@ impl Vector {
     }
 }
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/refuse")
+/// Every refusal vector, of format versions 1 and 3.
+fn manifest() -> Vec<Vector> {
+    ["v1", "v3"]
+        .into_iter()
+        .flat_map(|version| {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/vectors/{version}/refuse"));
+            let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+            let mut vectors: Vec<Vector> = serde_json::from_str(&text).unwrap();
+            for v in &mut vectors {
+                v.dir = dir.clone();
+            }
+            vectors
+        })
+        .collect()
 }
 
-fn manifest() -> Vec<Vector> {
-    let text = std::fs::read_to_string(dir().join("manifest.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+impl Vector {
+    fn blob(&self) -> Vec<u8> {
+        std::fs::read(self.dir.join(format!("{}.bin", self.name))).unwrap()
+    }
 }
 
 fn unhex(hex: &str) -> Vec<u8> {
@@ -87,7 +108,7 @@ fn every_refusal_vector_is_refused_with_its_kind() {
             "{}: about and now are required",
             v.name
         );
-        let blob = std::fs::read(dir().join(format!("{}.bin", v.name))).unwrap();
+        let blob = v.blob();
         let result = decoder(v)
             .open(&blob)
             .map(|_| ())
@@ -122,46 +143,9 @@ fn every_refusal_vector_is_refused_with_its_kind() {
     }
 }
 
-/// The MUST ids defined in SPEC.md sections 2 to 9: every `**MUST [ID]**` from the heading
-/// "## 2." up to the heading "## 10.".
+/// The MUST ids defined in SPEC.md sections 2 to 9.
 fn spec_ids() -> (BTreeSet<String>, BTreeSet<String>) {
-    let spec =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("SPEC.md")).unwrap();
-    let start = spec.find("\n## 2. ").expect("SPEC.md has a section 2");
-    let end = spec.find("\n## 10. ").expect("SPEC.md has a section 10");
-    let mut all = BTreeSet::new();
-    let mut refusal = BTreeSet::new();
-    let section = &spec[start..end];
-    for (i, _) in section.match_indices("MUST") {
-        // Every MUST here is `MUST [ID]` or `MUST NOT [ID]`.
-        let rest = &section[i + "MUST".len()..];
-        let rest = rest.strip_prefix(" NOT").unwrap_or(rest);
-        let Some(rest) = rest.strip_prefix(" [") else {
-            let line = section[..i].rfind('\n').map_or(0, |n| n + 1);
-            panic!(
-                "a MUST in SPEC.md sections 2 to 9 has no id: {:?}",
-                &section[line..i + 40]
-            );
-        };
-        let id = &rest[..rest.find(']').unwrap()];
-        assert!(
-            id.len() > 2
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'),
-            "odd MUST id {id:?}"
-        );
-        assert!(all.insert(id.to_string()), "SPEC.md defines {id} twice");
-        if id.starts_with("R-") {
-            refusal.insert(id.to_string());
-        } else {
-            assert!(
-                id.starts_with("C-"),
-                "{id}: MUST ids are R-… (refusals) or C-… (conduct)"
-            );
-        }
-    }
-    (all, refusal)
+    support::spec::must_ids(2, Some(10), "")
 }
 
 #[test]
@@ -214,7 +198,7 @@ fn refusal_vectors_break_only_their_own_rule() {
     let about_digests = ["R-DIGEST", "R-BODY-DIGEST", "R-FRAME-DATA", "R-MAC-FIRST"];
     let mut checked = 0;
     for v in manifest() {
-        let blob = std::fs::read(dir().join(format!("{}.bin", v.name))).unwrap();
+        let blob = v.blob();
         let Some(h) = blob.first_chunk::<40>() else {
             continue;
         };
@@ -243,7 +227,9 @@ fn refusal_vectors_break_only_their_own_rule() {
         };
         if let Some(a) = archive {
             if !about_digests.contains(&id) {
-                assert_eq!(xxh64(&a, 0), u64_at(8), "{}: wrong digest", v.name);
+                // The digest's seed is the version's: 0 in version 1, 3 in version 3.
+                let seed = if h[4] == 3 { 3 } else { 0 };
+                assert_eq!(xxh64(&a, seed), u64_at(8), "{}: wrong digest", v.name);
             }
         }
         if let (true, Some((key_id, hex))) = (signed, &v.key) {

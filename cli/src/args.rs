@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sessionpack::{DictKind, KeyType};
 
 /// Encode user sessions compactly, and read them back without deserializing.
 #[derive(Parser, Debug)]
@@ -11,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     after_help = "Examples:\n  sessionpack demo\n  sessionpack encode session.json -o session.bin\n  \
                   sessionpack inspect session.bin\n  sessionpack check session.bin --facility 1234\n  \
+                  sessionpack dict new acme.facilities.dict --keys objectid --tenant acme --kind facility\n  \
                   redis-cli --no-raw GET session:42 | sessionpack inspect --hex\n\n\
                   Exit status:\n  \
                   0  success (check: every id is a member; detect: a sessionpack blob)\n  \
@@ -36,7 +38,10 @@ impl Cli {
             Command::Check(a) => a.json.json,
             Command::Stats(a) => a.json.json,
             Command::Detect(a) => a.json.json,
-            Command::Encode(_) | Command::Demo(_) => false,
+            Command::Dict(DictArgs {
+                command: DictCommand::Inspect(a),
+            }) => a.json.json,
+            Command::Encode(_) | Command::Demo(_) | Command::Dict(_) => false,
         }
     }
 }
@@ -51,13 +56,18 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  sessionpack encode session.json -o session.bin\n  \
                             sessionpack encode --raw < session.json > session.bin\n  \
-                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex\n\n\
-                      Exit status: 0 written, 2 error."
+                            sessionpack encode session.json --key-file mac.key --key-id 3 --hex\n  \
+                            sessionpack encode session.json --facility-dict acme.facilities.dict \\\n    \
+                            --group-dict acme.groups.dict --append -o session.bin\n\n\
+                      With a dictionary, the JSON's facilities (or groups) may be its keys as\n\
+                      strings. A key it does not hold is refused unless --append.\n\n\
+                      Exit status: 0 written, 2 error (with --append, the dictionaries unchanged)."
     )]
     Encode(EncodeArgs),
     /// Print a blob as the JSON form (or its header with --header).
     #[command(after_help = "Examples:\n  sessionpack inspect session.bin\n  \
                             sessionpack inspect session.bin --header --json\n  \
+                            sessionpack inspect session.bin --facility-dict acme.facilities.dict\n  \
                             redis-cli --no-raw GET session:42 | sessionpack inspect --hex\n\n\
                             Exit status: 0 read, 2 error (with --json also {\"error\":{..}} on stdout).")]
     Inspect(InspectArgs),
@@ -65,10 +75,14 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  sessionpack check session.bin --facility 1234 --facility 1235\n  \
                             sessionpack check session.bin --group 10 --expired-at 1764150000000\n  \
-                            sessionpack check session.bin --facility 1234 --json | jq .member\n\n\
-                      Exit status: 0 every id is a member, 1 some id is not, 2 error (unreadable,\n\
-                      expired at --expired-at or by the clock, unsigned with --key-file unless\n\
-                      --allow-unsigned). With --json stdout holds one object\n\
+                            sessionpack check session.bin --facility 1234 --json | jq .member\n  \
+                            sessionpack check session.bin --facility-dict acme.facilities.dict \\\n    \
+                            --facility 64b7f0c2e1a9d3f4a5b6c7d8\n\n\
+                      Exit status: 0 every id is a member, 1 some id is not (or some key is not\n\
+                      in the dictionary: never a member), 2 error (unreadable, expired at\n\
+                      --expired-at or by the clock, unsigned with --key-file unless\n\
+                      --allow-unsigned, a dictionary of another kind or lineage, a malformed\n\
+                      key). With --json stdout holds one object\n\
                       either way: the answer, or {\"error\":{\"kind\":..,\"message\":..}}."
     )]
     Check(CheckArgs),
@@ -89,6 +103,16 @@ pub enum Command {
                             with \"error\":{\"kind\":..,\"message\":..} for status 2, or only\n\
                             {\"error\":..} when the input cannot be read (a missing file, bad --hex).")]
     Detect(DetectArgs),
+    /// Create, extend and read id dictionaries: a tenant's facility or group keys (ObjectIds,
+    /// UUIDs or strings) mapped to dense ids, append-only.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict new acme.facilities.dict --keys objectid --tenant acme --kind facility\n  \
+                            sessionpack dict add acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
+                            sessionpack dict lookup acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
+                            sessionpack dict inspect acme.facilities.dict --json\n\n\
+                            Files are replaced atomically (a new file, then a rename): a refused\n\
+                            command leaves them byte for byte as they were.")]
+    Dict(DictArgs),
     /// Generate sessions from the legacy 3 KB to 2.6 MB JSON profiles, encode, read and check
     /// them, and print what it means for the cache.
     #[command(after_help = "Examples:\n  sessionpack demo\n  sessionpack demo --seed 7 --quick")]
@@ -126,6 +150,26 @@ pub struct KeyArgs {
     pub key_id: Option<u32>,
 }
 
+/// The id dictionaries a session's sets are keyed by.
+#[derive(Args, Debug)]
+#[group(id = "dict_files", multiple = true)]
+pub struct DictFiles {
+    /// The tenant's facility dictionary: facilities are then its keys (ObjectIds, UUIDs or
+    /// strings) instead of ids.
+    #[arg(long, value_name = "FILE")]
+    pub facility_dict: Option<PathBuf>,
+    /// The tenant's group dictionary: groups are then its keys instead of ids.
+    #[arg(long, value_name = "FILE")]
+    pub group_dict: Option<PathBuf>,
+}
+
+impl DictFiles {
+    /// Whether any dictionary is given.
+    pub fn any(&self) -> bool {
+        self.facility_dict.is_some() || self.group_dict.is_some()
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct EncodeArgs {
     /// The session's JSON form; standard input when absent or `-`.
@@ -145,8 +189,16 @@ pub struct EncodeArgs {
     /// Write the blob as hex text instead of bytes.
     #[arg(long)]
     pub hex: bool,
+    // With a key, dictionaries must be signed with it too, and are written signed.
     #[command(flatten)]
     pub key: KeyArgs,
+    #[command(flatten)]
+    pub dicts: DictFiles,
+    /// Append the keys the dictionaries do not hold (run by the dictionaries' one writer). The
+    /// files are replaced atomically, before the blob is written, and only if the session
+    /// encodes.
+    #[arg(long, requires = "dict_files")]
+    pub append: bool,
 }
 
 #[derive(Args, Debug)]
@@ -161,9 +213,13 @@ pub struct InspectArgs {
     pub header: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// With a key: open unsigned blobs too (for migrations; a key otherwise implies a MAC).
+    /// With a key: open unsigned blobs and dictionaries too (for migrations; a key otherwise
+    /// implies a MAC).
     #[arg(long, requires = "key_file")]
     pub allow_unsigned: bool,
+    // The sets as keys in the JSON.
+    #[command(flatten)]
+    pub dicts: DictFiles,
 }
 
 #[derive(Args, Debug)]
@@ -172,16 +228,16 @@ pub struct CheckArgs {
     pub blob: BlobInput,
     #[command(flatten)]
     pub json: JsonArg,
-    /// A facility id to check (repeat for more).
+    /// A facility to check: its id, or with --facility-dict its key (repeat for more).
     #[arg(
         long = "facility",
-        value_name = "ID",
+        value_name = "ID|KEY",
         required_unless_present = "groups"
     )]
-    pub facilities: Vec<u32>,
-    /// A group id to check (repeat for more).
-    #[arg(long = "group", value_name = "ID")]
-    pub groups: Vec<u32>,
+    pub facilities: Vec<String>,
+    /// A group to check: its id, or with --group-dict its key (repeat for more).
+    #[arg(long = "group", value_name = "ID|KEY")]
+    pub groups: Vec<String>,
     /// Check expiry at this time, Unix milliseconds, instead of the system clock's: an expired
     /// session is refused (exit 2).
     #[arg(
@@ -196,9 +252,13 @@ pub struct CheckArgs {
     pub ignore_expiry: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// With a key: open unsigned blobs too (for migrations; a key otherwise implies a MAC).
+    /// With a key: open unsigned blobs and dictionaries too (for migrations; a key otherwise
+    /// implies a MAC).
     #[arg(long, requires = "key_file")]
     pub allow_unsigned: bool,
+    // --facility and --group as keys.
+    #[command(flatten)]
+    pub dicts: DictFiles,
 }
 
 #[derive(Args, Debug)]
@@ -227,4 +287,151 @@ pub struct DemoArgs {
     /// Shorter timings (for a quick look; the numbers are noisier).
     #[arg(long)]
     pub quick: bool,
+}
+
+/// `dict` and its subcommands.
+#[derive(Args, Debug)]
+pub struct DictArgs {
+    #[command(subcommand)]
+    pub command: DictCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DictCommand {
+    /// Create an empty dictionary, with a random lineage.
+    ///
+    /// The lineage (64 random bits) binds sessions to this dictionary: a dictionary made again
+    /// from the same keys is another dictionary, and sessions encoded through the old one do
+    /// not check against it.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict new acme.facilities.dict --keys objectid --tenant acme --kind facility\n  \
+                            sessionpack dict new acme.groups.dict --keys string --tenant acme --kind group \\\n    \
+                            --key-file mac.key --key-id 3\n\n\
+                            Exit status: 0 created, 2 error (an existing FILE without --force).")]
+    New(DictNewArgs),
+    /// Give keys their ids, appending the unknown ones: prints "KEY<TAB>ID" per key.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict add acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8 64b7f0c2e1a9d3f4a5b6c7d9\n  \
+                            cut -f1 facilities.tsv | sessionpack dict add acme.facilities.dict -\n\n\
+                            Keys are printed in their canonical text (lowercase hex digits), in the\n\
+                            order given. The file is replaced atomically, and only if every key is\n\
+                            valid: one bad key and nothing is added.\n\n\
+                            Exit status: 0 every key has its id, 2 error (nothing written).")]
+    Add(DictAddArgs),
+    /// Look keys up: prints "KEY<TAB>ID" per known key; unknown keys are named on stderr.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict lookup acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
+                            sessionpack dict lookup acme.facilities.dict - < keys.txt\n\n\
+                            Exit status: 0 every key is known, 1 some key is not, 2 error (a\n\
+                            damaged, forged or unreadable dictionary, a malformed key).")]
+    Lookup(DictLookupArgs),
+    /// Describe a dictionary: tenant, kind, key type, lineage, count, digest, signature, size.
+    #[command(after_help = "Examples:\n  \
+                            sessionpack dict inspect acme.facilities.dict\n  \
+                            sessionpack dict inspect acme.facilities.dict --json | jq -r .lineage\n\n\
+                            Exit status: 0 read, 2 error (with --json also {\"error\":{..}} on stdout).")]
+    Inspect(DictInspectArgs),
+}
+
+/// A dictionary's key type, as `--keys` names it.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyTypeArg {
+    /// MongoDB ObjectIds: 24 hexadecimal digits.
+    #[value(name = "objectid")]
+    ObjectId,
+    /// UUIDs: 8-4-4-4-12 hexadecimal digits.
+    Uuid,
+    /// UTF-8 strings of at most 64 bytes.
+    String,
+}
+
+impl From<KeyTypeArg> for KeyType {
+    fn from(arg: KeyTypeArg) -> KeyType {
+        match arg {
+            KeyTypeArg::ObjectId => KeyType::ObjectId,
+            KeyTypeArg::Uuid => KeyType::Uuid,
+            KeyTypeArg::String => KeyType::String,
+        }
+    }
+}
+
+/// Which ids a dictionary gives, as `--kind` names it.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KindArg {
+    /// A session's facilities.
+    Facility,
+    /// A session's groups.
+    Group,
+}
+
+impl From<KindArg> for DictKind {
+    fn from(arg: KindArg) -> DictKind {
+        match arg {
+            KindArg::Facility => DictKind::Facility,
+            KindArg::Group => DictKind::Group,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct DictNewArgs {
+    /// The dictionary file to create.
+    pub file: PathBuf,
+    /// The type of every key, fixed for the dictionary's life.
+    #[arg(long = "keys", value_name = "TYPE")]
+    pub key_type: KeyTypeArg,
+    /// The tenant (at most 64 bytes).
+    #[arg(long)]
+    pub tenant: String,
+    /// Whether the ids are a session's facilities or its groups.
+    #[arg(long)]
+    pub kind: KindArg,
+    /// Replace FILE if it exists (its ids are lost: sessions encoded through it no longer check).
+    #[arg(long)]
+    pub force: bool,
+    // Signs the dictionary: readers then need the key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DictAddArgs {
+    /// The dictionary file, replaced atomically when keys are appended.
+    pub file: PathBuf,
+    /// The keys, or `-` alone for one key a line on standard input (empty lines skipped).
+    #[arg(required = true, value_name = "KEY")]
+    pub keys: Vec<String>,
+    // Verifies the dictionary and signs the new one.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// With a key: open an unsigned dictionary too (it is written signed).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DictLookupArgs {
+    /// The dictionary file.
+    pub file: PathBuf,
+    /// The keys, or `-` alone for one key a line on standard input (empty lines skipped).
+    #[arg(required = true, value_name = "KEY")]
+    pub keys: Vec<String>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// With a key: open an unsigned dictionary too (a key otherwise implies a MAC).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DictInspectArgs {
+    /// The dictionary file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub json: JsonArg,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// With a key: open an unsigned dictionary too (a key otherwise implies a MAC).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
 }

@@ -8,7 +8,9 @@ use serde_json::json;
 use sessionpack::{detect, Compression, Encoder, Expiry, Format, Header, Session};
 
 use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, StatsArgs};
-use crate::{demo, input, time, Failure};
+use crate::dict_file::DictKeys;
+use crate::dict_session::{self, Loaded, Pending};
+use crate::{demo, dict_commands, input, membership, time, Failure};
 
 /// Prints `value` on stdout as one compact line: the whole output of a `--json` command.
 pub fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
@@ -25,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check(args) => check(&args),
         Command::Stats(args) => stats(&args),
         Command::Detect(args) => detect_format(&args),
+        Command::Dict(args) => dict_commands::run(&args),
         Command::Demo(args) => demo::run(&args),
     }
 }
@@ -67,7 +70,13 @@ fn encode(args: &EncodeArgs) -> Result<ExitCode, Failure> {
             "the input is empty; expected a session's JSON form".into(),
         ));
     }
-    let session = Session::from_json(&json)?;
+    let key = input::key(&args.key)?;
+    let (session, pending) = if args.dicts.any() {
+        let keys = DictKeys::with_key(key.clone(), false);
+        dict_session::read_session(&json, &args.dicts, args.append, &keys)?
+    } else {
+        (Session::from_json(&json)?, Pending::default())
+    };
     for (field, ms) in [
         ("issued_at", session.issued_at),
         ("expires_at", session.expires_at),
@@ -85,10 +94,12 @@ fn encode(args: &EncodeArgs) -> Result<ExitCode, Failure> {
     } else if args.compress {
         encoder = encoder.with_compression(Compression::Always);
     }
-    if let Some(key) = input::key(&args.key)? {
+    if let Some(key) = key {
         encoder = encoder.with_key(key);
     }
     let blob = encoder.encode(&session)?;
+    // The dictionaries first: a blob never holds an id its dictionary file lacks.
+    pending.commit()?;
     if args.hex {
         let mut text: String = blob.iter().map(|b| format!("{b:02x}")).collect();
         text.push('\n');
@@ -124,7 +135,18 @@ fn inspect(args: &InspectArgs) -> Result<ExitCode, Failure> {
         // inspect shows old sessions too: it grants nothing.
         let mut decoder = input::decoder(&args.key, args.allow_unsigned, Expiry::Ignore)?;
         let session = decoder.open(&blob)?.to_session();
-        let json = if args.json.json {
+        let json = if args.dicts.any() {
+            let loaded = Loaded::read(&args.dicts)?;
+            let views = loaded.views(&DictKeys::new(&args.key, args.allow_unsigned)?)?;
+            let facility = views.facility.map(|o| o.view);
+            let group = views.group.map(|o| o.view);
+            let text = if args.json.json {
+                session.to_json_with(facility.as_ref(), group.as_ref())
+            } else {
+                session.to_json_pretty_with(facility.as_ref(), group.as_ref())
+            };
+            text.map_err(|e| dict_session::dict_error(e, &args.dicts))?
+        } else if args.json.json {
             session.to_json()
         } else {
             session.to_json_pretty()
@@ -180,21 +202,28 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
     let expiry = checked_at.map_or(Expiry::Ignore, Expiry::RejectAt);
     let mut decoder = input::decoder(&args.key, args.allow_unsigned, expiry)?;
     let view = decoder.open(&blob)?;
+    let loaded = Loaded::read(&args.dicts)?;
+    let dicts = loaded.views(&DictKeys::new(&args.key, args.allow_unsigned)?)?;
     let mut checks = Vec::new();
-    for (set, ids, view) in [
-        ("facility", &args.facilities, view.facilities()),
-        ("group", &args.groups, view.groups()),
+    for (set, items, ids, dict) in [
+        (
+            "facility",
+            &args.facilities,
+            view.facilities(),
+            dicts.facility,
+        ),
+        ("group", &args.groups, view.groups(), dicts.group),
     ] {
-        checks.extend(ids.iter().map(|&id| (set, id, view.contains(id))));
+        match dict {
+            None => checks.extend(membership::by_id(set, items, ids)?),
+            Some(dict) => checks.extend(membership::by_key(set, items, ids, dict, &args.dicts)?),
+        }
     }
-    let all = checks.iter().all(|&(_, _, member)| member);
+    let all = checks.iter().all(|c| c.member);
     if args.json.json {
         let mut answer = json!({
             "member": all,
-            "checks": checks
-                .iter()
-                .map(|&(set, id, member)| json!({ "set": set, "id": id, "member": member }))
-                .collect::<Vec<_>>(),
+            "checks": checks.iter().map(membership::Check::to_json).collect::<Vec<_>>(),
             "user_id": view.user_id(),
             "tenant_id": view.tenant_id(),
             "issued_at": view.issued_at(),
@@ -204,12 +233,8 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
         print_json(&answer)?;
     } else {
         let mut out = io::stdout().lock();
-        for (set, id, member) in checks {
-            writeln!(
-                out,
-                "{set} {id}: {}",
-                if member { "member" } else { "not a member" }
-            )?;
+        for check in &checks {
+            writeln!(out, "{check}")?;
         }
         match checked_at {
             Some(now) => writeln!(

@@ -1,7 +1,7 @@
 //! The library's errors in the shell user's words: the library speaks functions
 //! (`sessionpack::detect`, `Encoder::with_key`, `Limits`), the command speaks commands.
 //!
-//! Kept small on purpose: two variants are matched for their own messages, one for its times,
+//! Kept small on purpose: three variants are matched for their own messages, one for its times,
 //! and the rest is the library's `Display` with its Rust names swapped for commands.
 
 use sessionpack::{Error, Format};
@@ -23,6 +23,14 @@ const REWORDED: &[(&str, &str)] = &[
         "(see Limits)",
         "(the sessionpack command uses the library's default limits)",
     ),
+    (
+        "which this reader's key ring does not hold",
+        "which was not given (--key-file FILE --key-id ID)",
+    ),
+    (
+        "(raise the dictionary's max_keys if this is expected)",
+        "(the sessionpack command keeps dictionaries to the library's default limit)",
+    ),
 ];
 
 /// `e` as one line for the shell user: its message and its causes.
@@ -37,6 +45,11 @@ pub fn message(e: &Error) -> String {
         Error::MacRequired => "blob is not signed, and a key was given, so a MAC is required: \
                                sign it with `sessionpack encode --key-file FILE --key-id ID`, or \
                                pass --allow-unsigned while writers migrate"
+            .to_owned(),
+        Error::DictMacRequired => "dictionary is not signed, and a key was given, so a MAC is \
+                                   required: sign it with `sessionpack dict add FILE KEY \
+                                   --key-file FILE --key-id ID --allow-unsigned` (which writes \
+                                   it signed), or pass --allow-unsigned while writers migrate"
             .to_owned(),
         Error::Expired { expires_at, now } => format!(
             "session has expired: it expires at {}, and the time checked is {}",

@@ -1,12 +1,19 @@
-//! `sessionpack`: encode, inspect, check, measure and detect session blobs, and a demo of the
-//! whole story. A thin layer over the library's public API: every format decision is the
-//! library's.
+//! `sessionpack`: encode, inspect, check, measure and detect session blobs, keep the id
+//! dictionaries they are encoded through, and a demo of the whole story. A thin layer over the
+//! library's public API: every format decision is the library's.
 
 mod args;
+mod atomic_file;
 mod commands;
 mod demo;
+mod dict_commands;
+mod dict_file;
+mod dict_session;
 mod explain;
 mod input;
+mod key_text;
+mod lineage;
+mod membership;
 mod time;
 
 use std::io::{self, Write};
@@ -41,6 +48,8 @@ pub enum Failure {
     Io(io::Error),
     /// A file could not be read or written.
     File(String, io::Error),
+    /// The library refused the content of a file (a dictionary): the path, the error.
+    InFile(String, sessionpack::Error),
     /// The input or the arguments are unusable.
     Input(String),
     /// The input is recognisably something other than a blob (what `redis-cli` prints for a
@@ -57,7 +66,7 @@ impl Failure {
     /// The kind `--json` reports: the library's error kinds, plus `io` for files and pipes.
     pub fn kind(&self) -> &'static str {
         match self {
-            Failure::Session(e) => explain::kind(e),
+            Failure::Session(e) | Failure::InFile(_, e) => explain::kind(e),
             Failure::Io(_) | Failure::File(..) => "io",
             Failure::Input(_) => "invalid_input",
             Failure::Refused { kind, .. } => kind,
@@ -76,6 +85,7 @@ impl std::fmt::Display for Failure {
             Failure::Session(e) => f.write_str(&explain::message(e)),
             Failure::Io(e) => write!(f, "{e}"),
             Failure::File(path, e) => write!(f, "{path}: {e}"),
+            Failure::InFile(path, e) => write!(f, "{path}: {}", explain::message(e)),
             Failure::Input(message) | Failure::Refused { message, .. } => f.write_str(message),
         }
     }

@@ -46,6 +46,9 @@ fn session(u: &mut Unstructured<'_>) -> arbitrary::Result<Session> {
     s.attributes = Arbitrary::arbitrary(u)?;
     s.facilities = id_set(u)?;
     s.groups = id_set(u)?;
+    // Lineages last, so that inputs written before format version 3 read as they did.
+    s.facility_lineage = Option::<u64>::arbitrary(u)?.filter(|&l| l != 0);
+    s.group_lineage = Option::<u64>::arbitrary(u)?.filter(|&l| l != 0);
     Ok(s)
 }
 

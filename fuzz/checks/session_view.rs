@@ -56,5 +56,11 @@ pub fn assert_view_matches(view: &SessionView<'_>, session: &Session) {
             assert_eq!(set.contains(id), model.contains(id), "id {id}");
         }
     }
+    assert_eq!(view.facility_lineage(), session.facility_lineage);
+    assert_eq!(view.group_lineage(), session.group_lineage);
+    assert_eq!(view.facilities().lineage(), session.facility_lineage);
+    assert_eq!(view.groups().lineage(), session.group_lineage);
+    let plain = session.facility_lineage.is_none() && session.group_lineage.is_none();
+    assert_eq!(view.version(), if plain { 1 } else { 3 });
     assert_eq!(&view.to_session(), session);
 }

@@ -3,8 +3,10 @@
 
 use crate::error::PointerProblem;
 
-/// Size of the root struct, which ends the archive.
+/// Size of the root struct, which ends the archive, in version 1.
 pub(crate) const ROOT_LEN: usize = 80;
+/// Size of the root in version 3: version 1's, then the two lineages.
+pub(crate) const ROOT_LEN_V3: usize = 96;
 /// Alignment of the root and of the archive's length.
 pub(crate) const ROOT_ALIGN: usize = 8;
 
@@ -20,6 +22,55 @@ pub(crate) mod field {
     pub(crate) const ATTRIBUTES: usize = 56;
     pub(crate) const FACILITIES: usize = 64;
     pub(crate) const GROUPS: usize = 72;
+    /// Version 3 only.
+    pub(crate) const FACILITY_LINEAGE: usize = 80;
+    /// Version 3 only.
+    pub(crate) const GROUP_LINEAGE: usize = 88;
+}
+
+/// The archive's format version: which root it ends with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// Plain dense ids: the 80-byte root.
+    V1,
+    /// Id sets that may refer to id dictionaries: the 96-byte root.
+    V3,
+}
+
+impl Version {
+    /// The version of header byte 4, if it is one this crate reads.
+    pub(crate) fn from_byte(byte: u8) -> Option<Version> {
+        match byte {
+            1 => Some(Version::V1),
+            3 => Some(Version::V3),
+            _ => None,
+        }
+    }
+
+    /// Header byte 4.
+    pub(crate) fn byte(self) -> u8 {
+        match self {
+            Version::V1 => 1,
+            Version::V3 => 3,
+        }
+    }
+
+    /// The XXH64 seed of the header's digest of an archive of this version: 0 in version 1,
+    /// 3 in version 3, so that a blob whose version byte was changed fails its digest.
+    pub(crate) fn digest_seed(self) -> u64 {
+        match self {
+            Version::V1 => 0,
+            Version::V3 => 3,
+        }
+    }
+
+    /// Size of the root.
+    pub(crate) fn root_len(self) -> usize {
+        match self {
+            Version::V1 => ROOT_LEN,
+            Version::V3 => ROOT_LEN_V3,
+        }
+    }
 }
 
 /// Size of a (relative pointer, length) pair: a role's entry in the roles table.
@@ -69,6 +120,11 @@ impl Span {
     pub(crate) fn bytes(self, archive: &[u8], item: usize) -> Option<&[u8]> {
         archive.get(self.start()..self.end(item)?)
     }
+}
+
+pub(crate) fn u64_at(archive: &[u8], at: usize) -> Option<u64> {
+    let b = archive.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*b))
 }
 
 pub(crate) fn i64_at(archive: &[u8], at: usize) -> Option<i64> {

@@ -15,6 +15,7 @@ mod validate;
 mod view;
 mod write;
 
+pub(crate) use layout::Version;
 pub(crate) use validate::{validate, Index};
 pub use view::{Entries, FieldSizes, Roles, SessionView};
 pub(crate) use write::write;

@@ -7,7 +7,7 @@
 //! included), the skipped bytes must be zero, and `pos` moves to the end of its items. A few
 //! comparisons per vector, no allocation.
 
-use super::layout::{self, field, Span, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, ROOT_LEN, TABLE_ALIGN};
+use super::layout::{self, field, Span, Version, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, TABLE_ALIGN};
 use crate::error::{EntriesField, FieldName, IdSetField, LayoutProblem, LimitName, PointerProblem};
 use crate::idset::{self, layout::Shape};
 use crate::{Error, Limits};
@@ -16,6 +16,8 @@ use crate::{Error, Limits};
 /// from the archive it describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Index {
+    /// The archive's format version (1 or 3).
+    pub(crate) version: Version,
     pub(crate) issued_at: i64,
     pub(crate) expires_at: i64,
     pub(crate) user_id: Span,
@@ -28,6 +30,10 @@ pub(crate) struct Index {
     pub(crate) attributes: Span,
     pub(crate) facilities: (Span, Shape),
     pub(crate) groups: (Span, Shape),
+    /// The lineage of the dictionary the facility ids refer to (version 3; `None`: plain ids).
+    pub(crate) facility_lineage: Option<u64>,
+    /// The same for the group ids.
+    pub(crate) group_lineage: Option<u64>,
 }
 
 impl Index {
@@ -249,12 +255,14 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Checks the whole archive against the rules of `SPEC.md` ("The archive") and `limits`.
-pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> {
+/// Checks the whole archive of format `version` against the rules of `SPEC.md` ("The
+/// archive") and `limits`.
+pub(crate) fn validate(archive: &[u8], version: Version, limits: &Limits) -> Result<Index, Error> {
     let len = archive.len();
-    let root = match len.checked_sub(ROOT_LEN) {
+    let root_len = version.root_len();
+    let root = match len.checked_sub(root_len) {
         Some(root) if len.is_multiple_of(ROOT_ALIGN) => root,
-        _ => return Err(Error::ArchiveLength { len, min: ROOT_LEN }),
+        _ => return Err(Error::ArchiveLength { len, min: root_len }),
     };
     let mut walk = Walk {
         archive,
@@ -272,6 +280,20 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
             expires_at,
         });
     }
+    let (facility_lineage, group_lineage) = match version {
+        Version::V1 => (None, None),
+        Version::V3 => {
+            let lineage = |offset| layout::u64_at(archive, walk.at(offset)).filter(|&l| l != 0);
+            let lineages = (
+                lineage(field::FACILITY_LINEAGE),
+                lineage(field::GROUP_LINEAGE),
+            );
+            if lineages == (None, None) {
+                return Err(Error::ArchiveNoLineage);
+            }
+            lineages
+        }
+    };
 
     // Steps 1 to 3.
     let user_id = walk.string(
@@ -319,6 +341,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
     walk.root()?;
 
     Ok(Index {
+        version,
         issued_at,
         expires_at,
         user_id,
@@ -329,5 +352,7 @@ pub(crate) fn validate(archive: &[u8], limits: &Limits) -> Result<Index, Error> 
         attributes,
         facilities,
         groups,
+        facility_lineage,
+        group_lineage,
     })
 }

@@ -4,6 +4,7 @@ use core::fmt;
 
 use super::layout::{self, Span, ENTRY_LEN, POINTER_LEN};
 use super::validate::Index;
+use crate::error::IdSetField;
 use crate::{IdSetView, Session};
 
 /// A session read in place from a validated archive: what [`Decoder::open`](crate::Decoder::open)
@@ -61,8 +62,9 @@ impl<'a> SessionView<'a> {
             user_id: str_at(archive, index.user_id),
             tenant_id: str_at(archive, index.tenant_id),
             token: str_at(archive, index.token),
-            facilities: id_set(index.facilities),
-            groups: id_set(index.groups),
+            facilities: id_set(index.facilities)
+                .in_session(IdSetField::Facilities, index.facility_lineage),
+            groups: id_set(index.groups).in_session(IdSetField::Groups, index.group_lineage),
         }
     }
 
@@ -261,6 +263,50 @@ impl<'a> SessionView<'a> {
         self.groups
     }
 
+    /// The lineage of the facility dictionary whose ids [`facilities`](Self::facilities)
+    /// holds (format version 3); `None` for plain dense ids.
+    ///
+    /// ```
+    /// # let s = sessionpack::Session::default().with_facilities([0]).with_facility_lineage(42);
+    /// # let blob = sessionpack::encode(&s)?;
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
+    /// let view = decoder.open(&blob)?;
+    /// assert_eq!((view.facility_lineage(), view.group_lineage()), (Some(42), None));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn facility_lineage(&self) -> Option<u64> {
+        self.index.facility_lineage
+    }
+
+    /// The lineage of the group dictionary whose ids [`groups`](Self::groups) holds; `None`
+    /// for plain dense ids.
+    ///
+    /// ```
+    /// # let s = sessionpack::Session::default().with_groups([0]).with_group_lineage(43);
+    /// # let blob = sessionpack::encode(&s)?;
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
+    /// assert_eq!(decoder.open(&blob)?.group_lineage(), Some(43));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn group_lineage(&self) -> Option<u64> {
+        self.index.group_lineage
+    }
+
+    /// The archive's format version: 1 for plain dense ids, 3 when a set refers to an id
+    /// dictionary (`SPEC.md` §6.5).
+    ///
+    /// ```
+    /// # let mut decoder = sessionpack::Decoder::new().with_expiry(sessionpack::Expiry::Ignore);
+    /// let plain = sessionpack::encode(&sessionpack::Session::default().with_groups([1]))?;
+    /// assert_eq!(decoder.open(&plain)?.version(), 1);
+    /// let keyed = sessionpack::encode(&sessionpack::Session::default().with_group_lineage(5))?;
+    /// assert_eq!(decoder.open(&keyed)?.version(), 3);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn version(&self) -> u8 {
+        self.index.version.byte()
+    }
+
     /// The decoded archive this view reads (the bytes the header's digest covers).
     pub fn archive_bytes(&self) -> &'a [u8] {
         self.archive
@@ -289,6 +335,8 @@ impl<'a> SessionView<'a> {
         session.attributes = self.attributes().map(owned).collect();
         session.facilities = self.facilities.to_bitmap();
         session.groups = self.groups.to_bitmap();
+        session.facility_lineage = self.index.facility_lineage;
+        session.group_lineage = self.index.group_lineage;
         session
     }
 

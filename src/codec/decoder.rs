@@ -247,14 +247,19 @@ impl Decoder {
         } else {
             body
         };
-        let actual = crate::digest(archive);
+        // `Header::read` accepted the version, so it is one `Version` knows.
+        let version =
+            archive::Version::from_byte(header.version).ok_or(Error::UnsupportedVersion {
+                version: header.version,
+            })?;
+        let actual = crate::digest_seeded(archive, version.digest_seed());
         if actual != header.digest {
             return Err(Error::DigestMismatch {
                 declared: header.digest,
                 actual,
             });
         }
-        let index = archive::validate(archive, &self.limits)?;
+        let index = archive::validate(archive, version, &self.limits)?;
         let now = match self.expiry {
             Expiry::Ignore => None,
             Expiry::RejectAt(now) => Some(now),

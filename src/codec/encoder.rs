@@ -188,7 +188,7 @@ impl Encoder {
     /// ```
     pub fn encode_into(&mut self, session: &Session, out: &mut Vec<u8>) -> Result<(), Error> {
         session.check(&self.limits)?;
-        let archive = archive::write(session)?;
+        let (archive, version) = archive::write(session)?;
         let limit = self.limits.max_decoded_len.min(u32::MAX as usize);
         let too_large = || Error::LimitExceeded {
             what: LimitName::DecodedSize,
@@ -216,10 +216,10 @@ impl Encoder {
         };
         let body: &[u8] = if compress { &self.compressed } else { &archive };
         let header = Header {
-            version: envelope::header::VERSION,
+            version: version.byte(),
             compressed: compress,
             signed: self.key.is_some(),
-            digest: crate::digest(&archive),
+            digest: crate::digest_seeded(&archive, version.digest_seed()),
             stored_len: u32::try_from(body.len()).map_err(|_| too_large())?,
             decoded_len,
             dictionary_id: 0,

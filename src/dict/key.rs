@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::error::DictInputProblem;
+use crate::error::{DictInputProblem, IdSetField};
 use crate::Error;
 
 /// The longest string key, in bytes (`SPEC.md` section 16).
@@ -86,6 +86,14 @@ impl DictKind {
         match self {
             DictKind::Facility => 1,
             DictKind::Group => 2,
+        }
+    }
+
+    /// The kind of dictionary the ids of a session's set `set` refer to.
+    pub(crate) const fn of_set(set: IdSetField) -> DictKind {
+        match set {
+            IdSetField::Facilities => DictKind::Facility,
+            IdSetField::Groups => DictKind::Group,
         }
     }
 

@@ -27,10 +27,13 @@
 //! ```
 
 mod key;
+mod keyed_set;
 mod layout;
 mod view;
 mod write;
 
 pub use key::{DictKind, Key, KeyType};
+pub(crate) use keyed_set::check_dictionary;
+pub use keyed_set::{KeyedFilter, KeyedIdSet, KeyedKeys};
 pub use view::{DictionaryDecoder, IdDictionaryView};
 pub use write::IdDictionary;

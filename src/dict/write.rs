@@ -260,6 +260,35 @@ impl IdDictionary {
     pub fn is_empty(&self) -> bool {
         self.layout.count == 0
     }
+
+    /// The lineage: drawn at random when the dictionary was created, never changed. A
+    /// session's id set records it ([`Session::with_facility_lineage`](crate::Session::with_facility_lineage)).
+    ///
+    /// ```
+    /// # use sessionpack::{DictKind, IdDictionary, KeyType};
+    /// let dict = IdDictionary::new("acme", DictKind::Group, KeyType::Uuid, 0x77)?;
+    /// assert_eq!(dict.lineage(), 0x77);
+    /// assert_eq!((dict.kind(), dict.key_type(), dict.tenant()), (DictKind::Group, KeyType::Uuid, "acme"));
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn lineage(&self) -> u64 {
+        self.layout.lineage
+    }
+
+    /// The kind of ids: facilities or groups.
+    pub fn kind(&self) -> DictKind {
+        self.layout.kind
+    }
+
+    /// The key type, fixed at creation.
+    pub fn key_type(&self) -> KeyType {
+        self.layout.key_type
+    }
+
+    /// The tenant.
+    pub fn tenant(&self) -> &str {
+        self.view().tenant()
+    }
 }
 
 impl fmt::Debug for IdDictionary {

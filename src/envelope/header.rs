@@ -6,8 +6,11 @@ use crate::magic::classify;
 use crate::magic::{FLAG_COMPRESSED, MAGIC};
 use crate::Error;
 
-/// The format version this crate writes, and the newest it reads.
-pub(crate) const VERSION: u8 = 1;
+/// The format version of sessions whose id sets are plain dense ids.
+pub(crate) const VERSION_1: u8 = 1;
+/// The format version of sessions with an id set over an id dictionary (`SPEC.md` §6.5).
+/// Version byte 2 is never used: a released refusal vector makes every reader refuse it.
+pub(crate) const VERSION_3: u8 = 3;
 /// Flag: a 32-byte HMAC-SHA256 trailer follows the body.
 pub(crate) const FLAG_SIGNED: u8 = 0b10;
 const KNOWN_FLAGS: u8 = FLAG_COMPRESSED | FLAG_SIGNED;
@@ -35,7 +38,7 @@ pub(crate) const MAC_LEN: usize = 32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Header {
-    /// Format version (1).
+    /// Format version: 1, or 3 for a session with an id set over an id dictionary.
     pub version: u8,
     /// Whether the body is a zstd frame; otherwise it is the archive, stored raw.
     pub compressed: bool,
@@ -91,7 +94,7 @@ impl Header {
         })?;
         let [_, _, _, _, version, flags, r0, r1, d0, d1, d2, d3, d4, d5, d6, d7, s0, s1, s2, s3, n0, n1, n2, n3, i0, i1, i2, i3, k0, k1, k2, k3, b0, b1, b2, b3, b4, b5, b6, b7] =
             *h;
-        if version != VERSION {
+        if version != VERSION_1 && version != VERSION_3 {
             return Err(Error::UnsupportedVersion { version });
         }
         if flags & !KNOWN_FLAGS != 0 {

@@ -19,6 +19,7 @@ pub use fields::{
 pub use idset::IdSetError;
 pub use kind::{ErrorKind, UnknownErrorKind};
 
+use crate::dict::DictKind;
 use crate::magic::Format;
 
 /// Everything that can go wrong when writing or reading sessions and id sets.
@@ -35,7 +36,7 @@ use crate::magic::Format;
 /// | --- | --- |
 /// | `NotSessionpack` | `not_a_blob` |
 /// | `Truncated`, `TrailingBytes`, `ReservedNotZero`, `KeyIdMismatch`, `RawLengthMismatch`, `BadFrame`, `FrameSizeMismatch`, `Decompress`, `BodyDigestMismatch`, `DictionaryMismatch`, `DigestMismatch` | `corrupt` |
-/// | `ArchiveLength`, `ArchivePointer`, `ArchiveLayout`, `ArchivePadding`, `InvalidUtf8`, `KeysNotSorted`, `ArchiveIssuedAfterExpiry`, `InvalidIdSet`, `IdSet` | `corrupt` |
+/// | `ArchiveLength`, `ArchivePointer`, `ArchiveLayout`, `ArchivePadding`, `InvalidUtf8`, `KeysNotSorted`, `ArchiveIssuedAfterExpiry`, `ArchiveNoLineage`, `InvalidIdSet`, `IdSet` | `corrupt` |
 /// | `UnsupportedVersion`, `UnknownFlags`, `UnknownDictionary` | `unsupported` |
 /// | `DecodedTooLarge`, `LimitExceeded` | `limit` |
 /// | `MacRequired`, `UnknownKey`, `MacMismatch` | `unauthenticated` |
@@ -46,7 +47,7 @@ use crate::magic::Format;
 /// | `DictUnsupportedVersion`, `DictUnknownFlags`, `DictUnknownKeyType`, `DictUnknownKind` | `unsupported` |
 /// | `DictTooManyKeys`, `DictTooLarge` | `limit` |
 /// | `DictMacRequired`, `DictUnknownKey`, `DictMacMismatch` | `unauthenticated` |
-/// | `DictInvalidInput` | `invalid_input` |
+/// | `DictInvalidInput`, `ForeignDictionary`, `KeyNotInDictionary` | `invalid_input` |
 ///
 /// `Error` is `Clone + Eq` and owns everything it says (no boxed causes, no foreign error
 /// types), so it can be kept, compared in tests and sent across threads.
@@ -266,6 +267,9 @@ pub enum Error {
         /// `expires_at`, Unix milliseconds.
         expires_at: i64,
     },
+    /// A format version 3 archive whose two lineages are both 0: such a session is written as
+    /// version 1, so this one was not written by a conforming writer (`SPEC.md` R-ARC3-LINEAGE).
+    ArchiveNoLineage,
 
     // ----- id sets on their own -----
     /// An id set read on its own ([`IdSetView::new`](crate::IdSetView::new)) is invalid; made
@@ -453,6 +457,29 @@ pub enum Error {
     DictTooLarge {
         /// The body length it would have.
         len: u64,
+    },
+
+    // ----- sessions and dictionaries together -----
+    /// An id set was checked (or built) by key through a dictionary that is not the one its ids
+    /// refer to: of the other kind, of another lineage, or for a set of plain ids. Deny: the
+    /// dictionary's ids would mean other facilities.
+    ForeignDictionary {
+        /// The session's set.
+        set: IdSetField,
+        /// The lineage the set's ids refer to (`None`: plain dense ids).
+        set_lineage: Option<u64>,
+        /// The lineage of the dictionary given.
+        dictionary: u64,
+        /// The kind of the dictionary given.
+        dictionary_kind: DictKind,
+    },
+    /// A session was built from a key that its dictionary does not hold; a writer appends it
+    /// first ([`IdDictionary::append`](crate::IdDictionary::append)).
+    KeyNotInDictionary {
+        /// The session's set.
+        set: IdSetField,
+        /// The key, as text.
+        key: String,
     },
 }
 
@@ -714,6 +741,42 @@ impl fmt::Display for Error {
                 f,
                 "dictionary body would be {len} bytes; the format holds less than 4 GiB"
             ),
+            ArchiveNoLineage => f.write_str(
+                "archive is invalid: a version 3 archive has no dictionary lineage (a session \
+                 without one is written as version 1)",
+            ),
+            ForeignDictionary {
+                set,
+                set_lineage,
+                dictionary,
+                dictionary_kind,
+            } => {
+                let wanted = DictKind::of_set(*set);
+                match set_lineage {
+                    _ if *dictionary_kind != wanted => write!(
+                        f,
+                        "the session's {set} cannot be checked with a {dictionary_kind} \
+                         dictionary (lineage {dictionary:016x}): give the {wanted} dictionary"
+                    ),
+                    None => write!(
+                        f,
+                        "the session's {set} are plain ids, not ids of the {dictionary_kind} \
+                         dictionary of lineage {dictionary:016x}: check them by id, or issue \
+                         the session through the dictionary"
+                    ),
+                    Some(own) => write!(
+                        f,
+                        "the session's {set} refer to the {wanted} dictionary of lineage \
+                         {own:016x}, not {dictionary:016x}: load the dictionary of this \
+                         session's tenant"
+                    ),
+                }
+            }
+            KeyNotInDictionary { set, key } => write!(
+                f,
+                "{set}: the dictionary holds no key {key}: append it first (with the CLI, \
+                 `--append`)"
+            ),
         }
     }
 }
@@ -772,6 +835,7 @@ impl Error {
             | KeysNotSorted { .. }
             | InvalidIdSet { .. }
             | ArchiveIssuedAfterExpiry { .. }
+            | ArchiveNoLineage
             | IdSet(_) => ErrorKind::Corrupt,
             UnsupportedVersion { .. } | UnknownFlags { .. } | UnknownDictionary { .. } => {
                 ErrorKind::Unsupported
@@ -804,7 +868,9 @@ impl Error {
             DictMacRequired | DictUnknownKey { .. } | DictMacMismatch { .. } => {
                 ErrorKind::Unauthenticated
             }
-            DictInvalidInput { .. } => ErrorKind::InvalidInput,
+            DictInvalidInput { .. } | ForeignDictionary { .. } | KeyNotInDictionary { .. } => {
+                ErrorKind::InvalidInput
+            }
         }
     }
 }

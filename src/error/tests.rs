@@ -40,6 +40,9 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
         Error::KeysNotSorted { .. } => ("KeysNotSorted", K::Corrupt),
         Error::InvalidIdSet { .. } => ("InvalidIdSet", K::Corrupt),
         Error::ArchiveIssuedAfterExpiry { .. } => ("ArchiveIssuedAfterExpiry", K::Corrupt),
+        Error::ArchiveNoLineage => ("ArchiveNoLineage", K::Corrupt),
+        Error::ForeignDictionary { .. } => ("ForeignDictionary", K::InvalidInput),
+        Error::KeyNotInDictionary { .. } => ("KeyNotInDictionary", K::InvalidInput),
         Error::IdSet(_) => ("IdSet", K::Corrupt),
         Error::IssuedAfterExpiry { .. } => ("IssuedAfterExpiry", K::InvalidInput),
         Error::LimitExceeded { .. } => ("LimitExceeded", K::Limit),
@@ -73,7 +76,7 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
 }
 
 /// Number of arms of `expected_kind`.
-const VARIANTS: usize = 58;
+const VARIANTS: usize = 61;
 
 fn one_of_each() -> Vec<Error> {
     let field = FieldName {
@@ -251,6 +254,17 @@ fn one_of_each() -> Vec<Error> {
             problem: DictInputProblem::UuidText,
         },
         Error::DictTooLarge { len: 1 << 32 },
+        Error::ArchiveNoLineage,
+        Error::ForeignDictionary {
+            set: IdSetField::Facilities,
+            set_lineage: Some(1),
+            dictionary: 2,
+            dictionary_kind: DictKind::Facility,
+        },
+        Error::KeyNotInDictionary {
+            set: IdSetField::Groups,
+            key: "icu".into(),
+        },
     ]
 }
 

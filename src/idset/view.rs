@@ -5,6 +5,7 @@ use roaring::RoaringBitmap;
 use super::iter::{IdSetFilter, IdSetIter};
 use super::layout::{self, key_and_len, Container, Offsets, Shape};
 use super::validate;
+use crate::error::IdSetField;
 use crate::IdSetError;
 
 /// A set of `u32` ids read in place from bytes in the portable Roaring format.
@@ -45,6 +46,10 @@ pub struct IdSetView<'a> {
     // Decoded once: a set of one container (ids below 65,536, or any small id space) is the
     // common case, and `contains` then skips the key search and the container lookup.
     single: Option<(u16, Container<'a>)>,
+    // Which of a session's sets this is (`None` for a set read on its own) and the lineage of
+    // the id dictionary its ids refer to (`None`: plain dense ids).
+    set: Option<IdSetField>,
+    lineage: Option<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -126,6 +131,8 @@ impl<'a> IdSetView<'a> {
             },
             len: shape.len,
             single: None,
+            set: None,
+            lineage: None,
         };
         if view.keys.len() == 1 {
             if let (Some(key), Some(container)) = (view.keys.first(), view.container(0)) {
@@ -133,6 +140,38 @@ impl<'a> IdSetView<'a> {
             }
         }
         view
+    }
+
+    /// The same view, as set `set` of a session, over the dictionary of `lineage`.
+    pub(crate) fn in_session(mut self, set: IdSetField, lineage: Option<u64>) -> Self {
+        self.set = Some(set);
+        self.lineage = lineage;
+        self
+    }
+
+    /// Which of a session's sets this is; `None` for a set read on its own.
+    pub(crate) fn set(&self) -> Option<IdSetField> {
+        self.set
+    }
+
+    /// The lineage of the [id dictionary](crate::IdDictionary) whose ids this set holds:
+    /// `Some` for a set of a format version 3 session written with one, `None` for plain dense
+    /// ids (every version 1 session, and a set read on its own). To check by key, see
+    /// [`keyed`](Self::keyed).
+    ///
+    /// ```
+    /// let s = sessionpack::Session::new("u", "t", "k", 0, i64::MAX)
+    ///     .with_facilities([0, 1])
+    ///     .with_facility_lineage(0xfeed);
+    /// let blob = sessionpack::encode(&s)?;
+    /// let mut decoder = sessionpack::Decoder::new();
+    /// let view = decoder.open(&blob)?;
+    /// assert_eq!(view.facilities().lineage(), Some(0xfeed));
+    /// assert_eq!(view.groups().lineage(), None);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn lineage(&self) -> Option<u64> {
+        self.lineage
     }
 
     /// The bytes this view reads: one whole portable Roaring bitmap.

@@ -1,8 +1,9 @@
 //! Shared test helpers: sessions of every shape for property tests, id ranges, the golden
-//! vectors ([`vectors`]) and a counting allocator ([`alloc`]).
+//! vectors ([`vectors`]), SPEC.md's MUST ids ([`spec`]) and a counting allocator ([`alloc`]).
 #![allow(dead_code)]
 
 pub mod alloc;
+pub mod spec;
 pub mod vectors;
 
 use proptest::collection::{btree_map, vec};
@@ -65,15 +66,30 @@ pub fn session() -> impl Strategy<Value = Session> {
         btree_map(text(), text(), 0..6),
         id_set(),
         id_set(),
+        // Mostly plain ids (format version 1), sometimes over dictionaries (version 3).
+        prop_oneof![
+            3 => Just((None, None)),
+            1 => (proptest::option::of(1_u64..), proptest::option::of(1_u64..)),
+        ],
     )
         .prop_map(
-            |((user, tenant, token), (issued, span), roles, settings, attributes, f, g)| {
+            |(
+                (user, tenant, token),
+                (issued, span),
+                roles,
+                settings,
+                attributes,
+                f,
+                g,
+                lineages,
+            )| {
                 let expires = issued.saturating_add(i64::from(span));
                 let mut s = Session::new(user, tenant, token, issued, expires).with_roles(roles);
                 s.settings = settings;
                 s.attributes = attributes;
                 s.facilities = f;
                 s.groups = g;
+                (s.facility_lineage, s.group_lineage) = lineages;
                 s
             },
         )

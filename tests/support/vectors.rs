@@ -1,5 +1,6 @@
-//! The golden vectors of format version 1 (tests/vectors/v1/): the manifest, each case's signing
-//! key, a decoder able to open each blob, and the blob and session of each case.
+//! The golden vectors of format versions 1 and 3 (tests/vectors/v1/, tests/vectors/v3/): the
+//! manifests, each case's signing key, a decoder able to open each blob, and the blob and
+//! session of each case.
 
 use std::path::PathBuf;
 
@@ -16,15 +17,34 @@ pub struct Case {
     pub compression: String,
     /// Signing key: id and hex bytes.
     pub key: Option<(u32, String)>,
+    /// The format version whose directory holds the vector (not in the manifest).
+    #[serde(skip)]
+    pub version: u8,
 }
 
-pub fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1")
+/// The format versions that have golden vectors.
+pub const VERSIONS: [u8; 2] = [1, 3];
+
+/// The directory of version `version`'s golden vectors.
+pub fn dir_of(version: u8) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/vectors/v{version}"))
 }
 
+/// The cases of version `version`'s manifest (empty when it has none yet).
+pub fn manifest_of(version: u8) -> Vec<Case> {
+    let Ok(text) = std::fs::read_to_string(dir_of(version).join("manifest.json")) else {
+        return Vec::new();
+    };
+    let mut cases: Vec<Case> = serde_json::from_str(&text).unwrap();
+    for case in &mut cases {
+        case.version = version;
+    }
+    cases
+}
+
+/// Every golden vector, of every version.
 pub fn manifest() -> Vec<Case> {
-    let text = std::fs::read_to_string(dir().join("manifest.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    VERSIONS.into_iter().flat_map(manifest_of).collect()
 }
 
 pub fn key(case: &Case) -> Option<MacKey> {
@@ -50,12 +70,12 @@ pub fn decoder(case: &Case) -> Decoder {
 
 /// The blob of `case`.
 pub fn blob(case: &Case) -> Vec<u8> {
-    std::fs::read(dir().join(format!("{}.bin", case.name))).unwrap()
+    std::fs::read(dir_of(case.version).join(format!("{}.bin", case.name))).unwrap()
 }
 
 /// The blob of `case` and the session of its JSON.
 #[cfg(feature = "json")]
 pub fn read(case: &Case) -> (Vec<u8>, sessionpack::Session) {
-    let json = std::fs::read(dir().join(format!("{}.json", case.name))).unwrap();
+    let json = std::fs::read(dir_of(case.version).join(format!("{}.json", case.name))).unwrap();
     (blob(case), sessionpack::Session::from_json(&json).unwrap())
 }

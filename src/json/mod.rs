@@ -15,38 +15,81 @@ use std::fmt;
 
 use roaring::RoaringBitmap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
+use serde::ser::{self, SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::Session;
 #[cfg(feature = "json")]
 use crate::{Error, Limits};
+use crate::{IdDictionaryView, Key, KeyType, Session};
+
+#[cfg(feature = "json")]
+mod keyed;
+#[cfg(feature = "json")]
+pub use keyed::JsonDicts;
 
 impl Serialize for Session {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Ids<'a>(&'a RoaringBitmap);
-        impl Serialize for Ids<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut seq = serializer.serialize_seq(usize::try_from(self.0.len()).ok())?;
-                for id in self.0 {
-                    seq.serialize_element(&id)?;
-                }
-                seq.end()
-            }
-        }
-        let mut s = serializer.serialize_struct("Session", 10)?;
-        s.serialize_field("user_id", &self.user_id)?;
-        s.serialize_field("tenant_id", &self.tenant_id)?;
-        s.serialize_field("token", &self.token)?;
-        s.serialize_field("issued_at", &self.issued_at)?;
-        s.serialize_field("expires_at", &self.expires_at)?;
-        s.serialize_field("roles", &self.roles)?;
-        s.serialize_field("settings", &self.settings)?;
-        s.serialize_field("attributes", &self.attributes)?;
-        s.serialize_field("facilities", &Ids(&self.facilities))?;
-        s.serialize_field("groups", &Ids(&self.groups))?;
-        s.end()
+        write_session(self, [None, None], serializer)
     }
+}
+
+/// Writes `session`'s fields; a set with a dictionary in `keys` (facilities, groups) is written
+/// as its members' keys, in id order. In a human-readable format the lineages are written only
+/// when present, as 16 lowercase hex digits; in others always, as integers (0 for none).
+pub(crate) fn write_session<S: Serializer>(
+    session: &Session,
+    keys: [Option<&IdDictionaryView<'_>>; 2],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    struct Ids<'a>(&'a RoaringBitmap, Option<&'a IdDictionaryView<'a>>);
+    impl Serialize for Ids<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut seq = serializer.serialize_seq(usize::try_from(self.0.len()).ok())?;
+            for id in self.0 {
+                match self.1 {
+                    None => seq.serialize_element(&id)?,
+                    Some(dict) => {
+                        let key = dict.key_of(id).ok_or_else(|| {
+                            ser::Error::custom(format_args!(
+                                "id {id} is past the end of the dictionary ({} keys): \
+                                 fetch the current dictionary",
+                                dict.len()
+                            ))
+                        })?;
+                        seq.serialize_element(&key.to_string())?;
+                    }
+                }
+            }
+            seq.end()
+        }
+    }
+    let human = serializer.is_human_readable();
+    let lineages = [session.facility_lineage, session.group_lineage];
+    let extra = if human {
+        lineages.iter().flatten().count()
+    } else {
+        2
+    };
+    let [facility_keys, group_keys] = keys;
+    let mut s = serializer.serialize_struct("Session", 10 + extra)?;
+    s.serialize_field("user_id", &session.user_id)?;
+    s.serialize_field("tenant_id", &session.tenant_id)?;
+    s.serialize_field("token", &session.token)?;
+    s.serialize_field("issued_at", &session.issued_at)?;
+    s.serialize_field("expires_at", &session.expires_at)?;
+    s.serialize_field("roles", &session.roles)?;
+    s.serialize_field("settings", &session.settings)?;
+    s.serialize_field("attributes", &session.attributes)?;
+    s.serialize_field("facilities", &Ids(&session.facilities, facility_keys))?;
+    s.serialize_field("groups", &Ids(&session.groups, group_keys))?;
+    for (name, lineage) in LINEAGE_FIELDS.into_iter().zip(lineages) {
+        match lineage {
+            Some(lineage) if human => s.serialize_field(name, &format!("{lineage:016x}"))?,
+            None if human => s.skip_field(name)?,
+            lineage => s.serialize_field(name, &lineage.unwrap_or(0))?,
+        }
+    }
+    s.end()
 }
 
 impl<'de> Deserialize<'de> for Session {
@@ -55,11 +98,31 @@ impl<'de> Deserialize<'de> for Session {
     /// (`settings.theme: expected a string, found a map`); other formats get each field's type
     /// as a hint, in the order of the fields.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Whole.read(deserializer)
+        Whole::default().read(deserializer).map(|read| read.session)
     }
 }
 
-/// The ten fields, in the order they are written.
+/// The two optional fields, written after the ten when present: the lineage of the dictionary
+/// each id set refers to.
+const LINEAGE_FIELDS: [&str; 2] = ["facility_lineage", "group_lineage"];
+
+/// Every field, in the order they are written: the ten required ones, then the lineages.
+const ALL_FIELDS: [&str; 12] = [
+    "user_id",
+    "tenant_id",
+    "token",
+    "issued_at",
+    "expires_at",
+    "roles",
+    "settings",
+    "attributes",
+    "facilities",
+    "groups",
+    "facility_lineage",
+    "group_lineage",
+];
+
+/// The ten required fields, in the order they are written.
 const FIELDS: [&str; 10] = [
     "user_id",
     "tenant_id",
@@ -373,11 +436,20 @@ impl<'de> Expect<'de> for TextMap {
     }
 }
 
-/// `facilities` or `groups`: an array of distinct ids, in any order.
-struct IdList(&'static str);
+/// `facilities` or `groups`: an array of distinct ids, in any order; with a dictionary's key
+/// type, also of distinct keys written as text.
+struct IdList(&'static str, Option<KeyType>);
+
+/// What an [`IdList`] holds: the ids given as integers, and the keys given as text (their
+/// bytes, in the order given), which the caller translates through its dictionary.
+#[derive(Default)]
+pub(crate) struct Members {
+    pub(crate) ids: RoaringBitmap,
+    pub(crate) keys: Vec<Vec<u8>>,
+}
 
 impl<'de> Expect<'de> for IdList {
-    type Value = RoaringBitmap;
+    type Value = Members;
 
     fn path(&self) -> Path<'_> {
         Path::Field(self.0)
@@ -385,18 +457,26 @@ impl<'de> Expect<'de> for IdList {
     fn what(&self) -> &'static str {
         "an array of ids"
     }
-    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<RoaringBitmap, D::Error> {
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Members, D::Error> {
         d.deserialize_seq(Visit(self))
     }
-    fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RoaringBitmap, A::Error> {
-        let mut out = RoaringBitmap::new();
+    fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Members, A::Error> {
+        let mut out = Members::default();
+        let mut seen = std::collections::HashSet::new();
         let mut index = 0_usize;
-        while let Some(id) = seq.next_element_seed(Seed(Id(Path::Index(self.0, index))))? {
-            if !out.insert(id) {
-                return Err(at(
-                    Path::Index(self.0, index),
-                    format_args!("id {id} appears twice"),
-                ));
+        let path = |index| Path::Index(self.0, index);
+        while let Some(member) = seq.next_element_seed(Seed(Member(path(index), self.1)))? {
+            match member {
+                Ok(id) if !out.ids.insert(id) => {
+                    return Err(at(path(index), format_args!("id {id} appears twice")));
+                }
+                Ok(_) => {}
+                Err(key) => {
+                    if !seen.insert(key.clone()) {
+                        return Err(at(path(index), "the key appears twice"));
+                    }
+                    out.keys.push(key);
+                }
             }
             index += 1;
         }
@@ -404,29 +484,88 @@ impl<'de> Expect<'de> for IdList {
     }
 }
 
-/// One id: an integer in `0..=4294967295`.
-struct Id(Path<'static>);
+/// One member of an id list: an id (`Ok`), or, with a key type, a key's bytes (`Err`).
+struct Member(Path<'static>, Option<KeyType>);
 
-impl<'de> Expect<'de> for Id {
-    type Value = u32;
+impl<'de> Expect<'de> for Member {
+    type Value = Result<u32, Vec<u8>>;
 
     fn path(&self) -> Path<'_> {
         self.0
     }
     fn what(&self) -> &'static str {
-        "an id as an integer in 0..=4294967295"
+        match self.1 {
+            None => "an id as an integer in 0..=4294967295",
+            Some(KeyType::ObjectId) => "an ObjectId (24 hex digits) or an id",
+            Some(KeyType::Uuid) => "a UUID or an id",
+            Some(_) => "a string key (at most 64 bytes) or an id",
+        }
     }
-    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<u32, D::Error> {
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_u32(Visit(self))
     }
-    fn u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
-        u32::try_from(v).map_err(|_| self.refuse(Found::Unsigned(v)))
+    fn u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        u32::try_from(v)
+            .map(Ok)
+            .map_err(|_| self.refuse(Found::Unsigned(v)))
+    }
+    fn str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let Some(key_type) = self.1 else {
+            return Err(self.refuse(Found::Str(v)));
+        };
+        match Key::parse(key_type, v) {
+            Ok(key) => Ok(Err(key.as_bytes().to_vec())),
+            Err(crate::Error::DictInvalidInput { problem }) => Err(at(
+                self.path(),
+                format_args!("{problem}, found {}", Found::Str(v)),
+            )),
+            Err(_) => Err(self.refuse(Found::Str(v))),
+        }
+    }
+}
+
+/// A dictionary lineage: 16 lowercase hex digits, not all zero (an integer in formats that are
+/// not human-readable, where 0 means none).
+struct LineageValue(&'static str);
+
+impl<'de> Expect<'de> for LineageValue {
+    type Value = Option<u64>;
+
+    fn path(&self) -> Path<'_> {
+        Path::Field(self.0)
+    }
+    fn what(&self) -> &'static str {
+        "a dictionary lineage as 16 lowercase hex digits, not all zero"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Option<u64>, D::Error> {
+        d.deserialize_u64(Visit(self))
+    }
+    fn u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+        Ok(Some(v).filter(|&v| v != 0))
+    }
+    fn str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
+        let lower_hex = v.len() == 16 && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match u64::from_str_radix(v, 16) {
+            Ok(lineage) if lower_hex && lineage != 0 => Ok(Some(lineage)),
+            _ => Err(self.refuse(Found::Str(v))),
+        }
     }
 }
 
 /// The whole session: a map of exactly the ten fields (or, in a format that is not
 /// self-describing, the ten fields in order).
-struct Whole;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Whole {
+    /// The key types of the dictionaries of `facilities` and `groups`, when given: their
+    /// arrays may then hold keys as text.
+    pub(crate) key_types: [Option<KeyType>; 2],
+}
+
+/// A session read by [`Whole`], with the keys its id lists gave as text (facilities, groups).
+pub(crate) struct Read {
+    pub(crate) session: Session,
+    pub(crate) keys: [Vec<Vec<u8>>; 2],
+}
 
 /// The fields read so far.
 #[derive(Default)]
@@ -439,14 +578,21 @@ struct Fields {
     roles: Option<Vec<String>>,
     settings: Option<BTreeMap<String, String>>,
     attributes: Option<BTreeMap<String, String>>,
-    facilities: Option<RoaringBitmap>,
-    groups: Option<RoaringBitmap>,
+    facilities: Option<Members>,
+    groups: Option<Members>,
+    facility_lineage: Option<Option<u64>>,
+    group_lineage: Option<Option<u64>>,
 }
 
 impl Fields {
     /// Reads the value of field `name` with `from`; refuses an unknown or repeated field
     /// before reading its value, so the error points at its key.
-    fn read<'de, R: Reader<'de>>(&mut self, name: &str, from: R) -> Result<(), R::Error> {
+    fn read<'de, R: Reader<'de>>(
+        &mut self,
+        name: &str,
+        from: R,
+        key_types: [Option<KeyType>; 2],
+    ) -> Result<(), R::Error> {
         fn once<'de, T: Expect<'de>, R: Reader<'de>>(
             slot: &mut Option<T::Value>,
             name: &str,
@@ -469,20 +615,40 @@ impl Fields {
             "roles" => once(&mut self.roles, name, from, RoleList),
             "settings" => once(&mut self.settings, name, from, TextMap("settings")),
             "attributes" => once(&mut self.attributes, name, from, TextMap("attributes")),
-            "facilities" => once(&mut self.facilities, name, from, IdList("facilities")),
-            "groups" => once(&mut self.groups, name, from, IdList("groups")),
+            "facilities" => once(
+                &mut self.facilities,
+                name,
+                from,
+                IdList("facilities", key_types[0]),
+            ),
+            "groups" => once(&mut self.groups, name, from, IdList("groups", key_types[1])),
+            "facility_lineage" => once(
+                &mut self.facility_lineage,
+                name,
+                from,
+                LineageValue("facility_lineage"),
+            ),
+            "group_lineage" => once(
+                &mut self.group_lineage,
+                name,
+                from,
+                LineageValue("group_lineage"),
+            ),
             other => Err(de::Error::custom(format_args!(
-                "unknown field `{other}`; a session has exactly the fields {}",
-                FIELDS.join(", ")
+                "unknown field `{other}`; a session has exactly the fields {}, and optionally {}",
+                FIELDS.join(", "),
+                LINEAGE_FIELDS.join(", ")
             ))),
         }
     }
 
     /// The session, once every field is there and `expires_at >= issued_at`.
-    fn finish<E: de::Error>(self) -> Result<Session, E> {
+    fn finish<E: de::Error>(self) -> Result<Read, E> {
         fn need<T, E: de::Error>(slot: Option<T>, name: &str) -> Result<T, E> {
             slot.ok_or_else(|| E::custom(format_args!("missing field `{name}`")))
         }
+        let facilities = need(self.facilities, "facilities")?;
+        let groups = need(self.groups, "groups")?;
         let session = Session {
             user_id: need(self.user_id, "user_id")?,
             tenant_id: need(self.tenant_id, "tenant_id")?,
@@ -492,8 +658,10 @@ impl Fields {
             roles: need(self.roles, "roles")?,
             settings: need(self.settings, "settings")?,
             attributes: need(self.attributes, "attributes")?,
-            facilities: need(self.facilities, "facilities")?,
-            groups: need(self.groups, "groups")?,
+            facilities: facilities.ids,
+            groups: groups.ids,
+            facility_lineage: self.facility_lineage.flatten(),
+            group_lineage: self.group_lineage.flatten(),
         };
         if session.expires_at < session.issued_at {
             return Err(at(
@@ -504,7 +672,10 @@ impl Fields {
                 ),
             ));
         }
-        Ok(session)
+        Ok(Read {
+            session,
+            keys: [facilities.keys, groups.keys],
+        })
     }
 }
 
@@ -530,12 +701,12 @@ impl<'de, A: SeqAccess<'de>> Reader<'de> for SeqElement<'_, A> {
     fn value<T: Expect<'de>>(self, expect: T) -> Result<T::Value, A::Error> {
         self.0
             .next_element_seed(Seed(expect))?
-            .ok_or_else(|| de::Error::invalid_length(self.1, &"a session of ten fields"))
+            .ok_or_else(|| de::Error::invalid_length(self.1, &"a session of twelve fields"))
     }
 }
 
 impl<'de> Expect<'de> for Whole {
-    type Value = Session;
+    type Value = Read;
 
     fn path(&self) -> Path<'_> {
         Path::Root
@@ -543,36 +714,36 @@ impl<'de> Expect<'de> for Whole {
     fn what(&self) -> &'static str {
         "a session as a map of its ten fields"
     }
-    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Session, D::Error> {
-        d.deserialize_struct("Session", &FIELDS, Ordered)
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Read, D::Error> {
+        d.deserialize_struct("Session", &ALL_FIELDS, Ordered(self))
     }
-    fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Session, A::Error> {
+    fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
         let mut fields = Fields::default();
         while let Some(key) = map.next_key::<String>()? {
-            fields.read(&key, MapValue(&mut map))?;
+            fields.read(&key, MapValue(&mut map), self.key_types)?;
         }
         fields.finish()
     }
 }
 
-/// The session in a format that is not self-describing: the ten fields, in order.
-struct Ordered;
+/// The session in a format that is not self-describing: the twelve fields, in order.
+struct Ordered(Whole);
 
 impl<'de> Visitor<'de> for Ordered {
-    type Value = Session;
+    type Value = Read;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a session of ten fields")
+        f.write_str("a session of twelve fields")
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Session, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
         let mut fields = Fields::default();
-        for (i, name) in FIELDS.into_iter().enumerate() {
-            fields.read(name, SeqElement(&mut seq, i))?;
+        for (i, name) in ALL_FIELDS.into_iter().enumerate() {
+            fields.read(name, SeqElement(&mut seq, i), self.0.key_types)?;
         }
         fields.finish()
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Session, A::Error> {
-        Whole.map(map)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read, A::Error> {
+        self.0.map(map)
     }
 }
 
@@ -666,7 +837,7 @@ impl Session {
 /// The [`Error::Json`] of a `serde_json` error: its message without the position serde_json
 /// appends, and the position apart.
 #[cfg(feature = "json")]
-fn json_error(e: &serde_json::Error) -> Error {
+pub(crate) fn json_error(e: &serde_json::Error) -> Error {
     let (line, column) = (e.line(), e.column());
     let full = e.to_string();
     let suffix = format!(" at line {line} column {column}");

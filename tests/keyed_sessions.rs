@@ -1,0 +1,241 @@
+//! Sessions over id dictionaries (format version 3, `SPEC.md` §6.5), end to end: built from
+//! keys through a dictionary, encoded, opened and checked by key, against an independent oracle
+//! (a `HashSet` of the session's keys).
+//!
+//! - a session built from keys and checked by keys answers exactly as the `HashSet` does, for
+//!   the tenant's keys and for keys no dictionary holds;
+//! - an older copy of the dictionary (a prefix) never answers yes for a key the session lacks;
+//! - a dictionary of another lineage, or of the other kind, is refused;
+//! - the JSON form with keys reads back to the same session.
+
+use std::collections::HashSet;
+
+use proptest::prelude::*;
+use sessionpack::{
+    Compression, Decoder, DictKind, Encoder, Error, ErrorKind, IdDictionary, JsonDicts, Key,
+    KeyType, MacKey, Session,
+};
+
+/// 12-byte ObjectIds; a tenant's keys share their first bytes, as Mongo's do.
+fn object_id() -> impl Strategy<Value = [u8; 12]> {
+    (0_u32..5_000, any::<[u8; 5]>()).prop_map(|(counter, process)| {
+        let mut oid = [0_u8; 12];
+        oid[..4].copy_from_slice(&0x6500_0000_u32.to_be_bytes());
+        oid[4..9].copy_from_slice(&process);
+        oid[9..].copy_from_slice(&counter.to_be_bytes()[1..]);
+        oid
+    })
+}
+
+fn keys(raw: &[[u8; 12]]) -> impl Iterator<Item = Key<'_>> {
+    raw.iter().map(|k| Key::ObjectId(*k))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn checks_by_key_answer_as_a_hash_set_of_the_keys(
+        tenant in proptest::collection::vec(object_id(), 0..400),
+        picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..200),
+        unknown in proptest::collection::vec(object_id(), 0..50),
+        lineage in 1_u64..,
+        stale in any::<prop::sample::Index>(),
+        signed in any::<bool>(),
+        compress in any::<bool>(),
+    ) {
+        // The writer: the tenant's dictionary in first-seen order, a session from some keys.
+        let dict = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, lineage).unwrap();
+        let (dict, _) = dict.append(keys(&tenant)).unwrap();
+        let held: Vec<[u8; 12]> = if tenant.is_empty() {
+            Vec::new()
+        } else {
+            picks.iter().map(|i| tenant[i.index(tenant.len())]).collect()
+        };
+        let oracle: HashSet<[u8; 12]> = held.iter().copied().collect();
+        let session = Session::new("u1", "acme", "t", 0, i64::MAX)
+            .with_facility_keys(&dict.view(), keys(&held))
+            .unwrap();
+        prop_assert_eq!(session.facility_lineage, Some(lineage));
+        let mut encoder = Encoder::new().with_compression(if compress { Compression::Always } else { Compression::Never });
+        let mut decoder = Decoder::new();
+        if signed {
+            let key = MacKey::new(3, &[9; 32]).unwrap();
+            encoder = encoder.with_key(key.clone());
+            decoder = decoder.with_key(key);
+        }
+        let blob = encoder.encode(&session).unwrap();
+        prop_assert_eq!(blob[4], 3); // format version 3
+
+        // A checking service: its copy of the dictionary, from the stored bytes.
+        let stored = dict.to_bytes(None);
+        let copy = sessionpack::DictionaryDecoder::new().open(&stored).unwrap();
+        let view = decoder.open(&blob).unwrap();
+        let facilities = view.facilities().keyed(&copy).unwrap();
+        for probe in tenant.iter().chain(&unknown) {
+            prop_assert_eq!(facilities.contains(Key::ObjectId(*probe)), oracle.contains(probe));
+            prop_assert_eq!(facilities.contains_bytes(probe), oracle.contains(probe));
+        }
+        let members: HashSet<[u8; 12]> = facilities
+            .keys()
+            .map(|k| k.as_bytes().try_into().unwrap())
+            .collect();
+        prop_assert_eq!(&members, &oracle);
+        let records: Vec<[u8; 12]> = tenant.iter().chain(&unknown).copied().collect();
+        let visible: Vec<[u8; 12]> = facilities.filter(records.iter().copied(), |r| Key::ObjectId(*r)).collect();
+        let expected: Vec<[u8; 12]> = records.iter().copied().filter(|r| oracle.contains(r)).collect();
+        prop_assert_eq!(visible, expected);
+
+        // An older copy (the first n keys): never a yes the session does not hold.
+        let n = if tenant.is_empty() { 0 } else { stale.index(tenant.len()) };
+        let (older, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, lineage)
+            .unwrap()
+            .append(keys(&tenant[..n]))
+            .unwrap();
+        let older_view = older.view();
+        let by_older = view.facilities().keyed(&older_view).unwrap();
+        let in_older: HashSet<[u8; 12]> = tenant[..n].iter().copied().collect();
+        for probe in tenant.iter().chain(&unknown) {
+            prop_assert_eq!(
+                by_older.contains(Key::ObjectId(*probe)),
+                oracle.contains(probe) && in_older.contains(probe)
+            );
+        }
+
+        // Another lineage, the other kind, the plain set: refused, never answered.
+        let foreign = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, lineage ^ 1)
+            .unwrap()
+            .append(keys(&tenant))
+            .unwrap()
+            .0;
+        let err = view.facilities().keyed(&foreign.view()).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let is_foreign = matches!(err, Error::ForeignDictionary { set_lineage: Some(l), .. } if l == lineage);
+        prop_assert!(is_foreign);
+        let groups = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, lineage)
+            .unwrap()
+            .append(keys(&tenant))
+            .unwrap()
+            .0;
+        prop_assert!(view.facilities().keyed(&groups.view()).is_err());
+        prop_assert!(view.groups().keyed(&groups.view()).is_err()); // groups are plain ids
+        for probe in &tenant {
+            prop_assert!(view.facilities().contains_key(&foreign.view(), Key::ObjectId(*probe)).is_err());
+        }
+    }
+
+    #[test]
+    fn the_json_form_with_keys_reads_back_to_the_same_session(
+        tenant in proptest::collection::vec(object_id(), 1..100),
+        picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..60),
+        lineage in 1_u64..,
+    ) {
+        let held: Vec<[u8; 12]> = picks.iter().map(|i| tenant[i.index(tenant.len())]).collect();
+        let mut dict = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, lineage).unwrap();
+        let session = Session::new("u1", "acme", "t", 0, 1)
+            .with_groups([])
+            .with_group_keys(&dict.append(keys(&tenant)).unwrap().0.view(), keys(&held));
+        let (dict_full, _) = dict.append(keys(&tenant)).unwrap();
+        let session = session.unwrap();
+        let text = session.to_json_with(None, Some(&dict_full.view())).unwrap();
+        // The writer's dictionary starts empty: appending the JSON's keys gives them ids in the
+        // order they appear, which need not be the tenant's.
+        let read = Session::from_json_with(
+            text.as_bytes(),
+            JsonDicts { facilities: None, groups: Some(&mut dict), append: true },
+        );
+        // Its lineage is the same, so the JSON's group_lineage is accepted.
+        let read = read.unwrap();
+        let read_keys: HashSet<Vec<u8>> = read
+            .groups
+            .iter()
+            .map(|id| dict.view().key_of(id).unwrap().as_bytes().to_vec())
+            .collect();
+        let expected: HashSet<Vec<u8>> = held.iter().map(|k| k.to_vec()).collect();
+        prop_assert_eq!(read_keys, expected);
+        // Through the full dictionary, without appending: exactly the same session.
+        let mut full = dict_full.clone();
+        let again = Session::from_json_with(
+            text.as_bytes(),
+            JsonDicts { facilities: None, groups: Some(&mut full), append: false },
+        )
+        .unwrap();
+        prop_assert_eq!(&again, &session);
+        prop_assert_eq!(full, dict_full); // not appended to
+    }
+}
+
+#[test]
+fn unknown_keys_are_refused_without_append_and_leave_the_dictionary_unchanged() {
+    let json = br#"{"user_id":"u","tenant_id":"acme","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},
+      "facilities":["64b7f0c2e1a9d3f4a5b6c7d8","64b7f0c2e1a9d3f4a5b6c7d9"],"groups":[]}"#;
+    let (mut dict, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, 5)
+        .unwrap()
+        .append_text(["64b7f0c2e1a9d3f4a5b6c7d8"])
+        .unwrap();
+    let before = dict.clone();
+    let err = Session::from_json_with(
+        json,
+        JsonDicts {
+            facilities: Some(&mut dict),
+            ..JsonDicts::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::KeyNotInDictionary { key, .. } if key == "64b7f0c2e1a9d3f4a5b6c7d9"),
+        "{err}"
+    );
+    assert_eq!(dict, before);
+
+    // A malformed key is refused where it is, whatever the mode.
+    let odd = br#"{"user_id":"u","tenant_id":"acme","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},"facilities":["64b7f0c2e"],"groups":[]}"#;
+    let err = Session::from_json_with(
+        odd,
+        JsonDicts {
+            facilities: Some(&mut dict),
+            groups: None,
+            append: true,
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("facilities[0]"), "{err}");
+    assert_eq!(dict, before);
+
+    // A lineage in the JSON that is not the dictionary's is refused.
+    let other = br#"{"user_id":"u","tenant_id":"acme","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},"facilities":[0],"groups":[],
+      "facility_lineage":"0000000000000006"}"#;
+    let err = Session::from_json_with(
+        other,
+        JsonDicts {
+            facilities: Some(&mut dict),
+            ..JsonDicts::default()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::ForeignDictionary { .. }), "{err}");
+}
+
+#[test]
+fn a_lineage_of_zero_is_refused_by_the_encoder_and_the_json_form() {
+    let session = Session::new("u", "t", "k", 0, 1).with_facility_lineage(0);
+    assert_eq!(
+        sessionpack::encode(&session).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    let json = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},"facilities":[],"groups":[],
+      "group_lineage":"0000000000000000"}"#;
+    assert!(Session::from_json(json).is_err());
+    let upper = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},"facilities":[],"groups":[],
+      "group_lineage":"00000000000000AB"}"#;
+    assert!(Session::from_json(upper).is_err());
+    let lower = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},"facilities":[],"groups":[],
+      "group_lineage":"00000000000000ab"}"#;
+    assert_eq!(Session::from_json(lower).unwrap().group_lineage, Some(0xab));
+}
