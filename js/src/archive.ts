@@ -189,6 +189,12 @@ export function validateArchive(b: Uint8Array, base: number, len: number, limits
   const ih = i32(b, r + 4), il = u32(b, r);
   const eh = i32(b, r + 12), el = u32(b, r + 8);
   if (ih > eh || (ih === eh && il > el)) corrupt("R-ARC-TIME", "issued_at is after expires_at");
+  if (schema.lineages) {
+    // Version 3: at least one set refers to a dictionary (else the session is written as v1).
+    let any = 0;
+    for (let p = r + F.FACILITY_LINEAGE; p < r + F.GROUP_LINEAGE + 8; p++) any |= b[p]!;
+    if (any === 0) corrupt("R-ARC3-LINEAGE", "a version 3 archive whose two lineages are 0");
+  }
 
   const w = new Walk(b, base, root, limits.maxStringLen);
   const [userId, userIdLen] = w.string("user_id", "user_id", root + F.USER_ID);

@@ -142,19 +142,21 @@ export class Decoder {
       checkFrame(body, h.decodedLen, h.dictionaryId);
       b = inflate(body, h.decodedLen);
       base = 0;
+      // The frame's checksum: the low half of XXH64 with seed 0 (in every version).
       xxh64Into(b, 0, b.length);
       if (b.length > 0 && XXH.lo !== u32(body, body.length - 4)) {
         corrupt("R-FRAME-DATA", "the zstd frame's content checksum does not match what it inflates to");
       }
+      if (schema.digestSeed !== 0) xxh64Into(b, 0, b.length, schema.digestSeed);
     } else {
       b = bytes;
       base = HEADER_LEN;
-      xxh64Into(bytes, HEADER_LEN, bodyEnd);
+      xxh64Into(bytes, HEADER_LEN, bodyEnd, schema.digestSeed);
     }
 
     // Step 4: the digest.
     if (XXH.lo !== h.digestLo || XXH.hi !== h.digestHi) {
-      corrupt("R-DIGEST", "the archive's digest differs from the header's");
+      corrupt("R-DIGEST", `the archive's digest (XXH64, seed ${schema.digestSeed}: version ${schema.version}) differs from the header's`);
     }
 
     // Step 5: the archive and its id sets.

@@ -34,9 +34,7 @@ export function encode(session: Session | SessionInit, options: EncodeOptions = 
   s.check(limits);
   const hasLineage = s.facilityLineage !== undefined || s.groupLineage !== undefined;
   const schema = schemaFor(hasLineage);
-  if (schema === undefined) {
-    invalidInput("a session with a dictionary lineage needs format version 3, which this package does not write yet");
-  }
+  if (schema === undefined) invalidInput("no format version this package writes holds dictionary lineages");
   const archive = writeArchive(
     {
       issuedAt: s.issuedAt,
@@ -66,7 +64,7 @@ export function encode(session: Session | SessionInit, options: EncodeOptions = 
   out.set(MAGIC, 0);
   out[4] = schema.version;
   out[5] = key ? FLAG_SIGNED : 0;
-  xxh64Into(archive, 0, len);
+  xxh64Into(archive, 0, len, schema.digestSeed);
   putU32(out, 8, XXH.lo);
   putU32(out, 12, XXH.hi);
   putU32(out, 16, len);

@@ -4,7 +4,8 @@
  */
 
 import { u16, u32 } from "./bytes.js";
-import { corrupt } from "./errors.js";
+import type { IdDictionaryView } from "./dict.js";
+import { corrupt, invalidInput } from "./errors.js";
 
 const COOKIE_NO_RUNS = 12346;
 const COOKIE_RUNS = 12347;
@@ -392,7 +393,7 @@ export class IdSet implements Iterable<number> {
     // Walk the smaller set's containers; skip those whose key the other set lacks.
     for (let i = 0; i < small.count; i++) {
       const key = u16(b, small.keysAt + 4 * i);
-      if (!large.hasKey(key)) continue;
+      if (!large.hasContainer(key)) continue;
       let found = false;
       const high = key * 65536;
       small.forEachIn(i, (v) => {
@@ -404,7 +405,7 @@ export class IdSet implements Iterable<number> {
     return false;
   }
 
-  private hasKey(key: number): boolean {
+  private hasContainer(key: number): boolean {
     let lo = 0;
     let hi = this.count - 1;
     while (lo <= hi) {
@@ -415,6 +416,22 @@ export class IdSet implements Iterable<number> {
       else return true;
     }
     return false;
+  }
+
+  /**
+   * This set checked by key through `dictionary`, the facility (or group) dictionary whose ids
+   * it holds (SPEC.md §6.5, C-KEY-CHECK). Checks once that it is that dictionary: its kind
+   * matches the set and its lineage equals the set's; otherwise throws `invalid_input`
+   * (a dictionary of another lineage maps the same ids to other facilities): deny.
+   */
+  keyed(dictionary: IdDictionaryView): KeyedIdSet {
+    checkDictionary(this.kind, this.lineage, dictionary);
+    return new KeyedIdSet(this, dictionary);
+  }
+
+  /** Whether the facility (or group) with `key` is in the set: `keyed(dictionary).has(key)`. */
+  hasKey(dictionary: IdDictionaryView, key: string | Uint8Array): boolean {
+    return this.keyed(dictionary).has(key);
   }
 
   /** Calls `f` with the low parts of container `i` until it returns true. */
@@ -442,6 +459,72 @@ export class IdSet implements Iterable<number> {
         byte &= byte - 1;
       }
     }
+  }
+}
+
+/**
+ * Throws `invalid_input` unless `dictionary` is the one a set of `kind` and `lineage` refers
+ * to: the same kind, the same (non-zero) lineage.
+ */
+export function checkDictionary(kind: "facility" | "group", lineage: bigint | undefined, dictionary: IdDictionaryView): void {
+  if (dictionary.kind !== kind || lineage !== dictionary.lineage) {
+    const set = kind === "facility" ? "facilities" : "groups";
+    invalidInput(
+      lineage === undefined
+        ? `the ${set} hold plain ids (no lineage): they cannot be checked by key through a dictionary`
+        : `the ${dictionary.kind} dictionary of lineage ${dictionary.lineage.toString(16).padStart(16, "0")} is not the one ` +
+            `the ${set} refer to (a ${kind} dictionary of lineage ${lineage.toString(16).padStart(16, "0")}): deny, and load the right dictionary`,
+    );
+  }
+}
+
+/**
+ * An id set paired with the dictionary its ids refer to, checked once by {@link IdSet.keyed}:
+ * every check is a hash look-up in the dictionary's bytes and a membership test in the set's,
+ * both in place. A key the dictionary does not hold is never a member: refresh the dictionary
+ * once (its header's digest says whether it changed), ask again, then deny.
+ */
+export class KeyedIdSet {
+  constructor(
+    /** The ids. */
+    readonly ids: IdSet,
+    /** The dictionary. */
+    readonly dictionary: IdDictionaryView,
+  ) {}
+
+  /** Whether the key (its text, or its stored bytes) is a member; unknown keys are not. */
+  has(key: string | Uint8Array): boolean {
+    const id = this.dictionary.idOf(key);
+    return id !== undefined && this.ids.has(id);
+  }
+
+  /** Whether any of `keys` is a member. */
+  hasAny(keys: Iterable<string | Uint8Array>): boolean {
+    for (const k of keys) if (this.has(k)) return true;
+    return false;
+  }
+
+  /** Whether every one of `keys` is a member (true for none). */
+  hasAll(keys: Iterable<string | Uint8Array>): boolean {
+    for (const k of keys) if (!this.has(k)) return false;
+    return true;
+  }
+
+  /** The items whose key is a member, in their order: the PHI filter. */
+  filter<T>(items: Iterable<T>, keyOf: (item: T) => string | Uint8Array): T[] {
+    const out: T[] = [];
+    for (const item of items) if (this.has(keyOf(item))) out.push(item);
+    return out;
+  }
+
+  /** The set's members as keys (text form), in id order; ids this copy of the dictionary lacks are left out. */
+  keys(): string[] {
+    const out: string[] = [];
+    this.ids.forEach((id) => {
+      const k = this.dictionary.keyOf(id);
+      if (k !== undefined) out.push(k);
+    });
+    return out;
   }
 }
 

@@ -4,7 +4,9 @@
  */
 
 import { compareUtf8, isWellFormed, utf8Length, utf8OrUndefined } from "./bytes.js";
+import type { IdDictionaryView } from "./dict.js";
 import { fail, invalidInput } from "./errors.js";
+import { checkDictionary } from "./idset.js";
 import { Parser, writeJson } from "./json.js";
 import { DEFAULT_LIMITS, limitsFrom, type Limits } from "./limits.js";
 import { schemaFor } from "./versions.js";
@@ -115,6 +117,29 @@ export class Session {
     this.groupLineage = init.groupLineage;
   }
 
+  /**
+   * Adds the facilities of `keys` (text of the dictionary's key type, or stored bytes),
+   * translated by the facility dictionary `dictionary` (nothing is appended: a writer appends
+   * unknown keys first, with `IdDictionary.append`), and sets the facilities' lineage to the
+   * dictionary's. Throws `invalid_input` when `dictionary` is not a facility dictionary, when
+   * the facilities already refer to another lineage (or hold plain ids), or for a key the
+   * dictionary does not hold.
+   */
+  withFacilityKeys(dictionary: IdDictionaryView, keys: Iterable<string | Uint8Array>): this {
+    const [ids, lineage] = addKeys("facility", this.facilities, this.facilityLineage, dictionary, keys);
+    this.facilities = ids;
+    this.facilityLineage = lineage;
+    return this;
+  }
+
+  /** Adds the groups of `keys` through the group dictionary; see {@link withFacilityKeys}. */
+  withGroupKeys(dictionary: IdDictionaryView, keys: Iterable<string | Uint8Array>): this {
+    const [ids, lineage] = addKeys("group", this.groups, this.groupLineage, dictionary, keys);
+    this.groups = ids;
+    this.groupLineage = lineage;
+    return this;
+  }
+
   /** Whether the session has expired at `nowMs`: from `expiresAt` on. */
   isExpiredAt(nowMs: bigint | number): boolean {
     return BigInt(nowMs) >= this.expiresAt;
@@ -196,6 +221,29 @@ export class Session {
     checkLimits(session, limits);
     return session;
   }
+}
+
+function addKeys(
+  kind: "facility" | "group",
+  ids: readonly number[],
+  lineage: bigint | undefined,
+  dictionary: IdDictionaryView,
+  keys: Iterable<string | Uint8Array>,
+): [number[], bigint] {
+  // An empty set without a lineage adopts the dictionary's; plain ids never mix with keys.
+  checkDictionary(kind, lineage === undefined && ids.length === 0 ? dictionary.lineage : lineage, dictionary);
+  const added: number[] = [];
+  for (const key of keys) {
+    const id = dictionary.idOf(key);
+    if (id === undefined) {
+      invalidInput(
+        `${typeof key === "string" ? JSON.stringify(key) : "a key"} is not in the ${kind} dictionary: ` +
+          `append it with IdDictionary.append first (a writer), or refresh the dictionary (a reader)`,
+      );
+    }
+    added.push(id);
+  }
+  return [toIds([...ids, ...added], kind), dictionary.lineage];
 }
 
 /** The string and list limits, in the Rust encoder's order (`Session::check`). */
@@ -295,11 +343,16 @@ function readIds(p: Parser, name: string): number[] {
   return Array.from(sorted);
 }
 
+const LINEAGE_WHAT = "a dictionary lineage as 16 lowercase hex digits, not all zero";
+
+/** A lineage: a string of exactly 16 lowercase hex digits, not all zero (SPEC.md §10). */
 function readLineage(p: Parser, name: string): bigint {
-  if (p.peek() !== 0x22) p.wrongType(name, "a lineage as 16 hexadecimal digits");
+  if (p.peek() !== 0x22) p.wrongType(name, LINEAGE_WHAT);
+  const at = p.i;
   const text = p.string();
-  if (!/^[0-9a-fA-F]{16}$/.test(text) || /^0+$/.test(text)) {
-    p.fail(`${name}: expected a non-zero lineage as 16 hexadecimal digits, found the string ${JSON.stringify(text)}`);
+  if (!/^[0-9a-f]{16}$/.test(text) || text === "0000000000000000") {
+    p.i = at;
+    p.fail(`${name}: expected ${LINEAGE_WHAT}, found the string ${JSON.stringify(text)}`);
   }
   return BigInt("0x" + text);
 }

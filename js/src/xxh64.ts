@@ -43,21 +43,30 @@ function round(ah: number, al: number, lh: number, ll: number): void {
 }
 
 /**
- * XXH64 with seed 0 of `b[start, end)`, into {@link XXH}.
+ * XXH64 of `b[start, end)` with `seed` (a `u32`: the format uses 0, and the version byte for
+ * version 3 digests), into {@link XXH}.
  */
-export function xxh64Into(b: Uint8Array, start: number, end: number): void {
+export function xxh64Into(b: Uint8Array, start: number, end: number, seed = 0): void {
   const len = end - start;
   let p = start;
   let h: number, l: number;
   if (len >= 32) {
-    // v1 = P1 + P2, v2 = P2, v3 = 0, v4 = -P1 (seed 0).
+    // v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1.
     let v1l = (P1L + P2L) >>> 0;
     let v1h = (P1H + P2H + (P1L + P2L > 0xffffffff ? 1 : 0)) >>> 0;
-    let v2h = P2H, v2l = P2L;
-    let v3h = 0, v3l = 0;
-    // -P1 = ~P1 + 1
+    let c = v1l + seed;
+    v1l = c >>> 0;
+    v1h = (v1h + (c > 0xffffffff ? 1 : 0)) >>> 0;
+    c = P2L + seed;
+    let v2l = c >>> 0;
+    let v2h = (P2H + (c > 0xffffffff ? 1 : 0)) >>> 0;
+    let v3h = 0, v3l = seed >>> 0;
+    // -P1 = ~P1 + 1, then + seed
     let v4l = (~P1L + 1) >>> 0;
     let v4h = (~P1H + (v4l === 0 ? 1 : 0)) >>> 0;
+    c = v4l + seed;
+    v4l = c >>> 0;
+    v4h = (v4h + (c > 0xffffffff ? 1 : 0)) >>> 0;
     const limit = end - 32;
     let x0 = 0, x1 = 0, p00 = 0, p01 = 0, p10 = 0, mid = 0;
     let lh = 0, ll = 0, th = 0, tl = 0, rh = 0, rl = 0, s = 0;
@@ -152,8 +161,9 @@ export function xxh64Into(b: Uint8Array, start: number, end: number): void {
     h = ah;
     l = al;
   } else {
-    h = P5H;
-    l = P5L;
+    const c = P5L + seed;
+    h = (P5H + (c > 0xffffffff ? 1 : 0)) >>> 0;
+    l = c >>> 0;
   }
   // acc += len (len < 2^53: its high half is len / 2^32)
   {
@@ -220,8 +230,9 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
-/** XXH64 (seed 0) of `bytes` as a bigint. */
-export function xxh64(bytes: Uint8Array, start = 0, end = bytes.length): bigint {
-  xxh64Into(bytes, start, end);
+/** XXH64 of `bytes` (seed 0 unless given: a `u32`) as a bigint. */
+export function xxh64(bytes: Uint8Array, seed = 0): bigint {
+  if (seed >>> 0 !== seed) throw new RangeError("the seed must be a u32");
+  xxh64Into(bytes, 0, bytes.length, seed);
   return (BigInt(XXH.hi) << 32n) | BigInt(XXH.lo);
 }

@@ -58,7 +58,7 @@ for (const dir of dirs) {
         const mine = new Decoder({ keys: key ? [key] : [], expiry: "ignore" }).open(encoded);
         assert.ok(Buffer.from(mine.archiveBytes).equals(Buffer.from(view.archiveBytes)));
         assert.equal(Header.read(encoded).digest, header.digest);
-        assert.equal(xxh64(view.archiveBytes), header.digest);
+        assert.equal(xxh64(view.archiveBytes, header.version === 3 ? 3 : 0), header.digest);
       }
     });
   }
