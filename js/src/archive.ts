@@ -74,6 +74,13 @@ function limit(what: string, value: number, max: number, rule: string): never {
 class Walk {
   pos = 0;
   dataEnd = 0;
+  /** The items' archive offset and count of the last vector followed (no tuple per vector). */
+  at = 0;
+  len = 0;
+  /** The vector being checked, for refusals only (built into a name on a fault): `settings[3].key`. */
+  field = "";
+  index = -1;
+  part = "";
   constructor(
     readonly b: Uint8Array,
     readonly base: number,
@@ -82,91 +89,116 @@ class Walk {
     readonly maxString: number,
   ) {}
 
-  /** Follows the pointer at archive offset `at` to `len` items of `item` bytes (R-ARC-PTR). */
-  pointer(name: string, at: number, item: number, align: number): [number, number] {
+  /** Names the vector checked next (`index` -1 for a root field). */
+  name(field: string, index: number, part: string): void {
+    this.field = field;
+    this.index = index;
+    this.part = part;
+  }
+
+  /** Follows the pointer at archive offset `at` to `len` items of `item` bytes (R-ARC-PTR), into `this.at`, `this.len`. */
+  pointer(at: number, item: number, align: number): void {
     const offset = i32(this.b, this.base + at);
     const len = u32(this.b, this.base + at + 4);
     const target = at + offset;
-    if (target < 0) corrupt("R-ARC-PTR", `${name}: its pointer at archive offset ${at} targets ${target}, before the archive`);
+    if (target < 0) corrupt("R-ARC-PTR", `${label(this)}: its pointer at archive offset ${at} targets ${target}, before the archive`);
     if (target + len * item > this.root) {
-      corrupt("R-ARC-PTR", `${name}: its ${len} items at archive offset ${target} run past the data area (the root is at ${this.root})`);
+      corrupt("R-ARC-PTR", `${label(this)}: its ${len} items at archive offset ${target} run past the data area (the root is at ${this.root})`);
     }
-    if (target % align !== 0) corrupt("R-ARC-PTR", `${name}: its items at archive offset ${target} are not aligned to ${align}`);
-    return [target, len];
+    if (target % align !== 0) corrupt("R-ARC-PTR", `${label(this)}: its items at archive offset ${target} are not aligned to ${align}`);
+    this.at = target;
+    this.len = len;
   }
 
   /** Checks that the vector lies where the writer puts it, and that the padding is zero. */
-  place(name: string, start: number, len: number, item: number, align: number): void {
+  place(start: number, len: number, item: number, align: number): void {
     const empty = len === 0;
     if (!empty && start < this.dataEnd) {
-      corrupt("R-ARC-ORDER", `${name}: its items at archive offset ${start} start before the end of an earlier field's (${this.dataEnd})`);
+      corrupt("R-ARC-ORDER", `${label(this)}: its items at archive offset ${start} start before the end of an earlier field's (${this.dataEnd})`);
     }
     const expected = alignUp(this.pos, align);
     if (start !== expected) {
-      if (empty) corrupt("R-ARC-EMPTY", `${name}: an empty vector at archive offset ${start}, where the writer puts it at ${expected}`);
-      corrupt("R-ARC-GAP", `${name}: its items start at archive offset ${start}, where the writer puts them at ${expected}`);
+      if (empty) corrupt("R-ARC-EMPTY", `${label(this)}: an empty vector at archive offset ${start}, where the writer puts it at ${expected}`);
+      corrupt("R-ARC-GAP", `${label(this)}: its items start at archive offset ${start}, where the writer puts them at ${expected}`);
     }
-    this.padding(name, expected);
+    if (expected !== this.pos) this.padding(expected);
     this.pos = start + len * item;
     if (!empty) this.dataEnd = this.pos;
   }
 
   /** The padding `[pos, to)` is zero (R-ARC-PAD). */
-  padding(before: string, to: number): void {
+  padding(to: number): void {
     for (let p = this.pos; p < to; p++) {
       const v = this.b[this.base + p]!;
-      if (v !== 0) corrupt("R-ARC-PAD", `padding byte at archive offset ${p} before ${before} is 0x${v.toString(16).padStart(2, "0")}, not zero`);
+      if (v !== 0) corrupt("R-ARC-PAD", `padding byte at archive offset ${p} before ${label(this)} is 0x${v.toString(16).padStart(2, "0")}, not zero`);
     }
   }
 
-  /** A string: pointer, limit, UTF-8, place. Returns its archive offset and length. */
-  string(name: string, limitName: string, at: number): [number, number] {
-    const [start, len] = this.pointer(name, at, 1, 1);
+  /** A string: pointer, limit, UTF-8, place. Leaves its archive offset and length in `at`, `len`. */
+  string(limitName: string, at: number): void {
+    this.pointer(at, 1, 1);
+    const start = this.at;
+    const len = this.len;
     if (len > this.maxString) limit(`the length of ${limitName}`, len, this.maxString, "R-LIMIT-STRING");
     if (!isUtf8(this.b, this.base + start, this.base + start + len)) {
-      corrupt("R-ARC-UTF8", `${name}: not UTF-8 (at archive offset ${start})`);
+      corrupt("R-ARC-UTF8", `${label(this)}: not UTF-8 (at archive offset ${start})`);
     }
-    this.place(name, start, len, 1, 1);
-    return [start, len];
+    this.place(start, len, 1, 1);
   }
 
-  /** A table's pointer and entry limit; it is placed after the strings it points to. */
-  table(name: string, at: number, item: number, most: number, rule: string): [number, number] {
-    const [start, len] = this.pointer(name, at, item, TABLE_ALIGN);
-    if (len > most) limit(`the number of ${name}`, len, most, rule);
-    return [start, len];
+  /** A table's pointer and entry limit (into `at`, `len`); it is placed after the strings it points to. */
+  table(at: number, item: number, most: number, rule: string): void {
+    this.pointer(at, item, TABLE_ALIGN);
+    if (this.len > most) limit(`the number of ${this.field}`, this.len, most, rule);
   }
 
   /** A settings or attributes map: its table, each entry's key and value, the keys' order, the place. */
-  entries(name: string, at: number, most: number, rule: string, stringName: string): [number, number] {
-    const [table, count] = this.table(name, at, ENTRY_LEN, most, rule);
+  entries(field: string, at: number, most: number, rule: string, stringName: string): void {
+    this.name(field, -1, "");
+    this.table(at, ENTRY_LEN, most, rule);
+    const table = this.at;
+    const count = this.len;
+    const b = this.b;
+    const base = this.base;
     let prevStart = -1;
     let prevLen = 0;
     for (let i = 0; i < count; i++) {
       const entry = table + ENTRY_LEN * i;
-      const [ks, kl] = this.string(`${name}[${i}].key`, stringName, entry);
-      this.string(`${name}[${i}].value`, stringName, entry + POINTER_LEN);
-      if (prevStart >= 0) {
-        const b = this.b;
-        const base = this.base;
-        if (compareBytes(b, base + prevStart, base + prevStart + prevLen, b, base + ks, base + ks + kl) >= 0) {
-          corrupt("R-ARC-KEYS", `${name}: key ${i} is not after key ${i - 1} in byte order (keys must be strictly increasing)`);
-        }
+      this.name(field, i, ".key");
+      this.string(stringName, entry);
+      const ks = this.at;
+      const kl = this.len;
+      this.name(field, i, ".value");
+      this.string(stringName, entry + POINTER_LEN);
+      if (prevStart >= 0 && compareBytes(b, base + prevStart, base + prevStart + prevLen, b, base + ks, base + ks + kl) >= 0) {
+        corrupt("R-ARC-KEYS", `${field}: key ${i} is not after key ${i - 1} in byte order (keys must be strictly increasing)`);
       }
       prevStart = ks;
       prevLen = kl;
     }
-    this.place(name, table, count, ENTRY_LEN, TABLE_ALIGN);
-    return [table, count];
+    this.name(field, -1, "");
+    this.place(table, count, ENTRY_LEN, TABLE_ALIGN);
+    this.at = table;
+    this.len = count;
   }
 
   /** An id set: pointer, place, then its Roaring bytes. */
-  idSet(name: string, at: number): [number, number, ReturnType<typeof validateIdSet>] {
-    const [start, len] = this.pointer(name, at, 1, 1);
-    this.place(name, start, len, 1, 1);
-    const shape = validateIdSet(this.b, this.base + start, this.base + start + len, name);
-    return [start, len, shape];
+  idSet(field: string, at: number): ReturnType<typeof validateIdSet> {
+    this.name(field, -1, "");
+    this.pointer(at, 1, 1);
+    const start = this.at;
+    const len = this.len;
+    this.place(start, len, 1, 1);
+    const shape = validateIdSet(this.b, this.base + start, this.base + start + len, field);
+    this.at = start;
+    this.len = len;
+    return shape;
   }
+}
+
+/** The name of the vector `w` is checking, for a refusal. */
+function label(w: Walk): string {
+  return w.index < 0 ? w.field : `${w.field}[${w.index}]${w.part}`;
 }
 
 function alignUp(pos: number, align: number): number {
@@ -197,35 +229,40 @@ export function validateArchive(b: Uint8Array, base: number, len: number, limits
   }
 
   const w = new Walk(b, base, root, limits.maxStringLen);
-  const [userId, userIdLen] = w.string("user_id", "user_id", root + F.USER_ID);
-  const [tenantId, tenantIdLen] = w.string("tenant_id", "tenant_id", root + F.TENANT_ID);
-  const [token, tokenLen] = w.string("token", "token", root + F.TOKEN);
+  w.name("user_id", -1, "");
+  w.string("user_id", root + F.USER_ID);
+  const userId = w.at, userIdLen = w.len;
+  w.name("tenant_id", -1, "");
+  w.string("tenant_id", root + F.TENANT_ID);
+  const tenantId = w.at, tenantIdLen = w.len;
+  w.name("token", -1, "");
+  w.string("token", root + F.TOKEN);
+  const token = w.at, tokenLen = w.len;
 
-  const [roles, roleCount] = w.table("roles", root + F.ROLES, POINTER_LEN, limits.maxRoles, "R-LIMIT-ROLES");
-  for (let i = 0; i < roleCount; i++) w.string(`roles[${i}]`, "a role", roles + POINTER_LEN * i);
-  w.place("roles", roles, roleCount, POINTER_LEN, TABLE_ALIGN);
+  w.name("roles", -1, "");
+  w.table(root + F.ROLES, POINTER_LEN, limits.maxRoles, "R-LIMIT-ROLES");
+  const roles = w.at, roleCount = w.len;
+  for (let i = 0; i < roleCount; i++) {
+    w.name("roles", i, "");
+    w.string("a role", roles + POINTER_LEN * i);
+  }
+  w.name("roles", -1, "");
+  w.place(roles, roleCount, POINTER_LEN, TABLE_ALIGN);
 
-  const [settings, settingCount] = w.entries(
-    "settings",
-    root + F.SETTINGS,
-    limits.maxSettings,
-    "R-LIMIT-SETTINGS",
-    "a setting key or value",
-  );
-  const [attributes, attributeCount] = w.entries(
-    "attributes",
-    root + F.ATTRIBUTES,
-    limits.maxAttributes,
-    "R-LIMIT-ATTRIBUTES",
-    "an attribute key or value",
-  );
+  w.entries("settings", root + F.SETTINGS, limits.maxSettings, "R-LIMIT-SETTINGS", "a setting key or value");
+  const settings = w.at, settingCount = w.len;
+  w.entries("attributes", root + F.ATTRIBUTES, limits.maxAttributes, "R-LIMIT-ATTRIBUTES", "an attribute key or value");
+  const attributes = w.at, attributeCount = w.len;
 
-  const [facilities, facilitiesLen, facilityShape] = w.idSet("facilities", root + F.FACILITIES);
-  const [groups, groupsLen, groupShape] = w.idSet("groups", root + F.GROUPS);
+  const facilityShape = w.idSet("facilities", root + F.FACILITIES);
+  const facilities = w.at, facilitiesLen = w.len;
+  const groupShape = w.idSet("groups", root + F.GROUPS);
+  const groups = w.at, groupsLen = w.len;
 
   const expected = alignUp(w.pos, ROOT_ALIGN);
   if (root !== expected) corrupt("R-ARC-GAP", `the root starts at archive offset ${root}, where the writer puts it at ${expected}`);
-  w.padding("the root", expected);
+  w.name("the root", -1, "");
+  w.padding(expected);
 
   return {
     base,
