@@ -72,6 +72,7 @@ function limit(what: string, value: number, max: number, rule: string): never {
  * before the next step's alignment), `dataEnd` the end of the last non-empty vector's items.
  */
 class Walk {
+  readonly dv: DataView;
   pos = 0;
   dataEnd = 0;
   /** The items' archive offset and count of the last vector followed (no tuple per vector). */
@@ -87,7 +88,9 @@ class Walk {
     /** Archive offset of the root. */
     readonly root: number,
     readonly maxString: number,
-  ) {}
+  ) {
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
 
   /** Names the vector checked next (`index` -1 for a root field). */
   name(field: string, index: number, part: string): void {
@@ -98,8 +101,8 @@ class Walk {
 
   /** Follows the pointer at archive offset `at` to `len` items of `item` bytes (R-ARC-PTR), into `this.at`, `this.len`. */
   pointer(at: number, item: number, align: number): void {
-    const offset = i32(this.b, this.base + at);
-    const len = u32(this.b, this.base + at + 4);
+    const offset = this.dv.getInt32(this.base + at, true);
+    const len = this.dv.getUint32(this.base + at + 4, true);
     const target = at + offset;
     if (target < 0) corrupt("R-ARC-PTR", `${label(this)}: its pointer at archive offset ${at} targets ${target}, before the archive`);
     if (target + len * item > this.root) {
@@ -140,7 +143,7 @@ class Walk {
     const start = this.at;
     const len = this.len;
     if (len > this.maxString) limit(`the length of ${limitName}`, len, this.maxString, "R-LIMIT-STRING");
-    if (!isUtf8(this.b, this.base + start, this.base + start + len)) {
+    if (!isUtf8(this.b, this.base + start, this.base + start + len, this.dv)) {
       corrupt("R-ARC-UTF8", `${label(this)}: not UTF-8 (at archive offset ${start})`);
     }
     this.place(start, len, 1, 1);

@@ -48,12 +48,14 @@ export function putU64(b: Uint8Array, at: number, v: bigint): void {
  * Whether `b[start, end)` is UTF-8 as RFC 3629 defines it: no surrogates, no overlong forms,
  * nothing above U+10FFFF, no cut sequence. Allocates nothing.
  */
-export function isUtf8(b: Uint8Array, start: number, end: number): boolean {
+export function isUtf8(b: Uint8Array, start: number, end: number, dv?: DataView): boolean {
   let i = start;
   while (i < end) {
     const c = b[i]!;
     if (c < 0x80) {
       i++;
+      // ASCII runs, four bytes at a time.
+      if (dv !== undefined) while (i + 4 <= end && (dv.getUint32(i) & 0x80808080) === 0) i += 4;
       continue;
     }
     if (c < 0xc2) return false; // continuation byte or overlong 2-byte lead

@@ -41,6 +41,7 @@ function setFault(rule: string, base: number, at: number, what: string, field: s
  */
 export function validateIdSet(b: Uint8Array, base: number, end: number, field: string): Shape {
   const len = end - base;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const trunc = (at: number, needed: number): never =>
     setFault("R-SET-TRUNC", base, at, `truncated: ${needed} bytes needed, ${Math.max(0, len - at)} present`, field);
   if (len < 4) trunc(0, 4);
@@ -119,8 +120,8 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
       let actual = 0;
       let previousEnd = -2;
       for (let r = 0; r < runs; r++) {
-        const start = u16(b, c + 2 + 4 * r);
-        const extra = u16(b, c + 4 + 4 * r);
+        const start = dv.getUint16(c + 2 + 4 * r, true);
+        const extra = dv.getUint16(c + 4 + 4 * r, true);
         const last = start + extra;
         if (last > 0xffff) {
           setFault("R-SET-RUN-OVERFLOW", base, at + 2 + 4 * r, `a run from ${start} of ${extra + 1} ids passes 65,535`, field);
@@ -145,7 +146,7 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
       if (at + 2 * card > len) trunc(at, 2 * card);
       let previous = -1;
       for (let p = c, e = c + 2 * card; p < e; p += 2) {
-        const value = b[p]! | (b[p + 1]! << 8);
+        const value = dv.getUint16(p, true);
         if (value <= previous) {
           setFault("R-SET-ARRAY", base, p - base, `array container ${i} holds ${value} after ${previous}`, field);
         }
@@ -155,7 +156,7 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
     } else {
       if (at + BITMAP_BYTES > len) trunc(at, BITMAP_BYTES);
       let bits = 0;
-      for (let w = c; w < c + BITMAP_BYTES; w += 4) bits += popcount32(u32(b, w));
+      for (let w = c; w < c + BITMAP_BYTES; w += 4) bits += popcount32(dv.getUint32(w, true));
       if (bits !== card) {
         setFault("R-SET-BITMAP", base, at, `bitmap container ${i} declares ${card} ids and holds ${bits}`, field);
       }
@@ -182,6 +183,8 @@ export class IdSet implements Iterable<number> {
   /** @internal */ readonly b: Uint8Array;
   /** @internal */ readonly base: number;
   /** @internal */ readonly end: number;
+  /** Little-endian loads: V8 compiles a DataView read to one load (faster than byte loads and shifts). */
+  private readonly dv: DataView;
   private readonly count: number;
   /** The number of ids. */
   readonly size: number;
@@ -201,6 +204,7 @@ export class IdSet implements Iterable<number> {
     this.b = b;
     this.base = base;
     this.end = end;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.count = shape.count;
     this.size = shape.size;
     this.flagsAt = shape.flagsAt < 0 ? -1 : base + shape.flagsAt;
@@ -240,14 +244,14 @@ export class IdSet implements Iterable<number> {
   /** Whether `id` is in the set (`false` for anything that is not a `u32`). */
   has(id: number): boolean {
     if (id >>> 0 !== id) return false;
-    const b = this.b;
+    const dv = this.dv;
     const key = id >>> 16;
     const keysAt = this.keysAt;
     let lo = 0;
     let hi = this.count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const k = b[keysAt + 4 * mid]! | (b[keysAt + 4 * mid + 1]! << 8);
+      const k = dv.getUint16(keysAt + 4 * mid, true);
       if (k < key) lo = mid + 1;
       else if (k > key) hi = mid - 1;
       else return this.inContainer(mid, id & 0xffff);
@@ -256,30 +260,29 @@ export class IdSet implements Iterable<number> {
   }
 
   private inContainer(i: number, low: number): boolean {
-    const b = this.b;
-    const at = this.containerAt(i);
-    if (this.isRun(i)) {
+    const dv = this.dv;
+    const at = this.offsetsAt >= 0 ? this.base + dv.getUint32(this.offsetsAt + 4 * i, true) : i === 0 ? this.p0 : i === 1 ? this.p1 : this.p2;
+    if (this.flagsAt >= 0 && ((dv.getUint8(this.flagsAt + (i >>> 3)) >>> (i & 7)) & 1) === 1) {
       let lo = 0;
-      let hi = (b[at]! | (b[at + 1]! << 8)) - 1;
+      let hi = dv.getUint16(at, true) - 1;
       // The last run starting at or before `low`.
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
         const r = at + 2 + 4 * mid;
-        const start = b[r]! | (b[r + 1]! << 8);
+        const start = dv.getUint16(r, true);
         if (start > low) hi = mid - 1;
-        else if (low - start <= (b[r + 2]! | (b[r + 3]! << 8))) return true;
+        else if (low - start <= dv.getUint16(r + 2, true)) return true;
         else lo = mid + 1;
       }
       return false;
     }
-    const e = this.keysAt + 4 * i + 2;
-    const card = (b[e]! | (b[e + 1]! << 8)) + 1;
-    if (card > ARRAY_MAX) return ((b[at + (low >>> 3)]! >>> (low & 7)) & 1) === 1;
+    const card = dv.getUint16(this.keysAt + 4 * i + 2, true) + 1;
+    if (card > ARRAY_MAX) return ((dv.getUint8(at + (low >>> 3)) >>> (low & 7)) & 1) === 1;
     let lo = 0;
     let hi = card - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const v = b[at + 2 * mid]! | (b[at + 2 * mid + 1]! << 8);
+      const v = dv.getUint16(at + 2 * mid, true);
       if (v < low) lo = mid + 1;
       else if (v > low) hi = mid - 1;
       else return true;
