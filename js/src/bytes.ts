@@ -144,10 +144,12 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+// A lone surrogate: a high one not followed by a low one, or a low one not after a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Whether `s` has no lone surrogate, so that it has a UTF-8 form. */
-export function isWellFormed(s: string): boolean {
-  return s.isWellFormed();
-}
+export const isWellFormed: (s: string) => boolean =
+  typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE_SURROGATE.test(s);
 
 /** Byte-wise comparison of `a[as, ae)` with `b[bs, be)`: negative, 0 or positive. */
 export function compareBytes(
