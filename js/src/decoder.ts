@@ -139,8 +139,8 @@ export class Decoder {
         corrupt("R-BODY-DIGEST", "the stored body's digest differs from the header's body_digest");
       }
       const body = bytes.subarray(HEADER_LEN, bodyEnd);
-      checkFrame(body, h.decodedLen, h.dictionaryId);
-      b = inflate(body, h.decodedLen);
+      const windowLog = checkFrame(body, h.decodedLen, h.dictionaryId);
+      b = inflate(body, h.decodedLen, windowLog);
       base = 0;
       // The frame's checksum: the low half of XXH64 with seed 0 (in every version).
       xxh64Into(b, 0, b.length);

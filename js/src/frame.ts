@@ -14,12 +14,15 @@ await zstd.init();
 
 /** Window logs above this are refused by libzstd on 64-bit targets (`ZSTD_WINDOWLOG_MAX`). */
 const WINDOWLOG_MAX = 31;
+/** The WebAssembly (32-bit) libzstd refuses window logs above this (`ZSTD_WINDOWLOG_MAX_32`). */
+const WINDOWLOG_MAX_32 = 30;
 
 /**
  * Checks that `body` is exactly one zstd frame as SPEC.md §4 requires (magic, descriptor bits,
- * content size, dictionary, whole frame), in that order. Reads only headers.
+ * content size, dictionary, whole frame), in that order. Reads only headers. Returns the
+ * frame's window log (0 for a single-segment frame, whose window is its content).
  */
-export function checkFrame(body: Uint8Array, decodedLen: number, dictionaryId: number): void {
+export function checkFrame(body: Uint8Array, decodedLen: number, dictionaryId: number): number {
   const len = body.length;
   if (len < 4) corrupt("R-FRAME-MAGIC", `a compressed body of ${len} bytes cannot hold a zstd frame`);
   if (body[0] !== 0x28 || body[1] !== 0xb5 || body[2] !== 0x2f || body[3] !== 0xfd) {
@@ -34,9 +37,10 @@ export function checkFrame(body: Uint8Array, decodedLen: number, dictionaryId: n
   const fcsFlag = fhd >>> 6;
   const dictFlag = fhd & 3;
   let pos = 5;
+  let windowLog = 0;
   if (!singleSegment) {
     if (len < 6) corrupt("R-FRAME-SIZE", "the zstd frame header is truncated");
-    const windowLog = (body[5]! >>> 3) + 10;
+    windowLog = (body[5]! >>> 3) + 10;
     if (windowLog > WINDOWLOG_MAX) corrupt("R-FRAME-SIZE", `the zstd frame's window (2^${windowLog}) is too large`);
     pos = 6;
   }
@@ -83,6 +87,7 @@ export function checkFrame(body: Uint8Array, decodedLen: number, dictionaryId: n
   if (pos + 4 > len) corrupt("R-FRAME-WHOLE", "the zstd frame is truncated (its checksum is missing)");
   pos += 4;
   if (pos !== len) corrupt("R-FRAME-WHOLE", `${len - pos} bytes after the zstd frame`);
+  return windowLog;
 }
 
 function unknownDictionary(id: number): never {
@@ -98,14 +103,23 @@ function unknownDictionary(id: number): never {
  * (R-FRAME-DATA: every block decodes, the output is exactly that long, the checksum matches;
  * libzstd checks the last itself and the caller checks it again with the archive's digest).
  */
-export function inflate(body: Uint8Array, decodedLen: number): Uint8Array {
+export function inflate(body: Uint8Array, decodedLen: number, windowLog: number): Uint8Array {
   if (decodedLen === 0) {
     // Nothing to inflate into; no archive is empty (R-ARC-LEN refuses it next).
     return new Uint8Array(0);
   }
+  let frame = body;
+  if (windowLog > WINDOWLOG_MAX_32 && decodedLen <= 2 ** WINDOWLOG_MAX_32) {
+    // A 2 GiB window, which 64-bit libzstd (the Rust reader's) accepts and the 32-bit build
+    // refuses. One-shot decoding into `decoded_len` bytes never reaches back further than
+    // that, and 2^30 bytes cover it: declare that window instead, in a copy, so that both
+    // readers accept the same frames.
+    frame = body.slice();
+    frame[5] = (((WINDOWLOG_MAX_32 - 10) << 3) | (body[5]! & 7)) & 0xff;
+  }
   let out: Uint8Array;
   try {
-    out = zstd.decode(body, decodedLen);
+    out = zstd.decode(frame, decodedLen);
   } catch (e) {
     corrupt("R-FRAME-DATA", `inflating the zstd frame failed: ${e instanceof Error ? e.message : String(e)}`);
   }
