@@ -18,8 +18,11 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "support/refusal_manifest.rs"]
+mod refusal_manifest;
+use refusal_manifest::Case;
+
 use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
 use sessionpack::{encode_id_set, Compression, Encoder, Session};
 use sha2::Sha256;
 use xxhash_rust::xxh64::xxh64;
@@ -402,26 +405,6 @@ fn check_archive_writer() {
 
 // ---------------------------------------------------------------------------------------------
 // The vectors.
-
-struct Case {
-    name: &'static str,
-    rule: &'static str,
-    kind: &'static str,
-    now: i64,
-    key: bool,
-    about: &'static str,
-    bin: Vec<u8>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    name: String,
-    rule: String,
-    kind: String,
-    now: i64,
-    key: Option<(u32, String)>,
-    about: String,
-}
 
 fn cases() -> Vec<Case> {
     let mut v = Vec::new();
@@ -1858,46 +1841,5 @@ fn main() {
             .unwrap_or_else(|| "tests/vectors/v1/refuse".into()),
     );
     check_archive_writer();
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest_path = dir.join("manifest.json");
-    let mut manifest: Vec<Entry> = std::fs::read_to_string(&manifest_path)
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap_or_default();
-    let (mut added, mut kept) = (0, 0);
-    let cases = cases();
-    let mut names = std::collections::BTreeSet::new();
-    for case in cases {
-        assert!(names.insert(case.name), "two cases are named {}", case.name);
-        let bin = dir.join(format!("{}.bin", case.name));
-        let listed = manifest.iter().any(|e| e.name == case.name);
-        if bin.exists() || listed {
-            // Released: never rewritten, even if this program would now write other bytes.
-            assert!(
-                bin.exists() && listed,
-                "{}: the file and the manifest disagree",
-                case.name
-            );
-            kept += 1;
-            continue;
-        }
-        std::fs::write(&bin, &case.bin).unwrap();
-        manifest.push(Entry {
-            name: case.name.into(),
-            rule: case.rule.into(),
-            kind: case.kind.into(),
-            now: case.now,
-            key: case.key.then(|| (KEY_ID, hex(&KEY))),
-            about: case.about.into(),
-        });
-        added += 1;
-    }
-    std::fs::write(
-        &manifest_path,
-        serde_json::to_string_pretty(&manifest).unwrap() + "\n",
-    )
-    .unwrap();
-    println!(
-        "{}: {added} vectors added, {kept} already released (left as they are)",
-        dir.display()
-    );
+    refusal_manifest::write_missing(&dir, cases(), (KEY_ID, hex(&KEY)));
 }

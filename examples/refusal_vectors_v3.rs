@@ -13,8 +13,11 @@
 
 use std::path::PathBuf;
 
+#[path = "support/refusal_manifest.rs"]
+mod refusal_manifest;
+use refusal_manifest::Case;
+
 use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
 use sessionpack::{Compression, Encoder, MacKey, Session};
 use sha2::Sha256;
 use xxhash_rust::xxh64::xxh64;
@@ -78,26 +81,6 @@ fn reseal(template: &[u8], version: u8, archive: &[u8], seed: u64, signed: bool)
 fn archive_of(blob: &[u8]) -> Vec<u8> {
     let len = u32::from_le_bytes(blob[16..20].try_into().unwrap()) as usize;
     blob[40..40 + len].to_vec()
-}
-
-struct Case {
-    name: &'static str,
-    rule: &'static str,
-    kind: &'static str,
-    now: i64,
-    key: bool,
-    about: &'static str,
-    bin: Vec<u8>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    name: String,
-    rule: String,
-    kind: String,
-    now: i64,
-    key: Option<(u32, String)>,
-    about: String,
 }
 
 fn cases() -> Vec<Case> {
@@ -199,42 +182,5 @@ fn main() {
             .nth(1)
             .unwrap_or_else(|| "tests/vectors/v3/refuse".into()),
     );
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest_path = dir.join("manifest.json");
-    let mut manifest: Vec<Entry> = std::fs::read_to_string(&manifest_path)
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap_or_default();
-    let (mut added, mut kept) = (0, 0);
-    for case in cases() {
-        let bin = dir.join(format!("{}.bin", case.name));
-        let listed = manifest.iter().any(|e| e.name == case.name);
-        if bin.exists() || listed {
-            assert!(
-                bin.exists() && listed,
-                "{}: file and manifest disagree",
-                case.name
-            );
-            kept += 1;
-            continue;
-        }
-        std::fs::write(&bin, &case.bin).unwrap();
-        manifest.push(Entry {
-            name: case.name.into(),
-            rule: case.rule.into(),
-            kind: case.kind.into(),
-            now: case.now,
-            key: case.key.then(|| (KEY_ID, hex(&key_bytes()))),
-            about: case.about.into(),
-        });
-        added += 1;
-    }
-    std::fs::write(
-        &manifest_path,
-        serde_json::to_string_pretty(&manifest).unwrap() + "\n",
-    )
-    .unwrap();
-    println!(
-        "{}: {added} vectors added, {kept} already released",
-        dir.display()
-    );
+    refusal_manifest::write_missing(&dir, cases(), (KEY_ID, hex(&key_bytes())));
 }

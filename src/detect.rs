@@ -13,6 +13,8 @@ use crate::magic::{classify, Format};
 /// assert!(matches!(detect(&blob), Format::Sessionpack { version: 1, .. }));
 /// assert_eq!(detect(b" {\"user_id\": \"u1\"}"), Format::Json);
 /// assert_eq!(detect(b""), Format::Unknown);
+/// let dict = sessionpack::IdDictionary::new("acme", sessionpack::DictKind::Group, sessionpack::KeyType::Uuid, 1)?;
+/// assert_eq!(detect(&dict.to_bytes(None)), Format::Dictionary { version: 1 });
 /// # Ok::<(), sessionpack::Error>(())
 /// ```
 pub fn detect(bytes: &[u8]) -> Format {

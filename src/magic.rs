@@ -7,6 +7,8 @@ use core::fmt;
 /// The four bytes every blob starts with. `0x93` is a UTF-8 continuation byte, so no JSON (or
 /// other UTF-8 text) document can start this way.
 pub(crate) const MAGIC: [u8; 4] = [0x93, b'S', b'P', b'K'];
+/// The four bytes every id dictionary starts with (`SPEC.md` section 16.2).
+pub(crate) const DICT_MAGIC: [u8; 4] = [0x93, b'S', b'P', b'D'];
 /// Flag: the body is one zstd frame (otherwise it is the archive itself).
 pub(crate) const FLAG_COMPRESSED: u8 = 0b01;
 
@@ -16,10 +18,16 @@ pub(crate) const FLAG_COMPRESSED: u8 = 0b01;
 pub enum Format {
     /// A sessionpack blob: it starts with the magic `93 53 50 4B`.
     Sessionpack {
-        /// The format version byte (this crate reads version 1).
+        /// The format version byte (this crate reads versions 1 and 3).
         version: u8,
         /// Whether the body is zstd-compressed.
         compressed: bool,
+    },
+    /// An id dictionary (`SPEC.md` section 16): it starts with the magic `93 53 50 44`. Open it
+    /// with [`DictionaryDecoder`](crate::DictionaryDecoder).
+    Dictionary {
+        /// The dictionary format's version byte (this crate reads version 1).
+        version: u8,
     },
     /// A JSON document: after an optional UTF-8 byte order mark and JSON whitespace, the first
     /// byte is `{`, `[` or `"` (a legacy session, possibly stored as a JSON string).
@@ -43,6 +51,9 @@ impl fmt::Display for Format {
                     "stored raw"
                 }
             ),
+            Format::Dictionary { version } => {
+                write!(f, "sessionpack id dictionary version {version}")
+            }
             Format::Json => f.write_str("JSON"),
             Format::Unknown => f.write_str("unknown format"),
         }
@@ -57,6 +68,12 @@ pub(crate) fn classify(bytes: &[u8]) -> Format {
                 version: *version,
                 compressed: flags & FLAG_COMPRESSED != 0,
             },
+            _ => Format::Unknown,
+        };
+    }
+    if let Some(rest) = bytes.strip_prefix(&DICT_MAGIC) {
+        return match rest {
+            [version, ..] => Format::Dictionary { version: *version },
             _ => Format::Unknown,
         };
     }

@@ -395,6 +395,7 @@ fn detect_format(args: &DetectArgs) -> Result<ExitCode, Failure> {
                 "header_ok": error.is_none(),
             }),
             Format::Json => json!({ "format": "json" }),
+            Format::Dictionary { version } => json!({ "format": "dictionary", "version": version }),
             _ => json!({ "format": "unknown" }),
         };
         if let Some(e) = &error {

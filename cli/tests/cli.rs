@@ -1,6 +1,5 @@
 //! The `sessionpack` binary, run for real on files and pipes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -9,43 +8,13 @@ const SESSION: &str = r#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"o
 /// clock unless told the time.
 const NOW: &str = "1764150000000";
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sessionpack"))
-}
+mod support;
 
-/// Runs the binary with `args` and `stdin`.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails on its arguments exits without reading its input.
-    let written = child.stdin.take().unwrap().write_all(stdin);
-    assert!(
-        written.is_ok()
-            || written
-                .as_ref()
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    );
-    child.wait_with_output().unwrap()
-}
+use support::{run, stderr, stdout};
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A scratch directory for this test.
+/// A fresh scratch directory for this test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sessionpack-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("cli", name)
 }
 
 fn path(p: &Path) -> &str {

@@ -1,53 +1,21 @@
 //! `sessionpack dict …`, run for real on files and pipes: making, extending, reading and
 //! refusing id dictionaries, and leaving files as they were when a command is refused.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 const OID_A: &str = "64b7f0c2e1a9d3f4a5b6c7d8";
 const OID_B: &str = "64b7f0c2e1a9d3f4a5b6c7d9";
 const OID_C: &str = "64b7f0c2e1a9d3f4a5b6c7da";
 const UUID_A: &str = "123e4567-e89b-12d3-a456-426614174000";
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sessionpack"))
-}
+mod support;
 
-/// Runs the binary with `args` and `stdin`.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails on its arguments exits without reading its input.
-    let written = child.stdin.take().unwrap().write_all(stdin);
-    assert!(
-        written.is_ok()
-            || written
-                .as_ref()
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    );
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use support::{bin, run, stderr, stdout};
 
 /// A fresh scratch directory for this test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sessionpack-dict-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("dict", name)
 }
 
 fn path(p: &Path) -> &str {

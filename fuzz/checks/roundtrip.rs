@@ -33,7 +33,8 @@ fn id_set(u: &mut Unstructured<'_>) -> arbitrary::Result<RoaringBitmap> {
     Ok(set)
 }
 
-fn session(u: &mut Unstructured<'_>) -> arbitrary::Result<Session> {
+/// An arbitrary session (also the differential run's, `benches/examples/differential.rs`).
+pub fn session(u: &mut Unstructured<'_>) -> arbitrary::Result<Session> {
     let mut s = Session::new(
         String::arbitrary(u)?,
         String::arbitrary(u)?,

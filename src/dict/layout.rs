@@ -12,7 +12,7 @@ use crate::Error;
 
 /// The four bytes every dictionary starts with: `0x93` (a UTF-8 continuation byte, so no text
 /// starts this way), then ASCII `SPD`.
-pub(crate) const MAGIC: [u8; 4] = [0x93, b'S', b'P', b'D'];
+pub(crate) use crate::magic::DICT_MAGIC as MAGIC;
 /// The format version this module reads and writes.
 pub(crate) const VERSION: u8 = 1;
 /// The fixed header's length.

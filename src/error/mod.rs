@@ -491,6 +491,12 @@ impl fmt::Display for Error {
                 "input is a JSON document, not a sessionpack blob (a legacy session?); \
                  use sessionpack::detect to tell them apart",
             ),
+            NotSessionpack {
+                found: Format::Dictionary { .. },
+            } => f.write_str(
+                "input is an id dictionary, not a session blob: open it with a \
+                 DictionaryDecoder (sessionpack dict inspect)",
+            ),
             NotSessionpack { found } => write!(
                 f,
                 "input is not a sessionpack blob ({found}); a blob starts with the bytes 93 53 50 4b"
