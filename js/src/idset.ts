@@ -249,22 +249,23 @@ export class IdSet implements Iterable<number> {
     const keysAt = this.keysAt;
     let lo = 0;
     let hi = this.count - 1;
+    let i = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const k = dv.getUint16(keysAt + 4 * mid, true);
       if (k < key) lo = mid + 1;
       else if (k > key) hi = mid - 1;
-      else return this.inContainer(mid, id & 0xffff);
+      else {
+        i = mid;
+        break;
+      }
     }
-    return false;
-  }
-
-  private inContainer(i: number, low: number): boolean {
-    const dv = this.dv;
+    if (i < 0) return false;
+    const low = id & 0xffff;
     const at = this.offsetsAt >= 0 ? this.base + dv.getUint32(this.offsetsAt + 4 * i, true) : i === 0 ? this.p0 : i === 1 ? this.p1 : this.p2;
     if (this.flagsAt >= 0 && ((dv.getUint8(this.flagsAt + (i >>> 3)) >>> (i & 7)) & 1) === 1) {
-      let lo = 0;
-      let hi = dv.getUint16(at, true) - 1;
+      lo = 0;
+      hi = dv.getUint16(at, true) - 1;
       // The last run starting at or before `low`.
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
@@ -276,10 +277,10 @@ export class IdSet implements Iterable<number> {
       }
       return false;
     }
-    const card = dv.getUint16(this.keysAt + 4 * i + 2, true) + 1;
+    const card = dv.getUint16(keysAt + 4 * i + 2, true) + 1;
     if (card > ARRAY_MAX) return ((dv.getUint8(at + (low >>> 3)) >>> (low & 7)) & 1) === 1;
-    let lo = 0;
-    let hi = card - 1;
+    lo = 0;
+    hi = card - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const v = dv.getUint16(at + 2 * mid, true);
