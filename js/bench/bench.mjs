@@ -30,24 +30,32 @@ function ensureData(profile) {
   }
 }
 
-/** Best mean (ns per call) of `batches` batches of calls lasting about `ms` each. */
-function time(f, { ms = 100, batches = 15 } = {}) {
-  // Each measurement starts from a collected heap, so that one's garbage (JSON.parse makes
-  // megabytes) is not collected during the next.
-  globalThis.gc?.();
-  let n = 1;
-  for (;;) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) f();
-    const dt = Number(process.hrtime.bigint() - t) / 1e6;
-    if (dt > ms / 4) break;
-    n *= 2;
+/**
+ * Times every operation of `ops` (name → function) in interleaved rounds: each round runs each
+ * operation for about `ms`, and each keeps the best mean of its rounds (ns per call). On a
+ * shared machine, noise then falls on every operation alike and the best round of each is a
+ * quiet one.
+ */
+function timeAll(ops, { ms = 40, rounds = 15 } = {}) {
+  const calls = {};
+  for (const [name, f] of Object.entries(ops)) {
+    let n = 1;
+    for (;;) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) f();
+      if (Number(process.hrtime.bigint() - t) / 1e6 > ms / 2) break;
+      n *= 2;
+    }
+    calls[name] = n;
   }
-  let best = Infinity;
-  for (let b = 0; b < batches; b++) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) f();
-    best = Math.min(best, Number(process.hrtime.bigint() - t) / n);
+  const best = Object.fromEntries(Object.keys(ops).map((k) => [k, Infinity]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, f] of Object.entries(ops)) {
+      const n = calls[name];
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) f();
+      best[name] = Math.min(best[name], Number(process.hrtime.bigint() - t) / n);
+    }
   }
   return best;
 }
@@ -111,33 +119,51 @@ for (const profile of profiles) {
   if (decoder.open(zstd).toJson() !== view.toJson()) throw new Error("the zstd blob reads differently");
 
   const rows = [];
-  // Membership first, while nothing else has run in this process.
   const facilities = view.facilities;
-  const hasNs =
-    time(() => {
+  const ops = {
+    has() {
       let n = 0;
       for (let i = 0; i < ids.length; i++) if (facilities.has(ids[i])) n++;
       sink += n;
-    }) / ids.length;
-  const openRaw = time(() => (sink += decoder.open(raw).facilities.size));
-  const openSigned = time(() => (sink += signedDecoder.open(signed).facilities.size));
-  const openZstd = time(() => (sink += decoder.open(zstd).facilities.size));
-  const legacyParse = time(() => (sink += JSON.parse(legacyText).facilities.length));
-  const idsOnlyParse = time(() => (sink += JSON.parse(idsOnlyText).facilityIds.length));
-  const jobLegacy = time(() => {
-    const s = JSON.parse(legacyText);
-    for (const o of oids) if (s.facilities.some((f) => f._id === o)) sink++;
-  });
-  const jobIdsOnly = time(() => {
-    const s = JSON.parse(idsOnlyText);
-    for (const o of oids) if (s.facilityIds.includes(o)) sink++;
-  });
-  const jobRaw = time(() => {
-    const set = decoder.open(raw).facilities;
-    let n = 0;
-    for (let i = 0; i < ids.length; i++) if (set.has(ids[i])) n++;
-    sink += n;
-  });
+    },
+    openRaw: () => (sink += decoder.open(raw).facilities.size),
+    openSigned: () => (sink += signedDecoder.open(signed).facilities.size),
+    openZstd: () => (sink += decoder.open(zstd).facilities.size),
+    legacyParse: () => (sink += JSON.parse(legacyText).facilities.length),
+    idsOnlyParse: () => (sink += JSON.parse(idsOnlyText).facilityIds.length),
+    jobLegacy() {
+      const s = JSON.parse(legacyText);
+      for (const o of oids) if (s.facilities.some((f) => f._id === o)) sink++;
+    },
+    jobIdsOnly() {
+      const s = JSON.parse(idsOnlyText);
+      for (const o of oids) if (s.facilityIds.includes(o)) sink++;
+    },
+    jobRaw() {
+      const set = decoder.open(raw).facilities;
+      let n = 0;
+      for (let i = 0; i < ids.length; i++) if (set.has(ids[i])) n++;
+      sink += n;
+    },
+  };
+  let bitmap;
+  let bytes;
+  if (roaring.module) {
+    const { RoaringBitmap32 } = roaring.module;
+    bytes = Buffer.from(view.facilities.bytes);
+    bitmap = RoaringBitmap32.deserialize(bytes, "portable");
+    for (const p of probes) if (bitmap.has(p.id) !== p.member) throw new Error("roaring disagrees");
+    ops.roaringDeserialize = () => (sink += RoaringBitmap32.deserialize(bytes, "portable").size);
+    ops.roaringHas = () => {
+      let n = 0;
+      for (let i = 0; i < ids.length; i++) if (bitmap.has(ids[i])) n++;
+      sink += n;
+    };
+    ops.idSetFrom = () => (sink += IdSet.from(bytes).size);
+  }
+  const t = timeAll(ops);
+  const { openRaw, openSigned, openZstd, legacyParse, idsOnlyParse, jobLegacy, jobIdsOnly, jobRaw } = t;
+  const hasNs = t.has / ids.length;
 
   console.log(`\n## ${profile} profile (seed ${meta.seed}), Node ${process.version}\n`);
   console.log(`legacy JSON ${legacyText.length} B, ids-only JSON ${idsOnlyText.length} B, raw blob ${raw.length} B, compressed blob ${zstd.length} B`);
@@ -153,20 +179,9 @@ for (const profile of profiles) {
   rows.push(["job: open raw + 100 checks", jobRaw, `${(jobLegacy / jobRaw).toFixed(0)}× the legacy job, ${(jobIdsOnly / jobRaw).toFixed(1)}× the ids-only job`]);
 
   if (roaring.module) {
-    const { RoaringBitmap32 } = roaring.module;
-    const bytes = Buffer.from(view.facilities.bytes);
-    const bitmap = RoaringBitmap32.deserialize(bytes, "portable");
-    for (const p of probes) if (bitmap.has(p.id) !== p.member) throw new Error("roaring disagrees");
-    const deser = time(() => (sink += RoaringBitmap32.deserialize(bytes, "portable").size));
-    const rHas =
-      time(() => {
-        let n = 0;
-        for (let i = 0; i < ids.length; i++) if (bitmap.has(ids[i])) n++;
-        sink += n;
-      }) / ids.length;
-    const ours = time(() => (sink += IdSet.from(bytes).size));
-    rows.push(["roaring: deserialize(facilities, 'portable')", deser, ""]);
-    rows.push(["sessionpack: IdSet.from(facilities) (validates every rule)", ours, `${(ours / deser).toFixed(1)}× the time of roaring`]);
+    const rHas = t.roaringHas / ids.length;
+    rows.push(["roaring: deserialize(facilities, 'portable')", t.roaringDeserialize, ""]);
+    rows.push(["sessionpack: IdSet.from(facilities) (validates every rule)", t.idSetFrom, `${(t.idSetFrom / t.roaringDeserialize).toFixed(1)}× the time of roaring`]);
     rows.push(["roaring: has (per check)", rHas, `sessionpack has is ${(rHas / hasNs).toFixed(1)}× faster`]);
   } else {
     rows.push(["roaring (npm)", NaN, `not measured: ${String(roaring.error?.message ?? roaring.error).split("\n")[0]}`]);
