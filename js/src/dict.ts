@@ -7,7 +7,7 @@
 
 import { equalBytes, hexInto, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At, utf8Into } from "./bytes.js";
 import { corrupt, fail, invalidInput } from "./errors.js";
-import { notABlob, startsWithMagic } from "./header.js";
+import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
 import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
 import { XXH, xxh64Into } from "./xxh64.js";
 
@@ -16,7 +16,6 @@ export type KeyType = "objectid" | "uuid" | "string";
 /** Which ids a dictionary gives: facilities or groups. */
 export type DictKind = "facility" | "group";
 
-export const DICT_MAGIC = Object.freeze([0x93, 0x53, 0x50, 0x44]);
 const HEADER_LEN = 40;
 const MAC_LEN = 32;
 const FLAG_SIGNED = 1;

@@ -9,6 +9,8 @@ import { schemaOf, SUPPORTED_VERSIONS } from "./versions.js";
 
 /** The magic every blob starts with: `0x93`, then ASCII `SPK`. */
 export const MAGIC = Object.freeze([0x93, 0x53, 0x50, 0x4b]);
+/** The magic every id dictionary starts with: `0x93`, then ASCII `SPD` (SPEC.md §16.2). */
+export const DICT_MAGIC = Object.freeze([0x93, 0x53, 0x50, 0x44]);
 export const HEADER_LEN = 40;
 export const MAC_LEN = 32;
 export const FLAG_COMPRESSED = 0b01;
@@ -18,19 +20,25 @@ const KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_SIGNED;
 /** What a stored value is, judged from its first bytes. */
 export type Format =
   | { readonly format: "sessionpack"; readonly version: number; readonly compressed: boolean }
+  | { readonly format: "dictionary"; readonly version: number }
   | { readonly format: "json" }
   | { readonly format: "unknown" };
 
 /**
- * What `bytes` are, from their first bytes only: a sessionpack blob (the magic, then at least
- * the version and flags bytes), a JSON document (after an optional UTF-8 byte order mark and
- * JSON whitespace, `{`, `[` or `"`), or unknown (empty input included). Checks nothing else:
- * use `Header.read` or `Decoder.open` to trust anything.
+ * What `bytes` are, from their first bytes only (SPEC.md §11): a sessionpack blob (the magic,
+ * then at least the version and flags bytes), an id dictionary (its magic and version byte), a
+ * JSON document (after an optional UTF-8 byte order mark and JSON whitespace, `{`, `[` or
+ * `"`), or unknown (empty input included). Checks nothing else: use `Header.read` or
+ * `Decoder.open` to trust anything.
  */
 export function detect(bytes: Uint8Array): Format {
   if (startsWithMagic(bytes, MAGIC)) {
     if (bytes.length < 6) return UNKNOWN;
     return { format: "sessionpack", version: bytes[4]!, compressed: (bytes[5]! & FLAG_COMPRESSED) !== 0 };
+  }
+  if (startsWithMagic(bytes, DICT_MAGIC)) {
+    if (bytes.length < 5) return UNKNOWN;
+    return { format: "dictionary", version: bytes[4]! };
   }
   let i = 0;
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
@@ -61,7 +69,11 @@ export function notABlob(bytes: Uint8Array, rule: string, what: string): never {
   const why =
     found === "json"
       ? "the input is JSON (a legacy session?): read it with your JSON path or migrate it"
-      : bytes.length === 0
+      : found === "dictionary"
+        ? "the input is an id dictionary: open it with DictionaryDecoder"
+        : found === "sessionpack"
+          ? "the input is a session blob: open it with Decoder"
+          : bytes.length === 0
         ? "the input is empty"
         : `the input does not start with the ${what} magic`;
   fail("not_a_blob", rule, `not a ${what}: ${why} (${rule})`);

@@ -358,10 +358,34 @@ export class IdSet implements Iterable<number> {
     }
   }
 
-  /** The ids, ascending. */
+  /** The ids, ascending (lazily, container by container). */
   *[Symbol.iterator](): Generator<number, void, undefined> {
-    const out = this.toArray();
-    yield* out;
+    const b = this.b;
+    for (let i = 0; i < this.count; i++) {
+      const high = u16(b, this.keysAt + 4 * i) * 65536;
+      const at = this.containerAt(i);
+      if (this.isRun(i)) {
+        const runs = u16(b, at);
+        for (let r = 0; r < runs; r++) {
+          const start = u16(b, at + 2 + 4 * r);
+          const last = start + u16(b, at + 4 + 4 * r);
+          for (let v = start; v <= last; v++) yield high + v;
+        }
+        continue;
+      }
+      const card = u16(b, this.keysAt + 4 * i + 2) + 1;
+      if (card <= ARRAY_MAX) {
+        for (let v = 0; v < card; v++) yield high + u16(b, at + 2 * v);
+        continue;
+      }
+      for (let j = 0; j < BITMAP_BYTES; j++) {
+        let byte = b[at + j]!;
+        while (byte !== 0) {
+          yield high + j * 8 + (31 - Math.clz32(byte & -byte));
+          byte &= byte - 1;
+        }
+      }
+    }
   }
 
   /** The ids, ascending, as an array. */

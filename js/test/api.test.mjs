@@ -322,6 +322,10 @@ test("header and detect", () => {
   assert.deepEqual(detect(new TextEncoder().encode('\uFEFF \n {"user_id":1}')), { format: "json" });
   assert.deepEqual(detect(new TextEncoder().encode('"{}"')), { format: "json" });
   assert.deepEqual(detect(new Uint8Array()), { format: "unknown" });
+  const dict = IdDictionary.create({ tenant: "t", kind: "group", keyType: "string", lineage: 1n }).toBytes();
+  assert.deepEqual(detect(dict), { format: "dictionary", version: 1 });
+  assert.throws(() => Header.read(dict), (e) => e.kind === "not_a_blob" && /DictionaryDecoder/.test(e.message));
+  assert.throws(() => new DictionaryDecoder().open(blob), (e) => e.kind === "not_a_blob" && /Decoder/.test(e.message));
   assert.deepEqual(detect(blob.subarray(0, 5)), { format: "unknown" });
   assert.throws(() => Header.read(new TextEncoder().encode('{"user_id":1}')), (e) => e.kind === "not_a_blob" && /JSON/.test(e.message));
   assert.throws(() => Header.read(blob.subarray(0, 39)), refusal("corrupt"));
