@@ -25,16 +25,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         let name = profile.to_string();
         fs::write(out.join(format!("{name}.legacy.json")), &s.legacy_json)?;
         fs::write(out.join(format!("{name}.ids-only.json")), &s.ids_only_json)?;
-        let raw = Encoder::new().with_compression(Compression::Never).encode(&s.session)?;
+        let raw = Encoder::new()
+            .with_compression(Compression::Never)
+            .encode(&s.session)?;
         fs::write(out.join(format!("{name}.raw.bin")), &raw)?;
         let default = Encoder::new().encode(&s.session)?;
         fs::write(out.join(format!("{name}.default.bin")), &default)?;
-        let zstd = Encoder::new().with_compression(Compression::Always).encode(&s.session)?;
+        let zstd = Encoder::new()
+            .with_compression(Compression::Always)
+            .encode(&s.session)?;
         fs::write(out.join(format!("{name}.zstd.bin")), &zstd)?;
         let probes: Vec<serde_json::Value> = s
             .probes
             .iter()
-            .map(|p| serde_json::json!({ "id": p.id, "object_id": p.object_id, "member": p.member }))
+            .map(
+                |p| serde_json::json!({ "id": p.id, "object_id": p.object_id, "member": p.member }),
+            )
             .collect();
         let meta = serde_json::json!({
             "profile": name,
@@ -42,7 +48,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             "issued_at": s.session.issued_at,
             "probes": probes,
         });
-        fs::write(out.join(format!("{name}.meta.json")), serde_json::to_string(&meta)?)?;
+        fs::write(
+            out.join(format!("{name}.meta.json")),
+            serde_json::to_string(&meta)?,
+        )?;
         eprintln!(
             "{name}: legacy {} B, ids-only {} B, raw blob {} B, default blob {} B",
             s.legacy_json.len(),
