@@ -304,7 +304,7 @@ impl Shared {
     ) -> Result<Arc<SessionBuf>, Error> {
         let refused = {
             let policy = read(&self.policy);
-            if entry.key_id == 0 {
+            let mac = if entry.key_id == 0 {
                 policy
                     .requires_mac()
                     .then_some(sessionpack::Error::MacRequired)
@@ -313,8 +313,9 @@ impl Shared {
                     key_id: entry.key_id,
                 })
             } else {
-                entry.buf.view_at(now_ms).err()
-            }
+                None
+            };
+            mac.or_else(|| entry.buf.view_at(now_ms).err())
         };
         match refused {
             None => Ok(Arc::clone(&entry.buf)),
