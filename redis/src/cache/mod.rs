@@ -210,6 +210,12 @@ impl CacheOptions {
         self
     }
 
+    /// The staleness bound of tracking with these options
+    /// ([`TrackingOptions::staleness_bound`]).
+    pub fn tracking_bound(&self) -> Duration {
+        self.tracking.staleness_bound()
+    }
+
     /// How tracking is watched (for [`Freshness::Tracking`]).
     #[must_use]
     pub fn with_tracking(mut self, tracking: TrackingOptions) -> CacheOptions {
