@@ -48,9 +48,9 @@ impl Entry {
 }
 
 enum Slot {
-    /// A fetch is under way; only the fetch holding this ticket may fill the slot, and only if
-    /// no invalidation or flush removed it meanwhile.
-    Pending(u64),
+    /// A fetch is under way (since the cache's clock in ms); only the fetch holding this
+    /// ticket may fill the slot, and only if no invalidation or flush removed it meanwhile.
+    Pending(u64, u64),
     Ready(Arc<Entry>),
 }
 
@@ -218,12 +218,20 @@ impl Shared {
     }
 
     /// Marks a fetch of `key` as under way; the ticket lets [`finish`](Self::finish) fill the
-    /// slot only if nothing invalidated the key meanwhile.
+    /// slot only if nothing invalidated the key meanwhile. While another fetch of the key is
+    /// under way (for less than a second), this one is not kept (ticket 0): the first fetch
+    /// fills the slot, and concurrent misses do not take it from each other.
     pub(crate) fn begin(&self, key: &str) -> u64 {
-        let ticket = self.tickets.fetch_add(1, Relaxed);
+        let now = self.elapsed_ms();
         let mut slots = write(&self.slots);
+        if let Some(Slot::Pending(_, since)) = slots.map.get(key) {
+            if now.saturating_sub(*since) < 1_000 {
+                return 0;
+            }
+        }
+        let ticket = self.tickets.fetch_add(1, Relaxed);
         slots.take(key);
-        slots.map.insert(key.to_owned(), Slot::Pending(ticket));
+        slots.map.insert(key.to_owned(), Slot::Pending(ticket, now));
         ticket
     }
 
@@ -231,7 +239,7 @@ impl Shared {
     /// used entries above the bounds.
     pub(crate) fn finish(&self, key: &str, ticket: u64, entry: &Arc<Entry>) {
         let mut slots = write(&self.slots);
-        if !matches!(slots.map.get(key), Some(Slot::Pending(t)) if *t == ticket) {
+        if !matches!(slots.map.get(key), Some(Slot::Pending(t, _)) if *t == ticket) {
             return;
         }
         if entry.bytes > self.max_bytes || self.max_entries == 0 {
@@ -267,7 +275,7 @@ impl Shared {
     /// Drops the pending slot of `key` if it still holds `ticket`.
     pub(crate) fn abandon(&self, key: &str, ticket: u64) {
         let mut slots = write(&self.slots);
-        if matches!(slots.map.get(key), Some(Slot::Pending(t)) if *t == ticket) {
+        if matches!(slots.map.get(key), Some(Slot::Pending(t, _)) if *t == ticket) {
             slots.map.remove(key);
         }
     }
