@@ -152,8 +152,9 @@ fn a_server_that_stops_answering_gives_a_timeout_not_a_hang() {
     // Tracking: live for at most the staleness bound after the server was last heard from.
     let lost = support::within(Duration::from_secs(2), || !tracking.tracking_live()).unwrap();
     eprintln!("paused: tracking declared lost {lost:?} after the pause (bound {bound:?})");
+    // The margin is for a loaded machine: the tracker thread may wait for a CPU.
     assert!(
-        lost <= bound + Duration::from_millis(50),
+        lost <= bound + Duration::from_millis(250),
         "lost after {lost:?}, bound {bound:?}"
     );
     assert!(

@@ -22,7 +22,12 @@ fn unavailable(what: &str) {
     if ci() {
         panic!("{what}, and CI is set: the Redis tests must run (start them with .ci/redis-servers.sh start)");
     }
-    eprintln!("SKIPPED (checked nothing): {what}; run `eval \"$(bash .ci/redis-servers.sh start)\"` first");
+    // Straight to stderr, past the test harness's capture, so the skip is seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED (checked nothing): {what}; run `eval \"$(bash .ci/redis-servers.sh start)\"` first"
+    );
 }
 
 fn reachable(url: &str) -> bool {
