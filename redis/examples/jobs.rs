@@ -153,7 +153,8 @@ fn net_output_bytes(nodes: &[String]) -> Result<u64, Failure> {
     Ok(total)
 }
 
-/// One worker's way of reading the session.
+/// One worker's way of reading the session (one per worker: the sizes do not matter).
+#[allow(clippy::large_enum_variant)]
 enum Reader {
     Legacy(redis::Connection, Option<redis::cluster::ClusterConnection>),
     Blob(SessionStore),

@@ -438,3 +438,36 @@ async fn async_cache_in_both_modes() {
         }
     }
 }
+
+/// One seed is enough: the client finds the other masters and follows redirects, and the
+/// tracker finds every master from the seed's slot map.
+#[test]
+fn one_cluster_seed_finds_every_master_for_reads_and_for_tracking() {
+    let Some(cluster) = support::cluster() else {
+        return;
+    };
+    let one = Target::cluster([cluster.urls()[0].clone()]);
+    let mut store = sessionpack_redis::SessionStore::connect(&one).unwrap();
+    let mut cache = SessionCache::connect(&one, tracking("oneseed")).unwrap();
+    assert!(cache.wait_for_tracking(Duration::from_secs(5)));
+    let keys: Vec<String> = (0..24)
+        .map(|n| format!("sp-test:oneseed:{}", support::key("k", n)))
+        .collect();
+    for key in &keys {
+        store.put(key, &support::session("u", [1]), None).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    for key in &keys {
+        assert!(contains(&mut cache, key, 1));
+    }
+    for key in &keys {
+        store.put(key, &support::session("u", [2]), None).unwrap();
+        let seen = support::within(Duration::from_secs(2), || contains(&mut cache, key, 2));
+        assert!(
+            seen.is_some(),
+            "rewrite of {key} (on any master) never seen"
+        );
+        store.delete(key).unwrap();
+    }
+    assert_eq!(cache.stats().header_checks, 0);
+}

@@ -317,3 +317,46 @@ fn an_evicted_or_expired_key_is_none() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_calls_to_a_paused_server_time_out() {
+    let Some(server) = OwnServer::start(&[]) else {
+        return;
+    };
+    let key = "session:async-paused";
+    set(&server, key, &blob(1));
+    let target = fast(server.target());
+    let mut store = sessionpack_redis::AsyncSessionStore::connect(&target)
+        .await
+        .unwrap();
+    let cache =
+        sessionpack_redis::AsyncSessionCache::connect(&target, options(Freshness::Tracking))
+            .await
+            .unwrap();
+    assert!(cache.wait_for_tracking(Duration::from_secs(5)).await);
+    assert!(cache.get(key).await.unwrap().is_some());
+    server.pause();
+    let started = Instant::now();
+    let err = store.get(key).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    // Past the staleness bound the cache asks the server, and times out too.
+    tokio::time::sleep(options(Freshness::Tracking).tracking_bound() + Duration::from_millis(250))
+        .await;
+    assert!(!cache.tracking_live());
+    let err = cache.get(key).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}: a hang",
+        started.elapsed()
+    );
+    server.resume();
+    let back = Instant::now();
+    loop {
+        if matches!(store.get(key).await, Ok(Some(_))) {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(5), "never reconnected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
