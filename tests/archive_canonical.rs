@@ -19,13 +19,19 @@ use sessionpack::{
 use xxhash_rust::xxh64::xxh64;
 
 const HEADER: usize = 40;
-const ROOT: usize = 80;
+
+/// Whether `session` is written as format version 3 (a set over a dictionary): its root is 96
+/// bytes, its digest seeded with 3 (SPEC.md §6.5).
+fn is_v3(session: &Session) -> bool {
+    session.facility_lineage.is_some() || session.group_lineage.is_some()
+}
 
 enum Contents {
     Bytes(Vec<u8>),
     /// A table of entries, each of `pointers` (unit indices) of 8 bytes.
     Table(Vec<Vec<usize>>),
-    Root,
+    /// The root, of its version's size (80 bytes, or 96 in version 3).
+    Root(usize),
 }
 
 struct Unit {
@@ -39,7 +45,7 @@ impl Unit {
         match &self.contents {
             Contents::Bytes(b) => b.len(),
             Contents::Table(entries) => entries.iter().map(|e| e.len() * 8).sum(),
-            Contents::Root => ROOT,
+            Contents::Root(len) => *len,
         }
     }
 
@@ -48,7 +54,7 @@ impl Unit {
         match &self.contents {
             Contents::Bytes(b) => b.len(),
             Contents::Table(entries) => entries.len(),
-            Contents::Root => unreachable!("nothing points at the root"),
+            Contents::Root(_) => unreachable!("nothing points at the root"),
         }
     }
 }
@@ -140,7 +146,7 @@ impl Units {
         units.push(Unit {
             name: name("root", None, None),
             align: 8,
-            contents: Contents::Root,
+            contents: Contents::Root(if is_v3(session) { 96 } else { 80 }),
         });
         let this = Units {
             units,
@@ -214,7 +220,7 @@ impl Units {
     /// The archive with units at `at`: every unit's contents written, every pointer computed.
     fn write(&self, at: &[usize]) -> Vec<u8> {
         let root = at[self.root()];
-        let mut archive = vec![0; root + ROOT];
+        let mut archive = vec![0; root + self.units[self.root()].size()];
         let pointer = |archive: &mut Vec<u8>, from: usize, to: usize| {
             let offset = i32::try_from(at[to] as i64 - from as i64).unwrap();
             let len = u32::try_from(self.units[to].len()).unwrap();
@@ -230,11 +236,19 @@ impl Units {
                         pointer(&mut archive, p + 8 * k, to);
                     }
                 }
-                Contents::Root => {
+                Contents::Root(_) => {
                     archive[p..p + 8].copy_from_slice(&self.session.issued_at.to_le_bytes());
                     archive[p + 8..p + 16].copy_from_slice(&self.session.expires_at.to_le_bytes());
                     for (k, to) in self.root_pointers().into_iter().enumerate() {
                         pointer(&mut archive, p + 16 + 8 * k, to);
+                    }
+                    if is_v3(&self.session) {
+                        let lineages = [self.session.facility_lineage, self.session.group_lineage];
+                        for (k, lineage) in lineages.into_iter().enumerate() {
+                            let at = p + 80 + 8 * k;
+                            archive[at..at + 8]
+                                .copy_from_slice(&lineage.unwrap_or(0).to_le_bytes());
+                        }
                     }
                 }
             }
@@ -266,7 +280,8 @@ impl Units {
 fn reblob(blob: &[u8], archive: &[u8]) -> Vec<u8> {
     let mut out = blob[..HEADER].to_vec();
     let len = u32::try_from(archive.len()).unwrap().to_le_bytes();
-    out[8..16].copy_from_slice(&xxh64(archive, 0).to_le_bytes());
+    let seed = if blob[4] == 3 { 3 } else { 0 };
+    out[8..16].copy_from_slice(&xxh64(archive, seed).to_le_bytes());
     out[16..20].copy_from_slice(&len);
     out[20..24].copy_from_slice(&len);
     out.extend_from_slice(archive);

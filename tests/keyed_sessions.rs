@@ -238,4 +238,14 @@ fn a_lineage_of_zero_is_refused_by_the_encoder_and_the_json_form() {
       "roles":[],"settings":{},"attributes":{},"facilities":[],"groups":[],
       "group_lineage":"00000000000000ab"}"#;
     assert_eq!(Session::from_json(lower).unwrap().group_lineage, Some(0xab));
+    // A number is refused: a u64 does not survive JSON readers whose numbers are doubles.
+    let number = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,
+      "roles":[],"settings":{},"attributes":{},"facilities":[],"groups":[],
+      "group_lineage":171}"#;
+    let err = Session::from_json(number).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("group_lineage: expected a dictionary lineage"),
+        "{err}"
+    );
 }

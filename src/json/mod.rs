@@ -525,7 +525,7 @@ impl<'de> Expect<'de> for Member {
 }
 
 /// A dictionary lineage: 16 lowercase hex digits, not all zero (an integer in formats that are
-/// not human-readable, where 0 means none).
+/// not human-readable, where 0 means none: [`LineageInt`]).
 struct LineageValue(&'static str);
 
 impl<'de> Expect<'de> for LineageValue {
@@ -538,10 +538,7 @@ impl<'de> Expect<'de> for LineageValue {
         "a dictionary lineage as 16 lowercase hex digits, not all zero"
     }
     fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Option<u64>, D::Error> {
-        d.deserialize_u64(Visit(self))
-    }
-    fn u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
-        Ok(Some(v).filter(|&v| v != 0))
+        d.deserialize_u64(Visit(LineageInt(self.0)))
     }
     fn str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
         let lower_hex = v.len() == 16 && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -549,6 +546,26 @@ impl<'de> Expect<'de> for LineageValue {
             Ok(lineage) if lower_hex && lineage != 0 => Ok(Some(lineage)),
             _ => Err(self.refuse(Found::Str(v))),
         }
+    }
+}
+
+/// A lineage in a format that is not human-readable: a `u64`, 0 for none.
+struct LineageInt(&'static str);
+
+impl<'de> Expect<'de> for LineageInt {
+    type Value = Option<u64>;
+
+    fn path(&self) -> Path<'_> {
+        Path::Field(self.0)
+    }
+    fn what(&self) -> &'static str {
+        "a dictionary lineage as an integer"
+    }
+    fn hinted<D: Deserializer<'de>>(self, d: D) -> Result<Option<u64>, D::Error> {
+        d.deserialize_u64(Visit(self))
+    }
+    fn u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+        Ok(Some(v).filter(|&v| v != 0))
     }
 }
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Starts or stops the real Redis servers the tests of sessionpack-redis run against:
+# a standalone redis-server and a three-master Redis Cluster, on free loopback ports.
+#
+#   eval "$(bash .ci/redis-servers.sh start)"   # prints `export REDIS_URL=… REDIS_CLUSTER_URL=…`
+#   bash .ci/redis-servers.sh stop              # stops what `start` started, by pid
+#
+# Logs and node files live in $REDIS_SERVERS_DIR (default /tmp/sessionpack-redis-servers);
+# the pids are in its `pids` file and the exports in its `env` file. Everything but the export
+# lines goes to stderr. Stop kills only the pids that start wrote down.
+set -euo pipefail
+
+DIR="${REDIS_SERVERS_DIR:-/tmp/sessionpack-redis-servers}"
+SERVER="${REDIS_SERVER:-redis-server}"
+CLI="${REDIS_CLI:-redis-cli}"
+log() { printf 'redis-servers: %s\n' "$*" >&2; }
+
+# A loopback port that is free, with port+10000 (a cluster node's bus port) free as well.
+free_port() {
+  python3 - <<'PY'
+import random, socket
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+for _ in range(1000):
+    p = random.randint(20000, 29999)
+    if free(p) and free(p + 10000):
+        print(p); break
+else:
+    raise SystemExit("no free port pair found")
+PY
+}
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if "$CLI" -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1; then return 0; fi
+    sleep 0.05
+  done
+  log "redis-server on port $1 did not answer"; return 1
+}
+
+# redis-server in the foreground, in the background of this shell; its pid goes to the pids file.
+spawn() {
+  local port=$1; shift
+  "$SERVER" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$DIR" --logfile "$DIR/redis-$port.log" "$@" >/dev/null 2>&1 &
+  echo $! >>"$DIR/pids"
+  wait_port "$port"
+}
+
+start() {
+  if ! command -v "$SERVER" >/dev/null 2>&1; then
+    log "$SERVER is not installed (Debian: apt-get install redis-server)"; exit 1
+  fi
+  if ! command -v "$CLI" >/dev/null 2>&1; then
+    log "$CLI is not installed (Debian: apt-get install redis-tools)"; exit 1
+  fi
+  if [ -s "$DIR/pids" ]; then
+    log "$DIR/pids exists: stopping what it lists first"; stop
+  fi
+  mkdir -p "$DIR"
+  : >"$DIR/pids"
+
+  local standalone; standalone=$(free_port)
+  spawn "$standalone"
+  log "standalone redis-server on 127.0.0.1:$standalone"
+
+  local ports=() seeds=() urls=()
+  for _ in 1 2 3; do
+    local p; p=$(free_port)
+    # Another start may have taken the port since it was found free: retry once with a new one.
+    if ! spawn "$p" --cluster-enabled yes --cluster-config-file "$DIR/nodes-$p.conf" \
+      --cluster-node-timeout 2000; then
+      p=$(free_port)
+      spawn "$p" --cluster-enabled yes --cluster-config-file "$DIR/nodes-$p.conf" \
+        --cluster-node-timeout 2000
+    fi
+    ports+=("$p"); seeds+=("127.0.0.1:$p"); urls+=("redis://127.0.0.1:$p")
+  done
+  "$CLI" --cluster create "${seeds[@]}" --cluster-replicas 0 --cluster-yes >"$DIR/cluster-create.log" 2>&1 \
+    || { cat "$DIR/cluster-create.log" >&2; exit 1; }
+  for p in "${ports[@]}"; do
+    local ok=""
+    for _ in $(seq 1 200); do
+      if "$CLI" -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; then ok=1; break; fi
+      sleep 0.05
+    done
+    [ -n "$ok" ] || { log "cluster node $p never reached cluster_state:ok"; exit 1; }
+  done
+  log "3-master Redis Cluster on ${seeds[*]}"
+
+  local cluster_url; cluster_url=$(IFS=,; echo "${urls[*]}")
+  {
+    echo "export REDIS_URL=redis://127.0.0.1:$standalone"
+    echo "export REDIS_CLUSTER_URL=$cluster_url"
+  } >"$DIR/env"
+  cat "$DIR/env"
+}
+
+stop() {
+  [ -f "$DIR/pids" ] || { log "nothing to stop ($DIR/pids is missing)"; return 0; }
+  local pids; pids=$(cat "$DIR/pids")
+  for pid in $pids; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+  for pid in $pids; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -f "$DIR/pids" "$DIR/env" "$DIR"/nodes-*.conf
+  log "stopped: $(echo $pids)"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

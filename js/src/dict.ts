@@ -1,0 +1,580 @@
+/**
+ * Id dictionaries (SPEC.md §16): the external keys (ObjectIds, UUIDs, strings) of one kind of one
+ * tenant mapped to dense ids `0, 1, 2, …` in first-seen order. {@link DictionaryDecoder} checks a
+ * dictionary once and hands out an {@link IdDictionaryView} that looks keys up in place;
+ * {@link IdDictionary} is the owned, append-only dictionary a writer keeps.
+ */
+
+import { equalBytes, hexInto, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At, utf8Into } from "./bytes.js";
+import { corrupt, fail, invalidInput } from "./errors.js";
+import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
+import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
+import { XXH, xxh64Into } from "./xxh64.js";
+
+/** The type of every key of a dictionary. */
+export type KeyType = "objectid" | "uuid" | "string";
+/** Which ids a dictionary gives: facilities or groups. */
+export type DictKind = "facility" | "group";
+
+const HEADER_LEN = 40;
+const MAC_LEN = 32;
+const FLAG_SIGNED = 1;
+const DIGEST_FROM = 24;
+const MAX_TENANT = 64;
+const MAX_STRING_KEY = 64;
+const EMPTY = 0xffffffff;
+/** The default limit on a dictionary's keys. */
+export const DEFAULT_MAX_KEYS = 1_000_000;
+
+const KEY_TYPES: readonly KeyType[] = ["objectid", "uuid", "string"];
+const KINDS: readonly DictKind[] = ["facility", "group"];
+
+function width(t: KeyType): number {
+  return t === "objectid" ? 12 : t === "uuid" ? 16 : 0;
+}
+
+function slotsFor(count: number): number {
+  return Math.ceil((5 * count) / 4);
+}
+
+function maskFor(count: number): number {
+  const bits = 32 - Math.clz32(count);
+  return bits === 32 ? 0xffffffff : (2 ** bits - 1) >>> 0;
+}
+
+/** `(h × slots) >> 64` for the hash `hi:lo` left in XXH. */
+function homeOf(hi: number, lo: number, slots: number): number {
+  if (slots < 1 << 21) {
+    // hi × slots and lo × slots are below 2^53: exact.
+    const a = hi * slots;
+    const b = lo * slots;
+    const ah = Math.floor(a / 4294967296);
+    const al = a - ah * 4294967296;
+    return ah + (al + Math.floor(b / 4294967296) >= 4294967296 ? 1 : 0);
+  }
+  const h = (BigInt(hi) << 32n) | BigInt(lo);
+  return Number((h * BigInt(slots)) >> 64n);
+}
+
+/** Where everything is in a dictionary whose header was read (absolute offsets). */
+interface Layout {
+  keyType: KeyType;
+  kind: DictKind;
+  count: number;
+  lineage: bigint;
+  digestLo: number;
+  digestHi: number;
+  keyId: number;
+  tenantLen: number;
+  keys: number;
+  strings: number;
+  index: number;
+  slots: number;
+  mask: number;
+  end: number;
+}
+
+/** The header rules of SPEC.md §16.3 (steps 1 to 12), in order: nothing past the header is read. */
+function readLayout(b: Uint8Array, maxKeys: number): Layout {
+  if (!startsWithMagic(b, DICT_MAGIC)) notABlob(b, "R-DICT-MAGIC", "id dictionary");
+  if (b.length < HEADER_LEN) corrupt("R-DICT-HDR-LEN", `truncated dictionary header: ${b.length} of its 40 bytes`);
+  const version = b[4]!;
+  if (version !== 1) {
+    fail("unsupported", "R-DICT-VERSION", `dictionary format version ${version} is not one this reader implements (1): upgrade the sessionpack package (R-DICT-VERSION)`);
+  }
+  const flags = b[5]!;
+  if ((flags & ~FLAG_SIGNED) !== 0) {
+    fail("unsupported", "R-DICT-FLAGS", `unknown dictionary flag bits 0x${(flags & ~FLAG_SIGNED).toString(16)}: upgrade this reader (R-DICT-FLAGS)`);
+  }
+  for (const at of [6, 7, 27]) if (b[at] !== 0) corrupt("R-DICT-RESERVED", `reserved dictionary header byte ${at} is not zero`);
+  const signed = (flags & FLAG_SIGNED) !== 0;
+  const keyId = u32(b, 16);
+  if (signed !== (keyId !== 0)) {
+    corrupt("R-DICT-KEYID", signed ? "the dictionary's MAC flag is set but its key id is 0" : `key id ${keyId} on an unsigned dictionary`);
+  }
+  const keyType = KEY_TYPES[b[24]! - 1];
+  if (keyType === undefined) fail("unsupported", "R-DICT-KEYTYPE", `unknown dictionary key type ${b[24]} (R-DICT-KEYTYPE)`);
+  const kind = KINDS[b[25]! - 1];
+  if (kind === undefined) fail("unsupported", "R-DICT-KIND", `unknown dictionary kind ${b[25]} (R-DICT-KIND)`);
+  const tenantLen = b[26]!;
+  if (tenantLen > MAX_TENANT) corrupt("R-DICT-TENANT-LEN", `a tenant of ${tenantLen} bytes, above 64`);
+  const lineage = u64(b, 32);
+  if (lineage === 0n) corrupt("R-DICT-LINEAGE", "lineage 0");
+  const count = u32(b, 28);
+  if (count > maxKeys) {
+    fail("limit", "R-DICT-LIMIT-KEYS", `the dictionary declares ${count} keys, above the limit of ${maxKeys} (R-DICT-LIMIT-KEYS)`);
+  }
+  const slots = slotsFor(count);
+  const w = width(keyType);
+  const fixed = tenantLen + 4 * slots;
+  const min = w > 0 ? fixed + w * count : fixed + 4 * count;
+  const max = w > 0 ? min : min + MAX_STRING_KEY * count;
+  const bodyLen = u32(b, 20);
+  if (bodyLen < min || bodyLen > max) {
+    corrupt("R-DICT-BODY-LEN", `body_len ${bodyLen} is not what ${count} keys make (${min === max ? min : `${min} to ${max}`})`);
+  }
+  const end = HEADER_LEN + bodyLen;
+  if (end > b.length) corrupt("R-DICT-LEN", `truncated dictionary: ${b.length} bytes, its body ends at ${end}`);
+  const expected = end + (signed ? MAC_LEN : 0);
+  if (b.length > expected) corrupt("R-DICT-LEN", `${b.length - expected} trailing bytes after the dictionary`);
+  if (b.length < expected) corrupt("R-DICT-LEN", "the dictionary's MAC trailer is truncated");
+  const keys = HEADER_LEN + tenantLen;
+  const index = end - 4 * slots;
+  return {
+    keyType,
+    kind,
+    count,
+    lineage,
+    digestLo: u32(b, 8),
+    digestHi: u32(b, 12),
+    keyId,
+    tenantLen,
+    keys,
+    strings: w > 0 ? index : keys + 4 * count,
+    index,
+    slots,
+    mask: maskFor(count),
+    end,
+  };
+}
+
+/** The bytes `[start, end)` of key `id` (absolute; `id < count`). */
+function keySpan(b: Uint8Array, l: Layout, id: number): [number, number] {
+  const w = width(l.keyType);
+  if (w > 0) {
+    const start = l.keys + w * id;
+    return [start, start + w];
+  }
+  const end = u32(b, l.keys + 4 * id);
+  const start = id === 0 ? 0 : u32(b, l.keys + 4 * (id - 1));
+  return [l.strings + start, l.strings + end];
+}
+
+function sameKey(b: Uint8Array, l: Layout, x: number, y: number): boolean {
+  const [xs, xe] = keySpan(b, l, x);
+  const [ys, ye] = keySpan(b, l, y);
+  return xe - xs === ye - ys && equalBytes(b, xs, b, ys, xe - xs);
+}
+
+/** The content rules of SPEC.md §16.3 (steps 14 to 18), after the MAC. */
+function validateContent(b: Uint8Array, l: Layout): void {
+  xxh64Into(b, DIGEST_FROM, l.end);
+  if (XXH.lo !== l.digestLo || XXH.hi !== l.digestHi) corrupt("R-DICT-DIGEST", "the dictionary's digest differs from its content's");
+  if (!isUtf8(b, HEADER_LEN, HEADER_LEN + l.tenantLen)) corrupt("R-DICT-TENANT-UTF8", "the tenant is not UTF-8");
+  if (l.keyType === "string") {
+    const total = l.index - l.strings;
+    let start = 0;
+    for (let id = 0; id < l.count; id++) {
+      const end = u32(b, l.keys + 4 * id);
+      const last = id + 1 === l.count;
+      if (end < start || end > total || end - start > MAX_STRING_KEY || (last && end !== total)) {
+        corrupt("R-DICT-STR-BOUNDS", `string key ${id}: its end ${end} is out of bounds`);
+      }
+      if (!isUtf8(b, l.strings + start, l.strings + end)) corrupt("R-DICT-STR-UTF8", `string key ${id} is not UTF-8`);
+      start = end;
+    }
+  }
+  // R-DICT-INDEX and R-DICT-UNIQUE: for every id x in increasing order, every slot from its
+  // key's home to the one holding x holds an id below x (what inserting in order with linear
+  // probing makes), none of them with x's key; then no other slot is occupied.
+  const { mask, slots, index } = l;
+  const notMask = ~mask >>> 0;
+  for (let x = 0; x < l.count; x++) {
+    const [ks, ke] = keySpan(b, l, x);
+    xxh64Into(b, ks, ke);
+    const hi = XXH.hi;
+    const lo = XXH.lo;
+    let p = homeOf(hi, lo, slots);
+    const want = ((lo & notMask) | x) >>> 0;
+    let steps = 0;
+    let v = u32(b, index + 4 * p);
+    while (v !== want) {
+      const y = (v & mask) >>> 0;
+      if (v === EMPTY || y >= x || steps >= slots) corrupt("R-DICT-INDEX", `id ${x} is not where the canonical index puts it (slot ${p})`);
+      if (((v & notMask) >>> 0) === ((want & notMask) >>> 0) && sameKey(b, l, x, y)) {
+        corrupt("R-DICT-UNIQUE", `ids ${y} and ${x} have the same key`);
+      }
+      steps++;
+      p = p + 1 === slots ? 0 : p + 1;
+      v = u32(b, index + 4 * p);
+    }
+  }
+  let occupied = 0;
+  for (let p = 0; p < slots; p++) if (u32(b, index + 4 * p) !== EMPTY) occupied++;
+  if (occupied !== l.count) corrupt("R-DICT-INDEX", `${occupied} index slots are occupied for ${l.count} keys`);
+}
+
+/** Options of a {@link DictionaryDecoder}. */
+export interface DictionaryDecoderOptions {
+  /** MAC keys to accept; **keys imply a MAC** (unsigned dictionaries are refused) unless `allowUnsigned`. */
+  keys?: Iterable<MacKey>;
+  /** Open unsigned dictionaries even though keys are held: a documented weakening, for migrations. */
+  allowUnsigned?: boolean;
+  /** The most keys a dictionary may have (default 1,000,000), checked from the header. */
+  maxKeys?: number;
+}
+
+const DICT_MAC_RULES = ["R-DICT-MAC-KEY", "R-DICT-MAC-TAG"] as const;
+
+/**
+ * Opens id dictionaries: checks the header, the key limit, the MAC, the digest and the whole
+ * index once (SPEC.md §16.3, in order), and hands out an {@link IdDictionaryView}.
+ * Like the session `Decoder`, **keys imply a MAC**. **On any error, deny access.**
+ */
+export class DictionaryDecoder {
+  readonly keys: KeyRing;
+  readonly allowUnsigned: boolean;
+  readonly maxKeys: number;
+
+  constructor(options: DictionaryDecoderOptions = {}) {
+    this.keys = new KeyRing(options.keys ?? []);
+    this.allowUnsigned = options.allowUnsigned === true;
+    this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
+    if (this.maxKeys >>> 0 !== this.maxKeys) throw new RangeError("maxKeys must be an integer in 0..=4294967295");
+  }
+
+  get requiresMac(): boolean {
+    return this.keys.size > 0 && !this.allowUnsigned;
+  }
+
+  /** Checks `bytes` and returns a view over them (do not change them while it is used). */
+  open(bytes: Uint8Array): IdDictionaryView {
+    const l = readLayout(bytes, this.maxKeys);
+    if (l.keyId === 0) {
+      if (this.requiresMac) {
+        fail(
+          "unauthenticated",
+          "R-DICT-MAC-REQUIRED",
+          "the dictionary is unsigned and this reader holds keys, so it requires a MAC (R-DICT-MAC-REQUIRED): sign dictionaries on the writer",
+        );
+      }
+    } else {
+      this.keys.verify(l.keyId, bytes.subarray(0, l.end), bytes.subarray(l.end), "dictionary", DICT_MAC_RULES);
+    }
+    validateContent(bytes, l);
+    return new IdDictionaryView(bytes, l);
+  }
+}
+
+// Scratch space for parsed keys (the longest key is 64 bytes of a string).
+const keyScratch = new Uint8Array(MAX_STRING_KEY * 3 + 4);
+
+/**
+ * The bytes of `key` (text of the dictionary's key type, or the stored bytes) written into
+ * `out` from 0; the length, or -1 when it is no key of that type.
+ */
+function keyInto(keyType: KeyType, key: string | Uint8Array, out: Uint8Array): number {
+  if (typeof key !== "string") {
+    const w = width(keyType);
+    if (w > 0 ? key.length !== w : key.length > MAX_STRING_KEY || !isUtf8(key, 0, key.length)) return -1;
+    out.set(key, 0);
+    return key.length;
+  }
+  if (keyType === "objectid") return key.length === 24 && hexInto(key, 0, 24, out, 0) ? 12 : -1;
+  if (keyType === "uuid") {
+    if (key.length !== 36) return -1;
+    for (const d of [8, 13, 18, 23]) if (key.charCodeAt(d) !== 0x2d) return -1;
+    const ok =
+      hexInto(key, 0, 8, out, 0) &&
+      hexInto(key, 9, 13, out, 4) &&
+      hexInto(key, 14, 18, out, 6) &&
+      hexInto(key, 19, 23, out, 8) &&
+      hexInto(key, 24, 36, out, 10);
+    return ok ? 16 : -1;
+  }
+  if (key.length > MAX_STRING_KEY || !isWellFormed(key)) return -1;
+  const n = utf8Into(key, out, 0);
+  return n > MAX_STRING_KEY ? -1 : n;
+}
+
+/** The text form of a key's bytes: lowercase hex for ObjectIds and UUIDs, the string itself. */
+function keyText(keyType: KeyType, b: Uint8Array, start: number, end: number): string {
+  if (keyType === "objectid") return toHex(b, start, end);
+  if (keyType === "uuid") {
+    const h = toHex(b, start, end);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  return utf8At(b, start, end);
+}
+
+/**
+ * A validated id dictionary read in place: `idOf` hashes the key and probes the index without
+ * allocating. An unknown key means: refresh the dictionary once, then deny.
+ */
+export class IdDictionaryView {
+  /** @internal */ readonly b: Uint8Array;
+  /** @internal */ readonly l: Layout;
+
+  /** @internal */
+  constructor(b: Uint8Array, l: Layout) {
+    this.b = b;
+    this.l = l;
+  }
+
+  /** Opens `bytes` with a {@link DictionaryDecoder} of `options`. */
+  static open(bytes: Uint8Array, options: DictionaryDecoderOptions = {}): IdDictionaryView {
+    return new DictionaryDecoder(options).open(bytes);
+  }
+
+  /** The number of keys (ids are `0 .. size`). */
+  get size(): number {
+    return this.l.count;
+  }
+
+  /** The lineage: 64 bits fixed when the dictionary was created. */
+  get lineage(): bigint {
+    return this.l.lineage;
+  }
+
+  get tenant(): string {
+    return utf8At(this.b, HEADER_LEN, HEADER_LEN + this.l.tenantLen);
+  }
+
+  get kind(): DictKind {
+    return this.l.kind;
+  }
+
+  get keyType(): KeyType {
+    return this.l.keyType;
+  }
+
+  /** The digest (header offset 8): the dictionary's ETag, the same signed or not. */
+  get digest(): bigint {
+    return (BigInt(this.l.digestHi) << 32n) | BigInt(this.l.digestLo);
+  }
+
+  /** The MAC key id, or `undefined` when unsigned. */
+  get keyId(): number | undefined {
+    return this.l.keyId === 0 ? undefined : this.l.keyId;
+  }
+
+  /** The bytes the view reads. */
+  get bytes(): Uint8Array {
+    return this.b;
+  }
+
+  /**
+   * The id of `key`, or `undefined` when the dictionary does not hold it. A string is the key's
+   * text (24 hex digits for an ObjectId, 8-4-4-4-12 for a UUID, either case; a string key as it
+   * is); a `Uint8Array` is the key's stored bytes (12, 16, or the UTF-8 of a string).
+   */
+  idOf(key: string | Uint8Array): number | undefined {
+    const n = keyInto(this.l.keyType, key, keyScratch);
+    return n < 0 ? undefined : this.lookup(keyScratch, n);
+  }
+
+  /** Alias of {@link idOf}, named as in the Rust crate. */
+  id_of(key: string | Uint8Array): number | undefined {
+    return this.idOf(key);
+  }
+
+  /** The key of `id` in text form, or `undefined` past the last id. */
+  keyOf(id: number): string | undefined {
+    if (id >>> 0 !== id || id >= this.l.count) return undefined;
+    const [s, e] = keySpan(this.b, this.l, id);
+    return keyText(this.l.keyType, this.b, s, e);
+  }
+
+  /** The stored bytes of key `id` (a view), or `undefined` past the last id. */
+  keyBytesOf(id: number): Uint8Array | undefined {
+    if (id >>> 0 !== id || id >= this.l.count) return undefined;
+    const [s, e] = keySpan(this.b, this.l, id);
+    return this.b.subarray(s, e);
+  }
+
+  /** The keys in id order, in text form. */
+  keys(): string[] {
+    const out: string[] = [];
+    for (let id = 0; id < this.l.count; id++) out.push(this.keyOf(id)!);
+    return out;
+  }
+
+  /** An owned copy, unsigned, to append to. */
+  toDictionary(): IdDictionary {
+    const own = this.b.slice(0, this.l.end);
+    own[5] = 0;
+    putU32(own, 16, 0);
+    return new IdDictionary(own, { ...this.l, keyId: 0 });
+  }
+
+  /** @internal */
+  lookup(key: Uint8Array, n: number): number | undefined {
+    const l = this.l;
+    if (l.count === 0) return undefined;
+    const b = this.b;
+    xxh64Into(key, 0, n);
+    const notMask = ~l.mask >>> 0;
+    const fingerprint = (XXH.lo & notMask) >>> 0;
+    let p = homeOf(XXH.hi, XXH.lo, l.slots);
+    for (let i = 0; i < l.slots; i++) {
+      const v = u32(b, l.index + 4 * p);
+      if (v === EMPTY) return undefined;
+      if (((v & notMask) >>> 0) === fingerprint) {
+        const id = (v & l.mask) >>> 0;
+        const [s, e] = keySpan(b, l, id);
+        if (e - s === n && equalBytes(b, s, key, 0, n)) return id;
+      }
+      p = p + 1 === l.slots ? 0 : p + 1;
+    }
+    return undefined;
+  }
+}
+
+/** What {@link IdDictionary.create} needs. */
+export interface DictionaryInit {
+  tenant: string;
+  kind: DictKind;
+  keyType: KeyType;
+  /** 64 bits drawn at random when the dictionary is created, never 0. */
+  lineage: bigint;
+}
+
+/**
+ * An id dictionary a writer owns: its canonical unsigned bytes, to view, sign or append to.
+ * Appending never changes an id, and is a pure function (this dictionary is unchanged), so a
+ * store can write the result with compare-and-set and retry from the dictionary it finds.
+ */
+export class IdDictionary {
+  /** @internal */ readonly b: Uint8Array;
+  /** @internal */ readonly l: Layout;
+  /** The most keys {@link append} lets the dictionary have (keep it at most the readers' limit). */
+  maxKeys = DEFAULT_MAX_KEYS;
+
+  /** @internal */
+  constructor(b: Uint8Array, l: Layout) {
+    this.b = b;
+    this.l = l;
+  }
+
+  /** An empty dictionary (`invalid_input` for a tenant above 64 bytes or lineage 0). */
+  static create(init: DictionaryInit): IdDictionary {
+    if (typeof init.tenant !== "string" || !isWellFormed(init.tenant)) invalidInput("the tenant must be a string without lone surrogates");
+    const tenant = utf8(init.tenant);
+    if (tenant.length > MAX_TENANT) invalidInput(`a tenant of ${tenant.length} bytes: at most 64`);
+    if (typeof init.lineage !== "bigint" || init.lineage <= 0n || init.lineage >= 1n << 64n) {
+      invalidInput("the lineage must be a non-zero u64 (a bigint)");
+    }
+    if (!KINDS.includes(init.kind)) invalidInput(`unknown dictionary kind ${String(init.kind)}: "facility" or "group"`);
+    if (!KEY_TYPES.includes(init.keyType)) invalidInput(`unknown key type ${String(init.keyType)}: "objectid", "uuid" or "string"`);
+    return IdDictionary.encode(tenant, init.kind, init.keyType, init.lineage, []);
+  }
+
+  get size(): number {
+    return this.l.count;
+  }
+
+  get lineage(): bigint {
+    return this.l.lineage;
+  }
+
+  /** A view, to look keys up without encoding. */
+  view(): IdDictionaryView {
+    return new IdDictionaryView(this.b, this.l);
+  }
+
+  /**
+   * Appends the keys that are new, in order, each with the next id; returns the new dictionary
+   * and the id of every given key (repeats and keys already held get their id). Keys are text
+   * of the dictionary's key type or stored bytes, as for {@link IdDictionaryView.idOf}.
+   * Throws `invalid_input` for a key that is not of the key type and `limit` above `maxKeys`.
+   */
+  append(keys: Iterable<string | Uint8Array>): { dictionary: IdDictionary; ids: number[] } {
+    const view = this.view();
+    const ids: number[] = [];
+    const added: Uint8Array[] = [];
+    const fresh = new Map<string, number>();
+    let next = this.l.count;
+    const buf = new Uint8Array(keyScratch.length);
+    for (const key of keys) {
+      const n = keyInto(this.l.keyType, key, buf);
+      if (n < 0) {
+        invalidInput(
+          `${typeof key === "string" ? JSON.stringify(key) : "a key"} is not a valid ${this.l.keyType} key` +
+            (this.l.keyType === "string" ? " (UTF-8 of at most 64 bytes)" : this.l.keyType === "objectid" ? " (24 hex digits)" : " (8-4-4-4-12 hex digits)"),
+        );
+      }
+      const bytes = buf.slice(0, n);
+      const held = view.lookup(bytes, n);
+      const hex = toHex(bytes);
+      const id = held ?? fresh.get(hex);
+      if (id !== undefined) {
+        ids.push(id);
+        continue;
+      }
+      if (next >= this.maxKeys) {
+        fail("limit", "R-DICT-LIMIT-KEYS", `appending would give the dictionary ${next + 1} keys, above the limit of ${this.maxKeys}`);
+      }
+      fresh.set(hex, next);
+      added.push(bytes);
+      ids.push(next);
+      next++;
+    }
+    if (added.length === 0) return { dictionary: this, ids };
+    const all: Uint8Array[] = [];
+    for (let id = 0; id < this.l.count; id++) all.push(view.keyBytesOf(id)!);
+    all.push(...added);
+    const d = IdDictionary.encode(this.b.subarray(HEADER_LEN, HEADER_LEN + this.l.tenantLen), this.l.kind, this.l.keyType, this.l.lineage, all);
+    d.maxKeys = this.maxKeys;
+    return { dictionary: d, ids };
+  }
+
+  /** The dictionary's bytes, signed with `key` (HMAC-SHA256 trailer) or unsigned. */
+  toBytes(key?: MacKey): Uint8Array {
+    if (key === undefined) return this.b.slice();
+    const k = prepareKey(key);
+    const out = new Uint8Array(this.b.length + MAC_LEN);
+    out.set(this.b, 0);
+    out[5] = out[5]! | FLAG_SIGNED;
+    putU32(out, 16, k.id);
+    out.set(sign(k, out.subarray(0, this.b.length)), this.b.length);
+    return out;
+  }
+
+  /** The canonical unsigned bytes of a dictionary holding `keys` (SPEC.md §16.2). */
+  private static encode(tenant: Uint8Array, kind: DictKind, keyType: KeyType, lineage: bigint, keys: readonly Uint8Array[]): IdDictionary {
+    const n = keys.length;
+    const slots = slotsFor(n);
+    const w = width(keyType);
+    let keyBytes = 0;
+    for (const k of keys) keyBytes += k.length;
+    const body = tenant.length + (w > 0 ? 0 : 4 * n) + keyBytes + 4 * slots;
+    if (body > 0xffffffff) fail("limit", undefined, `the dictionary's body would be ${body} bytes, above 4 GiB`);
+    const out = new Uint8Array(HEADER_LEN + body);
+    out.set(DICT_MAGIC, 0);
+    out[4] = 1;
+    putU32(out, 20, body);
+    out[24] = KEY_TYPES.indexOf(keyType) + 1;
+    out[25] = KINDS.indexOf(kind) + 1;
+    out[26] = tenant.length;
+    putU32(out, 28, n);
+    putU64(out, 32, lineage);
+    out.set(tenant, HEADER_LEN);
+    let at = HEADER_LEN + tenant.length;
+    if (w === 0) {
+      let end = 0;
+      for (const k of keys) {
+        end += k.length;
+        putU32(out, at, end);
+        at += 4;
+      }
+    }
+    for (const k of keys) {
+      out.set(k, at);
+      at += k.length;
+    }
+    const index = at;
+    out.fill(0xff, index, index + 4 * slots);
+    const mask = maskFor(n);
+    const notMask = ~mask >>> 0;
+    keys.forEach((k, id) => {
+      xxh64Into(k, 0, k.length);
+      let p = homeOf(XXH.hi, XXH.lo, slots);
+      while (u32(out, index + 4 * p) !== EMPTY) p = p + 1 === slots ? 0 : p + 1;
+      putU32(out, index + 4 * p, ((XXH.lo & notMask) | id) >>> 0);
+    });
+    xxh64Into(out, DIGEST_FROM, out.length);
+    putU32(out, 8, XXH.lo);
+    putU32(out, 12, XXH.hi);
+    return new IdDictionary(out, readLayout(out, 0xffffffff));
+  }
+}

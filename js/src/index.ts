@@ -1,0 +1,34 @@
+/**
+ * sessionpack: read and write sessionpack blobs (SPEC.md) in pure TypeScript.
+ *
+ * ```ts
+ * import { Decoder } from "sessionpack";
+ * const decoder = new Decoder({ keys: [{ id: 7, key }] }); // keys imply a MAC
+ * const session = decoder.open(blob);                      // throws on any fault: deny access
+ * if (session.facilities.has(42)) { … }
+ * ```
+ *
+ * **On any error, deny access.**
+ */
+
+export { SessionpackError, ERROR_KINDS, type ErrorKind } from "./errors.js";
+export { Decoder, type DecoderOptions, type Expiry } from "./decoder.js";
+export { SessionView } from "./view.js";
+export { IdSet, KeyedIdSet, encodeIdSet } from "./idset.js";
+export { Session, type SessionInit, type FromJsonOptions } from "./session.js";
+export { encode, type EncodeOptions } from "./encode.js";
+export { Header, detect, type Format } from "./header.js";
+export { DEFAULT_LIMITS, INFLATION_ALLOWANCE, type Limits } from "./limits.js";
+export { KeyRing, MIN_KEY_LEN, type MacKey } from "./mac.js";
+export { SUPPORTED_VERSIONS } from "./versions.js";
+export { xxh64 } from "./xxh64.js";
+export {
+  DictionaryDecoder,
+  IdDictionary,
+  IdDictionaryView,
+  DEFAULT_MAX_KEYS,
+  type DictionaryDecoderOptions,
+  type DictionaryInit,
+  type DictKind,
+  type KeyType,
+} from "./dict.js";

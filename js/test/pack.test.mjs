@@ -1,0 +1,48 @@
+// `npm pack` gives a tarball that installs into an empty directory and works there.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { VECTORS } from "./support.mjs";
+
+const JS = fileURLToPath(new URL("..", import.meta.url));
+
+test("the packed tarball installs into an empty directory and opens a blob there", { timeout: 240_000 }, () => {
+  const work = mkdtempSync(path.join(tmpdir(), "sessionpack-pack-"));
+  try {
+    const npm = (args, cwd) =>
+      execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" } });
+    const out = npm(["pack", "--json", "--pack-destination", work], JS);
+    const packed = JSON.parse(out.slice(out.indexOf("[")));
+    const files = packed[0].files.map((f) => f.path);
+    assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts") && files.includes("README.md"), files.join(", "));
+    assert.ok(!files.some((f) => f.startsWith("test/") || f.startsWith("node_modules/")));
+    const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
+    assert.ok(tarball, "no tarball");
+    const app = path.join(work, "app");
+    execFileSync("mkdir", [app]);
+    writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", private: true, type: "module" }));
+    // Offline when the registry is unreachable: the dependency is in the npm cache after `npm ci`.
+    npm(["install", "--prefer-offline", "--no-package-lock", path.join(work, tarball)], app);
+    const blob = path.join(VECTORS, "v1", "spec_example.bin");
+    writeFileSync(
+      path.join(app, "main.mjs"),
+      `import { readFileSync } from "node:fs";
+import { Decoder, Header, detect } from "sessionpack";
+const blob = readFileSync(${JSON.stringify(blob)});
+const view = new Decoder({ expiry: { rejectAt: 1500 } }).open(blob);
+console.log(JSON.stringify({ json: view.toJson(), member: view.facilities.has(2), version: detect(blob).version, digest: Header.read(blob).digest.toString(16) }));
+`,
+    );
+    const result = JSON.parse(execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" }));
+    assert.equal(result.member, true);
+    assert.equal(result.version, 1);
+    assert.equal(result.digest, "9711a3ecac56906a");
+    assert.ok(result.json.startsWith('{"user_id":"u1","tenant_id":"acme"'));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,402 @@
+//! [`Shared`]: what every handle of one cache shares — the bounded map of validated sessions,
+//! the key policy applied at each use, the counters, and whether tracking is live.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use sessionpack::{Decoder, Expiry, Header, KeyRing, Limits, SessionBuf};
+
+use super::{CacheOptions, CacheStats, Freshness};
+use crate::Error;
+
+/// A validated session as the cache keeps it.
+pub(crate) struct Entry {
+    buf: Arc<SessionBuf>,
+    /// The header's MAC key id; 0 when unsigned.
+    key_id: u32,
+    digest: u64,
+    /// What the entry counts against the byte bound.
+    bytes: usize,
+    last_used: AtomicU64,
+}
+
+impl Entry {
+    /// Opens `blob` (stored under `key`) with `decoder`, which ignores expiry: expiry is
+    /// checked at every use instead.
+    pub(crate) fn open(decoder: &mut Decoder, key: &str, blob: &[u8]) -> Result<Entry, Error> {
+        let header = Header::read(blob)?;
+        let buf = decoder.open_buf(blob)?;
+        let bytes = buf
+            .archive_bytes()
+            .len()
+            .saturating_add(key.len())
+            .saturating_add(core::mem::size_of::<Entry>() + 64);
+        Ok(Entry {
+            buf: Arc::new(buf),
+            key_id: header.key_id,
+            digest: header.digest,
+            bytes,
+            last_used: AtomicU64::new(0),
+        })
+    }
+
+    pub(crate) fn digest(&self) -> u64 {
+        self.digest
+    }
+}
+
+enum Slot {
+    /// A fetch is under way (since the cache's clock in ms); only the fetch holding this
+    /// ticket may fill the slot, and only if no invalidation or flush removed it meanwhile.
+    Pending(u64, u64),
+    Ready(Arc<Entry>),
+}
+
+#[derive(Default)]
+struct Slots {
+    map: HashMap<String, Slot>,
+    bytes: usize,
+}
+
+impl Slots {
+    fn take(&mut self, key: &str) -> Option<Slot> {
+        let slot = self.map.remove(key)?;
+        if let Slot::Ready(e) = &slot {
+            self.bytes = self.bytes.saturating_sub(e.bytes);
+        }
+        Some(slot)
+    }
+}
+
+/// The decoder's rules, applied again at every use.
+pub(crate) struct Policy {
+    keys: KeyRing,
+    key_ids: Vec<u32>,
+    allow_unsigned: bool,
+    limits: Limits,
+    pub(crate) version: u64,
+}
+
+impl Policy {
+    fn requires_mac(&self) -> bool {
+        !self.key_ids.is_empty() && !self.allow_unsigned
+    }
+
+    /// A decoder with these rules that leaves expiry to the use.
+    pub(crate) fn decoder(&self) -> Decoder {
+        let mut d = Decoder::new()
+            .with_limits(self.limits)
+            .with_expiry(Expiry::Ignore);
+        *d.keys_mut() = self.keys.clone();
+        if self.allow_unsigned {
+            d = d.allow_unsigned();
+        }
+        d
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    header_checks: AtomicU64,
+    fetches: AtomicU64,
+    fetched_bytes: AtomicU64,
+    invalidations: AtomicU64,
+    flushes: AtomicU64,
+}
+
+pub(crate) struct Shared {
+    slots: RwLock<Slots>,
+    max_entries: usize,
+    max_bytes: usize,
+    policy: RwLock<Policy>,
+    tick: AtomicU64,
+    tickets: AtomicU64,
+    counters: Counters,
+    tracking: bool,
+    live: AtomicBool,
+    /// The tracker's connection generation: pushes of older ones only evict.
+    generation: AtomicU64,
+    origin: Instant,
+    last_heard_ms: AtomicU64,
+    bound_ms: u64,
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(o: &CacheOptions) -> Shared {
+        Shared {
+            slots: RwLock::new(Slots::default()),
+            max_entries: o.max_entries,
+            max_bytes: o.max_bytes,
+            policy: RwLock::new(Policy {
+                key_ids: o.keys.ids().collect(),
+                keys: o.keys.clone(),
+                allow_unsigned: o.allow_unsigned,
+                limits: o.limits,
+                version: 0,
+            }),
+            tick: AtomicU64::new(1),
+            tickets: AtomicU64::new(1),
+            counters: Counters::default(),
+            tracking: o.freshness == Freshness::Tracking,
+            live: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            origin: Instant::now(),
+            last_heard_ms: AtomicU64::new(0),
+            bound_ms: u64::try_from(o.tracking.staleness_bound().as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    // ----- tracking state -----
+
+    /// Whether an entry may be served without asking the server: tracking is on, live, and
+    /// was heard from within the staleness bound.
+    pub(crate) fn tracking_live(&self) -> bool {
+        self.tracking
+            && self.live.load(Acquire)
+            && self
+                .elapsed_ms()
+                .saturating_sub(self.last_heard_ms.load(Acquire))
+                <= self.bound_ms
+    }
+
+    /// The tracker heard from the server (a push or a heartbeat reply).
+    pub(crate) fn heard(&self) {
+        self.last_heard_ms.store(self.elapsed_ms(), Release);
+    }
+
+    /// A new tracker connection generation begins; returns its number.
+    pub(crate) fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, AcqRel) + 1
+    }
+
+    /// Tracking of `generation` is on at the server: empty the cache (its entries were not
+    /// tracked) and serve from it without round trips from now on.
+    pub(crate) fn went_live(&self, generation: u64) {
+        if self.generation.load(Acquire) != generation {
+            return;
+        }
+        self.flush();
+        self.heard();
+        self.live.store(true, Release);
+    }
+
+    /// Tracking of `generation` is lost (its connection dropped or stopped answering): back
+    /// to header checks, and empty the cache, since invalidations may have been missed.
+    pub(crate) fn went_dead(&self, generation: u64) {
+        if self.generation.load(Acquire) != generation {
+            return;
+        }
+        self.live.store(false, Release);
+        self.flush();
+    }
+
+    // ----- the map -----
+
+    pub(crate) fn lookup(&self, key: &str) -> Option<Arc<Entry>> {
+        match read(&self.slots).map.get(key) {
+            Some(Slot::Ready(e)) => {
+                e.last_used.store(self.tick.load(Relaxed), Relaxed);
+                Some(Arc::clone(e))
+            }
+            _ => None,
+        }
+    }
+
+    /// Marks a fetch of `key` as under way; the ticket lets [`finish`](Self::finish) fill the
+    /// slot only if nothing invalidated the key meanwhile. While another fetch of the key is
+    /// under way (for less than a second), this one is not kept (ticket 0): the first fetch
+    /// fills the slot, and concurrent misses do not take it from each other.
+    pub(crate) fn begin(&self, key: &str) -> u64 {
+        let now = self.elapsed_ms();
+        let mut slots = write(&self.slots);
+        if let Some(Slot::Pending(_, since)) = slots.map.get(key) {
+            if now.saturating_sub(*since) < 1_000 {
+                return 0;
+            }
+        }
+        let ticket = self.tickets.fetch_add(1, Relaxed);
+        slots.take(key);
+        slots.map.insert(key.to_owned(), Slot::Pending(ticket, now));
+        ticket
+    }
+
+    /// Keeps `entry` if the slot of `key` still holds `ticket`, then evicts the least recently
+    /// used entries above the bounds.
+    pub(crate) fn finish(&self, key: &str, ticket: u64, entry: &Arc<Entry>) {
+        let mut slots = write(&self.slots);
+        if !matches!(slots.map.get(key), Some(Slot::Pending(t, _)) if *t == ticket) {
+            return;
+        }
+        if entry.bytes > self.max_bytes || self.max_entries == 0 {
+            slots.map.remove(key);
+            return;
+        }
+        entry
+            .last_used
+            .store(self.tick.fetch_add(1, Relaxed) + 1, Relaxed);
+        slots.bytes = slots.bytes.saturating_add(entry.bytes);
+        slots
+            .map
+            .insert(key.to_owned(), Slot::Ready(Arc::clone(entry)));
+        while slots.map.len() > self.max_entries || slots.bytes > self.max_bytes {
+            let victim = slots
+                .map
+                .iter()
+                .filter_map(|(k, s)| match s {
+                    Slot::Ready(e) if k != key => Some((e.last_used.load(Relaxed), k)),
+                    _ => None,
+                })
+                .min()
+                .map(|(_, k)| k.clone());
+            match victim {
+                Some(k) => {
+                    slots.take(&k);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Drops the pending slot of `key` if it still holds `ticket`.
+    pub(crate) fn abandon(&self, key: &str, ticket: u64) {
+        let mut slots = write(&self.slots);
+        if matches!(slots.map.get(key), Some(Slot::Pending(t, _)) if *t == ticket) {
+            slots.map.remove(key);
+        }
+    }
+
+    pub(crate) fn remove(&self, key: &str) {
+        write(&self.slots).take(key);
+    }
+
+    /// The server announced that `key` changed, expired or was evicted.
+    pub(crate) fn invalidate(&self, key: &[u8]) {
+        self.counters.invalidations.fetch_add(1, Relaxed);
+        if let Ok(key) = std::str::from_utf8(key) {
+            self.remove(key);
+        }
+    }
+
+    /// Empties the cache, pending fetches included (they will not be kept).
+    pub(crate) fn flush(&self) {
+        let mut slots = write(&self.slots);
+        slots.map.clear();
+        slots.bytes = 0;
+        self.counters.flushes.fetch_add(1, Relaxed);
+    }
+
+    // ----- the rules at use -----
+
+    /// Checks `entry` at `now_ms` against expiry and the key policy; drops it from the cache
+    /// when it fails.
+    pub(crate) fn admit(
+        &self,
+        key: &str,
+        entry: &Arc<Entry>,
+        now_ms: i64,
+    ) -> Result<Arc<SessionBuf>, Error> {
+        let refused = {
+            let policy = read(&self.policy);
+            let mac = if entry.key_id == 0 {
+                policy
+                    .requires_mac()
+                    .then_some(sessionpack::Error::MacRequired)
+            } else if !policy.key_ids.contains(&entry.key_id) {
+                Some(sessionpack::Error::UnknownKey {
+                    key_id: entry.key_id,
+                })
+            } else {
+                None
+            };
+            mac.or_else(|| entry.buf.view_at(now_ms).err())
+        };
+        match refused {
+            None => Ok(Arc::clone(&entry.buf)),
+            Some(e) => {
+                let mut slots = write(&self.slots);
+                if matches!(slots.map.get(key), Some(Slot::Ready(e)) if Arc::ptr_eq(e, entry)) {
+                    slots.take(key);
+                }
+                Err(Error::Session(e))
+            }
+        }
+    }
+
+    pub(crate) fn policy(&self) -> std::sync::RwLockReadGuard<'_, Policy> {
+        read(&self.policy)
+    }
+
+    /// Replaces the key ring, and empties the cache: entries validated under the old ring are
+    /// not kept.
+    pub(crate) fn set_keys(&self, keys: KeyRing) {
+        {
+            let mut p = write(&self.policy);
+            p.key_ids = keys.ids().collect();
+            p.keys = keys;
+            p.version += 1;
+        }
+        self.flush();
+    }
+
+    // ----- counters -----
+
+    pub(crate) fn count_hit(&self) {
+        self.counters.hits.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn count_header_check(&self) {
+        self.counters.header_checks.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn count_fetch(&self, bytes: usize) {
+        self.counters.fetches.fetch_add(1, Relaxed);
+        self.counters.fetched_bytes.fetch_add(bytes as u64, Relaxed);
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        let (entries, bytes) = {
+            let s = read(&self.slots);
+            let ready = s
+                .map
+                .values()
+                .filter(|s| matches!(s, Slot::Ready(_)))
+                .count();
+            (ready, s.bytes)
+        };
+        let c = &self.counters;
+        CacheStats {
+            hits: c.hits.load(Relaxed),
+            header_checks: c.header_checks.load(Relaxed),
+            fetches: c.fetches.load(Relaxed),
+            fetched_bytes: c.fetched_bytes.load(Relaxed),
+            invalidations: c.invalidations.load(Relaxed),
+            flushes: c.flushes.load(Relaxed),
+            entries,
+            bytes,
+            tracking_live: self.tracking_live(),
+        }
+    }
+
+    /// How long ago the tracker last heard from the server.
+    pub(crate) fn since_heard(&self) -> Duration {
+        Duration::from_millis(
+            self.elapsed_ms()
+                .saturating_sub(self.last_heard_ms.load(Acquire)),
+        )
+    }
+}

@@ -1,0 +1,247 @@
+//! What the store writes and how it reads it back: the value to put, the checks on what comes
+//! back, the dictionary header and the converging append. No I/O here; the sync and async
+//! stores share all of it.
+
+use std::time::Duration;
+
+use sessionpack::{
+    Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, Session, SessionBuf,
+};
+
+use crate::Error;
+
+/// What [`SessionStore::put`](crate::SessionStore::put) writes: a session to encode, or a blob
+/// already encoded (its header is checked first, so the store never writes a non-blob).
+///
+/// ```
+/// use sessionpack::Session;
+/// use sessionpack_redis::Payload;
+///
+/// let session = Session::new("u1", "acme", "t", 0, i64::MAX);
+/// let blob = sessionpack::encode(&session)?;
+/// assert!(matches!(Payload::from(&session), Payload::Session(_)));
+/// assert!(matches!(Payload::from(&blob), Payload::Blob(_)));
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Payload<'a> {
+    /// Encoded with the store's [`Encoder`].
+    Session(&'a Session),
+    /// Written as it is, once its header reads.
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<&'a Session> for Payload<'a> {
+    fn from(s: &'a Session) -> Self {
+        Payload::Session(s)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Payload<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Payload::Blob(b)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Payload<'a> {
+    fn from(b: &'a Vec<u8>) -> Self {
+        Payload::Blob(b)
+    }
+}
+
+impl<'a> From<&'a bytes::Bytes> for Payload<'a> {
+    fn from(b: &'a bytes::Bytes) -> Self {
+        Payload::Blob(b)
+    }
+}
+
+/// The bytes to write for `payload`.
+pub(crate) fn encode_payload(
+    encoder: &mut Encoder,
+    payload: Payload<'_>,
+) -> Result<Vec<u8>, Error> {
+    match payload {
+        Payload::Session(s) => Ok(encoder.encode(s)?.to_vec()),
+        Payload::Blob(b) => {
+            Header::read(b)?;
+            Ok(b.to_vec())
+        }
+    }
+}
+
+/// A TTL in whole milliseconds (at least 1).
+pub(crate) fn ttl_ms(ttl: Option<Duration>) -> Result<Option<u64>, Error> {
+    match ttl {
+        None => Ok(None),
+        Some(d) => {
+            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            if ms == 0 {
+                return Err(Error::InvalidInput {
+                    message: format!(
+                        "a TTL of {d:?} rounds to 0 ms; give at least 1 ms, or None for no TTL"
+                    ),
+                });
+            }
+            Ok(Some(ms))
+        }
+    }
+}
+
+/// Opens a fetched blob with the store's decoder.
+pub(crate) fn open_session(decoder: &mut Decoder, blob: &[u8]) -> Result<SessionBuf, Error> {
+    Ok(decoder.open_buf(blob)?)
+}
+
+/// What a `GETRANGE key 0 39` found, for a session: `None` when it was empty (a missing key,
+/// or an empty string: the caller asks `EXISTS` to tell them apart).
+pub(crate) fn read_header(prefix: &[u8]) -> Result<Option<Header>, Error> {
+    if prefix.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Header::read(prefix)?))
+}
+
+/// An empty value under an existing key: not a blob.
+pub(crate) fn empty_value() -> Error {
+    Error::Session(sessionpack::Error::NotSessionpack {
+        found: sessionpack::Format::Unknown,
+    })
+}
+
+/// The 40-byte header of an id dictionary (`SPEC.md` section 16.2), as `GETRANGE key 0 39`
+/// returns it: enough to learn whether a kept copy is current, nothing validated beyond the
+/// magic. [`SessionStore::get_dictionary`](crate::SessionStore::get_dictionary) checks the whole
+/// dictionary.
+///
+/// ```
+/// use sessionpack::{DictKind, IdDictionary, KeyType};
+/// use sessionpack_redis::DictHeader;
+///
+/// let (dict, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 7)?
+///     .append_text(["north", "south"])?;
+/// let bytes = dict.to_bytes(None);
+/// let header = DictHeader::read(&bytes[..40]).unwrap();
+/// assert_eq!((header.count, header.lineage, header.key_id), (2, 7, 0));
+/// assert_eq!(header.digest, dict.view().digest());
+/// # Ok::<(), sessionpack::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct DictHeader {
+    /// XXH64 of the content: the dictionary's ETag (the same signed or unsigned).
+    pub digest: u64,
+    /// The MAC key's id; 0 when unsigned.
+    pub key_id: u32,
+    /// The number of keys.
+    pub count: u32,
+    /// The lineage.
+    pub lineage: u64,
+}
+
+/// A dictionary's magic: `0x93`, then `SPD`.
+const DICT_MAGIC: [u8; 4] = [0x93, b'S', b'P', b'D'];
+
+impl DictHeader {
+    /// Reads the header fields from the first 40 bytes; `None` when they do not start with
+    /// the dictionary magic or are fewer than 40.
+    pub fn read(bytes: &[u8]) -> Option<DictHeader> {
+        let h: &[u8; crate::HEADER_LEN] = bytes.first_chunk()?;
+        if !h.starts_with(&DICT_MAGIC) {
+            return None;
+        }
+        let u32_at = |at: usize| {
+            h.get(at..at + 4)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes)
+        };
+        let u64_at = |at: usize| {
+            h.get(at..at + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_le_bytes)
+        };
+        Some(DictHeader {
+            digest: u64_at(8)?,
+            key_id: u32_at(16)?,
+            count: u32_at(28)?,
+            lineage: u64_at(32)?,
+        })
+    }
+}
+
+/// The dictionary side of a store: how it reads and signs dictionaries.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DictCodec {
+    pub(crate) decoder: DictionaryDecoder,
+    pub(crate) key: Option<MacKey>,
+}
+
+impl DictCodec {
+    pub(crate) fn open(&self, key: &str, bytes: &[u8]) -> Result<IdDictionary, Error> {
+        if DictHeader::read(bytes).is_none() {
+            return Err(Error::NotADictionary { key: key.into() });
+        }
+        Ok(self.decoder.open(bytes)?.to_dictionary())
+    }
+
+    pub(crate) fn bytes(&self, dict: &IdDictionary) -> Vec<u8> {
+        dict.to_bytes(self.key.as_ref())
+    }
+
+    /// One step of the converging append: from the value now under the key (or `start` when
+    /// there is none), the ids of `keys`, and what to write if anything.
+    pub(crate) fn plan_append(
+        &self,
+        key: &str,
+        current: Option<&[u8]>,
+        start: &IdDictionary,
+        keys: &[Key<'_>],
+    ) -> Result<AppendPlan, Error> {
+        let (dict, expected) = match current {
+            Some(bytes) => (
+                self.open(key, bytes)?,
+                bytes.get(8..16).unwrap_or_default().to_vec(),
+            ),
+            None => (start.clone(), Vec::new()),
+        };
+        let (next, ids) = dict.append(keys.iter().copied())?;
+        if current.is_some() && next.len() == dict.len() {
+            return Ok(AppendPlan::Done(dict, ids));
+        }
+        let bytes = self.bytes(&next);
+        Ok(AppendPlan::Write {
+            expected,
+            bytes,
+            dict: next,
+            ids,
+        })
+    }
+}
+
+/// What one step of the append found to do.
+pub(crate) enum AppendPlan {
+    /// Every key is already there: nothing to write.
+    Done(IdDictionary, Vec<u32>),
+    /// Write `bytes` if the digest under the key is still `expected` (empty: no key).
+    Write {
+        expected: Vec<u8>,
+        bytes: Vec<u8>,
+        dict: IdDictionary,
+        ids: Vec<u32>,
+    },
+}
+
+/// Compare-and-set on the dictionary digest (bytes 8 to 15): writes `ARGV[2]` when the digest
+/// under `KEYS[1]` is `ARGV[1]` (empty when the key must be missing). Returns 1 when written.
+/// Append-only dictionaries never return to an earlier content, so there is no ABA.
+pub(crate) const APPEND_SCRIPT: &str = r"
+local cur = redis.call('GETRANGE', KEYS[1], 8, 15)
+if cur == ARGV[1] and (cur ~= '' or redis.call('EXISTS', KEYS[1]) == 0) then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+";
+
+/// How many times an append retries after losing the race before it gives up.
+pub(crate) const APPEND_ATTEMPTS: u32 = 200;

@@ -1,0 +1,246 @@
+//! [`AsyncSessionStore`]: sessions and id dictionaries in Redis, async (tokio).
+
+use std::time::Duration;
+
+use sessionpack::{
+    Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, SessionBuf,
+};
+
+use crate::codec::{self, AppendPlan, DictCodec, DictHeader, Payload};
+use crate::link::{self, AsyncLink};
+use crate::{Error, Target};
+
+/// Sessions and id dictionaries in Redis or Redis Cluster, over one blocking connection
+/// (keep one store per thread). A missing or expired key is `Ok(None)`, never an error; a value
+/// that is not a blob is an error of kind `not_a_blob`.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use sessionpack::Session;
+/// use sessionpack_redis::{AsyncSessionStore, Target};
+///
+/// let mut store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+/// let session = Session::new("u1", "acme", "token", 0, i64::MAX).with_facilities([7]);
+/// store.put("session:u1", &session, Some(Duration::from_secs(3600))).await?;
+/// let kept = store.get("session:u1").await?.expect("just written");
+/// assert!(kept.view_now()?.facilities().contains(7));
+/// assert_eq!(store.peek("session:u1").await?.map(|h| h.digest), Some(kept.digest()));
+/// assert!(store.get("session:nobody").await?.is_none());
+/// # Ok(())
+/// # }
+/// ```
+pub struct AsyncSessionStore {
+    link: AsyncLink,
+    encoder: Encoder,
+    decoder: Decoder,
+    dicts: DictCodec,
+    append: redis::Script,
+}
+
+impl AsyncSessionStore {
+    /// Connects to `target` (a server or a cluster), with a default [`Encoder`] and
+    /// [`Decoder`] (no keys; expired sessions refused by the system clock).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Timeout`] when the target cannot be reached;
+    /// [`Error::InvalidInput`] for a bad URL.
+    pub async fn connect(target: &Target) -> Result<AsyncSessionStore, Error> {
+        Ok(AsyncSessionStore {
+            link: AsyncLink::connect(target).await?,
+            encoder: Encoder::new(),
+            decoder: Decoder::new(),
+            dicts: DictCodec::default(),
+            append: redis::Script::new(codec::APPEND_SCRIPT),
+        })
+    }
+
+    /// Encodes sessions with `encoder` (a MAC key, a compression level).
+    #[must_use]
+    pub fn with_encoder(mut self, encoder: Encoder) -> AsyncSessionStore {
+        self.encoder = encoder;
+        self
+    }
+
+    /// Reads sessions with `decoder` (its keys, limits and expiry policy).
+    #[must_use]
+    pub fn with_decoder(mut self, decoder: Decoder) -> AsyncSessionStore {
+        self.decoder = decoder;
+        self
+    }
+
+    /// Reads dictionaries with `decoder`, and signs those it writes with `key` (`None`:
+    /// unsigned).
+    #[must_use]
+    pub fn with_dictionaries(
+        mut self,
+        decoder: DictionaryDecoder,
+        key: Option<MacKey>,
+    ) -> AsyncSessionStore {
+        self.dicts = DictCodec { decoder, key };
+        self
+    }
+
+    /// Writes a session (encoded with the store's encoder) or a blob (whose header is checked
+    /// first) under `key`, expiring after `ttl` (`None`: no TTL).
+    ///
+    /// # Errors
+    ///
+    /// The encoder's errors, a blob whose header does not read, a TTL under 1 ms, and the
+    /// connection's.
+    pub async fn put<'a>(
+        &mut self,
+        key: &str,
+        value: impl Into<Payload<'a>>,
+        ttl: Option<Duration>,
+    ) -> Result<(), Error> {
+        let ttl = codec::ttl_ms(ttl)?;
+        let bytes = codec::encode_payload(&mut self.encoder, value.into())?;
+        self.link.query(key, &link::set(key, &bytes, ttl)).await
+    }
+
+    /// Reads and opens the session under `key`: `None` when the key is missing (or expired in
+    /// Redis); the decoder's errors (expired session, not a blob, …) otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Session`] for a value the decoder refuses, [`Error::WrongType`], and the
+    /// connection's.
+    pub async fn get(&mut self, key: &str) -> Result<Option<SessionBuf>, Error> {
+        let blob: Option<Vec<u8>> = self.link.query(key, &link::get(key)).await?;
+        blob.map(|b| codec::open_session(&mut self.decoder, &b))
+            .transpose()
+    }
+
+    /// The raw value under `key`, unchecked.
+    ///
+    /// # Errors
+    ///
+    /// The connection's, and [`Error::WrongType`].
+    pub async fn get_raw(&mut self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.link.query(key, &link::get(key)).await
+    }
+
+    /// The header of the blob under `key` (`GETRANGE key 0 39`): its digest tells whether a
+    /// kept copy is current. `None` when the key is missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Session`] when the value does not start like a blob, and the connection's.
+    pub async fn peek(&mut self, key: &str) -> Result<Option<Header>, Error> {
+        let prefix: Vec<u8> = self.link.query(key, &link::get_header(key)).await?;
+        match codec::read_header(&prefix)? {
+            Some(h) => Ok(Some(h)),
+            None if self.link.query::<bool>(key, &link::exists(key)).await? => {
+                Err(codec::empty_value())
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes `key`; whether it existed.
+    ///
+    /// # Errors
+    ///
+    /// The connection's.
+    pub async fn delete(&mut self, key: &str) -> Result<bool, Error> {
+        self.link.query(key, &link::del(key)).await
+    }
+
+    /// Writes `dict` under `key`, signed with the store's dictionary key if it has one. Prefer
+    /// [`append_dictionary`](Self::append_dictionary), which never loses another writer's keys.
+    ///
+    /// # Errors
+    ///
+    /// The connection's.
+    pub async fn put_dictionary(&mut self, key: &str, dict: &IdDictionary) -> Result<(), Error> {
+        let bytes = self.dicts.bytes(dict);
+        self.link.query(key, &link::set(key, &bytes, None)).await
+    }
+
+    /// Reads and checks the dictionary under `key`; `None` when the key is missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotADictionary`], the dictionary decoder's errors, and the connection's.
+    pub async fn get_dictionary(&mut self, key: &str) -> Result<Option<IdDictionary>, Error> {
+        let bytes: Option<Vec<u8>> = self.link.query(key, &link::get(key)).await?;
+        bytes.map(|b| self.dicts.open(key, &b)).transpose()
+    }
+
+    /// The header of the dictionary under `key`; `None` when the key is missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotADictionary`] and the connection's.
+    pub async fn peek_dictionary(&mut self, key: &str) -> Result<Option<DictHeader>, Error> {
+        let prefix: Vec<u8> = self.link.query(key, &link::get_header(key)).await?;
+        if prefix.is_empty() && !self.link.query::<bool>(key, &link::exists(key)).await? {
+            return Ok(None);
+        }
+        DictHeader::read(&prefix)
+            .map(Some)
+            .ok_or_else(|| Error::NotADictionary { key: key.into() })
+    }
+
+    /// Appends `keys` to the dictionary under `key` (starting from `start`, usually empty, when
+    /// there is none) and returns the dictionary written with every key's id. Concurrent
+    /// writers converge: the write is a compare-and-set on the digest (a Lua script), retried
+    /// from the dictionary found, so every key ends with exactly one id, the same for all.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Contended`] after 200 lost races in a row, the dictionary's errors (a key of
+    /// another type, too many keys, a value that is not a dictionary), and the connection's.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sessionpack::{DictKind, IdDictionary, Key, KeyType};
+    /// use sessionpack_redis::{AsyncSessionStore, Target};
+    ///
+    /// let mut store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+    /// let empty = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 0x5eed)?;
+    /// let (dict, ids) = store.append_dictionary("dict:acme:facility", &empty, &[Key::String("north")]).await?;
+    /// assert_eq!(dict.view().id_of(Key::String("north")), Some(ids[0]));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn append_dictionary(
+        &mut self,
+        key: &str,
+        start: &IdDictionary,
+        keys: &[Key<'_>],
+    ) -> Result<(IdDictionary, Vec<u32>), Error> {
+        for attempt in 0..codec::APPEND_ATTEMPTS {
+            let current: Option<Vec<u8>> = self.link.query(key, &link::get(key)).await?;
+            match self
+                .dicts
+                .plan_append(key, current.as_deref(), start, keys)?
+            {
+                AppendPlan::Done(dict, ids) => return Ok((dict, ids)),
+                AppendPlan::Write {
+                    expected,
+                    bytes,
+                    dict,
+                    ids,
+                } => {
+                    let written: i64 = self
+                        .link
+                        .invoke(&self.append, key, &[&expected, &bytes])
+                        .await?;
+                    if written == 1 {
+                        return Ok((dict, ids));
+                    }
+                }
+            }
+            if attempt > 8 {
+                tokio::time::sleep(Duration::from_micros(50 * u64::from(attempt % 16))).await;
+            }
+        }
+        Err(Error::Contended {
+            key: key.into(),
+            attempts: codec::APPEND_ATTEMPTS,
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! What the tests of sessionpack-redis share: the servers they run against (`REDIS_URL`,
+//! `REDIS_CLUSTER_URL`, or a redis-server of their own for fault tests), unique keys, sessions.
+//!
+//! Without `CI` set, a test whose server is missing prints `SKIPPED: …` and returns (it
+//! checked nothing); with `CI` set, it fails instead.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sessionpack::Session;
+use sessionpack_redis::Target;
+
+fn ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+fn unavailable(what: &str) {
+    if ci() {
+        panic!("{what}, and CI is set: the Redis tests must run (start them with .ci/redis-servers.sh start)");
+    }
+    // Straight to stderr, past the test harness's capture, so the skip is seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED (checked nothing): {what}; run `eval \"$(bash .ci/redis-servers.sh start)\"` first"
+    );
+}
+
+fn reachable(url: &str) -> bool {
+    redis::Client::open(url)
+        .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(2)))
+        .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
+        .is_ok()
+}
+
+/// The standalone server of `REDIS_URL`.
+pub fn standalone() -> Option<Target> {
+    match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => {
+            if reachable(&url) {
+                Some(Target::standalone(url))
+            } else {
+                unavailable(&format!("REDIS_URL={url} does not answer"));
+                None
+            }
+        }
+        _ => {
+            unavailable("REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// The cluster of `REDIS_CLUSTER_URL` (comma-separated seeds).
+pub fn cluster() -> Option<Target> {
+    match std::env::var("REDIS_CLUSTER_URL") {
+        Ok(urls) if !urls.is_empty() => {
+            let seeds: Vec<String> = urls.split(',').map(str::to_owned).collect();
+            if seeds.iter().all(|u| reachable(u)) {
+                Some(Target::cluster(seeds))
+            } else {
+                unavailable(&format!("REDIS_CLUSTER_URL={urls}: a seed does not answer"));
+                None
+            }
+        }
+        _ => {
+            unavailable("REDIS_CLUSTER_URL is not set");
+            None
+        }
+    }
+}
+
+/// Both, for tests that run on each: `(name, target)`.
+pub fn targets() -> Vec<(&'static str, Target)> {
+    let mut out = Vec::new();
+    if let Some(t) = standalone() {
+        out.push(("standalone", t));
+    }
+    if let Some(t) = cluster() {
+        out.push(("cluster", t));
+    }
+    out
+}
+
+/// A key no other test (or run) uses; `{…}`-free, so keys of one test land on many slots.
+pub fn key(test: &str, n: usize) -> String {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "sp-test:{test}:{}:{nanos}:{}:{n}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A session valid for an hour from now, with `facilities`.
+pub fn session(user: &str, facilities: impl IntoIterator<Item = u32>) -> Session {
+    let now = now_ms();
+    Session::new(user, "acme", "token", now - 1_000, now + 3_600_000).with_facilities(facilities)
+}
+
+/// A plain redis-rs connection, for the tests' own writes.
+pub fn admin(target: &Target) -> Box<dyn redis::ConnectionLike> {
+    if target.is_cluster() {
+        let c = redis::cluster::ClusterClient::new(target.urls().to_vec()).unwrap();
+        Box::new(c.get_connection().unwrap())
+    } else {
+        let c = redis::Client::open(target.urls()[0].as_str()).unwrap();
+        Box::new(c.get_connection().unwrap())
+    }
+}
+
+pub fn set(conn: &mut dyn redis::ConnectionLike, key: &str, value: &[u8]) {
+    redis::cmd("SET").arg(key).arg(value).exec(conn).unwrap();
+}
+
+/// Polls `f` every 100 µs until it is true or `limit` passes; how long it took.
+pub fn within(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    loop {
+        if f() {
+            return Some(start.elapsed());
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+/// A redis-server of the test's own on a free loopback port, to kill, restart and stop.
+pub struct OwnServer {
+    pub port: u16,
+    child: Option<Child>,
+    dir: PathBuf,
+    args: Vec<String>,
+}
+
+fn server_bin() -> String {
+    std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into())
+}
+
+impl OwnServer {
+    /// Starts one with `args` (extra `--name value` pairs); `None` (skipped) without redis-server.
+    pub fn start(args: &[&str]) -> Option<OwnServer> {
+        let ok = Command::new(server_bin())
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            unavailable(&format!("{} is not installed", server_bin()));
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("sp-redis-test-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut s = OwnServer {
+            port,
+            child: None,
+            dir,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+        };
+        s.spawn();
+        Some(s)
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(server_bin())
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let url = self.url();
+        assert!(
+            within(Duration::from_secs(10), || reachable(&url)).is_some(),
+            "own redis-server on {url} did not start"
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn target(&self) -> Target {
+        Target::standalone(self.url())
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL, and wait for it to be gone.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-CONT", &c.id().to_string()])
+                .status();
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port (empty: nothing is saved).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// SIGSTOP: it stops answering, with its connections open.
+    pub fn pause(&self) {
+        assert!(Command::new("kill")
+            .args(["-STOP", &self.pid().to_string()])
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    /// SIGCONT.
+    pub fn resume(&self) {
+        assert!(Command::new("kill")
+            .args(["-CONT", &self.pid().to_string()])
+            .status()
+            .unwrap()
+            .success());
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
