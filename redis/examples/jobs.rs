@@ -175,8 +175,9 @@ struct Run<'a> {
 
 impl Reader {
     /// Whether the session lets the user see facility `id` / `oid`, and whether it is the
-    /// rewritten one.
-    fn read(&mut self, run: &Run<'_>, id: u32, oid: &str) -> Result<(bool, bool), Failure> {
+    /// rewritten one. `id` is `None` for a facility the tenant's dictionary does not hold
+    /// (another tenant's): never a member.
+    fn read(&mut self, run: &Run<'_>, id: Option<u32>, oid: &str) -> Result<(bool, bool), Failure> {
         match self {
             Reader::Legacy(conn, cluster) => {
                 let cmd = {
@@ -198,7 +199,7 @@ impl Reader {
                 let kept = store.get(run.key)?.ok_or("no session")?;
                 let view = kept.view_at(run.now)?;
                 Ok((
-                    view.facilities().contains(id),
+                    id.is_some_and(|id| view.facilities().contains(id)),
                     view.facilities().contains(NEW_FACILITY),
                 ))
             }
@@ -206,7 +207,7 @@ impl Reader {
                 let kept = cache.get_at(run.key, run.now)?.ok_or("no session")?;
                 let view = kept.view_at(run.now)?;
                 Ok((
-                    view.facilities().contains(id),
+                    id.is_some_and(|id| view.facilities().contains(id)),
                     view.facilities().contains(NEW_FACILITY),
                 ))
             }
@@ -222,7 +223,7 @@ fn worker(run: &Run<'_>, mut reader: Reader) -> Result<Option<Duration>, Failure
         for probe in run.probes.iter().cycle().take(READS_PER_JOB) {
             let (member, new) = reader.read(run, probe.id, &probe.object_id)?;
             if member != probe.member {
-                return Err(format!("facility {} answered {member}", probe.id).into());
+                return Err(format!("facility {} answered {member}", probe.object_id).into());
             }
             if new && seen.is_none() {
                 let at = run
