@@ -1,6 +1,7 @@
 //! `cargo run --release -- OUT_DIR [PROFILE…]`: for each profile (default `worst`), the legacy
 //! JSON session, the ids-only JSON, the raw and the default (compressed when it pays) blobs,
-//! and the probes, generated with the seed of the Rust benches.
+//! the tenant's facility dictionary and the probes (a record's facility ObjectId, its id when
+//! the dictionary holds it), generated with the seed of the Rust benches.
 
 use std::error::Error;
 use std::fs;
@@ -35,6 +36,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             .with_compression(Compression::Always)
             .encode(&s.session)?;
         fs::write(out.join(format!("{name}.zstd.bin")), &zstd)?;
+        // The tenant's facility dictionary, as a checking service holds it.
+        fs::write(
+            out.join(format!("{name}.facility.dict")),
+            s.facility_dict.to_bytes(None),
+        )?;
         let probes: Vec<serde_json::Value> = s
             .probes
             .iter()
