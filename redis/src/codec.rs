@@ -204,6 +204,24 @@ impl DictCodec {
             ),
             None => (start.clone(), Vec::new()),
         };
+        // The stored dictionary must be the one the caller appends to: its ids would mean
+        // other facilities otherwise.
+        let same = dict.lineage() == start.lineage()
+            && dict.kind() == start.kind()
+            && dict.key_type() == start.key_type()
+            && dict.tenant() == start.tenant();
+        if !same {
+            return Err(sessionpack::Error::ForeignDictionary {
+                set: match start.kind() {
+                    sessionpack::DictKind::Group => sessionpack::IdSetField::Groups,
+                    _ => sessionpack::IdSetField::Facilities,
+                },
+                set_lineage: Some(start.lineage()),
+                dictionary: dict.lineage(),
+                dictionary_kind: dict.kind(),
+            }
+            .into());
+        }
         let (next, ids) = dict.append(keys.iter().copied())?;
         if current.is_some() && next.len() == dict.len() {
             return Ok(AppendPlan::Done(dict, ids));

@@ -69,7 +69,7 @@ impl AsyncSessionCache {
     /// As [`SessionCache::get_at`](crate::SessionCache::get_at).
     pub async fn get_at(&self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
         let shared = &self.inner.shared;
-        if shared.tracking_live() {
+        if shared.tracking_covers(key) {
             if let Some(entry) = shared.lookup(key) {
                 shared.count_hit();
                 return shared.admit(key, &entry, now_ms).map(Some);

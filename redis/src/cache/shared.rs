@@ -122,6 +122,9 @@ pub(crate) struct Shared {
     origin: Instant,
     last_heard_ms: AtomicU64,
     bound_ms: u64,
+    /// The tracked key prefixes (empty: every key). A key outside them gets no invalidation,
+    /// so it is never served on tracking alone.
+    prefixes: Vec<String>,
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -154,6 +157,7 @@ impl Shared {
             origin: Instant::now(),
             last_heard_ms: AtomicU64::new(0),
             bound_ms: u64::try_from(o.tracking.staleness_bound().as_millis()).unwrap_or(u64::MAX),
+            prefixes: o.tracking.prefixes.clone(),
         }
     }
 
@@ -172,6 +176,13 @@ impl Shared {
                 .elapsed_ms()
                 .saturating_sub(self.last_heard_ms.load(Acquire))
                 <= self.bound_ms
+    }
+
+    /// Whether the entry of `key` may be served without asking the server: tracking is live
+    /// and `key` is under a tracked prefix (a key outside them gets no invalidation).
+    pub(crate) fn tracking_covers(&self, key: &str) -> bool {
+        self.tracking_live()
+            && (self.prefixes.is_empty() || self.prefixes.iter().any(|p| key.starts_with(p.as_str())))
     }
 
     /// The tracker heard from the server (a push or a heartbeat reply).

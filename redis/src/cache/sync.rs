@@ -135,7 +135,7 @@ impl SessionCache {
     /// stale. Deny access on any error.
     pub fn get_at(&mut self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
         let shared = &self.inner.shared;
-        if shared.tracking_live() {
+        if shared.tracking_covers(key) {
             if let Some(entry) = shared.lookup(key) {
                 shared.count_hit();
                 return shared.admit(key, &entry, now_ms).map(Some);
