@@ -205,7 +205,7 @@ class OwnServer {
   }
 
   resume() {
-    process.kill(this.child.pid, "SIGCONT");
+    if (this.child !== undefined) process.kill(this.child.pid, "SIGCONT");
   }
 
   async stop() {
