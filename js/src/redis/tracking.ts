@@ -139,6 +139,17 @@ export class Tracker {
     const connected = client.connect();
     connected.catch(() => undefined);
     await within(connected, t, () => timedOut(`a tracking connection to ${url}`, t));
+    // node-redis before 5.9 ignores emitInvalidate: no tracking after its handshake would mean
+    // no 'invalidate' events either, so an entry would never be evicted. Refuse to go live
+    // (the cache keeps checking headers) unless the handshake did turn tracking on.
+    const info = client.sendCommand(["CLIENT", "TRACKINGINFO"]);
+    info.catch(() => undefined);
+    const flags = JSON.stringify(await within(info, t, () => timedOut(`CLIENT TRACKINGINFO on ${url}`, t)), (_k, v: unknown) =>
+      v instanceof Map ? Object.fromEntries(v) : Buffer.isBuffer(v) ? v.toString() : v,
+    );
+    if (!/"on"/.test(flags)) {
+      throw new Error(`node-redis did not turn tracking on (CLIENT TRACKINGINFO: ${flags}): the sessionpack cache needs node-redis 5.9 or later`);
+    }
     const on = ["CLIENT", "TRACKING", "ON", "BCAST"];
     for (const p of this.options.prefixes) on.push("PREFIX", p);
     const switched = Promise.all([client.sendCommand(["CLIENT", "TRACKING", "OFF"]), client.sendCommand(on)]);
