@@ -121,7 +121,7 @@ test("a server that stops answering: a timeout, not a hang; tracking declared lo
   t.after(() => server.resume());
   const lost = await within(2000, async () => !tracking.trackingLive);
   console.log(`paused: tracking declared lost ${lost.toFixed(1)} ms after the pause (staleness bound ${bound} ms)`);
-  assert.ok(lost <= bound + 50, `lost after ${lost} ms, bound ${bound} ms`);
+  assert.ok(lost <= bound + 100, `lost after ${lost} ms, bound ${bound} ms`); // + the polling, on a shared machine
   assert.ok((await within(1000, async () => tracking.stats().entries === 0)) !== undefined, "the cache emptied itself");
   const started = performance.now();
   await assert.rejects(store.get(k), (e) => errorKind(e) === "timeout");

@@ -37,7 +37,11 @@ function standalone(target: Target, onBroken: () => void): { conn: Conn; ready: 
   const conn: Conn = {
     send: (_key, args) => client.sendCommand(args, { typeMapping: BUFFERS }),
     destroy: () => {
-      if (client.isOpen) client.destroy();
+      try {
+        client.destroy();
+      } catch {
+        // already closed
+      }
     },
     close: async () => {
       if (client.isOpen) await client.close();

@@ -34,19 +34,14 @@ type Topology = [number, number, string, number][];
 interface Watch {
   readonly clients: TrackingClient[];
   readonly topology: Topology;
-  /** Resolves when a connection of this generation errs or ends. */
-  readonly lost: Promise<void>;
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  /** Set when a connection of this generation errs or ends. */
+  readonly lost: { value: boolean };
 }
 
 export class Tracker {
   private stopped = false;
-  private readonly stop = deferred();
+  /** Ends the current pause early (stop, or a lost connection). */
+  private wake: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -62,17 +57,28 @@ export class Tracker {
   /** Stops the tracker and closes its connections. */
   async close(): Promise<void> {
     this.stopped = true;
-    this.stop.resolve();
+    this.interrupt();
     await this.running;
   }
 
+  private interrupt(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** Sleeps `ms`, or until {@link interrupt}; holds nothing once it returns. */
   private pause(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      void this.stop.promise.then(() => {
+      const t = setTimeout(() => {
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      }, ms);
+      const done = (): void => {
         clearTimeout(t);
         resolve();
-      });
+      };
+      this.wake = done;
     });
   }
 
@@ -82,7 +88,7 @@ export class Tracker {
       const clients: TrackingClient[] = [];
       try {
         const watch = await this.establish(generation, clients);
-        if (!this.stopped) {
+        if (!this.stopped && !watch.lost.value) {
           this.shared.wentLive(generation);
           await this.watch(watch);
         }
@@ -97,7 +103,11 @@ export class Tracker {
 
   /** Connects to every server and turns tracking on; `clients` collects what was opened, to close. */
   private async establish(generation: number, clients: TrackingClient[]): Promise<Watch> {
-    const lost = deferred();
+    const lost = { value: false };
+    const onLost = (): void => {
+      lost.value = true;
+      this.interrupt();
+    };
     let nodes: string[];
     let topology: Topology = [];
     if (this.target.isCluster) {
@@ -106,11 +116,11 @@ export class Tracker {
     } else {
       nodes = [this.target.urls[0]!];
     }
-    for (const url of nodes) clients.push(await this.track(url, generation, lost.resolve, clients));
-    return { clients, topology, lost: lost.promise };
+    for (const url of nodes) await this.track(url, generation, onLost, clients);
+    return { clients, topology, lost };
   }
 
-  /** A RESP3 connection to `url` whose invalidation pushes go to the cache, with `BCAST` tracking on. */
+  /** A RESP3 connection to `url` whose invalidation pushes go to the cache, with `BCAST` tracking on; added to `clients` at once (to be closed). */
   private async track(url: string, generation: number, onLost: () => void, clients: TrackingClient[]): Promise<TrackingClient> {
     const shared = this.shared;
     const client = makeClient({
@@ -155,7 +165,6 @@ export class Tracker {
     const switched = Promise.all([client.sendCommand(["CLIENT", "TRACKING", "OFF"]), client.sendCommand(on)]);
     switched.catch(() => undefined);
     await within(switched, t, () => timedOut(`CLIENT TRACKING on ${url}`, t));
-    clients.pop();
     return client;
   }
 
@@ -182,12 +191,10 @@ export class Tracker {
 
   /** Pings every server each heartbeat until a connection is lost, a ping fails, the slot map changes, or the tracker stops. */
   private async watch(w: Watch): Promise<void> {
-    let gone = false;
-    void w.lost.then(() => (gone = true));
     const ms = this.options.heartbeatTimeoutMs;
     for (;;) {
-      await Promise.race([this.pause(this.options.heartbeatMs), w.lost]);
-      if (this.stopped || gone) return;
+      await this.pause(this.options.heartbeatMs);
+      if (this.stopped || w.lost.value) return;
       const pings = Promise.all(w.clients.map((c) => c.sendCommand(["PING"])));
       pings.catch(() => undefined);
       await within(pings, ms, () => timedOut("PING", ms));
@@ -195,7 +202,7 @@ export class Tracker {
         const now = await slots(w.clients[0], "", ms);
         if (JSON.stringify(now) !== JSON.stringify(w.topology)) return;
       }
-      if (this.stopped || gone) return;
+      if (this.stopped || w.lost.value) return;
       this.shared.heard();
     }
   }
@@ -203,7 +210,7 @@ export class Tracker {
 
 function destroy(c: TrackingClient): void {
   try {
-    if (c.isOpen) c.destroy();
+    c.destroy();
   } catch {
     // already closed
   }
