@@ -86,8 +86,9 @@ export class Tracker {
     while (!this.stopped) {
       const generation = this.shared.nextGeneration();
       const clients: TrackingClient[] = [];
+      const lost = { value: false };
       try {
-        const watch = await this.establish(generation, clients);
+        const watch = await this.establish(generation, clients, lost);
         if (!this.stopped && !watch.lost.value) {
           this.shared.wentLive(generation);
           await this.watch(watch);
@@ -96,15 +97,17 @@ export class Tracker {
         // Not established, or lost: header checks until the next attempt succeeds.
       }
       this.shared.wentDead(generation);
+      // Over: the 'end' events of the connections closed now must not cut the next pause short.
+      lost.value = true;
       for (const c of clients) destroy(c);
       if (!this.stopped) await this.pause(this.options.retryMs);
     }
   }
 
   /** Connects to every server and turns tracking on; `clients` collects what was opened, to close. */
-  private async establish(generation: number, clients: TrackingClient[]): Promise<Watch> {
-    const lost = { value: false };
+  private async establish(generation: number, clients: TrackingClient[], lost: { value: boolean }): Promise<Watch> {
     const onLost = (): void => {
+      if (lost.value) return;
       lost.value = true;
       this.interrupt();
     };
