@@ -71,7 +71,7 @@ for (const name of TARGETS) {
       if (!tg) return;
       const { cache, a } = await setup(t, tg, mode);
       const k = key("expiry");
-      await set(a, k, blob(1, { ttlMs: 400 }));
+      await set(a, k, blob(1, { ttlMs: 1500 }));
       const view = await cache.get(k);
       assert.equal(version(view), 1);
       const expiresAt = Number(view.expiresAt);
