@@ -2,13 +2,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { VECTORS } from "./support.mjs";
 
 const JS = fileURLToPath(new URL("..", import.meta.url));
+// The node-redis the tests run with (the development dependency), installed by the app itself.
+const REDIS_VERSION = JSON.parse(readFileSync(path.join(JS, "node_modules", "redis", "package.json"), "utf8")).version;
 
 test("the packed tarball installs into an empty directory and opens a blob there", { timeout: 240_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), "sessionpack-pack-"));
@@ -42,6 +44,23 @@ console.log(JSON.stringify({ json: view.toJson(), member: view.facilities.has(2)
     assert.equal(result.version, 1);
     assert.equal(result.digest, "9711a3ecac56906a");
     assert.ok(result.json.startsWith('{"user_id":"u1","tenant_id":"acme"'));
+
+    // The core package pulls no Redis client: node-redis is an optional peer dependency of the
+    // sessionpack/redis entry point only.
+    assert.ok(files.includes("dist/redis/index.js") && files.includes("dist/redis/index.d.ts"), files.join(", "));
+    assert.ok(!existsSync(path.join(app, "node_modules", "redis")), "installing sessionpack installed redis");
+    assert.ok(!existsSync(path.join(app, "node_modules", "@redis")), "installing sessionpack installed @redis/*");
+    // With the application's own node-redis installed, the entry point loads (no server needed).
+    npm(["install", "--prefer-offline", "--no-package-lock", `redis@${REDIS_VERSION}`], app);
+    writeFileSync(
+      path.join(app, "redis.mjs"),
+      `import { Target, SessionCache, SessionStore, StoreError } from "sessionpack/redis";
+const t = Target.parse("redis://127.0.0.1:7000,redis://127.0.0.1:7001");
+console.log(JSON.stringify({ cluster: t.isCluster, seeds: t.urls.length, api: [typeof SessionCache.connect, typeof SessionStore.connect, new StoreError("timeout", "x").kind] }));
+`,
+    );
+    const loaded = JSON.parse(execFileSync(process.execPath, ["redis.mjs"], { cwd: app, encoding: "utf8" }));
+    assert.deepEqual(loaded, { cluster: true, seeds: 2, api: ["function", "function", "timeout"] });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

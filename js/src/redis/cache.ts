@@ -1,0 +1,206 @@
+/**
+ * {@link SessionCache}: validated sessions kept in process, bounded by entries and bytes,
+ * fresh by header checks or by RESP3 client tracking.
+ */
+
+import { Header, HEADER_LEN } from "../header.js";
+import type { MacKey } from "../mac.js";
+import type { SessionView } from "../view.js";
+import { bulk, Link } from "./link.js";
+import { resolveTracking, Shared, type CacheOptions, type CacheStats } from "./shared.js";
+import { Target } from "./target.js";
+import { Tracker } from "./tracking.js";
+
+/**
+ * A bounded in-process cache of validated sessions (`SessionView`s), keyed by their Redis key,
+ * over a server or a cluster.
+ *
+ * **Freshness, and the staleness bound.**
+ * - `"header-check"`: every use sends `GETRANGE key 0 39` and compares the digest (offset 8)
+ *   with the kept copy's; the blob is fetched again only when it changed. A rewrite is seen on
+ *   the next read; a deleted, evicted or expired key is `null` on the next read.
+ * - `"tracking"`: the cache's tracker holds one RESP3 connection per server (per master of a
+ *   cluster) with `CLIENT TRACKING ON BCAST` (optionally `PREFIX`es), so the server pushes an
+ *   invalidation whenever a key is written, deleted, expires or is evicted; the push evicts the
+ *   entry. While tracking is **live**, an unchanged session is served with no round trip.
+ *   Tracking is live only while the tracker has heard from every server within the staleness
+ *   bound, heartbeat + heartbeat timeout (100 + 200 ms by default): it pings every server each
+ *   heartbeat. When a connection drops, a ping goes unanswered, or the cluster's slot map
+ *   changes, the cache empties itself and every use falls back to header checks until tracking
+ *   is on again (when it empties itself once more: what it fetched meanwhile was not tracked).
+ *   So a rewrite is seen by the first read after its invalidation arrives, and never later than
+ *   the staleness bound after the server was last heard from. A fetch that races an
+ *   invalidation is not kept.
+ *
+ * Either way, **every use re-applies the decoder's rules at use time**: an expired session is
+ * refused (`expired`) and dropped, and so is an unsigned entry once the key ring holds keys
+ * (`unauthenticated`, R-MAC-REQUIRED), or one signed with a key no longer in the ring.
+ *
+ * ```ts
+ * const cache = await SessionCache.connect(process.env.REDIS_URL!, { freshness: "tracking", keys });
+ * const session = await cache.get("session:u1");   // SessionView | null; throws on any fault
+ * if (session === null) deny();                     // no such session (missing, evicted, expired in Redis)
+ * else if (session.facilities.has(42)) allow();
+ * ```
+ */
+export class SessionCache {
+  private constructor(
+    private readonly link: Link,
+    private readonly shared: Shared,
+    private readonly tracker: Tracker | undefined,
+  ) {}
+
+  /**
+   * Connects to `target` (a `Target`, or a spec for `Target.parse`). In `"tracking"` mode this
+   * starts the tracker and waits up to the target's connection timeout for tracking to be live
+   * (until then, and whenever it is not, the cache checks headers). Throws a `StoreError` when
+   * the target cannot be reached, `invalid_input` for a bad URL, `TypeError` for bad options.
+   */
+  static async connect(target: Target | string, options: CacheOptions): Promise<SessionCache> {
+    const t = typeof target === "string" ? Target.parse(target) : target;
+    if (options.freshness !== "header-check" && options.freshness !== "tracking") {
+      throw new TypeError('freshness must be "header-check" or "tracking"');
+    }
+    const tracking = resolveTracking(options.tracking);
+    const shared = new Shared(options, tracking);
+    const link = await Link.connect(t);
+    let tracker: Tracker | undefined;
+    if (options.freshness === "tracking") {
+      tracker = new Tracker(t, tracking, shared);
+      tracker.start();
+    }
+    const cache = new SessionCache(link, shared, tracker);
+    if (tracker !== undefined) await cache.waitForTracking(t.connectTimeoutMs);
+    return cache;
+  }
+
+  /** The deployment. */
+  get target(): Target {
+    return this.link.target;
+  }
+
+  /** The session under `key` at `Date.now()`; see {@link getAt}. */
+  get(key: string): Promise<SessionView | null> {
+    return this.getAt(key, Date.now());
+  }
+
+  /**
+   * The session under `key`, checked at `nowMs` (Unix milliseconds): from the cache when it is
+   * known to be current (tracking live, or the header's digest unchanged), fetched and
+   * validated otherwise. `null` when the key is missing (deleted, evicted, or expired in Redis).
+   *
+   * Throws a `SessionpackError` when the session expired at `nowMs` (`expired`), is refused by
+   * the key rules (`unauthenticated`), or the value is not a valid blob (`not_a_blob` — another
+   * Redis type included —, `corrupt`, …); a `StoreError` (`timeout`, `unavailable`, `server`)
+   * when the server cannot answer — never a session that could be stale. **Deny access on any
+   * error.**
+   */
+  async getAt(key: string, nowMs: number | bigint): Promise<SessionView | null> {
+    const shared = this.shared;
+    if (shared.trackingLive()) {
+      const entry = shared.lookup(key);
+      if (entry !== undefined) {
+        shared.countHit();
+        return shared.admit(key, entry, nowMs);
+      }
+    } else {
+      const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE");
+      shared.countHeaderCheck();
+      if (prefix === null || prefix.length === 0) {
+        shared.take(key);
+      } else {
+        let header: Header;
+        try {
+          header = Header.read(prefix);
+        } catch (e) {
+          shared.take(key);
+          throw e;
+        }
+        const entry = shared.lookup(key);
+        if (entry !== undefined && entry.sameDigest(header)) {
+          shared.countHit();
+          return shared.admit(key, entry, nowMs);
+        }
+      }
+    }
+    return this.fetch(key, nowMs);
+  }
+
+  private async fetch(key: string, nowMs: number | bigint): Promise<SessionView | null> {
+    const shared = this.shared;
+    const ticket = shared.begin(key);
+    let blob: Buffer | null;
+    try {
+      blob = bulk(await this.link.query(key, ["GET", key], true), "GET");
+    } catch (e) {
+      shared.abandon(key, ticket);
+      throw e;
+    }
+    if (blob === null) {
+      shared.abandon(key, ticket);
+      return null;
+    }
+    shared.countFetch(blob.length);
+    let entry;
+    try {
+      entry = shared.open(key, blob);
+    } catch (e) {
+      shared.abandon(key, ticket);
+      throw e;
+    }
+    shared.finish(key, ticket, entry);
+    return shared.admit(key, entry, nowMs);
+  }
+
+  /** Drops the entry of `key`, if any. */
+  invalidate(key: string): void {
+    this.shared.take(key);
+  }
+
+  /** Empties the cache. */
+  clear(): void {
+    this.shared.flush();
+  }
+
+  /** Replaces the key ring (a rotation): the cache empties itself, and opens and admits sessions under the new ring from now on. */
+  setKeys(keys: Iterable<MacKey>): void {
+    this.shared.setKeys(keys);
+  }
+
+  /** Whether tracking is live now: entries are served without a round trip. */
+  get trackingLive(): boolean {
+    return this.shared.trackingLive();
+  }
+
+  /** How long after the tracker last heard from the servers entries are still served without asking, ms. */
+  get stalenessBoundMs(): number {
+    return this.shared.boundMs;
+  }
+
+  /** How long ago the tracker last heard from the servers (a push or a heartbeat reply), ms. */
+  get sinceTrackingHeardMs(): number {
+    return this.shared.sinceHeardMs();
+  }
+
+  /** Waits up to `timeoutMs` for tracking to be live; whether it is. */
+  async waitForTracking(timeoutMs: number): Promise<boolean> {
+    const end = performance.now() + timeoutMs;
+    while (!this.shared.trackingLive()) {
+      if (this.tracker === undefined || performance.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return true;
+  }
+
+  /** What the cache did so far. */
+  stats(): CacheStats {
+    return this.shared.stats();
+  }
+
+  /** Stops the tracker and closes every connection; the cache empties itself. */
+  async close(): Promise<void> {
+    await this.tracker?.close();
+    await this.link.close();
+    this.shared.flush();
+  }
+}

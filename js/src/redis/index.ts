@@ -1,0 +1,20 @@
+/**
+ * sessionpack/redis: sessions and id dictionaries on Redis and Redis Cluster, through
+ * node-redis (the `redis` package, a peer dependency of this entry point only).
+ *
+ * - {@link SessionStore}: `put` (with a TTL), `get` (`null` for a missing or Redis-expired
+ *   key), `peek` (the 40-byte header only), `delete`; the same for id dictionaries, with an
+ *   append that converges under concurrent writers.
+ * - {@link SessionCache}: a bounded cache (entries and bytes) of validated sessions, fresh by
+ *   header checks or by RESP3 client tracking; every use re-applies expiry and the
+ *   keys-imply-a-MAC rule.
+ *
+ * **On any error, deny access.** A missing key is `null`, never an error.
+ */
+
+export { Target } from "./target.js";
+export { StoreError, errorKind, type StoreErrorKind } from "./errors.js";
+export { SessionStore, DictHeader, APPEND_SCRIPT, APPEND_ATTEMPTS, type StoreOptions, type Payload } from "./store.js";
+export { SessionCache } from "./cache.js";
+export { type CacheOptions, type CacheStats, type Freshness, type TrackingOptions } from "./shared.js";
+export { CLIENT_NAME } from "./tracking.js";

@@ -1,0 +1,263 @@
+/**
+ * {@link SessionStore}: sessions and id dictionaries in Redis or Redis Cluster.
+ */
+
+import { Decoder } from "../decoder.js";
+import { DictionaryDecoder, IdDictionary, IdDictionaryView } from "../dict.js";
+import { encode } from "../encode.js";
+import { invalidInput, SessionpackError } from "../errors.js";
+import { Header, HEADER_LEN } from "../header.js";
+import type { MacKey } from "../mac.js";
+import { Session, type SessionInit } from "../session.js";
+import type { SessionView } from "../view.js";
+import { StoreError } from "./errors.js";
+import { bulk, Link } from "./link.js";
+import { Target } from "./target.js";
+
+/** Options of {@link SessionStore.connect}. */
+export interface StoreOptions {
+  /** Signs the sessions `put` encodes (a `Session`; blobs are written as they are). */
+  signingKey?: MacKey;
+  /** Reads sessions (its keys, limits and expiry policy); default `new Decoder()`. */
+  decoder?: Decoder;
+  /** Reads dictionaries; default `new DictionaryDecoder()`. */
+  dictionaryDecoder?: DictionaryDecoder;
+  /** Signs the dictionaries the store writes; unsigned without. */
+  dictionaryKey?: MacKey;
+}
+
+/** A value {@link SessionStore.put} writes: a session to encode, or a blob already encoded. */
+export type Payload = Session | SessionInit | Uint8Array;
+
+/**
+ * The 40-byte header of an id dictionary (SPEC.md §16.2), as `GETRANGE key 0 39` returns it:
+ * enough to learn whether a kept copy is current, nothing validated beyond the magic.
+ */
+export class DictHeader {
+  /** XXH64 of the content: the dictionary's ETag (the same signed or unsigned). */
+  readonly digest: bigint;
+  /** The MAC key's id; 0 when unsigned. */
+  readonly keyId: number;
+  /** The number of keys. */
+  readonly count: number;
+  /** The lineage. */
+  readonly lineage: bigint;
+
+  private constructor(b: Uint8Array) {
+    const v = new DataView(b.buffer, b.byteOffset, HEADER_LEN);
+    this.digest = v.getBigUint64(8, true);
+    this.keyId = v.getUint32(16, true);
+    this.count = v.getUint32(28, true);
+    this.lineage = v.getBigUint64(32, true);
+  }
+
+  /** The header of `bytes`, or `undefined` when they are fewer than 40 or lack the dictionary magic. */
+  static read(bytes: Uint8Array): DictHeader | undefined {
+    if (bytes.length < HEADER_LEN || bytes[0] !== 0x93 || bytes[1] !== 0x53 || bytes[2] !== 0x50 || bytes[3] !== 0x44) return undefined;
+    return new DictHeader(bytes);
+  }
+}
+
+/**
+ * Compare-and-set on a dictionary's digest (bytes 8 to 15): writes `ARGV[2]` when the digest
+ * under `KEYS[1]` is `ARGV[1]` (empty: the key must be missing); 1 when written. The script of
+ * the Rust crate, byte for byte. Append-only dictionaries never return to an earlier content,
+ * so there is no ABA.
+ */
+export const APPEND_SCRIPT = `
+local cur = redis.call('GETRANGE', KEYS[1], 8, 15)
+if cur == ARGV[1] and (cur ~= '' or redis.call('EXISTS', KEYS[1]) == 0) then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/** How many times an append retries after losing the race before it gives up (`contended`). */
+export const APPEND_ATTEMPTS = 200;
+
+/** Whole milliseconds of at least 1, or `invalid_input`. */
+export function ttlArgs(ttlMs: number | undefined): string[] {
+  if (ttlMs === undefined) return [];
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
+    invalidInput(`a TTL of ${String(ttlMs)} ms: give a whole number of milliseconds, at least 1, or none for no TTL`);
+  }
+  return ["PX", String(ttlMs)];
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function emptyValue(key: string): SessionpackError {
+  return new SessionpackError("not_a_blob", `key ${JSON.stringify(key)} holds an empty string, not a sessionpack blob`, "R-HDR-MAGIC");
+}
+
+function notADictionary(key: string): SessionpackError {
+  return new SessionpackError("not_a_blob", `key ${JSON.stringify(key)} does not hold a sessionpack id dictionary`, "R-DICT-MAGIC");
+}
+
+/**
+ * Sessions and id dictionaries in Redis or Redis Cluster. A missing key (or one Redis expired)
+ * is `null`, never an error; a value that is not a blob is a `SessionpackError` of kind
+ * `not_a_blob`; the server's faults are `StoreError`s (`timeout`, `unavailable`, `server`).
+ * Calls may run concurrently (one connection, pipelined).
+ *
+ * ```ts
+ * const store = await SessionStore.connect(process.env.REDIS_URL!);
+ * await store.put("session:u1", session, 3_600_000);         // TTL in ms
+ * const view = await store.get("session:u1");                 // SessionView | null
+ * const header = await store.peek("session:u1");              // Header | null: 40 bytes only
+ * await store.delete("session:u1");
+ * ```
+ */
+export class SessionStore {
+  private readonly decoder: Decoder;
+  private readonly dictionaryDecoder: DictionaryDecoder;
+  private readonly signingKey: MacKey | undefined;
+  private readonly dictionaryKey: MacKey | undefined;
+
+  private constructor(
+    private readonly link: Link,
+    options: StoreOptions,
+  ) {
+    this.decoder = options.decoder ?? new Decoder();
+    this.dictionaryDecoder = options.dictionaryDecoder ?? new DictionaryDecoder();
+    this.signingKey = options.signingKey;
+    this.dictionaryKey = options.dictionaryKey;
+  }
+
+  /**
+   * Connects to `target` (a `Target`, or a spec for `Target.parse`: one URL, or cluster seeds
+   * separated by commas). Throws a `StoreError` (`unavailable`, `timeout`) when it cannot be
+   * reached, `invalid_input` for a bad URL.
+   */
+  static async connect(target: Target | string, options: StoreOptions = {}): Promise<SessionStore> {
+    const t = typeof target === "string" ? Target.parse(target) : target;
+    return new SessionStore(await Link.connect(t), options);
+  }
+
+  /** The deployment. */
+  get target(): Target {
+    return this.link.target;
+  }
+
+  /**
+   * Writes a session (encoded, signed with `signingKey` when given) or a blob (its header is
+   * checked first, so the store never writes a non-blob) under `key`, expiring after `ttlMs`
+   * milliseconds (none: no TTL).
+   */
+  async put(key: string, value: Payload, ttlMs?: number): Promise<void> {
+    const ttl = ttlArgs(ttlMs);
+    let bytes: Uint8Array;
+    if (value instanceof Uint8Array) {
+      Header.read(value);
+      bytes = value;
+    } else {
+      bytes = encode(value, this.signingKey === undefined ? {} : { key: this.signingKey });
+    }
+    await this.link.query(key, ["SET", key, asBuffer(bytes), ...ttl]);
+  }
+
+  /**
+   * Reads and opens the session under `key` with the store's decoder: `null` when the key is
+   * missing (or Redis expired it); the decoder's refusals otherwise (an expired session is
+   * `expired`, a value that is not a blob `not_a_blob`, …).
+   */
+  async get(key: string): Promise<SessionView | null> {
+    const blob = await this.getRaw(key);
+    return blob === null ? null : this.decoder.open(blob);
+  }
+
+  /** The raw value under `key`, unchecked; `null` when missing. */
+  async getRaw(key: string): Promise<Buffer | null> {
+    return bulk(await this.link.query(key, ["GET", key], true), "GET");
+  }
+
+  /**
+   * The header of the blob under `key` (`GETRANGE key 0 39`): its digest tells whether a kept
+   * copy is current. `null` when the key is missing; `not_a_blob` when the value does not start
+   * like a blob (an empty string included).
+   */
+  async peek(key: string): Promise<Header | null> {
+    const prefix = await this.header(key);
+    if (prefix.length > 0) return Header.read(prefix);
+    if (await this.exists(key)) throw emptyValue(key);
+    return null;
+  }
+
+  /** Deletes `key`; whether it existed. */
+  async delete(key: string): Promise<boolean> {
+    return (await this.link.query(key, ["DEL", key])) === 1;
+  }
+
+  /**
+   * Writes `dictionary` under `key`, signed with `dictionaryKey` when given. Prefer
+   * {@link appendDictionary}, which never loses another writer's keys.
+   */
+  async putDictionary(key: string, dictionary: IdDictionary): Promise<void> {
+    await this.link.query(key, ["SET", key, asBuffer(this.dictionaryBytes(dictionary))]);
+  }
+
+  /** Reads and checks the dictionary under `key`; `null` when missing, `not_a_blob` for another value. */
+  async getDictionary(key: string): Promise<IdDictionaryView | null> {
+    const bytes = await this.getRaw(key);
+    return bytes === null ? null : this.openDictionary(key, bytes);
+  }
+
+  /** The header of the dictionary under `key`; `null` when missing, `not_a_blob` for another value. */
+  async peekDictionary(key: string): Promise<DictHeader | null> {
+    const prefix = await this.header(key);
+    if (prefix.length === 0 && !(await this.exists(key))) return null;
+    const h = DictHeader.read(prefix);
+    if (h === undefined) throw notADictionary(key);
+    return h;
+  }
+
+  /**
+   * Appends `keys` to the dictionary under `key` (starting from `start`, usually empty, when
+   * there is none) and returns the dictionary written and every key's id. Concurrent writers
+   * converge: the write is a compare-and-set on the digest (a Lua script), retried from the
+   * dictionary found, so every key ends with exactly one id, the same for all. `contended` after
+   * {@link APPEND_ATTEMPTS} lost races in a row.
+   */
+  async appendDictionary(
+    key: string,
+    start: IdDictionary,
+    keys: readonly (string | Uint8Array)[],
+  ): Promise<{ dictionary: IdDictionary; ids: number[] }> {
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      const current = await this.getRaw(key);
+      const held = current === null ? start : this.openDictionary(key, current).toDictionary();
+      const { dictionary, ids } = held.append(keys);
+      if (current !== null && dictionary.size === held.size) return { dictionary: held, ids };
+      const expected = current === null ? Buffer.alloc(0) : current.subarray(8, 16);
+      const script = ["EVAL", APPEND_SCRIPT, "1", key, expected, asBuffer(this.dictionaryBytes(dictionary))];
+      if ((await this.link.query(key, script)) === 1) return { dictionary, ids };
+      if (attempt > 8) await new Promise((r) => setTimeout(r, 1 + (attempt % 4)));
+    }
+    throw new StoreError("contended", `dictionary ${JSON.stringify(key)}: ${APPEND_ATTEMPTS} appends in a row lost to other writers; retry later`);
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    await this.link.close();
+  }
+
+  private async header(key: string): Promise<Buffer> {
+    return bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE") ?? Buffer.alloc(0);
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    return (await this.link.query(key, ["EXISTS", key], true)) === 1;
+  }
+
+  private dictionaryBytes(d: IdDictionary): Uint8Array {
+    return this.dictionaryKey === undefined ? d.toBytes() : d.toBytes(this.dictionaryKey);
+  }
+
+  private openDictionary(key: string, bytes: Uint8Array): IdDictionaryView {
+    if (DictHeader.read(bytes) === undefined) throw notADictionary(key);
+    return this.dictionaryDecoder.open(bytes);
+  }
+}

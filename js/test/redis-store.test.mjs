@@ -1,0 +1,146 @@
+// SessionStore against real servers: REDIS_URL (standalone) and REDIS_CLUSTER_URL (cluster).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Decoder, IdDictionary, SessionpackError } from "../dist/index.js";
+import { SessionStore, DictHeader, StoreError, errorKind } from "../dist/redis/index.js";
+import { TARGETS, target, key, session, blob, admin, set, sleep, within } from "./redis-support.mjs";
+
+const kind = (k) => (e) => {
+  assert.equal(errorKind(e), k, `${e}`);
+  return true;
+};
+
+for (const name of TARGETS) {
+  test(`${name}: put, get, peek, delete; a missing key is null`, async (t) => {
+    const tg = await target(t, name);
+    if (!tg) return;
+    const store = await SessionStore.connect(tg);
+    t.after(() => store.close());
+    const k = key("store");
+    const s = session("u1", [7, 9]);
+    await store.put(k, s, 60_000);
+    const view = await store.get(k);
+    assert.deepEqual(view.facilities.toArray(), [7, 9]);
+    assert.equal(view.userId, "u1");
+    const header = await store.peek(k);
+    assert.ok(header.sameDigest(view.header));
+    assert.equal(header.blobLen, (await store.getRaw(k)).length);
+    // A blob already encoded is written as it is.
+    const b = blob(3);
+    await store.put(k, b);
+    assert.deepEqual(new Uint8Array(await store.getRaw(k)), b);
+    assert.equal(await store.delete(k), true);
+    assert.equal(await store.delete(k), false);
+    assert.equal(await store.get(k), null);
+    assert.equal(await store.peek(k), null);
+    assert.equal(await store.getRaw(k), null);
+  });
+
+  test(`${name}: a TTL expires the key (null, not an error); TTLs under 1 ms are refused`, async (t) => {
+    const tg = await target(t, name);
+    if (!tg) return;
+    const store = await SessionStore.connect(tg);
+    t.after(() => store.close());
+    const k = key("ttl");
+    await store.put(k, session("u", [1]), 500);
+    assert.notEqual(await store.get(k), null);
+    assert.ok((await within(3000, async () => (await store.get(k)) === null)) !== undefined, "expired in Redis: null");
+    assert.equal(await store.peek(k), null);
+    for (const ttl of [0, -5, 1.5, Number.NaN]) {
+      await assert.rejects(store.put(k, session("u", [1]), ttl), kind("invalid_input"));
+    }
+  });
+
+  test(`${name}: values that are not blobs are not_a_blob; an expired session is expired; writes of non-blobs are refused`, async (t) => {
+    const tg = await target(t, name);
+    if (!tg) return;
+    const store = await SessionStore.connect(tg);
+    const a = await admin(tg);
+    t.after(async () => {
+      await store.close();
+      await a.close();
+    });
+    const json = key("json");
+    await set(a, json, '{"user_id":"u1"}');
+    await assert.rejects(store.get(json), kind("not_a_blob"));
+    await assert.rejects(store.peek(json), kind("not_a_blob"));
+    const empty = key("empty");
+    await set(a, empty, "");
+    await assert.rejects(store.get(empty), kind("not_a_blob"));
+    await assert.rejects(store.peek(empty), kind("not_a_blob"));
+    const list = key("list");
+    await a.send(list, ["RPUSH", list, "x"]);
+    await assert.rejects(store.get(list), (e) => e instanceof SessionpackError && e.kind === "not_a_blob" && /WRONGTYPE/.test(e.message));
+    await assert.rejects(store.peek(list), kind("not_a_blob"));
+    const expired = key("expired");
+    await store.put(expired, blob(1, { ttlMs: -10 }));
+    await assert.rejects(store.get(expired), kind("expired"));
+    await assert.rejects(store.put(key("bad"), new TextEncoder().encode("{}")), kind("not_a_blob"));
+  });
+
+  test(`${name}: keys imply a MAC: a store reading with keys refuses unsigned blobs and verifies signed ones`, async (t) => {
+    const tg = await target(t, name);
+    if (!tg) return;
+    const mac = { id: 7, key: randomBytes(32) };
+    const signer = await SessionStore.connect(tg, { signingKey: mac });
+    const reader = await SessionStore.connect(tg, { decoder: new Decoder({ keys: [mac] }) });
+    t.after(async () => {
+      await signer.close();
+      await reader.close();
+    });
+    const k = key("mac");
+    await signer.put(k, session("u", [5]));
+    assert.equal((await reader.peek(k)).keyId, 7);
+    assert.deepEqual((await reader.get(k)).facilities.toArray(), [5]);
+    await reader.put(k, blob(5));
+    await assert.rejects(reader.get(k), (e) => kind("unauthenticated")(e) && e.rule === "R-MAC-REQUIRED");
+  });
+
+  test(`${name}: dictionaries: put, get, peek; eight concurrent writers appending overlapping keys converge`, async (t) => {
+    const tg = await target(t, name);
+    if (!tg) return;
+    const writers = await Promise.all(Array.from({ length: 8 }, () => SessionStore.connect(tg)));
+    t.after(() => Promise.all(writers.map((w) => w.close())));
+    const store = writers[0];
+    const k = key("dict");
+    const empty = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "string", lineage: 0x5eedn });
+    const { dictionary: two } = empty.append(["north", "south"]);
+    await store.putDictionary(k, two);
+    const view = await store.getDictionary(k);
+    assert.equal(view.idOf("south"), 1);
+    const h = await store.peekDictionary(k);
+    assert.ok(h instanceof DictHeader);
+    assert.deepEqual([h.count, h.lineage, h.keyId, h.digest], [2, 0x5eedn, 0, view.digest]);
+    assert.equal(await store.getDictionary(key("none")), null);
+    assert.equal(await store.peekDictionary(key("none")), null);
+    await store.put(k + ":s", blob(1));
+    await assert.rejects(store.getDictionary(k + ":s"), kind("not_a_blob"));
+    await assert.rejects(store.peekDictionary(k + ":s"), kind("not_a_blob"));
+
+    // Eight writers, each appending 40 keys of which most overlap the others'.
+    const d = key("converge");
+    const keysOf = (w) => Array.from({ length: 40 }, (_, i) => `site-${(w * 7 + i) % 64}`);
+    const results = await Promise.all(writers.map((w, i) => w.appendDictionary(d, empty, keysOf(i))));
+    const final = await store.getDictionary(d);
+    const all = new Set(writers.flatMap((_, i) => keysOf(i)));
+    assert.equal(final.size, all.size, "every key exactly once");
+    assert.deepEqual(new Set(final.keys()), all);
+    results.forEach(({ ids }, i) => keysOf(i).forEach((site, j) => assert.equal(ids[j], final.idOf(site), `writer ${i}, ${site}`)));
+    const ids = final.keys().map((s) => final.idOf(s));
+    assert.deepEqual(ids, [...ids.keys()], "ids 0..n, one per key");
+    // Appending keys already held writes nothing.
+    const again = await store.appendDictionary(d, empty, ["site-3"]);
+    assert.equal(again.dictionary.size, final.size);
+    assert.ok((await store.peekDictionary(d)).digest === final.digest);
+  });
+
+  test(`${name}: a target that does not answer fails to connect (unavailable), not a hang`, async (t) => {
+    const tg = await target(t, name);
+    if (!tg) return;
+    const start = performance.now();
+    await assert.rejects(SessionStore.connect("redis://127.0.0.1:1"), (e) => e instanceof StoreError && e.kind === "unavailable");
+    assert.ok(performance.now() - start < 3000);
+    await sleep(0);
+  });
+}
