@@ -5,7 +5,8 @@
 //! - a session built from keys and checked by keys answers exactly as the `HashSet` does, for
 //!   the tenant's keys and for keys no dictionary holds;
 //! - an older copy of the dictionary (a prefix) never answers yes for a key the session lacks;
-//! - a dictionary of another lineage, or of the other kind, is refused;
+//! - a dictionary of another lineage, or of the other kind, is refused, and a signed session is
+//!   never checked through an unsigned dictionary;
 //! - the JSON form with keys reads back to the same session.
 
 use std::collections::HashSet;
@@ -59,18 +60,31 @@ proptest! {
         prop_assert_eq!(session.facility_lineage, Some(lineage));
         let mut encoder = Encoder::new().with_compression(if compress { Compression::Always } else { Compression::Never });
         let mut decoder = Decoder::new();
+        let mut dict_decoder = sessionpack::DictionaryDecoder::new();
+        let key = MacKey::new(3, &[9; 32]).unwrap();
         if signed {
-            let key = MacKey::new(3, &[9; 32]).unwrap();
             encoder = encoder.with_key(key.clone());
-            decoder = decoder.with_key(key);
+            decoder = decoder.with_key(key.clone());
+            dict_decoder = dict_decoder.with_key(key.clone());
         }
         let blob = encoder.encode(&session).unwrap();
         prop_assert_eq!(blob[4], 3); // format version 3
 
-        // A checking service: its copy of the dictionary, from the stored bytes.
-        let stored = dict.to_bytes(None);
-        let copy = sessionpack::DictionaryDecoder::new().open(&stored).unwrap();
+        // A checking service: its copy of the dictionary, from the stored bytes, signed with
+        // the sessions' key ring when the sessions are.
+        let stored = dict.to_bytes(signed.then_some(&key));
+        let copy = dict_decoder.open(&stored).unwrap();
         let view = decoder.open(&blob).unwrap();
+        // C-KEY-MAC: a signed session is never checked through an unsigned dictionary.
+        let unsigned_bytes = dict.to_bytes(None);
+        let unsigned = sessionpack::DictionaryDecoder::new().open(&unsigned_bytes).unwrap();
+        match view.facilities().keyed(&unsigned) {
+            Ok(_) => prop_assert!(!signed, "a signed session was checked through an unsigned dictionary"),
+            Err(e) => {
+                prop_assert!(signed);
+                prop_assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+            }
+        }
         let facilities = view.facilities().keyed(&copy).unwrap();
         for probe in tenant.iter().chain(&unknown) {
             prop_assert_eq!(facilities.contains(Key::ObjectId(*probe)), oracle.contains(probe));

@@ -252,7 +252,8 @@ export class DictionaryDecoder {
       this.keys.verify(l.keyId, bytes.subarray(0, l.end), bytes.subarray(l.end), "dictionary", DICT_MAC_RULES);
     }
     validateContent(bytes, l);
-    return new IdDictionaryView(bytes, l);
+    // A signed dictionary opened here had its MAC verified; an unsigned one vouches for nothing.
+    return new IdDictionaryView(bytes, l, l.keyId !== 0);
   }
 }
 
@@ -304,11 +305,18 @@ function keyText(keyType: KeyType, b: Uint8Array, start: number, end: number): s
 export class IdDictionaryView {
   /** @internal */ readonly b: Uint8Array;
   /** @internal */ readonly l: Layout;
+  /**
+   * Whether the dictionary is authenticated: opened signed (its MAC verified) or the writer's
+   * own ({@link IdDictionary.view}). A signed session is checked by key only through an
+   * authenticated dictionary (SPEC.md C-KEY-MAC).
+   */
+  readonly authenticated: boolean;
 
   /** @internal */
-  constructor(b: Uint8Array, l: Layout) {
+  constructor(b: Uint8Array, l: Layout, authenticated: boolean) {
     this.b = b;
     this.l = l;
+    this.authenticated = authenticated;
   }
 
   /** Opens `bytes` with a {@link DictionaryDecoder} of `options`. */
@@ -469,7 +477,7 @@ export class IdDictionary {
 
   /** A view, to look keys up without encoding. */
   view(): IdDictionaryView {
-    return new IdDictionaryView(this.b, this.l);
+    return new IdDictionaryView(this.b, this.l, true);
   }
 
   /**

@@ -5,7 +5,7 @@
 
 import { u16, u32 } from "./bytes.js";
 import type { IdDictionaryView } from "./dict.js";
-import { corrupt, invalidInput } from "./errors.js";
+import { corrupt, fail, invalidInput } from "./errors.js";
 
 const COOKIE_NO_RUNS = 12346;
 const COOKIE_RUNS = 12347;
@@ -198,9 +198,19 @@ export class IdSet implements Iterable<number> {
   readonly lineage: bigint | undefined;
   /** Whether these are facilities (or groups): the dictionary kind a keyed check expects. */
   readonly kind: "facility" | "group";
+  /** Whether the set is of a signed session whose MAC was verified. */
+  readonly signed: boolean;
 
   /** @internal */
-  constructor(b: Uint8Array, base: number, end: number, shape: Shape, kind: "facility" | "group", lineage: bigint | undefined) {
+  constructor(
+    b: Uint8Array,
+    base: number,
+    end: number,
+    shape: Shape,
+    kind: "facility" | "group",
+    lineage: bigint | undefined,
+    signed = false,
+  ) {
     this.b = b;
     this.base = base;
     this.end = end;
@@ -215,6 +225,7 @@ export class IdSet implements Iterable<number> {
     this.p2 = base + shape.p2;
     this.kind = kind;
     this.lineage = lineage;
+    this.signed = signed;
   }
 
   /**
@@ -454,6 +465,15 @@ export class IdSet implements Iterable<number> {
    */
   keyed(dictionary: IdDictionaryView): KeyedIdSet {
     checkDictionary(this.kind, this.lineage, dictionary);
+    if (this.signed && !dictionary.authenticated) {
+      // SPEC.md C-KEY-MAC: an unsigned dictionary could map any key to an id the session holds.
+      fail(
+        "unauthenticated",
+        "C-KEY-MAC",
+        `the session is signed but the dictionary for its ${this.kind === "facility" ? "facilities" : "groups"} is not: ` +
+          "open dictionaries with the sessions' keys (new DictionaryDecoder({ keys }))",
+      );
+    }
     return new KeyedIdSet(this, dictionary);
   }
 

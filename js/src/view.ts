@@ -54,8 +54,9 @@ export class SessionView {
     this.ix = ix;
     this.header = header;
     this.schema = schema;
-    this.facilities = new IdSet(b, ix.facilities, ix.facilitiesEnd, ix.facilityShape, "facility", this.facilityLineage);
-    this.groups = new IdSet(b, ix.groups, ix.groupsEnd, ix.groupShape, "group", this.groupLineage);
+    // A signed blob's MAC was verified by the decoder (SPEC.md C-KEY-MAC needs to know).
+    this.facilities = new IdSet(b, ix.facilities, ix.facilitiesEnd, ix.facilityShape, "facility", this.facilityLineage, header.signed);
+    this.groups = new IdSet(b, ix.groups, ix.groupsEnd, ix.groupShape, "group", this.groupLineage, header.signed);
   }
 
   /** The format version (the header's). */

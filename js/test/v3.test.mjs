@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { Decoder, Header, IdDictionary, Session, SessionpackError, encode, xxh64 } from "../dist/index.js";
+import { Decoder, DictionaryDecoder, Header, IdDictionary, Session, SessionpackError, encode, xxh64 } from "../dist/index.js";
 import { VECTORS, bin } from "./support.mjs";
 
 const V3 = path.join(VECTORS, "v3");
@@ -113,4 +113,22 @@ test("a writer builds a keyed session: append, then withFacilityKeys", () => {
   const view = new Decoder({ expiry: { rejectAt: 1 } }).open(encode(s));
   assert.ok(view.facilities.keyed(dict).has("north"));
   assert.ok(!view.facilities.keyed(dict).has("east"));
+});
+
+test("a signed session is checked by key only through an authenticated dictionary (C-KEY-MAC)", () => {
+  const oid = (n) => n.toString(16).padStart(24, "0");
+  const key = { id: 7, key: new Uint8Array(32).map((_, i) => i) };
+  const lineage = 0x9e3f1c2a5b7d4e60n;
+  const { dictionary } = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage }).append(
+    Array.from({ length: 1000 }, (_, i) => oid(i)),
+  );
+  const view = new Decoder({ keys: [key], expiry: "ignore" }).open(bin(V3, "keyed_signed_raw"));
+  const unsigned = new DictionaryDecoder().open(dictionary.toBytes());
+  assert.throws(() => view.facilities.keyed(unsigned), (e) => e instanceof SessionpackError && e.kind === "unauthenticated");
+  const signed = new DictionaryDecoder({ keys: [key] }).open(dictionary.toBytes(key));
+  assert.ok(view.facilities.keyed(signed).has(oid(17)));
+  assert.ok(view.facilities.keyed(dictionary.view()).has(oid(17))); // the writer's own
+  // An unsigned session may be checked through an unsigned dictionary.
+  const plain = new Decoder({ expiry: "ignore" }).open(bin(V3, "keyed_raw"));
+  assert.ok(plain.facilities.keyed(unsigned).has(oid(17)));
 });

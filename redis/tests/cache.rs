@@ -19,9 +19,15 @@ fn blob(user: &str, facilities: impl IntoIterator<Item = u32>) -> Vec<u8> {
         .to_vec()
 }
 
+/// Tracking over the test's keys. The heartbeat's timeout is generous (a staleness bound of
+/// 1.1 s) so that a tracker thread descheduled on a busy 2-core machine does not turn tracking
+/// off mid-test; the fault tests exercise short bounds.
 fn tracking(test: &str) -> CacheOptions {
-    CacheOptions::new(Freshness::Tracking)
-        .with_tracking(TrackingOptions::new().with_prefix(format!("sp-test:{test}:")))
+    CacheOptions::new(Freshness::Tracking).with_tracking(
+        TrackingOptions::new()
+            .with_prefix(format!("sp-test:{test}:"))
+            .with_heartbeat_timeout(Duration::from_secs(1)),
+    )
 }
 
 fn contains(cache: &mut SessionCache, key: &str, facility: u32) -> bool {
@@ -325,7 +331,7 @@ fn tracking_serves_unchanged_sessions_without_round_trips_and_sees_rewrites() {
         let (median, max) = (lat[lat.len() / 2], lat[lat.len() - 1]);
         eprintln!("{name}: invalidation latency (write acknowledged → rewrite seen) median {median:?}, max {max:?} over {} rewrites", lat.len());
         assert!(
-            max < Duration::from_millis(300),
+            max < Duration::from_millis(1_100),
             "{name}: beyond the staleness bound"
         );
     }

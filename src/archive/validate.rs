@@ -34,6 +34,9 @@ pub(crate) struct Index {
     pub(crate) facility_lineage: Option<u64>,
     /// The same for the group ids.
     pub(crate) group_lineage: Option<u64>,
+    /// Whether the blob was signed and its MAC verified (set by the decoder, not read from the
+    /// archive): its sets are then checked by key only through authenticated dictionaries.
+    pub(crate) signed: bool,
 }
 
 impl Index {
@@ -354,5 +357,6 @@ pub(crate) fn validate(archive: &[u8], version: Version, limits: &Limits) -> Res
         groups,
         facility_lineage,
         group_lineage,
+        signed: false,
     })
 }

@@ -62,9 +62,16 @@ impl<'a> SessionView<'a> {
             user_id: str_at(archive, index.user_id),
             tenant_id: str_at(archive, index.tenant_id),
             token: str_at(archive, index.token),
-            facilities: id_set(index.facilities)
-                .in_session(IdSetField::Facilities, index.facility_lineage),
-            groups: id_set(index.groups).in_session(IdSetField::Groups, index.group_lineage),
+            facilities: id_set(index.facilities).in_session(
+                IdSetField::Facilities,
+                index.facility_lineage,
+                index.signed,
+            ),
+            groups: id_set(index.groups).in_session(
+                IdSetField::Groups,
+                index.group_lineage,
+                index.signed,
+            ),
         }
     }
 

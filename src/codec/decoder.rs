@@ -259,7 +259,9 @@ impl Decoder {
                 actual,
             });
         }
-        let index = archive::validate(archive, version, &self.limits)?;
+        let mut index = archive::validate(archive, version, &self.limits)?;
+        // `envelope::open` verified the MAC of a signed blob.
+        index.signed = header.signed;
         let now = match self.expiry {
             Expiry::Ignore => None,
             Expiry::RejectAt(now) => Some(now),

@@ -39,7 +39,9 @@ impl<'a> IdSetView<'a> {
     ///
     /// [`Error::ForeignDictionary`] (kind `invalid_input`: deny) when `dict` is of the other
     /// kind, of another lineage, or the set holds plain ids ([`lineage`](Self::lineage) is
-    /// `None`).
+    /// `None`); [`Error::UnauthenticatedDictionary`] (kind `unauthenticated`) when the session
+    /// is signed and `dict` is not authenticated ([`IdDictionaryView::is_authenticated`]): a
+    /// service that verifies sessions verifies their dictionaries too.
     ///
     /// ```
     /// use sessionpack::{Decoder, DictKind, IdDictionary, Key, KeyType, Session};
@@ -69,6 +71,11 @@ impl<'a> IdSetView<'a> {
             DictKind::Group => IdSetField::Groups,
         });
         check_dictionary(set, self.lineage(), dict)?;
+        // SPEC.md C-KEY-MAC: an unsigned dictionary could map any key to an id the signed
+        // session holds.
+        if self.signed() && !dict.is_authenticated() {
+            return Err(Error::UnauthenticatedDictionary { set });
+        }
         Ok(KeyedIdSet {
             set: *self,
             dict: *dict,

@@ -145,7 +145,14 @@ impl DictionaryDecoder {
         let layout = Layout::read(bytes, self.max_keys)?;
         layout.check_mac(bytes, &self.keys, self.requires_mac())?;
         layout.validate(bytes)?;
-        Ok(IdDictionaryView { bytes, layout })
+        // A signed dictionary opened here had its MAC verified (a decoder without its key
+        // refuses it); an unsigned one vouches for nothing.
+        let authenticated = layout.key_id != 0;
+        Ok(IdDictionaryView {
+            bytes,
+            layout,
+            authenticated,
+        })
     }
 }
 
@@ -173,12 +180,39 @@ pub struct IdDictionaryView<'a> {
     bytes: &'a [u8],
     /// Read from `bytes` by `Layout::read`.
     layout: Layout,
+    /// Whether its MAC was verified, or it is the writer's own ([`IdDictionary::view`]).
+    authenticated: bool,
 }
 
 impl<'a> IdDictionaryView<'a> {
     /// A view over `bytes`, which the caller has checked (the writer's own output).
     pub(crate) fn trusted(bytes: &'a [u8], layout: Layout) -> Self {
-        IdDictionaryView { bytes, layout }
+        IdDictionaryView {
+            bytes,
+            layout,
+            authenticated: true,
+        }
+    }
+
+    /// Whether the dictionary is authenticated: opened signed, its MAC verified, or the
+    /// writer's own ([`IdDictionary::view`]). A signed session's sets are checked by key only
+    /// through an authenticated dictionary ([`IdSetView::keyed`](crate::IdSetView::keyed),
+    /// `SPEC.md` C-KEY-MAC): an unsigned one could map a key to any id.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, KeyType, MacKey};
+    ///
+    /// let dict = IdDictionary::new("acme", DictKind::Group, KeyType::Uuid, 7)?;
+    /// assert!(dict.view().is_authenticated());
+    /// let unsigned = dict.to_bytes(None);
+    /// assert!(!DictionaryDecoder::new().open(&unsigned)?.is_authenticated());
+    /// let key = MacKey::new(1, &[3; 32])?;
+    /// let signed = dict.to_bytes(Some(&key));
+    /// assert!(DictionaryDecoder::new().with_key(key).open(&signed)?.is_authenticated());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
     }
 
     /// The id of `key`; `None` when the dictionary does not hold it (or `key` is of another key

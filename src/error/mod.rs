@@ -46,7 +46,7 @@ use crate::magic::Format;
 /// | `DictTruncated`, `DictTrailingBytes`, `DictReservedNotZero`, `DictKeyIdMismatch`, `DictTenantTooLong`, `DictZeroLineage`, `DictBodyLength`, `DictDigestMismatch`, `DictNotUtf8`, `DictKeyBounds`, `DictBadIndex`, `DictIndexCount`, `DictDuplicateKey` | `corrupt` |
 /// | `DictUnsupportedVersion`, `DictUnknownFlags`, `DictUnknownKeyType`, `DictUnknownKind` | `unsupported` |
 /// | `DictTooManyKeys`, `DictTooLarge` | `limit` |
-/// | `DictMacRequired`, `DictUnknownKey`, `DictMacMismatch` | `unauthenticated` |
+/// | `DictMacRequired`, `DictUnknownKey`, `DictMacMismatch`, `UnauthenticatedDictionary` | `unauthenticated` |
 /// | `DictInvalidInput`, `ForeignDictionary`, `KeyNotInDictionary` | `invalid_input` |
 ///
 /// `Error` is `Clone + Eq` and owns everything it says (no boxed causes, no foreign error
@@ -473,6 +473,12 @@ pub enum Error {
         /// The kind of the dictionary given.
         dictionary_kind: DictKind,
     },
+    /// A signed session's set was to be checked by key through a dictionary whose MAC was not
+    /// verified (`SPEC.md` C-KEY-MAC): open dictionaries with the sessions' key ring.
+    UnauthenticatedDictionary {
+        /// The session's set.
+        set: IdSetField,
+    },
     /// A session was built from a key that its dictionary does not hold; a writer appends it
     /// first ([`IdDictionary::append`](crate::IdDictionary::append)).
     KeyNotInDictionary {
@@ -778,6 +784,11 @@ impl fmt::Display for Error {
                     ),
                 }
             }
+            UnauthenticatedDictionary { set } => write!(
+                f,
+                "the session is signed but the dictionary for its {set} is not: open \
+                 dictionaries with the sessions' key ring (DictionaryDecoder::with_key)"
+            ),
             KeyNotInDictionary { set, key } => write!(
                 f,
                 "{set}: the dictionary holds no key {key}: append it first (with the CLI, \
@@ -871,9 +882,10 @@ impl Error {
             | DictUnknownKeyType { .. }
             | DictUnknownKind { .. } => ErrorKind::Unsupported,
             DictTooManyKeys { .. } | DictTooLarge { .. } => ErrorKind::Limit,
-            DictMacRequired | DictUnknownKey { .. } | DictMacMismatch { .. } => {
-                ErrorKind::Unauthenticated
-            }
+            DictMacRequired
+            | DictUnknownKey { .. }
+            | DictMacMismatch { .. }
+            | UnauthenticatedDictionary { .. } => ErrorKind::Unauthenticated,
             DictInvalidInput { .. } | ForeignDictionary { .. } | KeyNotInDictionary { .. } => {
                 ErrorKind::InvalidInput
             }

@@ -43,6 +43,9 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
         Error::ArchiveNoLineage => ("ArchiveNoLineage", K::Corrupt),
         Error::ForeignDictionary { .. } => ("ForeignDictionary", K::InvalidInput),
         Error::KeyNotInDictionary { .. } => ("KeyNotInDictionary", K::InvalidInput),
+        Error::UnauthenticatedDictionary { .. } => {
+            ("UnauthenticatedDictionary", K::Unauthenticated)
+        }
         Error::IdSet(_) => ("IdSet", K::Corrupt),
         Error::IssuedAfterExpiry { .. } => ("IssuedAfterExpiry", K::InvalidInput),
         Error::LimitExceeded { .. } => ("LimitExceeded", K::Limit),
@@ -76,7 +79,7 @@ fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
 }
 
 /// Number of arms of `expected_kind`.
-const VARIANTS: usize = 61;
+const VARIANTS: usize = 62;
 
 fn one_of_each() -> Vec<Error> {
     let field = FieldName {
@@ -264,6 +267,9 @@ fn one_of_each() -> Vec<Error> {
         Error::KeyNotInDictionary {
             set: IdSetField::Groups,
             key: "icu".into(),
+        },
+        Error::UnauthenticatedDictionary {
+            set: IdSetField::Facilities,
         },
     ]
 }

@@ -50,6 +50,8 @@ pub struct IdSetView<'a> {
     // the id dictionary its ids refer to (`None`: plain dense ids).
     set: Option<IdSetField>,
     lineage: Option<u64>,
+    // Whether the session was signed (its MAC verified).
+    signed: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -133,6 +135,7 @@ impl<'a> IdSetView<'a> {
             single: None,
             set: None,
             lineage: None,
+            signed: false,
         };
         if view.keys.len() == 1 {
             if let (Some(key), Some(container)) = (view.keys.first(), view.container(0)) {
@@ -143,10 +146,21 @@ impl<'a> IdSetView<'a> {
     }
 
     /// The same view, as set `set` of a session, over the dictionary of `lineage`.
-    pub(crate) fn in_session(mut self, set: IdSetField, lineage: Option<u64>) -> Self {
+    pub(crate) fn in_session(
+        mut self,
+        set: IdSetField,
+        lineage: Option<u64>,
+        signed: bool,
+    ) -> Self {
         self.set = Some(set);
         self.lineage = lineage;
+        self.signed = signed;
         self
+    }
+
+    /// Whether the set is of a signed session whose MAC was verified.
+    pub(crate) fn signed(&self) -> bool {
+        self.signed
     }
 
     /// Which of a session's sets this is; `None` for a set read on its own.
@@ -205,6 +219,10 @@ impl<'a> IdSetView<'a> {
 
     /// Whether `id` is in the set: a binary search over the container keys, then a binary
     /// search, a bit test or a run search in the container's bytes.
+    ///
+    /// The id is in the set's own id space: when the set has a [`lineage`](Self::lineage)
+    /// (format version 3), its ids are that dictionary's, not a service's database ids; check
+    /// such a set by key, through [`keyed`](Self::keyed).
     ///
     /// ```
     /// # let bytes = sessionpack::encode_id_set(&[1, 5, 70_000].into_iter().collect());

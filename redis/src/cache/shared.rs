@@ -182,7 +182,8 @@ impl Shared {
     /// and `key` is under a tracked prefix (a key outside them gets no invalidation).
     pub(crate) fn tracking_covers(&self, key: &str) -> bool {
         self.tracking_live()
-            && (self.prefixes.is_empty() || self.prefixes.iter().any(|p| key.starts_with(p.as_str())))
+            && (self.prefixes.is_empty()
+                || self.prefixes.iter().any(|p| key.starts_with(p.as_str())))
     }
 
     /// The tracker heard from the server (a push or a heartbeat reply).
