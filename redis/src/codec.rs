@@ -204,10 +204,11 @@ impl DictCodec {
             ),
             None => (start.clone(), Vec::new()),
         };
-        // The stored dictionary must be the one the caller appends to: its ids would mean
-        // other facilities otherwise.
-        let same = dict.lineage() == start.lineage()
-            && dict.kind() == start.kind()
+        // The stored dictionary must be of the tenant, kind and key type the caller appends
+        // to: its ids would mean other facilities otherwise. Its lineage may differ from
+        // `start`'s when writers raced to create it: the stored one won, and the returned
+        // dictionary's lineage is the one sessions record.
+        let same = dict.kind() == start.kind()
             && dict.key_type() == start.key_type()
             && dict.tenant() == start.tenant();
         if !same {

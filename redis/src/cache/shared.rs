@@ -186,9 +186,14 @@ impl Shared {
                 || self.prefixes.iter().any(|p| key.starts_with(p.as_str())))
     }
 
-    /// The tracker heard from the server (a push or a heartbeat reply).
-    pub(crate) fn heard(&self) {
-        self.last_heard_ms.store(self.elapsed_ms(), Release);
+    /// The cache's clock, milliseconds since it was made.
+    pub(crate) fn clock_ms(&self) -> u64 {
+        self.elapsed_ms()
+    }
+
+    /// Every server answered a heartbeat sent at `sent_ms` ([`clock_ms`](Self::clock_ms)).
+    pub(crate) fn heard_at(&self, sent_ms: u64) {
+        self.last_heard_ms.fetch_max(sent_ms, Release);
     }
 
     /// A new tracker connection generation begins; returns its number.
@@ -203,7 +208,8 @@ impl Shared {
             return;
         }
         self.flush();
-        self.heard();
+        // Every server just answered the commands that turned tracking on.
+        self.heard_at(self.elapsed_ms());
         self.live.store(true, Release);
     }
 

@@ -78,6 +78,8 @@ struct Tracker {
 /// One established generation: a connection per server, and what ends it.
 struct Watch {
     conns: Vec<MultiplexedConnection>,
+    /// The URL of each connection, in the same order.
+    urls: Vec<String>,
     /// The cluster's slot map when tracking began (empty for one server).
     topology: Vec<(i64, i64, String, i64)>,
     lost: Arc<Notify>,
@@ -130,6 +132,7 @@ impl Tracker {
         }
         Ok(Watch {
             conns,
+            urls: nodes,
             topology,
             lost,
         })
@@ -215,23 +218,35 @@ impl Tracker {
             if self.stopped() {
                 return;
             }
+            // Every server heard from since `round`: the pings go out at once, and liveness is
+            // dated from when they were sent, so that the staleness bound holds for each server
+            // however many there are.
+            let round = self.shared.clock_ms();
+            let mut pings = tokio::task::JoinSet::new();
             for conn in &w.conns {
                 let mut conn = conn.clone();
-                if redis::cmd("PING")
-                    .query_async::<()>(&mut conn)
-                    .await
-                    .is_err()
-                {
+                pings.spawn(async move {
+                    redis::cmd("PING")
+                        .query_async::<()>(&mut conn)
+                        .await
+                        .is_ok()
+                });
+            }
+            while let Some(answered) = pings.join_next().await {
+                if !matches!(answered, Ok(true)) {
                     return;
                 }
             }
-            if let Some(first) = w.conns.first().filter(|_| !w.topology.is_empty()) {
-                match slots(&mut first.clone(), "").await {
+            if let (Some(first), Some(url)) = (
+                w.conns.first().filter(|_| !w.topology.is_empty()),
+                w.urls.first(),
+            ) {
+                match slots(&mut first.clone(), url).await {
                     Ok(t) if t == w.topology => {}
                     _ => return,
                 }
             }
-            self.shared.heard();
+            self.shared.heard_at(round);
         }
     }
 }
@@ -287,7 +302,8 @@ async fn slots(
 fn on_push(shared: &Shared, generation: u64, lost: &Notify, push: PushInfo) {
     match push.kind {
         PushKind::Invalidate => {
-            shared.heard();
+            // A push proves one server alive, not all of them: liveness comes from the
+            // heartbeats alone.
             for value in push.data {
                 invalidate(shared, value);
             }
