@@ -1,6 +1,8 @@
 //! `sessionpack demo`: the whole story at production scale, measured and verified, on the
 //! ObjectId path: a tenant's facility and group ObjectIds, its id dictionaries, sessions encoded
-//! through them, and checks that start from a record's facility ObjectId.
+//! through them, and checks that start from a record's facility ObjectId; last, with
+//! `redis-server` installed, the bytes a job costs a real Redis in each mode
+//! ([`crate::demo_redis`]).
 
 use std::hint::black_box;
 use std::io::{self, Write};
@@ -35,7 +37,7 @@ fn gbits(bytes_per_read: usize) -> f64 {
 }
 
 /// A ratio: one decimal below 10, none above.
-fn times(x: f64) -> String {
+pub(crate) fn times(x: f64) -> String {
     if x < 10.0 {
         format!("{x:.1}x")
     } else {
@@ -43,7 +45,8 @@ fn times(x: f64) -> String {
     }
 }
 
-fn human(d: Duration) -> String {
+/// A duration in ns, µs or ms, three significant digits or so.
+pub(crate) fn human(d: Duration) -> String {
     let ns = d.as_nanos();
     if ns < 10_000 {
         format!("{ns} ns")
@@ -219,6 +222,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
         out,
         "verified: {checks} membership checks by ObjectId agree with the owned model (and the legacy JSON for the probes); keys of another tenant are never members; another tenant's dictionary is refused; every blob reads back as its session."
     )?;
+    writeln!(out)?;
+    crate::demo_redis::run(&mut out, args.seed, args.quick)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ mod args;
 mod atomic_file;
 mod commands;
 mod demo;
+mod demo_redis;
 mod dict_commands;
 mod dict_file;
 mod dict_session;

@@ -487,6 +487,61 @@ fn demo_runs_and_verifies_itself() {
         assert!(text.contains(profile), "{profile} missing:\n{text}");
     }
     assert!(text.contains("verified:"), "{text}");
+
+    // The Redis part: with redis-server installed, it ran on a server of its own, every mode,
+    // and stopped the server after; without, its one line (see the next test).
+    let server = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+    let installed = Command::new(&server)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(text.contains("redis: skipped"), "{text}");
+        eprintln!("SKIPPED (checked only the notice): {server} is not installed");
+        return;
+    }
+    let port: u16 = text
+        .split("redis-server of the demo's own on 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the Redis part did not run:\n{text}"));
+    for mode in ["legacy", "blob", "header", "tracking"] {
+        let row = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(mode))
+            .unwrap_or_else(|| panic!("no {mode} row:\n{text}"));
+        assert!(row.contains(" B ") || row.contains("B "), "{row}");
+    }
+    assert!(
+        text.contains("every worker saw the rewrite in every mode"),
+        "{text}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the demo's redis-server on port {port} is still running"
+    );
+}
+
+#[test]
+fn demo_without_redis_server_says_how_to_see_that_part() {
+    let o = support::bin()
+        .args(["demo", "--quick"])
+        .env("REDIS_SERVER", "/nonexistent/redis-server")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("verified:"), "{text}");
+    let notice: Vec<&str> = text.lines().filter(|l| l.starts_with("redis")).collect();
+    assert_eq!(notice.len(), 1, "not one line: {notice:?}");
+    assert!(
+        notice[0].contains("install redis-server") && notice[0].contains("--example jobs"),
+        "{}",
+        notice[0]
+    );
 }
 
 #[test]
