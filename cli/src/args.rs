@@ -309,7 +309,7 @@ pub enum DictCommand {
                             --key-file mac.key --key-id 3\n\n\
                             Exit status: 0 created, 2 error (an existing FILE without --force).")]
     New(DictNewArgs),
-    /// Give keys their ids, appending the unknown ones: prints "KEY<TAB>ID" per key.
+    /// Give keys their ids, appending the unknown ones: prints one line per key: the key, a tab, its id.
     #[command(after_help = "Examples:\n  \
                             sessionpack dict add acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8 64b7f0c2e1a9d3f4a5b6c7d9\n  \
                             cut -f1 facilities.tsv | sessionpack dict add acme.facilities.dict -\n\n\
@@ -318,7 +318,7 @@ pub enum DictCommand {
                             valid: one bad key and nothing is added.\n\n\
                             Exit status: 0 every key has its id, 2 error (nothing written).")]
     Add(DictAddArgs),
-    /// Look keys up: prints "KEY<TAB>ID" per known key; unknown keys are named on stderr.
+    /// Look keys up: prints one line per known key: the key, a tab, its id; unknown keys are named on stderr.
     #[command(after_help = "Examples:\n  \
                             sessionpack dict lookup acme.facilities.dict 64b7f0c2e1a9d3f4a5b6c7d8\n  \
                             sessionpack dict lookup acme.facilities.dict - < keys.txt\n\n\
