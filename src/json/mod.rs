@@ -581,6 +581,8 @@ pub(crate) struct Whole {
 /// A session read by [`Whole`], with the keys its id lists gave as text (facilities, groups).
 pub(crate) struct Read {
     pub(crate) session: Session,
+    // Read by the JSON form over dictionaries (feature `json`); serde alone has no keys to read.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) keys: [Vec<Vec<u8>>; 2],
 }
 
