@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops the real Redis servers the tests of sessionpack-redis run against:
-# a standalone redis-server and a three-master Redis Cluster, on free loopback ports.
+# a standalone redis-server and a Redis Cluster of three masters with a replica each, on free
+# loopback ports.
 #
 #   eval "$(bash .ci/redis-servers.sh start)"   # prints `export REDIS_URL=… REDIS_CLUSTER_URL=…`
 #   bash .ci/redis-servers.sh stop              # stops what `start` started, by pid
@@ -70,31 +71,13 @@ start() {
   spawn "$standalone"
   log "standalone redis-server on 127.0.0.1:$standalone"
 
-  local ports=() seeds=() urls=()
-  for _ in 1 2 3; do
-    local p; p=$(free_port)
-    # Another start may have taken the port since it was found free: retry once with a new one.
-    if ! spawn "$p" --cluster-enabled yes --cluster-config-file "$DIR/nodes-$p.conf" \
-      --cluster-node-timeout 2000; then
-      p=$(free_port)
-      spawn "$p" --cluster-enabled yes --cluster-config-file "$DIR/nodes-$p.conf" \
-        --cluster-node-timeout 2000
-    fi
-    ports+=("$p"); seeds+=("127.0.0.1:$p"); urls+=("redis://127.0.0.1:$p")
-  done
-  "$CLI" --cluster create "${seeds[@]}" --cluster-replicas 0 --cluster-yes >"$DIR/cluster-create.log" 2>&1 \
-    || { cat "$DIR/cluster-create.log" >&2; exit 1; }
-  for p in "${ports[@]}"; do
-    local ok=""
-    for _ in $(seq 1 200); do
-      if "$CLI" -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; then ok=1; break; fi
-      sleep 0.05
-    done
-    [ -n "$ok" ] || { log "cluster node $p never reached cluster_state:ok"; exit 1; }
-  done
-  log "3-master Redis Cluster on ${seeds[*]}"
+  # Three masters with a replica each (.ci/redis-cluster.sh), node timeout 2 s.
+  local cluster_out
+  cluster_out=$(CLUSTER_NODE_TIMEOUT=2000 bash "$(dirname "$0")/redis-cluster.sh" start "$DIR/cluster" 3 1) \
+    || { log "could not start the Redis Cluster"; exit 1; }
+  local cluster_url; cluster_url=$(printf '%s\n' "$cluster_out" | sed -n 's/^SEEDS=//p')
+  log "3-master Redis Cluster with 3 replicas: $cluster_url"
 
-  local cluster_url; cluster_url=$(IFS=,; echo "${urls[*]}")
   {
     echo "export REDIS_URL=redis://127.0.0.1:$standalone"
     echo "export REDIS_CLUSTER_URL=$cluster_url"
@@ -103,6 +86,7 @@ start() {
 }
 
 stop() {
+  bash "$(dirname "$0")/redis-cluster.sh" stop "$DIR/cluster" || true
   [ -f "$DIR/pids" ] || { log "nothing to stop ($DIR/pids is missing)"; return 0; }
   local pids; pids=$(cat "$DIR/pids")
   for pid in $pids; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
