@@ -1,18 +1,50 @@
 // DictionaryCache and SessionAccess against real servers: REDIS_URL (standalone) and
 // REDIS_CLUSTER_URL (cluster), in both freshness modes. Commands are counted at the server
 // (INFO commandstats of the node that owns the dictionary's key).
-import { test } from "node:test";
+import { test, after } from "node:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { DictionaryDecoder, IdDictionary, Session } from "../dist/index.js";
 import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind } from "../dist/redis/index.js";
-import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf } from "./redis-support.mjs";
+import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable } from "./redis-support.mjs";
+import { Target } from "../dist/redis/index.js";
 
 const kind = (k, rule) => (e) => {
   assert.equal(errorKind(e), k, `${e}`);
   if (rule) assert.equal(e.rule, rule, `${e}`);
   return true;
 };
+
+// Tests that count commands at the server run on servers of their own (other test files run
+// meanwhile on REDIS_URL and REDIS_CLUSTER_URL): a redis-server, and a three-master cluster
+// started once for the file with .ci/redis-cluster.sh.
+const CLUSTER_SCRIPT = fileURLToPath(new URL("../../.ci/redis-cluster.sh", import.meta.url));
+let ownCluster;
+let ownClusterDir;
+after(() => {
+  if (ownClusterDir === undefined) return;
+  spawnSync("bash", [CLUSTER_SCRIPT, "stop", ownClusterDir], { stdio: "ignore" });
+  rmSync(ownClusterDir, { recursive: true, force: true });
+});
+
+function startOwnCluster() {
+  ownClusterDir = mkdtempSync(path.join(tmpdir(), "sp-js-cluster-"));
+  const r = spawnSync("bash", [CLUSTER_SCRIPT, "start", ownClusterDir, "3", "0"], { encoding: "utf8", env: { ...process.env, CLUSTER_NODE_TIMEOUT: "2000" } });
+  const seeds = /^SEEDS=(.+)$/m.exec(r.stdout ?? "")?.[1];
+  return seeds === undefined ? undefined : Target.cluster(seeds.split(","));
+}
+
+/** A target whose commands are this test's alone: an own redis-server, or the file's own cluster. */
+async function countedTarget(t, name) {
+  if (name === "standalone") return (await ownServer(t))?.target(1000);
+  ownCluster ??= startOwnCluster();
+  return ownCluster ?? unavailable(t, "a Redis Cluster of the test's own could not be started (.ci/redis-cluster.sh)");
+}
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50 };
 const oid = (i) => "6926c190" + i.toString(16).padStart(16, "0");
@@ -122,7 +154,7 @@ for (const name of TARGETS) {
     });
 
     test(`${name}, ${mode}: one fetch per dictionary under 50 concurrent misses (counted at the server)`, async (t) => {
-      const tg = await target(t, name);
+      const tg = await countedTarget(t, name);
       if (!tg) return;
       const { store, dicts, a } = await setup(t, tg, mode);
       const tn = tenant("single");
@@ -175,7 +207,7 @@ for (const name of TARGETS) {
     });
 
     test(`${name}, ${mode}: refresh once, then deny; a flood of 10,000 unknown keys costs at most one refresh per interval (counted at the server)`, async (t) => {
-      const tg = await target(t, name);
+      const tg = await countedTarget(t, name);
       if (!tg) return;
       const interval = 250;
       // checkIntervalMs: the header-check copy is used without asking, so only refreshes reach the server.
@@ -237,7 +269,7 @@ for (const name of TARGETS) {
     });
 
     test(`${name}, ${mode}: SessionAccess: canSee without I/O for known keys; appended facility allowed after one refresh; unknown denied; filter costs one refresh per batch`, async (t) => {
-      const tg = await target(t, name);
+      const tg = await countedTarget(t, name);
       if (!tg) return;
       const interval = 200;
       const { store, dicts, a, mac: m } = await setup(t, tg, mode, { cache: { refreshIntervalMs: interval, checkIntervalMs: 600_000 } });
@@ -248,14 +280,15 @@ for (const name of TARGETS) {
       const tn = tenant("access");
       const dk = dicts.keyOf(tn, "facility");
       const d1 = await writeDictionary(store, tn, [oid(1), oid(2), oid(3)]);
-      const sk = key("access-session");
       const now = Date.now();
+      /** A session under a new key (a rewrite under the same key would race its invalidation in tracking mode); the key. */
       const issue = async (dictionary, facilities) => {
         const s = new Session({ userId: "u1", tenantId: tn, token: "t", issuedAt: now - 1000, expiresAt: now + 3_600_000 }).withFacilityKeys(dictionary.view(), facilities);
+        const sk = key("access-session");
         await store.put(sk, s, 3_600_000);
+        return sk;
       };
-      await issue(d1, [oid(1), oid(3)]);
-      const x = await access.load(sk);
+      const x = await access.load(await issue(d1, [oid(1), oid(3)]));
       assert.ok(Object.isFrozen(x));
       assert.equal(x.view.userId, "u1");
       const c0 = await calls(a, dk);
@@ -266,9 +299,10 @@ for (const name of TARGETS) {
       // A facility appended after the copy was fetched, and granted: allowed after one refresh.
       const { dictionary: d2 } = d1.append([oid(4)]);
       await store.appendDictionary(dk, d1, [oid(4)]);
-      await issue(d2, [oid(1), oid(3), oid(4)]);
-      if (mode === "tracking") await within(1000, async () => sessions.stats().invalidations > 0);
-      const y = await access.load(sk);
+      const sk2 = await issue(d2, [oid(1), oid(3), oid(4)]);
+      // Tracking: the append's invalidation evicts the dictionary copy (wait for it, to know which path runs).
+      if (mode === "tracking") assert.ok((await within(2000, async () => dicts.stats().entries === 0)) !== undefined);
+      const y = await access.load(sk2);
       const r0 = dicts.stats().refreshes;
       assert.equal(await y.canSee(oid(4)), true, "allowed after one refresh");
       assert.equal(dicts.stats().refreshes - r0, mode === "tracking" ? 0 : 1, "header-check: the stale copy refreshed once (tracking: its invalidation evicted it)");
@@ -305,11 +339,12 @@ for (const name of TARGETS) {
       const d = await writeDictionary(store, tn, [oid(1)], "facility", 0x1111n);
       const other = IdDictionary.create({ tenant: tn.slice(0, 64), kind: "facility", keyType: "objectid", lineage: 0x2222n }).append([oid(1)]).dictionary;
       const now = Date.now();
-      const sk = key("closed-session");
-      await store.put(sk, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(other.view(), [oid(1)]));
-      await assert.rejects(access.load(sk), kind("invalid_input"), "another lineage, even after a refresh");
-      await store.put(sk, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000, facilities: [0] }));
-      const plain = await access.load(sk);
+      // Each session under a key of its own (a rewrite would race its invalidation in tracking mode).
+      const [sk1, sk2, sk3, sk4] = [1, 2, 3, 4].map((i) => key("closed-session", i));
+      await store.put(sk1, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(other.view(), [oid(1)]));
+      await assert.rejects(access.load(sk1), kind("invalid_input"), "another lineage, even after a refresh");
+      await store.put(sk2, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000, facilities: [0] }));
+      const plain = await access.load(sk2);
       await assert.rejects(plain.canSee(oid(1)), kind("invalid_input"));
       await assert.rejects(plain.filter([{ f: oid(1) }], (r) => r.f), kind("invalid_input"));
       assert.equal(plain.view.facilities.has(0), true, "plain ids are checked by id");
@@ -320,17 +355,17 @@ for (const name of TARGETS) {
       t.after(() => unsignedStore.close());
       const tu = tenant("closed-unsigned");
       const du = await writeDictionary(unsignedStore, tu, [oid(1)]);
-      await store.put(sk, new Session({ userId: "u", tenantId: tu, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(du.view(), [oid(1)]));
-      await assert.rejects(new SessionAccess({ sessions, dictionaries: weak }).load(sk), kind("unauthenticated", "C-KEY-MAC"));
+      await store.put(sk3, new Session({ userId: "u", tenantId: tu, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(du.view(), [oid(1)]));
+      await assert.rejects(new SessionAccess({ sessions, dictionaries: weak }).load(sk3), kind("unauthenticated", "C-KEY-MAC"));
       // Groups are loaded at the first group check.
       const tg2 = tenant("groups");
       const fd = await writeDictionary(store, tg2, [oid(1)]);
       const gd = await writeDictionary(store, tg2, [oid(50), oid(51)], "group", 0x3333n);
       await store.put(
-        sk,
+        sk4,
         new Session({ userId: "u", tenantId: tg2, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(fd.view(), [oid(1)]).withGroupKeys(gd.view(), [oid(51)]),
       );
-      const g = await access.load(sk);
+      const g = await access.load(sk4);
       assert.equal(await g.inGroup(oid(51)), true);
       assert.equal(await g.inGroup(oid(50)), false);
       assert.equal(await g.inGroup(oid(52)), false);
