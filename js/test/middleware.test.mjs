@@ -287,3 +287,62 @@ for (const name of TARGETS) {
     }
   });
 }
+
+test("standalone: the BullMQ worker example (BullMQ over node-redis): a job's 100 checks cost one session read, none while tracking; jobs without a valid session fail", async (t) => {
+  const tg = await target(t, "standalone");
+  if (!tg) return;
+  const { Queue, QueueEvents, Worker } = await import("bullmq");
+  const { createClient } = await import("redis");
+  const { createReportWorker } = await import("../examples/bullmq-worker.mjs");
+  for (const mode of ["header-check", "tracking"]) {
+    const w = await world(t, tg, mode, async () => ({ url: "", close: async () => {} }));
+    const clients = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const c = createClient({ url: tg.urls[0] });
+        c.on("error", () => {});
+        await c.connect();
+        return c;
+      }),
+    );
+    const queueName = key("bullmq").replaceAll(":", "-");
+    const queue = new Queue(queueName, { connection: clients[0] });
+    const events = new QueueEvents(queueName, { connection: clients[1] });
+    const worker = createReportWorker(Worker, { queueName, connection: clients[2], access: new SessionAccess({ sessions: w.sessions, dictionaries: w.dictionaries }), concurrency: 1 });
+    t.after(async () => {
+      await worker.close();
+      await events.close();
+      await queue.close();
+      for (const c of clients) await c.close().catch(() => {});
+    });
+    await events.waitUntilReady();
+    const sid = await w.issue([w.facilities[1], w.facilities[2]]);
+    const records = Array.from({ length: 100 }, (_, i) => ({ _id: new ObjectId().toHexString(), facilityId: keyOfObjectId(i % 7 === 6 ? w.unknown : w.facilities[i % 5]) }));
+    const permitted = records.filter((r) => r.facilityId === keyOfObjectId(w.facilities[1]) || r.facilityId === keyOfObjectId(w.facilities[2])).map((r) => r._id);
+    const run = async (data) => {
+      const job = await queue.add("report", data);
+      try {
+        return { ok: await job.waitUntilFinished(events, 10_000) };
+      } catch (e) {
+        return { failed: String(e.message ?? e) };
+      }
+    };
+    // Warm until the session and the dictionary are kept (a fetch racing the write's own invalidation is not kept).
+    assert.ok((await within(3000, async () => (await run({ sessionId: sid, records })).ok !== undefined && w.sessions.stats().entries > 0 && w.dictionaries.stats().entries > 0)) !== undefined);
+    const s0 = w.sessions.stats();
+    const d0 = w.dictionaries.stats();
+    const { ok } = await run({ sessionId: sid, records });
+    assert.deepEqual(ok.visible, permitted, "exactly the permitted records");
+    const s1 = w.sessions.stats();
+    const d1 = w.dictionaries.stats();
+    const sessionReads = s1.headerChecks - s0.headerChecks + s1.fetches - s0.fetches;
+    assert.equal(sessionReads, mode === "tracking" ? 0 : 1, `${mode}: the job's session read once (${sessionReads})`);
+    assert.equal(d1.fetches - d0.fetches, 0, "no dictionary fetch");
+    // The unknown facility's records (never in the dictionary): at most one refresh per job, within the interval none.
+    assert.ok(d1.refreshes - d0.refreshes <= 1);
+    const missing = await run({ records });
+    assert.match(missing.failed, /no session/);
+    const expired = await run({ sessionId: await w.issue([w.facilities[1]], { expiresAt: Date.now() - 1 }), records });
+    assert.match(expired.failed, /expired/);
+    console.log(`BullMQ worker, ${mode}: a job of 100 checks: ${sessionReads} session reads, ${d1.headerChecks - d0.headerChecks} dictionary header checks`);
+  }
+});

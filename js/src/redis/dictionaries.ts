@@ -172,8 +172,9 @@ function positive(v: number | undefined, dflt: number, what: string, zero = fals
  * refreshes the dictionary once — a header check, and a fetch only when it changed — and answers
  * `undefined` (deny) if the key is still unknown. At most one refresh per dictionary per
  * `refreshIntervalMs` (default 1 s): a flood of unknown keys costs one header check per second
- * per dictionary, not a fetch storm. Concurrent misses of one dictionary share one fetch, and
- * concurrent refreshes one refresh.
+ * per dictionary, not a fetch storm. Concurrent misses of one dictionary share one fetch,
+ * concurrent header checks one check, and concurrent refreshes one refresh (a refresh never joins
+ * a check that started before it was asked for).
  *
  * Freshness is that of the session cache: `"header-check"` (`GETRANGE key 0 39`, the digest
  * compared, at every use or at most once per `checkIntervalMs`) or `"tracking"` (invalidation
@@ -200,6 +201,7 @@ export class DictionaryCache {
   private bytes = 0;
   private entries = 0;
   private tickets = 1;
+  private readonly checking = new Map<string, Promise<IdDictionaryView | null>>();
   private readonly fetching = new Map<string, Promise<IdDictionaryView | null>>();
   private readonly refreshing = new Map<string, Promise<IdDictionaryView | null>>();
   private readonly lastRefresh = new Map<string, number>();
@@ -387,10 +389,25 @@ export class DictionaryCache {
       this.counts.hits++;
       return kept.view;
     }
-    return this.check(key);
+    return this.shared(key);
   }
 
-  /** A header check of `key`: the kept copy when its digest is current, else a fetch. */
+  /**
+   * A header check of `key` for a use: concurrent uses share one check in flight (dictionaries
+   * are append-only: a check that started a moment earlier is as good, and a key it misses is
+   * refreshed before it is denied).
+   */
+  private shared(key: string): Promise<IdDictionaryView | null> {
+    const under = this.checking.get(key);
+    if (under !== undefined) return under;
+    const p = this.check(key).finally(() => {
+      if (this.checking.get(key) === p) this.checking.delete(key);
+    });
+    this.checking.set(key, p);
+    return p;
+  }
+
+  /** A header check of `key` starting now: the kept copy when its digest is current, else a fetch. */
   private async check(key: string): Promise<IdDictionaryView | null> {
     const started = performance.now();
     const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE");
