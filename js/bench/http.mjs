@@ -10,8 +10,9 @@
 // Every request filters the same 100 Mongo-shaped records (facility `ObjectId`s, members and
 // not) and must answer 200 with exactly the permitted ones (checked before timing). Reported:
 // requests per second (autocannon, the same connections and duration for each) and the Redis
-// bytes per request (`INFO stats` total_net_output_bytes + total_net_input_bytes, before and
-// after each run, so every command of every client — heartbeats included — is counted).
+// bytes and commands per request (`INFO stats` total_net_output_bytes + total_net_input_bytes and
+// total_commands_processed, before and after each run, so every command of every client —
+// heartbeats included — is counted).
 //
 //   npm run bench:http                  # 5 s per case, 10 connections
 //   BENCH_SECONDS=10 npm run bench:http
@@ -76,10 +77,11 @@ async function ownRedis() {
   };
 }
 
-async function redisBytes(admin) {
+/** Bytes through the server (out + in) and commands processed so far (`INFO stats`). */
+async function redisTotals(admin) {
   const info = await admin.info("stats");
   const field = (name) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
-  return field("total_net_output_bytes") + field("total_net_input_bytes");
+  return { bytes: field("total_net_output_bytes") + field("total_net_input_bytes"), commands: field("total_commands_processed") };
 }
 
 function listen(app) {
@@ -195,12 +197,12 @@ try {
     const body = await check.text();
     if (check.status !== 200 || body !== permitted) throw new Error(`${name}: answered ${check.status} with other records than the permitted ones`);
     await load(url, headers); // warm-up: caches filled, JIT warm
-    const before = await redisBytes(redis.admin);
+    const before = await redisTotals(redis.admin);
     const result = await load(url, headers);
-    const after = await redisBytes(redis.admin);
+    const after = await redisTotals(redis.admin);
     if (result.non2xx !== 0 || result.errors !== 0) throw new Error(`${name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
     const requests = result.requests.total;
-    rows.push({ name, rps: requests / SECONDS, bytesPerRequest: (after - before) / requests, p50: result.latency.p50, p99: result.latency.p99 });
+    rows.push({ name, rps: requests / SECONDS, bytesPerRequest: (after.bytes - before.bytes) / requests, commandsPerRequest: (after.commands - before.commands - 1) / requests, p50: result.latency.p50, p99: result.latency.p99 });
     await new Promise((r) => server.close(r));
     await close();
   }
@@ -212,10 +214,10 @@ try {
 const legacyRps = rows[0].rps;
 const fmt = (n, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(`\nGET /records on the ${PROFILE} profile: 100 records filtered by facility ObjectId; ${CONNECTIONS} connections, ${SECONDS} s per case, one run (Node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
-console.log("| server | requests/s | × legacy | Redis bytes per request | latency p50 / p99 |");
-console.log("| --- | ---: | ---: | ---: | ---: |");
+console.log("| server | requests/s | × legacy | Redis bytes per request | Redis commands per request | latency p50 / p99 |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
-  console.log(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / legacyRps, 1)}× | ${fmt(r.bytesPerRequest, r.bytesPerRequest < 100 ? 1 : 0)} | ${r.p50} / ${r.p99} ms |`);
+  console.log(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / legacyRps, 1)}× | ${fmt(r.bytesPerRequest, r.bytesPerRequest < 100 ? 1 : 0)} | ${fmt(r.commandsPerRequest, 2)} | ${r.p50} / ${r.p99} ms |`);
 }
 const tracking = rows[3];
 console.log(`\ntargets: tracking ≥ 20× the legacy requests per second: ${fmt(tracking.rps / legacyRps, 1)}× ${tracking.rps / legacyRps >= 20 ? "✓" : "✗"}; ≤ 100 Redis bytes per request: ${fmt(tracking.bytesPerRequest, 1)} ${tracking.bytesPerRequest <= 100 ? "✓" : "✗"}`);
