@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sessionpack_redis::{
-    AsyncSessionCache, CacheOptions, CacheStats, Error, ErrorKind, Freshness, SessionCache,
-    Target, TrackingOptions,
+    AsyncSessionCache, CacheOptions, CacheStats, Error, ErrorKind, Freshness, SessionCache, Target,
+    TrackingOptions,
 };
 use support::{OwnCluster, OwnServer};
 
@@ -149,7 +149,11 @@ fn readers(target: &Target, rt: &Arc<tokio::runtime::Runtime>) -> Vec<Reader> {
     }
     for r in &out {
         if r.mode == Freshness::Tracking {
-            assert!(r.wait_for_tracking(Duration::from_secs(10)), "{}: tracking never live", r.name);
+            assert!(
+                r.wait_for_tracking(Duration::from_secs(10)),
+                "{}: tracking never live",
+                r.name
+            );
         }
     }
     out
@@ -208,7 +212,15 @@ struct Report {
 }
 
 impl Report {
-    fn judge(&mut self, truth: &Truth, key: usize, start: Instant, end: Instant, bound: Duration, got: Result<Option<u32>, Error>) {
+    fn judge(
+        &mut self,
+        truth: &Truth,
+        key: usize,
+        start: Instant,
+        end: Instant,
+        bound: Duration,
+        got: Result<Option<u32>, Error>,
+    ) {
         self.reads += 1;
         let history = truth.history.lock().unwrap();
         let h = &history[key];
@@ -216,7 +228,10 @@ impl Report {
             Err(e) => {
                 *self.errors.entry(e.kind().name().to_owned()).or_default() += 1;
                 assert!(
-                    matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Unavailable | ErrorKind::Server),
+                    matches!(
+                        e.kind(),
+                        ErrorKind::Timeout | ErrorKind::Unavailable | ErrorKind::Server
+                    ),
                     "not a fault of the server: {e}"
                 );
                 self.first_error.get_or_insert(start);
@@ -253,7 +268,6 @@ impl Report {
                     .any(|&(since, _)| since + margin > start && since < end + margin);
                 if current.is_some_and(|i| h[i].1 != 0) && !near {
                     self.absent += 1;
-
                 }
             }
         }
@@ -337,9 +351,21 @@ fn check(what: &str, readers: &[Reader], reports: &[Report]) {
     }
     for (r, rep) in readers.iter().zip(reports) {
         assert!(rep.reads > 0, "{what}: {} never read", r.name);
-        assert_eq!(rep.violations, 0, "{what}: {} served sessions past its bound", r.name);
-        assert_eq!(rep.unknown, 0, "{what}: {} served a version never written", r.name);
-        assert_eq!(rep.absent, 0, "{what}: {} said None while the server held a session", r.name);
+        assert_eq!(
+            rep.violations, 0,
+            "{what}: {} served sessions past its bound",
+            r.name
+        );
+        assert_eq!(
+            rep.unknown, 0,
+            "{what}: {} served a version never written",
+            r.name
+        );
+        assert_eq!(
+            rep.absent, 0,
+            "{what}: {} said None while the server held a session",
+            r.name
+        );
     }
 }
 
@@ -354,8 +380,7 @@ fn cmd(conn: &mut dyn redis::ConnectionLike, args: &[&str]) -> redis::Value {
     for a in &args[1..] {
         c.arg(*a);
     }
-    c.query(conn)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    c.query(conn).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
 /// Writes `version` under every key with `ttl` (ms), recording it; `expire` also records when
@@ -390,7 +415,13 @@ fn expiry(acked: Instant, ttl_ms: u64) -> Instant {
 /// handle's read makes the server delete the key and announce it): none is served after the
 /// server stopped returning it — with the server's active expiry off (nothing announces the
 /// expiry until a read), and with it on under 200,000 other volatile keys.
-fn ttl_round(what: &str, target: &Target, admin: &mut dyn redis::ConnectionLike, rt: &Arc<tokio::runtime::Runtime>, n: usize) {
+fn ttl_round(
+    what: &str,
+    target: &Target,
+    admin: &mut dyn redis::ConnectionLike,
+    rt: &Arc<tokio::runtime::Runtime>,
+    n: usize,
+) {
     let mut readers = readers(target, rt);
     let truth = Truth::new(keys("ttl", n * readers.len()));
     let ttl = 800;
@@ -421,16 +452,30 @@ fn sessions_are_not_served_after_their_time_to_live_even_before_redis_announces_
     cmd(admin.as_mut(), &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
     let fill = "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'volatile:' .. ARGV[2] .. ':' .. i, 'x', 'PX', 600000) end";
     for part in 0..4 {
-        cmd(admin.as_mut(), &["EVAL", fill, "0", "50000", &part.to_string()]);
+        cmd(
+            admin.as_mut(),
+            &["EVAL", fill, "0", "50000", &part.to_string()],
+        );
     }
-    ttl_round("ttl, 200,000 volatile keys", &target, admin.as_mut(), &rt, 50);
+    ttl_round(
+        "ttl, 200,000 volatile keys",
+        &target,
+        admin.as_mut(),
+        &rt,
+        50,
+    );
 
     // EXPIRE as a logout: sessions without a time to live, cut short while kept.
     cmd(admin.as_mut(), &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     logout_round("logout (PEXPIRE 300)", &target, admin.as_mut(), &rt);
 }
 
-fn logout_round(what: &str, target: &Target, admin: &mut dyn redis::ConnectionLike, rt: &Arc<tokio::runtime::Runtime>) {
+fn logout_round(
+    what: &str,
+    target: &Target,
+    admin: &mut dyn redis::ConnectionLike,
+    rt: &Arc<tokio::runtime::Runtime>,
+) {
     let mut readers = readers(target, rt);
     let truth = Truth::new(keys("logout", 20 * readers.len()));
     write_all(admin, &truth, 1, None);
@@ -466,11 +511,15 @@ fn swapdb_flushdb_and_flushall_empty_the_cache_in_every_database() {
         // What the marker is for: the same cache without it.
         readers.push(Reader::connect(
             &target,
-            CacheOptions::new(Freshness::Tracking).with_tracking(tracking_options().without_marker()),
+            CacheOptions::new(Freshness::Tracking)
+                .with_tracking(tracking_options().without_marker()),
             None,
         ));
         readers.last_mut().unwrap().name = "sync no-marker".into();
-        assert!(readers.last().unwrap().wait_for_tracking(Duration::from_secs(10)));
+        assert!(readers
+            .last()
+            .unwrap()
+            .wait_for_tracking(Duration::from_secs(10)));
         let mut admin = support::admin(&target);
         let truth = Truth::new(keys("db", 100));
         write_all(admin.as_mut(), &truth, 1, None);
@@ -500,13 +549,29 @@ fn migrate(cluster: &OwnCluster, tag: &str, from: u16, to: u16, truth: &Truth, v
     let (from_id, to_id) = (cluster.id(from), cluster.id(to));
     let mut src = cluster.node(from);
     let mut dst = cluster.node(to);
-    let slot: i64 = redis::cmd("CLUSTER").arg("KEYSLOT").arg(format!("{{{tag}}}")).query(&mut src).unwrap();
+    let slot: i64 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(format!("{{{tag}}}"))
+        .query(&mut src)
+        .unwrap();
     let slot = slot.to_string();
-    cmd(&mut dst, &["CLUSTER", "SETSLOT", &slot, "IMPORTING", &from_id]);
-    cmd(&mut src, &["CLUSTER", "SETSLOT", &slot, "MIGRATING", &to_id]);
+    cmd(
+        &mut dst,
+        &["CLUSTER", "SETSLOT", &slot, "IMPORTING", &from_id],
+    );
+    cmd(
+        &mut src,
+        &["CLUSTER", "SETSLOT", &slot, "MIGRATING", &to_id],
+    );
     std::thread::sleep(Duration::from_millis(200));
     let mut migrate = redis::cmd("MIGRATE");
-    migrate.arg("127.0.0.1").arg(to).arg("").arg(0).arg(5000).arg("KEYS");
+    migrate
+        .arg("127.0.0.1")
+        .arg(to)
+        .arg("")
+        .arg(0)
+        .arg(5000)
+        .arg("KEYS");
     for k in &truth.keys {
         migrate.arg(k);
     }
@@ -515,13 +580,21 @@ fn migrate(cluster: &OwnCluster, tag: &str, from: u16, to: u16, truth: &Truth, v
     let value = blob(version);
     for (i, key) in truth.keys.iter().enumerate() {
         let mut pipe = redis::pipe();
-        pipe.cmd("ASKING").ignore().cmd("SET").arg(key).arg(&value).ignore();
+        pipe.cmd("ASKING")
+            .ignore()
+            .cmd("SET")
+            .arg(key)
+            .arg(&value)
+            .ignore();
         pipe.exec(&mut dst).unwrap();
         truth.record(i, Instant::now(), version);
     }
     std::thread::sleep(Duration::from_millis(300));
     for port in cluster.masters.iter().copied().chain([to]) {
-        cmd(&mut cluster.node(port), &["CLUSTER", "SETSLOT", &slot, "NODE", &to_id]);
+        cmd(
+            &mut cluster.node(port),
+            &["CLUSTER", "SETSLOT", &slot, "NODE", &to_id],
+        );
     }
     std::thread::sleep(Duration::from_millis(500));
 }
@@ -534,11 +607,20 @@ fn a_cluster_resharded_to_an_existing_and_to_a_new_master_never_serves_a_stale_s
     let target = fast(cluster.target());
     let rt = runtime();
     for port in &cluster.masters {
-        cmd(&mut cluster.node(*port), &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        cmd(
+            &mut cluster.node(*port),
+            &["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
+        );
     }
     {
         let mut admin = support::admin(&target);
-        ttl_round("cluster ttl, active expiry off", &target, admin.as_mut(), &rt, 10);
+        ttl_round(
+            "cluster ttl, active expiry off",
+            &target,
+            admin.as_mut(),
+            &rt,
+            10,
+        );
         logout_round("cluster logout (PEXPIRE 300)", &target, admin.as_mut(), &rt);
     }
 
@@ -564,20 +646,33 @@ fn a_cluster_resharded_to_an_existing_and_to_a_new_master_never_serves_a_stale_s
     let from = cluster.owner(cluster.masters[0], "{mv2}");
     let ((), reports) = run(&mut readers, &truth, false, || {
         std::thread::sleep(Duration::from_millis(300));
-        cmd(&mut cluster.node(spare), &["CLUSTER", "MEET", "127.0.0.1", &from.to_string()]);
+        cmd(
+            &mut cluster.node(spare),
+            &["CLUSTER", "MEET", "127.0.0.1", &from.to_string()],
+        );
         let met = support::within(Duration::from_secs(10), || {
             cluster.masters.iter().all(|&p| {
-                let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut cluster.node(p)).unwrap();
-                nodes.lines().any(|l| l.starts_with(&spare_id) && l.contains("master") && !l.contains("handshake"))
+                let nodes: String = redis::cmd("CLUSTER")
+                    .arg("NODES")
+                    .query(&mut cluster.node(p))
+                    .unwrap();
+                nodes.lines().any(|l| {
+                    l.starts_with(&spare_id) && l.contains("master") && !l.contains("handshake")
+                })
             })
         });
         assert!(met.is_some(), "the new master never joined");
         // A node that just joined says CLUSTERDOWN until it has seen every slot's owner.
         let ok = support::within(Duration::from_secs(10), || {
-            let info: String = redis::cmd("CLUSTER").arg("INFO").query(&mut cluster.node(spare)).unwrap();
+            let info: String = redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query(&mut cluster.node(spare))
+                .unwrap();
             info.contains("cluster_state:ok")
         });
-        eprintln!("new master {spare} known to every master after {met:?}, serving after {ok:?} more");
+        eprintln!(
+            "new master {spare} known to every master after {met:?}, serving after {ok:?} more"
+        );
         assert!(ok.is_some(), "the new master never saw the cluster whole");
         migrate(&cluster, "mv2", from, spare, &truth, 2);
         write_all(support::admin(&target).as_mut(), &truth, 3, None);
@@ -586,7 +681,12 @@ fn a_cluster_resharded_to_an_existing_and_to_a_new_master_never_serves_a_stale_s
     check("reshard to a new master", &readers, &reports);
     for (r, rep) in readers.iter().zip(&reports) {
         if let (Some(a), Some(b)) = (rep.first_error, rep.last_error) {
-            assert!(b - a <= r.bound().max(Duration::from_millis(200)) + Duration::from_millis(300), "{}: errors for {:?}", r.name, b - a);
+            assert!(
+                b - a <= r.bound().max(Duration::from_millis(200)) + Duration::from_millis(300),
+                "{}: errors for {:?}",
+                r.name,
+                b - a
+            );
         }
     }
 
@@ -641,7 +741,11 @@ fn failover(kill: bool) {
     let replica = cluster.replicas[index];
     // Let the replica have every write.
     cmd(&mut cluster.node(master), &["WAIT", "1", "2000"]);
-    let what = if kill { "kill -9 of a master" } else { "CLUSTER FAILOVER" };
+    let what = if kill {
+        "kill -9 of a master"
+    } else {
+        "CLUSTER FAILOVER"
+    };
     let (times, reports) = run(&mut readers, &truth, false, || {
         std::thread::sleep(Duration::from_millis(300));
         let event = Instant::now();
@@ -659,12 +763,24 @@ fn failover(kill: bool) {
         (event, promotion)
     });
     let (event, promotion) = times;
-    eprintln!("{what}: replica {replica} promoted {:?} after the event", promotion - event);
+    eprintln!(
+        "{what}: replica {replica} promoted {:?} after the event",
+        promotion - event
+    );
     check(what, &readers, &reports);
     for (r, rep) in readers.iter().zip(&reports) {
-        let recovered = rep.last_error.map_or(Duration::ZERO, |e| e.saturating_duration_since(promotion));
-        eprintln!("{what}: {} serves again {recovered:?} after the promotion", r.name);
-        assert!(recovered <= Duration::from_secs(2), "{what}: {} still failing {recovered:?} after the promotion", r.name);
+        let recovered = rep
+            .last_error
+            .map_or(Duration::ZERO, |e| e.saturating_duration_since(promotion));
+        eprintln!(
+            "{what}: {} serves again {recovered:?} after the promotion",
+            r.name
+        );
+        assert!(
+            recovered <= Duration::from_secs(2),
+            "{what}: {} still failing {recovered:?} after the promotion",
+            r.name
+        );
     }
     // The same handles serve the rewrite: checked by `check` (version 1 after it is stale);
     // and they serve it now.

@@ -248,8 +248,11 @@ impl Shared {
         if self.generation.load(Acquire) != generation {
             return;
         }
-        self.live.store(false, Release);
-        self.flush();
+        // Entries kept while it was not live were guarded by header checks, and going live
+        // empties the cache anyway.
+        if self.live.swap(false, AcqRel) {
+            self.flush();
+        }
     }
 
     /// A fetch was answered by cluster node `node`. When the live generation does not track

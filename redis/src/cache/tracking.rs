@@ -194,7 +194,10 @@ impl Tracker {
         // masters it knows: done when none knows one more (gossip may lag between nodes).
         for _ in 0..4 {
             for (id, url) in &wanted {
-                if nodes.iter().any(|n| n.view.as_ref().is_some_and(|v| &v.me == id)) {
+                if nodes
+                    .iter()
+                    .any(|n| n.view.as_ref().is_some_and(|v| &v.me == id))
+                {
                     continue;
                 }
                 let Some(url) = url else {
@@ -216,16 +219,19 @@ impl Tracker {
             for n in &mut nodes {
                 let view = nodes_view(&mut n.conn, &n.url).await?;
                 for w in view.wanted() {
-                    let new = |list: &[(String, Option<String>)]| !list.iter().any(|(id, _)| *id == w.0);
+                    let new =
+                        |list: &[(String, Option<String>)]| !list.iter().any(|(id, _)| *id == w.0);
                     if new(&wanted) && new(&more) {
                         more.push(w);
                     }
                 }
                 n.view = Some(view);
             }
-            let missing = wanted
-                .iter()
-                .any(|(id, _)| !nodes.iter().any(|n| n.view.as_ref().is_some_and(|v| &v.me == id)));
+            let missing = wanted.iter().any(|(id, _)| {
+                !nodes
+                    .iter()
+                    .any(|n| n.view.as_ref().is_some_and(|v| &v.me == id))
+            });
             if more.is_empty() && !missing {
                 return Ok(Watch {
                     nodes,
@@ -492,7 +498,9 @@ fn parse_nodes(text: &str, url: &str) -> Result<View, Error> {
         let (host, port) = hostport
             .rsplit_once(':')
             .ok_or_else(|| bad("an address without a port"))?;
-        let port: u16 = port.parse().map_err(|_| bad("a port that is not a number"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| bad("a port that is not a number"))?;
         let url = (port != 0 && !flags.contains(&"noaddr")).then(|| {
             let host = if host.is_empty() { own_host } else { host };
             format!("redis://{host}:{port}")
@@ -543,5 +551,70 @@ fn invalidate(shared: &Shared, value: Value) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::parse_nodes;
+
+    /// `CLUSTER NODES` of a master migrating slot 42 to a new master that joined and imports
+    /// it, while another master failed and its replica took over.
+    const NODES: &str = "\
+a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460 [42->-n1]
+b2 127.0.0.1:7001@17001 master - 0 1 2 connected 5461-10922
+c3 127.0.0.1:7002@17002 master,fail - 1 1 3 disconnected
+r3 127.0.0.1:7005@17005 master - 0 1 4 connected 10923-16383
+r1 127.0.0.1:7003@17003 slave a1 0 1 1 connected
+n1 :7006@17006,node-6 master - 0 1 0 connected
+h9 127.0.0.1:7007@17007 handshake - 0 0 0 connected
+";
+
+    #[test]
+    fn cluster_nodes_names_every_master_to_track_and_what_decides_where_keys_live() {
+        let view = parse_nodes(NODES, "redis://10.0.0.9:7000").unwrap();
+        assert_eq!(view.me, "a1");
+        let wanted = view.wanted();
+        let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.as_str()).collect();
+        // The failed master owns no slot: not tracked; the new one owns none yet: tracked.
+        assert_eq!(ids, ["a1", "b2", "n1", "r3"]);
+        let n1 = wanted.iter().find(|(id, _)| id == "n1").unwrap();
+        assert_eq!(
+            n1.1.as_deref(),
+            Some("redis://10.0.0.9:7006"),
+            "empty host: the answering node's"
+        );
+        let a1 = view.masters.iter().find(|m| m.id == "a1").unwrap();
+        assert_eq!(a1.slots, ["0-5460", "[42->-n1]"]);
+        // Only what decides where keys live counts: ping times, epochs and link states do not.
+        let later = NODES
+            .replace("0 0 1 connected", "9 9 1 connected")
+            .replace("disconnected", "connected");
+        assert_eq!(parse_nodes(&later, "redis://10.0.0.9:7000").unwrap(), view);
+        let migrated = NODES.replace(" [42->-n1]", "");
+        assert_ne!(
+            parse_nodes(&migrated, "redis://10.0.0.9:7000").unwrap(),
+            view
+        );
+        let promoted = NODES.replace(
+            "r1 127.0.0.1:7003@17003 slave a1",
+            "r1 127.0.0.1:7003@17003 master -",
+        );
+        assert_ne!(
+            parse_nodes(&promoted, "redis://10.0.0.9:7000").unwrap(),
+            view
+        );
+    }
+
+    #[test]
+    fn cluster_nodes_in_another_form_is_an_error() {
+        assert!(
+            parse_nodes("", "redis://h:1").is_err(),
+            "no line for the answering node"
+        );
+        assert!(parse_nodes("a1 nowhere myself,master - 0 0 1 connected", "redis://h:1").is_err());
+        assert!(parse_nodes("a1 h:port myself,master", "redis://h:1").is_err());
+        assert!(parse_nodes("a1", "redis://h:1").is_err());
     }
 }

@@ -123,6 +123,7 @@ impl Fetched {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::Fetched;
     use redis::Value;

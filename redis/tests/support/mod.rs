@@ -314,7 +314,8 @@ impl OwnCluster {
             spares: Vec::new(),
         };
         assert!(out.status.success(), "redis-cluster.sh start failed");
-        let ports = |v: &str| -> Vec<u16> { v.split_whitespace().map(|p| p.parse().unwrap()).collect() };
+        let ports =
+            |v: &str| -> Vec<u16> { v.split_whitespace().map(|p| p.parse().unwrap()).collect() };
         for line in String::from_utf8(out.stdout).unwrap().lines() {
             match line.split_once('=') {
                 Some(("SEEDS", v)) => c.seeds = v.split(',').map(str::to_owned).collect(),
@@ -342,7 +343,10 @@ impl OwnCluster {
 
     /// `CLUSTER MYID` of the node on `port`.
     pub fn id(&self, port: u16) -> String {
-        redis::cmd("CLUSTER").arg("MYID").query(&mut self.node(port)).unwrap()
+        redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut self.node(port))
+            .unwrap()
     }
 
     /// The port of the master that owns `key`'s slot now, as the node on `ask` says.
@@ -352,13 +356,22 @@ impl OwnCluster {
             .arg(key)
             .query(&mut self.node(ask))
             .unwrap();
-        let slots: redis::Value = redis::cmd("CLUSTER").arg("SLOTS").query(&mut self.node(ask)).unwrap();
-        let redis::Value::Array(ranges) = slots else { panic!("{slots:?}") };
+        let slots: redis::Value = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query(&mut self.node(ask))
+            .unwrap();
+        let redis::Value::Array(ranges) = slots else {
+            panic!("{slots:?}")
+        };
         for r in ranges {
             let redis::Value::Array(f) = r else { continue };
-            if let (redis::Value::Int(a), redis::Value::Int(b), redis::Value::Array(m)) = (&f[0], &f[1], &f[2]) {
+            if let (redis::Value::Int(a), redis::Value::Int(b), redis::Value::Array(m)) =
+                (&f[0], &f[1], &f[2])
+            {
                 if (*a..=*b).contains(&slot) {
-                    let redis::Value::Int(port) = m[1] else { panic!() };
+                    let redis::Value::Int(port) = m[1] else {
+                        panic!()
+                    };
                     return port as u16;
                 }
             }
