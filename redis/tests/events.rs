@@ -311,8 +311,18 @@ fn run<R>(
                 })
             })
             .collect();
-        let out = act();
-        stop.store(true, Ordering::Release);
+        // Stops the readers however `act` ends: a panic in it must fail the test, not leave
+        // the readers reading (the scope would wait for them forever).
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let out = {
+            let _stop = Stop(&stop);
+            act()
+        };
         // Judged once every change is recorded: a change is recorded just after the server
         // acknowledged it, and a read may see it in between.
         let reports = threads
