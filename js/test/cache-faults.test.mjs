@@ -297,3 +297,28 @@ test("FLUSHDB and FLUSHALL: never served after them (tracking: the flush is anno
   await finish("FLUSHDB, FLUSHALL (standalone)", rs);
   for (const k of keys) assert.equal(await cs.tracking.get(k), null);
 });
+
+test("close() returns when the server died under a busy cache (node-redis' own close() never does then)", async (t) => {
+  const server = await ownServer(t);
+  if (!server) return;
+  const cs = await pair(t, server);
+  const store = await SessionStore.connect(cs.target);
+  const a = await admin(cs.target);
+  await set(a, "session:close", blob(1));
+  await a.close();
+  const truth = new Truth();
+  truth.initial("session:close", 1);
+  const rs = [new Reader("header-check", cs.header, truth, ["session:close"], 0), new Reader("tracking", cs.tracking, truth, ["session:close"], BOUND)];
+  const busy = (async () => {
+    for (let i = 0; i < 200; i++) await store.get("session:close").catch(() => null);
+  })();
+  await sleep(200);
+  await server.kill();
+  const started = performance.now();
+  await Promise.all([cs.header.close(), cs.tracking.close(), store.close()]);
+  const took = performance.now() - started;
+  for (const r of rs) await r.stop();
+  await busy;
+  console.log(`closed ${took.toFixed(1)} ms after the server was killed (the target's timeout is ${cs.target.timeoutMs} ms)`);
+  assert.ok(took < cs.target.timeoutMs + 1000, `close() took ${took} ms`);
+});

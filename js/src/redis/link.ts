@@ -49,7 +49,14 @@ function standalone(target: Target, onBroken: () => void): { conn: Conn; ready: 
       }
     },
     close: async () => {
-      if (client.isOpen) await client.close();
+      // node-redis' close() waits for the socket to end, which never happens when the server
+      // died before the client noticed (it then still reports itself open): bounded, then destroyed.
+      try {
+        if (client.isOpen) await within(client.close(), target.timeoutMs, () => timedOut("closing the connection", target.timeoutMs));
+      } catch {
+        // gone already, or not closing: destroyed below
+      }
+      destroyClient(client);
     },
   };
   return { conn, ready: client.connect() };
@@ -177,10 +184,11 @@ function cluster(target: Target, onBroken: () => void): { conn: Conn; ready: Pro
       destroyed = true;
       for (const [a, p] of [...extra]) forget(a, p);
       try {
-        await client.close();
+        await within(client.close(), target.timeoutMs, () => timedOut("closing the connections", target.timeoutMs));
       } catch {
-        client.destroy();
+        // gone already, or not closing: destroyed below
       }
+      destroyClient(client);
     },
   };
   return { conn, ready: client.connect() };
