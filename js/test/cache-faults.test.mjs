@@ -272,6 +272,10 @@ for (const db of [0, 3]) {
     assert.ok(await cs.tracking.waitForTracking(5000), "tracking live again");
     assert.equal(version(await cs.tracking.get(keys[0])), 2);
     assert.equal(await cs.tracking.get(keys[15]), null);
+    // The marker is one key, deleted when the cache is closed.
+    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 1);
+    await cs.tracking.close();
+    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 0, "the marker deleted on close");
   });
 }
 

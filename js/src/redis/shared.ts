@@ -39,14 +39,16 @@ export interface TrackingOptions {
   retryMs?: number;
   /**
    * On a standalone server (not a cluster), whether the tracker keeps a marker key of its own in
-   * the database the cache reads (default true): `sessionpack:tracking-marker:<random>`, a
-   * random value, a TTL of a day refreshed hourly, read every heartbeat. Redis announces no
-   * invalidation for `SWAPDB`; a marker that is missing or changed tells the tracker the
-   * database was swapped (or flushed, or restored) under it: the cache empties itself and
-   * tracking is re-established. It needs write access to that key (ACLs: allow
-   * `sessionpack:tracking-marker:*`); without a marker a `SWAPDB` is invisible to tracking, and
-   * entries of the database swapped away are served until rewritten, deleted or expired. An
-   * evicted marker (under `allkeys-*` eviction) only empties the cache once.
+   * the database the cache reads (default true): `sessionpack:tracker:<32 random hex digits>`,
+   * a random value, `PX` one hour renewed every ten minutes, deleted when the cache is closed,
+   * read every heartbeat. Redis announces no invalidation for `SWAPDB`; a marker that is
+   * missing or changed tells the tracker the database was replaced under it (swapped, flushed,
+   * reloaded): the cache empties itself and tracking is re-established. It needs `SET`, `GET`,
+   * `PEXPIRE`, `DEL` on that key (ACLs: `~sessionpack:tracker:*`); when they are refused,
+   * tracking never goes live (header checks). Turn it off for a user that may not write or a
+   * read-only replica: then a `SWAPDB`, or data replaced under a connection that survived, is
+   * invisible to tracking, and what was kept is served until rewritten, deleted or expired. An
+   * evicted marker (`allkeys-*` eviction) only empties the cache once.
    */
   marker?: boolean;
 }

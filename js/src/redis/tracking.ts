@@ -19,11 +19,11 @@ import type { Target } from "./target.js";
 export const CLIENT_NAME = "sessionpack-tracking";
 
 /** The prefix of the marker key a tracker keeps on a standalone server (see `TrackingOptions.marker`). */
-export const MARKER_PREFIX = "sessionpack:tracking-marker:";
+export const MARKER_PREFIX = "sessionpack:tracker:";
 
 /** The marker's TTL, and how often the tracker refreshes it. */
-const MARKER_TTL_MS = 86_400_000;
-const MARKER_REFRESH_MS = 3_600_000;
+const MARKER_TTL_MS = 3_600_000;
+const MARKER_REFRESH_MS = 600_000;
 
 /** What the tracker uses of a node-redis client. */
 interface TrackingClient {
@@ -138,7 +138,7 @@ export class Tracker {
     private readonly options: ResolvedTracking,
     private readonly shared: Shared,
   ) {
-    this.markerKey = !target.isCluster && options.marker ? MARKER_PREFIX + randomBytes(12).toString("hex") : undefined;
+    this.markerKey = !target.isCluster && options.marker ? MARKER_PREFIX + randomBytes(16).toString("hex") : undefined;
     shared.onUntrackedNode = () => this.refresh();
   }
 
