@@ -211,6 +211,9 @@ test("resharding to a master added with CLUSTER MEET: ASK to a node outside the 
   const live = c.alive();
   const took = await agreed(c, live, (nodes) => nodes.length === live.length && nodes.every((n) => !n.flags.includes("handshake")) && nodes.some((n) => n.id === spareId));
   console.log(`new master: the cluster agreed on it ${took.toFixed(0)} ms after CLUSTER MEET`);
+  // The new node refuses MIGRATE (CLUSTERDOWN) until it has learnt every slot's owner.
+  const ok = await within(10_000, async () => String(await c.send(spare, ["CLUSTER", "INFO"])).includes("cluster_state:ok"));
+  assert.ok(ok !== undefined, "the new master sees the cluster up");
   c.masters.push(spare);
   c.spares = c.spares.filter((p) => p !== spare);
   await reshard(t, c, cs, spare, "move-new", "reshard to a new master", [{ name: "tracking, topology re-read every 10 s", cache: slow }]);
