@@ -5,7 +5,8 @@
 // Node bench (bench/micro.mjs) alternately, `--runs` times each (default 3), each timing its
 // operations in interleaved rounds and keeping the best; then keeps each operation's best over
 // the runs, and prints both columns, their ratio, the issue-21 targets and the run's conditions
-// (date, load average, versions). Only the micro-benchmarks: `npm run bench` adds the HTTP bench.
+// (date, load average, versions). The Node side runs in four processes per run: one for open,
+// the dictionaries and the JSON jobs, and one per key form (see micro.mjs). Only the micro-benchmarks: `npm run bench` adds the HTTP bench.
 //
 //   npm run bench:compare                     # worst profile, 3 runs each
 //   npm run bench:compare -- --runs 5 --rounds 20
@@ -54,8 +55,10 @@ for (let i = 0; i < runs; i++) {
   load.push(os.loadavg()[0]);
   console.error(`run ${i + 1} of ${runs}: Rust…`);
   keep(rust, execFileSync(rustBin, [DATA, profile, ...timing], { encoding: "utf8" }));
-  console.error(`run ${i + 1} of ${runs}: Node…`);
-  keep(node, execFileSync(process.execPath, [path.join(HERE, "micro.mjs"), profile, ...timing], { encoding: "utf8" }));
+  for (const form of [[], ["--form", "oid"], ["--form", "bytes"], ["--form", "hex"]]) {
+    console.error(`run ${i + 1} of ${runs}: Node ${form[1] ?? "open, dictionaries, JSON"}…`);
+    keep(node, execFileSync(process.execPath, [path.join(HERE, "micro.mjs"), profile, ...form, ...timing], { encoding: "utf8" }));
+  }
 }
 load.push(os.loadavg()[0]);
 
@@ -74,7 +77,7 @@ const rows = [
   ["one check by ObjectId: 24 hex digits / `contains_text`", "check_hex", "check_hex", 2],
   ["`open`, raw blob (15,464 B)", "open_raw", "open_raw", 3],
   ["`open`, raw blob, signed (HMAC-SHA256)", "open_signed", "open_signed", undefined],
-  ["job: `open` + `keyed` + 100 checks by ObjectId (bson `ObjectId` / `Key::ObjectId`)", "job", "job", undefined],
+  ["job: `open` + `keyed` + 100 checks by ObjectId (bson `ObjectId` / `Key::ObjectId`)", "job", "job_oid", undefined],
   [`\`DictionaryDecoder.open\`, facilities (${node.facility_keys} keys)`, "dict_facility", "dict_facility", undefined],
   [`\`DictionaryDecoder.open\`, groups (${node.group_keys} keys)`, "dict_group", "dict_group", undefined],
 ];
@@ -92,14 +95,15 @@ console.log(`| both dictionaries (${node.facility_keys + node.group_keys} keys) 
 verdicts.push(["both dictionaries", dicts <= 3]);
 
 const signedRatio = node.open_signed / node.open_raw;
-const jobIds = node.job_ids_only / node.job;
-const jobLegacy = node.job_legacy / node.job;
+const jobIds = node.job_ids_only / node.job_oid;
+const jobLegacy = node.job_legacy / node.job_oid;
 console.log("\nNode alone (the same runs):\n");
 console.log("| operation | Node | ratio | target |");
 console.log("| --- | ---: | ---: | --- |");
 console.log(`| \`open\` signed / unsigned | ${human(node.open_signed)} / ${human(node.open_raw)} | ${signedRatio.toFixed(2)}× | ≤ 1.5×: ${signedRatio <= 1.5 ? "met" : "**missed**"} |`);
-console.log(`| job (bson \`ObjectId\`s) | ${human(node.job)} | | |`);
-console.log(`| job, hex keys | ${human(node.job_hex)} | | |`);
+console.log(`| the MAC alone: HMAC-SHA256 of ${"15,464"} B (\`node:crypto\`) | ${human(node.hmac)} | ${(node.hmac / node.open_raw).toFixed(2)}× unsigned \`open\` | |`);
+console.log(`| job (bson \`ObjectId\`s) | ${human(node.job_oid)} | | |`);
+console.log(`| job, 12-byte keys / hex keys | ${human(node.job_bytes)} / ${human(node.job_hex)} | | |`);
 console.log(`| job: \`JSON.parse\` ids-only JSON + 100 checks | ${human(node.job_ids_only)} | the job is ${jobIds.toFixed(0)}× faster | ≥ 50×: ${jobIds >= 50 ? "met" : "**missed**"} |`);
 console.log(`| job: \`JSON.parse\` legacy JSON + 100 checks | ${human(node.job_legacy)} | the job is ${jobLegacy.toFixed(0)}× faster | ≥ 1,000×: ${jobLegacy >= 1000 ? "met" : "**missed**"} |`);
 verdicts.push(["signed ≤ 1.5× unsigned", signedRatio <= 1.5], ["job ≥ 50× ids-only", jobIds >= 50], ["job ≥ 1,000× legacy", jobLegacy >= 1000]);

@@ -3,11 +3,18 @@
 // as that example times them (bench/timing.mjs), printed as one JSON object of ns per
 // operation. Every answer is checked against the generator's before anything is timed.
 //
-//   node bench/micro.mjs [profile] [--ms 40] [--rounds 15]
+//   node bench/micro.mjs [profile] [--form oid|bytes|hex] [--ms 40] [--rounds 15]
+//
+// Without --form: open, the dictionaries, the JSON jobs. With --form F: the check and the job
+// by keys of that one form only (a bson ObjectId, a 12-byte Buffer, 24 hex digits), in a process
+// that has used no other form, as a service's call site uses one; compare.mjs runs one process
+// per form. (Mixing forms in one process makes V8's inline caches polymorphic: a few tens of
+// nanoseconds more per check on this machine.)
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ObjectId } from "bson";
+import { createHmac } from "node:crypto";
 import { Decoder, DictionaryDecoder } from "../dist/index.js";
 import { DATA, ensureData } from "./data.mjs";
 import { timeAll } from "./timing.mjs";
@@ -16,9 +23,11 @@ const args = process.argv.slice(2);
 let profile = "worst";
 let ms = 40;
 let rounds = 15;
+let form;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--ms") ms = Number(args[++i]);
   else if (args[i] === "--rounds") rounds = Number(args[++i]);
+  else if (args[i] === "--form") form = args[++i];
   else profile = args[i];
 }
 
@@ -50,56 +59,58 @@ const groups = dictionaries.open(groupDict);
 // The answers first.
 const view = decoder.open(raw);
 const keyed = view.facilities.keyed(facilities);
-for (let i = 0; i < hex.length; i++) {
-  for (const k of [hex[i], hex[i].toUpperCase(), bytes[i], oids[i]]) {
-    if (keyed.has(k) !== members[i]) throw new Error(`probe ${hex[i]}: ${keyed.has(k)} for ${typeof k}, expected ${members[i]}`);
-  }
-}
-if (signedDecoder.open(signed).toJson() !== view.toJson()) throw new Error("the signed blob reads differently");
-if (groups.size !== 60_000 && profile === "worst") throw new Error(`the group dictionary has ${groups.size} keys`);
-const legacy = JSON.parse(legacyText);
-for (let i = 0; i < hex.length; i++) {
-  if (legacy.facilities.some((f) => f._id === hex[i]) !== members[i]) throw new Error(`legacy probe ${hex[i]}`);
-}
-
+const forms = { oid: oids, bytes, hex };
 let sink = 0;
-const checks = (keys) => () => {
-  let n = 0;
-  for (let i = 0; i < keys.length; i++) if (keyed.has(keys[i])) n++;
-  sink += n;
-};
-const ops = {
-  check_oid: checks(oids),
-  check_bytes: checks(bytes),
-  check_hex: checks(hex),
-  open_raw: () => (sink += decoder.open(raw).facilities.size),
-  open_signed: () => (sink += signedDecoder.open(signed).facilities.size),
-  dict_facility: () => (sink += dictionaries.open(facilityDict).size),
-  dict_group: () => (sink += dictionaries.open(groupDict).size),
-  // The job: open, pair with the dictionary once, 100 checks from the records' ObjectIds.
-  job: () => {
-    const set = decoder.open(raw).facilities.keyed(facilities);
-    let n = 0;
-    for (let i = 0; i < oids.length; i++) if (set.has(oids[i])) n++;
-    sink += n;
-  },
-  job_hex: () => {
-    const set = decoder.open(raw).facilities.keyed(facilities);
-    let n = 0;
-    for (let i = 0; i < hex.length; i++) if (set.has(hex[i])) n++;
-    sink += n;
-  },
-  job_legacy: () => {
-    const s = JSON.parse(legacyText);
-    for (const o of hex) if (s.facilities.some((f) => f._id === o)) sink++;
-  },
-  job_ids_only: () => {
-    const s = JSON.parse(idsOnlyText);
-    for (const o of hex) if (s.facilityIds.includes(o)) sink++;
-  },
-};
+let ops;
+if (form !== undefined) {
+  const keys = forms[form];
+  if (keys === undefined) throw new Error(`--form oid, bytes or hex, not ${form}`);
+  for (let i = 0; i < keys.length; i++) {
+    if (keyed.has(keys[i]) !== members[i]) throw new Error(`probe ${hex[i]} as ${form}: expected ${members[i]}`);
+  }
+  ops = {
+    [`check_${form}`]: () => {
+      let n = 0;
+      for (let i = 0; i < keys.length; i++) if (keyed.has(keys[i])) n++;
+      sink += n;
+    },
+    // The job: open, pair with the dictionary once, 100 checks from the records' ObjectIds.
+    [`job_${form}`]: () => {
+      const set = decoder.open(raw).facilities.keyed(facilities);
+      let n = 0;
+      for (let i = 0; i < keys.length; i++) if (set.has(keys[i])) n++;
+      sink += n;
+    },
+  };
+} else {
+  if (signedDecoder.open(signed).toJson() !== view.toJson()) throw new Error("the signed blob reads differently");
+  if (groups.size !== 60_000 && profile === "worst") throw new Error(`the group dictionary has ${groups.size} keys`);
+  const legacy = JSON.parse(legacyText);
+  const idsOnly = JSON.parse(idsOnlyText);
+  for (let i = 0; i < hex.length; i++) {
+    if (legacy.facilities.some((f) => f._id === hex[i]) !== members[i]) throw new Error(`legacy probe ${hex[i]}`);
+    if (idsOnly.facilityIds.includes(hex[i]) !== members[i]) throw new Error(`ids-only probe ${hex[i]}`);
+  }
+  const signedPart = signed.subarray(0, signed.length - 32);
+  ops = {
+    open_raw: () => (sink += decoder.open(raw).facilities.size),
+    open_signed: () => (sink += signedDecoder.open(signed).facilities.size),
+    // The MAC alone: what open_signed adds (HMAC-SHA256 of header and body, node:crypto).
+    hmac: () => (sink += createHmac("sha256", key.key).update(signedPart).digest()[0]),
+    dict_facility: () => (sink += dictionaries.open(facilityDict).size),
+    dict_group: () => (sink += dictionaries.open(groupDict).size),
+    job_legacy: () => {
+      const s = JSON.parse(legacyText);
+      for (const o of hex) if (s.facilities.some((f) => f._id === o)) sink++;
+    },
+    job_ids_only: () => {
+      const s = JSON.parse(idsOnlyText);
+      for (const o of hex) if (s.facilityIds.includes(o)) sink++;
+    },
+  };
+}
 const t = timeAll(ops, { ms, rounds });
-for (const k of ["check_oid", "check_bytes", "check_hex"]) t[k] /= hex.length;
+for (const k of Object.keys(t)) if (k.startsWith("check_")) t[k] /= hex.length;
 t.facility_keys = facilities.size;
 t.group_keys = groups.size;
 console.log(JSON.stringify(t));
