@@ -13,7 +13,8 @@ export const DATA = path.join(HERE, "data");
 
 /** Generates `profile`'s files with the Rust generator unless they are there already. */
 export function ensureData(profile) {
-  if (existsSync(path.join(DATA, `${profile}.meta.json`))) return;
+  const files = ["meta.json", "signed.bin", "group.dict"];
+  if (files.every((f) => existsSync(path.join(DATA, `${profile}.${f}`)))) return;
   console.error(`generating the ${profile} profile with the Rust generator (cargo, once)…`);
   const manifest = path.join(HERE, "gen", "Cargo.toml");
   const args = ["run", "--release", "-q", "--manifest-path", manifest, "--", DATA, profile];

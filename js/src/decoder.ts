@@ -12,7 +12,8 @@ import { limitsFrom, maxInflatedLen, type Limits } from "./limits.js";
 import { KeyRing, type MacKey } from "./mac.js";
 import { SessionView } from "./view.js";
 import { schemaOf } from "./versions.js";
-import { XXH, xxh64Into } from "./xxh64.js";
+import { digestInto } from "./hash.js";
+import { XXH } from "./xxh64.js";
 
 /**
  * Whether `open` refuses expired sessions:
@@ -134,7 +135,7 @@ export class Decoder {
     let b: Uint8Array;
     let base: number;
     if (h.compressed) {
-      xxh64Into(bytes, HEADER_LEN, bodyEnd);
+      digestInto(bytes, HEADER_LEN, bodyEnd);
       if (XXH.lo !== h.bodyDigestLo || XXH.hi !== h.bodyDigestHi) {
         corrupt("R-BODY-DIGEST", "the stored body's digest differs from the header's body_digest");
       }
@@ -143,15 +144,15 @@ export class Decoder {
       b = inflate(body, h.decodedLen, windowLog);
       base = 0;
       // The frame's checksum: the low half of XXH64 with seed 0 (in every version).
-      xxh64Into(b, 0, b.length);
+      digestInto(b, 0, b.length);
       if (b.length > 0 && XXH.lo !== u32(body, body.length - 4)) {
         corrupt("R-FRAME-DATA", "the zstd frame's content checksum does not match what it inflates to");
       }
-      if (schema.digestSeed !== 0) xxh64Into(b, 0, b.length, schema.digestSeed);
+      if (schema.digestSeed !== 0) digestInto(b, 0, b.length, schema.digestSeed);
     } else {
       b = bytes;
       base = HEADER_LEN;
-      xxh64Into(bytes, HEADER_LEN, bodyEnd, schema.digestSeed);
+      digestInto(bytes, HEADER_LEN, bodyEnd, schema.digestSeed);
     }
 
     // Step 4: the digest.

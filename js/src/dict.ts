@@ -9,7 +9,8 @@ import { randomFillSync } from "node:crypto";
 import { equalBytes, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At } from "./bytes.js";
 import { corrupt, fail, invalidInput } from "./errors.js";
 import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
-import { KEY, MAX_STRING_KEY, keyScratch, keyText, keyWidth as width, readKey, type KeyLike, type KeyType } from "./key.js";
+import { DATA, digestInto, hashWasm, memory32, probe12, probeLow, reserve } from "./hash.js";
+import { KEY, MAX_STRING_KEY, OID, keyScratch, keyText, keyWidth as width, readKey, readObjectIdWords, type KeyLike, type KeyType } from "./key.js";
 import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
 import { XXH, xxh64Into } from "./xxh64.js";
 
@@ -152,11 +153,25 @@ function sameKey(b: Uint8Array, l: Layout, x: number, y: number): boolean {
   return xe - xs === ye - ys && equalBytes(b, xs, b, ys, xe - xs);
 }
 
-/** The content rules of SPEC.md §16.3 (steps 14 to 18), after the MAC. */
+/**
+ * The content rules of SPEC.md §16.3 (steps 14 to 18), after the MAC. The digested bytes are
+ * copied once into the WebAssembly helper's memory, which computes the digest and then the
+ * home slot and the hash's low half of every key (the keys are inside the digested bytes);
+ * the index rules are then checked here, in order, from that table.
+ */
 function validateContent(b: Uint8Array, l: Layout): void {
-  xxh64Into(b, DIGEST_FROM, l.end);
-  if (XXH.lo !== l.digestLo || XXH.hi !== l.digestHi) corrupt("R-DICT-DIGEST", "the dictionary's digest differs from its content's");
+  const len = l.end - DIGEST_FROM;
+  // The table of homes: 8 bytes per key, after the copy, 8-aligned.
+  const table = (DATA + len + 7) & ~7;
+  const wasm = hashWasm();
+  const m = reserve(table + 8 * l.count);
+  m.set(b.subarray(DIGEST_FROM, l.end), DATA);
+  wasm.digest(DATA, len, 0);
+  const out = memory32();
+  if (out[0] !== l.digestLo || out[1] !== l.digestHi) corrupt("R-DICT-DIGEST", "the dictionary's digest differs from its content's");
   if (!isUtf8(b, HEADER_LEN, HEADER_LEN + l.tenantLen)) corrupt("R-DICT-TENANT-UTF8", "the tenant is not UTF-8");
+  // Where byte `at` of the dictionary is in the module's memory.
+  const copied = DATA - DIGEST_FROM;
   if (l.keyType === "string") {
     const total = l.index - l.strings;
     let start = 0;
@@ -169,21 +184,23 @@ function validateContent(b: Uint8Array, l: Layout): void {
       if (!isUtf8(b, l.strings + start, l.strings + end)) corrupt("R-DICT-STR-UTF8", `string key ${id} is not UTF-8`);
       start = end;
     }
+    // Every key lies within the strings, checked above.
+    wasm.homesVar(copied + l.keys, copied + l.strings, l.count, l.slots, table);
+  } else {
+    wasm.homes(copied + l.keys, width(l.keyType), l.count, l.slots, table);
   }
   // R-DICT-INDEX and R-DICT-UNIQUE: for every id x in increasing order, every slot from its
   // key's home to the one holding x holds an id below x (what inserting in order with linear
   // probing makes), none of them with x's key; then no other slot is occupied.
   const { mask, slots, index } = l;
   const notMask = ~mask >>> 0;
-  for (let x = 0; x < l.count; x++) {
-    const [ks, ke] = keySpan(b, l, x);
-    xxh64Into(b, ks, ke);
-    const hi = XXH.hi;
-    const lo = XXH.lo;
-    let p = homeOf(hi, lo, slots);
-    const want = ((lo & notMask) | x) >>> 0;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const homes = memory32();
+  for (let x = 0, t = table >>> 2; x < l.count; x++, t += 2) {
+    let p = homes[t]!;
+    const want = ((homes[t + 1]! & notMask) | x) >>> 0;
     let steps = 0;
-    let v = u32(b, index + 4 * p);
+    let v = dv.getUint32(index + 4 * p, true);
     while (v !== want) {
       const y = (v & mask) >>> 0;
       if (v === EMPTY || y >= x || steps >= slots) corrupt("R-DICT-INDEX", `id ${x} is not where the canonical index puts it (slot ${p})`);
@@ -192,11 +209,11 @@ function validateContent(b: Uint8Array, l: Layout): void {
       }
       steps++;
       p = p + 1 === slots ? 0 : p + 1;
-      v = u32(b, index + 4 * p);
+      v = dv.getUint32(index + 4 * p, true);
     }
   }
   let occupied = 0;
-  for (let p = 0; p < slots; p++) if (u32(b, index + 4 * p) !== EMPTY) occupied++;
+  for (let p = 0, at = index; p < slots; p++, at += 4) if (dv.getUint32(at, true) !== EMPTY) occupied++;
   if (occupied !== l.count) corrupt("R-DICT-INDEX", `${occupied} index slots are occupied for ${l.count} keys`);
 }
 
@@ -263,6 +280,8 @@ const scratch = keyScratch();
 export class IdDictionaryView {
   /** @internal */ readonly b: Uint8Array;
   /** @internal */ readonly l: Layout;
+  /** Little-endian loads from `b` (V8 compiles a DataView read to one load). */
+  private readonly dv: DataView;
   /**
    * Whether the dictionary is authenticated: opened signed (its MAC verified) or the writer's
    * own ({@link IdDictionary.view}). A signed session is checked by key only through an
@@ -274,6 +293,7 @@ export class IdDictionaryView {
   constructor(b: Uint8Array, l: Layout, authenticated: boolean) {
     this.b = b;
     this.l = l;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.authenticated = authenticated;
   }
 
@@ -328,20 +348,54 @@ export class IdDictionaryView {
    * is not a key of that type (a number, `null`, 23 hex digits, …): never a silent `undefined`.
    */
   idOf(key: KeyLike): number | undefined {
-    readKey(this.l.keyType, key, scratch, "IdDictionaryView.idOf");
-    return this.lookup(KEY.bytes, KEY.len);
+    return this.find(key, "IdDictionaryView.idOf");
   }
 
   /** Alias of {@link idOf}, named as in the Rust crate. */
   id_of(key: KeyLike): number | undefined {
-    readKey(this.l.keyType, key, scratch, "IdDictionaryView.id_of");
-    return this.lookup(KEY.bytes, KEY.len);
+    return this.find(key, "IdDictionaryView.id_of");
   }
 
   /** @internal {@link idOf} in the words of `where`, the function the caller called. */
   find(key: unknown, where: string): number | undefined {
+    // ObjectId keys, in each of their forms, are read as three words and looked up without
+    // a buffer; anything the fast path does not take goes through readKey (which accepts
+    // exactly the same keys and refuses the rest).
+    if (this.l.keyType === "objectid" && readObjectIdWords(key)) {
+      const id = this.lookupOid(OID.a, OID.b, OID.c);
+      return id < 0 ? undefined : id;
+    }
     readKey(this.l.keyType, key, scratch, where);
     return this.lookup(KEY.bytes, KEY.len);
+  }
+
+  /**
+   * @internal The id of the ObjectId key whose little-endian words are `a`, `b`, `c` in an
+   * ObjectId dictionary, or -1: {@link lookup} for 12 bytes, with the hash and home slot from
+   * the WebAssembly helper and the index and keys read as words.
+   */
+  lookupOid(a: number, b: number, c: number): number {
+    const l = this.l;
+    if (l.count === 0) return -1;
+    const dv = this.dv;
+    const slots = l.slots;
+    const mask = l.mask;
+    const notMask = ~mask >>> 0;
+    let p = probe12(a, b, c, slots) >>> 0;
+    const fingerprint = (probeLow() & notMask) >>> 0;
+    const index = l.index;
+    const keys = l.keys;
+    for (let i = 0; i < slots; i++) {
+      const v = dv.getUint32(index + 4 * p, true);
+      if (v === EMPTY) return -1;
+      if (((v & notMask) >>> 0) === fingerprint) {
+        const id = (v & mask) >>> 0;
+        const s = keys + 12 * id;
+        if (dv.getUint32(s, true) === a && dv.getUint32(s + 4, true) === b && dv.getUint32(s + 8, true) === c) return id;
+      }
+      p = p + 1 === slots ? 0 : p + 1;
+    }
+    return -1;
   }
 
   /** The key of `id` in text form, or `undefined` past the last id. */
@@ -577,7 +631,7 @@ export class IdDictionary {
       while (u32(out, index + 4 * p) !== EMPTY) p = p + 1 === slots ? 0 : p + 1;
       putU32(out, index + 4 * p, ((XXH.lo & notMask) | id) >>> 0);
     });
-    xxh64Into(out, DIGEST_FROM, out.length);
+    digestInto(out, DIGEST_FROM, out.length);
     putU32(out, 8, XXH.lo);
     putU32(out, 12, XXH.hi);
     return new IdDictionary(out, readLayout(out, 0xffffffff));

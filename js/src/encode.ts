@@ -12,7 +12,8 @@ import { limitsFrom, type Limits } from "./limits.js";
 import { prepareKey, sign, type MacKey } from "./mac.js";
 import { Session, sortedEntries, type SessionInit } from "./session.js";
 import { schemaFor } from "./versions.js";
-import { XXH, xxh64Into } from "./xxh64.js";
+import { digestInto } from "./hash.js";
+import { XXH } from "./xxh64.js";
 
 /** Options of {@link encode}. */
 export interface EncodeOptions {
@@ -64,7 +65,7 @@ export function encode(session: Session | SessionInit, options: EncodeOptions = 
   out.set(MAGIC, 0);
   out[4] = schema.version;
   out[5] = key ? FLAG_SIGNED : 0;
-  xxh64Into(archive, 0, len, schema.digestSeed);
+  digestInto(archive, 0, len, schema.digestSeed);
   putU32(out, 8, XXH.lo);
   putU32(out, 12, XXH.hi);
   putU32(out, 16, len);

@@ -4,9 +4,10 @@
  */
 
 import { u16, u32 } from "./bytes.js";
+import { DATA, hashWasm, reserve } from "./hash.js";
 import type { IdDictionaryView } from "./dict.js";
 import { corrupt, fail, invalidInput } from "./errors.js";
-import type { KeyLike } from "./key.js";
+import { OID, readObjectIdWords, type KeyLike } from "./key.js";
 
 const COOKIE_NO_RUNS = 12346;
 const COOKIE_RUNS = 12347;
@@ -145,19 +146,20 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
       at += 2 + 4 * runs;
     } else if (card <= ARRAY_MAX) {
       if (at + 2 * card > len) trunc(at, 2 * card);
-      let previous = -1;
-      for (let p = c, e = c + 2 * card; p < e; p += 2) {
+      // Long arrays are checked in the WebAssembly helper (a copy and a tight loop), short ones here.
+      const bad = card >= WASM_ARRAY_FROM ? wasmAscending(b, c, card) : ascending(dv, c, card);
+      if (bad >= 0) {
+        const p = c + 2 * bad;
         const value = dv.getUint16(p, true);
-        if (value <= previous) {
-          setFault("R-SET-ARRAY", base, p - base, `array container ${i} holds ${value} after ${previous}`, field);
-        }
-        previous = value;
+        const previous = bad === 0 ? -1 : dv.getUint16(p - 2, true);
+        setFault("R-SET-ARRAY", base, p - base, `array container ${i} holds ${value} after ${previous}`, field);
       }
       at += 2 * card;
     } else {
       if (at + BITMAP_BYTES > len) trunc(at, BITMAP_BYTES);
-      let bits = 0;
-      for (let w = c; w < c + BITMAP_BYTES; w += 4) bits += popcount32(dv.getUint32(w, true));
+      const m = reserve(DATA + BITMAP_BYTES);
+      m.set(b.subarray(c, c + BITMAP_BYTES), DATA);
+      const bits = hashWasm().popcount(DATA, BITMAP_BYTES);
       if (bits !== card) {
         setFault("R-SET-BITMAP", base, at, `bitmap container ${i} declares ${card} ids and holds ${bits}`, field);
       }
@@ -169,11 +171,27 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
   return { count, size, flagsAt, keysAt, offsetsAt, p0, p1, p2 };
 }
 
-function popcount32(v: number): number {
-  v = v - ((v >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) >>> 0;
+/** From this many ids on, an array container's order is checked in the WebAssembly helper. */
+const WASM_ARRAY_FROM = 64;
+
+/** The index of the first of the `count` u16s at `at` not above the one before, or -1. */
+function ascending(dv: DataView, at: number, count: number): number {
+  let previous = -1;
+  for (let i = 0; i < count; i++) {
+    const value = dv.getUint16(at + 2 * i, true);
+    if (value <= previous) return i;
+    previous = value;
+  }
+  return -1;
 }
+
+/** {@link ascending} in the WebAssembly helper, over a copy of the values. */
+function wasmAscending(b: Uint8Array, at: number, count: number): number {
+  const m = reserve(DATA + 2 * count);
+  m.set(b.subarray(at, at + 2 * count), DATA);
+  return hashWasm().ascending16(DATA, count, -1);
+}
+
 
 /**
  * A validated set of `u32` ids read in place from portable Roaring bytes. Made by
@@ -551,7 +569,13 @@ export class KeyedIdSet {
 
   /** Whether the key is a member; a key the dictionary does not hold is not. */
   has(key: KeyLike): boolean {
-    const id = this.dictionary.find(key, "KeyedIdSet.has");
+    const dictionary = this.dictionary;
+    // The ObjectId forms without a detour (IdDictionaryView.find's fast path, inlined).
+    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) {
+      const id = dictionary.lookupOid(OID.a, OID.b, OID.c);
+      return id >= 0 && this.ids.has(id);
+    }
+    const id = dictionary.find(key, "KeyedIdSet.has");
     return id !== undefined && this.ids.has(id);
   }
 

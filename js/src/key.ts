@@ -123,6 +123,78 @@ function found(bytes: Uint8Array, len: number): void {
   KEY.len = len;
 }
 
+/**
+ * Where {@link readObjectIdWords} put an ObjectId key: its 12 bytes as three little-endian
+ * `u32` words (bytes 0–3, 4–7, 8–11). Valid until the next call.
+ */
+export const OID = { a: 0, b: 0, c: 0 };
+
+/** Hex digit → its value, for codes below 128; 0xff for every other character. */
+const HEX = new Uint8Array(128).fill(0xff);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[65 + i] = 10 + i;
+  HEX[97 + i] = 10 + i;
+}
+
+/**
+ * Reads the hex digits `text[at, at + 8)` (either case) as the little-endian word of the four
+ * bytes they spell, or returns -1 when any of them is not a hex digit.
+ */
+function hexWord(text: string, at: number): number {
+  const c0 = text.charCodeAt(at), c1 = text.charCodeAt(at + 1), c2 = text.charCodeAt(at + 2), c3 = text.charCodeAt(at + 3);
+  const c4 = text.charCodeAt(at + 4), c5 = text.charCodeAt(at + 5), c6 = text.charCodeAt(at + 6), c7 = text.charCodeAt(at + 7);
+  const n0 = HEX[c0 & 127]!, n1 = HEX[c1 & 127]!, n2 = HEX[c2 & 127]!, n3 = HEX[c3 & 127]!;
+  const n4 = HEX[c4 & 127]!, n5 = HEX[c5 & 127]!, n6 = HEX[c6 & 127]!, n7 = HEX[c7 & 127]!;
+  // A non-digit is 0xff in the table; a code of 128 or more has bits above the low 7.
+  const bad = (n0 | n1 | n2 | n3 | n4 | n5 | n6 | n7) & 0xf0 | ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) >>> 7);
+  if (bad !== 0) return -1;
+  return ((n0 << 4) | n1 | (((n2 << 4) | n3) << 8) | (((n4 << 4) | n5) << 16) | (((n6 << 4) | n7) << 24)) >>> 0;
+}
+
+/** Sets {@link OID} from `b[0, 12)`. */
+function wordsOf(b: Uint8Array): true {
+  OID.a = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  OID.b = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
+  OID.c = (b[8]! | (b[9]! << 8) | (b[10]! << 16) | (b[11]! << 24)) >>> 0;
+  return true;
+}
+
+/** Sets {@link OID} from 24 hex digits; false when `text` is not that. */
+function hexWords(text: string): boolean {
+  if (text.length !== 24) return false;
+  const a = hexWord(text, 0), b = hexWord(text, 8), c = hexWord(text, 16);
+  if (a < 0 || b < 0 || c < 0) return false;
+  OID.a = a;
+  OID.b = b;
+  OID.c = c;
+  return true;
+}
+
+/**
+ * The ObjectId fast path of {@link readKey}: reads `key` (24 hex digits in either case, 12
+ * bytes, or a bson `ObjectId`) into {@link OID} without allocating anything of its own, and
+ * returns true; returns false for anything else, which the caller then hands to `readKey`
+ * (which accepts exactly the same keys, and throws the refusal for the rest). A bson `ObjectId`
+ * is read as `readKey` reads it: its `id` when that is 12 bytes, else its `toHexString()`.
+ */
+export function readObjectIdWords(key: unknown): boolean {
+  if (typeof key === "string") return hexWords(key);
+  if (key instanceof Uint8Array) return key.length === 12 && wordsOf(key);
+  if (typeof key === "object" && key !== null) {
+    const t = (key as { _bsontype?: unknown })._bsontype;
+    if (t !== "ObjectId" && t !== "ObjectID") return false;
+    const id = (key as { id?: unknown }).id;
+    if (id instanceof Uint8Array && id.length === 12) return wordsOf(id);
+    const toHexString = (key as { toHexString?: unknown }).toHexString;
+    if (typeof toHexString === "function") {
+      const text: unknown = toHexString.call(key);
+      return typeof text === "string" && hexWords(text);
+    }
+  }
+  return false;
+}
+
 /** Parses a UUID's 8-4-4-4-12 hex digits (either case) into `out[0, 16)`. */
 function uuidInto(text: string, out: Uint8Array): boolean {
   return (

@@ -230,9 +230,45 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
-/** XXH64 of `bytes` (seed 0 unless given: a `u32`) as a bigint. */
-export function xxh64(bytes: Uint8Array, seed = 0): bigint {
-  if (seed >>> 0 !== seed) throw new RangeError("the seed must be a u32");
-  xxh64Into(bytes, 0, bytes.length, seed);
-  return (BigInt(XXH.hi) << 32n) | BigInt(XXH.lo);
+
+/**
+ * XXH64 (seed 0) of the 12 bytes whose little-endian words are `a`, `b`, `c` (an ObjectId key),
+ * into {@link XXH}: {@link xxh64Into}'s steps for exactly 12 bytes, without reading memory.
+ */
+export function xxh64Words12(a: number, b: number, c: number): void {
+  // acc = P5 + 12
+  let h = P5H;
+  let l = (P5L + 12) >>> 0;
+  // the 8-byte lane b:a
+  round(0, 0, b >>> 0, a >>> 0);
+  h = (h ^ (R[0]! >>> 0)) >>> 0;
+  l = (l ^ (R[1]! >>> 0)) >>> 0;
+  let rh = ((h << 27) | (l >>> 5)) >>> 0;
+  let rl = ((l << 27) | (h >>> 5)) >>> 0;
+  mul(rh, rl, P1H, P1L);
+  let s = (R[1]! >>> 0) + P4L;
+  l = s >>> 0;
+  h = ((R[0]! >>> 0) + P4H + (s > 0xffffffff ? 1 : 0)) >>> 0;
+  // the 4-byte word c
+  mul(0, c >>> 0, P1H, P1L);
+  h = (h ^ (R[0]! >>> 0)) >>> 0;
+  l = (l ^ (R[1]! >>> 0)) >>> 0;
+  rh = ((h << 23) | (l >>> 9)) >>> 0;
+  rl = ((l << 23) | (h >>> 9)) >>> 0;
+  mul(rh, rl, P2H, P2L);
+  s = (R[1]! >>> 0) + P3L;
+  l = s >>> 0;
+  h = ((R[0]! >>> 0) + P3H + (s > 0xffffffff ? 1 : 0)) >>> 0;
+  // avalanche
+  l = (l ^ (h >>> 1)) >>> 0;
+  mul(h, l, P2H, P2L);
+  h = R[0]! >>> 0;
+  l = R[1]! >>> 0;
+  l = (l ^ ((l >>> 29) | (h << 3))) >>> 0;
+  h = (h ^ (h >>> 29)) >>> 0;
+  mul(h, l, P3H, P3L);
+  h = R[0]! >>> 0;
+  l = R[1]! >>> 0;
+  XXH.hi = h;
+  XXH.lo = (l ^ h) >>> 0;
 }

@@ -1,17 +1,24 @@
 //! `cargo run --release -- OUT_DIR [PROFILE…]`: for each profile (default `worst`), the legacy
 //! JSON session, the ids-only JSON, the raw and the default (compressed when it pays) blobs,
-//! the tenant's facility dictionary and the probes (a record's facility ObjectId, its id when
-//! the dictionary holds it), generated with the seed of the Rust benches.
+//! the raw blob signed with the benches' MAC key (key id 1, 32 bytes of 7), the tenant's facility
+//! and group dictionaries and the probes (a record's facility ObjectId, its id when the
+//! dictionary holds it), generated with the seed of the Rust benches. The Node bench
+//! (`js/bench/bench.mjs`) and the Rust side of `js/bench/compare.mjs`
+//! (`benches/examples/node_compare.rs`) read these same files.
 
 use std::error::Error;
 use std::fs;
 use std::path::PathBuf;
 
-use sessionpack::{Compression, Encoder};
+use sessionpack::{Compression, Encoder, MacKey};
 use sessionpack_synth::{generate, Profile};
 
 /// The seed of the Rust benches (`sessionpack_benches::SEED`).
 const SEED: u64 = 20_261_126;
+
+/// The MAC key of the signed blob: id 1, 32 bytes of 7 (what `js/bench/bench.mjs` signs with).
+const MAC_KEY_ID: u32 = 1;
+const MAC_KEY: [u8; 32] = [7; 32];
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -36,10 +43,19 @@ fn main() -> Result<(), Box<dyn Error>> {
             .with_compression(Compression::Always)
             .encode(&s.session)?;
         fs::write(out.join(format!("{name}.zstd.bin")), &zstd)?;
-        // The tenant's facility dictionary, as a checking service holds it.
+        let signed = Encoder::new()
+            .with_compression(Compression::Never)
+            .with_key(MacKey::new(MAC_KEY_ID, &MAC_KEY)?)
+            .encode(&s.session)?;
+        fs::write(out.join(format!("{name}.signed.bin")), &signed)?;
+        // The tenant's two dictionaries, as a checking service holds them (unsigned).
         fs::write(
             out.join(format!("{name}.facility.dict")),
             s.facility_dict.to_bytes(None),
+        )?;
+        fs::write(
+            out.join(format!("{name}.group.dict")),
+            s.group_dict.to_bytes(None),
         )?;
         let probes: Vec<serde_json::Value> = s
             .probes
