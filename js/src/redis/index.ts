@@ -18,3 +18,18 @@ export { SessionStore, DictHeader, APPEND_SCRIPT, APPEND_ATTEMPTS, type StoreOpt
 export { SessionCache } from "./cache.js";
 export { type CacheOptions, type CacheStats, type Freshness, type TrackingOptions } from "./shared.js";
 export { CLIENT_NAME } from "./tracking.js";
+export {
+  adaptClient,
+  clientOrTarget,
+  isRedisClient,
+  EXPECTED,
+  expectBytes,
+  bytesExpected,
+  ErrorReply,
+  TRACKING_CLIENT_NAME,
+  type RedisCommands,
+  type TrackingConn,
+  type TrackingConnOptions,
+  type NodeAddress,
+  type ClientLibrary,
+} from "./clients/index.js";
