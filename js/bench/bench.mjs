@@ -7,28 +7,16 @@
 //   npm run bench                 # the worst profile
 //   npm run bench -- tenant-admin # other profiles (small, medium, large, worst, tenant-admin, sparse)
 
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Decoder, Header, IdDictionaryView, IdSet, encode } from "../dist/index.js";
+import { DATA, ensureData } from "./data.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-const DATA = path.join(HERE, "data");
-const profiles = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["worst"];
 
-function ensureData(profile) {
-  if (existsSync(path.join(DATA, `${profile}.meta.json`))) return;
-  console.error(`generating the ${profile} profile with the Rust generator (cargo, once)…`);
-  const manifest = path.join(HERE, "gen", "Cargo.toml");
-  const args = ["run", "--release", "-q", "--manifest-path", manifest, "--", DATA, profile];
-  try {
-    execFileSync("cargo", [...args.slice(0, 2), "--offline", ...args.slice(2)], { stdio: "inherit" });
-  } catch {
-    execFileSync("cargo", args, { stdio: "inherit" });
-  }
-}
+const profiles = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["worst"];
 
 /**
  * Times every operation of `ops` (name → function) in interleaved rounds: each round runs each

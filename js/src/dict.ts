@@ -5,14 +5,15 @@
  * {@link IdDictionary} is the owned, append-only dictionary a writer keeps.
  */
 
-import { equalBytes, hexInto, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At, utf8Into } from "./bytes.js";
+import { randomFillSync } from "node:crypto";
+import { equalBytes, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At } from "./bytes.js";
 import { corrupt, fail, invalidInput } from "./errors.js";
 import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
+import { KEY, MAX_STRING_KEY, keyScratch, keyText, keyWidth as width, readKey, type KeyLike, type KeyType } from "./key.js";
 import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
 import { XXH, xxh64Into } from "./xxh64.js";
 
-/** The type of every key of a dictionary. */
-export type KeyType = "objectid" | "uuid" | "string";
+export type { KeyType } from "./key.js";
 /** Which ids a dictionary gives: facilities or groups. */
 export type DictKind = "facility" | "group";
 
@@ -21,17 +22,12 @@ const MAC_LEN = 32;
 const FLAG_SIGNED = 1;
 const DIGEST_FROM = 24;
 const MAX_TENANT = 64;
-const MAX_STRING_KEY = 64;
 const EMPTY = 0xffffffff;
 /** The default limit on a dictionary's keys. */
 export const DEFAULT_MAX_KEYS = 1_000_000;
 
 const KEY_TYPES: readonly KeyType[] = ["objectid", "uuid", "string"];
 const KINDS: readonly DictKind[] = ["facility", "group"];
-
-function width(t: KeyType): number {
-  return t === "objectid" ? 12 : t === "uuid" ? 16 : 0;
-}
 
 function slotsFor(count: number): number {
   return Math.ceil((5 * count) / 4);
@@ -257,46 +253,8 @@ export class DictionaryDecoder {
   }
 }
 
-// Scratch space for parsed keys (the longest key is 64 bytes of a string).
-const keyScratch = new Uint8Array(MAX_STRING_KEY * 3 + 4);
-
-/**
- * The bytes of `key` (text of the dictionary's key type, or the stored bytes) written into
- * `out` from 0; the length, or -1 when it is no key of that type.
- */
-function keyInto(keyType: KeyType, key: string | Uint8Array, out: Uint8Array): number {
-  if (typeof key !== "string") {
-    const w = width(keyType);
-    if (w > 0 ? key.length !== w : key.length > MAX_STRING_KEY || !isUtf8(key, 0, key.length)) return -1;
-    out.set(key, 0);
-    return key.length;
-  }
-  if (keyType === "objectid") return key.length === 24 && hexInto(key, 0, 24, out, 0) ? 12 : -1;
-  if (keyType === "uuid") {
-    if (key.length !== 36) return -1;
-    for (const d of [8, 13, 18, 23]) if (key.charCodeAt(d) !== 0x2d) return -1;
-    const ok =
-      hexInto(key, 0, 8, out, 0) &&
-      hexInto(key, 9, 13, out, 4) &&
-      hexInto(key, 14, 18, out, 6) &&
-      hexInto(key, 19, 23, out, 8) &&
-      hexInto(key, 24, 36, out, 10);
-    return ok ? 16 : -1;
-  }
-  if (key.length > MAX_STRING_KEY || !isWellFormed(key)) return -1;
-  const n = utf8Into(key, out, 0);
-  return n > MAX_STRING_KEY ? -1 : n;
-}
-
-/** The text form of a key's bytes: lowercase hex for ObjectIds and UUIDs, the string itself. */
-function keyText(keyType: KeyType, b: Uint8Array, start: number, end: number): string {
-  if (keyType === "objectid") return toHex(b, start, end);
-  if (keyType === "uuid") {
-    const h = toHex(b, start, end);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-  return utf8At(b, start, end);
-}
+// Scratch space for keys parsed from text, by lookups (which are synchronous and never nested).
+const scratch = keyScratch();
 
 /**
  * A validated id dictionary read in place: `idOf` hashes the key and probes the index without
@@ -362,18 +320,28 @@ export class IdDictionaryView {
   }
 
   /**
-   * The id of `key`, or `undefined` when the dictionary does not hold it. A string is the key's
-   * text (24 hex digits for an ObjectId, 8-4-4-4-12 for a UUID, either case; a string key as it
-   * is); a `Uint8Array` is the key's stored bytes (12, 16, or the UTF-8 of a string).
+   * The id of `key`, or `undefined` when this copy of the dictionary does not hold it (refresh
+   * it once, then deny). A key is any form of the dictionary's key type (`KeyLike`): for an
+   * ObjectId dictionary a bson/mongodb `ObjectId`, 24 hex digits in either case, or 12 bytes;
+   * for a UUID dictionary 8-4-4-4-12 hex digits in either case, 16 bytes, or a bson `UUID`; for
+   * a string dictionary the string or its UTF-8 bytes. Throws `invalid_input` for anything that
+   * is not a key of that type (a number, `null`, 23 hex digits, …): never a silent `undefined`.
    */
-  idOf(key: string | Uint8Array): number | undefined {
-    const n = keyInto(this.l.keyType, key, keyScratch);
-    return n < 0 ? undefined : this.lookup(keyScratch, n);
+  idOf(key: KeyLike): number | undefined {
+    readKey(this.l.keyType, key, scratch, "IdDictionaryView.idOf");
+    return this.lookup(KEY.bytes, KEY.len);
   }
 
   /** Alias of {@link idOf}, named as in the Rust crate. */
-  id_of(key: string | Uint8Array): number | undefined {
-    return this.idOf(key);
+  id_of(key: KeyLike): number | undefined {
+    readKey(this.l.keyType, key, scratch, "IdDictionaryView.id_of");
+    return this.lookup(KEY.bytes, KEY.len);
+  }
+
+  /** @internal {@link idOf} in the words of `where`, the function the caller called. */
+  find(key: unknown, where: string): number | undefined {
+    readKey(this.l.keyType, key, scratch, where);
+    return this.lookup(KEY.bytes, KEY.len);
   }
 
   /** The key of `id` in text form, or `undefined` past the last id. */
@@ -410,6 +378,8 @@ export class IdDictionaryView {
     const l = this.l;
     if (l.count === 0) return undefined;
     const b = this.b;
+    const w = width(l.keyType);
+    if (w > 0 && n !== w) return undefined;
     xxh64Into(key, 0, n);
     const notMask = ~l.mask >>> 0;
     const fingerprint = (XXH.lo & notMask) >>> 0;
@@ -419,7 +389,16 @@ export class IdDictionaryView {
       if (v === EMPTY) return undefined;
       if (((v & notMask) >>> 0) === fingerprint) {
         const id = (v & l.mask) >>> 0;
-        const [s, e] = keySpan(b, l, id);
+        // The key's span, as keySpan gives it, without allocating a pair.
+        let s: number;
+        let e: number;
+        if (w > 0) {
+          s = l.keys + w * id;
+          e = s + w;
+        } else {
+          s = l.strings + (id === 0 ? 0 : u32(b, l.keys + 4 * (id - 1)));
+          e = l.strings + u32(b, l.keys + 4 * id);
+        }
         if (e - s === n && equalBytes(b, s, key, 0, n)) return id;
       }
       p = p + 1 === l.slots ? 0 : p + 1;
@@ -428,13 +407,31 @@ export class IdDictionaryView {
   }
 }
 
+/**
+ * A fresh dictionary lineage: 64 bits from the operating system's cryptographically secure
+ * generator (`node:crypto`), never 0 (drawn again in the 2^-64 case), as a `bigint` in
+ * `1 .. 2^64 − 1`. Draw one when a tenant's facility (or group) dictionary is created, store it
+ * with the dictionary and never change it; {@link IdDictionary.create} draws one itself when
+ * given none. A lineage is no secret (it is in every session and dictionary), but two
+ * dictionaries must never share one: a session's ids would then read as another's keys.
+ */
+export function newLineage(): bigint {
+  const draw = new BigUint64Array(1);
+  do randomFillSync(draw);
+  while (draw[0] === 0n);
+  return draw[0]!;
+}
+
 /** What {@link IdDictionary.create} needs. */
 export interface DictionaryInit {
   tenant: string;
   kind: DictKind;
   keyType: KeyType;
-  /** 64 bits drawn at random when the dictionary is created, never 0. */
-  lineage: bigint;
+  /**
+   * 64 bits drawn at random when the dictionary is created, never 0: {@link newLineage}, which
+   * `create` calls when the lineage is left out.
+   */
+  lineage?: bigint;
 }
 
 /**
@@ -454,17 +451,21 @@ export class IdDictionary {
     this.l = l;
   }
 
-  /** An empty dictionary (`invalid_input` for a tenant above 64 bytes or lineage 0). */
+  /**
+   * An empty dictionary, of a fresh lineage ({@link newLineage}) unless `init.lineage` gives
+   * one (`invalid_input` for a tenant above 64 bytes, lineage 0 or beyond 64 bits).
+   */
   static create(init: DictionaryInit): IdDictionary {
+    const lineage = init.lineage === undefined ? newLineage() : init.lineage;
     if (typeof init.tenant !== "string" || !isWellFormed(init.tenant)) invalidInput("the tenant must be a string without lone surrogates");
     const tenant = utf8(init.tenant);
     if (tenant.length > MAX_TENANT) invalidInput(`a tenant of ${tenant.length} bytes: at most 64`);
-    if (typeof init.lineage !== "bigint" || init.lineage <= 0n || init.lineage >= 1n << 64n) {
-      invalidInput("the lineage must be a non-zero u64 (a bigint)");
+    if (typeof lineage !== "bigint" || lineage <= 0n || lineage >= 1n << 64n) {
+      invalidInput(`the lineage must be a non-zero u64 (a bigint; newLineage() draws one), got ${typeof lineage === "bigint" ? `${lineage}n` : String(lineage)}`);
     }
     if (!KINDS.includes(init.kind)) invalidInput(`unknown dictionary kind ${String(init.kind)}: "facility" or "group"`);
     if (!KEY_TYPES.includes(init.keyType)) invalidInput(`unknown key type ${String(init.keyType)}: "objectid", "uuid" or "string"`);
-    return IdDictionary.encode(tenant, init.kind, init.keyType, init.lineage, []);
+    return IdDictionary.encode(tenant, init.kind, init.keyType, lineage, []);
   }
 
   get size(): number {
@@ -482,26 +483,22 @@ export class IdDictionary {
 
   /**
    * Appends the keys that are new, in order, each with the next id; returns the new dictionary
-   * and the id of every given key (repeats and keys already held get their id). Keys are text
-   * of the dictionary's key type or stored bytes, as for {@link IdDictionaryView.idOf}.
-   * Throws `invalid_input` for a key that is not of the key type and `limit` above `maxKeys`.
+   * and the id of every given key (repeats and keys already held get their id). Keys are any
+   * form of the dictionary's key type, as for {@link IdDictionaryView.idOf} (a bson `ObjectId`,
+   * hex text, stored bytes, …). Throws `invalid_input` for anything that is not a key of the
+   * key type (and then appends nothing) and `limit` above `maxKeys`.
    */
-  append(keys: Iterable<string | Uint8Array>): { dictionary: IdDictionary; ids: number[] } {
+  append(keys: Iterable<KeyLike>): { dictionary: IdDictionary; ids: number[] } {
     const view = this.view();
     const ids: number[] = [];
     const added: Uint8Array[] = [];
     const fresh = new Map<string, number>();
     let next = this.l.count;
-    const buf = new Uint8Array(keyScratch.length);
+    const buf = keyScratch();
     for (const key of keys) {
-      const n = keyInto(this.l.keyType, key, buf);
-      if (n < 0) {
-        invalidInput(
-          `${typeof key === "string" ? JSON.stringify(key) : "a key"} is not a valid ${this.l.keyType} key` +
-            (this.l.keyType === "string" ? " (UTF-8 of at most 64 bytes)" : this.l.keyType === "objectid" ? " (24 hex digits)" : " (8-4-4-4-12 hex digits)"),
-        );
-      }
-      const bytes = buf.slice(0, n);
+      readKey(this.l.keyType, key, buf, "IdDictionary.append");
+      const n = KEY.len;
+      const bytes = KEY.bytes.slice(0, n);
       const held = view.lookup(bytes, n);
       const hex = toHex(bytes);
       const id = held ?? fresh.get(hex);

@@ -1,16 +1,13 @@
 /**
  * A compressed body (SPEC.md §4): the frame rules, checked here from the bytes before anything
  * is inflated, then one-shot inflation into exactly `decoded_len` bytes with libzstd's reference
- * decoder compiled to WebAssembly (the `zstddec` package).
+ * decoder compiled to WebAssembly (zstddec's module, instantiated synchronously on first use:
+ * `zstd.ts`), so `open` stays synchronous and nothing is awaited at import.
  */
 
-import { ZSTDDecoder } from "zstddec";
 import { u16, u32 } from "./bytes.js";
 import { corrupt, fail } from "./errors.js";
-
-// Instantiated once, at import (top-level await): `open` stays synchronous.
-const zstd = new ZSTDDecoder();
-await zstd.init();
+import { decompress } from "./zstd.js";
 
 /** Window logs above this are refused by libzstd on 64-bit targets (`ZSTD_WINDOWLOG_MAX`). */
 const WINDOWLOG_MAX = 31;
@@ -119,7 +116,7 @@ export function inflate(body: Uint8Array, decodedLen: number, windowLog: number)
   }
   let out: Uint8Array;
   try {
-    out = zstd.decode(frame, decodedLen);
+    out = decompress(frame, decodedLen);
   } catch (e) {
     corrupt("R-FRAME-DATA", `inflating the zstd frame failed: ${e instanceof Error ? e.message : String(e)}`);
   }

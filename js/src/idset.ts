@@ -6,6 +6,7 @@
 import { u16, u32 } from "./bytes.js";
 import type { IdDictionaryView } from "./dict.js";
 import { corrupt, fail, invalidInput } from "./errors.js";
+import type { KeyLike } from "./key.js";
 
 const COOKIE_NO_RUNS = 12346;
 const COOKIE_RUNS = 12347;
@@ -477,9 +478,13 @@ export class IdSet implements Iterable<number> {
     return new KeyedIdSet(this, dictionary);
   }
 
-  /** Whether the facility (or group) with `key` is in the set: `keyed(dictionary).has(key)`. */
-  hasKey(dictionary: IdDictionaryView, key: string | Uint8Array): boolean {
-    return this.keyed(dictionary).has(key);
+  /**
+   * Whether the facility (or group) with `key` is in the set: `keyed(dictionary).has(key)`,
+   * for a single check (a `KeyedIdSet` checks the dictionary once for many).
+   */
+  hasKey(dictionary: IdDictionaryView, key: KeyLike): boolean {
+    const id = this.keyed(dictionary).dictionary.find(key, "IdSet.hasKey");
+    return id !== undefined && this.has(id);
   }
 
   /** Calls `f` with the low parts of container `i` until it returns true. */
@@ -529,8 +534,12 @@ export function checkDictionary(kind: "facility" | "group", lineage: bigint | un
 /**
  * An id set paired with the dictionary its ids refer to, checked once by {@link IdSet.keyed}:
  * every check is a hash look-up in the dictionary's bytes and a membership test in the set's,
- * both in place. A key the dictionary does not hold is never a member: refresh the dictionary
- * once (its header's digest says whether it changed), ask again, then deny.
+ * both in place. A key is any form of the dictionary's key type (`KeyLike`: for ObjectIds a
+ * bson/mongodb `ObjectId`, 24 hex digits in either case, or 12 bytes), and all forms of one key
+ * give one answer. A key the dictionary does not hold is never a member: refresh the dictionary
+ * once (its header's digest says whether it changed), ask again, then deny. Anything that is
+ * not a key of that type (a number, `null`, `undefined`, 23 hex digits, 11 bytes, …) throws
+ * `invalid_input`: never a silent `false`.
  */
 export class KeyedIdSet {
   constructor(
@@ -540,28 +549,44 @@ export class KeyedIdSet {
     readonly dictionary: IdDictionaryView,
   ) {}
 
-  /** Whether the key (its text, or its stored bytes) is a member; unknown keys are not. */
-  has(key: string | Uint8Array): boolean {
-    const id = this.dictionary.idOf(key);
+  /** Whether the key is a member; a key the dictionary does not hold is not. */
+  has(key: KeyLike): boolean {
+    const id = this.dictionary.find(key, "KeyedIdSet.has");
     return id !== undefined && this.ids.has(id);
   }
 
-  /** Whether any of `keys` is a member. */
-  hasAny(keys: Iterable<string | Uint8Array>): boolean {
-    for (const k of keys) if (this.has(k)) return true;
-    return false;
+  /** Whether any of `keys` is a member. Every one of them is checked to be a key. */
+  hasAny(keys: Iterable<KeyLike>): boolean {
+    let any = false;
+    for (const k of keys) {
+      const id = this.dictionary.find(k, "KeyedIdSet.hasAny");
+      if (!any && id !== undefined && this.ids.has(id)) any = true;
+    }
+    return any;
   }
 
-  /** Whether every one of `keys` is a member (true for none). */
-  hasAll(keys: Iterable<string | Uint8Array>): boolean {
-    for (const k of keys) if (!this.has(k)) return false;
-    return true;
+  /** Whether every one of `keys` is a member (true for none). Every one of them is checked to be a key. */
+  hasAll(keys: Iterable<KeyLike>): boolean {
+    let all = true;
+    for (const k of keys) {
+      const id = this.dictionary.find(k, "KeyedIdSet.hasAll");
+      if (all && (id === undefined || !this.ids.has(id))) all = false;
+    }
+    return all;
   }
 
-  /** The items whose key is a member, in their order: the PHI filter. */
-  filter<T>(items: Iterable<T>, keyOf: (item: T) => string | Uint8Array): T[] {
+  /**
+   * The items whose key (`keyOf(item)`, e.g. `(r) => r.facilityId`, a bson `ObjectId` straight
+   * from the driver) is a member, in their order: the PHI filter. An item whose key is not a
+   * key throws `invalid_input` (deny the request, or drop such items first).
+   */
+  filter<T>(items: Iterable<T>, keyOf: (item: T) => KeyLike): T[] {
+    if (typeof keyOf !== "function") invalidInput(`KeyedIdSet.filter: keyOf must be a function from an item to its key, got ${typeof keyOf}`);
     const out: T[] = [];
-    for (const item of items) if (this.has(keyOf(item))) out.push(item);
+    for (const item of items) {
+      const id = this.dictionary.find(keyOf(item), "KeyedIdSet.filter (the key of an item)");
+      if (id !== undefined && this.ids.has(id)) out.push(item);
+    }
     return out;
   }
 

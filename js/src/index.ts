@@ -6,6 +6,10 @@
  * const decoder = new Decoder({ keys: [{ id: 7, key }] }); // keys imply a MAC
  * const session = decoder.open(blob);                      // throws on any fault: deny access
  * if (session.facilities.has(42)) { … }
+ * // Version 3: by key, through the tenant's facility dictionary (an IdDictionaryView).
+ * const keyed = session.facilities.keyed(facilityDictionary);
+ * keyed.has(record.facilityId);            // a bson ObjectId, 24 hex digits or 12 bytes
+ * const ttl = session.expiresAtMs - Date.now();
  * ```
  *
  * **On any error, deny access.**
@@ -22,11 +26,14 @@ export { DEFAULT_LIMITS, INFLATION_ALLOWANCE, type Limits } from "./limits.js";
 export { KeyRing, MIN_KEY_LEN, type MacKey } from "./mac.js";
 export { SUPPORTED_VERSIONS } from "./versions.js";
 export { xxh64 } from "./xxh64.js";
+export { type KeyLike, type ObjectIdLike, type UuidLike } from "./key.js";
+export { type TimeLike } from "./time.js";
 export {
   DictionaryDecoder,
   IdDictionary,
   IdDictionaryView,
   DEFAULT_MAX_KEYS,
+  newLineage,
   type DictionaryDecoderOptions,
   type DictionaryInit,
   type DictKind,

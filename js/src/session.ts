@@ -8,7 +8,9 @@ import type { IdDictionaryView } from "./dict.js";
 import { fail, invalidInput } from "./errors.js";
 import { checkDictionary } from "./idset.js";
 import { Parser, writeJson } from "./json.js";
+import { KEY, keyScratch, keyText, readKey, type KeyLike } from "./key.js";
 import { DEFAULT_LIMITS, limitsFrom, type Limits } from "./limits.js";
+import { millisDate, millisNumber, toMillis, type TimeLike } from "./time.js";
 import { schemaFor } from "./versions.js";
 
 const I64_MIN = -(1n << 63n);
@@ -21,10 +23,10 @@ export interface SessionInit {
   userId: string;
   tenantId: string;
   token: string;
-  /** Unix milliseconds (a bigint, or a safe integer number). */
-  issuedAt: bigint | number;
-  /** Unix milliseconds, not before `issuedAt`. */
-  expiresAt: bigint | number;
+  /** Unix milliseconds (a bigint, or a safe integer number), or a `Date`. */
+  issuedAt: TimeLike;
+  /** Unix milliseconds (a bigint, or a safe integer number), or a `Date`; not before `issuedAt`. */
+  expiresAt: TimeLike;
   roles?: Iterable<string>;
   settings?: ReadonlyMap<string, string> | Readonly<Record<string, string>> | Iterable<readonly [string, string]>;
   attributes?: ReadonlyMap<string, string> | Readonly<Record<string, string>> | Iterable<readonly [string, string]>;
@@ -40,17 +42,6 @@ export interface SessionInit {
 export interface FromJsonOptions {
   /** The limits to check the session against (default: SPEC.md §8's). */
   limits?: Partial<Limits>;
-}
-
-function toMillis(v: bigint | number, name: string): bigint {
-  if (typeof v === "bigint") {
-    if (v < I64_MIN || v > I64_MAX) invalidInput(`${name} ${v} is outside i64`);
-    return v;
-  }
-  if (!Number.isSafeInteger(v)) {
-    invalidInput(`${name} must be an integer number of Unix milliseconds (a bigint beyond 2^53), got ${v}`);
-  }
-  return BigInt(v);
 }
 
 function toMap(
@@ -83,7 +74,8 @@ export function sortedEntries(m: ReadonlyMap<string, string>): [string, string][
 }
 
 /**
- * A user's session, owned. Times are Unix milliseconds as `bigint` (exact `i64`); facility and
+ * A user's session, owned. Times are Unix milliseconds as `bigint` (exact `i64`), with `number`
+ * and `Date` forms for everyday arithmetic (`expiresAtMs`, `expiresAtDate`, …); facility and
  * group ids are dense `u32` ids, kept ascending and distinct.
  */
 export class Session {
@@ -118,14 +110,15 @@ export class Session {
   }
 
   /**
-   * Adds the facilities of `keys` (text of the dictionary's key type, or stored bytes),
-   * translated by the facility dictionary `dictionary` (nothing is appended: a writer appends
-   * unknown keys first, with `IdDictionary.append`), and sets the facilities' lineage to the
-   * dictionary's. Throws `invalid_input` when `dictionary` is not a facility dictionary, when
-   * the facilities already refer to another lineage (or hold plain ids), or for a key the
-   * dictionary does not hold.
+   * Adds the facilities of `keys`, translated by the facility dictionary `dictionary` (nothing
+   * is appended: a writer appends unknown keys first, with `IdDictionary.append`), and sets the
+   * facilities' lineage to the dictionary's. Keys are any form of the dictionary's key type, as
+   * for `IdDictionaryView.idOf` (a bson `ObjectId`, hex text, stored bytes, …). Throws
+   * `invalid_input` when `dictionary` is not a facility dictionary, when the facilities already
+   * refer to another lineage (or hold plain ids), for anything that is not a key, and for a key
+   * the dictionary does not hold — each with its own message.
    */
-  withFacilityKeys(dictionary: IdDictionaryView, keys: Iterable<string | Uint8Array>): this {
+  withFacilityKeys(dictionary: IdDictionaryView, keys: Iterable<KeyLike>): this {
     const [ids, lineage] = addKeys("facility", this.facilities, this.facilityLineage, dictionary, keys);
     this.facilities = ids;
     this.facilityLineage = lineage;
@@ -133,16 +126,39 @@ export class Session {
   }
 
   /** Adds the groups of `keys` through the group dictionary; see {@link withFacilityKeys}. */
-  withGroupKeys(dictionary: IdDictionaryView, keys: Iterable<string | Uint8Array>): this {
+  withGroupKeys(dictionary: IdDictionaryView, keys: Iterable<KeyLike>): this {
     const [ids, lineage] = addKeys("group", this.groups, this.groupLineage, dictionary, keys);
     this.groups = ids;
     this.groupLineage = lineage;
     return this;
   }
 
-  /** Whether the session has expired at `nowMs`: from `expiresAt` on. */
-  isExpiredAt(nowMs: bigint | number): boolean {
-    return BigInt(nowMs) >= this.expiresAt;
+  /** `issuedAt` as a number of Unix milliseconds; throws `limit` beyond ±(2^53 − 1), where a number would round. */
+  get issuedAtMs(): number {
+    return millisNumber(this.issuedAt, "issuedAt");
+  }
+
+  /** `expiresAt` as a number of Unix milliseconds; throws `limit` beyond ±(2^53 − 1), where a number would round. */
+  get expiresAtMs(): number {
+    return millisNumber(this.expiresAt, "expiresAt");
+  }
+
+  /** `issuedAt` as a new `Date`; throws `limit` beyond a `Date`'s range (±8.64e15 ms). */
+  get issuedAtDate(): Date {
+    return millisDate(this.issuedAt, "issuedAt");
+  }
+
+  /** `expiresAt` as a new `Date`; throws `limit` beyond a `Date`'s range (±8.64e15 ms). */
+  get expiresAtDate(): Date {
+    return millisDate(this.expiresAt, "expiresAt");
+  }
+
+  /**
+   * Whether the session has expired at `now` (Unix milliseconds as a number or bigint, or a
+   * `Date`): from `expiresAt` on. `invalid_input` for a fraction, `NaN` or an Invalid Date.
+   */
+  isExpiredAt(now: TimeLike): boolean {
+    return (typeof now === "bigint" ? now : toMillis(now, "isExpiredAt's time")) >= this.expiresAt;
   }
 
   /**
@@ -228,16 +244,21 @@ function addKeys(
   ids: readonly number[],
   lineage: bigint | undefined,
   dictionary: IdDictionaryView,
-  keys: Iterable<string | Uint8Array>,
+  keys: Iterable<KeyLike>,
 ): [number[], bigint] {
+  const where = kind === "facility" ? "Session.withFacilityKeys" : "Session.withGroupKeys";
   // An empty set without a lineage adopts the dictionary's; plain ids never mix with keys.
   checkDictionary(kind, lineage === undefined && ids.length === 0 ? dictionary.lineage : lineage, dictionary);
+  const keyType = dictionary.keyType;
+  const scratch = keyScratch();
   const added: number[] = [];
   for (const key of keys) {
-    const id = dictionary.idOf(key);
+    readKey(keyType, key, scratch, where);
+    const id = dictionary.lookup(KEY.bytes, KEY.len);
     if (id === undefined) {
       invalidInput(
-        `${typeof key === "string" ? JSON.stringify(key) : "a key"} is not in the ${kind} dictionary: ` +
+        `${where}: the key ${JSON.stringify(keyText(keyType, KEY.bytes, 0, KEY.len))} is not in the ${kind} dictionary ` +
+          `(tenant ${JSON.stringify(dictionary.tenant)}, lineage ${dictionary.lineage.toString(16).padStart(16, "0")}, ${dictionary.size} keys): ` +
           `append it with IdDictionary.append first (a writer), or refresh the dictionary (a reader)`,
       );
     }

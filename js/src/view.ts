@@ -8,6 +8,7 @@ import type { Header } from "./header.js";
 import { IdSet } from "./idset.js";
 import { writeJson } from "./json.js";
 import { Session } from "./session.js";
+import { millisDate, millisNumber, toMillis, type TimeLike } from "./time.js";
 import type { VersionSchema } from "./versions.js";
 
 const POINTER_LEN = 8;
@@ -86,10 +87,50 @@ export class SessionView {
     return i64(this.b, this.ix.root + F.EXPIRES_AT);
   }
 
-  /** Whether the session has expired at `nowMs` (Unix milliseconds): from `expiresAt` on. */
-  isExpiredAt(nowMs: number | bigint): boolean {
+  /**
+   * `issuedAt` as a number of Unix milliseconds, for everyday arithmetic. Exact: throws `limit`
+   * beyond ±(2^53 − 1) ms (about 285,000 years), where a number would round — read `issuedAt`.
+   */
+  get issuedAtMs(): number {
+    return this.millisAt(F.ISSUED_AT, "issuedAt");
+  }
+
+  /**
+   * `expiresAt` as a number of Unix milliseconds (`session.expiresAtMs - Date.now()` is the time
+   * left). Exact: throws `limit` beyond ±(2^53 − 1) ms, where a number would round — a session
+   * written to "never" expire (`i64::MAX`) is one: read `expiresAt`, or use `isExpiredAt`.
+   */
+  get expiresAtMs(): number {
+    return this.millisAt(F.EXPIRES_AT, "expiresAt");
+  }
+
+  /** `issuedAt` as a new `Date`; throws `limit` beyond a `Date`'s range (±8.64e15 ms). */
+  get issuedAtDate(): Date {
+    return millisDate(this.issuedAt, "issuedAt");
+  }
+
+  /** `expiresAt` as a new `Date`; throws `limit` beyond a `Date`'s range (±8.64e15 ms). */
+  get expiresAtDate(): Date {
+    return millisDate(this.expiresAt, "expiresAt");
+  }
+
+  private millisAt(offset: number, name: string): number {
+    const at = this.ix.root + offset;
+    const hi = i32(this.b, at + 4);
+    // hi × 2^32 + lo is exact for -2^21 <= hi < 2^21; safe unless it is -2^53.
+    if (hi < 1 << 21 && hi > -(1 << 21)) return hi * 4294967296 + u32(this.b, at);
+    return millisNumber(i64(this.b, at), name);
+  }
+
+  /**
+   * Whether the session has expired at `now` (Unix milliseconds as a number or bigint, or a
+   * `Date`): from `expiresAt` on. Exact for every time. `invalid_input` for a fraction, `NaN`
+   * or an Invalid Date.
+   */
+  isExpiredAt(now: TimeLike): boolean {
     const at = this.ix.root + F.EXPIRES_AT;
-    return reachedI64(i32(this.b, at + 4), u32(this.b, at), nowMs);
+    const t = (typeof now === "number" && Number.isSafeInteger(now)) || typeof now === "bigint" ? now : toMillis(now, "isExpiredAt's time");
+    return reachedI64(i32(this.b, at + 4), u32(this.b, at), t);
   }
 
   /** The facility dictionary's lineage (format version 3), or `undefined`. */

@@ -363,7 +363,7 @@ test("dictionaries: creation, lookups, append, the key policy", () => {
   const view = new DictionaryDecoder({ keys: [KEY] }).open(signed);
   assert.equal(view.idOf(oid(2)), 1);
   assert.equal(view.idOf(oid(3)), undefined);
-  assert.equal(view.idOf("not an objectid"), undefined);
+  assert.throws(() => view.idOf("not an objectid"), refusal("invalid_input")); // not a key: an error, never undefined
   assert.equal(view.keyOf(1), oid(2));
   assert.throws(() => new DictionaryDecoder({ keys: [KEY] }).open(dictionary.toBytes()), refusal("unauthenticated"));
   new DictionaryDecoder({ keys: [KEY], allowUnsigned: true }).open(dictionary.toBytes());

@@ -1,10 +1,11 @@
 // Faults against redis-servers of the tests' own (killed, restarted, paused with SIGSTOP, the
 // tracker's connection killed, filled until they evict): errors, never a stale session;
-// timeouts, never a hang.
+// timeouts, never a hang. Then what Redis does not announce to a tracking client (issue 19):
+// keys past their TTL that Redis has not deleted yet, SWAPDB, and flushes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SessionStore, SessionCache, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
-import { MODES, ownServer, admin, set, blob, version, sleep, within } from "./redis-support.mjs";
+import { SessionStore, SessionCache, Target, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
+import { MODES, ownServer, admin, set, blob, version, sleep, within, Truth, Reader } from "./redis-support.mjs";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 100, retryMs: 50 };
 
@@ -173,4 +174,155 @@ test("the tracker's connection killed: the cache empties itself, checks headers 
   assert.equal(cache.stats().headerChecks, checks, "no round trips once tracking is back");
   await set(a, k, blob(3));
   assert.ok((await within(1000, async () => (await read(cache, k)) === 3)) !== undefined, "and invalidations arrive again");
+});
+
+// ----- What Redis does not announce (issue 19), on a server of the test's own -----
+
+const BOUND = TRACKING.heartbeatMs + TRACKING.heartbeatTimeoutMs;
+
+/** A header-check cache and a tracking cache on database `db` of `server`. */
+async function pair(t, server, db = 0, tracking = TRACKING) {
+  const target = Target.standalone(`${server.url}/${db}`).withTimeout(1000).withConnectTimeout(2000);
+  const header = await SessionCache.connect(target, { freshness: "header-check" });
+  const tracked = await SessionCache.connect(target, { freshness: "tracking", tracking });
+  t.after(async () => {
+    await header.close();
+    await tracked.close();
+  });
+  assert.ok(await tracked.waitForTracking(5000), "tracking live");
+  return { header, tracking: tracked, target };
+}
+
+async function finish(label, rs) {
+  for (const r of rs) await r.stop();
+  for (const r of rs) console.log(`${label}: ${r.summary()}; ${JSON.stringify(r.cache.stats())}`);
+  for (const r of rs) assert.deepEqual(r.violations.slice(0, 5), [], `${label}, ${r.name}`);
+}
+
+test("keys Redis has not deleted yet (200,000 volatile keys, active expiry off) are never served after their TTL, nor after an EXPIRE used as a logout", async (t) => {
+  const server = await ownServer(t, ["--enable-debug-command", "yes"]);
+  if (!server) return;
+  const a = await admin(server.target(2000));
+  t.after(() => a.close());
+  await a.send("", ["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+  await a.send("", ["EVAL", "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'filler:' .. i, 'x', 'PX', 600000) end", "0", "200000"]);
+  const cs = await pair(t, server);
+  const truth = new Truth();
+  const volatile = Array.from({ length: 50 }, (_, i) => `session:ttl:${i}`);
+  const logout = Array.from({ length: 10 }, (_, i) => `session:logout:${i}`);
+  const ttl = 1500;
+  for (const k of logout) await truth.write(k, 1, () => set(a, k, blob(1)));
+  for (const k of volatile) await truth.write(k, 1, () => set(a, k, blob(1), ttl), ttl);
+  const keys = [...volatile, ...logout];
+  for (const k of keys) {
+    assert.equal(version(await cs.header.get(k)), 1);
+    assert.equal(version(await cs.tracking.get(k)), 1);
+  }
+  // No read that starts after a key's TTL ran out may serve it, in either mode: the deadline errs early.
+  const rs = [new Reader("header-check", cs.header, truth, keys, 0), new Reader("tracking", cs.tracking, truth, keys, 0)];
+  t.after(() => Promise.all(rs.map((r) => r.stop())));
+  await sleep(300);
+  for (const k of logout) await truth.write(k, 1, () => a.send(k, ["PEXPIRE", k, "400"]), 400);
+  await sleep(ttl + 1500);
+  const untouched = Number(await a.send("", ["DBSIZE"]));
+  await finish("TTL expiry (standalone)", rs);
+  console.log(`TTL expiry (standalone): ${untouched} keys in the database when the readers stopped (200,060 written, the 60 sessions expired; only reads delete them)`);
+  assert.ok(untouched >= 200_000, "active expiry ran");
+  assert.ok(cs.tracking.stats().ttlExpiries >= 1, "the tracking cache dropped entries at their deadline");
+});
+
+for (const db of [0, 3]) {
+  test(`SWAPDB of database ${db} (the one the caches read): never served after the swap (tracking: within the staleness bound, by the tracker's marker); without the marker it is invisible`, async (t) => {
+    const server = await ownServer(t);
+    if (!server) return;
+    const other = db + 1;
+    const cs = await pair(t, server, db);
+    const blind = await SessionCache.connect(cs.target, { freshness: "tracking", tracking: { ...TRACKING, marker: false } });
+    t.after(() => blind.close());
+    assert.ok(await blind.waitForTracking(5000));
+    const a = await admin(Target.standalone(`${server.url}/${db}`));
+    const b = await admin(Target.standalone(`${server.url}/${other}`));
+    t.after(async () => {
+      await a.close();
+      await b.close();
+    });
+    const truth = new Truth();
+    const keys = Array.from({ length: 20 }, (_, i) => `session:swap:${i}`);
+    for (const k of keys) await truth.write(k, 1, () => set(a, k, blob(1)));
+    // The other database holds version 2 of half of them.
+    for (const k of keys.slice(0, 10)) await set(b, k, blob(2));
+    for (const c of [cs.header, cs.tracking, blind]) for (const k of keys) assert.equal(version(await c.get(k)), 1);
+    const rs = [new Reader("header-check", cs.header, truth, keys, 0), new Reader("tracking", cs.tracking, truth, keys, BOUND)];
+    const blindReader = new Reader("tracking, marker off", blind, truth, keys, BOUND);
+    t.after(() => Promise.all([...rs, blindReader].map((r) => r.stop())));
+    await sleep(200);
+    const flushes = cs.tracking.stats().flushes;
+    const ws = keys.map((k, i) => truth.sending(k, i < 10 ? 2 : undefined));
+    const swapped = performance.now();
+    await a.send("", ["SWAPDB", String(db), String(other)]);
+    for (const w of ws) truth.acked(w);
+    const seen = await within(2000, async () => cs.tracking.stats().flushes > flushes);
+    assert.ok(seen !== undefined, "the tracker saw the swap");
+    console.log(`SWAPDB ${db} ${other}: the tracking cache emptied itself ${seen.toFixed(1)} ms after the swap (heartbeat ${TRACKING.heartbeatMs} ms)`);
+    await sleep(600);
+    await finish(`SWAPDB ${db} ${other}`, rs);
+    await blindReader.stop();
+    console.log(`SWAPDB ${db} ${other}: ${blindReader.summary()} (what the marker prevents); ${JSON.stringify(blind.stats())}; ${blindReader.violations.slice(0, 3).join("; ")}`);
+    assert.ok(performance.now() - swapped > BOUND);
+    assert.ok(await cs.tracking.waitForTracking(5000), "tracking live again");
+    assert.equal(version(await cs.tracking.get(keys[0])), 2);
+    assert.equal(await cs.tracking.get(keys[15]), null);
+    // The marker is one key, deleted when the cache is closed.
+    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 1);
+    await cs.tracking.close();
+    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 0, "the marker deleted on close");
+  });
+}
+
+test("FLUSHDB and FLUSHALL: never served after them (tracking: the flush is announced)", async (t) => {
+  const server = await ownServer(t);
+  if (!server) return;
+  const cs = await pair(t, server, 2);
+  const a = await admin(cs.target);
+  t.after(() => a.close());
+  const truth = new Truth();
+  const keys = Array.from({ length: 20 }, (_, i) => `session:flush:${i}`);
+  for (const k of keys) await truth.write(k, 1, () => set(a, k, blob(1)));
+  for (const c of [cs.header, cs.tracking]) for (const k of keys) assert.equal(version(await c.get(k)), 1);
+  const rs = [new Reader("header-check", cs.header, truth, keys, 0), new Reader("tracking", cs.tracking, truth, keys, BOUND)];
+  t.after(() => Promise.all(rs.map((r) => r.stop())));
+  await sleep(200);
+  await truth.clearing(() => a.send("", ["FLUSHDB"]));
+  await sleep(300);
+  for (const k of keys) await truth.write(k, 2, () => set(a, k, blob(2)));
+  await sleep(300);
+  await truth.clearing(() => a.send("", ["FLUSHALL"]));
+  await sleep(300);
+  await finish("FLUSHDB, FLUSHALL (standalone)", rs);
+  for (const k of keys) assert.equal(await cs.tracking.get(k), null);
+});
+
+test("close() returns when the server died under a busy cache (node-redis' own close() never does then)", async (t) => {
+  const server = await ownServer(t);
+  if (!server) return;
+  const cs = await pair(t, server);
+  const store = await SessionStore.connect(cs.target);
+  const a = await admin(cs.target);
+  await set(a, "session:close", blob(1));
+  await a.close();
+  const truth = new Truth();
+  truth.initial("session:close", 1);
+  const rs = [new Reader("header-check", cs.header, truth, ["session:close"], 0), new Reader("tracking", cs.tracking, truth, ["session:close"], BOUND)];
+  const busy = (async () => {
+    for (let i = 0; i < 200; i++) await store.get("session:close").catch(() => null);
+  })();
+  await sleep(200);
+  await server.kill();
+  const started = performance.now();
+  await Promise.all([cs.header.close(), cs.tracking.close(), store.close()]);
+  const took = performance.now() - started;
+  for (const r of rs) await r.stop();
+  await busy;
+  console.log(`closed ${took.toFixed(1)} ms after the server was killed (the target's timeout is ${cs.target.timeoutMs} ms)`);
+  assert.ok(took < cs.target.timeoutMs + 1000, `close() took ${took} ms`);
 });

@@ -6,13 +6,14 @@
 // reported as skipped; with CI set, it fails instead.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createClient, createCluster, RESP_TYPES } from "redis";
 import { Session, encode } from "../dist/index.js";
-import { Target } from "../dist/redis/index.js";
+import { Target, errorKind } from "../dist/redis/index.js";
 
 export const CI = (process.env.CI ?? "") !== "";
 const HOW = 'run `eval "$(bash .ci/redis-servers.sh start)"` first (REDIS_SERVERS_DIR=… to keep its files apart)';
@@ -119,8 +120,13 @@ export function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-/** CRC16 (XMODEM) of a key's hash slot, as Redis Cluster computes it (no `{…}` hash tags here). */
+/** A key's hash slot, as Redis Cluster computes it: CRC16 (XMODEM) of the key, or of its `{…}` hash tag. */
 export function slotOf(k) {
+  const open = k.indexOf("{");
+  if (open >= 0) {
+    const close = k.indexOf("}", open + 1);
+    if (close > open + 1) k = k.slice(open + 1, close);
+  }
   let crc = 0;
   for (const byte of Buffer.from(k)) {
     crc ^= byte << 8;
@@ -211,5 +217,295 @@ class OwnServer {
   async stop() {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const CLUSTER_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.ci/redis-cluster.sh");
+
+/**
+ * Starts a Redis Cluster of the caller's own with `.ci/redis-cluster.sh` (masters, replicas per
+ * master, spare nodes in no cluster yet): an {@link OwnCluster}, or a string saying why it
+ * cannot (for {@link unavailable}: a skip, or a failure under CI). Stop it with `stop()`.
+ */
+export async function startCluster({ masters = 3, replicas = 1, spares = 0 } = {}) {
+  if (spawnSync(SERVER, ["--version"], { stdio: "ignore" }).status !== 0) return `${SERVER} is not installed`;
+  const dir = mkdtempSync(path.join(tmpdir(), "sp-js-cluster-"));
+  const out = await new Promise((resolve) => {
+    const child = spawn("bash", [CLUSTER_SCRIPT, "start", dir, String(masters), String(replicas), String(spares)], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+  const c = new OwnCluster(dir, out.stdout);
+  if (out.code !== 0) {
+    await c.stop();
+    return `.ci/redis-cluster.sh start failed (${out.code}): ${out.stderr.trim().split("\n").slice(-3).join(" / ")}`;
+  }
+  return c;
+}
+
+/** A cluster of {@link startCluster}: its ports, a node-redis client per node, kill -9 by port. */
+export class OwnCluster {
+  constructor(dir, stdout) {
+    this.dir = dir;
+    const v = (name) => (new RegExp(`^${name}=(.*)$`, "m").exec(stdout)?.[1] ?? "").trim();
+    this.seeds = v("SEEDS");
+    this.masters = v("MASTERS").split(" ").filter(Boolean).map(Number);
+    this.replicas = v("REPLICAS").split(" ").filter(Boolean).map(Number);
+    this.spares = v("SPARES").split(" ").filter(Boolean).map(Number);
+    this.clients = new Map();
+    this.killed = new Set();
+  }
+
+  /** The cluster, by its seeds (the masters at start), with `timeoutMs` for calls (twice that for connecting). */
+  target(timeoutMs = 1000) {
+    return Target.cluster(this.seeds.split(",")).withTimeout(timeoutMs).withConnectTimeout(2 * timeoutMs);
+  }
+
+  /** A plain node-redis connection to the node on `port` (made once, remade when it dropped). */
+  async client(port) {
+    let c = this.clients.get(port);
+    if (c === undefined || !c.isReady) {
+      if (c !== undefined) c.destroy();
+      c = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+      c.on("error", () => {});
+      this.clients.set(port, c);
+      await c.connect();
+    }
+    return c;
+  }
+
+  /** `args` on the node of `port` (bulk strings as Buffers unless `text`). */
+  async send(port, args, text = false) {
+    const c = await this.client(port);
+    return c.sendCommand(args, text ? undefined : { typeMapping: BUFFERS });
+  }
+
+  /** `ASKING` then `args`, on the node of `port` (a write to a key of a slot it imports). */
+  async asking(port, args) {
+    const c = await this.client(port);
+    const [, reply] = await Promise.all([c.sendCommand(["ASKING"]), c.sendCommand(args, { typeMapping: BUFFERS })]);
+    return reply;
+  }
+
+  async id(port) {
+    return String(await this.send(port, ["CLUSTER", "MYID"], true));
+  }
+
+  /** `CLUSTER NODES` of `port`, parsed: [{ id, port, flags, master, slots }]. */
+  async nodes(port) {
+    return String(await this.send(port, ["CLUSTER", "NODES"], true))
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => {
+        const f = l.split(" ");
+        return { id: f[0], port: Number(f[1].split("@")[0].split(":").pop()), flags: f[2].split(","), master: f[3], slots: f.slice(8) };
+      });
+  }
+
+  /** The port of the master owning `slot`, as the node of `port` sees it. */
+  async owner(slot, port = this.alive()[0]) {
+    for (const n of await this.nodes(port)) {
+      if (!n.flags.includes("master")) continue;
+      for (const r of n.slots) {
+        if (r.startsWith("[")) continue;
+        const [a, b = a] = r.split("-").map(Number);
+        if (slot >= a && slot <= b) return n.port;
+      }
+    }
+    return undefined;
+  }
+
+  /** Which master's port owns each slot (an array of 16384), as the node of `port` sees it. */
+  async slotMap(port = this.alive()[0]) {
+    const map = new Array(16384);
+    for (const n of await this.nodes(port)) {
+      if (!n.flags.includes("master")) continue;
+      for (const r of n.slots) {
+        if (r.startsWith("[")) continue;
+        const [a, b = a] = r.split("-").map(Number);
+        for (let s = a; s <= b; s++) map[s] = n.port;
+      }
+    }
+    return map;
+  }
+
+  /** The ports of nodes not killed. */
+  alive() {
+    return [...this.masters, ...this.replicas, ...this.spares].filter((p) => !this.killed.has(p));
+  }
+
+  /** SIGKILL of the node on `port`, and its connection closed. */
+  kill9(port) {
+    const pid = Number(readFileSync(path.join(this.dir, `pid-${port}`), "utf8"));
+    process.kill(pid, "SIGKILL");
+    this.killed.add(port);
+    const c = this.clients.get(port);
+    this.clients.delete(port);
+    try {
+      c?.destroy();
+    } catch {}
+  }
+
+  async stop() {
+    for (const c of this.clients.values()) {
+      try {
+        c.destroy();
+      } catch {}
+    }
+    this.clients.clear();
+    spawnSync("bash", [CLUSTER_SCRIPT, "stop", this.dir], { stdio: "ignore" });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the server held under each key, and when: the model a test's reads are checked against.
+ * Each version reigns from when its write was sent until the next write of the key was
+ * acknowledged (or its TTL ran out); a read that started at `s` may return a version whose reign
+ * reaches `s - boundMs`, no older one.
+ */
+export class Truth {
+  constructor() {
+    this.history = new Map();
+  }
+
+  /** `k` holds `v` (a version, or undefined: missing) from before anything was read. */
+  initial(k, v) {
+    this.history.set(k, [{ v, sent: -Infinity, end: Infinity }]);
+  }
+
+  /** Runs `write` (which makes `k` hold `v`, undefined for none) and records it; `ttlMs`: it expires then. */
+  async write(k, v, write, ttlMs) {
+    const w = this.sending(k, v);
+    await write();
+    this.acked(w, ttlMs);
+  }
+
+  /**
+   * `k` may hold `v` from now (a write is sent); the versions before it reign until
+   * {@link acked}. Recorded before the write goes out, so reads checked meanwhile know it.
+   */
+  sending(k, v) {
+    const h = this.history.get(k) ?? [{ v: undefined, sent: -Infinity, end: Infinity }];
+    const before = h.filter((e) => e.end === Infinity);
+    const entry = { v, sent: performance.now(), end: Infinity };
+    h.push(entry);
+    this.history.set(k, h);
+    return { before, entry };
+  }
+
+  /** The write of {@link sending} was acknowledged now: what `k` held before reigns no longer; `ttlMs`: `v` expires then. */
+  acked({ before, entry }, ttlMs) {
+    const ack = performance.now();
+    for (const e of before) if (e.end > ack) e.end = ack;
+    if (ttlMs !== undefined) {
+      entry.end = ack + ttlMs;
+      // Missing from then on, maybe from `sent + ttlMs` already (the server stamped the write
+      // somewhere between sending and acknowledgement).
+      for (const [, h] of this.history) if (h.includes(entry)) h.push({ v: undefined, sent: entry.sent + ttlMs, end: Infinity });
+    }
+  }
+
+  /** A write to every key at once (a flush, a swap): `done` runs it; they are missing from then on. */
+  async clearing(done) {
+    const ws = [...this.history.keys()].map((k) => this.sending(k, undefined));
+    await done();
+    for (const w of ws) this.acked(w);
+  }
+
+  /**
+   * How late a read of `k` that ran from `started` to `ended` and returned `got` was: -Infinity
+   * for a version still reigning when it started, else how long after its reign ended it
+   * started (Infinity for a version `k` never held).
+   */
+  lateness(k, got, started, ended) {
+    let best = Infinity;
+    for (const e of this.history.get(k) ?? []) {
+      if (e.v !== got || e.sent > ended) continue;
+      best = Math.min(best, e.end >= started ? -Infinity : started - e.end);
+    }
+    return best;
+  }
+}
+
+/**
+ * Reads `keys` in turn through `cache` until stopped, checking each read against `truth`: a
+ * version served when the read started more than `boundMs` after the version's reign ended is a
+ * violation, and so is an error that is not a typed outage (`unavailable`, `timeout`).
+ */
+export class Reader {
+  constructor(name, cache, truth, keys, boundMs) {
+    Object.assign(this, { name, cache, truth, keys, boundMs });
+    this.reads = 0;
+    this.errors = new Map();
+    this.violations = [];
+    this.maxLate = -Infinity;
+    this.streaks = new Map();
+    this.maxStreak = 0;
+    this.fresh = new Map();
+    this.stopped = false;
+    this.done = this.run();
+  }
+
+  async run() {
+    for (let i = 0; !this.stopped; i++) {
+      const k = this.keys[i % this.keys.length];
+      const s = performance.now();
+      let got;
+      let err;
+      try {
+        got = version(await this.cache.get(k));
+      } catch (e) {
+        err = e;
+      }
+      const e = performance.now();
+      this.reads++;
+      if (err !== undefined) {
+        const kind = errorKind(err);
+        if (kind !== "unavailable" && kind !== "timeout") this.violations.push(`${k}: an error that is not a typed outage: ${err}`);
+        this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+        // A timeout is the machine's load as much as the cluster's: counted, not a streak.
+        if (kind !== "timeout" && !this.streaks.has(k)) this.streaks.set(k, s);
+        this.lastError = `${err}`;
+      } else {
+        const since = this.streaks.get(k);
+        if (since !== undefined) {
+          this.maxStreak = Math.max(this.maxStreak, s - since);
+          this.streaks.delete(k);
+        }
+        const late = this.truth.lateness(k, got, s, e);
+        if (late > this.maxLate) this.maxLate = late;
+        if (late > this.boundMs) {
+          const h = (this.truth.history.get(k) ?? []).map((x) => `${x.v}@${(x.sent - s).toFixed(1)}..${(x.end - s).toFixed(1)}`).join(" ");
+          this.violations.push(`${k}: version ${got} served ${late.toFixed(1)} ms after the server stopped holding it (bound ${this.boundMs} ms; read took ${(e - s).toFixed(1)} ms; history relative to the read: ${h})`);
+        }
+        const want = this.wanted?.get(k);
+        if (want !== undefined && got === want && !this.fresh.has(k)) this.fresh.set(k, e);
+      }
+      await sleep(1);
+    }
+  }
+
+  /** The first time each of `keys` is read as `v`, from now on (in `fresh`). */
+  expect(keys, v) {
+    this.wanted = new Map(keys.map((k) => [k, v]));
+    this.fresh = new Map();
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.done;
+    const now = performance.now();
+    for (const since of this.streaks.values()) this.maxStreak = Math.max(this.maxStreak, now - since);
+    return this;
+  }
+
+  summary() {
+    const errors = [...this.errors].map(([k, n]) => `${n} ${k}`).join(", ") || "none";
+    const late = this.maxLate === -Infinity ? "never" : `${this.maxLate.toFixed(1)} ms`;
+    return `${this.name}: ${this.reads} reads, ${this.violations.length} violations, latest served after its end ${late}, errors ${errors}, longest run of unavailable errors for a key ${this.maxStreak.toFixed(0)} ms`;
   }
 }

@@ -82,7 +82,7 @@ test("keyed checks through the dictionary the set refers to (C-KEY-CHECK)", () =
   assert.ok(keyed.has(oid(17).toUpperCase()));
   assert.ok(keyed.has(facilities.keyBytesOf(18)));
   assert.ok(!keyed.has("ffffffffffffffffffffffff")); // unknown: never a member
-  assert.ok(!keyed.has("not an objectid"));
+  assert.throws(() => keyed.has("not an objectid"), refusal("invalid_input")); // not a key: an error, never false
   assert.deepEqual(keyed.keys(), [0, 1, 2, 17, 18, 19, 20, 911].map(oid));
   const records = [{ f: oid(2), n: 1 }, { f: oid(3), n: 2 }, { f: oid(911), n: 3 }];
   assert.deepEqual(keyed.filter(records, (r) => r.f).map((r) => r.n), [1, 3]);

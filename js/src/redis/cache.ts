@@ -6,10 +6,13 @@
 import { Header, HEADER_LEN } from "../header.js";
 import type { MacKey } from "../mac.js";
 import type { SessionView } from "../view.js";
+import { StoreError } from "./errors.js";
 import { bulk, Link } from "./link.js";
+import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "./scripts.js";
 import { resolveTracking, Shared, type CacheOptions, type CacheStats } from "./shared.js";
 import { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
+
 
 /**
  * A bounded in-process cache of validated sessions (`SessionView`s), keyed by their Redis key,
@@ -31,6 +34,16 @@ import { Tracker } from "./tracking.js";
  *   So a rewrite is seen by the first read after its invalidation arrives, and never later than
  *   the staleness bound after the server was last heard from. A fetch that races an
  *   invalidation is not kept.
+ *
+ *   What Redis does not announce is covered otherwise: a key whose TTL ran out is invalidated
+ *   only when Redis deletes it, so each fetch reads the key's `PTTL` with its value (one
+ *   script) and the entry is not served past that deadline (dated from when the fetch was sent:
+ *   it errs early). On a cluster the tracker tracks every master `CLUSTER NODES` lists, those
+ *   owning no slot included, re-reads it every heartbeat and starts over (emptied, header
+ *   checks meanwhile) when masters, slots or migrations change; a fetch answered by a node it
+ *   does not track (an `ASK` to a new master) is served but not kept, and the cache drops to
+ *   header checks until that node is tracked. On one server a marker key of the tracker's own
+ *   reveals a `SWAPDB` (see `TrackingOptions.marker`).
  *
  * Either way, **every use re-applies the decoder's rules at use time**: an expired session is
  * refused (`expired`) and dropped, and so is an unsigned entry once the key ring holds keys
@@ -103,6 +116,7 @@ export class SessionCache {
         shared.countHit();
         return shared.admit(key, entry, nowMs);
       }
+      return this.fetchTracked(key, nowMs);
     } else {
       const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE");
       shared.countHeaderCheck();
@@ -149,6 +163,55 @@ export class SessionCache {
       throw e;
     }
     shared.finish(key, ticket, entry);
+    return shared.admit(key, entry, nowMs);
+  }
+
+  /**
+   * A fetch while tracking is live: the value, its TTL and (on a cluster) the node that answered,
+   * in one script. Kept with the TTL's deadline, and only if that node is tracked; otherwise
+   * served once, and the tracker told.
+   */
+  private async fetchTracked(key: string, nowMs: number | bigint): Promise<SessionView | null> {
+    const shared = this.shared;
+    const cluster = this.link.target.isCluster;
+    const ticket = shared.begin(key);
+    const sent = performance.now();
+    let blob: Buffer | null;
+    let deadline: number;
+    let node: string | undefined;
+    try {
+      const reply = await this.link.script(key, cluster ? CLUSTER_FETCH_SCRIPT : FETCH_SCRIPT);
+      if (!Array.isArray(reply) || reply.length !== (cluster ? 3 : 2)) throw unexpected(reply);
+      const [value, pttl, id] = reply as unknown[];
+      blob = bulk(value ?? null, "GET");
+      if (typeof pttl !== "number") throw unexpected(reply);
+      deadline = pttl >= 0 ? sent + pttl : Infinity;
+      if (cluster) {
+        if (!Buffer.isBuffer(id) && typeof id !== "string") throw unexpected(reply);
+        node = id.toString();
+      }
+    } catch (e) {
+      shared.abandon(key, ticket);
+      throw e;
+    }
+    if (blob === null) {
+      shared.abandon(key, ticket);
+      return null;
+    }
+    shared.countFetch(blob.length);
+    let entry;
+    try {
+      entry = shared.open(key, blob);
+    } catch (e) {
+      shared.abandon(key, ticket);
+      throw e;
+    }
+    entry.deadline = deadline;
+    if (node !== undefined && !shared.nodeAnswered(node)) {
+      shared.abandon(key, ticket);
+    } else {
+      shared.finish(key, ticket, entry);
+    }
     return shared.admit(key, entry, nowMs);
   }
 
@@ -203,4 +266,8 @@ export class SessionCache {
     await this.link.close();
     this.shared.flush();
   }
+}
+
+function unexpected(reply: unknown): StoreError {
+  return new StoreError("server", `the cache's fetch script answered ${Array.isArray(reply) ? `an array of ${reply.length}` : typeof reply}, not [value, pttl(, node id)]`);
 }

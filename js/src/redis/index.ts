@@ -8,6 +8,12 @@
  * - {@link SessionCache}: a bounded cache (entries and bytes) of validated sessions, fresh by
  *   header checks or by RESP3 client tracking; every use re-applies expiry and the
  *   keys-imply-a-MAC rule.
+ * - {@link DictionaryCache}: the same for id dictionaries (bounded by bytes), with "refresh
+ *   once, then deny" for a key a copy lacks, at most once per dictionary per interval.
+ * - {@link SessionAccess}: a session and its tenant's dictionaries as one read-only
+ *   {@link Access} (`canSee(key)`, `filter(records, keyOf)`); {@link sessionpackExpress},
+ *   {@link sessionpackFastify} and {@link withSession} put it on requests and jobs, and
+ *   {@link statusOf} maps errors to HTTP statuses (401, 503, 500).
  *
  * **On any error, deny access.** A missing key is `null`, never an error.
  */
@@ -18,6 +24,19 @@ export { SessionStore, DictHeader, APPEND_SCRIPT, APPEND_ATTEMPTS, type StoreOpt
 export { SessionCache } from "./cache.js";
 export { type CacheOptions, type CacheStats, type Freshness, type TrackingOptions } from "./shared.js";
 export { CLIENT_NAME } from "./tracking.js";
+export {
+  DictionaryCache,
+  defaultDictionaryKey,
+  type DictKey,
+  type DictionaryCacheOptions,
+  type DictionaryCacheStats,
+  type DictionaryFreshness,
+} from "./dictionaries.js";
+export { SessionAccess, Access, NoSessionError } from "./access.js";
+export { statusOf, statusOfKind, denyBody, type DenyStatus, type MiddlewareOptions } from "./http.js";
+export { sessionpackExpress, type ResponseLike, type WithSessionpack } from "./express.js";
+export { sessionpackFastify, type FastifyLike, type ReplyLike, type FastifyPlugin, type FastifyPluginOptions } from "./fastify.js";
+export { withSession } from "./worker.js";
 export {
   adaptClient,
   clientOrTarget,

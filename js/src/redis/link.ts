@@ -3,8 +3,13 @@
  * server, or a node-redis cluster client, held to the target's timeouts, made anew after a
  * timeout or a dropped connection (node-redis never reconnects on its own here, so a call
  * never waits in an offline queue).
+ *
+ * Every Redis call of the store and the cache goes through {@link Link.query} (and
+ * {@link Link.script}): the one seam where another client (the application's own node-redis or
+ * ioredis) can be put later.
  */
 
+import { createHash } from "node:crypto";
 import { createClient, createCluster, RESP_TYPES } from "redis";
 import { classify, StoreError, timedOut, within } from "./errors.js";
 import type { Target } from "./target.js";
@@ -44,12 +49,58 @@ function standalone(target: Target, onBroken: () => void): { conn: Conn; ready: 
       }
     },
     close: async () => {
-      if (client.isOpen) await client.close();
+      // node-redis' close() waits for the socket to end, which never happens when the server
+      // died before the client noticed (it then still reports itself open): bounded, then destroyed.
+      try {
+        if (client.isOpen) await within(client.close(), target.timeoutMs, () => timedOut("closing the connection", target.timeoutMs));
+      } catch {
+        // gone already, or not closing: destroyed below
+      }
+      destroyClient(client);
     },
   };
   return { conn, ready: client.connect() };
 }
 
+/** What the link uses of a node-redis client of its own to one cluster node. */
+interface NodeClient {
+  connect(): Promise<unknown>;
+  sendCommand(args: Arg[], options?: { typeMapping: typeof BUFFERS }): Promise<unknown>;
+  destroy(): void;
+  on(event: "error" | "end", listener: () => void): unknown;
+}
+
+/** What node-redis' cluster client throws when an `ASK` names a node its slot map lacks. */
+const UNKNOWN_NODE = /^Cannot find node (\S+)$/;
+
+/** The address `host:port` of an `ASK`/`MOVED` reply or a node-redis message, as `[host, port]`. */
+export function splitAddress(address: string): [string, number] | undefined {
+  const i = address.lastIndexOf(":");
+  if (i <= 0) return undefined;
+  const port = Number(address.slice(i + 1));
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) return undefined;
+  let host = address.slice(0, i);
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return [host, port];
+}
+
+/** `seed` with its host and port replaced (its scheme, credentials and database kept). */
+export function nodeUrl(seed: string, host: string, port: number): string {
+  const u = new URL(seed);
+  u.hostname = host.includes(":") ? `[${host}]` : host;
+  u.port = String(port);
+  return u.toString();
+}
+
+/**
+ * node-redis' cluster client, plus what it cannot do: follow an `ASK` to a node outside its slot
+ * map. It learns the nodes from `CLUSTER SLOTS`, which lists only masters owning a slot, so a
+ * master added with `CLUSTER MEET` that imports its first slot is unknown to it even after it
+ * rediscovers; it then throws "Cannot find node host:port". On that error the command is sent
+ * to that node here, on a connection of its own, after `ASKING` (both written at once, so
+ * nothing comes between them); a `MOVED`/`ASK` answer there (the migration ended meanwhile) is
+ * retried once through the cluster client, which rediscovers.
+ */
 function cluster(target: Target, onBroken: () => void): { conn: Conn; ready: Promise<unknown> } {
   const client = createCluster({
     rootNodes: target.urls.map((url) => ({ url })),
@@ -58,9 +109,71 @@ function cluster(target: Target, onBroken: () => void): { conn: Conn; ready: Pro
     maxCommandRedirections: 16,
   });
   client.on("error", onBroken);
+  /** Connections to nodes outside node-redis' slot map, by address. */
+  const extra = new Map<string, Promise<NodeClient>>();
+  let destroyed = false;
+  const forget = (address: string, which: Promise<unknown>): void => {
+    if (extra.get(address) !== which) return;
+    extra.delete(address);
+    which.then(
+      (c) => destroyClient(c as NodeClient),
+      () => undefined,
+    );
+  };
+  const node = (address: string): Promise<NodeClient> => {
+    let made = extra.get(address);
+    if (made === undefined) {
+      const hp = splitAddress(address);
+      if (hp === undefined) return Promise.reject(new StoreError("server", `Redis redirected to ${JSON.stringify(address)}, not a host:port`));
+      const c = createClient({
+        url: nodeUrl(target.urls[0]!, hp[0], hp[1]),
+        socket: socketOptions(target),
+        disableOfflineQueue: true,
+      }) as unknown as NodeClient;
+      const p: Promise<NodeClient> = c.connect().then(() => c);
+      made = p;
+      c.on("error", () => forget(address, p));
+      c.on("end", () => forget(address, p));
+      p.catch(() => {
+        destroyClient(c);
+        forget(address, p);
+      });
+      extra.set(address, p);
+    }
+    return made;
+  };
+  const viaCluster = (key: string, args: Arg[], readonly: boolean): Promise<unknown> =>
+    client.sendCommand(key, readonly, args, { typeMapping: BUFFERS });
+  const send = async (key: string, args: Arg[], readonly: boolean): Promise<unknown> => {
+    try {
+      return await viaCluster(key, args, readonly);
+    } catch (e) {
+      const m = e instanceof Error ? UNKNOWN_NODE.exec(e.message) : null;
+      if (m === null || destroyed) throw e;
+      const address = m[1]!;
+      let c: NodeClient;
+      try {
+        c = await node(address);
+      } catch (err) {
+        throw new StoreError("unavailable", `Redis redirected to ${address} (ASK), which cannot be reached: ${String(err)}`, { cause: err });
+      }
+      const asking = c.sendCommand(["ASKING"]);
+      const reply = c.sendCommand(args, { typeMapping: BUFFERS });
+      asking.catch(() => undefined);
+      try {
+        await Promise.all([asking, reply]);
+        return await reply;
+      } catch (err) {
+        if (err instanceof Error && /^(MOVED|ASK) /.test(err.message)) return viaCluster(key, args, readonly);
+        throw err;
+      }
+    }
+  };
   const conn: Conn = {
-    send: (key, args, readonly) => client.sendCommand(key, readonly, args, { typeMapping: BUFFERS }),
+    send,
     destroy: () => {
+      destroyed = true;
+      for (const [a, p] of [...extra]) forget(a, p);
       try {
         client.destroy();
       } catch {
@@ -68,14 +181,25 @@ function cluster(target: Target, onBroken: () => void): { conn: Conn; ready: Pro
       }
     },
     close: async () => {
+      destroyed = true;
+      for (const [a, p] of [...extra]) forget(a, p);
       try {
-        await client.close();
+        await within(client.close(), target.timeoutMs, () => timedOut("closing the connections", target.timeoutMs));
       } catch {
-        client.destroy();
+        // gone already, or not closing: destroyed below
       }
+      destroyClient(client);
     },
   };
   return { conn, ready: client.connect() };
+}
+
+function destroyClient(c: { destroy(): void }): void {
+  try {
+    c.destroy();
+  } catch {
+    // already closed
+  }
 }
 
 /**
@@ -149,6 +273,19 @@ export class Link {
     }
   }
 
+  /**
+   * Runs `script` on the node of `key` (`EVALSHA`, or `EVAL` when the node does not have it
+   * loaded) with `key` as its one key; its reply, bulk strings as `Buffer`s.
+   */
+  async script(key: string, script: Script, args: Arg[] = [], readonly = true): Promise<unknown> {
+    try {
+      return await this.query(key, ["EVALSHA", script.sha, "1", key, ...args], readonly);
+    } catch (e) {
+      if (!(e instanceof StoreError && e.kind === "server" && /NOSCRIPT/.test(e.message))) throw e;
+      return this.query(key, ["EVAL", script.body, "1", key, ...args], readonly);
+    }
+  }
+
   /** Closes the connection; later calls fail with `unavailable`. */
   async close(): Promise<void> {
     this.closed = true;
@@ -160,6 +297,15 @@ export class Link {
     } catch {
       // never connected, or already gone
     }
+  }
+}
+
+/** A Lua script and its SHA-1 (for `EVALSHA`, `SCRIPT LOAD`). */
+export class Script {
+  readonly sha: string;
+
+  constructor(readonly body: string) {
+    this.sha = createHash("sha1").update(body).digest("hex");
   }
 }
 

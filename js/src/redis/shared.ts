@@ -37,6 +37,20 @@ export interface TrackingOptions {
   heartbeatTimeoutMs?: number;
   /** How long the tracker waits between attempts to re-establish tracking, ms (default 250). */
   retryMs?: number;
+  /**
+   * On a standalone server (not a cluster), whether the tracker keeps a marker key of its own in
+   * the database the cache reads (default true): `sessionpack:tracker:<32 random hex digits>`,
+   * a random value, `PX` one hour renewed every ten minutes, deleted when the cache is closed,
+   * read every heartbeat. Redis announces no invalidation for `SWAPDB`; a marker that is
+   * missing or changed tells the tracker the database was replaced under it (swapped, flushed,
+   * reloaded): the cache empties itself and tracking is re-established. It needs `SET`, `GET`,
+   * `PEXPIRE`, `DEL` on that key (ACLs: `~sessionpack:tracker:*`); when they are refused,
+   * tracking never goes live (header checks). Turn it off for a user that may not write or a
+   * read-only replica: then a `SWAPDB`, or data replaced under a connection that survived, is
+   * invisible to tracking, and what was kept is served until rewritten, deleted or expired. An
+   * evicted marker (`allkeys-*` eviction) only empties the cache once.
+   */
+  marker?: boolean;
 }
 
 /** {@link TrackingOptions} with every default filled in. */
@@ -45,6 +59,7 @@ export interface ResolvedTracking {
   readonly heartbeatMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly retryMs: number;
+  readonly marker: boolean;
 }
 
 /** How a cache is bounded, how it stays fresh, and the decoder rules it applies at every use. */
@@ -80,6 +95,10 @@ export interface CacheStats {
   readonly evictions: number;
   /** Times the cache emptied itself (tracking lost or re-established, key ring replaced, `clear`). */
   readonly flushes: number;
+  /** Kept entries dropped at use because their key's TTL (its `PTTL` when fetched) had run out. */
+  readonly ttlExpiries: number;
+  /** Fetches answered by a cluster node the tracker did not track (served, not kept; tracking re-established). */
+  readonly untrackedFetches: number;
   /** Sessions kept now. */
   readonly entries: number;
   /** Bytes kept now. */
@@ -104,6 +123,7 @@ export function resolveTracking(t: TrackingOptions | undefined): ResolvedTrackin
     heartbeatMs: ms(t?.heartbeatMs, 100, "heartbeatMs"),
     heartbeatTimeoutMs: ms(t?.heartbeatTimeoutMs, 200, "heartbeatTimeoutMs"),
     retryMs: ms(t?.retryMs, 250, "retryMs"),
+    marker: t?.marker ?? true,
   };
 }
 
@@ -117,6 +137,11 @@ export class Entry {
     readonly digestHi: number,
     /** What the entry counts against the byte bound. */
     readonly bytes: number,
+    /**
+     * When the key's TTL runs out (`performance.now()` ms; `Infinity` without a TTL), dated from
+     * when the fetch was sent, so it errs early. Served on tracking alone only before it.
+     */
+    public deadline = Infinity,
   ) {}
 
   sameDigest(h: Header): boolean {
@@ -153,9 +178,23 @@ export class Shared {
   private live = false;
   private generation = 0;
   private lastHeard = 0;
+  /** The cluster nodes (ids) tracked by the live generation; empty for one server. */
+  private trackedNodes: ReadonlySet<string> = new Set();
+  /** Called when a fetch was answered by a node the tracker does not track. */
+  onUntrackedNode: (() => void) | undefined;
   readonly boundMs: number;
 
-  private readonly counts = { hits: 0, headerChecks: 0, fetches: 0, fetchedBytes: 0, invalidations: 0, evictions: 0, flushes: 0 };
+  private readonly counts = {
+    hits: 0,
+    headerChecks: 0,
+    fetches: 0,
+    fetchedBytes: 0,
+    invalidations: 0,
+    evictions: 0,
+    flushes: 0,
+    ttlExpiries: 0,
+    untrackedFetches: 0,
+  };
 
   constructor(o: CacheOptions, tracking: ResolvedTracking) {
     const count = (v: number | undefined, dflt: number, what: string): number => {
@@ -190,9 +229,12 @@ export class Shared {
     return this.tracking && this.live && performance.now() - this.lastHeard <= this.boundMs;
   }
 
-  /** The tracker heard from the servers (a push or a heartbeat reply). */
-  heard(): void {
-    this.lastHeard = performance.now();
+  /**
+   * The tracker heard from every server in answer to a heartbeat sent at `at`
+   * (`performance.now()`): liveness is dated from the sending, so the bound holds for each server.
+   */
+  heardAt(at: number): void {
+    if (at > this.lastHeard) this.lastHeard = at;
   }
 
   sinceHeardMs(): number {
@@ -208,12 +250,33 @@ export class Shared {
     return this.generation === generation;
   }
 
-  /** Tracking of `generation` is on at every server: empty the cache (its entries were not tracked), then serve without round trips. */
-  wentLive(generation: number): void {
+  /**
+   * Tracking of `generation` is on at every server (cluster nodes `nodes`; `since`: when the last
+   * of them was heard from): empty the cache (its entries were not tracked), then serve without
+   * round trips.
+   */
+  wentLive(generation: number, nodes: ReadonlySet<string>, since: number): void {
     if (this.generation !== generation) return;
     this.flush();
-    this.heard();
+    this.trackedNodes = nodes;
+    this.lastHeard = since;
     this.live = true;
+  }
+
+  /**
+   * Cluster node `id` answered a fetch made while tracking was live: whether the result may be
+   * kept. Not when tracking went down meanwhile; and a node the live generation does not track
+   * (a master that joined, a redirect's target) would not announce its writes: back to header
+   * checks, emptied, until the tracker tracks it.
+   */
+  nodeAnswered(id: string): boolean {
+    if (!this.live) return false;
+    if (this.trackedNodes.has(id)) return true;
+    this.counts.untrackedFetches++;
+    this.live = false;
+    this.flush();
+    this.onUntrackedNode?.();
+    return false;
   }
 
   /** Tracking of `generation` is lost: back to header checks, and empty the cache (invalidations may have been missed). */
@@ -229,6 +292,13 @@ export class Shared {
   lookup(key: string): Entry | undefined {
     const s = this.slots.get(key);
     if (!(s instanceof Entry)) return undefined;
+    if (performance.now() >= s.deadline) {
+      // Redis stops returning the key at its deadline, whether or not it has deleted it (and
+      // announced it) yet.
+      this.take(key);
+      this.counts.ttlExpiries++;
+      return undefined;
+    }
     // Most recently used last (a Map iterates in insertion order).
     this.slots.delete(key);
     this.slots.set(key, s);

@@ -5,11 +5,10 @@ use std::time::{Duration, Instant};
 
 use sessionpack::{KeyRing, SessionBuf};
 
-use super::shared::Entry;
 use super::sync::{now_ms, Inner};
 use super::{CacheOptions, CacheStats, Freshness};
 use crate::codec;
-use crate::link::{self, AsyncLink};
+use crate::link::{self, AsyncLink, Fetched};
 use crate::{Error, Target};
 
 /// [`SessionCache`](crate::SessionCache) for tokio: the same entries, modes, rules and
@@ -98,31 +97,15 @@ impl AsyncSessionCache {
     async fn fetch(&self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
         let shared = &self.inner.shared;
         let ticket = shared.begin(key);
-        let blob: Option<Vec<u8>> = match self.link.query(key, &link::get(key)).await {
-            Ok(b) => b,
-            Err(e) => {
-                shared.abandon(key, ticket);
-                return Err(e);
-            }
-        };
-        let Some(blob) = blob else {
-            shared.abandon(key, ticket);
-            return Ok(None);
-        };
-        shared.count_fetch(blob.len());
+        let sent = shared.clock_ms();
+        let reply = self
+            .link
+            .query(key, &link::fetch(key, self.inner.target.is_cluster()))
+            .await
+            .and_then(Fetched::from_value);
         // A fresh decoder per fetch (fetches are the rare path), under the ring of now.
         let mut decoder = shared.policy().decoder();
-        match Entry::open(&mut decoder, key, &blob) {
-            Ok(entry) => {
-                let entry = Arc::new(entry);
-                shared.finish(key, ticket, &entry);
-                shared.admit(key, &entry, now_ms).map(Some)
-            }
-            Err(e) => {
-                shared.abandon(key, ticket);
-                Err(e)
-            }
-        }
+        shared.fetched(key, ticket, sent, reply, &mut decoder, now_ms)
     }
 
     /// Drops the entry of `key`, if any.

@@ -14,15 +14,27 @@
 //!
 //!   Tracking is live only while the tracker has heard from every server within the
 //!   **staleness bound**, [`TrackingOptions::staleness_bound`] = heartbeat + heartbeat
-//!   timeout (100 ms + 200 ms by default): it pings every server each heartbeat. When a
-//!   connection drops, a ping goes unanswered, or the cluster's slot map changes, the cache
-//!   empties itself and every use falls back to header checks until tracking is on again
-//!   (then it empties itself once more, since what it fetched meanwhile was not tracked).
-//!   So a rewrite is seen by the next read after its invalidation arrives (the invalidation
-//!   latency, measured by the tests: well under a millisecond on loopback), and never later
-//!   than the staleness bound after the server was last heard from, whatever the network does.
-//!   A fetch that races an invalidation is not kept (a pending slot, as the Redis
-//!   client-side caching documentation recommends).
+//!   timeout (100 ms + 200 ms by default), and only while every node that can own a kept
+//!   key's slot is tracked. Each heartbeat it reads a standalone server's marker key (see
+//!   [`TrackingOptions::without_marker`]; a missing or changed marker means the database was
+//!   swapped or replaced without an invalidation) and each tracked master's `CLUSTER NODES`
+//!   (which, unlike `CLUSTER SLOTS`, lists masters that own no slot yet): a change of the
+//!   masters, of who owns which slot, or of a migration's state starts tracking anew. When a
+//!   connection drops, a check fails or goes unanswered, or a fetch is answered by a cluster
+//!   node the tracker does not track (one reached by `ASK` or `MOVED`: the fetch names the
+//!   node that answered), the cache empties itself and every use falls back to header checks
+//!   until tracking is on again (then it empties itself once more, since what it fetched
+//!   meanwhile was not tracked). So a rewrite is seen by the next read after its invalidation
+//!   arrives (the invalidation latency, measured by the tests: well under a millisecond on
+//!   loopback), and never later than the staleness bound after the server was last heard
+//!   from, whatever the network does. A fetch that races an invalidation is not kept (a
+//!   pending slot, as the Redis client-side caching documentation recommends).
+//!
+//! A key's time to live is not announced: Redis sends the invalidation only when it actually
+//! deletes the key, lazily on access or by its active-expiry cycle, which can lag by tens of
+//! seconds. So every fetch reads the key's `PTTL` with its value (one script, one round trip)
+//! and the cache keeps the deadline, dated from when the fetch was sent (it errs early): from
+//! the deadline on, the kept copy is dropped and the server asked, in both modes.
 //!
 //! Either way, every use re-applies the decoder's rules at use time: an expired session is
 //! refused (and dropped), and so is an unsigned entry once the key ring holds keys, or one
@@ -66,6 +78,7 @@ pub struct TrackingOptions {
     pub(crate) heartbeat: Duration,
     pub(crate) heartbeat_timeout: Duration,
     pub(crate) retry: Duration,
+    pub(crate) marker: bool,
 }
 
 impl Default for TrackingOptions {
@@ -76,14 +89,36 @@ impl Default for TrackingOptions {
 
 impl TrackingOptions {
     /// Every key tracked; a heartbeat every 100 ms, answered within 200 ms; reconnecting
-    /// every 250 ms while down.
+    /// every 250 ms while down; a marker key on a standalone server.
     pub fn new() -> TrackingOptions {
         TrackingOptions {
             prefixes: Vec::new(),
             heartbeat: Duration::from_millis(100),
             heartbeat_timeout: Duration::from_millis(200),
             retry: Duration::from_millis(250),
+            marker: true,
         }
+    }
+
+    /// No marker key on a standalone server (for a user that may not write, or a read-only
+    /// replica, where the marker cannot be written and tracking would never go live).
+    ///
+    /// With the marker (the default), the tracker of a standalone server writes one key of
+    /// its own, `sessionpack:tracker:<32 random hex digits>`, holding a random value with a
+    /// time to live of an hour (renewed every ten minutes, deleted when the cache is
+    /// dropped), in the database the cache reads, and reads it back at every heartbeat. A
+    /// marker that is missing or changed means the database was replaced under the cache
+    /// without an invalidation — `SWAPDB` (Redis sends none), or a restart or a replication
+    /// resync that the connection survived — and the cache empties itself and re-establishes
+    /// tracking. **Without it, such a replacement is invisible in tracking mode**: the cache
+    /// serves the sessions of the database it saw (until each key's time to live, if any)
+    /// and nothing tells it otherwise. `FLUSHALL`, `FLUSHDB` and every per-key change are
+    /// announced by the server either way. A cluster has no marker: it has no `SWAPDB` and one
+    /// database.
+    #[must_use]
+    pub fn without_marker(mut self) -> TrackingOptions {
+        self.marker = false;
+        self
     }
 
     /// Tracks only keys starting with `prefix` (`CLIENT TRACKING … BCAST PREFIX`); may be

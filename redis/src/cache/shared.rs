@@ -1,14 +1,16 @@
 //! [`Shared`]: what every handle of one cache shares — the bounded map of validated sessions,
 //! the key policy applied at each use, the counters, and whether tracking is live.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use sessionpack::{Decoder, Expiry, Header, KeyRing, Limits, SessionBuf};
+use tokio::sync::Notify;
 
 use super::{CacheOptions, CacheStats, Freshness};
+use crate::link::Fetched;
 use crate::Error;
 
 /// A validated session as the cache keeps it.
@@ -20,12 +22,21 @@ pub(crate) struct Entry {
     /// What the entry counts against the byte bound.
     bytes: usize,
     last_used: AtomicU64,
+    /// When the server stops returning the key (its time to live ran out), on the cache's
+    /// clock ([`Shared::clock_ms`]); dated from when the fetch was sent, so it errs early.
+    /// `None`: the key has no time to live.
+    deadline_ms: Option<u64>,
 }
 
 impl Entry {
     /// Opens `blob` (stored under `key`) with `decoder`, which ignores expiry: expiry is
-    /// checked at every use instead.
-    pub(crate) fn open(decoder: &mut Decoder, key: &str, blob: &[u8]) -> Result<Entry, Error> {
+    /// checked at every use instead. The server stops returning the key at `deadline_ms`.
+    pub(crate) fn open(
+        decoder: &mut Decoder,
+        key: &str,
+        blob: &[u8],
+        deadline_ms: Option<u64>,
+    ) -> Result<Entry, Error> {
         let header = Header::read(blob)?;
         let buf = decoder.open_buf(blob)?;
         let bytes = buf
@@ -39,11 +50,17 @@ impl Entry {
             digest: header.digest,
             bytes,
             last_used: AtomicU64::new(0),
+            deadline_ms,
         })
     }
 
     pub(crate) fn digest(&self) -> u64 {
         self.digest
+    }
+
+    /// Whether the server has stopped returning the key by `clock_ms`.
+    fn gone_at(&self, clock_ms: u64) -> bool {
+        self.deadline_ms.is_some_and(|d| clock_ms >= d)
     }
 }
 
@@ -125,6 +142,13 @@ pub(crate) struct Shared {
     /// The tracked key prefixes (empty: every key). A key outside them gets no invalidation,
     /// so it is never served on tracking alone.
     prefixes: Vec<String>,
+    /// The ids of the cluster nodes the live generation tracks (empty for one server).
+    tracked_nodes: RwLock<HashSet<String>>,
+    /// Wakes the tracker to read the topology again now (a fetch was answered by a node it
+    /// does not track).
+    pub(crate) refresh: Notify,
+    /// Whether the cache reads a cluster (fetches name the node that answered).
+    cluster: bool,
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -136,7 +160,7 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(o: &CacheOptions) -> Shared {
+    pub(crate) fn new(o: &CacheOptions, cluster: bool) -> Shared {
         Shared {
             slots: RwLock::new(Slots::default()),
             max_entries: o.max_entries,
@@ -158,6 +182,9 @@ impl Shared {
             last_heard_ms: AtomicU64::new(0),
             bound_ms: u64::try_from(o.tracking.staleness_bound().as_millis()).unwrap_or(u64::MAX),
             prefixes: o.tracking.prefixes.clone(),
+            tracked_nodes: RwLock::new(HashSet::new()),
+            refresh: Notify::new(),
+            cluster,
         }
     }
 
@@ -201,12 +228,14 @@ impl Shared {
         self.generation.fetch_add(1, AcqRel) + 1
     }
 
-    /// Tracking of `generation` is on at the server: empty the cache (its entries were not
-    /// tracked) and serve from it without round trips from now on.
-    pub(crate) fn went_live(&self, generation: u64) {
+    /// Tracking of `generation` is on at every server, which are the cluster nodes `nodes`
+    /// (ids; empty for one server): empty the cache (its entries were not tracked) and serve
+    /// from it without round trips from now on.
+    pub(crate) fn went_live(&self, generation: u64, nodes: HashSet<String>) {
         if self.generation.load(Acquire) != generation {
             return;
         }
+        *write(&self.tracked_nodes) = nodes;
         self.flush();
         // Every server just answered the commands that turned tracking on.
         self.heard_at(self.elapsed_ms());
@@ -219,20 +248,95 @@ impl Shared {
         if self.generation.load(Acquire) != generation {
             return;
         }
-        self.live.store(false, Release);
-        self.flush();
+        // Entries kept while it was not live were guarded by header checks, and going live
+        // empties the cache anyway.
+        if self.live.swap(false, AcqRel) {
+            self.flush();
+        }
+    }
+
+    /// A fetch was answered by cluster node `node`. When the live generation does not track
+    /// it (a node that imports or took over slots, reached by `ASK` or `MOVED`), pushes for
+    /// its keys cannot be trusted: back to header checks, empty the cache, and wake the
+    /// tracker to read the topology again. Whether what the node returned may be kept: it is
+    /// tracked, or tracking was not live anyway (header checks guard the entry, and tracking
+    /// empties the cache when it goes live).
+    fn answered_by(&self, node: &str) -> bool {
+        if !self.tracking || !self.cluster || read(&self.tracked_nodes).contains(node) {
+            return true;
+        }
+        self.refresh.notify_one();
+        if self.live.swap(false, AcqRel) {
+            self.flush();
+            return false;
+        }
+        true
     }
 
     // ----- the map -----
 
+    /// The kept entry of `key`, unless the server has stopped returning the key by now (its
+    /// time to live ran out): then it is dropped, and the caller asks the server.
     pub(crate) fn lookup(&self, key: &str) -> Option<Arc<Entry>> {
-        match read(&self.slots).map.get(key) {
-            Some(Slot::Ready(e)) => {
+        let now = self.elapsed_ms();
+        let gone = match read(&self.slots).map.get(key) {
+            Some(Slot::Ready(e)) if !e.gone_at(now) => {
                 e.last_used.store(self.tick.load(Relaxed), Relaxed);
-                Some(Arc::clone(e))
+                return Some(Arc::clone(e));
             }
-            _ => None,
+            Some(Slot::Ready(e)) => Arc::clone(e),
+            _ => return None,
+        };
+        let mut slots = write(&self.slots);
+        if matches!(slots.map.get(key), Some(Slot::Ready(e)) if Arc::ptr_eq(e, &gone)) {
+            slots.take(key);
         }
+        None
+    }
+
+    /// What a fetch of `key` sent at `sent_ms` ([`clock_ms`](Self::clock_ms)) under `ticket`
+    /// ([`begin`](Self::begin)) brought back, as the cache serves it at `now_ms`: opened with
+    /// `decoder`, kept unless an invalidation raced it, the key's deadline passed already, or
+    /// an untracked node answered (then served, not kept).
+    pub(crate) fn fetched(
+        &self,
+        key: &str,
+        ticket: u64,
+        sent_ms: u64,
+        reply: Result<Fetched, Error>,
+        decoder: &mut Decoder,
+        now_ms: i64,
+    ) -> Result<Option<Arc<SessionBuf>>, Error> {
+        let fetched = match reply {
+            Ok(f) => f,
+            Err(e) => {
+                self.abandon(key, ticket);
+                return Err(e);
+            }
+        };
+        let Some(blob) = fetched.value else {
+            self.abandon(key, ticket);
+            return Ok(None);
+        };
+        self.count_fetch(blob.len());
+        let deadline = fetched.ttl_ms.map(|ttl| sent_ms.saturating_add(ttl));
+        let entry = match Entry::open(decoder, key, &blob, deadline) {
+            Ok(entry) => Arc::new(entry),
+            Err(e) => {
+                self.abandon(key, ticket);
+                return Err(e);
+            }
+        };
+        if entry.gone_at(self.elapsed_ms()) {
+            self.abandon(key, ticket);
+            return Ok(None);
+        }
+        if fetched.node.as_deref().is_none_or(|n| self.answered_by(n)) {
+            self.finish(key, ticket, &entry);
+        } else {
+            self.abandon(key, ticket);
+        }
+        self.admit(key, &entry, now_ms).map(Some)
     }
 
     /// Marks a fetch of `key` as under way; the ticket lets [`finish`](Self::finish) fill the

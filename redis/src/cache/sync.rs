@@ -5,11 +5,11 @@ use std::time::{Duration, Instant};
 
 use sessionpack::{Decoder, KeyRing, SessionBuf};
 
-use super::shared::{Entry, Shared};
+use super::shared::Shared;
 use super::tracking::{self, TrackerHandle};
 use super::{CacheOptions, CacheStats, Freshness};
 use crate::codec;
-use crate::link::{self, SyncLink};
+use crate::link::{self, Fetched, SyncLink};
 use crate::{Error, Target};
 
 /// What every handle of one cache shares; the tracker stops when the last handle is dropped.
@@ -21,7 +21,7 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub(crate) fn new(target: &Target, options: &CacheOptions) -> Result<Arc<Inner>, Error> {
-        let shared = Arc::new(Shared::new(options));
+        let shared = Arc::new(Shared::new(options, target.is_cluster()));
         let tracker = match options.freshness {
             Freshness::Tracking => Some(tracking::spawn(
                 target,
@@ -171,29 +171,12 @@ impl SessionCache {
             }
         }
         let ticket = shared.begin(key);
-        let blob: Option<Vec<u8>> = match self.link.query(key, &link::get(key)) {
-            Ok(b) => b,
-            Err(e) => {
-                shared.abandon(key, ticket);
-                return Err(e);
-            }
-        };
-        let Some(blob) = blob else {
-            shared.abandon(key, ticket);
-            return Ok(None);
-        };
-        shared.count_fetch(blob.len());
-        match Entry::open(&mut self.decoder, key, &blob) {
-            Ok(entry) => {
-                let entry = Arc::new(entry);
-                shared.finish(key, ticket, &entry);
-                shared.admit(key, &entry, now_ms).map(Some)
-            }
-            Err(e) => {
-                shared.abandon(key, ticket);
-                Err(e)
-            }
-        }
+        let sent = shared.clock_ms();
+        let reply = self
+            .link
+            .query(key, &link::fetch(key, self.inner.target.is_cluster()))
+            .and_then(Fetched::from_value);
+        shared.fetched(key, ticket, sent, reply, &mut self.decoder, now_ms)
     }
 
     /// Drops the entry of `key`, if any.

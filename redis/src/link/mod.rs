@@ -47,3 +47,105 @@ pub(crate) fn exists(key: &str) -> redis::Cmd {
     c.arg(key);
     c
 }
+
+/// The cache's fetch on one server: the value and its remaining time to live, read at one
+/// instant (a script runs atomically, with the clock frozen), so the cache knows when the
+/// server will stop returning the value.
+const FETCH_SCRIPT: &str = "#!lua flags=no-writes
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
+/// The same on a cluster node, which also names itself, so that the cache learns which node
+/// answered (after `MOVED` or `ASK`, one the tracker may not know yet).
+const FETCH_CLUSTER_SCRIPT: &str = "#!lua flags=no-writes
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]), redis.call('CLUSTER', 'MYID')}";
+
+/// `EVAL` of the fetch script on `key` (a cluster's variant when `cluster`). `EVAL`, not
+/// `EVALSHA`: a node reached by `ASK` may not know the script, and redis-rs loads scripts only
+/// on the nodes of its slot map.
+pub(crate) fn fetch(key: &str, cluster: bool) -> redis::Cmd {
+    let mut c = redis::cmd("EVAL");
+    c.arg(if cluster {
+        FETCH_CLUSTER_SCRIPT
+    } else {
+        FETCH_SCRIPT
+    })
+    .arg(1)
+    .arg(key);
+    c
+}
+
+/// What [`fetch`] returned.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Fetched {
+    /// The value; `None` when the key is missing.
+    pub(crate) value: Option<Vec<u8>>,
+    /// Milliseconds the key has left when it has a time to live.
+    pub(crate) ttl_ms: Option<u64>,
+    /// The answering cluster node's id (cluster only).
+    pub(crate) node: Option<String>,
+}
+
+impl Fetched {
+    /// Reads the script's reply: `[value or nil, PTTL, node id?]`.
+    pub(crate) fn from_value(value: redis::Value) -> Result<Fetched, crate::Error> {
+        use redis::Value;
+        let bad = || crate::Error::Server {
+            message: "the fetch script answered in an unexpected form".into(),
+        };
+        let Value::Array(fields) = value else {
+            return Err(bad());
+        };
+        let mut fields = fields.into_iter();
+        let value = match fields.next() {
+            Some(Value::BulkString(b)) => Some(b),
+            Some(Value::SimpleString(s)) => Some(s.into_bytes()),
+            Some(Value::Nil) | None => None,
+            Some(_) => return Err(bad()),
+        };
+        let ttl_ms = match fields.next() {
+            // -1: no time to live; -2: missing (then the value is nil too).
+            Some(Value::Int(ms)) => u64::try_from(ms).ok(),
+            None if value.is_none() => None,
+            _ => return Err(bad()),
+        };
+        let node = match fields.next() {
+            Some(Value::BulkString(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
+            Some(Value::SimpleString(s)) => Some(s),
+            None => None,
+            Some(_) => return Err(bad()),
+        };
+        Ok(Fetched {
+            value,
+            ttl_ms,
+            node,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::Fetched;
+    use redis::Value;
+
+    #[test]
+    fn fetch_replies_are_read_without_trusting_them() {
+        let v = |b: &[u8]| Value::BulkString(b.to_vec());
+        let got = Fetched::from_value(Value::Array(vec![v(b"blob"), Value::Int(1500), v(b"ab")]));
+        assert_eq!(
+            got.unwrap(),
+            Fetched {
+                value: Some(b"blob".to_vec()),
+                ttl_ms: Some(1500),
+                node: Some("ab".into())
+            }
+        );
+        let missing = Fetched::from_value(Value::Array(vec![Value::Nil, Value::Int(-2)]));
+        assert_eq!(missing.unwrap(), Fetched::default());
+        let forever = Fetched::from_value(Value::Array(vec![v(b"x"), Value::Int(-1)])).unwrap();
+        assert_eq!(forever.ttl_ms, None);
+        assert!(Fetched::from_value(Value::Int(3)).is_err());
+        assert!(Fetched::from_value(Value::Array(vec![Value::Int(1)])).is_err());
+        assert!(Fetched::from_value(Value::Array(vec![v(b"x"), v(b"y")])).is_err());
+    }
+}

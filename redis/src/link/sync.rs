@@ -1,5 +1,8 @@
 //! [`SyncLink`]: a blocking connection to one server (made anew after a failure) or to a
-//! cluster (redis-rs follows redirects and reconnects to nodes itself).
+//! cluster (redis-rs follows redirects; after a connection-class error the link rebuilds the
+//! cluster connection from the seeds, at most every [`REBUILD_EVERY`]).
+
+use std::time::{Duration, Instant};
 
 use redis::{ConnectionLike, FromRedisValue};
 
@@ -14,17 +17,58 @@ pub(crate) enum SyncLink {
         /// `None` after a failure: the next call connects again.
         conn: Option<redis::Connection>,
     },
-    Cluster(Box<redis::cluster::ClusterConnection>),
+    Cluster(Box<ClusterLink>),
+}
+
+/// How often at most a blocking cluster link rebuilds its connection after connection-class
+/// errors (a node down, a failover under way).
+pub(crate) const REBUILD_EVERY: Duration = Duration::from_millis(100);
+
+/// A blocking cluster connection, rebuilt from the seeds after a failure.
+///
+/// redis-rs 1.8's blocking `ClusterConnection` re-reads the slot map only on `MOVED` (and on
+/// `READONLY`, and when it has no connection at all): after `kill -9` of a master, every
+/// command for its slots goes on trying the dead address ("connection refused") however long
+/// ago its replica was promoted. The async cluster connection refreshes its slot map itself.
+pub(crate) struct ClusterLink {
+    target: Target,
+    conn: redis::cluster::ClusterConnection,
+    /// A connection-class error was seen since the last rebuild.
+    suspect: bool,
+    rebuilt: Instant,
+}
+
+impl ClusterLink {
+    fn connect(target: &Target) -> Result<redis::cluster::ClusterConnection, Error> {
+        target
+            .cluster_client()?
+            .get_connection()
+            .map_err(|e| Error::from_redis(&e, ""))
+    }
+
+    /// Rebuilds the connection when an error made it suspect and the last rebuild is at
+    /// least [`REBUILD_EVERY`] old; keeps the old one (good for the other nodes) when the
+    /// rebuild fails.
+    fn heal(&mut self) {
+        if self.suspect && self.rebuilt.elapsed() >= REBUILD_EVERY {
+            self.rebuilt = Instant::now();
+            if let Ok(conn) = ClusterLink::connect(&self.target) {
+                self.conn = conn;
+                self.suspect = false;
+            }
+        }
+    }
 }
 
 impl SyncLink {
     pub(crate) fn connect(target: &Target) -> Result<SyncLink, Error> {
         if target.is_cluster() {
-            let conn = target
-                .cluster_client()?
-                .get_connection()
-                .map_err(|e| Error::from_redis(&e, ""))?;
-            Ok(SyncLink::Cluster(Box::new(conn)))
+            Ok(SyncLink::Cluster(Box::new(ClusterLink {
+                conn: ClusterLink::connect(target)?,
+                target: target.clone(),
+                suspect: false,
+                rebuilt: Instant::now(),
+            })))
         } else {
             let mut link = SyncLink::Single {
                 client: target.client()?,
@@ -67,7 +111,10 @@ impl SyncLink {
         let result = match self.single()? {
             Some(conn) => f(conn),
             None => match self {
-                SyncLink::Cluster(conn) => f(conn.as_mut()),
+                SyncLink::Cluster(link) => {
+                    link.heal();
+                    f(&mut link.conn)
+                }
                 SyncLink::Single { .. } => {
                     return Err(Error::Unavailable {
                         message: "no connection".into(),
@@ -78,9 +125,10 @@ impl SyncLink {
         result.map_err(|e| {
             let err = Error::from_redis(&e, key);
             if err.breaks_connection() {
-                if let SyncLink::Single { conn, .. } = self {
+                match self {
                     // A timed-out reply may still arrive: never read it as another's.
-                    *conn = None;
+                    SyncLink::Single { conn, .. } => *conn = None,
+                    SyncLink::Cluster(link) => link.suspect = true,
                 }
             }
             err

@@ -256,3 +256,148 @@ impl Drop for OwnServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A Redis Cluster of the test's own (`.ci/redis-cluster.sh`): masters, a replica per master,
+/// spare nodes to add; to kill, fail over and reshard. Stopped on drop.
+pub struct OwnCluster {
+    dir: PathBuf,
+    /// The masters' URLs, as cluster seeds.
+    pub seeds: Vec<String>,
+    /// Master ports, in slot order.
+    pub masters: Vec<u16>,
+    /// Replica ports: `replicas[k]` replicates `masters[k]`.
+    pub replicas: Vec<u16>,
+    /// Cluster-enabled nodes in no cluster yet.
+    pub spares: Vec<u16>,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+impl OwnCluster {
+    /// Starts `masters` masters with `replicas` replicas each and `spares` spare nodes;
+    /// `None` (skipped) without redis-server, a failure under `CI`.
+    pub fn start(masters: usize, replicas: usize, spares: usize) -> Option<OwnCluster> {
+        let ok = Command::new(server_bin())
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            unavailable(&format!("{} is not installed", server_bin()));
+            return None;
+        }
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "sp-redis-cluster-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = Command::new("bash")
+            .arg(repo_root().join(".ci/redis-cluster.sh"))
+            .arg("start")
+            .arg(&dir)
+            .args([masters, replicas, spares].map(|n| n.to_string()))
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap();
+        let mut c = OwnCluster {
+            dir,
+            seeds: Vec::new(),
+            masters: Vec::new(),
+            replicas: Vec::new(),
+            spares: Vec::new(),
+        };
+        assert!(out.status.success(), "redis-cluster.sh start failed");
+        let ports =
+            |v: &str| -> Vec<u16> { v.split_whitespace().map(|p| p.parse().unwrap()).collect() };
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            match line.split_once('=') {
+                Some(("SEEDS", v)) => c.seeds = v.split(',').map(str::to_owned).collect(),
+                Some(("MASTERS", v)) => c.masters = ports(v),
+                Some(("REPLICAS", v)) => c.replicas = ports(v),
+                Some(("SPARES", v)) => c.spares = ports(v),
+                _ => {}
+            }
+        }
+        assert_eq!(c.masters.len(), masters);
+        Some(c)
+    }
+
+    pub fn target(&self) -> Target {
+        Target::cluster(self.seeds.clone())
+    }
+
+    /// A plain connection to one node.
+    pub fn node(&self, port: u16) -> redis::Connection {
+        redis::Client::open(format!("redis://127.0.0.1:{port}"))
+            .unwrap()
+            .get_connection_with_timeout(Duration::from_secs(2))
+            .unwrap()
+    }
+
+    /// `CLUSTER MYID` of the node on `port`.
+    pub fn id(&self, port: u16) -> String {
+        redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut self.node(port))
+            .unwrap()
+    }
+
+    /// The port of the master that owns `key`'s slot now, as the node on `ask` says.
+    pub fn owner(&self, ask: u16, key: &str) -> u16 {
+        let slot: i64 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(key)
+            .query(&mut self.node(ask))
+            .unwrap();
+        let slots: redis::Value = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query(&mut self.node(ask))
+            .unwrap();
+        let redis::Value::Array(ranges) = slots else {
+            panic!("{slots:?}")
+        };
+        for r in ranges {
+            let redis::Value::Array(f) = r else { continue };
+            if let (redis::Value::Int(a), redis::Value::Int(b), redis::Value::Array(m)) =
+                (&f[0], &f[1], &f[2])
+            {
+                if (*a..=*b).contains(&slot) {
+                    let redis::Value::Int(port) = m[1] else {
+                        panic!()
+                    };
+                    return port as u16;
+                }
+            }
+        }
+        panic!("slot {slot} of {key} has no owner");
+    }
+
+    /// SIGKILL of the node on `port`.
+    pub fn kill(&self, port: u16) {
+        let pid = std::fs::read_to_string(self.dir.join(format!("pid-{port}"))).unwrap();
+        assert!(Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status()
+            .unwrap()
+            .success());
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(repo_root().join(".ci/redis-cluster.sh"))
+            .arg("stop")
+            .arg(&self.dir)
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,58 @@
+// An Express service (Express 4 or 5) whose `GET /records` returns the Mongo-shaped records the
+// caller's session may see, by facility ObjectId. The session is named by an
+// `Authorization: Bearer <session id>` header; it and the tenant's facility dictionary are read
+// through sessionpack's caches. Denials: 401 (no, expired, forged or unsigned session),
+// 503 (the store is down), 500 (anything else), each with a short generic body.
+//
+//   REDIS_URL=redis://127.0.0.1:6379 SESSIONPACK_KEY=<64 hex digits> node examples/express-service.mjs
+//
+// (`test/middleware.test.mjs` runs this app on Express 4 and 5 against a server and a cluster.)
+import { pathToFileURL } from "node:url";
+import { SessionCache, DictionaryCache, SessionAccess, sessionpackExpress } from "sessionpack/redis";
+import { bearer, sessionKeyOf } from "./keys.mjs";
+
+/**
+ * The app. `express` is the framework's default export (4 or 5); `access` a SessionAccess;
+ * `records()` the records to filter (a MongoDB `collection.find().toArray()` in a real service);
+ * `onError(err, req)` is told why each request was denied.
+ */
+export function createExpressService(express, { access, records, onError }) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(
+    sessionpackExpress(access, {
+      sessionKey: (req) => sessionKeyOf(bearer(req.headers.authorization)),
+      onError,
+    }),
+  );
+  app.get("/records", async (req, res, next) => {
+    try {
+      const visible = await req.sessionpack.filter(await records(), (r) => r.facilityId);
+      res.json(visible);
+    } catch (e) {
+      next(e); // never grant on an error (Express 4 needs the explicit next(e) in async handlers)
+    }
+  });
+  // A last error handler that leaks nothing.
+  app.use((err, req, res, _next) => {
+    onError?.(err, req);
+    res.status(500).json({ error: "internal" });
+  });
+  return app;
+}
+
+/** Connects the caches (one `Target` spec: a URL, or cluster seeds separated by commas). */
+export async function connectAccess(spec, keys, options = {}) {
+  const sessions = await SessionCache.connect(spec, { freshness: options.freshness ?? "tracking", keys });
+  const dictionaries = await DictionaryCache.connect(spec, { freshness: options.freshness ?? "tracking", keys, ...options.dictionaries });
+  return { access: new SessionAccess({ sessions, dictionaries }), close: () => Promise.all([sessions.close(), dictionaries.close()]) };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const express = (await import(process.env.EXPRESS_MODULE ?? "express")).default;
+  const keys = [{ id: Number(process.env.SESSIONPACK_KEY_ID ?? 1), key: Buffer.from(process.env.SESSIONPACK_KEY ?? "", "hex") }];
+  const { access } = await connectAccess(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", keys);
+  const records = async () => []; // your collection: db.collection("records").find({ tenantId }).toArray()
+  const app = createExpressService(express, { access, records, onError: (e) => console.warn("denied:", e.kind ?? e.name) });
+  app.listen(Number(process.env.PORT ?? 3000), () => console.log("listening"));
+}

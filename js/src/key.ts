@@ -1,0 +1,218 @@
+/**
+ * Keys as users hold them (SPEC.md §16.1): the one place that turns what a caller passes as a
+ * dictionary key — its text, its stored bytes, or a bson/mongodb `ObjectId` or `UUID` — into
+ * the bytes a dictionary stores. Every function of the package that takes a key reads it here,
+ * so every one of them accepts the same forms and refuses the same non-keys.
+ *
+ * | key type | accepted |
+ * | --- | --- |
+ * | `objectid` | a bson `ObjectId` (bson 4 to 7, the `mongodb` driver's `_id`), 24 hex digits (either case), 12 bytes |
+ * | `uuid` | 8-4-4-4-12 hex digits (either case), 16 bytes, a bson `UUID` or `Binary` of subtype 4 |
+ * | `string` | a string of at most 64 UTF-8 bytes without lone surrogates, or its UTF-8 bytes |
+ *
+ * Anything else is no key of that type: `invalid_input`, naming what was expected and what was
+ * given — never a silent "not a member". Reading a key allocates nothing of its own: hex text
+ * is parsed into a reused scratch buffer, bytes (a `Uint8Array`, a bson 4–6 `ObjectId`'s `id`,
+ * a `Binary`'s `buffer`) are read in place. (bson 7's `ObjectId.id` getter builds a fresh
+ * 12-byte buffer at every read; that allocation is bson's.)
+ */
+
+import { hexInto, isUtf8, isWellFormed, toHex, utf8At } from "./bytes.js";
+import { invalidInput } from "./errors.js";
+
+/** The type of every key of a dictionary. */
+export type KeyType = "objectid" | "uuid" | "string";
+
+/**
+ * A bson / `mongodb` `ObjectId` (bson 4 to 7, and anything else of that shape): an object whose
+ * `_bsontype` is `"ObjectId"` (`"ObjectID"` in bson 4) and whose 12 bytes are its `id` (a
+ * `Uint8Array`) or, failing that, its `toHexString()` (24 hex digits). The package never
+ * imports bson.
+ */
+export interface ObjectIdLike {
+  readonly _bsontype: "ObjectId" | "ObjectID";
+  toHexString(): string;
+}
+
+/**
+ * A bson `UUID` or a `Binary` of subtype 4 (what the `mongodb` driver returns for a UUID): an
+ * object whose `_bsontype` is `"Binary"`, `sub_type` is 4, and whose 16 bytes are
+ * `buffer[0, position)`. Subtype 3 (legacy UUIDs, in a byte order that depends on the driver
+ * that wrote them) is refused.
+ */
+export interface UuidLike {
+  readonly _bsontype: "Binary";
+  readonly sub_type: number;
+  readonly buffer: Uint8Array;
+  readonly position: number;
+}
+
+/**
+ * A key as a caller holds it: text of the dictionary's key type, the key's stored bytes
+ * (12 for an ObjectId, 16 for a UUID, the UTF-8 of a string), or a bson `ObjectId` / `UUID`.
+ */
+export type KeyLike = string | Uint8Array | ObjectIdLike | UuidLike;
+
+/** The longest string key, in bytes. */
+export const MAX_STRING_KEY = 64;
+
+/** The byte length of every key of type `t`, or 0 for strings. */
+export function keyWidth(t: KeyType): number {
+  return t === "objectid" ? 12 : t === "uuid" ? 16 : 0;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Where {@link readKey} put the key's bytes: `bytes[0, len)` — the caller's own array (read in
+ * place) or the scratch buffer it was given. Valid until the next `readKey`.
+ */
+export const KEY: { bytes: Uint8Array; len: number } = { bytes: EMPTY, len: 0 };
+
+/** A scratch buffer for keys: large enough for any string key of 64 UTF-16 units. */
+export function keyScratch(): Uint8Array {
+  return new Uint8Array(MAX_STRING_KEY * 3 + 4);
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Reads `key` as a key of a dictionary of `keyType` into {@link KEY} (parsing text into
+ * `scratch` when needed); throws `invalid_input`, in the words of `where` (the function the
+ * caller called), for anything that is not such a key.
+ */
+export function readKey(keyType: KeyType, key: unknown, scratch: Uint8Array, where: string): void {
+  if (typeof key === "string") {
+    if (keyType === "objectid") {
+      if (key.length === 24 && hexInto(key, 0, 24, scratch, 0)) return found(scratch, 12);
+    } else if (keyType === "uuid") {
+      if (uuidInto(key, scratch)) return found(scratch, 16);
+    } else if (key.length <= MAX_STRING_KEY && isWellFormed(key)) {
+      // At most 64 UTF-16 units: at most 192 bytes, which the scratch holds.
+      const n = encoder.encodeInto(key, scratch).written;
+      if (n <= MAX_STRING_KEY) return found(scratch, n);
+    }
+    return notAKey(keyType, key, where);
+  }
+  if (key instanceof Uint8Array) {
+    const w = keyWidth(keyType);
+    if (w > 0 ? key.length === w : key.length <= MAX_STRING_KEY && isUtf8(key, 0, key.length)) return found(key, key.length);
+    return notAKey(keyType, key, where);
+  }
+  if (typeof key === "object" && key !== null) {
+    const t = (key as { _bsontype?: unknown })._bsontype;
+    if (keyType === "objectid" && (t === "ObjectId" || t === "ObjectID")) {
+      // bson 4–6 hand out the stored bytes; bson 7 builds them at every read.
+      const id = (key as { id?: unknown }).id;
+      if (id instanceof Uint8Array && id.length === 12) return found(id, 12);
+      const toHexString = (key as { toHexString?: unknown }).toHexString;
+      if (typeof toHexString === "function") {
+        const text: unknown = toHexString.call(key);
+        if (typeof text === "string" && text.length === 24 && hexInto(text, 0, 24, scratch, 0)) return found(scratch, 12);
+      }
+    } else if (keyType === "uuid" && t === "Binary") {
+      const b = key as { sub_type?: unknown; buffer?: unknown; position?: unknown };
+      if (b.sub_type === 4 && b.position === 16 && b.buffer instanceof Uint8Array && b.buffer.length >= 16) return found(b.buffer, 16);
+    }
+  }
+  return notAKey(keyType, key, where);
+}
+
+function found(bytes: Uint8Array, len: number): void {
+  KEY.bytes = bytes;
+  KEY.len = len;
+}
+
+/** Parses a UUID's 8-4-4-4-12 hex digits (either case) into `out[0, 16)`. */
+function uuidInto(text: string, out: Uint8Array): boolean {
+  return (
+    text.length === 36 &&
+    text.charCodeAt(8) === 0x2d &&
+    text.charCodeAt(13) === 0x2d &&
+    text.charCodeAt(18) === 0x2d &&
+    text.charCodeAt(23) === 0x2d &&
+    hexInto(text, 0, 8, out, 0) &&
+    hexInto(text, 9, 13, out, 4) &&
+    hexInto(text, 14, 18, out, 6) &&
+    hexInto(text, 19, 23, out, 8) &&
+    hexInto(text, 24, 36, out, 10)
+  );
+}
+
+/** The text form of a key's bytes `b[start, end)`: lowercase hex for ObjectIds and UUIDs, the string itself. */
+export function keyText(keyType: KeyType, b: Uint8Array, start: number, end: number): string {
+  if (keyType === "objectid") return toHex(b, start, end);
+  if (keyType === "uuid") {
+    const h = toHex(b, start, end);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  return utf8At(b, start, end);
+}
+
+/** What a dictionary of `keyType` takes, for messages. */
+export function expectedKey(keyType: KeyType): string {
+  switch (keyType) {
+    case "objectid":
+      return "an ObjectId key: a bson/mongodb ObjectId, 24 hexadecimal digits (either case), or its 12 bytes (a Uint8Array or Buffer)";
+    case "uuid":
+      return "a UUID key: 8-4-4-4-12 hexadecimal digits (either case), its 16 bytes (a Uint8Array or Buffer), or a bson UUID (Binary of subtype 4)";
+    default:
+      return "a string key: a string of at most 64 UTF-8 bytes without lone surrogates, or its UTF-8 bytes (a Uint8Array or Buffer)";
+  }
+}
+
+function notAKey(keyType: KeyType, key: unknown, where: string): never {
+  invalidInput(`${where}: ${describeKey(keyType, key)} is not a key of this ${keyType} dictionary; expected ${expectedKey(keyType)}`);
+}
+
+/** What was given instead of a key, and what is wrong with it, in a few words. */
+export function describeKey(keyType: KeyType, key: unknown): string {
+  if (key === null) return "null";
+  switch (typeof key) {
+    case "undefined":
+      return "undefined";
+    case "number":
+      return `the number ${key}`;
+    case "bigint":
+      return `the bigint ${key}n`;
+    case "boolean":
+      return `the boolean ${key}`;
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+    case "string": {
+      const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+      if (keyType === "objectid") {
+        return key.length === 24
+          ? `the text ${shown} (24 characters, not all hexadecimal digits)`
+          : `the text ${shown} (${key.length} characters, not 24 hexadecimal digits)`;
+      }
+      if (keyType === "uuid") return `the text ${shown} (${key.length} characters, not 8-4-4-4-12 hexadecimal digits)`;
+      return isWellFormed(key) ? `the text ${shown} (above 64 UTF-8 bytes)` : `the text ${shown} (with a lone surrogate: no UTF-8 form)`;
+    }
+    default:
+      break;
+  }
+  if (key instanceof Uint8Array) {
+    const w = keyWidth(keyType);
+    if (w > 0) return `${key.length} bytes (not ${w})`;
+    return key.length > MAX_STRING_KEY ? `${key.length} bytes (above 64)` : `${key.length} bytes that are not UTF-8`;
+  }
+  const o = key as { _bsontype?: unknown; sub_type?: unknown; constructor?: { name?: unknown } };
+  const t = o._bsontype;
+  if (typeof t === "string") {
+    if (t === "Binary") {
+      const sub = o.sub_type;
+      if (sub === 3) return "a bson Binary of subtype 3 (a legacy UUID, whose byte order depends on the driver that wrote it: convert it to subtype 4)";
+      if (keyType === "uuid" && sub === 4) return "a bson Binary of subtype 4 whose content is not 16 bytes";
+      return `a bson Binary of subtype ${String(sub)}`;
+    }
+    if (keyType === "objectid" && (t === "ObjectId" || t === "ObjectID")) return "a bson ObjectId whose 12 bytes could not be read (neither `id` nor `toHexString()`)";
+    return `a bson ${t}`;
+  }
+  if (Array.isArray(key)) return `an array of ${key.length}`;
+  if (ArrayBuffer.isView(key)) return `a ${key.constructor.name} (not a Uint8Array)`;
+  const name = o.constructor?.name;
+  return typeof name === "string" && name !== "Object" ? `an object (${name})` : "an object";
+}

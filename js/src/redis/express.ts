@@ -1,0 +1,79 @@
+/**
+ * Express middleware (Express 4 and 5, and Connect): loads the request's session with its
+ * access checks onto `req.sessionpack`, or answers 401 / 503 / 500 with a short generic body.
+ */
+
+import type { Access, SessionAccess } from "./access.js";
+import { checkOptions, denyBody, denyHeaders, loadFor, report, statusOf, type MiddlewareOptions } from "./http.js";
+
+/** The part of a Node `ServerResponse` (Express's `res`) the middleware answers denials with. */
+export interface ResponseLike {
+  readonly headersSent: boolean;
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  end(body?: string): unknown;
+}
+
+/** A request the middleware has run on: `sessionpack` is its read-only {@link Access}. */
+export interface WithSessionpack {
+  readonly sessionpack: Access;
+}
+
+/**
+ * Express middleware: for each request, `options.sessionKey(req)` names the session's Redis key;
+ * the session and its facility dictionary are loaded through `access` (so the caches' freshness,
+ * expiry and key rules apply) and attached as `req.sessionpack`, a frozen {@link Access} with
+ * `view`, `canSee(key)`, `filter(records, keyOf)`. Then `next()`.
+ *
+ * Any failure answers at once, never calling `next` (so nothing downstream runs ungranted), with
+ * JSON `{"error":"unauthorized"}` (401: no key, no session, `expired`, `unauthenticated` — forged
+ * or unsigned —, `not_a_blob`, `corrupt`), `{"error":"unavailable"}` (503 with `Retry-After: 1`:
+ * `unavailable`, `timeout`) or `{"error":"internal"}` (500: anything else); see `statusOfKind`.
+ * The cause goes to `options.onError(err, req)` only. The middleware never returns a promise
+ * and never calls `next(err)`, so it behaves the same under Express 4 and 5 and no error handler
+ * can leak the detail.
+ *
+ * ```js
+ * import express from "express";
+ * const app = express();
+ * app.use(sessionpackExpress(access, {
+ *   sessionKey: (req) => req.get("authorization")?.replace(/^Bearer /, "session:"),
+ *   onError: (err, req) => log.warn({ kind: err.kind, path: req.path }, "denied"),
+ * }));
+ * app.get("/records", async (req, res) => {
+ *   res.json(await req.sessionpack.filter(await records.find().toArray(), (r) => r.facilityId));
+ * });
+ * ```
+ *
+ * With TypeScript, declare the property once:
+ * `declare global { namespace Express { interface Request { readonly sessionpack: import("sessionpack/redis").Access } } }`.
+ */
+export function sessionpackExpress<Req extends object, Res extends ResponseLike>(
+  access: SessionAccess,
+  options: MiddlewareOptions<Req>,
+): (req: Req, res: Res, next: (err?: unknown) => void) => void {
+  checkOptions(access, options);
+  const challenge = options.challenge;
+  return function sessionpack(req: Req, res: Res, next: (err?: unknown) => void): void {
+    let loading: Promise<Access>;
+    try {
+      loading = loadFor(access, options, req);
+    } catch (e) {
+      loading = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    loading.then(
+      (a) => {
+        Object.defineProperty(req, "sessionpack", { value: a, writable: false, enumerable: true, configurable: true });
+        next();
+      },
+      (e: unknown) => {
+        report(options, e, req);
+        const status = statusOf(e);
+        if (res.headersSent) return;
+        res.statusCode = status;
+        for (const [k, v] of Object.entries(denyHeaders(status, challenge))) res.setHeader(k, v);
+        res.end(denyBody(status));
+      },
+    );
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Errors of the session and dictionary caches as HTTP answers: which status, which short body,
+ * and the loading step the Express middleware and the Fastify plugin share. No detail of an
+ * error ever reaches a response; it goes to the application's `onError` hook.
+ */
+
+import { SessionpackError } from "../errors.js";
+import { type Access, NoSessionError, type SessionAccess } from "./access.js";
+import { StoreError } from "./errors.js";
+
+/** The statuses the middleware answers with: 401 (no usable session), 503 (store unavailable), 500 (anything else). */
+export type DenyStatus = 401 | 500 | 503;
+
+/**
+ * The HTTP status for an error kind (a `SessionpackError`'s, a `StoreError`'s, or
+ * `"no_session"`); `undefined` (a bug, or not ours) is 500.
+ *
+ * | kind | status | why |
+ * | --- | --- | --- |
+ * | `no_session`, `expired`, `unauthenticated` | 401 | missing, expired, forged or unsigned: sign in again |
+ * | `not_a_blob`, `corrupt` | 401 | the value under the session's key can't be trusted: treated as no session |
+ * | `unavailable`, `timeout` | 503 | the store can't answer now: retry later, never grant |
+ * | `server`, `contended`, `unsupported`, `limit`, `invalid_input`, anything else | 500 | a fault of the deployment (a Redis error reply, a blob of a newer format, a dictionary of another lineage, a bad key from the app): signing in again would not help |
+ *
+ * ```ts
+ * statusOfKind("expired");      // 401
+ * statusOfKind("unavailable");  // 503
+ * ```
+ */
+export function statusOfKind(kind: string | undefined): DenyStatus {
+  switch (kind) {
+    case "no_session":
+    case "expired":
+    case "unauthenticated":
+    case "not_a_blob":
+    case "corrupt":
+      return 401;
+    case "unavailable":
+    case "timeout":
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+/**
+ * The HTTP status for anything the caches or {@link SessionAccess} threw: {@link statusOfKind}
+ * of its kind (a `SessionpackError`, a `StoreError` or a {@link NoSessionError}); 500 for
+ * anything else.
+ *
+ * ```ts
+ * try { … } catch (e) { res.status(statusOf(e)).json({ error: "denied" }); }
+ * ```
+ */
+export function statusOf(e: unknown): DenyStatus {
+  if (e instanceof SessionpackError || e instanceof StoreError || e instanceof NoSessionError) return statusOfKind(e.kind);
+  return 500;
+}
+
+/** The short, generic body of a denial with `status`: `{"error":"unauthorized"}`, `{"error":"unavailable"}` or `{"error":"internal"}`. */
+export function denyBody(status: DenyStatus): string {
+  return status === 401 ? '{"error":"unauthorized"}' : status === 503 ? '{"error":"unavailable"}' : '{"error":"internal"}';
+}
+
+/** The headers of a denial: JSON, never cached; `Retry-After: 1` on a 503; the challenge on a 401 when given. */
+export function denyHeaders(status: DenyStatus, challenge: string | undefined): Record<string, string> {
+  const h: Record<string, string> = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+  if (status === 503) h["retry-after"] = "1";
+  if (status === 401 && challenge !== undefined) h["www-authenticate"] = challenge;
+  return h;
+}
+
+/** What the Express middleware and the Fastify plugin are told by the application. */
+export interface MiddlewareOptions<Req> {
+  /**
+   * Where the request's session key comes from: the Redis key of its session, or `undefined` /
+   * `null` / `""` when the request carries none (401). For example from a cookie
+   * (`` req => req.cookies.sid && `session:${req.cookies.sid}` ``) or a bearer token.
+   * Whatever it returns is looked up as it is: derive it from what the client sends with care
+   * (a prefix of your own, so a client cannot name another kind of key).
+   */
+  sessionKey: (req: Req) => string | undefined | null;
+  /**
+   * Told of every denial's cause, for logs and metrics (`err` is a `NoSessionError`,
+   * `SessionpackError`, `StoreError`, or what else was thrown); never changes the answer, and
+   * its own throws are ignored.
+   */
+  onError?: (err: unknown, req: Req) => void;
+  /** A `WWW-Authenticate` value to send with 401s (e.g. `Bearer realm="api"`); none by default. */
+  challenge?: string;
+}
+
+/** Resolves to the request's {@link Access}, or rejects with why not (a `NoSessionError` for none). */
+export async function loadFor<Req>(access: SessionAccess, options: MiddlewareOptions<Req>, req: Req): Promise<Access> {
+  const key = options.sessionKey(req);
+  if (key === undefined || key === null || key === "") throw new NoSessionError("the request carries no session key");
+  if (typeof key !== "string") throw new TypeError("sessionKey(req) must return a string, undefined or null");
+  const a = await access.load(key);
+  if (a === null) throw new NoSessionError("no session under the request's key (missing, deleted, or expired in Redis)");
+  return a;
+}
+
+/** Tells `onError`, ignoring its throws. */
+export function report<Req>(options: MiddlewareOptions<Req>, err: unknown, req: Req): void {
+  try {
+    options.onError?.(err, req);
+  } catch {
+    // a logging hook must not change the answer
+  }
+}
+
+export function checkOptions<Req>(access: SessionAccess, options: MiddlewareOptions<Req>): void {
+  if (typeof access?.load !== "function") throw new TypeError("the first argument must be a SessionAccess");
+  if (typeof options?.sessionKey !== "function") throw new TypeError("options.sessionKey must be a function (req) => string | undefined");
+  if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("options.onError must be a function (err, req) => void");
+}
