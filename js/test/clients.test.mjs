@@ -531,26 +531,95 @@ test("adaptClient refuses a client with a key prefix, and an ioredis Cluster tha
   await assert.rejects(closed.send("k", ["GET", "k"], true), /closed/i);
 });
 
-// ----- neither library loaded by the adapter modules -----
+// ----- neither library loaded unless used -----
 
-test("the adapter modules load neither node-redis nor ioredis", () => {
-  const script = `
+/** Runs `body` (an ES module's text, or CommonJS with `cjs`) in a child process; its stdout's JSON. */
+function child(body, { cjs = false, env = {} } = {}) {
+  const r = spawnSync(process.execPath, [...(cjs ? [] : ["--input-type=module"]), "-e", body], { cwd: JS, encoding: "utf8", env: { ...process.env, ...env } });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1));
+}
+
+const LOADED = `Object.keys(require.cache).filter((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f))`;
+const IO_LOADED = `Object.keys(require.cache).filter((f) => /node_modules[\\\\/]ioredis[\\\\/]/.test(f))`;
+
+test("neither node-redis nor ioredis is loaded by importing sessionpack/redis (ESM and require), nor node-redis by an ioredis app's store and caches", async (t) => {
+  // Importing the entry point (both builds) and adapting nothing loads neither library.
+  const esm = child(`
     import { createRequire } from "node:module";
-    const m = await import(${JSON.stringify(path.join(JS, "dist/redis/clients/index.js"))});
-    if (typeof m.adaptClient !== "function") throw new Error("no adaptClient");
+    const m = await import(${JSON.stringify(path.join(JS, "dist/redis/index.js"))});
     try { m.adaptClient({}); } catch {}
     const require = createRequire(import.meta.url);
-    const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](redis|ioredis|@redis)[\\\\/]/.test(f));
-    console.log(JSON.stringify(loaded));
+    console.log(JSON.stringify({ redis: ${LOADED}, ioredis: ${IO_LOADED} }));
+  `);
+  assert.deepEqual(esm, { redis: [], ioredis: [] }, "ESM import");
+  const cjs = child(`
+    const m = require(${JSON.stringify(path.join(JS, "dist/cjs/redis/index.js"))});
+    try { m.adaptClient({}); } catch {}
+    console.log(JSON.stringify({ redis: ${LOADED}, ioredis: ${IO_LOADED} }));
+  `, { cjs: true });
+  assert.deepEqual(cjs, { redis: [], ioredis: [] }, "require");
+  const tg = await target(t, "standalone");
+  if (tg === undefined) return;
+  // An ioredis app: store, session cache (tracking) and dictionary cache over its client — node-redis never loaded.
+  const { host, port } = hostPort(tg.urls[0]);
+  const app = (cjsMode) => `
+    ${cjsMode ? "" : 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);'}
+    const Redis = require("ioredis");
+    const { SessionStore, SessionCache, DictionaryCache } = require(${JSON.stringify(path.join(JS, cjsMode ? "dist/cjs/redis/index.js" : "dist/redis/index.js"))});
+    (async () => {
+      const redis = new Redis({ host: ${JSON.stringify(host)}, port: ${port} });
+      const store = await SessionStore.connect(redis);
+      const cache = await SessionCache.connect(redis, { freshness: "tracking" });
+      const dicts = await DictionaryCache.connect(redis, { tracker: cache });
+      const live = cache.trackingLive;
+      await store.getRaw("no-such-key");
+      await cache.get("no-such-key");
+      await dicts.get("t", "facility");
+      await dicts.close(); await cache.close(); await store.close();
+      const open = redis.status;
+      redis.disconnect();
+      console.log(JSON.stringify({ live, open, redis: ${LOADED} }));
+    })().catch((e) => { console.error(e); process.exit(1); });
   `;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: JS, encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout.trim()), []);
-  // The check can fail: importing the store (which opens node-redis connections itself today) loads node-redis.
-  const control = script.replace("dist/redis/clients/index.js", "dist/redis/index.js");
-  const c = spawnSync(process.execPath, ["--input-type=module", "-e", control], { cwd: JS, encoding: "utf8" });
-  assert.equal(c.status, 0, c.stderr);
-  assert.ok(JSON.parse(c.stdout.trim()).length > 0, "the control import loads node-redis");
+  for (const cjsMode of [false, true]) {
+    const r = child(app(cjsMode), { cjs: cjsMode });
+    assert.deepEqual(r, { live: true, open: "ready", redis: [] }, `${cjsMode ? "CommonJS" : "ESM"}: node-redis not loaded, the app's client left open`);
+  }
+  // The check can fail: a URL target loads node-redis (the link's own connection).
+  const control = child(`
+    import { createRequire } from "node:module";
+    const require = createRequire(import.meta.url);
+    const { SessionStore } = await import(${JSON.stringify(path.join(JS, "dist/redis/index.js"))});
+    const store = await SessionStore.connect(${JSON.stringify(tg.urls[0])});
+    await store.close();
+    console.log(JSON.stringify(${LOADED}));
+  `);
+  assert.ok(control.length > 0, "a URL loads node-redis");
+});
+
+test("without node-redis installed, a URL is refused with invalid_input saying what to install or pass", () => {
+  // A directory where `redis` cannot be resolved: a copy of the built package with no node_modules.
+  const dir = mkdtempSync(path.join(tmpdir(), "sp-js-no-redis-"));
+  try {
+    const r = spawnSync("cp", ["-r", path.join(JS, "dist"), path.join(JS, "package.json"), dir]);
+    assert.equal(r.status, 0);
+    const out = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", `
+        const m = await import(${JSON.stringify(path.join(dir, "dist/redis/index.js"))});
+        try { await m.SessionStore.connect("redis://127.0.0.1:1"); console.log("connected?"); }
+        catch (e) { console.log(JSON.stringify({ kind: m.errorKind(e), message: e.message })); }
+      `],
+      { cwd: dir, encoding: "utf8" },
+    );
+    assert.equal(out.status, 0, out.stderr);
+    const { kind, message } = JSON.parse(out.stdout.trim());
+    assert.equal(kind, "invalid_input");
+    assert.match(message, /needs node-redis .*npm install redis.*or pass your own client/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // ----- redirects to a master that joined after the client connected -----

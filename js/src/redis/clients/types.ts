@@ -8,7 +8,7 @@
  * loaded it.
  */
 
-import { SessionpackError } from "../../errors.js";
+import { bytesExpected } from "../../errors.js";
 import { StoreError } from "../errors.js";
 
 /** A command argument: text, or bytes sent as they are. */
@@ -176,16 +176,8 @@ export function expectBytes(reply: unknown, what: string): Buffer | null {
   throw new StoreError("server", `${what} answered with ${describeValue(reply)}, not a string of bytes`);
 }
 
-/** The `invalid_input` of a string met where a blob's bytes were expected. */
-export function bytesExpected(value: string, what: string): SessionpackError {
-  return new SessionpackError(
-    "invalid_input",
-    `${what} is a string of ${value.length} characters where bytes were expected: sessionpack reads blobs as bytes ` +
-      "(a Buffer or Uint8Array), and a blob decoded as text is damaged for good. Read the value as bytes " +
-      "(ioredis: getBuffer or callBuffer; node-redis: a typeMapping of RESP_TYPES.BLOB_STRING to Buffer), " +
-      "or hand the client itself to SessionStore.connect or SessionCache.connect, which does",
-  );
-}
+/** The `invalid_input` of a string met where a blob's bytes were expected (the core's, re-exported). */
+export { bytesExpected };
 
 /** `value` in a few words, for messages: "a string", "null", "an object of class Foo", … */
 export function describeValue(value: unknown): string {
