@@ -36,8 +36,10 @@ export function internalsOf(cache: unknown): CacheInternals | undefined {
  * - `"header-check"`: every use sends `GETRANGE key 0 39` and compares the digest (offset 8)
  *   with the kept copy's; the blob is fetched again only when it changed. A rewrite is seen on
  *   the next read; a deleted, evicted or expired key is `null` on the next read.
- * - `"tracking"`: the cache's tracker holds one RESP3 connection per server (per master of a
- *   cluster) with `CLIENT TRACKING ON BCAST` (optionally `PREFIX`es), so the server pushes an
+ * - `"tracking"`: the cache's tracker holds a tracking connection of its own per server (per
+ *   master of a cluster: one RESP3 connection over node-redis, a RESP2 subscriber and its
+ *   redirecting connection over ioredis) with `CLIENT TRACKING ON BCAST` (optionally
+ *   `PREFIX`es), so the server pushes an
  *   invalidation whenever a key is written, deleted, expires or is evicted; the push evicts the
  *   entry. While tracking is **live**, an unchanged session is served with no round trip.
  *   Tracking is live only while the tracker has heard from every server within the staleness
