@@ -512,6 +512,31 @@ test("adaptClient refuses anything but a client, with invalid_input naming what 
   );
 });
 
+test("SessionStore, SessionCache and DictionaryCache.connect refuse anything but a client, a Target or a URL, naming what was expected", async () => {
+  const { SessionStore, SessionCache, DictionaryCache } = await import("../dist/redis/index.js");
+  const connects = [
+    ["SessionStore", (x) => SessionStore.connect(x)],
+    ["SessionCache", (x) => SessionCache.connect(x, { freshness: "header-check" })],
+    ["DictionaryCache", (x) => DictionaryCache.connect(x)],
+  ];
+  for (const [name, connect] of connects) {
+    for (const [x, re] of [
+      [{}, /got a plain object/],
+      [42, /got a number/],
+      [{ get() {}, set() {} }, /got a plain object/],
+      ["http://x", /not a Redis URL/],
+    ]) {
+      await assert.rejects(connect(x), (e) => {
+        assert.ok(e instanceof SessionpackError, `${name}: ${e}`);
+        assert.equal(e.kind, "invalid_input");
+        assert.ok(e.message.startsWith(`expected ${EXPECTED}; got `), e.message);
+        assert.match(e.message, re);
+        return true;
+      });
+    }
+  }
+});
+
 test("adaptClient refuses a client with a key prefix, and an ioredis Cluster that reads from replicas (no connection made)", async () => {
   const io = new Redis({ lazyConnect: true, keyPrefix: "app:" });
   assert.throws(() => adaptClient(io), (e) => e.kind === "invalid_input" && /key prefix "app:"/.test(e.message) && /app:session:/.test(e.message));
