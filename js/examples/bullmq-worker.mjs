@@ -6,7 +6,8 @@
 //
 //   REDIS_URL=redis://127.0.0.1:6379 SESSIONPACK_KEY=<64 hex digits> node examples/bullmq-worker.mjs
 //
-// (`test/middleware.test.mjs` runs it with BullMQ over node-redis against a server.)
+// (`test/middleware.test.mjs` runs it against a server and a cluster, BullMQ over the app's ioredis,
+// the caches over a URL, the app's node-redis or the same ioredis connection.)
 import { pathToFileURL } from "node:url";
 import { withSession } from "sessionpack/redis";
 import { sessionKeyOf } from "./keys.mjs";
@@ -28,20 +29,28 @@ export function reportProcessor(access) {
   );
 }
 
-/** A BullMQ `Worker` on `queueName` running {@link reportProcessor}, over `connection` (a node-redis client or ioredis). */
-export function createReportWorker(Worker, { queueName, connection, access, concurrency = 4 }) {
-  return new Worker(queueName, reportProcessor(access), { connection, concurrency });
+/**
+ * A BullMQ `Worker` on `queueName` running {@link reportProcessor}, over `connection` (the app's
+ * ioredis `Redis` or `Cluster`, created with `maxRetriesPerRequest: null` as BullMQ asks). On a
+ * cluster give a hash-tag `prefix` (`"{bull}"`): BullMQ's keys of a queue must share a slot.
+ */
+export function createReportWorker(Worker, { queueName, connection, access, concurrency = 4, prefix, drainDelay }) {
+  return new Worker(queueName, reportProcessor(access), {
+    connection,
+    concurrency,
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(drainDelay === undefined ? {} : { drainDelay }),
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { Worker } = await import("bullmq");
-  const { createClient } = await import("redis");
+  const { default: Redis } = await import("ioredis");
   const { connectAccess } = await import("./express-service.mjs");
-  const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  // One ioredis connection of the app's, for BullMQ and for sessionpack's caches alike.
+  const connection = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
   const keys = [{ id: Number(process.env.SESSIONPACK_KEY_ID ?? 1), key: Buffer.from(process.env.SESSIONPACK_KEY ?? "", "hex") }];
-  const { access } = await connectAccess(url, keys);
-  const connection = createClient({ url });
-  await connection.connect();
+  const { access } = await connectAccess(connection, keys);
   const worker = createReportWorker(Worker, { queueName: "reports", connection, access });
   worker.on("failed", (job, err) => console.warn(`job ${job?.id} denied: ${err.kind ?? err.name}`));
 }

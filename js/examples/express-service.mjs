@@ -8,7 +8,7 @@
 //
 // (`test/middleware.test.mjs` runs this app on Express 4 and 5 against a server and a cluster.)
 import { pathToFileURL } from "node:url";
-import { SessionCache, DictionaryCache, SessionAccess, sessionpackExpress } from "sessionpack/redis";
+import { SessionCache, SessionAccess, sessionpackExpress } from "sessionpack/redis";
 import { bearer, sessionKeyOf } from "./keys.mjs";
 
 /**
@@ -41,17 +41,28 @@ export function createExpressService(express, { access, records, onError }) {
   return app;
 }
 
-/** Connects the caches (one `Target` spec: a URL, or cluster seeds separated by commas). */
-export async function connectAccess(spec, keys, options = {}) {
-  const sessions = await SessionCache.connect(spec, { freshness: options.freshness ?? "tracking", keys });
-  const dictionaries = await DictionaryCache.connect(spec, { freshness: options.freshness ?? "tracking", keys, ...options.dictionaries });
-  return { access: new SessionAccess({ sessions, dictionaries }), close: () => Promise.all([sessions.close(), dictionaries.close()]) };
+/**
+ * Connects the caches over `redis`: the app's own client (node-redis or ioredis, which the caches
+ * never close), or a URL / cluster seeds separated by commas (connections of their own). The
+ * dictionary cache shares the session cache's connection and tracker (`sessions.dictionaries`):
+ * one set of tracking connections per server.
+ */
+export async function connectAccess(redis, keys, options = {}) {
+  const sessions = await SessionCache.connect(redis, { freshness: options.freshness ?? "tracking", keys });
+  const dictionaries = sessions.dictionaries({ keys, ...options.dictionaries });
+  return { access: new SessionAccess({ sessions, dictionaries }), close: async () => {
+    await dictionaries.close();
+    await sessions.close();
+  } };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const express = (await import(process.env.EXPRESS_MODULE ?? "express")).default;
+  const { createClient } = await import("redis");
   const keys = [{ id: Number(process.env.SESSIONPACK_KEY_ID ?? 1), key: Buffer.from(process.env.SESSIONPACK_KEY ?? "", "hex") }];
-  const { access } = await connectAccess(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", keys);
+  // The service's own node-redis client (ioredis works the same: new Redis(url)).
+  const redis = await createClient({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" }).connect();
+  const { access } = await connectAccess(redis, keys);
   const records = async () => []; // your collection: db.collection("records").find({ tenantId }).toArray()
   const app = createExpressService(express, { access, records, onError: (e) => console.warn("denied:", e.kind ?? e.name) });
   app.listen(Number(process.env.PORT ?? 3000), () => console.log("listening"));

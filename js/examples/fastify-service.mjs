@@ -31,7 +31,9 @@ export async function createFastifyService(fastify, { access, records, onError }
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const fastify = (await import(process.env.FASTIFY_MODULE ?? "fastify")).default;
   const keys = [{ id: Number(process.env.SESSIONPACK_KEY_ID ?? 1), key: Buffer.from(process.env.SESSIONPACK_KEY ?? "", "hex") }];
-  const { access } = await connectAccess(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", keys);
+  const { default: Redis } = await import("ioredis");
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379"); // the service's own ioredis client
+  const { access } = await connectAccess(redis, keys);
   const app = await createFastifyService(fastify, { access, records: async () => [], onError: (e) => console.warn("denied:", e.kind ?? e.name) });
   await app.listen({ port: Number(process.env.PORT ?? 3000), host: "127.0.0.1" });
 }

@@ -464,8 +464,10 @@ if (tsInstalled) {
             out
               .split("\n")
               .map((l) => l.trim())
-              .filter((l) => l.includes(`${path.sep}node_modules${path.sep}sessionpack${path.sep}`) && /(^|[/\\])(redis[/\\])?index\.d\.ts$/.test(l))
-              .map(inPackage),
+              .filter((l) => l.includes(`${path.sep}node_modules${path.sep}sessionpack${path.sep}`))
+              .map(inPackage)
+              // The entry points' declarations (modules they import, e.g. redis/clients/index.d.ts, are not entry points).
+              .filter((l) => /^dist\/(cjs\/)?(redis\/)?index\.d\.ts$/.test(l)),
           ),
         ].sort();
         const want = f.build === "cjs" ? ["dist/cjs/index.d.ts", "dist/cjs/redis/index.d.ts"] : ["dist/index.d.ts", "dist/redis/index.d.ts"];

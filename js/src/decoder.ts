@@ -5,7 +5,7 @@
 
 import { u32 } from "./bytes.js";
 import { validateArchive } from "./archive.js";
-import { corrupt, fail } from "./errors.js";
+import { bytesExpected, corrupt, fail } from "./errors.js";
 import { checkFrame, inflate } from "./frame.js";
 import { Header, HEADER_LEN } from "./header.js";
 import { limitsFrom, maxInflatedLen, type Limits } from "./limits.js";
@@ -86,6 +86,7 @@ export class Decoder {
    * for the first rule broken. **Deny access on any error.**
    */
   open(bytes: Uint8Array): SessionView {
+    if (typeof bytes === "string") throw bytesExpected(bytes, "the value given to Decoder.open");
     // Step 1: the header (SPEC.md §3, rules 1 to 8).
     const h = Header.read(bytes);
     const schema = schemaOf(h.version)!; // Header.read refused every other version

@@ -7,7 +7,7 @@
 
 import { randomFillSync } from "node:crypto";
 import { equalBytes, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At } from "./bytes.js";
-import { corrupt, fail, invalidInput } from "./errors.js";
+import { bytesExpected, corrupt, fail, invalidInput } from "./errors.js";
 import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
 import { DATA, digestInto, hashWasm, memory32, probe12, probeLow, reserve } from "./hash.js";
 import { KEY, MAX_STRING_KEY, OID, keyScratch, keyText, keyWidth as width, readKey, readObjectIdWords, type KeyLike, type KeyType } from "./key.js";
@@ -252,6 +252,7 @@ export class DictionaryDecoder {
 
   /** Checks `bytes` and returns a view over them (do not change them while it is used). */
   open(bytes: Uint8Array): IdDictionaryView {
+    if (typeof bytes === "string") throw bytesExpected(bytes, "the value given to DictionaryDecoder.open");
     const l = readLayout(bytes, this.maxKeys);
     if (l.keyId === 0) {
       if (this.requiresMac) {

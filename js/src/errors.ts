@@ -66,3 +66,18 @@ export function corrupt(rule: string, message: string): never {
 export function invalidInput(message: string): never {
   throw new SessionpackError("invalid_input", message);
 }
+
+/**
+ * The `invalid_input` of a string met where a blob's bytes were expected (`what` names where):
+ * the value was decoded as text on its way (ioredis `get` instead of `getBuffer`, …), and a blob
+ * decoded as UTF-8 is damaged for good.
+ */
+export function bytesExpected(value: string, what: string): SessionpackError {
+  return new SessionpackError(
+    "invalid_input",
+    `${what} is a string of ${value.length} characters where bytes were expected: sessionpack reads blobs as bytes ` +
+      "(a Buffer or Uint8Array), and a blob decoded as text is damaged for good. Read the value as bytes " +
+      "(ioredis: getBuffer or callBuffer; node-redis: a typeMapping of RESP_TYPES.BLOB_STRING to Buffer), " +
+      "or hand the client itself to SessionStore.connect or SessionCache.connect, which does",
+  );
+}

@@ -326,3 +326,77 @@ test("close() returns when the server died under a busy cache (node-redis' own c
   console.log(`closed ${took.toFixed(1)} ms after the server was killed (the target's timeout is ${cs.target.timeoutMs} ms)`);
   assert.ok(took < cs.target.timeoutMs + 1000, `close() took ${took} ms`);
 });
+
+test("tracking over the app's ioredis client (db 3, RESP2 redirect): invalidations, a SWAPDB seen by the marker, the subscriber killed, FLUSHALL; the app's client never closed", async (t) => {
+  const server = await ownServer(t);
+  if (!server) return;
+  const { default: Redis } = await import("ioredis");
+  const redis = new Redis(`${server.url}/3`, { lazyConnect: true });
+  redis.on("error", () => {});
+  await redis.connect();
+  t.after(() => redis.disconnect());
+  const cache = await SessionCache.connect(redis, { freshness: "tracking", tracking: TRACKING, timeoutMs: 500 });
+  const store = await SessionStore.connect(redis);
+  t.after(async () => {
+    await cache.close();
+    await store.close();
+  });
+  assert.ok(await cache.waitForTracking(5000), "tracking live");
+  assert.equal(cache.client, redis);
+  assert.equal(cache.target, undefined);
+  const other = await admin(Target.standalone(`${server.url}/4`));
+  const a = await admin(Target.standalone(`${server.url}/3`));
+  t.after(async () => {
+    await other.close();
+    await a.close();
+  });
+  // The tracker's two connections: a subscriber and the one that redirects to it, both named.
+  const list = async () =>
+    String(await a.send("", ["CLIENT", "LIST"]))
+      .split("\n")
+      .filter((l) => l.includes(`name=${CLIENT_NAME} `));
+  let lines = await list();
+  assert.equal(lines.length, 2, lines.join("\n"));
+  assert.ok(lines.some((l) => / sub=1 /.test(l)), "a subscriber (to __redis__:invalidate)");
+
+  // Invalidations: a rewrite through the store (the same app client) is seen, with no header check.
+  const k = "session:io:1";
+  await store.put(k, blob(1));
+  assert.equal(version(await cache.get(k)), 1);
+  const s0 = cache.stats();
+  for (let i = 0; i < 100; i++) assert.equal(version(await cache.get(k)), 1);
+  assert.equal(cache.stats().headerChecks, s0.headerChecks, "no round trip while unchanged");
+  await store.put(k, blob(2));
+  assert.ok((await within(2000, async () => version(await cache.get(k)) === 2)) !== undefined, "the rewrite is seen");
+  assert.ok(cache.stats().invalidations > s0.invalidations);
+
+  // SWAPDB 3 4: announced by nothing but the marker; db 4 holds version 3.
+  await set(other, k, blob(3));
+  const flushes = cache.stats().flushes;
+  await a.send("", ["SWAPDB", "3", "4"]);
+  const seen = await within(2000, async () => cache.stats().flushes > flushes);
+  assert.ok(seen !== undefined, "the tracker's marker revealed the swap");
+  assert.ok((await within(2000, async () => version(await cache.get(k)) === 3)) !== undefined, "the swapped-in version is served");
+  assert.ok(await cache.waitForTracking(5000), "tracking live again");
+  console.log(`ioredis tracking: SWAPDB seen ${seen.toFixed(1)} ms after it (heartbeat ${TRACKING.heartbeatMs} ms)`);
+
+  // The subscriber killed: tracking lost (the cache empties itself), then live again.
+  lines = await list();
+  const sub = lines.find((l) => / sub=1 /.test(l));
+  const id = /^id=(\d+) /.exec(sub)[1];
+  const f1 = cache.stats().flushes;
+  assert.equal(await a.send("", ["CLIENT", "KILL", "ID", id]), 1);
+  assert.ok((await within(2000, async () => cache.stats().flushes > f1)) !== undefined, "the loss emptied the cache");
+  assert.ok(await cache.waitForTracking(5000), "tracking re-established");
+  assert.equal(version(await cache.get(k)), 3);
+
+  // FLUSHALL is announced (a null invalidation).
+  await cache.get(k);
+  await a.send("", ["FLUSHALL"]);
+  assert.ok((await within(2000, async () => (await cache.get(k)) === null)) !== undefined, "never served after FLUSHALL");
+  assert.equal(redis.status, "ready", "the app's client is open");
+  await cache.close();
+  assert.equal(redis.status, "ready", "close() left the app's client open");
+  assert.equal((await list()).length, 0, "close() closed the tracking connections");
+  assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 0, "the marker deleted");
+});

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { SessionStore, SessionCache, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
-import { TARGETS, MODES, target, key, blob, version, admin, set, sleep, within, median, slotOf } from "./redis-support.mjs";
+import { TARGETS, MODES, CLIENTS, over, connectable, target, key, blob, version, admin, set, sleep, within, median, slotOf } from "./redis-support.mjs";
 
 const kind = (k, rule) => (e) => {
   assert.equal(errorKind(e), k, `${e}`);
@@ -12,9 +12,9 @@ const kind = (k, rule) => (e) => {
   return true;
 };
 
-/** A cache with short tracking heartbeats, and the test's admin connection. */
-async function setup(t, tg, freshness, options = {}) {
-  const cache = await SessionCache.connect(tg, {
+/** A cache (over `x`: the target, or an app's client) with short tracking heartbeats, and the test's admin connection. */
+async function setup(t, tg, freshness, options = {}, x = tg) {
+  const cache = await SessionCache.connect(x, {
     freshness,
     tracking: { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50 },
     ...options,
@@ -29,11 +29,12 @@ async function setup(t, tg, freshness, options = {}) {
 }
 
 for (const name of TARGETS) {
-  for (const mode of MODES) {
-    test(`${name}, ${mode}: a missing key is null; not-a-blob values are not_a_blob errors, never null`, async (t) => {
+  for (const client of CLIENTS) for (const mode of MODES) {
+    test(`${name}, ${mode}${over(client)}: a missing key is null; not-a-blob values are not_a_blob errors, never null`, async (t) => {
       const tg = await target(t, name);
       if (!tg) return;
-      const { cache, a } = await setup(t, tg, mode);
+      const x = await connectable(t, tg, client);
+      const { cache, a } = await setup(t, tg, mode, {}, x);
       assert.equal(await cache.get(key("none")), null);
       const json = key("json");
       await set(a, json, '{"user_id":"u1","facilities":[1]}');
@@ -66,10 +67,11 @@ for (const name of TARGETS) {
       assert.ok((await within(2000, async () => (await cache.get(k)) === null)) !== undefined, "deleted: null");
     });
 
-    test(`${name}, ${mode}: a kept session is refused once it expires, at use`, async (t) => {
+    test(`${name}, ${mode}${over(client)}: a kept session is refused once it expires, at use`, async (t) => {
       const tg = await target(t, name);
       if (!tg) return;
-      const { cache, a } = await setup(t, tg, mode);
+      const x = await connectable(t, tg, client);
+      const { cache, a } = await setup(t, tg, mode, {}, x);
       const k = key("expiry");
       await set(a, k, blob(1, { ttlMs: 1500 }));
       const view = await cache.get(k);
@@ -87,12 +89,13 @@ for (const name of TARGETS) {
       assert.ok(cache.stats().fetches > fetches);
     });
 
-    test(`${name}, ${mode}: keys imply a MAC, at fetch and at every use`, async (t) => {
+    test(`${name}, ${mode}${over(client)}: keys imply a MAC, at fetch and at every use`, async (t) => {
       const tg = await target(t, name);
       if (!tg) return;
+      const x = await connectable(t, tg, client);
       const k1 = { id: 1, key: randomBytes(32) };
       const k2 = { id: 2, key: randomBytes(32) };
-      const { cache, a } = await setup(t, tg, mode, { keys: [k1] });
+      const { cache, a } = await setup(t, tg, mode, { keys: [k1] }, x);
       const unsigned = key("unsigned");
       await set(a, unsigned, blob(1));
       await assert.rejects(cache.get(unsigned), kind("unauthenticated", "R-MAC-REQUIRED"));
@@ -110,15 +113,16 @@ for (const name of TARGETS) {
       await set(a, signed, blob(4, { key: k2 }));
       assert.ok((await within(2000, async () => version(await cache.get(signed).catch(() => null)) === 4)) !== undefined);
       // allowUnsigned is the documented weakening.
-      const weak = await SessionCache.connect(tg, { freshness: mode, keys: [k1], allowUnsigned: true });
+      const weak = await SessionCache.connect(x, { freshness: mode, keys: [k1], allowUnsigned: true });
       t.after(() => weak.close());
       assert.equal(version(await weak.get(unsigned)), 1);
     });
 
-    test(`${name}, ${mode}: the cache is bounded by entries and by bytes (least recently used evicted)`, async (t) => {
+    test(`${name}, ${mode}${over(client)}: the cache is bounded by entries and by bytes (least recently used evicted)`, async (t) => {
       const tg = await target(t, name);
       if (!tg) return;
-      const { cache, a } = await setup(t, tg, mode, { maxEntries: 3 });
+      const x = await connectable(t, tg, client);
+      const { cache, a } = await setup(t, tg, mode, { maxEntries: 3 }, x);
       const keys = Array.from({ length: 6 }, (_, i) => key("bound", i));
       for (const [i, k] of keys.entries()) await set(a, k, blob(i + 1));
       for (const k of keys.slice(0, 3)) await cache.get(k);
@@ -137,24 +141,24 @@ for (const name of TARGETS) {
       assert.ok(s.entries <= 3 && s.evictions >= 4, JSON.stringify(s));
 
       const one = blob(1).length + 2 * keys[0].length + 256;
-      const small = await SessionCache.connect(tg, { freshness: mode, maxBytes: 2 * one + 10 });
+      const small = await SessionCache.connect(x, { freshness: mode, maxBytes: 2 * one + 10 });
       t.after(() => small.close());
       for (const k of keys) await small.get(k);
       s = small.stats();
       assert.equal(s.entries, 2);
       assert.ok(s.bytes <= 2 * one + 10, JSON.stringify(s));
       // A session larger than the whole bound is served, never kept.
-      const tiny = await SessionCache.connect(tg, { freshness: mode, maxBytes: 100 });
+      const tiny = await SessionCache.connect(x, { freshness: mode, maxBytes: 100 });
       t.after(() => tiny.close());
       assert.equal(version(await tiny.get(keys[0])), 1);
       assert.equal(tiny.stats().entries, 0);
     });
   }
 
-  test(`${name}, header-check: an unchanged session costs one GETRANGE per use; a rewrite is seen on the next read`, async (t) => {
+  for (const client of CLIENTS) test(`${name}, header-check${over(client)}: an unchanged session costs one GETRANGE per use; a rewrite is seen on the next read`, async (t) => {
     const tg = await target(t, name);
     if (!tg) return;
-    const { cache, a } = await setup(t, tg, "header-check");
+    const { cache, a } = await setup(t, tg, "header-check", {}, await connectable(t, tg, client));
     const k = key("header");
     await set(a, k, blob(1));
     for (let i = 0; i < 20; i++) assert.equal(version(await cache.get(k)), 1);
@@ -200,10 +204,10 @@ for (const name of TARGETS) {
     console.log(`${name}, header-check workers: ${reads} reads, ${cache.stats().fetches} fetches, 0 stale`);
   });
 
-  test(`${name}, tracking: unchanged sessions cost no round trip; a rewrite is seen after its invalidation (latency measured)`, async (t) => {
+  for (const client of CLIENTS) test(`${name}, tracking${over(client)}: unchanged sessions cost no round trip; a rewrite is seen after its invalidation (latency measured)`, async (t) => {
     const tg = await target(t, name);
     if (!tg) return;
-    const { cache, a } = await setup(t, tg, "tracking");
+    const { cache, a } = await setup(t, tg, "tracking", {}, await connectable(t, tg, client));
     const keys = Array.from({ length: 8 }, (_, i) => key("tracking", i));
     for (const k of keys) await set(a, k, blob(1));
     for (const k of keys) assert.equal(version(await cache.get(k)), 1);
@@ -237,7 +241,7 @@ for (const name of TARGETS) {
     assert.ok(s.trackingLive);
     const ms = (x) => `${(x * 1000).toFixed(0)} µs`;
     console.log(
-      `${name}, tracking: invalidation latency (write acknowledged → rewrite seen) median ${ms(median(latencies))}, ` +
+      `${name}, tracking${over(client)}: invalidation latency (write acknowledged → rewrite seen) median ${ms(median(latencies))}, ` +
         `max ${ms(Math.max(...latencies))} over ${latencies.length} rewrites (the push itself: median ${ms(median(pushes))}, ` +
         `max ${ms(Math.max(...pushes))}; the rest is the refetch); ${JSON.stringify(s)}`,
     );
@@ -281,10 +285,10 @@ for (const name of TARGETS) {
     console.log(`${name}, tracking workers: ${reads} reads, old session seen at most ${lastStale.toFixed(3)} ms after the write's ack`);
   });
 
-  test(`${name}: the tracker's connections carry the name ${CLIENT_NAME}`, async (t) => {
+  for (const client of CLIENTS) test(`${name}${over(client)}: the tracker's connections carry the name ${CLIENT_NAME}`, async (t) => {
     const tg = await target(t, name);
     if (!tg) return;
-    const { a } = await setup(t, tg, "tracking");
+    const { a } = await setup(t, tg, "tracking", {}, await connectable(t, tg, client));
     const k = key("name");
     const list = String(await a.send(k, ["CLIENT", "LIST"]));
     assert.ok(list.includes(`name=${CLIENT_NAME}`), "on the node of a key at least");

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { DictionaryDecoder, IdDictionary, Session } from "../dist/index.js";
 import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind } from "../dist/redis/index.js";
-import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable } from "./redis-support.mjs";
+import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable, connectable, session } from "./redis-support.mjs";
 import { Target } from "../dist/redis/index.js";
 
 const kind = (k, rule) => (e) => {
@@ -46,7 +46,9 @@ async function countedTarget(t, name) {
   return ownCluster ?? unavailable(t, "a Redis Cluster of the test's own could not be started (.ci/redis-cluster.sh)");
 }
 
-const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50 };
+// marker: false — the tracker's marker is read with a GET every heartbeat, which INFO commandstats
+// would count with the dictionaries' GETs on a standalone server.
+const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50, marker: false };
 const oid = (i) => "6926c190" + i.toString(16).padStart(16, "0");
 const mac = () => ({ id: 7, key: randomBytes(32) });
 
@@ -418,3 +420,84 @@ for (const name of TARGETS) {
     });
   }
 }
+
+// ----- one tracker for sessions and dictionaries -----
+
+for (const client of ["node-redis", "ioredis"]) {
+  test(`standalone over the app's ${client}: a DictionaryCache sharing the session cache's tracker opens no tracking connection of its own; invalidations reach both`, async (t) => {
+    // A server of the test's own: its tracking connections are counted.
+    const tg = (await ownServer(t))?.target(1000);
+    if (!tg) return;
+    const x = await connectable(t, tg, client);
+    const m = mac();
+    const store = await SessionStore.connect(x, { keys: [m] });
+    const sessions = await SessionCache.connect(x, { freshness: "tracking", keys: [m], tracking: TRACKING });
+    const a = await admin(tg);
+    t.after(async () => {
+      await sessions.close();
+      await store.close();
+      await a.close();
+    });
+    assert.ok(await sessions.waitForTracking(5000));
+    // Tracking connections are named.
+    const ours = async () => {
+      const name = `name=sessionpack-tracking `;
+      return String(await a.send("", ["CLIENT", "LIST"])).split("\n").filter((l) => l.includes(name)).length;
+    };
+    const base = await ours();
+    const shared = await DictionaryCache.connect(x, { keys: [m], tracker: sessions, refreshIntervalMs: 50 });
+    const viaSessions = sessions.dictionaries({ keys: [m] });
+    assert.equal(await ours(), base, "no tracking connection added");
+    assert.ok(shared.trackingLive && viaSessions.trackingLive);
+    const own = await DictionaryCache.connect(x, { freshness: "tracking", keys: [m], tracking: TRACKING });
+    t.after(() => Promise.all([shared.close(), viaSessions.close(), own.close()]));
+    assert.ok(await own.waitForTracking(5000));
+    assert.equal(await ours(), base + (client === "ioredis" ? 2 : 1), "a dictionary cache of its own tracks with its own connections");
+
+    const tn = tenant("shared");
+    await writeDictionary(store, tn, [oid(1)]);
+    for (const d of [shared, viaSessions]) assert.equal((await d.get(tn, "facility")).size, 1);
+    const h0 = shared.stats().headerChecks;
+    for (let i = 0; i < 50; i++) assert.equal(await shared.idOf(tn, "facility", oid(1)), 0);
+    assert.equal(shared.stats().headerChecks, h0, "served by the shared tracking, no round trip");
+    // An append: its invalidation, through the session cache's tracker, evicts both copies.
+    await writeDictionary(store, tn, [oid(2)]);
+    assert.ok((await within(2000, async () => shared.stats().invalidations > 0 && viaSessions.stats().invalidations > 0)) !== undefined, "invalidations reached both");
+    for (const d of [shared, viaSessions]) assert.equal(await d.idOf(tn, "facility", oid(2)), 1);
+    // Closing a dictionary cache closes nothing of the session cache's.
+    await viaSessions.close();
+    const sk = key("shared-session");
+    await store.put(sk, session("u", [1]));
+    assert.equal((await sessions.get(sk)).userId, "u");
+    assert.ok(sessions.trackingLive);
+    // Misuse is refused.
+    const header = await SessionCache.connect(x, { freshness: "header-check" });
+    t.after(() => header.close());
+    await assert.rejects(DictionaryCache.connect(x, { tracker: header }), /in "tracking" mode/);
+    await assert.rejects(DictionaryCache.connect(x, { tracker: {} }), TypeError);
+    await assert.rejects(DictionaryCache.connect(x, { tracker: sessions, freshness: "header-check" }), TypeError);
+  });
+}
+
+test("standalone: a session cache tracking only `session:` keys shares its tracker; the dictionaries (outside the prefix) are header-checked, never served untracked", async (t) => {
+  const tg = await target(t, "standalone");
+  if (!tg) return;
+  const m = mac();
+  const store = await SessionStore.connect(tg, { keys: [m] });
+  const sessions = await SessionCache.connect(tg, { freshness: "tracking", keys: [m], tracking: { ...TRACKING, prefixes: ["session:"] } });
+  const dicts = sessions.dictionaries({ keys: [m] });
+  t.after(async () => {
+    await dicts.close();
+    await sessions.close();
+    await store.close();
+  });
+  assert.ok(await sessions.waitForTracking(5000));
+  const tn = tenant("uncovered");
+  await writeDictionary(store, tn, [oid(1)]);
+  assert.equal(await dicts.idOf(tn, "facility", oid(1)), 0);
+  const h0 = dicts.stats().headerChecks;
+  await dicts.get(tn, "facility");
+  assert.equal(dicts.stats().headerChecks, h0 + 1, "a key outside the tracked prefixes: a header check at each use");
+  await writeDictionary(store, tn, [oid(2)]);
+  assert.equal(await dicts.idOf(tn, "facility", oid(2)), 1, "the append is seen on the next use");
+});

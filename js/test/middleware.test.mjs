@@ -17,7 +17,7 @@ import { DictionaryDecoder, IdDictionary, Session } from "../dist/index.js";
 import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind, statusOf, statusOfKind, NoSessionError, withSession } from "../dist/redis/index.js";
 import { createExpressService } from "../examples/express-service.mjs";
 import { createFastifyService } from "../examples/fastify-service.mjs";
-import { TARGETS, target, key, admin, set, ownServer, within, sleep } from "./redis-support.mjs";
+import { TARGETS, CLIENTS, over, connectable, appOpen, closeApp, target, key, admin, set, ownServer, within, sleep } from "./redis-support.mjs";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50 };
 
@@ -57,13 +57,26 @@ async function getRecords(url, sid, authorization = sid === undefined ? undefine
 
 const UNAUTHORIZED = '{"error":"unauthorized"}';
 
-/** Everything a service test needs: keys, a store that signs, a tenant with facilities, records, caches, the app. */
-async function world(t, tg, mode, listen) {
+/**
+ * Everything a service test needs: keys, a store that signs, a tenant with facilities, records,
+ * caches, the app. `x`: what the store and the caches connect to — the target (connections of
+ * their own; the dictionary cache with a tracker of its own), or the app's client (the
+ * dictionary cache then shares the session cache's tracker: one set of tracking connections).
+ */
+async function world(t, tg, mode, listen, x = tg) {
   const mac = { id: 3, key: randomBytes(32) };
-  const store = await SessionStore.connect(tg, { signingKey: mac, dictionaryKey: mac, dictionaryDecoder: new DictionaryDecoder({ keys: [mac] }) });
-  const sessions = await SessionCache.connect(tg, { freshness: mode, keys: [mac], tracking: TRACKING });
+  // The target's timeouts, for the app's client too.
+  const timeouts = { timeoutMs: tg.timeoutMs, connectTimeoutMs: tg.connectTimeoutMs };
+  const store = await SessionStore.connect(x, { keys: [mac], ...timeouts });
+  const sessions = await SessionCache.connect(x, { freshness: mode, keys: [mac], tracking: TRACKING, ...timeouts });
   // checkIntervalMs: a header-check copy is kept for a minute, so a facility appended later is found by a refresh.
-  const dictionaries = await DictionaryCache.connect(tg, { freshness: mode, keys: [mac], refreshIntervalMs: 100, checkIntervalMs: 60_000, tracking: TRACKING });
+  const dictionaryOptions = { keys: [mac], refreshIntervalMs: 100, checkIntervalMs: 60_000, ...timeouts };
+  const dictionaries =
+    x === tg
+      ? await DictionaryCache.connect(tg, { freshness: mode, ...dictionaryOptions, tracking: TRACKING })
+      : mode === "tracking"
+        ? await DictionaryCache.connect(x, { ...dictionaryOptions, tracker: sessions })
+        : sessions.dictionaries({ keys: [mac], refreshIntervalMs: 100, checkIntervalMs: 60_000 });
   const tenant = key("mw-tenant").replaceAll(":", "-");
   const facilities = Array.from({ length: 5 }, () => new ObjectId());
   const unknown = new ObjectId(); // in no dictionary
@@ -124,11 +137,12 @@ const hex = (oid) => oid.toHexString();
 const ids = (records) => records.map((r) => (typeof r._id === "string" ? r._id : r._id.toHexString()));
 
 for (const name of TARGETS) {
-  for (const [fw, mode, listen] of FRAMEWORKS) {
-    test(`${name}, ${fw} (${mode}): GET /records: 200 with exactly the permitted records; 401 missing, expired, unsigned, forged; appended facility after one refresh; unknown denied`, async (t) => {
+  for (const client of CLIENTS) for (const [fw, mode, listen] of FRAMEWORKS) {
+    test(`${name}, ${fw} (${mode})${over(client)}: GET /records: 200 with exactly the permitted records; 401 missing, expired, unsigned, forged; appended facility after one refresh; unknown denied`, async (t) => {
       const tg = await target(t, name);
       if (!tg) return;
-      const w = await world(t, tg, mode, listen);
+      const x = await connectable(t, tg, client);
+      const w = await world(t, tg, mode, listen, x);
       const { facilities: f, app } = w;
       const sid = await w.issue([f[0], f[2], f[4]]);
       const ok = await getRecords(app.url, sid);
@@ -152,8 +166,8 @@ for (const name of TARGETS) {
       await expect401(await getRecords(app.url, "no-such-session"), "missing session", "no_session");
       await expect401(await getRecords(app.url, "../../etc"), "a session id that is not one", "no_session");
       await expect401(await getRecords(app.url, await w.issue([f[0]], { expiresAt: Date.now() - 1 })), "expired", "expired");
-      const unsignedStore = await SessionStore.connect(tg, { dictionaryDecoder: new DictionaryDecoder({ keys: [w.mac] }) });
-      const forger = await SessionStore.connect(tg, { signingKey: { id: w.mac.id, key: randomBytes(32) } });
+      const unsignedStore = await SessionStore.connect(x, { dictionaryDecoder: new DictionaryDecoder({ keys: [w.mac] }) });
+      const forger = await SessionStore.connect(x, { keys: [{ id: w.mac.id, key: randomBytes(32) }] });
       t.after(async () => {
         await unsignedStore.close();
         await forger.close();
@@ -194,17 +208,19 @@ for (const name of TARGETS) {
       // The first session still sees its own, and never the unknown facility's records.
       const again = JSON.parse((await getRecords(app.url, sid)).text);
       assert.deepEqual(ids(again), ids(w.records.filter((r) => [f[0], f[2], f[4]].some((x) => x.equals(r.facilityId)))));
-      console.log(`${name}, ${fw}: ${JSON.stringify(w.dictionaries.stats())}`);
+      console.log(`${name}, ${fw}${over(client)}: ${JSON.stringify(w.dictionaries.stats())}`);
     });
   }
 }
 
-for (const [fw, mode, listen] of FRAMEWORKS) {
-  test(`${fw} (${mode}): 503 with the store down (a server of the test's own, killed), never a grant; back to 200 when it returns`, async (t) => {
+for (const client of CLIENTS) for (const [fw, mode, listen] of FRAMEWORKS) {
+  test(`${fw} (${mode})${over(client)}: 503 with the store down (a server of the test's own, killed), never a grant; back to 200 when it returns`, async (t) => {
     const own = await ownServer(t);
     if (!own) return;
     const tg = own.target(300);
-    const w = await world(t, tg, mode, listen);
+    // The app's client reconnects on its own (its library's defaults); each call is held to 300 ms.
+    const x = client === "url" ? tg : await connectable(t, tg, client);
+    const w = await world(t, tg, mode, listen, x);
     const sid = await w.issue([w.facilities[1]]);
     const ok = await getRecords(w.app.url, sid);
     assert.equal(ok.status, 200);
@@ -288,61 +304,94 @@ for (const name of TARGETS) {
   });
 }
 
-test("standalone: the BullMQ worker example (BullMQ over node-redis): a job's 100 checks cost one session read, none while tracking; jobs without a valid session fail", async (t) => {
-  const tg = await target(t, "standalone");
-  if (!tg) return;
-  const { Queue, QueueEvents, Worker } = await import("bullmq");
-  const { createClient } = await import("redis");
-  const { createReportWorker } = await import("../examples/bullmq-worker.mjs");
-  for (const mode of ["header-check", "tracking"]) {
-    const w = await world(t, tg, mode, async () => ({ url: "", close: async () => {} }));
-    const clients = await Promise.all(
-      [0, 1, 2].map(async () => {
-        const c = createClient({ url: tg.urls[0] });
-        c.on("error", () => {});
-        await c.connect();
-        return c;
-      }),
-    );
-    const queueName = key("bullmq").replaceAll(":", "-");
-    const queue = new Queue(queueName, { connection: clients[0] });
-    const events = new QueueEvents(queueName, { connection: clients[1] });
-    const worker = createReportWorker(Worker, { queueName, connection: clients[2], access: new SessionAccess({ sessions: w.sessions, dictionaries: w.dictionaries }), concurrency: 1 });
-    t.after(async () => {
-      await worker.close();
-      await events.close();
-      await queue.close();
-      for (const c of clients) await c.close().catch(() => {});
-    });
-    await events.waitUntilReady();
-    const sid = await w.issue([w.facilities[1], w.facilities[2]]);
-    const records = Array.from({ length: 100 }, (_, i) => ({ _id: new ObjectId().toHexString(), facilityId: hex(i % 7 === 6 ? w.unknown : w.facilities[i % 5]) }));
-    const permitted = records.filter((r) => r.facilityId === hex(w.facilities[1]) || r.facilityId === hex(w.facilities[2])).map((r) => r._id);
-    const run = async (data) => {
-      const job = await queue.add("report", data);
-      try {
-        return { ok: await job.waitUntilFinished(events, 10_000) };
-      } catch (e) {
-        return { failed: String(e.message ?? e) };
-      }
-    };
-    // Warm until the session and the dictionary are kept (a fetch racing the write's own invalidation is not kept).
-    assert.ok((await within(3000, async () => (await run({ sessionId: sid, records })).ok !== undefined && w.sessions.stats().entries > 0 && w.dictionaries.stats().entries > 0)) !== undefined);
-    const s0 = w.sessions.stats();
-    const d0 = w.dictionaries.stats();
-    const { ok } = await run({ sessionId: sid, records });
-    assert.deepEqual(ok.visible, permitted, "exactly the permitted records");
-    const s1 = w.sessions.stats();
-    const d1 = w.dictionaries.stats();
-    const sessionReads = s1.headerChecks - s0.headerChecks + s1.fetches - s0.fetches;
-    assert.equal(sessionReads, mode === "tracking" ? 0 : 1, `${mode}: the job's session read once (${sessionReads})`);
-    assert.equal(d1.fetches - d0.fetches, 0, "no dictionary fetch");
-    // The unknown facility's records (never in the dictionary): at most one refresh per job, within the interval none.
-    assert.ok(d1.refreshes - d0.refreshes <= 1);
-    const missing = await run({ records });
-    assert.match(missing.failed, /no session/);
-    const expired = await run({ sessionId: await w.issue([w.facilities[1]], { expiresAt: Date.now() - 1 }), records });
-    assert.match(expired.failed, /expired/);
-    console.log(`BullMQ worker, ${mode}: a job of 100 checks: ${sessionReads} session reads, ${d1.headerChecks - d0.headerChecks} dictionary header checks`);
+/**
+ * The app's ioredis connection for BullMQ (which uses ioredis itself, and wants
+ * `maxRetriesPerRequest: null` for its workers' blocking commands): a `Redis`, or a `Cluster`.
+ */
+async function bullConnection(tg) {
+  const { default: Redis } = await import("ioredis");
+  const hp = (url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) });
+  if (!tg.isCluster) {
+    const c = new Redis(tg.urls[0], { maxRetriesPerRequest: null, lazyConnect: true });
+    c.on("error", () => {});
+    await c.connect();
+    return c;
   }
-});
+  const c = new Redis.Cluster(tg.urls.map(hp), { redisOptions: { maxRetriesPerRequest: null } });
+  c.on("error", () => {});
+  await new Promise((resolve, reject) => {
+    c.once("ready", resolve);
+    c.once("end", () => reject(new Error("ioredis Cluster ended before it was ready")));
+  });
+  return c;
+}
+
+for (const name of TARGETS) {
+  for (const client of CLIENTS) {
+    const how = client === "ioredis" ? " (BullMQ and the caches over the app's one ioredis connection)" : `${over(client)} (BullMQ over the app's ioredis)`;
+    test(`${name}: the BullMQ worker example${how}: a job's 100 checks cost one session read, none while tracking; jobs without a valid session fail`, async (t) => {
+      const tg = await target(t, name);
+      if (!tg) return;
+      const { Queue, QueueEvents, Worker } = await import("bullmq");
+      const { createReportWorker } = await import("../examples/bullmq-worker.mjs");
+      // BullMQ's own connection is the app's ioredis; for "ioredis" the caches read through it too.
+      const connection = await bullConnection(tg);
+      t.after(() => {
+        assert.equal(connection.status, "ready", "nothing closed the app's connection");
+        connection.disconnect();
+      });
+      const x = client === "ioredis" ? connection : await connectable(t, tg, client);
+      // A cluster needs BullMQ's keys in one slot: a hash-tag prefix.
+      const prefix = tg.isCluster ? "{bull}" : "bull";
+      for (const mode of ["header-check", "tracking"]) {
+        const w = await world(t, tg, mode, async () => ({ url: "", close: async () => {} }), x);
+        const queueName = key("bullmq").replaceAll(":", "-");
+        const queue = new Queue(queueName, { connection, prefix });
+        // Short blocking reads, so that closing does not wait out BullMQ's defaults (10 s, 5 s).
+        const events = new QueueEvents(queueName, { connection, prefix, blockingTimeout: 200 });
+        const worker = createReportWorker(Worker, { queueName, connection, prefix, drainDelay: 0.2, access: new SessionAccess({ sessions: w.sessions, dictionaries: w.dictionaries }), concurrency: 1 });
+        // Closed before the app's connection (the hooks of t.after run in the order they were added).
+        const closeBull = async () => {
+          await worker.close();
+          await events.close();
+          await queue.close();
+        };
+        try {
+          await events.waitUntilReady();
+          await worker.waitUntilReady();
+          const sid = await w.issue([w.facilities[1], w.facilities[2]]);
+          const records = Array.from({ length: 100 }, (_, i) => ({ _id: new ObjectId().toHexString(), facilityId: hex(i % 7 === 6 ? w.unknown : w.facilities[i % 5]) }));
+          const permitted = records.filter((r) => r.facilityId === hex(w.facilities[1]) || r.facilityId === hex(w.facilities[2])).map((r) => r._id);
+          const run = async (data) => {
+            const job = await queue.add("report", data);
+            try {
+              return { ok: await job.waitUntilFinished(events, 10_000) };
+            } catch (e) {
+              return { failed: String(e.message ?? e) };
+            }
+          };
+          // Warm until the session and the dictionary are kept (a fetch racing the write's own invalidation is not kept).
+          assert.ok((await within(3000, async () => (await run({ sessionId: sid, records })).ok !== undefined && w.sessions.stats().entries > 0 && w.dictionaries.stats().entries > 0)) !== undefined);
+          const s0 = w.sessions.stats();
+          const d0 = w.dictionaries.stats();
+          const { ok } = await run({ sessionId: sid, records });
+          assert.deepEqual(ok.visible, permitted, "exactly the permitted records");
+          const s1 = w.sessions.stats();
+          const d1 = w.dictionaries.stats();
+          const sessionReads = s1.headerChecks - s0.headerChecks + s1.fetches - s0.fetches;
+          assert.equal(sessionReads, mode === "tracking" ? 0 : 1, `${mode}: the job's session read once (${sessionReads})`);
+          assert.equal(d1.fetches - d0.fetches, 0, "no dictionary fetch");
+          // The unknown facility's records (never in the dictionary): at most one refresh per job, within the interval none.
+          assert.ok(d1.refreshes - d0.refreshes <= 1);
+          const missing = await run({ records });
+          assert.match(missing.failed, /no session/);
+          const expired = await run({ sessionId: await w.issue([w.facilities[1]], { expiresAt: Date.now() - 1 }), records });
+          assert.match(expired.failed, /expired/);
+          console.log(`BullMQ worker, ${name}${over(client)}, ${mode}: a job of 100 checks: ${sessionReads} session reads, ${d1.headerChecks - d0.headerChecks} dictionary header checks`);
+        } finally {
+          await closeBull();
+        }
+      }
+    });
+  }
+}

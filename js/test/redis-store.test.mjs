@@ -2,20 +2,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Decoder, IdDictionary, SessionpackError } from "../dist/index.js";
+import { ObjectId } from "bson";
+import { Decoder, DictionaryDecoder, IdDictionary, SessionpackError } from "../dist/index.js";
 import { SessionStore, DictHeader, StoreError, errorKind } from "../dist/redis/index.js";
-import { TARGETS, target, key, session, blob, admin, set, sleep, within } from "./redis-support.mjs";
+import { TARGETS, CLIENTS, over, connectable, appClient, closeApp, target, key, session, blob, admin, set, sleep, within } from "./redis-support.mjs";
 
 const kind = (k) => (e) => {
   assert.equal(errorKind(e), k, `${e}`);
   return true;
 };
 
-for (const name of TARGETS) {
-  test(`${name}: put, get, peek, delete; a missing key is null`, async (t) => {
+for (const name of TARGETS) for (const client of CLIENTS) {
+  /** What the store connects to: the target, or an app's client of the kind (closed after the test). */
+  const endpoint = async (t) => {
     const tg = await target(t, name);
+    return tg === undefined ? [] : [tg, await connectable(t, tg, client)];
+  };
+  test(`${name}${over(client)}: put, get, peek, delete; a missing key is null`, async (t) => {
+    const [tg, x] = await endpoint(t);
     if (!tg) return;
-    const store = await SessionStore.connect(tg);
+    const store = await SessionStore.connect(x);
     t.after(() => store.close());
     const k = key("store");
     const s = session("u1", [7, 9]);
@@ -37,10 +43,10 @@ for (const name of TARGETS) {
     assert.equal(await store.getRaw(k), null);
   });
 
-  test(`${name}: a TTL expires the key (null, not an error); TTLs under 1 ms are refused`, async (t) => {
-    const tg = await target(t, name);
+  test(`${name}${over(client)}: a TTL expires the key (null, not an error); TTLs under 1 ms are refused`, async (t) => {
+    const [tg, x] = await endpoint(t);
     if (!tg) return;
-    const store = await SessionStore.connect(tg);
+    const store = await SessionStore.connect(x);
     t.after(() => store.close());
     const k = key("ttl");
     await store.put(k, session("u", [1]), 500);
@@ -52,10 +58,10 @@ for (const name of TARGETS) {
     }
   });
 
-  test(`${name}: values that are not blobs are not_a_blob; an expired session is expired; writes of non-blobs are refused`, async (t) => {
-    const tg = await target(t, name);
+  test(`${name}${over(client)}: values that are not blobs are not_a_blob; an expired session is expired; writes of non-blobs are refused`, async (t) => {
+    const [tg, x] = await endpoint(t);
     if (!tg) return;
-    const store = await SessionStore.connect(tg);
+    const store = await SessionStore.connect(x);
     const a = await admin(tg);
     t.after(async () => {
       await store.close();
@@ -79,12 +85,12 @@ for (const name of TARGETS) {
     await assert.rejects(store.put(key("bad"), new TextEncoder().encode("{}")), kind("not_a_blob"));
   });
 
-  test(`${name}: keys imply a MAC: a store reading with keys refuses unsigned blobs and verifies signed ones`, async (t) => {
-    const tg = await target(t, name);
+  test(`${name}${over(client)}: keys imply a MAC: a store reading with keys refuses unsigned blobs and verifies signed ones`, async (t) => {
+    const [tg, x] = await endpoint(t);
     if (!tg) return;
     const mac = { id: 7, key: randomBytes(32) };
-    const signer = await SessionStore.connect(tg, { signingKey: mac });
-    const reader = await SessionStore.connect(tg, { decoder: new Decoder({ keys: [mac] }) });
+    const signer = await SessionStore.connect(x, { signingKey: mac });
+    const reader = await SessionStore.connect(x, { decoder: new Decoder({ keys: [mac] }) });
     t.after(async () => {
       await signer.close();
       await reader.close();
@@ -97,10 +103,10 @@ for (const name of TARGETS) {
     await assert.rejects(reader.get(k), (e) => kind("unauthenticated")(e) && e.rule === "R-MAC-REQUIRED");
   });
 
-  test(`${name}: dictionaries: put, get, peek; eight concurrent writers appending overlapping keys converge`, async (t) => {
-    const tg = await target(t, name);
+  test(`${name}${over(client)}: dictionaries: put, get, peek; eight concurrent writers appending overlapping keys converge`, async (t) => {
+    const [tg, x] = await endpoint(t);
     if (!tg) return;
-    const writers = await Promise.all(Array.from({ length: 8 }, () => SessionStore.connect(tg)));
+    const writers = await Promise.all(Array.from({ length: 8 }, () => SessionStore.connect(x)));
     t.after(() => Promise.all(writers.map((w) => w.close())));
     const store = writers[0];
     const k = key("dict");
@@ -135,12 +141,90 @@ for (const name of TARGETS) {
     assert.ok((await store.peekDictionary(d)).digest === final.digest);
   });
 
-  test(`${name}: a target that does not answer fails to connect (unavailable), not a hang`, async (t) => {
+  test(`${name}${over(client)}: ${client === "url" ? "a target that does not answer" : "a closed app client"} fails to connect (unavailable), not a hang`, async (t) => {
     const tg = await target(t, name);
     if (!tg) return;
     const start = performance.now();
-    await assert.rejects(SessionStore.connect("redis://127.0.0.1:1"), (e) => e instanceof StoreError && e.kind === "unavailable");
+    if (client === "url") {
+      await assert.rejects(SessionStore.connect("redis://127.0.0.1:1"), (e) => e instanceof StoreError && e.kind === "unavailable");
+    } else {
+      const c = await appClient(tg, client);
+      closeApp(c);
+      await assert.rejects(SessionStore.connect(c), (e) => {
+        assert.ok(e instanceof StoreError && e.kind === "unavailable", `${e}`);
+        return true;
+      });
+    }
     assert.ok(performance.now() - start < 3000);
     await sleep(0);
   });
+
+  test(`${name}${over(client)}: one key ring: the first key signs sessions and dictionaries, every key verifies; the store reads back what it wrote`, async (t) => {
+    const [tg, x] = await endpoint(t);
+    if (!tg) return;
+    const k1 = { id: 1, key: randomBytes(32) };
+    const k2 = { id: 2, key: randomBytes(32) };
+    const old = await SessionStore.connect(x, { keys: [k1] });
+    const store = await SessionStore.connect(x, { keys: [k2, k1] }); // rotated: k2 signs, k1 still verifies
+    const plain = await SessionStore.connect(x);
+    // The deprecated options: the same key twice, and the store reads back what it wrote.
+    const legacy = await SessionStore.connect(x, { signingKey: k1, dictionaryKey: k1 });
+    t.after(() => Promise.all([old, store, plain, legacy].map((s) => s.close())));
+    const s1 = key("ring-old");
+    const s2 = key("ring-new");
+    await old.put(s1, session("u1", [1]));
+    await store.put(s2, session("u2", [2]));
+    assert.equal((await store.peek(s1)).keyId, 1);
+    assert.equal((await store.peek(s2)).keyId, 2, "the first key signs");
+    assert.deepEqual((await store.get(s1)).facilities.toArray(), [1], "an older key verifies");
+    assert.deepEqual((await store.get(s2)).facilities.toArray(), [2]);
+    await assert.rejects(old.get(s2), (e) => errorKind(e) === "unauthenticated" && e.rule === "R-MAC-KEY");
+    const unsigned = key("ring-unsigned");
+    await plain.put(unsigned, session("u3", [3]));
+    await assert.rejects(store.get(unsigned), (e) => errorKind(e) === "unauthenticated" && e.rule === "R-MAC-REQUIRED", "keys imply a MAC");
+    // Dictionaries: signed with the first key, read back; bson ObjectIds, hex and bytes appended alike.
+    const d = key("ring-dict");
+    const empty = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage: 9n });
+    const [a, b, c] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    const { ids } = await store.appendDictionary(d, empty, [a, b.toHexString(), c.id]);
+    assert.deepEqual(ids, [0, 1, 2]);
+    assert.equal((await store.peekDictionary(d)).keyId, 2);
+    const view = await store.getDictionary(d);
+    assert.equal(view.idOf(c), 2);
+    assert.equal(view.idOf(a.toHexString()), 0);
+    await assert.rejects(plain.getDictionary(d), (e) => errorKind(e) === "unauthenticated", "a reader without keys refuses a signed dictionary");
+    const ld = key("legacy-dict");
+    await legacy.appendDictionary(ld, empty, [a]);
+    const ls = key("legacy-session");
+    await legacy.put(ls, session("u4", [4]));
+    assert.equal((await legacy.getDictionary(ld)).idOf(a), 0, "signingKey/dictionaryKey: the dictionary reads back (was R-DICT-MAC-KEY)");
+    assert.deepEqual((await legacy.get(ls)).facilities.toArray(), [4], "and the session (was R-MAC-KEY)");
+    // keys and the deprecated options together: refused before connecting.
+    await assert.rejects(SessionStore.connect(x, { keys: [k1], signingKey: k1 }), (e) => errorKind(e) === "invalid_input" && /not both/.test(e.message));
+    await assert.rejects(
+      SessionStore.connect(x, { signingKey: k1, dictionaryKey: { id: 1, key: randomBytes(32) } }),
+      (e) => errorKind(e) === "invalid_input" && /share the id 1/.test(e.message),
+    );
+  });
 }
+
+test("a string where a blob's bytes were expected: Decoder.open, DictionaryDecoder.open and the store's replies say so (ioredis get)", async (t) => {
+  for (const open of [(v) => new Decoder().open(v), (v) => new DictionaryDecoder().open(v)]) {
+    assert.throws(
+      () => open("\u0093SPK…"),
+      (e) => e instanceof SessionpackError && e.kind === "invalid_input" && /is a string of 5 characters where bytes were expected/.test(e.message) && /getBuffer/.test(e.message),
+    );
+  }
+  assert.throws(() => new Decoder().open(new Uint8Array(3)), (e) => e.kind === "not_a_blob", "bytes that are not a blob stay not_a_blob");
+  const tg = await target(t, "standalone");
+  if (!tg) return;
+  const redis = await connectable(t, tg, "ioredis");
+  const store = await SessionStore.connect(redis);
+  t.after(() => store.close());
+  const k = key("as-text");
+  await store.put(k, session("u", [1]));
+  const text = await redis.get(k); // the application's own string command
+  assert.equal(typeof text, "string");
+  assert.throws(() => new Decoder().open(text), (e) => e.kind === "invalid_input" && /Decoder.open is a string of \d+ characters where bytes were expected/.test(e.message));
+  assert.deepEqual((await store.get(k)).facilities.toArray(), [1], "the store reads bytes over the same client");
+});

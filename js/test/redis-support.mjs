@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Redis from "ioredis";
 import { createClient, createCluster, RESP_TYPES } from "redis";
 import { Session, encode } from "../dist/index.js";
 import { Target, errorKind } from "../dist/redis/index.js";
@@ -60,6 +61,79 @@ export async function target(t, name) {
 }
 
 export const TARGETS = ["standalone", "cluster"];
+
+/**
+ * What a store or a cache is connected through: a URL (`Target`: connections of its own), or
+ * the application's own client, node-redis or ioredis (client or cluster).
+ */
+export const CLIENTS = ["url", "node-redis", "ioredis"];
+
+/** " over the app's <kind>" for test names (nothing for a URL). */
+export function over(kind) {
+  return kind === "url" ? "" : ` over the app's ${kind}`;
+}
+
+/**
+ * The application's own client of `kind` ("node-redis" or "ioredis") for `target`, connected
+ * as an application connects it (the library's defaults: reconnecting, offline queue).
+ */
+export async function appClient(target, kind) {
+  const hp = (url) => {
+    const u = new URL(url);
+    return { host: u.hostname, port: Number(u.port) };
+  };
+  if (kind === "node-redis") {
+    const c = target.isCluster ? createCluster({ rootNodes: target.urls.map((url) => ({ url })) }) : createClient({ url: target.urls[0] });
+    c.on("error", () => {});
+    await c.connect();
+    return c;
+  }
+  if (kind === "ioredis") {
+    if (target.isCluster) {
+      const c = new Redis.Cluster(target.urls.map(hp));
+      c.on("error", () => {});
+      await new Promise((resolve, reject) => {
+        c.once("ready", resolve);
+        c.once("end", () => reject(new Error("ioredis Cluster ended before it was ready")));
+      });
+      return c;
+    }
+    const c = new Redis(target.urls[0], { lazyConnect: true });
+    c.on("error", () => {});
+    await c.connect();
+    return c;
+  }
+  throw new Error(`no client kind ${kind}`);
+}
+
+/** Closes an application client of {@link appClient}. */
+export function closeApp(c) {
+  if (typeof c.destroy === "function") c.destroy();
+  else c.disconnect();
+}
+
+/**
+ * Whether the application client of {@link appClient} was not closed (the store and caches never
+ * close it): ioredis not ended (it may be reconnecting to a server a test killed), node-redis open.
+ */
+export function appOpen(c) {
+  return typeof c.status === "string" ? c.status !== "end" : c.isOpen === true;
+}
+
+/**
+ * What a test gives `connect` for `kind`: the `Target` itself for "url", else an application
+ * client of that kind, closed after the test (after checking that nothing closed it).
+ */
+export async function connectable(t, target, kind) {
+  if (kind === "url") return target;
+  const c = await appClient(target, kind);
+  t.after(() => {
+    const open = appOpen(c);
+    closeApp(c);
+    assert.ok(open, `the app's ${kind} client is still open after the test`);
+  });
+  return c;
+}
 export const MODES = ["header-check", "tracking"];
 
 let seq = 0;

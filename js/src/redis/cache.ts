@@ -7,12 +7,26 @@ import { Header, HEADER_LEN } from "../header.js";
 import type { MacKey } from "../mac.js";
 import type { SessionView } from "../view.js";
 import { StoreError } from "./errors.js";
-import { bulk, Link } from "./link.js";
+import { DictionaryCache, type DictionaryCacheOptions } from "./dictionaries.js";
+import { bulk, Link, type Connectable } from "./link.js";
 import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "./scripts.js";
 import { resolveTracking, Shared, type CacheOptions, type CacheStats } from "./shared.js";
-import { Target } from "./target.js";
+import type { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
 
+/** What a {@link SessionCache} lends a `DictionaryCache` that shares its connection and tracker (internal). */
+export interface CacheInternals {
+  readonly link: Link;
+  readonly shared: Shared;
+  readonly tracker: Tracker | undefined;
+}
+
+const INTERNALS = new WeakMap<object, CacheInternals>();
+
+/** The connection, state and tracker of `cache` (internal: for `DictionaryCache`); undefined for anything else. */
+export function internalsOf(cache: unknown): CacheInternals | undefined {
+  return typeof cache === "object" && cache !== null ? INTERNALS.get(cache) : undefined;
+}
 
 /**
  * A bounded in-process cache of validated sessions (`SessionView`s), keyed by their Redis key,
@@ -22,8 +36,10 @@ import { Tracker } from "./tracking.js";
  * - `"header-check"`: every use sends `GETRANGE key 0 39` and compares the digest (offset 8)
  *   with the kept copy's; the blob is fetched again only when it changed. A rewrite is seen on
  *   the next read; a deleted, evicted or expired key is `null` on the next read.
- * - `"tracking"`: the cache's tracker holds one RESP3 connection per server (per master of a
- *   cluster) with `CLIENT TRACKING ON BCAST` (optionally `PREFIX`es), so the server pushes an
+ * - `"tracking"`: the cache's tracker holds a tracking connection of its own per server (per
+ *   master of a cluster: one RESP3 connection over node-redis, a RESP2 subscriber and its
+ *   redirecting connection over ioredis) with `CLIENT TRACKING ON BCAST` (optionally
+ *   `PREFIX`es), so the server pushes an
  *   invalidation whenever a key is written, deleted, expires or is evicted; the push evicts the
  *   entry. While tracking is **live**, an unchanged session is served with no round trip.
  *   Tracking is live only while the tracker has heard from every server within the staleness
@@ -51,6 +67,8 @@ import { Tracker } from "./tracking.js";
  *
  * ```ts
  * const cache = await SessionCache.connect(process.env.REDIS_URL!, { freshness: "tracking", keys });
+ * // or over the service's own client (node-redis or ioredis), which the cache never closes:
+ * const cache2 = await SessionCache.connect(redis, { freshness: "tracking", keys, timeoutMs: 250 });
  * const session = await cache.get("session:u1");   // SessionView | null; throws on any fault
  * if (session === null) deny();                     // no such session (missing, evicted, expired in Redis)
  * else if (session.facilities.has(42)) allow();
@@ -61,35 +79,84 @@ export class SessionCache {
     private readonly link: Link,
     private readonly shared: Shared,
     private readonly tracker: Tracker | undefined,
-  ) {}
+  ) {
+    INTERNALS.set(this, { link, shared, tracker });
+  }
 
   /**
-   * Connects to `target` (a `Target`, or a spec for `Target.parse`). In `"tracking"` mode this
-   * starts the tracker and waits up to the target's connection timeout for tracking to be live
-   * (until then, and whenever it is not, the cache checks headers). Throws a `StoreError` when
-   * the target cannot be reached, `invalid_input` for a bad URL, `TypeError` for bad options.
+   * Connects to `x`: the service's own Redis client (a node-redis client or cluster, an ioredis
+   * `Redis` or `Cluster`: see `adaptClient`), or a `Target`, or a spec for `Target.parse` (one
+   * URL, or cluster seeds separated by commas).
+   *
+   * - Reads go over the application's client as it is (never closed by the cache), each held
+   *   to `options.timeoutMs` (default 1,000 ms): a late answer is a `timeout`, and the client
+   *   is left to the application. A URL or a `Target` gets a connection of the cache's own
+   *   (node-redis, loaded only then), made anew after a timeout or a drop.
+   * - In `"tracking"` mode the cache's tracker opens tracking connections of its own to every
+   *   server (per master of a cluster): one RESP3 connection per server duplicated from a
+   *   node-redis client, two RESP2 ones from an ioredis client (a subscriber to
+   *   `__redis__:invalidate` and one that turns tracking on with `REDIRECT` to it: ioredis does
+   *   not deliver RESP3 invalidation pushes). They are separate because tracking state belongs
+   *   to a connection, and the application's connections must not receive pushes. `connect`
+   *   waits up to the connection timeout for tracking to be live (until then, and whenever it
+   *   is not, the cache checks headers).
+   *
+   * Throws a `StoreError` when the server cannot be reached (a closed client included),
+   * `invalid_input` naming what was expected for anything else given as `x` (and for a bad URL),
+   * `TypeError` for bad options.
+   *
+   * ```ts
+   * import Redis from "ioredis";
+   * const redis = new Redis(process.env.REDIS_URL!);
+   * const cache = await SessionCache.connect(redis, { freshness: "tracking", keys });
+   * // …
+   * await cache.close();    // the tracker's connections; redis stays open
+   * redis.disconnect();     // the application closes its own client
+   * ```
    */
-  static async connect(target: Target | string, options: CacheOptions): Promise<SessionCache> {
-    const t = typeof target === "string" ? Target.parse(target) : target;
+  static async connect(x: Connectable, options: CacheOptions): Promise<SessionCache> {
+    if (options === null || typeof options !== "object") throw new TypeError('options are required: { freshness: "header-check" | "tracking", … }');
     if (options.freshness !== "header-check" && options.freshness !== "tracking") {
       throw new TypeError('freshness must be "header-check" or "tracking"');
     }
     const tracking = resolveTracking(options.tracking);
     const shared = new Shared(options, tracking);
-    const link = await Link.connect(t);
+    const link = await Link.connect(x, options);
     let tracker: Tracker | undefined;
     if (options.freshness === "tracking") {
-      tracker = new Tracker(t, tracking, shared);
+      tracker = new Tracker(link, tracking, shared);
       tracker.start();
     }
     const cache = new SessionCache(link, shared, tracker);
-    if (tracker !== undefined) await cache.waitForTracking(t.connectTimeoutMs);
+    if (tracker !== undefined) await cache.waitForTracking(link.connectTimeoutMs);
     return cache;
   }
 
-  /** The deployment. */
-  get target(): Target {
+  /** The deployment, when the cache connects to one itself (a URL or a `Target`); undefined over the application's client. */
+  get target(): Target | undefined {
     return this.link.target;
+  }
+
+  /** The application's client the cache reads through, when it was given one; undefined for a URL or a `Target`. */
+  get client(): object | undefined {
+    return this.link.client?.client;
+  }
+
+  /**
+   * A `DictionaryCache` over this cache's connection and tracker: it opens no connection of its
+   * own, and while this cache's tracking is live its copies are served without a round trip too
+   * (for dictionary keys the tracked prefixes cover; header checks for the others). Its
+   * `freshness` is this cache's. Closing it closes nothing of this cache's; closing this cache
+   * closes what it shares (the dictionary cache's calls then fail with `unavailable`).
+   *
+   * ```ts
+   * const sessions = await SessionCache.connect(redis, { freshness: "tracking", keys });
+   * const dictionaries = sessions.dictionaries({ keys, refreshIntervalMs: 1_000 });
+   * const access = new SessionAccess({ sessions, dictionaries });
+   * ```
+   */
+  dictionaries(options: Omit<DictionaryCacheOptions, "freshness" | "tracker" | "tracking" | "timeoutMs" | "connectTimeoutMs"> = {}): DictionaryCache {
+    return DictionaryCache.over(this, options);
   }
 
   /** The session under `key` at `Date.now()`; see {@link getAt}. */
@@ -173,7 +240,7 @@ export class SessionCache {
    */
   private async fetchTracked(key: string, nowMs: number | bigint): Promise<SessionView | null> {
     const shared = this.shared;
-    const cluster = this.link.target.isCluster;
+    const cluster = this.link.isCluster;
     const ticket = shared.begin(key);
     const sent = performance.now();
     let blob: Buffer | null;
@@ -222,7 +289,7 @@ export class SessionCache {
 
   /** Empties the cache. */
   clear(): void {
-    this.shared.flush();
+    this.shared.flushOwn();
   }
 
   /** Replaces the key ring (a rotation): the cache empties itself, and opens and admits sessions under the new ring from now on. */
@@ -260,7 +327,11 @@ export class SessionCache {
     return this.shared.stats();
   }
 
-  /** Stops the tracker and closes every connection; the cache empties itself. */
+  /**
+   * Stops the tracker and closes every connection the cache opened (its tracking connections,
+   * its own connection to a URL or `Target`) — never the application's client; the cache
+   * empties itself. A `DictionaryCache` that shares it falls back to header checks.
+   */
   async close(): Promise<void> {
     await this.tracker?.close();
     await this.link.close();

@@ -9,10 +9,11 @@ import { DictionaryDecoder, type DictKind, type IdDictionaryView } from "../dict
 import { SessionpackError } from "../errors.js";
 import { HEADER_LEN } from "../header.js";
 import type { MacKey } from "../mac.js";
-import { bulk, Link } from "./link.js";
-import { resolveTracking, Shared, type ResolvedTracking, type TrackingOptions } from "./shared.js";
+import { internalsOf } from "./cache.js";
+import { bulk, Link, type Connectable, type TimeoutOptions } from "./link.js";
+import { resolveTracking, Shared, type TrackingOptions } from "./shared.js";
 import { DictHeader } from "./store.js";
-import { Target } from "./target.js";
+import type { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
 
 /**
@@ -26,7 +27,7 @@ export type DictKey = Parameters<IdDictionaryView["idOf"]>[0];
 export type DictionaryFreshness = "header-check" | "tracking";
 
 /** Options of {@link DictionaryCache.connect}. */
-export interface DictionaryCacheOptions {
+export interface DictionaryCacheOptions extends TimeoutOptions {
   /**
    * `"header-check"` (default): `GETRANGE key 0 39` before a use (see `checkIntervalMs`), the
    * dictionary fetched again only when its digest changed. `"tracking"`: RESP3 `CLIENT TRACKING
@@ -76,6 +77,20 @@ export interface DictionaryCacheOptions {
   keyOf?: (tenant: string, kind: DictKind) => string;
   /** How tracking is watched (for `"tracking"`): prefixes, heartbeat, staleness bound. */
   tracking?: TrackingOptions;
+  /**
+   * A `SessionCache` in `"tracking"` mode whose tracker this cache uses instead of starting one
+   * of its own, so that a service holds one set of tracking connections per server, not two
+   * (`freshness` is then `"tracking"`, and `tracking` is the session cache's). Its prefixes must
+   * cover the dictionaries' keys for them to be served without a round trip (keys they do not
+   * cover are header-checked). `sessions.dictionaries(options)` does the same over the session
+   * cache's connection too.
+   */
+  tracker?: SessionCacheLike;
+}
+
+/** A `SessionCache` (typed loosely here: the two modules import each other). */
+export interface SessionCacheLike {
+  readonly trackingLive: boolean;
 }
 
 /** What a {@link DictionaryCache} did since it was made. */
@@ -130,31 +145,25 @@ class Pending {
   constructor(readonly ticket: number) {}
 }
 
-/**
- * The session cache's tracking state, used for its tracker's events: invalidations and flushes
- * reach the dictionary map too. (A subclass, so the tracker is reused as it is.)
- */
-class TrackedState extends Shared {
-  onKey: ((key: string) => void) | undefined;
-  onFlush: (() => void) | undefined;
-
-  constructor(tracking: ResolvedTracking) {
-    super({ freshness: "tracking", maxEntries: 0 }, tracking);
-  }
-
-  override invalidate(key: Buffer): void {
-    super.invalidate(key);
-    this.onKey?.(key.toString("utf8"));
-  }
-
-  override flush(): void {
-    super.flush();
-    this.onFlush?.();
-  }
-}
-
 function notADictionary(key: string): SessionpackError {
   return new SessionpackError("not_a_blob", `key ${JSON.stringify(key)} does not hold a sessionpack id dictionary`, "R-DICT-MAGIC");
+}
+
+/** The tracking state of the session cache `sessions`, for a dictionary cache that shares its tracker. */
+function sharedTracking(sessions: SessionCacheLike, options: DictionaryCacheOptions): Shared {
+  const internals = internalsOf(sessions);
+  if (internals === undefined) throw new TypeError("tracker must be a SessionCache (in tracking mode)");
+  if (internals.tracker === undefined) throw new TypeError('tracker must be a SessionCache in "tracking" mode: this one checks headers');
+  if (options.freshness !== undefined && options.freshness !== "tracking") throw new TypeError('a dictionary cache that shares a tracker has freshness "tracking"');
+  if (options.tracking !== undefined) throw new TypeError("a dictionary cache that shares a tracker has the session cache's tracking options: give no tracking options");
+  return internals.shared;
+}
+
+/** Checks the options (the keys too, by making a decoder) before anything is connected. */
+function checkOptions(options: DictionaryCacheOptions, freshness: string): void {
+  if (freshness !== "header-check" && freshness !== "tracking") throw new TypeError('freshness must be "header-check" or "tracking"');
+  if (options.keyOf !== undefined && typeof options.keyOf !== "function") throw new TypeError("keyOf must be a function (tenant, kind) => string");
+  new DictionaryDecoder({ keys: options.keys ?? [], ...(options.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }) });
 }
 
 function positive(v: number | undefined, dflt: number, what: string, zero = false): number {
@@ -212,15 +221,21 @@ export class DictionaryCache {
     fetchedBytes: 0,
     refreshes: 0,
     refreshesSkipped: 0,
+    invalidations: 0,
     evictions: 0,
     flushes: 0,
   };
+  private readonly unwatch: (() => void) | undefined;
 
   private constructor(
     private readonly link: Link,
     options: DictionaryCacheOptions,
-    private readonly state: TrackedState | undefined,
+    /** The tracking state served from: this cache's own tracker's, or a session cache's. */
+    private readonly state: Shared | undefined,
+    /** This cache's own tracker (none when it shares a session cache's). */
     private readonly tracker: Tracker | undefined,
+    /** Whether the link is this cache's to close. */
+    private readonly ownsLink: boolean,
   ) {
     this.macKeys = [...(options.keys ?? [])];
     this.allowUnsigned = options.allowUnsigned === true;
@@ -231,45 +246,75 @@ export class DictionaryCache {
     this.refreshIntervalMs = positive(options.refreshIntervalMs, 1_000, "refreshIntervalMs", true);
     this.checkIntervalMs = positive(options.checkIntervalMs, 0, "checkIntervalMs", true);
     this.keyFor = options.keyOf ?? defaultDictionaryKey;
-    if (state !== undefined) {
-      state.onKey = (key) => this.take(key);
-      state.onFlush = () => this.flush();
-    }
+    this.unwatch = state?.watch({
+      onKey: (key) => {
+        this.counts.invalidations++;
+        this.take(key);
+      },
+      onFlush: () => this.flush(),
+    });
   }
 
   /**
-   * Connects to `target` (a `Target`, or a spec for `Target.parse`: one URL, or cluster seeds
-   * separated by commas), over the same kind of connection as `SessionStore` and
-   * `SessionCache`. In `"tracking"` mode this starts a tracker of the cache's own (one RESP3
-   * connection per server) and waits up to the target's connection timeout for it to be live.
-   * Throws a `StoreError` when the target cannot be reached, `invalid_input` for a bad URL or
+   * Connects to `x`: the service's own Redis client (a node-redis client or cluster, an ioredis
+   * `Redis` or `Cluster`: used as it is, never closed by the cache, each call held to
+   * `options.timeoutMs`), or a `Target`, or a spec for `Target.parse` (a connection of the
+   * cache's own, node-redis) — as `SessionStore` and `SessionCache` take them. In `"tracking"`
+   * mode this starts a tracker of the cache's own (tracking connections per server, as the
+   * session cache's) unless `options.tracker` names a session cache whose tracker it shares,
+   * and waits up to the connection timeout for tracking to be live. Throws a `StoreError` when
+   * the server cannot be reached, `invalid_input` for anything else given as `x`, a bad URL or
    * key, `TypeError` for bad options.
+   *
+   * ```ts
+   * const sessions = await SessionCache.connect(redis, { freshness: "tracking", keys });
+   * const dictionaries = await DictionaryCache.connect(redis, { keys, tracker: sessions }); // no second tracker
+   * ```
    */
-  static async connect(target: Target | string, options: DictionaryCacheOptions = {}): Promise<DictionaryCache> {
-    const t = typeof target === "string" ? Target.parse(target) : target;
-    const freshness = options.freshness ?? "header-check";
-    if (freshness !== "header-check" && freshness !== "tracking") throw new TypeError('freshness must be "header-check" or "tracking"');
-    if (options.keyOf !== undefined && typeof options.keyOf !== "function") throw new TypeError("keyOf must be a function (tenant, kind) => string");
-    new DictionaryDecoder({ keys: options.keys ?? [], ...(options.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }) }); // checks the keys
-    const link = await Link.connect(t);
-    let state: TrackedState | undefined;
+  static async connect(x: Connectable, options: DictionaryCacheOptions = {}): Promise<DictionaryCache> {
+    const shared = options.tracker === undefined ? undefined : sharedTracking(options.tracker, options);
+    const freshness = options.freshness ?? (shared === undefined ? "header-check" : "tracking");
+    checkOptions(options, freshness);
+    const link = await Link.connect(x, options);
+    let state: Shared | undefined = shared;
     let tracker: Tracker | undefined;
-    if (freshness === "tracking") {
+    if (freshness === "tracking" && state === undefined) {
       const tracking = resolveTracking(options.tracking);
-      state = new TrackedState(tracking);
-      tracker = new Tracker(t, tracking, state);
+      state = new Shared({ freshness: "tracking", maxEntries: 0 }, tracking);
+      tracker = new Tracker(link, tracking, state);
     }
-    const cache = new DictionaryCache(link, options, state, tracker);
-    if (tracker !== undefined) {
-      tracker.start();
-      await cache.waitForTracking(t.connectTimeoutMs);
+    let cache: DictionaryCache;
+    try {
+      cache = new DictionaryCache(link, options, state, tracker, true);
+    } catch (e) {
+      await link.close();
+      throw e;
     }
+    if (tracker !== undefined) tracker.start();
+    if (state !== undefined) await cache.waitForTracking(link.connectTimeoutMs);
     return cache;
   }
 
-  /** The deployment. */
-  get target(): Target {
+  /**
+   * A cache over `sessions`' connection and tracker (see `SessionCache.dictionaries`): it opens
+   * nothing, and closing it closes nothing of the session cache's.
+   */
+  static over(sessions: SessionCacheLike, options: DictionaryCacheOptions = {}): DictionaryCache {
+    const internals = internalsOf(sessions);
+    if (internals === undefined) throw new TypeError("sessions must be a SessionCache");
+    const state = internals.tracker === undefined ? undefined : internals.shared;
+    checkOptions(options, state === undefined ? "header-check" : "tracking");
+    return new DictionaryCache(internals.link, options, state, undefined, false);
+  }
+
+  /** The deployment, when the cache connects to one itself (a URL or a `Target`); undefined over the application's client. */
+  get target(): Target | undefined {
     return this.link.target;
+  }
+
+  /** The application's client the cache reads through, when it was given one. */
+  get client(): object | undefined {
+    return this.link.client?.client;
   }
 
   /** The Redis key of `tenant`'s dictionary of `kind` (the `keyOf` option). */
@@ -362,17 +407,20 @@ export class DictionaryCache {
   stats(): DictionaryCacheStats {
     return {
       ...this.counts,
-      invalidations: this.state?.stats().invalidations ?? 0,
       entries: this.entries,
       bytes: this.bytes,
       trackingLive: this.trackingLive,
     };
   }
 
-  /** Stops the tracker and closes every connection; the cache empties itself. */
+  /**
+   * Stops the cache's own tracker and closes the connections it opened (never the application's
+   * client, nor what it shares with a session cache); the cache empties itself.
+   */
   async close(): Promise<void> {
+    this.unwatch?.();
     await this.tracker?.close();
-    await this.link.close();
+    if (this.ownsLink) await this.link.close();
     this.flush();
   }
 
@@ -385,7 +433,8 @@ export class DictionaryCache {
   private async getKey(key: string): Promise<IdDictionaryView | null> {
     const now = performance.now();
     const kept = this.lookup(key);
-    if (kept !== undefined && (this.trackingLive || (this.state === undefined && now - kept.checkedAt < this.checkIntervalMs))) {
+    const tracked = this.state !== undefined && this.state.covers(key);
+    if (kept !== undefined && ((tracked && this.trackingLive) || (!tracked && now - kept.checkedAt < this.checkIntervalMs))) {
       this.counts.hits++;
       return kept.view;
     }

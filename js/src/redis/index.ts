@@ -1,6 +1,8 @@
 /**
- * sessionpack/redis: sessions and id dictionaries on Redis and Redis Cluster, through
- * node-redis (the `redis` package, a peer dependency of this entry point only).
+ * sessionpack/redis: sessions and id dictionaries on Redis and Redis Cluster, through the
+ * service's own client — node-redis 5.9+ (client or cluster) or ioredis 5+ (`Redis` or
+ * `Cluster`), both optional peer dependencies, neither loaded unless used — or through
+ * connections of its own to a URL (node-redis, loaded then).
  *
  * - {@link SessionStore}: `put` (with a TTL), `get` (`null` for a missing or Redis-expired
  *   key), `peek` (the 40-byte header only), `delete`; the same for id dictionaries, with an
@@ -21,6 +23,7 @@
 export { Target } from "./target.js";
 export { StoreError, errorKind, type StoreErrorKind } from "./errors.js";
 export { SessionStore, DictHeader, APPEND_SCRIPT, APPEND_ATTEMPTS, type StoreOptions, type Payload } from "./store.js";
+export { type Connectable, type TimeoutOptions } from "./link.js";
 export { SessionCache } from "./cache.js";
 export { type CacheOptions, type CacheStats, type Freshness, type TrackingOptions } from "./shared.js";
 export { CLIENT_NAME } from "./tracking.js";
@@ -31,9 +34,25 @@ export {
   type DictionaryCacheOptions,
   type DictionaryCacheStats,
   type DictionaryFreshness,
+  type SessionCacheLike,
 } from "./dictionaries.js";
 export { SessionAccess, Access, NoSessionError } from "./access.js";
 export { statusOf, statusOfKind, denyBody, type DenyStatus, type MiddlewareOptions } from "./http.js";
 export { sessionpackExpress, type ResponseLike, type WithSessionpack } from "./express.js";
 export { sessionpackFastify, type FastifyLike, type ReplyLike, type FastifyPlugin, type FastifyPluginOptions } from "./fastify.js";
 export { withSession } from "./worker.js";
+export {
+  adaptClient,
+  clientOrTarget,
+  isRedisClient,
+  EXPECTED,
+  expectBytes,
+  bytesExpected,
+  ErrorReply,
+  TRACKING_CLIENT_NAME,
+  type RedisCommands,
+  type TrackingConn,
+  type TrackingConnOptions,
+  type NodeAddress,
+  type ClientLibrary,
+} from "./clients/index.js";

@@ -10,6 +10,7 @@ import { Header } from "../header.js";
 import type { Limits } from "../limits.js";
 import type { MacKey } from "../mac.js";
 import type { SessionView } from "../view.js";
+import type { TimeoutOptions } from "./link.js";
 
 /**
  * How a cache learns that a kept session changed:
@@ -62,8 +63,11 @@ export interface ResolvedTracking {
   readonly marker: boolean;
 }
 
-/** How a cache is bounded, how it stays fresh, and the decoder rules it applies at every use. */
-export interface CacheOptions {
+/**
+ * How a cache is bounded, how it stays fresh, the decoder rules it applies at every use, and
+ * (for the application's own client) how long its calls may take.
+ */
+export interface CacheOptions extends TimeoutOptions {
   freshness: Freshness;
   /** At most this many sessions kept, least recently used evicted first (default 10,000). */
   maxEntries?: number;
@@ -149,6 +153,15 @@ export class Entry {
   }
 }
 
+/**
+ * Another cache told of the tracker's events (a `DictionaryCache` that shares a session cache's
+ * tracker): each key the servers announce, and each flush.
+ */
+export interface TrackingWatcher {
+  onKey(key: string): void;
+  onFlush(): void;
+}
+
 /** A fetch under way: only the fetch holding `ticket` may fill the slot, and only if nothing removed it meanwhile. */
 class Pending {
   constructor(
@@ -183,6 +196,9 @@ export class Shared {
   /** Called when a fetch was answered by a node the tracker does not track. */
   onUntrackedNode: (() => void) | undefined;
   readonly boundMs: number;
+  /** The tracked prefixes (none: every key). */
+  readonly prefixes: readonly string[];
+  private readonly watchers = new Set<TrackingWatcher>();
 
   private readonly counts = {
     hits: 0,
@@ -211,6 +227,18 @@ export class Shared {
     this.keyIds = new Set(this.decoder.keys.ids());
     this.tracking = o.freshness === "tracking";
     this.boundMs = tracking.heartbeatMs + tracking.heartbeatTimeoutMs;
+    this.prefixes = tracking.prefixes;
+  }
+
+  /** Whether the tracker's prefixes cover `key` (its writes are announced). */
+  covers(key: string): boolean {
+    return this.prefixes.length === 0 || this.prefixes.some((p) => key.startsWith(p));
+  }
+
+  /** Tells `w` of every announced key and every flush from now on; the function that stops it. */
+  watch(w: TrackingWatcher): () => void {
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
   }
 
   private makeDecoder(): Decoder {
@@ -357,11 +385,22 @@ export class Shared {
   /** The server announced that `key` changed, expired or was evicted. */
   invalidate(key: Buffer): void {
     this.counts.invalidations++;
-    this.take(key.toString("utf8"));
+    const k = key.toString("utf8");
+    this.take(k);
+    for (const w of this.watchers) w.onKey(k);
   }
 
-  /** Empties the cache, pending fetches included (they will not be kept). */
+  /**
+   * Empties the cache, pending fetches included (they will not be kept), for an event of
+   * tracking (a flush announced, tracking lost or re-established): the watchers empty themselves too.
+   */
   flush(): void {
+    this.flushOwn();
+    for (const w of this.watchers) w.onFlush();
+  }
+
+  /** Empties this cache only (its own `clear`, a rotation of its keys). */
+  flushOwn(): void {
     this.slots.clear();
     this.bytes = 0;
     this.entries = 0;
@@ -419,7 +458,7 @@ export class Shared {
     this.macKeys = [...keys];
     this.decoder = this.makeDecoder();
     this.keyIds = new Set(this.decoder.keys.ids());
-    this.flush();
+    this.flushOwn();
   }
 
   // ----- counters -----

@@ -7,23 +7,76 @@ import { DictionaryDecoder, IdDictionary, IdDictionaryView } from "../dict.js";
 import { encode } from "../encode.js";
 import { invalidInput, SessionpackError } from "../errors.js";
 import { Header, HEADER_LEN } from "../header.js";
+import type { KeyLike } from "../key.js";
 import type { MacKey } from "../mac.js";
 import { Session, type SessionInit } from "../session.js";
 import type { SessionView } from "../view.js";
 import { StoreError } from "./errors.js";
-import { bulk, Link } from "./link.js";
-import { Target } from "./target.js";
+import { bulk, Link, type Connectable, type TimeoutOptions } from "./link.js";
+import type { Target } from "./target.js";
 
 /** Options of {@link SessionStore.connect}. */
-export interface StoreOptions {
-  /** Signs the sessions `put` encodes (a `Session`; blobs are written as they are). */
-  signingKey?: MacKey;
-  /** Reads sessions (its keys, limits and expiry policy); default `new Decoder()`. */
+export interface StoreOptions extends TimeoutOptions {
+  /**
+   * **One key ring for everything the store writes and reads.** The first key signs the sessions
+   * `put` encodes and the dictionaries the store writes; every key verifies what the store reads
+   * (sessions and dictionaries), and **keys imply a MAC**: unsigned ones are refused. A
+   * rotation: put the new key first, keep the old ones after it until nothing signed with them
+   * is left. Without `keys` (and without the deprecated options below) the store writes and
+   * reads unsigned blobs only.
+   *
+   * ```ts
+   * const store = await SessionStore.connect(redis, { keys: [{ id: 7, key }] });
+   * await store.put("session:u1", session);               // signed with key 7
+   * const view = await store.get("session:u1");           // verified with key 7
+   * ```
+   */
+  keys?: Iterable<MacKey>;
+  /**
+   * Reads sessions (its keys, limits and expiry policy); default a `Decoder` with the ring's
+   * keys (`keys`, or `signingKey` and `dictionaryKey`).
+   */
   decoder?: Decoder;
-  /** Reads dictionaries; default `new DictionaryDecoder()`. */
+  /** Reads dictionaries; default a `DictionaryDecoder` with the ring's keys. */
   dictionaryDecoder?: DictionaryDecoder;
-  /** Signs the dictionaries the store writes; unsigned without. */
+  /**
+   * @deprecated Give `keys` (one ring). Signs the sessions `put` encodes; without `keys`, the
+   * default decoders also verify with it, so the store reads back what it wrote.
+   */
+  signingKey?: MacKey;
+  /**
+   * @deprecated Give `keys` (one ring). Signs the dictionaries the store writes; without `keys`,
+   * the default decoders also verify with it.
+   */
   dictionaryKey?: MacKey;
+}
+
+/**
+ * The ring of `options`: `keys`, or the deprecated `signingKey` and `dictionaryKey` (one key
+ * when both are the same), with the key that signs sessions and the one that signs dictionaries.
+ */
+function keyRing(options: StoreOptions): { ring: MacKey[]; sessions: MacKey | undefined; dictionaries: MacKey | undefined } {
+  if (options.keys !== undefined) {
+    if (options.signingKey !== undefined || options.dictionaryKey !== undefined) {
+      invalidInput("give either keys (one ring) or the deprecated signingKey and dictionaryKey, not both");
+    }
+    const ring = [...options.keys];
+    return { ring, sessions: ring[0], dictionaries: ring[0] };
+  }
+  const ring: MacKey[] = [];
+  for (const k of [options.signingKey, options.dictionaryKey]) {
+    if (k === undefined) continue;
+    const same = ring.find((r) => r.id === k.id);
+    if (same === undefined) ring.push(k);
+    else if (!sameBytes(same.key, k.key)) {
+      invalidInput(`signingKey and dictionaryKey share the id ${k.id} with different bytes: give one ring of keys with distinct ids (keys)`);
+    }
+  }
+  return { ring, sessions: options.signingKey, dictionaries: options.dictionaryKey };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A value {@link SessionStore.put} writes: a session to encode, or a blob already encoded. */
@@ -104,8 +157,10 @@ function notADictionary(key: string): SessionpackError {
  * Calls may run concurrently (one connection, pipelined).
  *
  * ```ts
- * const store = await SessionStore.connect(process.env.REDIS_URL!);
- * await store.put("session:u1", session, 3_600_000);         // TTL in ms
+ * const store = await SessionStore.connect(process.env.REDIS_URL!, { keys: [{ id: 7, key }] });
+ * // or the service's own client (node-redis or ioredis), never closed by the store:
+ * const store2 = await SessionStore.connect(redis, { keys: [{ id: 7, key }], timeoutMs: 250 });
+ * await store.put("session:u1", session, 3_600_000);         // TTL in ms; signed with key 7
  * const view = await store.get("session:u1");                 // SessionView | null
  * const header = await store.peek("session:u1");              // Header | null: 40 bytes only
  * await store.delete("session:u1");
@@ -121,25 +176,50 @@ export class SessionStore {
     private readonly link: Link,
     options: StoreOptions,
   ) {
-    this.decoder = options.decoder ?? new Decoder();
-    this.dictionaryDecoder = options.dictionaryDecoder ?? new DictionaryDecoder();
-    this.signingKey = options.signingKey;
-    this.dictionaryKey = options.dictionaryKey;
+    const { ring, sessions, dictionaries } = keyRing(options);
+    this.decoder = options.decoder ?? new Decoder({ keys: ring });
+    this.dictionaryDecoder = options.dictionaryDecoder ?? new DictionaryDecoder({ keys: ring });
+    this.signingKey = sessions;
+    this.dictionaryKey = dictionaries;
   }
 
   /**
-   * Connects to `target` (a `Target`, or a spec for `Target.parse`: one URL, or cluster seeds
-   * separated by commas). Throws a `StoreError` (`unavailable`, `timeout`) when it cannot be
-   * reached, `invalid_input` for a bad URL.
+   * Connects to `x`: the service's own Redis client (a node-redis client or cluster, an ioredis
+   * `Redis` or `Cluster`; used as it is and never closed by the store, each call held to
+   * `options.timeoutMs`, default 1,000 ms), or a `Target`, or a spec for `Target.parse` (one URL,
+   * or cluster seeds separated by commas: a connection of the store's own, node-redis). The
+   * store opens no other connection. Throws a `StoreError` (`unavailable`, `timeout`) when the
+   * server cannot be reached, `invalid_input` naming what was expected for anything else (and
+   * for a bad URL or key ring).
+   *
+   * ```ts
+   * import { createClient } from "redis";
+   * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+   * const store = await SessionStore.connect(redis, { keys });
+   * // …
+   * await store.close();   // nothing of the application's is closed
+   * redis.destroy();
+   * ```
    */
-  static async connect(target: Target | string, options: StoreOptions = {}): Promise<SessionStore> {
-    const t = typeof target === "string" ? Target.parse(target) : target;
-    return new SessionStore(await Link.connect(t), options);
+  static async connect(x: Connectable, options: StoreOptions = {}): Promise<SessionStore> {
+    keyRing(options); // refuses a bad ring before connecting
+    const link = await Link.connect(x, options);
+    try {
+      return new SessionStore(link, options);
+    } catch (e) {
+      await link.close();
+      throw e;
+    }
   }
 
-  /** The deployment. */
-  get target(): Target {
+  /** The deployment, when the store connects to one itself (a URL or a `Target`); undefined over the application's client. */
+  get target(): Target | undefined {
     return this.link.target;
+  }
+
+  /** The application's client the store sends through, when it was given one. */
+  get client(): object | undefined {
+    return this.link.client?.client;
   }
 
   /**
@@ -192,7 +272,7 @@ export class SessionStore {
   }
 
   /**
-   * Writes `dictionary` under `key`, signed with `dictionaryKey` when given. Prefer
+   * Writes `dictionary` under `key`, signed with the ring's first key when there is one. Prefer
    * {@link appendDictionary}, which never loses another writer's keys.
    */
   async putDictionary(key: string, dictionary: IdDictionary): Promise<void> {
@@ -219,13 +299,20 @@ export class SessionStore {
    * there is none) and returns the dictionary written and every key's id. Concurrent writers
    * converge: the write is a compare-and-set on the digest (a Lua script), retried from the
    * dictionary found, so every key ends with exactly one id, the same for all. `contended` after
-   * {@link APPEND_ATTEMPTS} lost races in a row.
+   * {@link APPEND_ATTEMPTS} lost races in a row. Keys are any form the core takes for the
+   * dictionary's key type (`KeyLike`: a bson `ObjectId`, its 24 hex digits or 12 bytes, text, …).
+   *
+   * ```ts
+   * const empty = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage: 1n });
+   * const { ids } = await store.appendDictionary("dict:acme:facility", empty, [new ObjectId(), "6926c19047abb94d0ee3aad9"]);
+   * ```
    */
   async appendDictionary(
     key: string,
     start: IdDictionary,
-    keys: readonly (string | Uint8Array)[],
+    keys: Iterable<KeyLike>,
   ): Promise<{ dictionary: IdDictionary; ids: number[] }> {
+    keys = [...keys];
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       const current = await this.getRaw(key);
       const held = current === null ? start : this.openDictionary(key, current).toDictionary();
@@ -239,7 +326,7 @@ export class SessionStore {
     throw new StoreError("contended", `dictionary ${JSON.stringify(key)}: ${APPEND_ATTEMPTS} appends in a row lost to other writers; retry later`);
   }
 
-  /** Closes the connection. */
+  /** Closes the connection the store opened (never the application's client). */
   async close(): Promise<void> {
     await this.link.close();
   }

@@ -1,22 +1,23 @@
 /**
- * The tracker: one RESP3 connection per server (per master of a cluster, those owning no slot
- * included) in `CLIENT TRACKING ON BCAST` mode, whose invalidation pushes evict the cache's
- * entries. Every heartbeat it asks each server something that proves it alive and shows what
+ * The tracker: one tracking connection per server (per master of a cluster, those owning no slot
+ * included) in `CLIENT TRACKING ON BCAST` mode, opened through the link's {@link RedisCommands}
+ * (`openTracking`: a RESP3 connection duplicated from a node-redis client — the link's own for a
+ * URL, or the application's —, or two RESP2 connections duplicated from an ioredis client, a
+ * subscriber and a redirecting one), whose invalidations evict the cache's entries. Every heartbeat it asks each server something that proves it alive and shows what
  * Redis does not announce — a cluster node's `CLUSTER NODES` (masters, slots, migrations), a
  * standalone server's marker key (a `SWAPDB`) — and tells the cache when tracking is live and
  * when it is lost. It runs on the event loop, next to the cache's calls.
  */
 
 import { randomBytes } from "node:crypto";
-import { createClient } from "redis";
+import { parseAddress, TRACKING_CLIENT_NAME, type Arg, type NodeAddress, type RedisCommands, type TrackingConn } from "./clients/types.js";
 import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "./scripts.js";
 import { timedOut, within } from "./errors.js";
-import { nodeUrl, socketOptions, splitAddress } from "./link.js";
+import type { Link } from "./link.js";
 import type { ResolvedTracking, Shared } from "./shared.js";
-import type { Target } from "./target.js";
 
 /** The client name the tracker's connections carry (`CLIENT LIST` shows it). */
-export const CLIENT_NAME = "sessionpack-tracking";
+export const CLIENT_NAME = TRACKING_CLIENT_NAME;
 
 /** The prefix of the marker key a tracker keeps on a standalone server (see `TrackingOptions.marker`). */
 export const MARKER_PREFIX = "sessionpack:tracker:";
@@ -24,20 +25,6 @@ export const MARKER_PREFIX = "sessionpack:tracker:";
 /** The marker's TTL, and how often the tracker refreshes it. */
 const MARKER_TTL_MS = 3_600_000;
 const MARKER_REFRESH_MS = 600_000;
-
-/** What the tracker uses of a node-redis client. */
-interface TrackingClient {
-  readonly isOpen: boolean;
-  connect(): Promise<unknown>;
-  sendCommand(args: string[]): Promise<unknown>;
-  destroy(): void;
-  on(event: "invalidate", listener: (key: Buffer | null) => void): unknown;
-  on(event: "error" | "end", listener: () => void): unknown;
-}
-
-function makeClient(options: Parameters<typeof createClient>[0]): TrackingClient {
-  return createClient(options) as unknown as TrackingClient;
-}
 
 /** A master of a cluster, as `CLUSTER NODES` lists it. */
 export interface ClusterNode {
@@ -77,9 +64,9 @@ export function parseClusterNodes(text: string, host: string): ClusterView {
     // The node's own migrating/importing slots (`[slot->-id]`, `[slot-<-id]`) appear in its own line only.
     const owned = slots.filter((s) => !s.startsWith("["));
     if (flags.includes("fail") && owned.length === 0) continue;
-    const hp = splitAddress(addr.split("@")[0]!.split(",")[0]!);
+    const hp = parseAddress(addr.split("@")[0]!.split(",")[0]!);
     if (hp === undefined) throw new Error(`CLUSTER NODES lists ${JSON.stringify(addr)}, not an address`);
-    const node = { id, host: hp[0] === "" ? host : hp[0], port: hp[1] };
+    const node = { id, host: hp.host === "" ? host : hp.host, port: hp.port };
     masters.push(node);
     lines.push(`${id} ${node.host}:${node.port} ${slots.join(" ")}`);
   }
@@ -103,10 +90,10 @@ type Ending = "lost" | "changed" | "stopped";
 
 /** One established generation. */
 interface Watch {
-  readonly clients: TrackingClient[];
-  /** The hosts the clients talk to, in the same order (for views with empty addresses). */
+  readonly conns: TrackingConn[];
+  /** The hosts the connections talk to, in the same order (for views with empty addresses). */
   readonly hosts: string[];
-  /** Each client's view's signature when tracking began (a cluster). */
+  /** Each connection's view's signature when tracking began (a cluster). */
   readonly signatures: string[];
   /** The ids of the tracked masters (a cluster). */
   readonly nodes: ReadonlySet<string>;
@@ -116,9 +103,14 @@ interface Watch {
   readonly lost: { value: boolean };
 }
 
-/** Thrown while establishing when the cluster changed under the tracker: start over at once. */
+/** Thrown while establishing when the cluster changed under the tracker: start over soon. */
 class Changed extends Error {}
 
+/**
+ * Keeps tracking on at every server of a link and tells {@link Shared} (the cache's state) when
+ * it is live, when it is lost, and what the servers announced. Its connections are its own
+ * (`RedisCommands.openTracking`), whichever client carries the cache's reads.
+ */
 export class Tracker {
   private stopped = false;
   /** Ends the current pause early (stop, a lost connection, a refresh). */
@@ -126,19 +118,19 @@ export class Tracker {
   private running: Promise<void> = Promise.resolve();
   /** Set when the cache saw a node the tracker does not track: re-read the topology now. */
   private refreshWanted = false;
-  /** The masters' URLs last seen, tried before the seeds when discovering. */
-  private known: string[] = [];
   /** The marker key (one server, marker on); its TTL was last set at `markerSetAt`. */
   private readonly markerKey: string | undefined;
   private markerSetAt = 0;
-  private markerClient: TrackingClient | undefined;
+  private markerConn: TrackingConn | undefined;
+  /** Consecutive generations that ended because the cluster changed while they were set up. */
+  private changes = 0;
 
   constructor(
-    private readonly target: Target,
+    private readonly link: Link,
     private readonly options: ResolvedTracking,
     private readonly shared: Shared,
   ) {
-    this.markerKey = !target.isCluster && options.marker ? MARKER_PREFIX + randomBytes(16).toString("hex") : undefined;
+    this.markerKey = !link.isCluster && options.marker ? MARKER_PREFIX + randomBytes(16).toString("hex") : undefined;
     shared.onUntrackedNode = () => this.refresh();
   }
 
@@ -184,12 +176,13 @@ export class Tracker {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const generation = this.shared.nextGeneration();
-      const clients: TrackingClient[] = [];
+      const conns: TrackingConn[] = [];
       const lost = { value: false };
       let again = false;
       try {
         this.refreshWanted = false;
-        const { watch, since } = await this.establish(generation, clients, lost);
+        const { watch, since } = await this.establish(generation, conns, lost);
+        this.changes = 0;
         if (this.refreshWanted) {
           again = true;
         } else if (!this.stopped && !watch.lost.value) {
@@ -197,152 +190,123 @@ export class Tracker {
           again = (await this.watch(watch)) === "changed";
         }
       } catch (e) {
-        again = e instanceof Changed;
+        // A cluster that changed while tracking was set up: at once the first time; a cluster
+        // in the middle of a failover (a master failed, not replaced yet) keeps changing, so
+        // after the first the tracker waits as after any failure.
+        again = e instanceof Changed && this.changes++ === 0;
       }
       this.shared.wentDead(generation);
-      // Over: the 'end' events of the connections closed now must not cut the next pause short.
+      // Over: the losses of the connections closed now must not cut the next pause short.
       lost.value = true;
-      if (this.stopped) await this.dropMarker(clients[0]);
-      for (const c of clients) destroy(c);
+      if (this.stopped) await this.dropMarker(conns[0]);
+      for (const c of conns) c.close();
       if (!this.stopped) await this.pause(again ? Math.min(10, this.options.retryMs) : this.options.retryMs);
     }
   }
 
-  /** Connects to every server and turns tracking on; `clients` collects what was opened, to close. */
-  private async establish(generation: number, clients: TrackingClient[], lost: { value: boolean }): Promise<{ watch: Watch; since: number }> {
+  /** How long one step of setting tracking up may take, ms. */
+  private get setupMs(): number {
+    return this.options.heartbeatTimeoutMs + this.link.connectTimeoutMs;
+  }
+
+  /** The link's commands (connecting, for a target), within the setup time. */
+  private async commands(): Promise<RedisCommands> {
+    const t = this.setupMs;
+    return within(this.link.commands(), t, () => timedOut(`a connection to ${this.link.describe()}`, t));
+  }
+
+  /** Connects to every server and turns tracking on; `conns` collects what was opened, to close. */
+  private async establish(generation: number, conns: TrackingConn[], lost: { value: boolean }): Promise<{ watch: Watch; since: number }> {
     const onLost = (): void => {
       if (lost.value) return;
       lost.value = true;
       this.interrupt();
     };
-    const ms = this.options.heartbeatTimeoutMs + this.target.connectTimeoutMs;
-    const seed = this.target.urls[0]!;
-    if (!this.target.isCluster) {
-      const client = await this.track(seed, generation, onLost, clients);
+    const ms = this.setupMs;
+    const commands = await this.commands();
+    if (!this.link.isCluster) {
+      const conn = await this.track(commands, undefined, generation, onLost, conns);
       let marker: string | undefined;
       const since = performance.now();
       if (this.markerKey !== undefined) {
         marker = randomBytes(16).toString("hex");
-        await call(client, ["SET", this.markerKey, marker, "PX", String(MARKER_TTL_MS)], ms, "SET (the tracking marker)");
+        await call(conn, ["SET", this.markerKey, marker, "PX", String(MARKER_TTL_MS)], ms, "SET (the tracking marker)");
         this.markerSetAt = performance.now();
       } else {
-        await call(client, ["PING"], ms, "PING");
+        await call(conn, ["PING"], ms, "PING");
       }
-      return { watch: { clients, hosts: [hostOf(seed)], signatures: [], nodes: new Set(), marker, lost }, since };
+      return { watch: { conns, hosts: [conn.address], signatures: [], nodes: new Set(), marker, lost }, since };
     }
-    const masters = (await this.discover()).masters;
-    const ids = new Set(masters.map((m) => m.id));
+    let masters: NodeAddress[];
+    try {
+      const mastersAsked = commands.masters();
+      mastersAsked.catch(() => undefined);
+      masters = await within(mastersAsked, ms, () => timedOut("CLUSTER NODES (the cluster's masters)", ms));
+    } catch (e) {
+      this.link.failed(commands);
+      throw e;
+    }
+    if (masters.length === 0) throw new Error("CLUSTER NODES lists no master");
     const hosts: string[] = [];
     for (const m of masters) {
-      await this.track(nodeUrl(seed, m.host, m.port), generation, onLost, clients);
+      await this.track(commands, m, generation, onLost, conns);
       hosts.push(m.host);
     }
-    this.known = masters.map((m) => nodeUrl(seed, m.host, m.port));
     // Each node's own view, asked once tracking is on everywhere: whatever changes after it is
     // seen by the heartbeats; a master any node knows that is not tracked means starting over.
     const since = performance.now();
-    const views = await Promise.all(clients.map((c, i) => this.view(c, hosts[i]!, ms)));
-    for (const [i, v] of views.entries()) {
-      if (v.self !== masters[i]!.id) throw new Changed(`node ${masters[i]!.host}:${masters[i]!.port} is ${v.self}, not ${masters[i]!.id}`);
-      for (const m of v.masters) if (!ids.has(m.id)) throw new Changed(`master ${m.id} is not tracked`);
-    }
+    const views = await Promise.all(conns.map((c, i) => view(c, hosts[i]!, ms)));
+    const ids = new Set(views.map((v) => v.self));
+    if (ids.size !== views.length) throw new Changed("two tracked addresses are one node");
+    for (const v of views) for (const m of v.masters) if (!ids.has(m.id)) throw new Changed(`master ${m.id} is not tracked`);
     return {
-      watch: { clients, hosts, signatures: views.map((v) => v.signature), nodes: ids, marker: undefined, lost },
+      watch: { conns, hosts, signatures: views.map((v) => v.signature), nodes: ids, marker: undefined, lost },
       since,
     };
   }
 
   /**
-   * A RESP3 connection to `url` whose invalidation pushes go to the cache, with `BCAST` tracking
-   * on and the cache's fetch script loaded; added to `clients` at once (to be closed).
+   * A tracking connection to `node` (undefined: the one server) whose invalidations go to the
+   * cache, with `BCAST` tracking on and the cache's fetch script loaded; added to `conns` (to be
+   * closed).
    */
-  private async track(url: string, generation: number, onLost: () => void, clients: TrackingClient[]): Promise<TrackingClient> {
+  private async track(commands: RedisCommands, node: NodeAddress | undefined, generation: number, onLost: () => void, conns: TrackingConn[]): Promise<TrackingConn> {
     const shared = this.shared;
-    const client = makeClient({
-      url,
-      RESP: 3,
-      // node-redis turns default-mode tracking on in its handshake and emits each key of an
-      // `invalidate` push (null for a flush); the mode is switched to BCAST below.
-      emitInvalidate: true,
+    const t = this.setupMs;
+    const conn = await commands.openTracking(node, {
+      prefixes: this.options.prefixes,
+      timeoutMs: t,
       name: CLIENT_NAME,
-      socket: socketOptions(this.target),
-      disableOfflineQueue: true,
-    });
-    clients.push(client);
-    client.on("invalidate", (key: Buffer | null) => {
       // A push proves one server alive, not all of them: liveness comes from the heartbeats alone.
-      if (key === null) shared.flush();
-      else shared.invalidate(key);
+      onInvalidate: (keys) => {
+        if (keys === null) shared.flush();
+        else for (const k of keys) shared.invalidate(k);
+      },
+      onLost: () => {
+        shared.wentDead(generation);
+        onLost();
+      },
     });
-    const lose = (): void => {
-      shared.wentDead(generation);
-      onLost();
-    };
-    client.on("error", lose);
-    client.on("end", lose);
-    const t = this.options.heartbeatTimeoutMs + this.target.connectTimeoutMs;
-    const connected = client.connect();
-    connected.catch(() => undefined);
-    await within(connected, t, () => timedOut(`a tracking connection to ${url}`, t));
-    // node-redis before 5.9 ignores emitInvalidate: no tracking after its handshake would mean
-    // no 'invalidate' events either, so an entry would never be evicted. Refuse to go live
-    // (the cache keeps checking headers) unless the handshake did turn tracking on.
-    const flags = JSON.stringify(await call(client, ["CLIENT", "TRACKINGINFO"], t, `CLIENT TRACKINGINFO on ${url}`), (_k, v: unknown) =>
-      v instanceof Map ? Object.fromEntries(v) : Buffer.isBuffer(v) ? v.toString() : v,
-    );
-    if (!/"on"/.test(flags)) {
-      throw new Error(`node-redis did not turn tracking on (CLIENT TRACKINGINFO: ${flags}): the sessionpack cache needs node-redis 5.9 or later`);
-    }
-    const on = ["CLIENT", "TRACKING", "ON", "BCAST"];
-    for (const p of this.options.prefixes) on.push("PREFIX", p);
-    const script = this.target.isCluster ? CLUSTER_FETCH_SCRIPT : FETCH_SCRIPT;
+    conns.push(conn);
     // The fetch script needs Redis 7.0 (its shebang): an older server refuses it here, and the
     // cache keeps checking headers.
-    const replies = Promise.all([
-      client.sendCommand(["CLIENT", "TRACKING", "OFF"]),
-      client.sendCommand(on),
-      client.sendCommand(["SCRIPT", "LOAD", script.body]),
-    ]);
-    replies.catch(() => undefined);
-    const [, , sha] = await within(replies, t, () => timedOut(`CLIENT TRACKING on ${url}`, t));
-    if (String(sha) !== script.sha) throw new Error(`SCRIPT LOAD on ${url} answered ${String(sha)}, not ${script.sha}`);
-    return client;
-  }
-
-  /** The cluster's masters, from the first known node or seed that answers. */
-  private async discover(): Promise<ClusterView> {
-    let last: unknown = new Error("no cluster seed");
-    for (const url of [...new Set([...this.known, ...this.target.urls])]) {
-      const client = makeClient({ url, socket: socketOptions(this.target), disableOfflineQueue: true });
-      client.on("error", () => undefined);
-      try {
-        const t = this.target.connectTimeoutMs + this.options.heartbeatTimeoutMs;
-        const connected = client.connect();
-        connected.catch(() => undefined);
-        await within(connected, t, () => timedOut(`a connection to ${url}`, t));
-        return await this.view(client, hostOf(url), this.options.heartbeatTimeoutMs);
-      } catch (e) {
-        last = e;
-      } finally {
-        destroy(client);
-      }
-    }
-    throw last;
-  }
-
-  private async view(client: TrackingClient, host: string, ms: number): Promise<ClusterView> {
-    return parseClusterNodes(text(await call(client, ["CLUSTER", "NODES"], ms, "CLUSTER NODES")), host);
+    const script = this.link.isCluster ? CLUSTER_FETCH_SCRIPT : FETCH_SCRIPT;
+    const sha = await call(conn, ["SCRIPT", "LOAD", script.body], t, `SCRIPT LOAD on ${conn.address}`);
+    if (String(sha) !== script.sha) throw new Error(`SCRIPT LOAD on ${conn.address} answered ${String(sha)}, not ${script.sha}`);
+    return conn;
   }
 
   /**
    * Every heartbeat, asks each server at once — a cluster node for its view, a standalone
-   * server for the marker (or a `PING`) — until a connection is lost, an answer is late or
-   * wrong, the cluster changes, or the tracker stops. Liveness is dated from when the round was
-   * sent, so that the staleness bound holds for each server however many there are.
+   * server for the marker (or a `PING`), and every connection of a tracking that holds two —
+   * until a connection is lost, an answer is late or wrong, the cluster changes, or the tracker
+   * stops. Liveness is dated from when the round was sent, so that the staleness bound holds
+   * for each server however many there are.
    */
   private async watch(w: Watch): Promise<Ending> {
     const ms = this.options.heartbeatTimeoutMs;
-    this.markerClient = w.marker === undefined ? undefined : w.clients[0];
+    this.markerConn = w.marker === undefined ? undefined : w.conns[0];
+    const pings = (): Promise<unknown> => Promise.all(w.conns.filter((c) => c.connections > 1).map((c) => within(c.ping(), ms, () => timedOut(`PING on ${c.address}`, ms))));
     for (;;) {
       await this.pause(this.options.heartbeatMs);
       if (this.stopped) return "stopped";
@@ -350,23 +314,26 @@ export class Tracker {
       if (this.refreshWanted) return "changed";
       const round = performance.now();
       try {
+        const pinged = pings();
+        pinged.catch(() => undefined);
         if (w.signatures.length > 0) {
-          const views = await Promise.all(w.clients.map((c, i) => this.view(c, w.hosts[i]!, ms)));
+          const views = await Promise.all(w.conns.map((c, i) => view(c, w.hosts[i]!, ms)));
           for (const [i, v] of views.entries()) {
             if (v.signature !== w.signatures[i]) return "changed";
             for (const m of v.masters) if (!w.nodes.has(m.id)) return "changed";
           }
         } else if (w.marker !== undefined && this.markerKey !== undefined) {
-          const client = w.clients[0]!;
-          const value = await call(client, ["GET", this.markerKey], ms, "GET (the tracking marker)");
+          const conn = w.conns[0]!;
+          const value = await call(conn, ["GET", this.markerKey], ms, "GET (the tracking marker)");
           if (value === null || String(value) !== w.marker) return "changed";
           if (performance.now() - this.markerSetAt > MARKER_REFRESH_MS) {
-            if ((await call(client, ["PEXPIRE", this.markerKey, String(MARKER_TTL_MS)], ms, "PEXPIRE (the tracking marker)")) !== 1) return "changed";
+            if ((await call(conn, ["PEXPIRE", this.markerKey, String(MARKER_TTL_MS)], ms, "PEXPIRE (the tracking marker)")) !== 1) return "changed";
             this.markerSetAt = performance.now();
           }
         } else {
-          await Promise.all(w.clients.map((c) => call(c, ["PING"], ms, "PING")));
+          await Promise.all(w.conns.map((c) => call(c, ["PING"], ms, "PING")));
         }
+        await pinged;
       } catch {
         return "lost";
       }
@@ -377,32 +344,23 @@ export class Tracker {
   }
 
   /** Deletes the marker on closing (best effort: it expires anyway). */
-  private async dropMarker(client: TrackingClient | undefined): Promise<void> {
-    if (this.markerKey === undefined || client === undefined || client !== this.markerClient || !client.isOpen) return;
+  private async dropMarker(conn: TrackingConn | undefined): Promise<void> {
+    if (this.markerKey === undefined || conn === undefined || conn !== this.markerConn || conn.lost) return;
     try {
-      await call(client, ["DEL", this.markerKey], this.options.heartbeatTimeoutMs, "DEL (the tracking marker)");
+      await call(conn, ["DEL", this.markerKey], this.options.heartbeatTimeoutMs, "DEL (the tracking marker)");
     } catch {
       // gone with the connection: its TTL removes it
     }
   }
 }
 
-/** `args` on `client`, within `ms`. */
-function call(client: TrackingClient, args: string[], ms: number, what: string): Promise<unknown> {
-  const reply = client.sendCommand(args);
+/** `args` on the tracking connection `conn`, within `ms`. */
+function call(conn: TrackingConn, args: Arg[], ms: number, what: string): Promise<unknown> {
+  const reply = conn.send(args);
   reply.catch(() => undefined);
   return within(reply, ms, () => timedOut(what, ms));
 }
 
-function destroy(c: TrackingClient): void {
-  try {
-    c.destroy();
-  } catch {
-    // already closed
-  }
-}
-
-function hostOf(url: string): string {
-  const h = new URL(url).hostname;
-  return h.startsWith("[") ? h.slice(1, -1) : h;
+async function view(conn: TrackingConn, host: string, ms: number): Promise<ClusterView> {
+  return parseClusterNodes(text(await call(conn, ["CLUSTER", "NODES"], ms, "CLUSTER NODES")), host);
 }
