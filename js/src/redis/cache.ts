@@ -252,7 +252,9 @@ export class SessionCache {
       const [value, pttl, id] = reply as unknown[];
       blob = bulk(value ?? null, "GET");
       if (typeof pttl !== "number") throw unexpected(reply);
-      deadline = pttl >= 0 ? sent + pttl : Infinity;
+      // PTTL is whole milliseconds of the server's clock, which may count up to 1 ms more than
+      // remains: the deadline errs early by that much too.
+      deadline = pttl >= 0 ? sent + pttl - 1 : Infinity;
       if (cluster) {
         if (!Buffer.isBuffer(id) && typeof id !== "string") throw unexpected(reply);
         node = id.toString();

@@ -319,7 +319,11 @@ impl Shared {
             return Ok(None);
         };
         self.count_fetch(blob.len());
-        let deadline = fetched.ttl_ms.map(|ttl| sent_ms.saturating_add(ttl));
+        // PTTL is whole milliseconds of the server's clock, which may count up to 1 ms more
+        // than remains: the deadline errs early by that much too.
+        let deadline = fetched
+            .ttl_ms
+            .map(|ttl| sent_ms.saturating_add(ttl.saturating_sub(1)));
         let entry = match Entry::open(decoder, key, &blob, deadline) {
             Ok(entry) => Arc::new(entry),
             Err(e) => {
