@@ -476,7 +476,9 @@ export class Truth {
     const ack = performance.now();
     for (const e of before) if (e.end > ack) e.end = ack;
     if (ttlMs !== undefined) {
-      entry.end = ack + ttlMs;
+      // Redis keeps a key through the whole millisecond its deadline ends in (`now > when`
+      // expires it), so it may still be returned up to 1 ms past `ack + ttlMs`.
+      entry.end = ack + ttlMs + 1;
       // Missing from then on, maybe from `sent + ttlMs` already (the server stamped the write
       // somewhere between sending and acknowledgement).
       for (const [, h] of this.history) if (h.includes(entry)) h.push({ v: undefined, sent: entry.sent + ttlMs, end: Infinity });
