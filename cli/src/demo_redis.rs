@@ -142,7 +142,7 @@ pub fn run(out: &mut impl Write, seed: u64, quick: bool) -> Result<(), Failure> 
     if !installed {
         writeln!(
             out,
-            "redis: skipped ({} not found): to see bytes per job fall from megabytes to almost nothing, install redis-server and run the demo again, or run `cargo run --release -p sessionpack-redis --example jobs -- --redis redis://HOST:PORT --mode legacy|blob|header|tracking --profile worst`.",
+            "redis: skipped ({} not found): to see bytes per job fall from megabytes to almost nothing, install redis-server and run the demo again, or run `cargo run --release -p sessionpack-redis --features jobs --example jobs -- --redis redis://HOST:PORT --mode legacy|blob|header|tracking --profile worst`.",
             bin.to_string_lossy()
         )?;
         return Ok(());

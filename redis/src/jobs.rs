@@ -4,7 +4,7 @@
 //!
 //! A generated session ([`sessionpack_synth::generate`]) is stored under a key of its own,
 //! then worker threads read it until the run's time is up; a job is
-//! [`JOB_CHECKS`](sessionpack_synth::JOB_CHECKS) reads, each answering one record's PHI check
+//! [`JOB_CHECKS`] reads, each answering one record's PHI check
 //! ("may this user see this facility's data?") from the record's facility ObjectId. The
 //! sessionpack modes translate it through the tenant's facility dictionary, stored in Redis
 //! too and read once with [`SessionStore::get_dictionary`], as a service does once per

@@ -36,8 +36,8 @@ pub struct SessionStore {
 store_builders!(SessionStore);
 
 impl SessionStore {
-    /// Connects to `target` (a server or a cluster), with a default [`Encoder`] and
-    /// [`Decoder`] (no keys; expired sessions refused by the system clock).
+    /// Connects to `target` (a server or a cluster), with a default [`Encoder`](sessionpack::Encoder) and
+    /// [`Decoder`](sessionpack::Decoder) (no keys; expired sessions refused by the system clock).
     ///
     /// # Errors
     ///

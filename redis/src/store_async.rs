@@ -40,8 +40,8 @@ pub struct AsyncSessionStore {
 store_builders!(AsyncSessionStore);
 
 impl AsyncSessionStore {
-    /// Connects to `target` (a server or a cluster), with a default [`Encoder`] and
-    /// [`Decoder`] (no keys; expired sessions refused by the system clock).
+    /// Connects to `target` (a server or a cluster), with a default [`Encoder`](sessionpack::Encoder) and
+    /// [`Decoder`](sessionpack::Decoder) (no keys; expired sessions refused by the system clock).
     ///
     /// # Errors
     ///
