@@ -96,6 +96,17 @@ where
     }
 }
 
+/// `GET key`, then `open` on the value when there is one.
+fn get_then<'k, T, F>(key: &'k str, open: F) -> impl Op<Out = Option<T>> + use<'k, T, F>
+where
+    F: FnOnce(&str, &[u8]) -> Result<T, Error>,
+{
+    one(key, Ok(link::get(key)), move |key, reply| {
+        let value: Option<Vec<u8>> = read(key, reply)?;
+        value.map(|v| open(key, &v)).transpose()
+    })
+}
+
 // ----- the header, then whether the key exists -----
 
 /// `GETRANGE key 0 39`, read by `parse`; an empty prefix asks `EXISTS`: a missing key is
@@ -195,10 +206,8 @@ impl StoreCore {
         &'s self,
         key: &'k str,
     ) -> impl Op<Out = Option<SessionBuf>> + use<'s, 'k> {
-        one(key, Ok(link::get(key)), |key, reply| {
-            let blob: Option<Vec<u8>> = read(key, reply)?;
-            blob.map(|b| codec::open_session(&mut lock(&self.decoder), &b))
-                .transpose()
+        get_then(key, |_, blob| {
+            codec::open_session(&mut lock(&self.decoder), blob)
         })
     }
 
@@ -236,10 +245,7 @@ impl StoreCore {
         &'s self,
         key: &'k str,
     ) -> impl Op<Out = Option<IdDictionary>> + use<'s, 'k> {
-        one(key, Ok(link::get(key)), |key, reply| {
-            let bytes: Option<Vec<u8>> = read(key, reply)?;
-            bytes.map(|b| self.dicts.open(key, &b)).transpose()
-        })
+        get_then(key, |key, bytes| self.dicts.open(key, bytes))
     }
 
     /// The dictionary's header.
