@@ -1,6 +1,7 @@
 //! [`Error`] and its [`ErrorKind`]: what went wrong talking to Redis, or with what it held.
 
 use core::fmt;
+use std::sync::Arc;
 
 /// An error of the store or the cache. **On any error, deny access**: none of them is a
 /// session.
@@ -33,18 +34,24 @@ pub enum Error {
     },
     /// The server did not answer within the configured timeout.
     Timeout {
-        /// What redis-rs said.
-        message: String,
+        /// The key of the command; `None` when connecting.
+        key: Option<String>,
+        /// What redis-rs said (the error's [`source`](std::error::Error::source)).
+        source: Cause<redis::RedisError>,
     },
     /// The server could not be reached, or the connection dropped.
     Unavailable {
-        /// What redis-rs said.
-        message: String,
+        /// The key of the command; `None` when connecting.
+        key: Option<String>,
+        /// What redis-rs said (the error's [`source`](std::error::Error::source)).
+        source: Cause<redis::RedisError>,
     },
-    /// The server answered with an error, or with a reply of an unexpected type.
+    /// The server answered with an error, or with a reply of an unexpected form.
     Server {
-        /// What redis-rs said.
-        message: String,
+        /// The key of the command; `None` when connecting.
+        key: Option<String>,
+        /// What redis-rs said (the error's [`source`](std::error::Error::source)).
+        source: Cause<redis::RedisError>,
     },
     /// A dictionary append lost the race to other writers this many times in a row.
     Contended {
@@ -58,6 +65,63 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The cache could not start its tracker (a thread, or its runtime): the process is out
+    /// of threads or memory.
+    Spawn {
+        /// What could not be started.
+        what: &'static str,
+        /// What the operating system said (the error's
+        /// [`source`](std::error::Error::source)).
+        source: Cause<std::io::Error>,
+    },
+}
+
+/// An error of another library that an [`Error`] keeps as its
+/// [`source`](std::error::Error::source): shared, so cheap to clone, and compared by what it
+/// says, so that [`Error`] stays `Eq`.
+///
+/// ```
+/// use sessionpack_redis::Cause;
+///
+/// let a = Cause::new(std::io::Error::other("out of threads"));
+/// let b = a.clone();
+/// assert_eq!(a, b);
+/// assert_eq!(a.to_string(), "out of threads");
+/// assert_eq!(a.get().kind(), std::io::ErrorKind::Other);
+/// ```
+#[derive(Debug)]
+pub struct Cause<E>(Arc<E>);
+
+impl<E> Cause<E> {
+    /// Keeps `error`.
+    pub fn new(error: E) -> Cause<E> {
+        Cause(Arc::new(error))
+    }
+
+    /// The error kept.
+    pub fn get(&self) -> &E {
+        &self.0
+    }
+}
+
+impl<E> Clone for Cause<E> {
+    fn clone(&self) -> Self {
+        Cause(Arc::clone(&self.0))
+    }
+}
+
+impl<E: fmt::Display> PartialEq for Cause<E> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl<E: fmt::Display> Eq for Cause<E> {}
+
+impl<E: fmt::Display> fmt::Display for Cause<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// What class of fault an [`Error`] is, for metrics and policy. Every kind means: deny access.
@@ -82,11 +146,13 @@ pub enum ErrorKind {
     Server,
     /// `contended`: a dictionary append kept losing to other writers.
     Contended,
+    /// `spawn`: the cache could not start its tracker (out of threads or memory).
+    Spawn,
 }
 
 impl ErrorKind {
     /// The kind's name: sessionpack's names for [`ErrorKind::Session`], then `timeout`,
-    /// `unavailable`, `server`, `contended`.
+    /// `unavailable`, `server`, `contended`, `spawn`.
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::Session(kind) => kind.name(),
@@ -94,6 +160,7 @@ impl ErrorKind {
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Server => "server",
             ErrorKind::Contended => "contended",
+            ErrorKind::Spawn => "spawn",
         }
     }
 }
@@ -125,16 +192,22 @@ impl Error {
             Error::Server { .. } => ErrorKind::Server,
             Error::Contended { .. } => ErrorKind::Contended,
             Error::InvalidInput { .. } => ErrorKind::Session(S::InvalidInput),
+            Error::Spawn { .. } => ErrorKind::Spawn,
         }
     }
 
-    /// Classifies a redis-rs error; `key` names the key of the command, for a wrong type.
-    pub(crate) fn from_redis(err: &redis::RedisError, key: &str) -> Error {
-        let message = err.to_string();
+    /// Classifies a redis-rs error about `key` (`None`: no key, as when connecting).
+    pub(crate) fn from_redis(err: redis::RedisError, key: Option<&str>) -> Error {
+        let key = key.map(str::to_owned);
         if err.is_timeout() {
-            Error::Timeout { message }
+            Error::Timeout {
+                key,
+                source: Cause::new(err),
+            }
         } else if matches!(err.code(), Some("WRONGTYPE")) {
-            Error::WrongType { key: key.into() }
+            Error::WrongType {
+                key: key.unwrap_or_default(),
+            }
         } else if err.is_io_error()
             || err.is_connection_dropped()
             || err.is_connection_refusal()
@@ -143,9 +216,33 @@ impl Error {
                 redis::ErrorKind::ClusterConnectionNotFound | redis::ErrorKind::Io
             )
         {
-            Error::Unavailable { message }
+            Error::Unavailable {
+                key,
+                source: Cause::new(err),
+            }
         } else {
-            Error::Server { message }
+            Error::Server {
+                key,
+                source: Cause::new(err),
+            }
+        }
+    }
+
+    /// A reply of an unexpected form (`what` says which), about `key`.
+    pub(crate) fn unexpected(what: &'static str, key: Option<&str>) -> Error {
+        Error::from_redis(
+            redis::RedisError::from((redis::ErrorKind::UnexpectedReturnType, what)),
+            key,
+        )
+    }
+
+    /// The redis-rs error behind this one, if any.
+    pub(crate) fn redis(&self) -> Option<&redis::RedisError> {
+        match self {
+            Error::Timeout { source, .. }
+            | Error::Unavailable { source, .. }
+            | Error::Server { source, .. } => Some(source.get()),
+            _ => None,
         }
     }
 
@@ -166,22 +263,40 @@ impl fmt::Display for Error {
             Error::NotADictionary { key } => {
                 write!(f, "key {key:?} does not hold a sessionpack id dictionary")
             }
-            Error::Timeout { message } => write!(f, "Redis did not answer in time: {message}"),
-            Error::Unavailable { message } => write!(f, "Redis is unavailable: {message}"),
-            Error::Server { message } => write!(f, "Redis refused the command: {message}"),
+            Error::Timeout { key, source } => {
+                write!(f, "Redis did not answer in time{}: {source}", about(key))
+            }
+            Error::Unavailable { key, source } => {
+                write!(f, "Redis is unavailable{}: {source}", about(key))
+            }
+            Error::Server { key, source } => {
+                write!(f, "Redis refused the command{}: {source}", about(key))
+            }
             Error::Contended { key, attempts } => write!(
                 f,
                 "dictionary {key:?}: {attempts} appends in a row lost to other writers; retry later"
             ),
             Error::InvalidInput { message } => f.write_str(message),
+            Error::Spawn { what, source } => write!(f, "cannot start {what}: {source}"),
         }
     }
+}
+
+/// ` (key "k")`, or nothing without a key.
+fn about(key: &Option<String>) -> String {
+    key.as_ref()
+        .map(|k| format!(" (key {k:?})"))
+        .unwrap_or_default()
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Session(e) => Some(e),
+            Error::Timeout { source, .. }
+            | Error::Unavailable { source, .. }
+            | Error::Server { source, .. } => Some(source.get()),
+            Error::Spawn { source, .. } => Some(source.get()),
             _ => None,
         }
     }

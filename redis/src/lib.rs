@@ -39,7 +39,10 @@
 
 mod cache;
 mod codec;
+mod core;
 mod error;
+#[cfg(feature = "jobs")]
+pub mod jobs;
 mod link;
 mod store;
 mod store_async;
@@ -49,7 +52,7 @@ pub use cache::{
     AsyncSessionCache, CacheOptions, CacheStats, Freshness, SessionCache, TrackingOptions,
 };
 pub use codec::{DictHeader, Payload};
-pub use error::{Error, ErrorKind};
+pub use error::{Cause, Error, ErrorKind};
 pub use store::SessionStore;
 pub use store_async::AsyncSessionStore;
 pub use target::Target;

@@ -2,16 +2,16 @@
 
 use std::time::Duration;
 
-use sessionpack::{
-    Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, SessionBuf,
-};
+use sessionpack::{Header, IdDictionary, Key, SessionBuf};
 
-use crate::codec::{self, AppendPlan, DictCodec, DictHeader, Payload};
-use crate::link::{self, SyncLink};
+use crate::codec::{DictHeader, Payload};
+use crate::core::{store_builders, StoreCore};
+use crate::link::SyncLink;
 use crate::{Error, Target};
 
 /// Sessions and id dictionaries in Redis or Redis Cluster, over one blocking connection
-/// (keep one store per thread). A missing or expired key is `Ok(None)`, never an error; a value
+/// (keep one store per thread; [`AsyncSessionStore`](crate::AsyncSessionStore) is shared by
+/// clones). A missing or expired key is `Ok(None)`, never an error; a value
 /// that is not a blob is an error of kind `not_a_blob`.
 ///
 /// ```no_run
@@ -30,15 +30,14 @@ use crate::{Error, Target};
 /// ```
 pub struct SessionStore {
     link: SyncLink,
-    encoder: Encoder,
-    decoder: Decoder,
-    dicts: DictCodec,
-    append: redis::Script,
+    core: StoreCore,
 }
 
+store_builders!(SessionStore);
+
 impl SessionStore {
-    /// Connects to `target` (a server or a cluster), with a default [`Encoder`] and
-    /// [`Decoder`] (no keys; expired sessions refused by the system clock).
+    /// Connects to `target` (a server or a cluster), with a default [`Encoder`](sessionpack::Encoder) and
+    /// [`Decoder`](sessionpack::Decoder) (no keys; expired sessions refused by the system clock).
     ///
     /// # Errors
     ///
@@ -47,37 +46,8 @@ impl SessionStore {
     pub fn connect(target: &Target) -> Result<SessionStore, Error> {
         Ok(SessionStore {
             link: SyncLink::connect(target)?,
-            encoder: Encoder::new(),
-            decoder: Decoder::new(),
-            dicts: DictCodec::default(),
-            append: redis::Script::new(codec::APPEND_SCRIPT),
+            core: StoreCore::default(),
         })
-    }
-
-    /// Encodes sessions with `encoder` (a MAC key, a compression level).
-    #[must_use]
-    pub fn with_encoder(mut self, encoder: Encoder) -> SessionStore {
-        self.encoder = encoder;
-        self
-    }
-
-    /// Reads sessions with `decoder` (its keys, limits and expiry policy).
-    #[must_use]
-    pub fn with_decoder(mut self, decoder: Decoder) -> SessionStore {
-        self.decoder = decoder;
-        self
-    }
-
-    /// Reads dictionaries with `decoder`, and signs those it writes with `key` (`None`:
-    /// unsigned).
-    #[must_use]
-    pub fn with_dictionaries(
-        mut self,
-        decoder: DictionaryDecoder,
-        key: Option<MacKey>,
-    ) -> SessionStore {
-        self.dicts = DictCodec { decoder, key };
-        self
     }
 
     /// Writes a session (encoded with the store's encoder) or a blob (whose header is checked
@@ -93,9 +63,7 @@ impl SessionStore {
         value: impl Into<Payload<'a>>,
         ttl: Option<Duration>,
     ) -> Result<(), Error> {
-        let ttl = codec::ttl_ms(ttl)?;
-        let bytes = codec::encode_payload(&mut self.encoder, value.into())?;
-        self.link.query(key, &link::set(key, &bytes, ttl))
+        self.link.drive(self.core.put(key, value.into(), ttl))
     }
 
     /// Reads and opens the session under `key`: `None` when the key is missing (or expired in
@@ -106,9 +74,7 @@ impl SessionStore {
     /// [`Error::Session`] for a value the decoder refuses, [`Error::WrongType`], and the
     /// connection's.
     pub fn get(&mut self, key: &str) -> Result<Option<SessionBuf>, Error> {
-        let blob: Option<Vec<u8>> = self.link.query(key, &link::get(key))?;
-        blob.map(|b| codec::open_session(&mut self.decoder, &b))
-            .transpose()
+        self.link.drive(self.core.get(key))
     }
 
     /// The raw value under `key`, unchecked.
@@ -117,7 +83,7 @@ impl SessionStore {
     ///
     /// The connection's, and [`Error::WrongType`].
     pub fn get_raw(&mut self, key: &str) -> Result<Option<Vec<u8>>, Error> {
-        self.link.query(key, &link::get(key))
+        self.link.drive(self.core.get_raw(key))
     }
 
     /// The header of the blob under `key` (`GETRANGE key 0 39`): its digest tells whether a
@@ -127,12 +93,7 @@ impl SessionStore {
     ///
     /// [`Error::Session`] when the value does not start like a blob, and the connection's.
     pub fn peek(&mut self, key: &str) -> Result<Option<Header>, Error> {
-        let prefix: Vec<u8> = self.link.query(key, &link::get_header(key))?;
-        match codec::read_header(&prefix)? {
-            Some(h) => Ok(Some(h)),
-            None if self.link.query::<bool>(key, &link::exists(key))? => Err(codec::empty_value()),
-            None => Ok(None),
-        }
+        self.link.drive(self.core.peek(key))
     }
 
     /// Deletes `key`; whether it existed.
@@ -141,7 +102,7 @@ impl SessionStore {
     ///
     /// The connection's.
     pub fn delete(&mut self, key: &str) -> Result<bool, Error> {
-        self.link.query(key, &link::del(key))
+        self.link.drive(self.core.delete(key))
     }
 
     /// Writes `dict` under `key`, signed with the store's dictionary key if it has one. Prefer
@@ -151,8 +112,7 @@ impl SessionStore {
     ///
     /// The connection's.
     pub fn put_dictionary(&mut self, key: &str, dict: &IdDictionary) -> Result<(), Error> {
-        let bytes = self.dicts.bytes(dict);
-        self.link.query(key, &link::set(key, &bytes, None))
+        self.link.drive(self.core.put_dictionary(key, dict))
     }
 
     /// Reads and checks the dictionary under `key`; `None` when the key is missing.
@@ -161,8 +121,7 @@ impl SessionStore {
     ///
     /// [`Error::NotADictionary`], the dictionary decoder's errors, and the connection's.
     pub fn get_dictionary(&mut self, key: &str) -> Result<Option<IdDictionary>, Error> {
-        let bytes: Option<Vec<u8>> = self.link.query(key, &link::get(key))?;
-        bytes.map(|b| self.dicts.open(key, &b)).transpose()
+        self.link.drive(self.core.get_dictionary(key))
     }
 
     /// The header of the dictionary under `key`; `None` when the key is missing.
@@ -171,13 +130,7 @@ impl SessionStore {
     ///
     /// [`Error::NotADictionary`] and the connection's.
     pub fn peek_dictionary(&mut self, key: &str) -> Result<Option<DictHeader>, Error> {
-        let prefix: Vec<u8> = self.link.query(key, &link::get_header(key))?;
-        if prefix.is_empty() && !self.link.query::<bool>(key, &link::exists(key))? {
-            return Ok(None);
-        }
-        DictHeader::read(&prefix)
-            .map(Some)
-            .ok_or_else(|| Error::NotADictionary { key: key.into() })
+        self.link.drive(self.core.peek_dictionary(key))
     }
 
     /// Appends `keys` to the dictionary under `key` (starting from `start`, usually empty, when
@@ -206,32 +159,7 @@ impl SessionStore {
         start: &IdDictionary,
         keys: &[Key<'_>],
     ) -> Result<(IdDictionary, Vec<u32>), Error> {
-        for attempt in 0..codec::APPEND_ATTEMPTS {
-            let current: Option<Vec<u8>> = self.link.query(key, &link::get(key))?;
-            match self
-                .dicts
-                .plan_append(key, current.as_deref(), start, keys)?
-            {
-                AppendPlan::Done(dict, ids) => return Ok((dict, ids)),
-                AppendPlan::Write {
-                    expected,
-                    bytes,
-                    dict,
-                    ids,
-                } => {
-                    let written: i64 = self.link.invoke(&self.append, key, &[&expected, &bytes])?;
-                    if written == 1 {
-                        return Ok((dict, ids));
-                    }
-                }
-            }
-            if attempt > 8 {
-                std::thread::sleep(Duration::from_micros(50 * u64::from(attempt % 16)));
-            }
-        }
-        Err(Error::Contended {
-            key: key.into(),
-            attempts: codec::APPEND_ATTEMPTS,
-        })
+        self.link
+            .drive(self.core.append_dictionary(key, start, keys))
     }
 }

@@ -2,16 +2,17 @@
 
 use std::time::Duration;
 
-use sessionpack::{
-    Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, SessionBuf,
-};
+use sessionpack::{Header, IdDictionary, Key, SessionBuf};
 
-use crate::codec::{self, AppendPlan, DictCodec, DictHeader, Payload};
-use crate::link::{self, AsyncLink};
+use crate::codec::{DictHeader, Payload};
+use crate::core::{store_builders, StoreCore};
+use crate::link::AsyncLink;
 use crate::{Error, Target};
 
-/// Sessions and id dictionaries in Redis or Redis Cluster, over one blocking connection
-/// (keep one store per thread). A missing or expired key is `Ok(None)`, never an error; a value
+/// Sessions and id dictionaries in Redis or Redis Cluster, for tokio, over one multiplexed
+/// connection (to a server, remade after a failure) or one cluster connection: cheap to
+/// clone, and every clone shares the connection, the encoder and the decoder (each taken only
+/// for the microseconds of one encode or decode, never across a round trip). A missing or expired key is `Ok(None)`, never an error; a value
 /// that is not a blob is an error of kind `not_a_blob`.
 ///
 /// ```no_run
@@ -20,7 +21,7 @@ use crate::{Error, Target};
 /// use sessionpack::Session;
 /// use sessionpack_redis::{AsyncSessionStore, Target};
 ///
-/// let mut store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+/// let store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
 /// let session = Session::new("u1", "acme", "token", 0, i64::MAX).with_facilities([7]);
 /// store.put("session:u1", &session, Some(Duration::from_secs(3600))).await?;
 /// let kept = store.get("session:u1").await?.expect("just written");
@@ -30,17 +31,17 @@ use crate::{Error, Target};
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Clone)]
 pub struct AsyncSessionStore {
     link: AsyncLink,
-    encoder: Encoder,
-    decoder: Decoder,
-    dicts: DictCodec,
-    append: redis::Script,
+    core: StoreCore,
 }
 
+store_builders!(AsyncSessionStore);
+
 impl AsyncSessionStore {
-    /// Connects to `target` (a server or a cluster), with a default [`Encoder`] and
-    /// [`Decoder`] (no keys; expired sessions refused by the system clock).
+    /// Connects to `target` (a server or a cluster), with a default [`Encoder`](sessionpack::Encoder) and
+    /// [`Decoder`](sessionpack::Decoder) (no keys; expired sessions refused by the system clock).
     ///
     /// # Errors
     ///
@@ -49,37 +50,8 @@ impl AsyncSessionStore {
     pub async fn connect(target: &Target) -> Result<AsyncSessionStore, Error> {
         Ok(AsyncSessionStore {
             link: AsyncLink::connect(target).await?,
-            encoder: Encoder::new(),
-            decoder: Decoder::new(),
-            dicts: DictCodec::default(),
-            append: redis::Script::new(codec::APPEND_SCRIPT),
+            core: StoreCore::default(),
         })
-    }
-
-    /// Encodes sessions with `encoder` (a MAC key, a compression level).
-    #[must_use]
-    pub fn with_encoder(mut self, encoder: Encoder) -> AsyncSessionStore {
-        self.encoder = encoder;
-        self
-    }
-
-    /// Reads sessions with `decoder` (its keys, limits and expiry policy).
-    #[must_use]
-    pub fn with_decoder(mut self, decoder: Decoder) -> AsyncSessionStore {
-        self.decoder = decoder;
-        self
-    }
-
-    /// Reads dictionaries with `decoder`, and signs those it writes with `key` (`None`:
-    /// unsigned).
-    #[must_use]
-    pub fn with_dictionaries(
-        mut self,
-        decoder: DictionaryDecoder,
-        key: Option<MacKey>,
-    ) -> AsyncSessionStore {
-        self.dicts = DictCodec { decoder, key };
-        self
     }
 
     /// Writes a session (encoded with the store's encoder) or a blob (whose header is checked
@@ -90,14 +62,12 @@ impl AsyncSessionStore {
     /// The encoder's errors, a blob whose header does not read, a TTL under 1 ms, and the
     /// connection's.
     pub async fn put<'a>(
-        &mut self,
+        &self,
         key: &str,
         value: impl Into<Payload<'a>>,
         ttl: Option<Duration>,
     ) -> Result<(), Error> {
-        let ttl = codec::ttl_ms(ttl)?;
-        let bytes = codec::encode_payload(&mut self.encoder, value.into())?;
-        self.link.query(key, &link::set(key, &bytes, ttl)).await
+        self.link.drive(self.core.put(key, value.into(), ttl)).await
     }
 
     /// Reads and opens the session under `key`: `None` when the key is missing (or expired in
@@ -107,10 +77,8 @@ impl AsyncSessionStore {
     ///
     /// [`Error::Session`] for a value the decoder refuses, [`Error::WrongType`], and the
     /// connection's.
-    pub async fn get(&mut self, key: &str) -> Result<Option<SessionBuf>, Error> {
-        let blob: Option<Vec<u8>> = self.link.query(key, &link::get(key)).await?;
-        blob.map(|b| codec::open_session(&mut self.decoder, &b))
-            .transpose()
+    pub async fn get(&self, key: &str) -> Result<Option<SessionBuf>, Error> {
+        self.link.drive(self.core.get(key)).await
     }
 
     /// The raw value under `key`, unchecked.
@@ -118,8 +86,8 @@ impl AsyncSessionStore {
     /// # Errors
     ///
     /// The connection's, and [`Error::WrongType`].
-    pub async fn get_raw(&mut self, key: &str) -> Result<Option<Vec<u8>>, Error> {
-        self.link.query(key, &link::get(key)).await
+    pub async fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.link.drive(self.core.get_raw(key)).await
     }
 
     /// The header of the blob under `key` (`GETRANGE key 0 39`): its digest tells whether a
@@ -128,15 +96,8 @@ impl AsyncSessionStore {
     /// # Errors
     ///
     /// [`Error::Session`] when the value does not start like a blob, and the connection's.
-    pub async fn peek(&mut self, key: &str) -> Result<Option<Header>, Error> {
-        let prefix: Vec<u8> = self.link.query(key, &link::get_header(key)).await?;
-        match codec::read_header(&prefix)? {
-            Some(h) => Ok(Some(h)),
-            None if self.link.query::<bool>(key, &link::exists(key)).await? => {
-                Err(codec::empty_value())
-            }
-            None => Ok(None),
-        }
+    pub async fn peek(&self, key: &str) -> Result<Option<Header>, Error> {
+        self.link.drive(self.core.peek(key)).await
     }
 
     /// Deletes `key`; whether it existed.
@@ -144,8 +105,8 @@ impl AsyncSessionStore {
     /// # Errors
     ///
     /// The connection's.
-    pub async fn delete(&mut self, key: &str) -> Result<bool, Error> {
-        self.link.query(key, &link::del(key)).await
+    pub async fn delete(&self, key: &str) -> Result<bool, Error> {
+        self.link.drive(self.core.delete(key)).await
     }
 
     /// Writes `dict` under `key`, signed with the store's dictionary key if it has one. Prefer
@@ -154,9 +115,8 @@ impl AsyncSessionStore {
     /// # Errors
     ///
     /// The connection's.
-    pub async fn put_dictionary(&mut self, key: &str, dict: &IdDictionary) -> Result<(), Error> {
-        let bytes = self.dicts.bytes(dict);
-        self.link.query(key, &link::set(key, &bytes, None)).await
+    pub async fn put_dictionary(&self, key: &str, dict: &IdDictionary) -> Result<(), Error> {
+        self.link.drive(self.core.put_dictionary(key, dict)).await
     }
 
     /// Reads and checks the dictionary under `key`; `None` when the key is missing.
@@ -164,9 +124,8 @@ impl AsyncSessionStore {
     /// # Errors
     ///
     /// [`Error::NotADictionary`], the dictionary decoder's errors, and the connection's.
-    pub async fn get_dictionary(&mut self, key: &str) -> Result<Option<IdDictionary>, Error> {
-        let bytes: Option<Vec<u8>> = self.link.query(key, &link::get(key)).await?;
-        bytes.map(|b| self.dicts.open(key, &b)).transpose()
+    pub async fn get_dictionary(&self, key: &str) -> Result<Option<IdDictionary>, Error> {
+        self.link.drive(self.core.get_dictionary(key)).await
     }
 
     /// The header of the dictionary under `key`; `None` when the key is missing.
@@ -174,14 +133,8 @@ impl AsyncSessionStore {
     /// # Errors
     ///
     /// [`Error::NotADictionary`] and the connection's.
-    pub async fn peek_dictionary(&mut self, key: &str) -> Result<Option<DictHeader>, Error> {
-        let prefix: Vec<u8> = self.link.query(key, &link::get_header(key)).await?;
-        if prefix.is_empty() && !self.link.query::<bool>(key, &link::exists(key)).await? {
-            return Ok(None);
-        }
-        DictHeader::read(&prefix)
-            .map(Some)
-            .ok_or_else(|| Error::NotADictionary { key: key.into() })
+    pub async fn peek_dictionary(&self, key: &str) -> Result<Option<DictHeader>, Error> {
+        self.link.drive(self.core.peek_dictionary(key)).await
     }
 
     /// Appends `keys` to the dictionary under `key` (starting from `start`, usually empty, when
@@ -199,7 +152,7 @@ impl AsyncSessionStore {
     /// use sessionpack::{DictKind, IdDictionary, Key, KeyType};
     /// use sessionpack_redis::{AsyncSessionStore, Target};
     ///
-    /// let mut store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+    /// let store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
     /// let empty = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 0x5eed)?;
     /// let (dict, ids) = store.append_dictionary("dict:acme:facility", &empty, &[Key::String("north")]).await?;
     /// assert_eq!(dict.view().id_of(Key::String("north")), Some(ids[0]));
@@ -207,40 +160,12 @@ impl AsyncSessionStore {
     /// # }
     /// ```
     pub async fn append_dictionary(
-        &mut self,
+        &self,
         key: &str,
         start: &IdDictionary,
         keys: &[Key<'_>],
     ) -> Result<(IdDictionary, Vec<u32>), Error> {
-        for attempt in 0..codec::APPEND_ATTEMPTS {
-            let current: Option<Vec<u8>> = self.link.query(key, &link::get(key)).await?;
-            match self
-                .dicts
-                .plan_append(key, current.as_deref(), start, keys)?
-            {
-                AppendPlan::Done(dict, ids) => return Ok((dict, ids)),
-                AppendPlan::Write {
-                    expected,
-                    bytes,
-                    dict,
-                    ids,
-                } => {
-                    let written: i64 = self
-                        .link
-                        .invoke(&self.append, key, &[&expected, &bytes])
-                        .await?;
-                    if written == 1 {
-                        return Ok((dict, ids));
-                    }
-                }
-            }
-            if attempt > 8 {
-                tokio::time::sleep(Duration::from_micros(50 * u64::from(attempt % 16))).await;
-            }
-        }
-        Err(Error::Contended {
-            key: key.into(),
-            attempts: codec::APPEND_ATTEMPTS,
-        })
+        let append = self.core.append_dictionary(key, start, keys);
+        self.link.drive(append).await
     }
 }

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use sessionpack::{Encoder, ErrorKind as BlobKind, KeyRing, MacKey};
 use sessionpack_redis::{
-    AsyncSessionCache, CacheOptions, ErrorKind, Freshness, SessionCache, Target, TrackingOptions,
+    AsyncSessionCache, CacheOptions, ErrorKind, Freshness, Target, TrackingOptions,
 };
+use support::{Cache, Flavour, Store, FLAVOURS};
 
 fn blob(user: &str, facilities: impl IntoIterator<Item = u32>) -> Vec<u8> {
     sessionpack::encode(&support::session(user, facilities))
@@ -30,7 +31,7 @@ fn tracking(test: &str) -> CacheOptions {
     )
 }
 
-fn contains(cache: &mut SessionCache, key: &str, facility: u32) -> bool {
+fn contains(cache: &mut Cache, key: &str, facility: u32) -> bool {
     cache
         .get(key)
         .unwrap()
@@ -43,9 +44,9 @@ fn contains(cache: &mut SessionCache, key: &str, facility: u32) -> bool {
 
 #[test]
 fn header_check_keeps_an_unchanged_session_and_sees_a_rewrite_on_the_next_read() {
-    for (name, target) in support::targets() {
+    for (name, target, flavour) in support::each() {
         let mut cache =
-            SessionCache::connect(&target, CacheOptions::new(Freshness::HeaderCheck)).unwrap();
+            Cache::connect(flavour, &target, CacheOptions::new(Freshness::HeaderCheck)).unwrap();
         let mut admin = support::admin(&target);
         let key = support::key("header", 0);
         support::set(admin.as_mut(), &key, &blob("u", [1]));
@@ -71,9 +72,9 @@ fn header_check_keeps_an_unchanged_session_and_sees_a_rewrite_on_the_next_read()
 
 #[test]
 fn header_check_every_worker_sees_a_rewrite_mid_run_on_its_next_read() {
-    for (name, target) in support::targets() {
+    for (name, target, flavour) in support::each() {
         let cache =
-            SessionCache::connect(&target, CacheOptions::new(Freshness::HeaderCheck)).unwrap();
+            Cache::connect(flavour, &target, CacheOptions::new(Freshness::HeaderCheck)).unwrap();
         let mut admin = support::admin(&target);
         let key = support::key("header_workers", 0);
         support::set(admin.as_mut(), &key, &blob("u", [1]));
@@ -82,7 +83,7 @@ fn header_check_every_worker_sees_a_rewrite_mid_run_on_its_next_read() {
         std::thread::scope(|s| {
             let workers: Vec<_> = (0..4)
                 .map(|_| {
-                    let mut c = cache.handle().unwrap();
+                    let mut c = cache.handle();
                     let (key, rewritten, start) = (&key, &rewritten, &start);
                     s.spawn(move || {
                         start.wait();
@@ -118,12 +119,12 @@ fn header_check_every_worker_sees_a_rewrite_mid_run_on_its_next_read() {
 #[test]
 fn a_kept_session_is_refused_once_it_expires() {
     for mode in [Freshness::HeaderCheck, Freshness::Tracking] {
-        for (name, target) in support::targets() {
+        for (name, target, flavour) in support::each() {
             let options = match mode {
                 Freshness::Tracking => tracking("expiry"),
                 _ => CacheOptions::new(mode),
             };
-            let mut cache = SessionCache::connect(&target, options).unwrap();
+            let mut cache = Cache::connect(flavour, &target, options).unwrap();
             let key = format!("sp-test:expiry:{}", support::key("x", 0));
             let now = support::now_ms();
             let session = sessionpack::Session::new("u", "acme", "t", now - 1_000, now + 60_000);
@@ -151,12 +152,13 @@ fn a_kept_session_is_refused_once_it_expires() {
 
 #[test]
 fn keys_imply_a_mac_at_fetch_and_at_use() {
-    for (name, target) in support::targets() {
+    for (name, target, flavour) in support::each() {
         let (k1, k2) = (
             MacKey::new(1, &[1; 32]).unwrap(),
             MacKey::new(2, &[2; 32]).unwrap(),
         );
-        let mut cache = SessionCache::connect(
+        let mut cache = Cache::connect(
+            flavour,
             &target,
             CacheOptions::new(Freshness::HeaderCheck).with_key(k1.clone()),
         )
@@ -200,12 +202,12 @@ fn keys_imply_a_mac_at_fetch_and_at_use() {
 #[test]
 fn values_that_are_not_blobs_are_errors_and_missing_keys_none() {
     for mode in [Freshness::HeaderCheck, Freshness::Tracking] {
-        for (name, target) in support::targets() {
+        for (name, target, flavour) in support::each() {
             let options = match mode {
                 Freshness::Tracking => tracking("notblob"),
                 _ => CacheOptions::new(mode),
             };
-            let mut cache = SessionCache::connect(&target, options).unwrap();
+            let mut cache = Cache::connect(flavour, &target, options).unwrap();
             let mut admin = support::admin(&target);
             let base = format!("sp-test:notblob:{}", support::key("x", 0));
             let (json, empty, list) = (
@@ -241,48 +243,52 @@ fn the_cache_is_bounded_by_entries_and_by_bytes() {
     let Some(target) = support::standalone() else {
         return;
     };
-    let mut admin = support::admin(&target);
-    let keys: Vec<String> = (0..8).map(|n| support::key("bounds", n)).collect();
-    for (n, key) in keys.iter().enumerate() {
-        support::set(
-            admin.as_mut(),
-            key,
-            &blob("u", (0..200).map(|i| i * 3 + n as u32)),
-        );
-    }
-    let mut by_entries = SessionCache::connect(
-        &target,
-        CacheOptions::new(Freshness::HeaderCheck).with_max_entries(3),
-    )
-    .unwrap();
-    for key in &keys {
-        by_entries.get(key).unwrap().unwrap();
-    }
-    assert_eq!(by_entries.stats().entries, 3);
-    let one = by_entries.stats().bytes / 3;
-    let mut by_bytes = SessionCache::connect(
-        &target,
-        CacheOptions::new(Freshness::HeaderCheck).with_max_bytes(one * 2 + one / 2),
-    )
-    .unwrap();
-    for key in &keys {
-        by_bytes.get(key).unwrap().unwrap();
-    }
-    let s = by_bytes.stats();
-    assert_eq!(s.entries, 2);
-    assert!(s.bytes <= one * 2 + one / 2);
-    // The most recently used stays.
-    by_bytes.get(&keys[7]).unwrap();
-    assert_eq!(by_bytes.stats().fetches, 8);
-    for key in &keys {
-        redis::cmd("DEL").arg(key).exec(admin.as_mut()).unwrap();
+    for flavour in FLAVOURS {
+        let mut admin = support::admin(&target);
+        let keys: Vec<String> = (0..8).map(|n| support::key("bounds", n)).collect();
+        for (n, key) in keys.iter().enumerate() {
+            support::set(
+                admin.as_mut(),
+                key,
+                &blob("u", (0..200).map(|i| i * 3 + n as u32)),
+            );
+        }
+        let mut by_entries = Cache::connect(
+            flavour,
+            &target,
+            CacheOptions::new(Freshness::HeaderCheck).with_max_entries(3),
+        )
+        .unwrap();
+        for key in &keys {
+            by_entries.get(key).unwrap().unwrap();
+        }
+        assert_eq!(by_entries.stats().entries, 3);
+        let one = by_entries.stats().bytes / 3;
+        let mut by_bytes = Cache::connect(
+            flavour,
+            &target,
+            CacheOptions::new(Freshness::HeaderCheck).with_max_bytes(one * 2 + one / 2),
+        )
+        .unwrap();
+        for key in &keys {
+            by_bytes.get(key).unwrap().unwrap();
+        }
+        let s = by_bytes.stats();
+        assert_eq!(s.entries, 2);
+        assert!(s.bytes <= one * 2 + one / 2);
+        // The most recently used stays.
+        by_bytes.get(&keys[7]).unwrap();
+        assert_eq!(by_bytes.stats().fetches, 8);
+        for key in &keys {
+            redis::cmd("DEL").arg(key).exec(admin.as_mut()).unwrap();
+        }
     }
 }
 
 /// Tracking: no round trip for an unchanged session; a rewrite seen once its invalidation
 /// arrives. Returns the invalidation latencies measured.
-fn tracking_run(name: &str, target: &Target, keys: usize) -> Vec<Duration> {
-    let mut cache = SessionCache::connect(target, tracking("track")).unwrap();
+fn tracking_run(name: &str, target: &Target, flavour: Flavour, keys: usize) -> Vec<Duration> {
+    let mut cache = Cache::connect(flavour, target, tracking("track")).unwrap();
     assert!(
         cache.wait_for_tracking(Duration::from_secs(5)),
         "{name}: tracking never live"
@@ -324,9 +330,14 @@ fn tracking_run(name: &str, target: &Target, keys: usize) -> Vec<Duration> {
 
 #[test]
 fn tracking_serves_unchanged_sessions_without_round_trips_and_sees_rewrites() {
-    for (name, target) in support::targets() {
+    for (name, target, flavour) in support::each() {
         // On a cluster, 24 keys land on all three masters: tracking per node.
-        let mut lat = tracking_run(name, &target, if target.is_cluster() { 24 } else { 8 });
+        let mut lat = tracking_run(
+            &name,
+            &target,
+            flavour,
+            if target.is_cluster() { 24 } else { 8 },
+        );
         lat.sort();
         let (median, max) = (lat[lat.len() / 2], lat[lat.len() - 1]);
         eprintln!("{name}: invalidation latency (write acknowledged → rewrite seen) median {median:?}, max {max:?} over {} rewrites", lat.len());
@@ -339,8 +350,8 @@ fn tracking_serves_unchanged_sessions_without_round_trips_and_sees_rewrites() {
 
 #[test]
 fn tracking_every_worker_sees_a_rewrite_mid_run() {
-    for (name, target) in support::targets() {
-        let cache = SessionCache::connect(&target, tracking("trackw")).unwrap();
+    for (name, target, flavour) in support::each() {
+        let cache = Cache::connect(flavour, &target, tracking("trackw")).unwrap();
         assert!(cache.wait_for_tracking(Duration::from_secs(5)));
         let mut admin = support::admin(&target);
         let key = format!("sp-test:trackw:{}", support::key("k", 0));
@@ -350,7 +361,7 @@ fn tracking_every_worker_sees_a_rewrite_mid_run() {
         let seen: Vec<Duration> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..4)
                 .map(|_| {
-                    let mut c = cache.handle().unwrap();
+                    let mut c = cache.handle();
                     let (key, start, written) = (&key, &start, &written);
                     s.spawn(move || {
                         start.wait();
@@ -453,27 +464,29 @@ fn one_cluster_seed_finds_every_master_for_reads_and_for_tracking() {
         return;
     };
     let one = Target::cluster([cluster.urls()[0].clone()]);
-    let mut store = sessionpack_redis::SessionStore::connect(&one).unwrap();
-    let mut cache = SessionCache::connect(&one, tracking("oneseed")).unwrap();
-    assert!(cache.wait_for_tracking(Duration::from_secs(5)));
-    let keys: Vec<String> = (0..24)
-        .map(|n| format!("sp-test:oneseed:{}", support::key("k", n)))
-        .collect();
-    for key in &keys {
-        store.put(key, &support::session("u", [1]), None).unwrap();
+    for flavour in FLAVOURS {
+        let mut store = Store::connect(flavour, &one).unwrap();
+        let mut cache = Cache::connect(flavour, &one, tracking("oneseed")).unwrap();
+        assert!(cache.wait_for_tracking(Duration::from_secs(5)));
+        let keys: Vec<String> = (0..24)
+            .map(|n| format!("sp-test:oneseed:{}", support::key("k", n)))
+            .collect();
+        for key in &keys {
+            store.put(key, &support::session("u", [1]), None).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        for key in &keys {
+            assert!(contains(&mut cache, key, 1));
+        }
+        for key in &keys {
+            store.put(key, &support::session("u", [2]), None).unwrap();
+            let seen = support::within(Duration::from_secs(2), || contains(&mut cache, key, 2));
+            assert!(
+                seen.is_some(),
+                "rewrite of {key} (on any master) never seen"
+            );
+            store.delete(key).unwrap();
+        }
+        assert_eq!(cache.stats().header_checks, 0);
     }
-    std::thread::sleep(Duration::from_millis(50));
-    for key in &keys {
-        assert!(contains(&mut cache, key, 1));
-    }
-    for key in &keys {
-        store.put(key, &support::session("u", [2]), None).unwrap();
-        let seen = support::within(Duration::from_secs(2), || contains(&mut cache, key, 2));
-        assert!(
-            seen.is_some(),
-            "rewrite of {key} (on any master) never seen"
-        );
-        store.delete(key).unwrap();
-    }
-    assert_eq!(cache.stats().header_checks, 0);
 }

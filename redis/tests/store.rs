@@ -9,12 +9,13 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use sessionpack::{DictKind, ErrorKind as BlobKind, IdDictionary, Key, KeyType, MacKey};
-use sessionpack_redis::{AsyncSessionStore, ErrorKind, SessionStore};
+use sessionpack_redis::{AsyncSessionStore, ErrorKind};
+use support::Store;
 
 #[test]
 fn put_get_peek_delete() {
-    for (name, target) in support::targets() {
-        let mut store = SessionStore::connect(&target).unwrap();
+    for (name, target, flavour) in support::each() {
+        let mut store = Store::connect(flavour, &target).unwrap();
         // Keys on many slots of the cluster.
         for n in 0..20 {
             let key = support::key("put_get", n);
@@ -42,8 +43,8 @@ fn put_get_peek_delete() {
 
 #[test]
 fn put_blob_checks_its_header() {
-    for (_, target) in support::targets() {
-        let mut store = SessionStore::connect(&target).unwrap();
+    for (_, target, flavour) in support::each() {
+        let mut store = Store::connect(flavour, &target).unwrap();
         let key = support::key("put_blob", 0);
         let blob = sessionpack::encode(&support::session("u2", [5])).unwrap();
         store.put(&key, &blob, None).unwrap();
@@ -60,8 +61,8 @@ fn put_blob_checks_its_header() {
 
 #[test]
 fn a_key_that_expires_in_redis_is_none() {
-    for (name, target) in support::targets() {
-        let mut store = SessionStore::connect(&target).unwrap();
+    for (name, target, flavour) in support::each() {
+        let mut store = Store::connect(flavour, &target).unwrap();
         let key = support::key("ttl", 0);
         store
             .put(
@@ -79,8 +80,8 @@ fn a_key_that_expires_in_redis_is_none() {
 
 #[test]
 fn values_that_are_not_blobs_are_not_a_blob_errors() {
-    for (name, target) in support::targets() {
-        let mut store = SessionStore::connect(&target).unwrap();
+    for (name, target, flavour) in support::each() {
+        let mut store = Store::connect(flavour, &target).unwrap();
         let mut admin = support::admin(&target);
         let json = support::key("not_blob", 0);
         support::set(
@@ -117,8 +118,8 @@ fn values_that_are_not_blobs_are_not_a_blob_errors() {
 
 #[test]
 fn an_expired_session_is_refused_not_none() {
-    for (_, target) in support::targets() {
-        let mut store = SessionStore::connect(&target).unwrap();
+    for (_, target, flavour) in support::each() {
+        let mut store = Store::connect(flavour, &target).unwrap();
         let key = support::key("expired", 0);
         let now = support::now_ms();
         let old = sessionpack::Session::new("u", "acme", "t", now - 10_000, now - 5_000);
@@ -131,13 +132,13 @@ fn an_expired_session_is_refused_not_none() {
 
 #[test]
 fn signed_sessions_and_keys_imply_a_mac() {
-    for (_, target) in support::targets() {
+    for (_, target, flavour) in support::each() {
         let mac = MacKey::new(1, &[9; 32]).unwrap();
-        let mut signing = SessionStore::connect(&target)
+        let mut signing = Store::connect(flavour, &target)
             .unwrap()
             .with_encoder(sessionpack::Encoder::new().with_key(mac.clone()))
             .with_decoder(sessionpack::Decoder::new().with_key(mac.clone()));
-        let mut plain = SessionStore::connect(&target).unwrap();
+        let mut plain = Store::connect(flavour, &target).unwrap();
         let (signed, unsigned) = (support::key("mac", 0), support::key("mac", 1));
         signing
             .put(&signed, &support::session("u", [1]), None)
@@ -161,9 +162,9 @@ fn empty_dict(lineage: u64) -> IdDictionary {
 
 #[test]
 fn dictionaries_put_get_peek() {
-    for (name, target) in support::targets() {
+    for (name, target, flavour) in support::each() {
         let key_mac = MacKey::new(4, &[4; 32]).unwrap();
-        let mut store = SessionStore::connect(&target).unwrap().with_dictionaries(
+        let mut store = Store::connect(flavour, &target).unwrap().with_dictionaries(
             sessionpack::DictionaryDecoder::new().with_key(key_mac.clone()),
             Some(key_mac),
         );
@@ -189,7 +190,7 @@ fn dictionaries_put_get_peek() {
             err.kind()
         );
         // Unsigned dictionaries are refused by a store holding a key.
-        let mut plain = SessionStore::connect(&target).unwrap();
+        let mut plain = Store::connect(flavour, &target).unwrap();
         plain.put_dictionary(&blob_key, &dict).unwrap();
         let err = store.get_dictionary(&blob_key).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Session(BlobKind::Unauthenticated));
@@ -235,16 +236,19 @@ fn check_converged(final_dict: &IdDictionary, told: &[(usize, Vec<String>, Vec<u
 
 #[test]
 fn eight_writers_appending_at_once_converge() {
-    for (name, target) in support::targets() {
+    for (name, target, flavour) in support::each() {
         let key = support::key("append", 0);
         let barrier = Arc::new(Barrier::new(8));
+        // Blocking: a store per writer; async: clones of one store, sharing its connection.
+        let first = Store::connect(flavour, &target).unwrap();
+        let stores: Vec<Store> = (0..8).map(|_| first.handle(&target)).collect();
         let told: Vec<(usize, Vec<String>, Vec<u32>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..8)
-                .map(|w| {
-                    let (target, key, barrier) =
-                        (target.clone(), key.clone(), Arc::clone(&barrier));
+            let handles: Vec<_> = stores
+                .into_iter()
+                .enumerate()
+                .map(|(w, mut store)| {
+                    let (key, barrier) = (key.clone(), Arc::clone(&barrier));
                     s.spawn(move || {
-                        let mut store = SessionStore::connect(&target).unwrap();
                         let keys = writer_keys(w);
                         // Each writer would start its own lineage: only one may win.
                         let start = empty_dict(100 + w as u64);
@@ -263,7 +267,7 @@ fn eight_writers_appending_at_once_converge() {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        let mut store = SessionStore::connect(&target).unwrap();
+        let mut store = Store::connect(flavour, &target).unwrap();
         let final_dict = store.get_dictionary(&key).unwrap().unwrap();
         assert!(
             (100..108).contains(&final_dict.lineage()),
@@ -290,7 +294,7 @@ fn eight_writers_appending_at_once_converge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_store_round_trip_and_converging_append() {
     for (name, target) in support::targets() {
-        let mut store = AsyncSessionStore::connect(&target).await.unwrap();
+        let store = AsyncSessionStore::connect(&target).await.unwrap();
         for n in 0..10 {
             let key = support::key("async", n);
             store
@@ -321,9 +325,9 @@ async fn async_store_round_trip_and_converging_append() {
         let key = support::key("async_append", 0);
         let tasks: Vec<_> = (0..8)
             .map(|w| {
-                let (target, key) = (target.clone(), key.clone());
+                // Clones of one store: `&self` calls sharing one connection.
+                let (store, key) = (store.clone(), key.clone());
                 tokio::spawn(async move {
-                    let mut store = AsyncSessionStore::connect(&target).await.unwrap();
                     let keys = writer_keys(w);
                     let parsed: Vec<Key<'_>> = keys.iter().map(|k| Key::String(k)).collect();
                     let (_, ids) = store

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sessionpack::{KeyRing, SessionBuf};
+use sessionpack::SessionBuf;
 
 use super::sync::{now_ms, Inner};
-use super::{CacheOptions, CacheStats, Freshness};
-use crate::codec;
-use crate::link::{self, AsyncLink, Fetched};
+use super::{CacheOptions, Freshness};
+use crate::core::{cache_accessors, CacheGet};
+use crate::link::AsyncLink;
 use crate::{Error, Target};
 
 /// [`SessionCache`](crate::SessionCache) for tokio: the same entries, modes, rules and
@@ -31,6 +31,8 @@ pub struct AsyncSessionCache {
     inner: Arc<Inner>,
     link: AsyncLink,
 }
+
+cache_accessors!(AsyncSessionCache);
 
 impl AsyncSessionCache {
     /// Connects to `target`; in [`Freshness::Tracking`] mode, starts the tracker (a thread of
@@ -67,65 +69,9 @@ impl AsyncSessionCache {
     ///
     /// As [`SessionCache::get_at`](crate::SessionCache::get_at).
     pub async fn get_at(&self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
-        let shared = &self.inner.shared;
-        if shared.tracking_covers(key) {
-            if let Some(entry) = shared.lookup(key) {
-                shared.count_hit();
-                return shared.admit(key, &entry, now_ms).map(Some);
-            }
-        } else {
-            let prefix: Vec<u8> = self.link.query(key, &link::get_header(key)).await?;
-            shared.count_header_check();
-            match codec::read_header(&prefix) {
-                Err(e) => {
-                    shared.remove(key);
-                    return Err(e);
-                }
-                Ok(None) => shared.remove(key),
-                Ok(Some(header)) => {
-                    if let Some(entry) = shared.lookup(key).filter(|e| e.digest() == header.digest)
-                    {
-                        shared.count_hit();
-                        return shared.admit(key, &entry, now_ms).map(Some);
-                    }
-                }
-            }
-        }
-        self.fetch(key, now_ms).await
-    }
-
-    async fn fetch(&self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
-        let shared = &self.inner.shared;
-        let ticket = shared.begin(key);
-        let sent = shared.clock_ms();
-        let reply = self
-            .link
-            .query(key, &link::fetch(key, self.inner.target.is_cluster()))
+        self.link
+            .drive(CacheGet::new(&self.inner.shared, key, now_ms))
             .await
-            .and_then(Fetched::from_value);
-        // A fresh decoder per fetch (fetches are the rare path), under the ring of now.
-        let mut decoder = shared.policy().decoder();
-        shared.fetched(key, ticket, sent, reply, &mut decoder, now_ms)
-    }
-
-    /// Drops the entry of `key`, if any.
-    pub fn invalidate(&self, key: &str) {
-        self.inner.shared.remove(key);
-    }
-
-    /// Empties the cache.
-    pub fn clear(&self) {
-        self.inner.shared.flush();
-    }
-
-    /// Replaces the key ring; the cache empties itself.
-    pub fn set_keys(&self, keys: KeyRing) {
-        self.inner.shared.set_keys(keys);
-    }
-
-    /// Whether tracking is live now.
-    pub fn tracking_live(&self) -> bool {
-        self.inner.shared.tracking_live()
     }
 
     /// Waits up to `timeout` for tracking to be live; whether it is.
@@ -138,15 +84,5 @@ impl AsyncSessionCache {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         true
-    }
-
-    /// What the cache did so far.
-    pub fn stats(&self) -> CacheStats {
-        self.inner.shared.stats()
-    }
-
-    /// How long ago the tracker last heard from the servers.
-    pub fn since_tracking_heard(&self) -> Duration {
-        self.inner.shared.since_heard()
     }
 }

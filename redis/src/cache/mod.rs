@@ -41,7 +41,7 @@
 //! signed with a key no longer in the ring.
 
 mod r#async;
-mod shared;
+pub(crate) mod shared;
 mod sync;
 mod tracking;
 

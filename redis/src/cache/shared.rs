@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use sessionpack::{Decoder, Expiry, Header, KeyRing, Limits, SessionBuf};
@@ -88,12 +88,12 @@ impl Slots {
 }
 
 /// The decoder's rules, applied again at every use.
-pub(crate) struct Policy {
+struct Policy {
     keys: KeyRing,
     key_ids: Vec<u32>,
     allow_unsigned: bool,
     limits: Limits,
-    pub(crate) version: u64,
+    version: u64,
 }
 
 impl Policy {
@@ -102,7 +102,7 @@ impl Policy {
     }
 
     /// A decoder with these rules that leaves expiry to the use.
-    pub(crate) fn decoder(&self) -> Decoder {
+    fn decoder(&self) -> Decoder {
         let mut d = Decoder::new()
             .with_limits(self.limits)
             .with_expiry(Expiry::Ignore);
@@ -129,6 +129,9 @@ pub(crate) struct Shared {
     max_entries: usize,
     max_bytes: usize,
     policy: RwLock<Policy>,
+    /// Decoders of the policy version they were made under, reused by the fetches of every
+    /// handle (one per fetch under way at most).
+    decoders: Mutex<(u64, Vec<Decoder>)>,
     tick: AtomicU64,
     tickets: AtomicU64,
     counters: Counters,
@@ -172,6 +175,7 @@ impl Shared {
                 limits: o.limits,
                 version: 0,
             }),
+            decoders: Mutex::new((0, Vec::new())),
             tick: AtomicU64::new(1),
             tickets: AtomicU64::new(1),
             counters: Counters::default(),
@@ -463,8 +467,32 @@ impl Shared {
         }
     }
 
-    pub(crate) fn policy(&self) -> std::sync::RwLockReadGuard<'_, Policy> {
-        read(&self.policy)
+    /// Runs `f` with a decoder of the current key policy (one kept from an earlier fetch when
+    /// there is one: its buffers and zstd context are reused).
+    pub(crate) fn with_decoder<R>(&self, f: impl FnOnce(&mut Decoder) -> R) -> R {
+        let (version, kept) = {
+            let policy = read(&self.policy);
+            let kept = {
+                let mut pool = self.decoders.lock().unwrap_or_else(PoisonError::into_inner);
+                if pool.0 != policy.version {
+                    *pool = (policy.version, Vec::new());
+                }
+                pool.1.pop()
+            };
+            (policy.version, kept.unwrap_or_else(|| policy.decoder()))
+        };
+        let mut decoder = kept;
+        let out = f(&mut decoder);
+        let mut pool = self.decoders.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.0 == version {
+            pool.1.push(decoder);
+        }
+        out
+    }
+
+    /// Whether the cache reads a cluster.
+    pub(crate) fn is_cluster(&self) -> bool {
+        self.cluster
     }
 
     /// Replaces the key ring, and empties the cache: entries validated under the old ring are

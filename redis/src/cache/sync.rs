@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sessionpack::{Decoder, KeyRing, SessionBuf};
+use sessionpack::SessionBuf;
 
 use super::shared::Shared;
 use super::tracking::{self, TrackerHandle};
-use super::{CacheOptions, CacheStats, Freshness};
-use crate::codec;
-use crate::link::{self, Fetched, SyncLink};
+use super::{CacheOptions, Freshness};
+use crate::core::{cache_accessors, CacheGet};
+use crate::link::SyncLink;
 use crate::{Error, Target};
 
 /// What every handle of one cache shares; the tracker stops when the last handle is dropped.
@@ -69,9 +69,9 @@ pub(crate) fn now_ms() -> i64 {
 pub struct SessionCache {
     inner: Arc<Inner>,
     link: SyncLink,
-    decoder: Decoder,
-    policy_version: u64,
 }
+
+cache_accessors!(SessionCache);
 
 impl SessionCache {
     /// Connects to `target`. In [`Freshness::Tracking`] mode this starts the tracker and waits
@@ -84,24 +84,11 @@ impl SessionCache {
     pub fn connect(target: &Target, options: CacheOptions) -> Result<SessionCache, Error> {
         let link = SyncLink::connect(target)?;
         let inner = Inner::new(target, &options)?;
-        let cache = SessionCache::with_link(inner, link);
+        let cache = SessionCache { inner, link };
         if options.freshness == Freshness::Tracking {
             cache.wait_for_tracking(target.connect_timeout());
         }
         Ok(cache)
-    }
-
-    fn with_link(inner: Arc<Inner>, link: SyncLink) -> SessionCache {
-        let (decoder, policy_version) = {
-            let p = inner.shared.policy();
-            (p.decoder(), p.version)
-        };
-        SessionCache {
-            inner,
-            link,
-            decoder,
-            policy_version,
-        }
     }
 
     /// Another handle on the same cache (entries, tracker, counters), with its own connection.
@@ -111,7 +98,10 @@ impl SessionCache {
     /// The connection's.
     pub fn handle(&self) -> Result<SessionCache, Error> {
         let link = SyncLink::connect(&self.inner.target)?;
-        Ok(SessionCache::with_link(Arc::clone(&self.inner), link))
+        Ok(SessionCache {
+            inner: Arc::clone(&self.inner),
+            link,
+        })
     }
 
     /// The session under `key` at the system clock's time; see [`get_at`](Self::get_at).
@@ -134,85 +124,13 @@ impl SessionCache {
     /// [`Error::Unavailable`] when the server cannot answer — never a session that could be
     /// stale. Deny access on any error.
     pub fn get_at(&mut self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
-        let shared = &self.inner.shared;
-        if shared.tracking_covers(key) {
-            if let Some(entry) = shared.lookup(key) {
-                shared.count_hit();
-                return shared.admit(key, &entry, now_ms).map(Some);
-            }
-        } else {
-            let prefix: Vec<u8> = self.link.query(key, &link::get_header(key))?;
-            shared.count_header_check();
-            match codec::read_header(&prefix) {
-                Err(e) => {
-                    shared.remove(key);
-                    return Err(e);
-                }
-                Ok(None) => shared.remove(key),
-                Ok(Some(header)) => {
-                    if let Some(entry) = shared.lookup(key).filter(|e| e.digest() == header.digest)
-                    {
-                        shared.count_hit();
-                        return shared.admit(key, &entry, now_ms).map(Some);
-                    }
-                }
-            }
-        }
-        self.fetch(key, now_ms)
-    }
-
-    fn fetch(&mut self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
-        let shared = Arc::clone(&self.inner.shared);
-        {
-            let p = shared.policy();
-            if p.version != self.policy_version {
-                self.decoder = p.decoder();
-                self.policy_version = p.version;
-            }
-        }
-        let ticket = shared.begin(key);
-        let sent = shared.clock_ms();
-        let reply = self
-            .link
-            .query(key, &link::fetch(key, self.inner.target.is_cluster()))
-            .and_then(Fetched::from_value);
-        shared.fetched(key, ticket, sent, reply, &mut self.decoder, now_ms)
-    }
-
-    /// Drops the entry of `key`, if any.
-    pub fn invalidate(&self, key: &str) {
-        self.inner.shared.remove(key);
-    }
-
-    /// Empties the cache.
-    pub fn clear(&self) {
-        self.inner.shared.flush();
-    }
-
-    /// Replaces the key ring (a rotation): the cache empties itself, and every handle opens
-    /// and admits sessions under the new ring from now on.
-    pub fn set_keys(&self, keys: KeyRing) {
-        self.inner.shared.set_keys(keys);
-    }
-
-    /// Whether tracking is live now: entries are served without a round trip.
-    pub fn tracking_live(&self) -> bool {
-        self.inner.shared.tracking_live()
+        self.link
+            .drive(CacheGet::new(&self.inner.shared, key, now_ms))
     }
 
     /// Waits up to `timeout` for tracking to be live; whether it is.
     pub fn wait_for_tracking(&self, timeout: Duration) -> bool {
         wait_for(&self.inner.shared, timeout)
-    }
-
-    /// What the cache did so far, over all its handles.
-    pub fn stats(&self) -> CacheStats {
-        self.inner.shared.stats()
-    }
-
-    /// How long ago the tracker last heard from the servers (a push or a heartbeat reply).
-    pub fn since_tracking_heard(&self) -> Duration {
-        self.inner.shared.since_heard()
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use super::shared::Shared;
 use super::TrackingOptions;
-use crate::{Error, Target};
+use crate::{Cause, Error, Target};
 
 /// The client name the tracker's connections carry (`CLIENT LIST` shows it).
 pub(crate) const CLIENT_NAME: &str = "sessionpack-tracking";
@@ -47,8 +47,9 @@ pub(crate) fn spawn(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::InvalidInput {
-            message: format!("cannot start the tracking runtime: {e}"),
+        .map_err(|e| Error::Spawn {
+            what: "the tracker's runtime",
+            source: Cause::new(e),
         })?;
     let stop = Arc::new(Stop {
         flag: AtomicBool::new(false),
@@ -63,8 +64,9 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name(CLIENT_NAME.into())
         .spawn(move || runtime.block_on(tracker.run()))
-        .map_err(|e| Error::InvalidInput {
-            message: format!("cannot start the tracking thread: {e}"),
+        .map_err(|e| Error::Spawn {
+            what: "the tracker's thread",
+            source: Cause::new(e),
         })?;
     Ok(TrackerHandle { stop })
 }
@@ -172,7 +174,7 @@ impl Tracker {
                     .arg(MARKER_TTL_MS)
                     .query_async::<()>(&mut conn)
                     .await
-                    .map_err(|e| Error::from_redis(&e, &marker.0))?;
+                    .map_err(|e| Error::from_redis(e, Some(&marker.0)))?;
                 Some(marker)
             } else {
                 None
@@ -201,9 +203,9 @@ impl Tracker {
                     continue;
                 }
                 let Some(url) = url else {
-                    return Err(Error::Unavailable {
-                        message: format!("cluster node {id} owns slots and has no address"),
-                    });
+                    return Err(unavailable(format!(
+                        "cluster node {id} owns slots and has no address"
+                    )));
                 };
                 let mut conn = self.connect(url, generation, &lost).await?;
                 self.track(&mut conn).await?;
@@ -240,15 +242,15 @@ impl Tracker {
                 });
             }
             if missing {
-                return Err(Error::Unavailable {
-                    message: "a cluster node answered with another node's id".into(),
-                });
+                return Err(unavailable(
+                    "a cluster node answered with another node's id",
+                ));
             }
             wanted.extend(more);
         }
-        Err(Error::Unavailable {
-            message: "the cluster's masters kept changing while tracking began".into(),
-        })
+        Err(unavailable(
+            "the cluster's masters kept changing while tracking began",
+        ))
     }
 
     /// A RESP3 connection to `url` whose pushes go to the cache.
@@ -275,7 +277,7 @@ impl Tracker {
         client
             .get_multiplexed_async_connection_with_config(&config)
             .await
-            .map_err(|e| Error::from_redis(&e, ""))
+            .map_err(|e| Error::from_redis(e, None))
     }
 
     /// Names the connection and turns tracking on.
@@ -290,16 +292,14 @@ impl Tracker {
         for cmd in [name, on] {
             cmd.query_async::<()>(conn)
                 .await
-                .map_err(|e| Error::from_redis(&e, ""))?;
+                .map_err(|e| Error::from_redis(e, None))?;
         }
         Ok(())
     }
 
     /// The cluster as the first of `known` that answers sees it.
     async fn discover(&self, known: &[String]) -> Result<View, Error> {
-        let mut last = Error::Unavailable {
-            message: "no cluster seed".into(),
-        };
+        let mut last = unavailable("no cluster seed");
         for seed in known {
             let attempt = async {
                 let client =
@@ -312,7 +312,7 @@ impl Tracker {
                 let mut conn = client
                     .get_multiplexed_async_connection_with_config(&config)
                     .await
-                    .map_err(|e| Error::from_redis(&e, ""))?;
+                    .map_err(|e| Error::from_redis(e, None))?;
                 nodes_view(&mut conn, seed).await
             };
             match attempt.await {
@@ -374,6 +374,14 @@ impl Tracker {
             self.shared.heard_at(round);
         }
     }
+}
+
+/// The tracker cannot track the cluster: `why`.
+fn unavailable(why: impl Into<String>) -> Error {
+    Error::from_redis(
+        redis::RedisError::from((redis::ErrorKind::Io, "cluster tracking", why.into())),
+        None,
+    )
 }
 
 /// Whether the marker `key` still holds `value` (renewing its time to live when `renew`).
@@ -457,15 +465,22 @@ async fn nodes_view(conn: &mut MultiplexedConnection, url: &str) -> Result<View,
         .arg("NODES")
         .query_async(conn)
         .await
-        .map_err(|e| Error::from_redis(&e, ""))?;
+        .map_err(|e| Error::from_redis(e, None))?;
     parse_nodes(&text, url)
 }
 
 /// Reads `CLUSTER NODES` text as the node reached as `url` wrote it. An empty host means
 /// the answering node's own.
 fn parse_nodes(text: &str, url: &str) -> Result<View, Error> {
-    let bad = |why: &str| Error::Server {
-        message: format!("CLUSTER NODES answered in an unexpected form: {why}"),
+    let bad = |why: &str| {
+        Error::from_redis(
+            redis::RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "CLUSTER NODES answered in an unexpected form",
+                why.to_owned(),
+            )),
+            None,
+        )
     };
     let own_host = url
         .split("://")

@@ -3,9 +3,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use redis::aio::{ConnectionLike, MultiplexedConnection};
-use redis::{AsyncConnectionConfig, FromRedisValue};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Value};
 
+use crate::core::{Op, Request, Step};
 use crate::{Error, Target};
 
 #[derive(Clone)]
@@ -28,7 +29,7 @@ impl AsyncLink {
                 .cluster_client()?
                 .get_async_connection()
                 .await
-                .map_err(|e| Error::from_redis(&e, ""))?;
+                .map_err(|e| Error::from_redis(e, None))?;
             Ok(AsyncLink::Cluster(conn))
         } else {
             let link = AsyncLink::Single {
@@ -59,71 +60,40 @@ impl AsyncLink {
         let made = client
             .get_multiplexed_async_connection_with_config(config)
             .await
-            .map_err(|e| Error::from_redis(&e, ""))?;
+            .map_err(|e| Error::from_redis(e, None))?;
         *conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(made.clone());
         Ok(Some(made))
     }
 
-    fn failed(&self, err: redis::RedisError, key: &str) -> Error {
-        let err = Error::from_redis(&err, key);
-        if err.breaks_connection() {
-            if let AsyncLink::Single { conn, .. } = self {
+    /// Sends `req`; a connection-class error drops a single server's connection (the next
+    /// request connects again; a cluster connection reconnects on its own).
+    async fn send(&self, req: &Request<'_>) -> Result<Value, Error> {
+        let result = match (self.single().await?, self) {
+            (Some(mut c), _) => req.cmd.query_async(&mut c).await,
+            (None, AsyncLink::Cluster(c)) => req.cmd.query_async(&mut c.clone()).await,
+            (None, AsyncLink::Single { .. }) => Err(redis::RedisError::from((
+                redis::ErrorKind::Io,
+                "no connection",
+            ))),
+        };
+        result.map_err(|e| {
+            let err = Error::from_redis(e, Some(req.key));
+            if let (true, AsyncLink::Single { conn, .. }) = (err.breaks_connection(), self) {
                 *conn.lock().unwrap_or_else(PoisonError::into_inner) = None;
             }
-        }
-        err
+            err
+        })
     }
 
-    /// Runs `cmd`, about `key`.
-    pub(crate) async fn query<T: FromRedisValue>(
-        &self,
-        key: &str,
-        cmd: &redis::Cmd,
-    ) -> Result<T, Error> {
-        let result = match self.single().await? {
-            Some(mut c) => cmd.query_async(&mut c).await,
-            None => match self {
-                AsyncLink::Cluster(c) => cmd.query_async(&mut c.clone()).await,
-                AsyncLink::Single { .. } => unreachable_single(),
-            },
-        };
-        result.map_err(|e| self.failed(e, key))
-    }
-
-    /// Runs `script` on `key` with `args`.
-    pub(crate) async fn invoke<T: FromRedisValue>(
-        &self,
-        script: &redis::Script,
-        key: &str,
-        args: &[&[u8]],
-    ) -> Result<T, Error> {
-        async fn go<T: FromRedisValue, C: ConnectionLike>(
-            c: &mut C,
-            script: &redis::Script,
-            key: &str,
-            args: &[&[u8]],
-        ) -> redis::RedisResult<T> {
-            let mut inv = script.key(key);
-            for a in args {
-                inv.arg(*a);
+    /// Runs `op` to its end, awaiting each request.
+    pub(crate) async fn drive<O: Op>(&self, mut op: O) -> Result<O::Out, Error> {
+        let mut reply = None;
+        loop {
+            match op.step(reply.take()) {
+                Step::Send(req) => reply = Some(self.send(&req).await),
+                Step::Pause(d) => tokio::time::sleep(d).await,
+                Step::Done(out) => return out,
             }
-            inv.invoke_async(c).await
         }
-        let result = match self.single().await? {
-            Some(mut c) => go(&mut c, script, key, args).await,
-            None => match self {
-                AsyncLink::Cluster(c) => go(&mut c.clone(), script, key, args).await,
-                AsyncLink::Single { .. } => unreachable_single(),
-            },
-        };
-        result.map_err(|e| self.failed(e, key))
     }
-}
-
-/// `single` returns a connection for every `Single` link.
-fn unreachable_single<T>() -> redis::RedisResult<T> {
-    Err(redis::RedisError::from((
-        redis::ErrorKind::Io,
-        "no connection",
-    )))
 }

@@ -86,11 +86,11 @@ pub(crate) struct Fetched {
 }
 
 impl Fetched {
-    /// Reads the script's reply: `[value or nil, PTTL, node id?]`.
-    pub(crate) fn from_value(value: redis::Value) -> Result<Fetched, crate::Error> {
+    /// Reads the script's reply about `key`: `[value or nil, PTTL, node id?]`.
+    pub(crate) fn from_value(value: redis::Value, key: &str) -> Result<Fetched, crate::Error> {
         use redis::Value;
-        let bad = || crate::Error::Server {
-            message: "the fetch script answered in an unexpected form".into(),
+        let bad = || {
+            crate::Error::unexpected("the fetch script answered in an unexpected form", Some(key))
         };
         let Value::Array(fields) = value else {
             return Err(bad());
@@ -128,10 +128,14 @@ mod tests {
     use super::Fetched;
     use redis::Value;
 
+    fn read(value: Value) -> Result<Fetched, crate::Error> {
+        Fetched::from_value(value, "k")
+    }
+
     #[test]
     fn fetch_replies_are_read_without_trusting_them() {
         let v = |b: &[u8]| Value::BulkString(b.to_vec());
-        let got = Fetched::from_value(Value::Array(vec![v(b"blob"), Value::Int(1500), v(b"ab")]));
+        let got = read(Value::Array(vec![v(b"blob"), Value::Int(1500), v(b"ab")]));
         assert_eq!(
             got.unwrap(),
             Fetched {
@@ -140,12 +144,12 @@ mod tests {
                 node: Some("ab".into())
             }
         );
-        let missing = Fetched::from_value(Value::Array(vec![Value::Nil, Value::Int(-2)]));
+        let missing = read(Value::Array(vec![Value::Nil, Value::Int(-2)]));
         assert_eq!(missing.unwrap(), Fetched::default());
-        let forever = Fetched::from_value(Value::Array(vec![v(b"x"), Value::Int(-1)])).unwrap();
+        let forever = read(Value::Array(vec![v(b"x"), Value::Int(-1)])).unwrap();
         assert_eq!(forever.ttl_ms, None);
-        assert!(Fetched::from_value(Value::Int(3)).is_err());
-        assert!(Fetched::from_value(Value::Array(vec![Value::Int(1)])).is_err());
-        assert!(Fetched::from_value(Value::Array(vec![v(b"x"), v(b"y")])).is_err());
+        assert!(read(Value::Int(3)).is_err());
+        assert!(read(Value::Array(vec![Value::Int(1)])).is_err());
+        assert!(read(Value::Array(vec![v(b"x"), v(b"y")])).is_err());
     }
 }

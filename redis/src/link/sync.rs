@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use redis::{ConnectionLike, FromRedisValue};
+use redis::Value;
 
+use crate::core::{Op, Request, Step};
 use crate::{Error, Target};
 
 // One link per store or cache handle: the size of the variants does not matter.
@@ -43,7 +44,7 @@ impl ClusterLink {
         target
             .cluster_client()?
             .get_connection()
-            .map_err(|e| Error::from_redis(&e, ""))
+            .map_err(|e| Error::from_redis(e, None))
     }
 
     /// Rebuilds the connection when an error made it suspect and the last rebuild is at
@@ -93,37 +94,36 @@ impl SyncLink {
         if conn.is_none() {
             let c = client
                 .get_connection_with_timeout(target.connect_timeout())
-                .map_err(|e| Error::from_redis(&e, ""))?;
+                .map_err(|e| Error::from_redis(e, None))?;
             let timeout = Some(target.timeout());
             c.set_read_timeout(timeout)
                 .and_then(|()| c.set_write_timeout(timeout))
-                .map_err(|e| Error::from_redis(&e, ""))?;
+                .map_err(|e| Error::from_redis(e, None))?;
             *conn = Some(c);
         }
         Ok(conn.as_mut())
     }
 
-    fn run<T: FromRedisValue>(
-        &mut self,
-        key: &str,
-        f: impl FnOnce(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
-    ) -> Result<T, Error> {
+    /// Sends `req`; a connection-class error drops the connection (one server) or marks it
+    /// for a rebuild (a cluster).
+    fn send(&mut self, req: &Request<'_>) -> Result<Value, Error> {
         let result = match self.single()? {
-            Some(conn) => f(conn),
+            Some(conn) => req.cmd.query(conn),
             None => match self {
                 SyncLink::Cluster(link) => {
                     link.heal();
-                    f(&mut link.conn)
+                    req.cmd.query(&mut link.conn)
                 }
                 SyncLink::Single { .. } => {
-                    return Err(Error::Unavailable {
-                        message: "no connection".into(),
-                    })
+                    return Err(Error::from_redis(
+                        redis::RedisError::from((redis::ErrorKind::Io, "no connection")),
+                        Some(req.key),
+                    ))
                 }
             },
         };
         result.map_err(|e| {
-            let err = Error::from_redis(&e, key);
+            let err = Error::from_redis(e, Some(req.key));
             if err.breaks_connection() {
                 match self {
                     // A timed-out reply may still arrive: never read it as another's.
@@ -135,28 +135,15 @@ impl SyncLink {
         })
     }
 
-    /// Runs `cmd`, about `key`.
-    pub(crate) fn query<T: FromRedisValue>(
-        &mut self,
-        key: &str,
-        cmd: &redis::Cmd,
-    ) -> Result<T, Error> {
-        self.run(key, |c| cmd.query(c))
-    }
-
-    /// Runs `script` on `key` with `args`.
-    pub(crate) fn invoke<T: FromRedisValue>(
-        &mut self,
-        script: &redis::Script,
-        key: &str,
-        args: &[&[u8]],
-    ) -> Result<T, Error> {
-        self.run(key, |c| {
-            let mut inv = script.key(key);
-            for a in args {
-                inv.arg(*a);
+    /// Runs `op` to its end, blocking on each request.
+    pub(crate) fn drive<O: Op>(&mut self, mut op: O) -> Result<O::Out, Error> {
+        let mut reply = None;
+        loop {
+            match op.step(reply.take()) {
+                Step::Send(req) => reply = Some(self.send(&req)),
+                Step::Pause(d) => std::thread::sleep(d),
+                Step::Done(out) => return out,
             }
-            inv.invoke(c)
-        })
+        }
     }
 }

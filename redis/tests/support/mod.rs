@@ -142,9 +142,14 @@ pub fn within(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> 
     }
 }
 
-/// A redis-server of the test's own on a free loopback port, to kill, restart and stop.
+/// A redis-server of the test's own on a free loopback port, to kill, restart and stop. One
+/// at a time in a test binary: its port is found by binding port 0 and released before
+/// redis-server binds it, and a restarted server must find its port still free — another
+/// test's server started in between could take it, and the test would go on with a server
+/// that is not its own.
 pub struct OwnServer {
     pub port: u16,
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     child: Option<Child>,
     dir: PathBuf,
     args: Vec<String>,
@@ -166,6 +171,10 @@ impl OwnServer {
             unavailable(&format!("{} is not installed", server_bin()));
             return None;
         }
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -175,6 +184,7 @@ impl OwnServer {
         std::fs::create_dir_all(&dir).unwrap();
         let mut s = OwnServer {
             port,
+            _one_at_a_time: guard,
             child: None,
             dir,
             args: args.iter().map(|a| (*a).to_owned()).collect(),
@@ -400,4 +410,238 @@ impl Drop for OwnCluster {
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+// ----- both flavours: every store and cache test runs on the blocking and the async shell -----
+
+use sessionpack::{Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey};
+use sessionpack::{KeyRing, SessionBuf};
+use sessionpack_redis::{
+    AsyncSessionCache, AsyncSessionStore, CacheOptions, CacheStats, DictHeader, Error,
+    SessionCache, SessionStore,
+};
+use std::sync::{Arc, OnceLock};
+
+/// Which shell a test drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    Sync,
+    Async,
+}
+
+/// Both shells, for `for flavour in FLAVOURS`.
+pub const FLAVOURS: [Flavour; 2] = [Flavour::Sync, Flavour::Async];
+
+/// The runtime the async shells run on (two workers, as the tokio tests have).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+/// `$call` on whichever shell `$this` holds as `$s`, blocking on the async one.
+macro_rules! both {
+    ($this:expr, $s:ident => $call:expr) => {
+        match $this {
+            Shell::Sync($s) => $call,
+            Shell::Async($s) => runtime().block_on($call),
+        }
+    };
+}
+
+/// A shell of either flavour.
+pub enum Shell<S, A> {
+    Sync(S),
+    Async(A),
+}
+
+/// A store of either flavour, driven blocking.
+pub type Store = Shell<SessionStore, AsyncSessionStore>;
+
+impl Store {
+    pub fn connect(flavour: Flavour, target: &Target) -> Result<Store, Error> {
+        Ok(match flavour {
+            Flavour::Sync => Shell::Sync(SessionStore::connect(target)?),
+            Flavour::Async => Shell::Async(runtime().block_on(AsyncSessionStore::connect(target))?),
+        })
+    }
+
+    /// Another handle: a blocking store of its own, or a clone of the async one (which shares
+    /// its connection).
+    pub fn handle(&self, target: &Target) -> Store {
+        match self {
+            Shell::Sync(_) => Store::connect(Flavour::Sync, target).unwrap(),
+            Shell::Async(s) => Shell::Async(s.clone()),
+        }
+    }
+
+    pub fn flavour(&self) -> Flavour {
+        match self {
+            Shell::Sync(_) => Flavour::Sync,
+            Shell::Async(_) => Flavour::Async,
+        }
+    }
+
+    pub fn with_encoder(self, e: Encoder) -> Store {
+        match self {
+            Shell::Sync(s) => Shell::Sync(s.with_encoder(e)),
+            Shell::Async(s) => Shell::Async(s.with_encoder(e)),
+        }
+    }
+
+    pub fn with_decoder(self, d: Decoder) -> Store {
+        match self {
+            Shell::Sync(s) => Shell::Sync(s.with_decoder(d)),
+            Shell::Async(s) => Shell::Async(s.with_decoder(d)),
+        }
+    }
+
+    pub fn with_dictionaries(self, d: DictionaryDecoder, key: Option<MacKey>) -> Store {
+        match self {
+            Shell::Sync(s) => Shell::Sync(s.with_dictionaries(d, key)),
+            Shell::Async(s) => Shell::Async(s.with_dictionaries(d, key)),
+        }
+    }
+
+    pub fn put<'a>(
+        &mut self,
+        key: &str,
+        value: impl Into<sessionpack_redis::Payload<'a>>,
+        ttl: Option<Duration>,
+    ) -> Result<(), Error> {
+        both!(self, s => s.put(key, value, ttl))
+    }
+
+    pub fn get(&mut self, key: &str) -> Result<Option<SessionBuf>, Error> {
+        both!(self, s => s.get(key))
+    }
+
+    pub fn get_raw(&mut self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        both!(self, s => s.get_raw(key))
+    }
+
+    pub fn peek(&mut self, key: &str) -> Result<Option<Header>, Error> {
+        both!(self, s => s.peek(key))
+    }
+
+    pub fn delete(&mut self, key: &str) -> Result<bool, Error> {
+        both!(self, s => s.delete(key))
+    }
+
+    pub fn put_dictionary(&mut self, key: &str, dict: &IdDictionary) -> Result<(), Error> {
+        both!(self, s => s.put_dictionary(key, dict))
+    }
+
+    pub fn get_dictionary(&mut self, key: &str) -> Result<Option<IdDictionary>, Error> {
+        both!(self, s => s.get_dictionary(key))
+    }
+
+    pub fn peek_dictionary(&mut self, key: &str) -> Result<Option<DictHeader>, Error> {
+        both!(self, s => s.peek_dictionary(key))
+    }
+
+    pub fn append_dictionary(
+        &mut self,
+        key: &str,
+        start: &IdDictionary,
+        keys: &[Key<'_>],
+    ) -> Result<(IdDictionary, Vec<u32>), Error> {
+        both!(self, s => s.append_dictionary(key, start, keys))
+    }
+}
+
+/// A cache of either flavour, driven blocking.
+pub type Cache = Shell<SessionCache, AsyncSessionCache>;
+
+impl Cache {
+    pub fn connect(
+        flavour: Flavour,
+        target: &Target,
+        options: CacheOptions,
+    ) -> Result<Cache, Error> {
+        Ok(match flavour {
+            Flavour::Sync => Shell::Sync(SessionCache::connect(target, options)?),
+            Flavour::Async => {
+                Shell::Async(runtime().block_on(AsyncSessionCache::connect(target, options))?)
+            }
+        })
+    }
+
+    /// Another handle on the same cache: a blocking one with its own connection, or a clone.
+    pub fn handle(&self) -> Cache {
+        match self {
+            Shell::Sync(c) => Shell::Sync(c.handle().unwrap()),
+            Shell::Async(c) => Shell::Async(c.clone()),
+        }
+    }
+
+    pub fn flavour(&self) -> Flavour {
+        match self {
+            Shell::Sync(_) => Flavour::Sync,
+            Shell::Async(_) => Flavour::Async,
+        }
+    }
+
+    pub fn get(&mut self, key: &str) -> Result<Option<Arc<SessionBuf>>, Error> {
+        both!(self, c => c.get(key))
+    }
+
+    pub fn get_at(&mut self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
+        both!(self, c => c.get_at(key, now_ms))
+    }
+
+    pub fn wait_for_tracking(&self, timeout: Duration) -> bool {
+        both!(self, c => c.wait_for_tracking(timeout))
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        match self {
+            Shell::Sync(c) => c.stats(),
+            Shell::Async(c) => c.stats(),
+        }
+    }
+
+    pub fn tracking_live(&self) -> bool {
+        match self {
+            Shell::Sync(c) => c.tracking_live(),
+            Shell::Async(c) => c.tracking_live(),
+        }
+    }
+
+    pub fn since_tracking_heard(&self) -> Duration {
+        match self {
+            Shell::Sync(c) => c.since_tracking_heard(),
+            Shell::Async(c) => c.since_tracking_heard(),
+        }
+    }
+
+    pub fn set_keys(&self, keys: KeyRing) {
+        match self {
+            Shell::Sync(c) => c.set_keys(keys),
+            Shell::Async(c) => c.set_keys(keys),
+        }
+    }
+}
+
+/// Every target (as [`targets`]) in both flavours: `(name, target, flavour)`, the name saying
+/// both ("cluster async").
+pub fn each() -> Vec<(String, Target, Flavour)> {
+    let targets = targets();
+    FLAVOURS
+        .into_iter()
+        .flat_map(|f| {
+            targets.iter().map(move |(name, t)| {
+                let flavour = match f {
+                    Flavour::Sync => "sync",
+                    Flavour::Async => "async",
+                };
+                (format!("{name} {flavour}"), t.clone(), f)
+            })
+        })
+        .collect()
 }
