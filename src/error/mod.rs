@@ -3,7 +3,7 @@
 //! [`DictError`]); and the small enums that name blobs, parts, fields and problems.
 //!
 //! The bottom of the crate: nothing here imports from the modules that return these errors,
-//! only from the leaves [`magic`](crate::magic) (for [`Format`]) and `dict_kind` (for
+//! only from the leaves `magic` (for [`Format`]) and `dict_kind` (for
 //! [`DictKind`]).
 
 mod archive;
