@@ -56,8 +56,9 @@ mod archive;
 mod codec;
 mod detect;
 mod dict;
+mod dict_kind;
 mod envelope;
-mod error;
+pub mod error;
 mod idset;
 #[cfg(feature = "serde")]
 mod json;
@@ -71,14 +72,12 @@ pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
 pub use detect::detect;
 pub use dict::{
-    DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter,
-    KeyedIdSet, KeyedKeys,
+    DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter, KeyedIdSet,
+    KeyedKeys,
 };
+pub use dict_kind::DictKind;
 pub use envelope::{Header, KeyRing, MacKey};
-pub use error::{
-    BlobPart, DictInputProblem, EntriesField, Error, ErrorKind, FieldName, FrameProblem,
-    IdSetError, IdSetField, KeyProblem, LayoutProblem, LimitName, PointerProblem, UnknownErrorKind,
-};
+pub use error::{Error, ErrorKind, IdSetError};
 pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;
 pub use magic::Format;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use roaring::RoaringBitmap;
 
-use crate::error::{DictInputProblem, IdSetField, LimitName};
+use crate::error::{DictError, DictInputProblem, IdSetField, LimitName};
 use crate::{Error, IdDictionaryView, Key, Limits};
 
 /// A user's session, owned: what an issuing service builds and [`encode`](crate::encode)s, and
@@ -291,9 +291,9 @@ impl Session {
     /// ```
     pub fn check(&self, limits: &Limits) -> Result<(), Error> {
         if self.facility_lineage == Some(0) || self.group_lineage == Some(0) {
-            return Err(Error::DictInvalidInput {
+            return Err(Error::Dict(DictError::InvalidInput {
                 problem: DictInputProblem::ZeroLineage,
-            });
+            }));
         }
         if self.issued_at > self.expires_at {
             return Err(Error::IssuedAfterExpiry {

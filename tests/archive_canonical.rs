@@ -13,9 +13,8 @@
 mod support;
 
 use proptest::prelude::*;
-use sessionpack::{
-    Compression, Decoder, Encoder, Error, ErrorKind, Expiry, FieldName, LayoutProblem, Session,
-};
+use sessionpack::error::{ArchiveError, FieldName, LayoutProblem, PointerProblem};
+use sessionpack::{Compression, Decoder, Encoder, Error, ErrorKind, Expiry, Session};
 use xxhash_rust::xxh64::xxh64;
 
 const HEADER: usize = 40;
@@ -263,7 +262,7 @@ impl Units {
             .find(|&u| at[u] != canonical[u])
             .expect("the layout differs");
         let unit = &self.units[u];
-        Error::ArchiveLayout {
+        Error::Archive(ArchiveError::Layout {
             field: unit.name,
             offset: at[u],
             expected: canonical[u],
@@ -272,7 +271,7 @@ impl Units {
             } else {
                 LayoutProblem::Gap
             },
-        }
+        })
     }
 }
 
@@ -356,11 +355,11 @@ fn check(session: &Session, picks: &Picks) -> usize {
         let (p, owner) = pads[picks.pad.0 % pads.len()];
         let mut mutated = archive.to_vec();
         mutated[p] = picks.pad.1;
-        let expected = Error::ArchivePadding {
+        let expected = Error::Archive(ArchiveError::Padding {
             offset: p,
             byte: picks.pad.1,
             before: units.units[owner].name,
-        };
+        });
         assert_refused(&blob, &mutated, &expected, "non-zero padding");
         mutations += 1;
     }
@@ -420,7 +419,7 @@ fn check(session: &Session, picks: &Picks) -> usize {
             Err(e) => {
                 let expected = units.first_misplaced(&at, &canonical);
                 assert!(
-                    e == expected || matches!(e, Error::ArchivePadding { .. }),
+                    e == expected || matches!(e, Error::Archive(ArchiveError::Padding { .. })),
                     "swapped order: {e}, expected {expected} or a padding fault"
                 );
             }
@@ -466,16 +465,20 @@ fn layout_refusal_vectors_name_their_fault() {
     use LayoutProblem::{EmptyMoved, Gap};
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/refuse");
     let plain = |field| name(field, None, None);
-    let layout = |field, offset, expected, problem| Error::ArchiveLayout {
-        field,
-        offset,
-        expected,
-        problem,
+    let layout = |field, offset, expected, problem| {
+        Error::Archive(ArchiveError::Layout {
+            field,
+            offset,
+            expected,
+            problem,
+        })
     };
-    let padding = |offset, byte, before| Error::ArchivePadding {
-        offset,
-        byte,
-        before: plain(before),
+    let padding = |offset, byte, before| {
+        Error::Archive(ArchiveError::Padding {
+            offset,
+            byte,
+            before: plain(before),
+        })
     };
     let cases = [
         ("layout_padding_nonzero", padding(14, 0x01, "roles")),
@@ -501,11 +504,11 @@ fn layout_refusal_vectors_name_their_fault() {
         ),
         (
             "order_overlap",
-            Error::ArchivePointer {
+            Error::Archive(ArchiveError::Pointer {
                 field: plain("tenant_id"),
                 offset: 136,
-                problem: sessionpack::PointerProblem::OutOfOrder,
-            },
+                problem: PointerProblem::OutOfOrder,
+            }),
         ),
         (
             "order_swapped_sets",

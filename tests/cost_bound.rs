@@ -6,9 +6,8 @@
 
 mod support;
 
-use sessionpack::{
-    Compression, Decoder, Encoder, Error, Expiry, Header, LimitName, Limits, Session,
-};
+use sessionpack::error::{BodyError, LimitName};
+use sessionpack::{Compression, Decoder, Encoder, Error, Expiry, Header, Limits, Session};
 use support::alloc::{allocations, Counting};
 
 #[global_allocator]
@@ -89,7 +88,7 @@ fn a_claim_above_the_ratio_is_refused_from_the_header_before_any_allocation() {
     set_decoded_len(&mut forged, u32::try_from(bound).unwrap());
     let err = decoder.open(&forged).unwrap_err();
     assert!(
-        matches!(err, Error::FrameSizeMismatch { .. }),
+        matches!(err, Error::Body(BodyError::FrameSizeMismatch { .. })),
         "a claim at the bound is not a limit: {err:?}"
     );
 }

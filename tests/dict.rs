@@ -2,7 +2,8 @@
 //!
 //! - golden vectors (`tests/vectors/dict/v1/`): each reads to its manifest's keys and fields, and
 //!   appending those keys to an empty dictionary writes it byte for byte;
-//! - refusal vectors (`tests/vectors/dict/v1/refuse/`): each refused with its kind; every
+//! - refusal vectors (`tests/vectors/dict/v1/refuse/`): each refused with its kind and its rule
+//!   ([`Error::rule`] is the manifest's MUST id); every
 //!   `R-DICT-` MUST id of section 16 has one, and every vector names such an id;
 //! - every single-bit flip, truncation and extension of every golden vector is refused;
 //! - forged dictionaries (unsigned, or re-signed with another key) are refused by a reader that
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use serde::Deserialize;
+use sessionpack::error::{Blob, DictError};
 use sessionpack::{
     DictKind, DictionaryDecoder, Error, ErrorKind, IdDictionary, Key, KeyType, MacKey,
 };
@@ -171,7 +173,7 @@ fn every_golden_vector_reads_to_its_manifest_and_is_written_byte_for_byte() {
 }
 
 #[test]
-fn every_refusal_vector_is_refused_with_its_kind() {
+fn every_refusal_vector_is_refused_with_its_kind_and_rule() {
     let vectors = refusals();
     assert!(
         vectors.len() >= 40,
@@ -185,12 +187,13 @@ fn every_refusal_vector_is_refused_with_its_kind() {
         assert!(!v.about.is_empty(), "{}: about", v.name);
         match decoder(&v.key).open(bin) {
             Ok(view) => failures.push(format!("{} ({}): accepted: {view:?}", v.name, v.rule)),
-            Err(e) if e.kind().name() == v.kind => {}
+            Err(e) if e.kind().name() == v.kind && e.rule() == Some(v.id()) => {}
             Err(e) => failures.push(format!(
-                "{} ({}): refused as {}, not {}: {e}",
+                "{} ({}): refused as {} ({:?}), not {}: {e}",
                 v.name,
                 v.rule,
                 e.kind(),
+                e.rule(),
                 v.kind
             )),
         }
@@ -294,16 +297,24 @@ fn a_forged_dictionary_is_refused_when_a_key_is_held() {
     assert!(strict.open(&dict.to_bytes(Some(&key))).is_ok());
     assert_eq!(
         strict.open(&forged.to_bytes(Some(&other))).unwrap_err(),
-        Error::DictMacMismatch { key_id: 7 }
+        Error::MacMismatch {
+            blob: Blob::Dictionary,
+            key_id: 7
+        }
     );
     assert_eq!(
         strict.open(&forged.to_bytes(None)).unwrap_err(),
-        Error::DictMacRequired
+        Error::MacRequired {
+            blob: Blob::Dictionary
+        }
     );
     let eight = MacKey::new(8, &[7; 32]).unwrap();
     assert_eq!(
         strict.open(&forged.to_bytes(Some(&eight))).unwrap_err(),
-        Error::DictUnknownKey { key_id: 8 }
+        Error::UnknownKey {
+            blob: Blob::Dictionary,
+            key_id: 8
+        }
     );
     // The weakening opens unsigned ones, and still verifies signed ones.
     let migrating = strict.clone().allow_unsigned();
@@ -320,7 +331,10 @@ fn a_forged_dictionary_is_refused_when_a_key_is_held() {
         DictionaryDecoder::new()
             .open(&dict.to_bytes(Some(&key)))
             .unwrap_err(),
-        Error::DictUnknownKey { key_id: 7 }
+        Error::UnknownKey {
+            blob: Blob::Dictionary,
+            key_id: 7
+        }
     );
 }
 
@@ -336,7 +350,7 @@ fn appending_is_pure_and_limited() {
     assert_eq!((ids, b.len()), (vec![1, 2], 3));
     assert!(matches!(
         b.append_text(["w"]),
-        Err(Error::DictTooManyKeys { count: 4, limit: 3 })
+        Err(Error::Dict(DictError::TooManyKeys { count: 4, limit: 3 }))
     ));
     // Nothing new: the same dictionary.
     assert!(a.append_text(["x"]).unwrap().0 == a);

@@ -5,9 +5,10 @@
 //! crate's own writer.
 
 use hmac::{Hmac, KeyInit, Mac};
+use sessionpack::error::{Blob, BodyError, EnvelopeError, FrameProblem};
 use sessionpack::{
-    Compression, Decoder, Encoder, Error, ErrorKind, Expiry, Format, FrameProblem, Header, Limits,
-    MacKey, Session,
+    Compression, Decoder, Encoder, Error, ErrorKind, Expiry, Format, Header, Limits, MacKey,
+    Session,
 };
 use sha2::Sha256;
 use xxhash_rust::xxh64::xxh64;
@@ -150,11 +151,14 @@ fn a_blob_signed_with_an_unknown_key_id_is_refused() {
         .unwrap();
     let mut decoder = at_now().with_key(key(1, &KEY_1));
     let err = open_err(&mut decoder, &blob);
-    assert!(matches!(err, Error::UnknownKey { key_id: 9 }), "{err:?}");
+    assert!(
+        matches!(err, Error::UnknownKey { key_id: 9, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("key id 9"));
     // A decoder without keys cannot verify a signed blob either, so it refuses it.
     let err = open_err(&mut at_now(), &blob);
-    assert!(matches!(err, Error::UnknownKey { key_id: 9 }));
+    assert!(matches!(err, Error::UnknownKey { key_id: 9, .. }));
 }
 
 #[test]
@@ -176,7 +180,7 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
     let mut strict = at_now().with_key(key(1, &KEY_1));
     assert!(matches!(
         open_err(&mut strict, &unsigned),
-        Error::MacRequired
+        Error::MacRequired { .. }
     ));
 
     // ...and a forger who keeps the genuine blob's key id and trailer but swaps the body (and
@@ -193,13 +197,16 @@ fn a_forged_facility_set_with_recomputed_digests_is_caught_only_by_the_mac() {
     bytes[28..32].copy_from_slice(&1_u32.to_le_bytes());
     bytes.extend_from_slice(trailer);
     let err = open_err(&mut strict, &bytes);
-    assert!(matches!(err, Error::MacMismatch { key_id: 1 }), "{err:?}");
+    assert!(
+        matches!(err, Error::MacMismatch { key_id: 1, .. }),
+        "{err:?}"
+    );
 
     // Signed with a key the decoder does not trust: also refused.
     let other = Parts::raw(&forged_archive).signed(1, KEY_2).bytes();
     assert!(matches!(
         open_err(&mut strict, &other),
-        Error::MacMismatch { key_id: 1 }
+        Error::MacMismatch { key_id: 1, .. }
     ));
     // The genuine blob opens.
     assert!(!strict
@@ -214,7 +221,7 @@ fn an_unsigned_blob_is_refused_when_a_mac_is_required() {
     let blob = sessionpack::encode(&session()).unwrap();
     let mut decoder = at_now().with_key(key(1, &KEY_1));
     let err = open_err(&mut decoder, &blob);
-    assert!(matches!(err, Error::MacRequired));
+    assert!(matches!(err, Error::MacRequired { .. }));
     assert!(err.to_string().contains("requires a MAC"));
 }
 
@@ -229,7 +236,7 @@ fn the_mac_is_checked_before_the_body_is_inflated() {
     let mut decoder = at_now().with_key(key(1, &KEY_1));
     assert!(matches!(
         open_err(&mut decoder, &blob),
-        Error::MacMismatch { key_id: 1 }
+        Error::MacMismatch { key_id: 1, .. }
     ));
 }
 
@@ -252,7 +259,7 @@ fn a_frame_without_a_content_size_is_refused() {
     let blob = Parts::compressed(&a, frame(&a, true, false)).bytes();
     let err = open_err(&mut at_now(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::NoContentSize
+        matches!(err, Error::Body(BodyError::BadFrame { problem }) if problem == FrameProblem::NoContentSize
             && problem.to_string().contains("content size")),
         "{err:?}"
     );
@@ -264,7 +271,7 @@ fn a_frame_without_a_checksum_is_refused() {
     let blob = Parts::compressed(&a, frame(&a, false, true)).bytes();
     let err = open_err(&mut at_now(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::NoChecksum
+        matches!(err, Error::Body(BodyError::BadFrame { problem }) if problem == FrameProblem::NoChecksum
             && problem.to_string().contains("checksum"))
     );
 }
@@ -281,7 +288,8 @@ fn two_concatenated_frames_are_refused() {
     assert!(
         matches!(
             err,
-            Error::FrameSizeMismatch { .. } | Error::BadFrame { .. }
+            Error::Body(BodyError::FrameSizeMismatch { .. })
+                | Error::Body(BodyError::BadFrame { .. })
         ),
         "{err:?}"
     );
@@ -292,7 +300,7 @@ fn two_concatenated_frames_are_refused() {
     let blob = Parts::compressed(&a, two).bytes();
     let err = open_err(&mut at_now(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::TrailingData
+        matches!(err, Error::Body(BodyError::BadFrame { problem }) if problem == FrameProblem::TrailingData
             && problem.to_string().contains("second frame")),
         "{err:?}"
     );
@@ -308,7 +316,7 @@ fn a_skippable_frame_is_refused() {
     let blob = Parts::compressed(&a, skippable.clone()).bytes();
     let err = open_err(&mut at_now(), &blob);
     assert!(
-        matches!(err, Error::BadFrame { problem } if problem == FrameProblem::Skippable
+        matches!(err, Error::Body(BodyError::BadFrame { problem }) if problem == FrameProblem::Skippable
             && problem.to_string().contains("skippable")),
         "{err:?}"
     );
@@ -317,7 +325,7 @@ fn a_skippable_frame_is_refused() {
     let blob = Parts::compressed(&a, skippable).bytes();
     assert!(matches!(
         open_err(&mut at_now(), &blob),
-        Error::BadFrame { .. }
+        Error::Body(BodyError::BadFrame { .. })
     ));
 }
 
@@ -335,7 +343,7 @@ fn a_frame_naming_an_unknown_dictionary_is_refused() {
     let blob = Parts::compressed(&a, with_dict.clone()).bytes();
     let err = open_err(&mut at_now(), &blob);
     assert!(
-        matches!(err, Error::UnknownDictionary { id: 42 }),
+        matches!(err, Error::Body(BodyError::UnknownDictionary { id: 42 })),
         "{err:?}"
     );
     assert!(err.to_string().contains("dictionary 42"));
@@ -345,14 +353,14 @@ fn a_frame_naming_an_unknown_dictionary_is_refused() {
     parts.dictionary_id = 42;
     assert!(matches!(
         open_err(&mut at_now(), &parts.bytes()),
-        Error::UnknownDictionary { id: 42 }
+        Error::Body(BodyError::UnknownDictionary { id: 42 })
     ));
     // A raw body may not name a dictionary.
     let mut parts = Parts::raw(&a);
     parts.dictionary_id = 5;
     assert!(matches!(
         open_err(&mut at_now(), &parts.bytes()),
-        Error::BadFrame { .. }
+        Error::Body(BodyError::BadFrame { .. })
     ));
 }
 
@@ -369,7 +377,8 @@ fn a_json_session_handed_to_open_is_named_json() {
         assert!(
             matches!(
                 err,
-                Error::NotSessionpack {
+                Error::NotABlob {
+                    blob: Blob::Session,
                     found: Format::Json
                 }
             ),
@@ -380,13 +389,14 @@ fn a_json_session_handed_to_open_is_named_json() {
     let err = open_err(&mut at_now(), b"\x00\x01garbage");
     assert!(matches!(
         err,
-        Error::NotSessionpack {
+        Error::NotABlob {
+            blob: Blob::Session,
             found: Format::Unknown
         }
     ));
     assert!(matches!(
         open_err(&mut at_now(), b""),
-        Error::NotSessionpack { .. }
+        Error::NotABlob { .. }
     ));
 }
 
@@ -407,14 +417,14 @@ fn key_rotation_keeps_old_blobs_open_until_the_old_key_is_removed() {
     assert!(decoder.keys_mut().remove(1));
     assert!(matches!(
         open_err(&mut decoder, &old),
-        Error::UnknownKey { key_id: 1 }
+        Error::UnknownKey { key_id: 1, .. }
     ));
     assert!(decoder.open(&new).is_ok());
     // Putting a different key under the old id does not revive the old blobs.
     decoder.keys_mut().insert(key(1, &KEY_2));
     assert!(matches!(
         open_err(&mut decoder, &old),
-        Error::MacMismatch { key_id: 1 }
+        Error::MacMismatch { key_id: 1, .. }
     ));
 }
 
@@ -523,13 +533,16 @@ fn a_digest_mismatch_and_a_body_digest_mismatch_are_named() {
     parts.digest ^= 1;
     assert!(matches!(
         open_err(&mut at_now(), &parts.bytes()),
-        Error::DigestMismatch { .. }
+        Error::Envelope {
+            error: EnvelopeError::DigestMismatch { .. },
+            ..
+        }
     ));
     let mut parts = Parts::compressed(&a, frame(&a, true, true));
     parts.body_digest ^= 1;
     assert!(matches!(
         open_err(&mut at_now(), &parts.bytes()),
-        Error::BodyDigestMismatch { .. }
+        Error::Body(BodyError::BodyDigestMismatch { .. })
     ));
 }
 

@@ -177,7 +177,8 @@ fn error_offset(e: &IdSetError) -> Option<usize> {
         | IdSetError::KeysNotIncreasing { offset, .. }
         | IdSetError::OffsetMismatch { offset, .. }
         | IdSetError::ArrayNotIncreasing { offset, .. }
-        | IdSetError::CardinalityMismatch { offset, .. }
+        | IdSetError::BitmapCardinality { offset, .. }
+        | IdSetError::RunCardinality { offset, .. }
         | IdSetError::EmptyRunContainer { offset, .. }
         | IdSetError::RunOverflow { offset, .. }
         | IdSetError::RunsOverlap { offset, .. }
@@ -807,7 +808,7 @@ fn bitmap_popcount_mismatch() {
         |e| {
             matches!(
                 e,
-                IdSetError::CardinalityMismatch {
+                IdSetError::BitmapCardinality {
                     offset: 16,
                     container: 0,
                     declared: 4097,
@@ -976,7 +977,7 @@ fn run_sum_mismatch() {
         |e| {
             matches!(
                 e,
-                IdSetError::CardinalityMismatch {
+                IdSetError::RunCardinality {
                     offset: 9,
                     container: 0,
                     declared: 5,

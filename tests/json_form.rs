@@ -2,6 +2,7 @@
 //! refusal names the field.
 #![cfg(feature = "json")]
 
+use sessionpack::error::LimitName;
 use sessionpack::{Error, ErrorKind, Session};
 
 const GOOD: &str = r#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"opaque…","issued_at":1764147600000,
@@ -289,7 +290,7 @@ fn with_sizes(token: &str, roles: usize, settings: usize) -> String {
 
 #[test]
 fn the_json_form_has_the_encoders_limits() {
-    use sessionpack::{Encoder, LimitName, Limits};
+    use sessionpack::{Encoder, Limits};
     let limits = Limits::default();
     // At each limit: accepted, and the encoder accepts it too.
     let at = with_sizes(

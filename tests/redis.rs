@@ -6,6 +6,7 @@
 //! truncated or damaged values stored in Redis give errors, not panics.
 
 use redis::{Commands, Connection};
+use sessionpack::error::EnvelopeError;
 use sessionpack::{Decoder, Encoder, Error, Expiry, Header, Session};
 
 fn connect(test: &str) -> Option<Connection> {
@@ -137,7 +138,13 @@ fn damaged_values_in_redis_give_errors_not_panics() {
             .err()
             .unwrap_or_else(|| panic!("{len} bytes opened"));
         assert!(
-            matches!(err, Error::Truncated { .. } | Error::NotSessionpack { .. }),
+            matches!(
+                err,
+                Error::Envelope {
+                    error: EnvelopeError::Truncated { .. },
+                    ..
+                } | Error::NotABlob { .. }
+            ),
             "{len}: {err:?}"
         );
     }
@@ -159,7 +166,10 @@ fn damaged_values_in_redis_give_errors_not_panics() {
     let fetched: Vec<u8> = conn.get(&key).unwrap();
     assert!(matches!(
         decoder.open(&fetched),
-        Err(Error::TrailingBytes { .. })
+        Err(Error::Envelope {
+            error: EnvelopeError::TrailingBytes { .. },
+            ..
+        })
     ));
     // A legacy JSON session under the same key.
     let () = conn
@@ -168,7 +178,7 @@ fn damaged_values_in_redis_give_errors_not_panics() {
     let fetched: Vec<u8> = conn.get(&key).unwrap();
     assert!(matches!(
         decoder.open(&fetched),
-        Err(Error::NotSessionpack { .. })
+        Err(Error::NotABlob { .. })
     ));
     let _: () = conn.del(&key).unwrap();
 }

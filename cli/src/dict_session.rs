@@ -4,9 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use sessionpack::{
-    DictKind, Error, IdDictionary, IdDictionaryView, IdSetField, JsonDicts, Session,
-};
+use sessionpack::error::IdSetField;
+use sessionpack::{DictKind, Error, IdDictionary, IdDictionaryView, JsonDicts, Session};
 
 use crate::args::DictFiles;
 use crate::atomic_file::{self, Locked};

@@ -4,6 +4,7 @@
 //! Kept small on purpose: three variants are matched for their own messages, one for its times,
 //! and the rest is the library's `Display` with its Rust names swapped for commands.
 
+use sessionpack::error::Blob;
 use sessionpack::{Error, Format};
 
 use crate::time;
@@ -36,20 +37,24 @@ const REWORDED: &[(&str, &str)] = &[
 /// `e` as one line for the shell user: its message and its causes.
 pub fn message(e: &Error) -> String {
     let mut text = match e {
-        Error::NotSessionpack {
+        Error::NotABlob {
+            blob: Blob::Session,
             found: Format::Json,
         } => "input is a JSON document, not a sessionpack blob (a legacy session?): \
               `sessionpack detect` tells them apart, `sessionpack encode` makes a blob of a \
               session's JSON form"
             .to_owned(),
-        Error::MacRequired => "blob is not signed, and a key was given, so a MAC is required: \
-                               sign it with `sessionpack encode --key-file FILE --key-id ID`, or \
-                               pass --allow-unsigned while writers migrate"
+        Error::MacRequired {
+            blob: Blob::Session,
+        } => "blob is not signed, and a key was given, so a MAC is required: sign it with \
+              `sessionpack encode --key-file FILE --key-id ID`, or pass --allow-unsigned while \
+              writers migrate"
             .to_owned(),
-        Error::DictMacRequired => "dictionary is not signed, and a key was given, so a MAC is \
-                                   required: sign it with `sessionpack dict add FILE KEY \
-                                   --key-file FILE --key-id ID --allow-unsigned` (which writes \
-                                   it signed), or pass --allow-unsigned while writers migrate"
+        Error::MacRequired {
+            blob: Blob::Dictionary,
+        } => "dictionary is not signed, and a key was given, so a MAC is required: sign it with \
+              `sessionpack dict add FILE KEY --key-file FILE --key-id ID --allow-unsigned` \
+              (which writes it signed), or pass --allow-unsigned while writers migrate"
             .to_owned(),
         Error::Expired { expires_at, now } => format!(
             "session has expired: it expires at {}, and the time checked is {}",

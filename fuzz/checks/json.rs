@@ -2,6 +2,7 @@
 //! the JSON reader; whatever it accepts encodes, decodes to the same session, and writes back to
 //! JSON that reads as the same session.
 
+use sessionpack::error::LimitName;
 use sessionpack::{Error, ErrorKind, Session};
 
 /// Reads `data` as a session's JSON form; panics if an accepted session does not survive.
@@ -41,7 +42,7 @@ pub fn check(data: &[u8]) {
             matches!(
                 e,
                 Error::LimitExceeded {
-                    what: sessionpack::LimitName::DecodedSize,
+                    what: LimitName::DecodedSize,
                     ..
                 }
             ),

@@ -8,7 +8,8 @@ mod session_view;
 
 use arbitrary::{Arbitrary, Unstructured};
 use roaring::RoaringBitmap;
-use sessionpack::{Compression, Decoder, Encoder, Error, LimitName, Limits, MacKey, Session};
+use sessionpack::error::LimitName;
+use sessionpack::{Compression, Decoder, Encoder, Error, Limits, MacKey, Session};
 
 /// Ids as the fuzzer makes them: single ids, ranges (run containers) and strided ranges (array
 /// and bitmap containers), at most a few tens of thousands so that each run stays fast.

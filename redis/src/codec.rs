@@ -104,7 +104,8 @@ pub(crate) fn read_header(prefix: &[u8]) -> Result<Option<Header>, Error> {
 
 /// An empty value under an existing key: not a blob.
 pub(crate) fn empty_value() -> Error {
-    Error::Session(sessionpack::Error::NotSessionpack {
+    Error::Session(sessionpack::Error::NotABlob {
+        blob: sessionpack::error::Blob::Session,
         found: sessionpack::Format::Unknown,
     })
 }
@@ -214,8 +215,8 @@ impl DictCodec {
         if !same {
             return Err(sessionpack::Error::ForeignDictionary {
                 set: match start.kind() {
-                    sessionpack::DictKind::Group => sessionpack::IdSetField::Groups,
-                    _ => sessionpack::IdSetField::Facilities,
+                    sessionpack::DictKind::Group => sessionpack::error::IdSetField::Groups,
+                    _ => sessionpack::error::IdSetField::Facilities,
                 },
                 set_lineage: Some(start.lineage()),
                 dictionary: dict.lineage(),

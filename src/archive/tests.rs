@@ -144,7 +144,7 @@ fn fields_sharing_bytes_are_refused() {
     archive[groups_at..groups_at + 4].copy_from_slice(&offset.to_le_bytes());
     let err = validate(&archive, Version::V1, &Limits::default()).unwrap_err();
     assert!(
-        matches!(err, crate::Error::ArchivePointer { field, problem, .. }
+        matches!(err, crate::Error::Archive(crate::error::ArchiveError::Pointer { field, problem, .. })
             if field.field == "groups" && problem == crate::error::PointerProblem::OutOfOrder
                 && problem.to_string().contains("overlaps")),
         "{err:?}"
@@ -171,5 +171,9 @@ fn a_version_3_archive_without_a_lineage_is_refused() {
     let at = archive.len() - 8;
     archive[at..].copy_from_slice(&[0; 8]);
     let err = validate(&archive, Version::V3, &Limits::default()).unwrap_err();
-    assert_eq!(err, crate::Error::ArchiveNoLineage);
+    assert_eq!(
+        err,
+        crate::Error::Archive(crate::error::ArchiveError::NoLineage)
+    );
+    assert_eq!(err.rule(), Some("R-ARC3-LINEAGE"));
 }

@@ -8,7 +8,9 @@
 //! comparisons per vector, no allocation.
 
 use super::layout::{self, field, Span, Version, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, TABLE_ALIGN};
-use crate::error::{EntriesField, FieldName, IdSetField, LayoutProblem, LimitName, PointerProblem};
+use crate::error::{
+    ArchiveError, EntriesField, FieldName, IdSetField, LayoutProblem, LimitName, PointerProblem,
+};
 use crate::idset::{self, layout::Shape};
 use crate::{Error, Limits};
 
@@ -75,11 +77,11 @@ impl<'a> Walk<'a> {
         align: usize,
     ) -> Result<Span, Error> {
         layout::follow(self.archive, pointer_at, item, align, self.root).map_err(|problem| {
-            Error::ArchivePointer {
+            Error::Archive(ArchiveError::Pointer {
                 field: name,
                 offset: pointer_at,
                 problem,
-            }
+            })
         })
     }
 
@@ -96,15 +98,15 @@ impl<'a> Walk<'a> {
         let start = span.start();
         let empty = span.len == 0;
         if !empty && start < self.data_end {
-            return Err(Error::ArchivePointer {
+            return Err(Error::Archive(ArchiveError::Pointer {
                 field: name,
                 offset: pointer_at,
                 problem: PointerProblem::OutOfOrder,
-            });
+            }));
         }
         let expected = self.canonical_at(align);
         if start != expected {
-            return Err(Error::ArchiveLayout {
+            return Err(Error::Archive(ArchiveError::Layout {
                 field: name,
                 offset: start,
                 expected,
@@ -113,7 +115,7 @@ impl<'a> Walk<'a> {
                 } else {
                     LayoutProblem::Gap
                 },
-            });
+            }));
         }
         self.padding(name, expected)?;
         // pointer() checked that the items end within the archive.
@@ -136,11 +138,11 @@ impl<'a> Walk<'a> {
         let pad = self.archive.get(self.pos..to).unwrap_or_default();
         match pad.iter().position(|&b| b != 0) {
             None => Ok(()),
-            Some(i) => Err(Error::ArchivePadding {
+            Some(i) => Err(Error::Archive(ArchiveError::Padding {
                 offset: self.pos.saturating_add(i),
                 byte: pad.get(i).copied().unwrap_or_default(),
                 before,
-            }),
+            })),
         }
     }
 
@@ -155,10 +157,10 @@ impl<'a> Walk<'a> {
         Limits::check(limit, span.count(), self.max_string)?;
         let bytes = span.bytes(self.archive, 1).unwrap_or_default();
         if core::str::from_utf8(bytes).is_err() {
-            return Err(Error::InvalidUtf8 {
+            return Err(Error::Archive(ArchiveError::InvalidUtf8 {
                 field: name,
                 offset: span.start(),
-            });
+            }));
         }
         self.place(name, pointer_at, span, 1, 1)?;
         Ok(span)
@@ -210,10 +212,10 @@ impl<'a> Walk<'a> {
             self.string(part("value"), strings, entry_at.saturating_add(POINTER_LEN))?;
             let key = key.bytes(self.archive, 1).unwrap_or_default();
             if previous.is_some_and(|p| p >= key) {
-                return Err(Error::KeysNotSorted {
+                return Err(Error::Archive(ArchiveError::KeysNotSorted {
                     field: which,
                     key: String::from_utf8_lossy(key).into_owned(),
-                });
+                }));
             }
             previous = Some(key);
         }
@@ -234,10 +236,12 @@ impl<'a> Walk<'a> {
         let span = self.pointer(name, pointer_at, 1, 1)?;
         self.place(name, pointer_at, span, 1, 1)?;
         let bytes = span.bytes(self.archive, 1).unwrap_or_default();
-        let shape = idset::validate::validate(bytes).map_err(|error| Error::InvalidIdSet {
-            field: which,
-            offset: span.start(),
-            error,
+        let shape = idset::validate::validate(bytes).map_err(|error| {
+            Error::Archive(ArchiveError::IdSet {
+                field: which,
+                offset: span.start(),
+                error,
+            })
         })?;
         Ok((span, shape))
     }
@@ -247,12 +251,12 @@ impl<'a> Walk<'a> {
         let name = FieldName::plain("root");
         let expected = self.canonical_at(ROOT_ALIGN);
         if self.root != expected {
-            return Err(Error::ArchiveLayout {
+            return Err(Error::Archive(ArchiveError::Layout {
                 field: name,
                 offset: self.root,
                 expected,
                 problem: LayoutProblem::Gap,
-            });
+            }));
         }
         self.padding(name, expected)
     }
@@ -265,7 +269,7 @@ pub(crate) fn validate(archive: &[u8], version: Version, limits: &Limits) -> Res
     let root_len = version.root_len();
     let root = match len.checked_sub(root_len) {
         Some(root) if len.is_multiple_of(ROOT_ALIGN) => root,
-        _ => return Err(Error::ArchiveLength { len, min: root_len }),
+        _ => return Err(Error::Archive(ArchiveError::Length { len, min: root_len })),
     };
     let mut walk = Walk {
         archive,
@@ -278,10 +282,10 @@ pub(crate) fn validate(archive: &[u8], version: Version, limits: &Limits) -> Res
     let issued_at = layout::i64_at(archive, walk.at(field::ISSUED_AT)).unwrap_or_default();
     let expires_at = layout::i64_at(archive, walk.at(field::EXPIRES_AT)).unwrap_or_default();
     if issued_at > expires_at {
-        return Err(Error::ArchiveIssuedAfterExpiry {
+        return Err(Error::Archive(ArchiveError::IssuedAfterExpiry {
             issued_at,
             expires_at,
-        });
+        }));
     }
     let (facility_lineage, group_lineage) = match version {
         Version::V1 => (None, None),
@@ -292,7 +296,7 @@ pub(crate) fn validate(archive: &[u8], version: Version, limits: &Limits) -> Res
                 lineage(field::GROUP_LINEAGE),
             );
             if lineages == (None, None) {
-                return Err(Error::ArchiveNoLineage);
+                return Err(Error::Archive(ArchiveError::NoLineage));
             }
             lineages
         }

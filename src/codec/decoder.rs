@@ -2,6 +2,7 @@
 
 use crate::archive::{self, SessionView};
 use crate::envelope::{self, frame, Header, KeyRing, MacKey};
+use crate::error::{BodyError, EnvelopeError};
 use crate::{Error, Limits, SessionBuf};
 
 /// Whether a [`Decoder`] refuses expired sessions when it opens them.
@@ -237,10 +238,10 @@ impl Decoder {
         let archive = if header.compressed {
             let actual = crate::digest(body);
             if actual != header.body_digest {
-                return Err(Error::BodyDigestMismatch {
+                return Err(Error::Body(BodyError::BodyDigestMismatch {
                     declared: header.body_digest,
                     actual,
-                });
+                }));
             }
             frame::check(body, &header)?;
             inflate(&mut self.decompressor, &mut self.buffer, body, &header)?
@@ -248,16 +249,17 @@ impl Decoder {
             body
         };
         // `Header::read` accepted the version, so it is one `Version` knows.
-        let version =
-            archive::Version::from_byte(header.version).ok_or(Error::UnsupportedVersion {
+        let version = archive::Version::from_byte(header.version).ok_or(Error::session(
+            EnvelopeError::UnsupportedVersion {
                 version: header.version,
-            })?;
+            },
+        ))?;
         let actual = crate::digest_seeded(archive, version.digest_seed());
         if actual != header.digest {
-            return Err(Error::DigestMismatch {
+            return Err(Error::session(EnvelopeError::DigestMismatch {
                 declared: header.digest,
                 actual,
-            });
+            }));
         }
         let mut index = archive::validate(archive, version, &self.limits)?;
         // `envelope::open` verified the MAC of a signed blob.
@@ -289,8 +291,10 @@ fn inflate<'b>(
     body: &[u8],
     header: &Header,
 ) -> Result<&'b [u8], Error> {
-    let zstd_error = |e: std::io::Error| Error::Decompress {
-        message: e.to_string(),
+    let zstd_error = |e: std::io::Error| {
+        Error::Body(BodyError::Decompress {
+            message: e.to_string(),
+        })
     };
     let decompressor = match decompressor {
         Some(d) => d,
@@ -308,10 +312,13 @@ fn inflate<'b>(
         .decompress_to_buffer(body, out)
         .map_err(zstd_error)?;
     if written != len {
-        return Err(Error::FrameSizeMismatch {
-            header: header.decoded_len,
-            frame: u64::try_from(written).unwrap_or(u64::MAX),
-        });
+        // The frame's declared content size was checked equal to the header's: a frame that
+        // inflates to another length is corrupted (R-FRAME-DATA).
+        return Err(Error::Body(BodyError::Decompress {
+            message: format!(
+                "the zstd frame inflates to {written} bytes, not the {len} it declares"
+            ),
+        }));
     }
     Ok(buffer.get(..len).unwrap_or_default())
 }

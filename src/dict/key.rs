@@ -1,8 +1,11 @@
-//! [`KeyType`], [`DictKind`] and [`Key`]: what a dictionary maps, with the text forms.
+//! [`KeyType`] and [`Key`]: what a dictionary maps, with the text forms ([`DictKind`], which
+//! ids it gives, is a leaf of its own: `crate::dict_kind`).
+//!
+//! [`DictKind`]: crate::DictKind
 
 use core::fmt;
 
-use crate::error::{DictInputProblem, IdSetField};
+use crate::error::{DictError, DictInputProblem};
 use crate::Error;
 
 /// The longest string key, in bytes (`SPEC.md` section 16).
@@ -67,54 +70,6 @@ impl fmt::Display for KeyType {
     }
 }
 
-/// Which ids a dictionary gives: a session's facilities or its groups.
-///
-/// ```
-/// assert_eq!(sessionpack::DictKind::Group.to_string(), "group");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DictKind {
-    /// Facility ids (code 1).
-    Facility,
-    /// Group ids (code 2).
-    Group,
-}
-
-impl DictKind {
-    pub(crate) const fn code(self) -> u8 {
-        match self {
-            DictKind::Facility => 1,
-            DictKind::Group => 2,
-        }
-    }
-
-    /// The kind of dictionary the ids of a session's set `set` refer to.
-    pub(crate) const fn of_set(set: IdSetField) -> DictKind {
-        match set {
-            IdSetField::Facilities => DictKind::Facility,
-            IdSetField::Groups => DictKind::Group,
-        }
-    }
-
-    pub(crate) const fn from_code(code: u8) -> Option<DictKind> {
-        match code {
-            1 => Some(DictKind::Facility),
-            2 => Some(DictKind::Group),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for DictKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DictKind::Facility => "facility",
-            DictKind::Group => "group",
-        })
-    }
-}
-
 /// One key, of one [`KeyType`]: parsed from its text with [`Key::parse`], written back with
 /// `Display` (ObjectIds as 24 lowercase hex digits, UUIDs as lowercase 8-4-4-4-12, strings as
 /// they are). A string key borrows its text.
@@ -147,7 +102,7 @@ impl<'a> Key<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::DictInvalidInput`] naming the problem.
+    /// [`Error::Dict`] with a [`DictError::InvalidInput`] naming the problem.
     ///
     /// ```
     /// use sessionpack::{Key, KeyType};
@@ -156,7 +111,7 @@ impl<'a> Key<'a> {
     /// assert!(Key::parse(KeyType::String, &"x".repeat(65)).is_err());
     /// ```
     pub fn parse(key_type: KeyType, text: &'a str) -> Result<Key<'a>, Error> {
-        let invalid = |problem| Error::DictInvalidInput { problem };
+        let invalid = |problem| Error::Dict(DictError::InvalidInput { problem });
         match key_type {
             KeyType::ObjectId => {
                 let mut out = [0_u8; 12];
@@ -199,7 +154,7 @@ impl<'a> Key<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::DictInvalidInput`]: the wrong length for an ObjectId or UUID, a string that is
+    /// [`Error::Dict`] with a [`DictError::InvalidInput`]: the wrong length for an ObjectId or UUID, a string that is
     /// longer than 64 bytes or not UTF-8.
     ///
     /// ```
@@ -210,7 +165,7 @@ impl<'a> Key<'a> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn from_bytes(key_type: KeyType, bytes: &'a [u8]) -> Result<Key<'a>, Error> {
-        let invalid = |problem| Error::DictInvalidInput { problem };
+        let invalid = |problem| Error::Dict(DictError::InvalidInput { problem });
         match key_type {
             KeyType::ObjectId => bytes
                 .try_into()

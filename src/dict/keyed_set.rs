@@ -14,7 +14,7 @@ pub(crate) fn check_dictionary(
     set_lineage: Option<u64>,
     dict: &IdDictionaryView<'_>,
 ) -> Result<(), Error> {
-    if dict.kind() != DictKind::of_set(set) || set_lineage != Some(dict.lineage()) {
+    if dict.kind() != set.dict_kind() || set_lineage != Some(dict.lineage()) {
         return Err(Error::ForeignDictionary {
             set,
             set_lineage,

@@ -4,9 +4,10 @@
 
 use xxhash_rust::xxh64::xxh64;
 
-use super::key::{DictKind, KeyType, MAX_STRING_KEY};
+use super::key::{KeyType, MAX_STRING_KEY};
+use crate::dict_kind::DictKind;
 use crate::envelope::KeyRing;
-use crate::error::BlobPart;
+use crate::error::{Blob, BlobPart, DictError, EnvelopeError};
 use crate::magic::classify;
 use crate::Error;
 
@@ -115,56 +116,62 @@ impl Layout {
     /// nothing past the header is read.
     pub(crate) fn read(bytes: &[u8], max_keys: u32) -> Result<Layout, Error> {
         if !bytes.starts_with(&MAGIC) {
-            return Err(Error::DictNotADictionary {
+            return Err(Error::NotABlob {
+                blob: Blob::Dictionary,
                 found: classify(bytes),
             });
         }
         if bytes.len() < HEADER_LEN {
-            return Err(Error::DictTruncated {
+            return Err(Error::dictionary(EnvelopeError::Truncated {
                 part: BlobPart::Header,
                 needed: HEADER_LEN,
                 available: bytes.len(),
-            });
+            }));
         }
         let version = byte_at(bytes, at::VERSION);
         if version != VERSION {
-            return Err(Error::DictUnsupportedVersion { version });
+            return Err(Error::dictionary(EnvelopeError::UnsupportedVersion {
+                version,
+            }));
         }
         let flags = byte_at(bytes, at::FLAGS);
         if flags & !FLAG_SIGNED != 0 {
-            return Err(Error::DictUnknownFlags {
+            return Err(Error::dictionary(EnvelopeError::UnknownFlags {
                 bits: flags & !FLAG_SIGNED,
-            });
+            }));
         }
         if let Some(&offset) = at::RESERVED.iter().find(|&&o| byte_at(bytes, o) != 0) {
-            return Err(Error::DictReservedNotZero { offset });
+            return Err(Error::dictionary(EnvelopeError::ReservedNotZero { offset }));
         }
         let signed = flags & FLAG_SIGNED != 0;
         let key_id = u32_at(bytes, at::KEY_ID).unwrap_or_default();
         if signed != (key_id != 0) {
-            return Err(Error::DictKeyIdMismatch {
+            return Err(Error::dictionary(EnvelopeError::KeyIdMismatch {
                 key_id,
                 mac_flag: signed,
-            });
+            }));
         }
         let code = byte_at(bytes, at::KEY_TYPE);
-        let key_type = KeyType::from_code(code).ok_or(Error::DictUnknownKeyType { value: code })?;
+        let key_type = KeyType::from_code(code)
+            .ok_or(Error::Dict(DictError::UnknownKeyType { value: code }))?;
         let code = byte_at(bytes, at::KIND);
-        let kind = DictKind::from_code(code).ok_or(Error::DictUnknownKind { value: code })?;
+        let kind =
+            DictKind::from_code(code).ok_or(Error::Dict(DictError::UnknownKind { value: code }))?;
         let tenant = byte_at(bytes, at::TENANT_LEN);
         if usize::from(tenant) > MAX_TENANT {
-            return Err(Error::DictTenantTooLong { len: tenant });
+            return Err(DictError::TenantTooLong { len: tenant }.into());
         }
         let lineage = u64_at(bytes, at::LINEAGE).unwrap_or_default();
         if lineage == 0 {
-            return Err(Error::DictZeroLineage);
+            return Err(DictError::ZeroLineage.into());
         }
         let count = u32_at(bytes, at::COUNT).unwrap_or_default();
         if count > max_keys {
-            return Err(Error::DictTooManyKeys {
+            return Err(DictError::TooManyKeys {
                 count: count.into(),
                 limit: max_keys.into(),
-            });
+            }
+            .into());
         }
         // Every size in u64: count < 2^32, so none of these can overflow.
         let n = u64::from(count);
@@ -176,20 +183,21 @@ impl Layout {
         };
         let body_len = u32_at(bytes, at::BODY_LEN).unwrap_or_default();
         if u64::from(body_len) < min || u64::from(body_len) > max {
-            return Err(Error::DictBodyLength {
+            return Err(DictError::BodyLength {
                 declared: body_len,
                 min,
                 max,
-            });
+            }
+            .into());
         }
         let body = body_len as usize;
         let end = HEADER_LEN.checked_add(body);
         let Some(end) = end.filter(|&e| e <= bytes.len()) else {
-            return Err(Error::DictTruncated {
+            return Err(Error::dictionary(EnvelopeError::Truncated {
                 part: BlobPart::Body,
                 needed: body,
                 available: bytes.len().saturating_sub(HEADER_LEN),
-            });
+            }));
         };
         let expected = if signed {
             end.checked_add(MAC_LEN)
@@ -199,17 +207,17 @@ impl Layout {
         match expected {
             Some(e) if bytes.len() == e => {}
             Some(e) if bytes.len() > e => {
-                return Err(Error::DictTrailingBytes {
+                return Err(Error::dictionary(EnvelopeError::TrailingBytes {
                     expected: e,
                     actual: bytes.len(),
-                })
+                }))
             }
             _ => {
-                return Err(Error::DictTruncated {
+                return Err(Error::dictionary(EnvelopeError::Truncated {
                     part: BlobPart::MacTrailer,
                     needed: MAC_LEN,
                     available: bytes.len().saturating_sub(end),
-                })
+                }))
             }
         }
         // The body lies inside `bytes` and `min <= body_len`, so these sums fit in usize.
@@ -245,19 +253,16 @@ impl Layout {
     ) -> Result<(), Error> {
         if self.key_id == 0 {
             return if require_mac {
-                Err(Error::DictMacRequired)
+                Err(Error::MacRequired {
+                    blob: Blob::Dictionary,
+                })
             } else {
                 Ok(())
             };
         }
         let signed = bytes.get(..self.end).unwrap_or_default();
         let tag = bytes.get(self.end..).unwrap_or_default();
-        keys.verify(self.key_id, signed, tag).map_err(|e| match e {
-            Error::UnknownKey { key_id } => Error::DictUnknownKey { key_id },
-            _ => Error::DictMacMismatch {
-                key_id: self.key_id,
-            },
-        })
+        keys.verify(Blob::Dictionary, self.key_id, signed, tag)
     }
 
     /// The content rules, after the MAC: the digest, the tenant's UTF-8, the string keys'
@@ -266,16 +271,17 @@ impl Layout {
         let content = bytes.get(DIGEST_FROM..self.end).unwrap_or_default();
         let actual = xxh64(content, 0);
         if actual != self.digest {
-            return Err(Error::DictDigestMismatch {
+            return Err(Error::dictionary(EnvelopeError::DigestMismatch {
                 declared: self.digest,
                 actual,
-            });
+            }));
         }
         if core::str::from_utf8(self.tenant_bytes(bytes)).is_err() {
-            return Err(Error::DictNotUtf8 {
+            return Err(DictError::NotUtf8 {
                 id: None,
                 offset: HEADER_LEN,
-            });
+            }
+            .into());
         }
         if self.key_type == KeyType::String {
             self.validate_strings(bytes)?;
@@ -292,16 +298,17 @@ impl Layout {
             let last = id + 1 == self.count;
             if end < start || end > total || end - start > MAX_STRING_KEY || (last && end != total)
             {
-                return Err(Error::DictKeyBounds { id, offset });
+                return Err(DictError::KeyBounds { id, offset }.into());
             }
             let key = bytes
                 .get(self.strings + start..self.strings + end)
                 .unwrap_or_default();
             if core::str::from_utf8(key).is_err() {
-                return Err(Error::DictNotUtf8 {
+                return Err(DictError::NotUtf8 {
                     id: Some(id),
                     offset: self.strings + start,
-                });
+                }
+                .into());
             }
             start = end;
         }
@@ -345,10 +352,11 @@ impl Layout {
             .filter(|b| u32::from_le_bytes(**b) != EMPTY)
             .count() as u64;
         if occupied != u64::from(self.count) {
-            return Err(Error::DictIndexCount {
+            return Err(DictError::IndexCount {
                 occupied,
                 count: self.count,
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -370,12 +378,12 @@ impl Layout {
         while v != want {
             let y = v & self.mask;
             if v == EMPTY || y >= x || steps >= self.slots {
-                return Err(Error::DictBadIndex { id: x, slot: p });
+                return Err(DictError::BadIndex { id: x, slot: p }.into());
             }
             if v & !self.mask == want & !self.mask {
                 let key = self.key(bytes, x);
                 if self.key(bytes, y) == key {
-                    return Err(Error::DictDuplicateKey { id: x, first: y });
+                    return Err(DictError::DuplicateKey { id: x, first: y }.into());
                 }
             }
             steps += 1;

@@ -32,7 +32,7 @@ mod layout;
 mod view;
 mod write;
 
-pub use key::{DictKind, Key, KeyType};
+pub use key::{Key, KeyType};
 pub(crate) use keyed_set::check_dictionary;
 pub use keyed_set::{KeyedFilter, KeyedIdSet, KeyedKeys};
 pub use view::{DictionaryDecoder, IdDictionaryView};

@@ -2,9 +2,10 @@
 
 use core::fmt;
 
-use super::key::{DictKind, Key, KeyType};
+use super::key::{Key, KeyType};
 use super::layout::Layout;
 use super::write::IdDictionary;
+use crate::dict_kind::DictKind;
 use crate::envelope::{KeyRing, MacKey};
 use crate::Error;
 
@@ -12,7 +13,7 @@ use crate::Error;
 /// once, and hands out an [`IdDictionaryView`] over the bytes.
 ///
 /// Like [`Decoder`](crate::Decoder), **keys imply a MAC**: a decoder that holds any key refuses
-/// unsigned dictionaries ([`Error::DictMacRequired`]) unless
+/// unsigned dictionaries ([`Error::MacRequired`]) unless
 /// [`allow_unsigned`](Self::allow_unsigned) is called, and verifies every signed one.
 ///
 /// ```
@@ -130,15 +131,21 @@ impl DictionaryDecoder {
     ///
     /// # Errors
     ///
-    /// The first rule broken, as a `Dict…` [`Error`]. **On any error, deny access.**
+    /// The first rule broken, as an [`Error`] whose [`rule`](Error::rule) is an `R-DICT-…` id:
+    /// [`Error::NotABlob`], [`Error::Envelope`] and the MAC variants with
+    /// [`Blob::Dictionary`](crate::error::Blob::Dictionary), or [`Error::Dict`]. **On any
+    /// error, deny access.**
     ///
     /// ```
+    /// use sessionpack::error::EnvelopeError;
     /// use sessionpack::{DictKind, DictionaryDecoder, Error, IdDictionary, KeyType};
     ///
     /// let dict = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, 5)?;
     /// let mut bytes = dict.to_bytes(None);
     /// bytes[41] ^= 1; // inside the tenant, covered by the digest
-    /// assert!(matches!(DictionaryDecoder::new().open(&bytes), Err(Error::DictDigestMismatch { .. })));
+    /// let err = DictionaryDecoder::new().open(&bytes).unwrap_err();
+    /// assert!(matches!(err, Error::Envelope { error: EnvelopeError::DigestMismatch { .. }, .. }));
+    /// assert_eq!(err.rule(), Some("R-DICT-DIGEST"));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn open<'a>(&self, bytes: &'a [u8]) -> Result<IdDictionaryView<'a>, Error> {

@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::key::{DictKind, Key, KeyType};
+use super::key::{Key, KeyType};
 use super::layout::{
     at, hash, home, id_mask, slot_value, slots, Layout, DIGEST_FROM, EMPTY, FLAG_SIGNED,
     HEADER_LEN, MAGIC, MAX_TENANT, VERSION,
 };
 use super::view::{DictionaryDecoder, IdDictionaryView};
+use crate::dict_kind::DictKind;
 use crate::envelope::MacKey;
-use crate::error::DictInputProblem;
+use crate::error::{DictError, DictInputProblem};
 use crate::Error;
 
 /// An id dictionary a writer owns: its canonical bytes (unsigned), ready to be viewed, signed or
@@ -48,7 +49,8 @@ impl IdDictionary {
     ///
     /// # Errors
     ///
-    /// [`Error::DictInvalidInput`] for a tenant longer than 64 bytes or lineage 0.
+    /// [`Error::Dict`]: [`DictError::InvalidInput`] for a tenant longer than 64 bytes or
+    /// lineage 0.
     ///
     /// ```
     /// use sessionpack::{DictKind, IdDictionary, KeyType};
@@ -65,14 +67,14 @@ impl IdDictionary {
         lineage: u64,
     ) -> Result<IdDictionary, Error> {
         if tenant.len() > MAX_TENANT {
-            return Err(Error::DictInvalidInput {
+            return Err(Error::Dict(DictError::InvalidInput {
                 problem: DictInputProblem::TenantTooLong,
-            });
+            }));
         }
         if lineage == 0 {
-            return Err(Error::DictInvalidInput {
+            return Err(Error::Dict(DictError::InvalidInput {
                 problem: DictInputProblem::ZeroLineage,
-            });
+            }));
         }
         let no_keys: [&[u8]; 0] = [];
         let bytes = encode(tenant.as_bytes(), kind, key_type, lineage, &no_keys, &[])?;
@@ -130,9 +132,9 @@ impl IdDictionary {
     ///
     /// # Errors
     ///
-    /// [`Error::DictInvalidInput`] for a key of another key type;
-    /// [`Error::DictTooManyKeys`] above [`with_max_keys`](Self::with_max_keys);
-    /// [`Error::DictTooLarge`] for a body of 4 GiB or more.
+    /// [`Error::Dict`]: [`DictError::InvalidInput`] for a key of another key type;
+    /// [`DictError::TooManyKeys`] above [`with_max_keys`](Self::with_max_keys);
+    /// [`DictError::TooLarge`] for a body of 4 GiB or more.
     ///
     /// ```
     /// use sessionpack::{DictKind, IdDictionary, Key, KeyType};
@@ -154,18 +156,18 @@ impl IdDictionary {
         let mut next = u64::from(self.layout.count);
         for key in keys {
             if key.key_type() != self.layout.key_type {
-                return Err(Error::DictInvalidInput {
+                return Err(Error::Dict(DictError::InvalidInput {
                     problem: DictInputProblem::WrongKeyType,
-                });
+                }));
             }
             let id = match view.id_of(key).or_else(|| new_ids.get(&key).copied()) {
                 Some(id) => id,
                 None => {
                     if next >= u64::from(self.max_keys) {
-                        return Err(Error::DictTooManyKeys {
+                        return Err(Error::Dict(DictError::TooManyKeys {
                             count: next + 1,
                             limit: self.max_keys.into(),
-                        });
+                        }));
                     }
                     let id = next as u32;
                     next += 1;
@@ -309,7 +311,7 @@ fn encode(
 ) -> Result<Vec<u8>, Error> {
     let keys = || old.iter().chain(new.iter()).copied();
     let n = old.len() + new.len();
-    let count = u32::try_from(n).map_err(|_| Error::DictTooLarge { len: u64::MAX })?;
+    let count = u32::try_from(n).map_err(|_| DictError::TooLarge { len: u64::MAX })?;
     let slots = slots(count);
     let key_bytes: u64 = keys().map(|k| k.len() as u64).sum();
     let ends = if key_type.width().is_some() {
@@ -318,7 +320,7 @@ fn encode(
         4 * n as u64
     };
     let body = tenant.len() as u64 + ends + key_bytes + 4 * slots;
-    let body_len = u32::try_from(body).map_err(|_| Error::DictTooLarge { len: body })?;
+    let body_len = u32::try_from(body).map_err(|_| DictError::TooLarge { len: body })?;
     let mut out = Vec::with_capacity(HEADER_LEN + body_len as usize);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&[VERSION, 0, 0, 0]);

@@ -4,7 +4,7 @@
 use zstd::zstd_safe;
 
 use super::Header;
-use crate::error::FrameProblem;
+use crate::error::{BodyError, FrameProblem};
 use crate::Error;
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -16,7 +16,7 @@ const UNUSED_BITS: u8 = 0b1_1000;
 
 /// Checks that `body` is one whole zstd frame of the form `SPEC.md` ("The body") requires.
 pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
-    let bad = |problem| Err(Error::BadFrame { problem });
+    let bad = |problem| Err(Error::Body(BodyError::BadFrame { problem }));
     use FrameProblem::*;
     let Some((magic, rest)) = body.split_first_chunk::<4>() else {
         return bad(TooShort);
@@ -41,10 +41,10 @@ pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
     match zstd_safe::get_frame_content_size(body) {
         Ok(Some(size)) if size == u64::from(header.decoded_len) => {}
         Ok(Some(size)) => {
-            return Err(Error::FrameSizeMismatch {
+            return Err(Error::Body(BodyError::FrameSizeMismatch {
                 header: header.decoded_len,
                 frame: size,
-            })
+            }))
         }
         Ok(None) => return bad(NoContentSize),
         Err(_) => return bad(MalformedHeader),
@@ -52,21 +52,21 @@ pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
     if let Some(id) = zstd_safe::get_dict_id_from_frame(body) {
         let id = id.get();
         if header.dictionary_id != id {
-            return Err(if header.dictionary_id == 0 {
-                Error::UnknownDictionary { id }
+            return Err(Error::Body(if header.dictionary_id == 0 {
+                BodyError::UnknownDictionary { id }
             } else {
-                Error::DictionaryMismatch {
+                BodyError::DictionaryMismatch {
                     header: header.dictionary_id,
                     frame: id,
                 }
-            });
+            }));
         }
     }
     if header.dictionary_id != 0 {
         // Format version 1 reserves the field; no reader holds dictionaries yet.
-        return Err(Error::UnknownDictionary {
+        return Err(Error::Body(BodyError::UnknownDictionary {
             id: header.dictionary_id,
-        });
+        }));
     }
     match zstd_safe::find_frame_compressed_size(body) {
         Ok(len) if len == body.len() => Ok(()),

@@ -1,7 +1,7 @@
 //! The fixed 40-byte header that starts every blob: written by the encoder, checked first by
 //! the decoder, and readable on its own (from a `GETRANGE key 0 39`) to learn a blob's digest.
 
-use crate::error::{BlobPart, FrameProblem};
+use crate::error::{Blob, BlobPart, BodyError, EnvelopeError, FrameProblem};
 use crate::magic::classify;
 use crate::magic::{FLAG_COMPRESSED, MAGIC};
 use crate::Error;
@@ -44,7 +44,9 @@ pub struct Header {
     pub compressed: bool,
     /// Whether a 32-byte HMAC-SHA256 trailer follows the body.
     pub signed: bool,
-    /// XXH64 (seed 0) of the decoded archive: the integrity check and the session's ETag.
+    /// XXH64 of the decoded archive, seeded by the format version (seed 0 in version 1, 3 in
+    /// version 3, so that a version byte changed between them fails the digest): the integrity
+    /// check and the session's ETag.
     pub digest: u64,
     /// Length of the body as stored.
     pub stored_len: u32,
@@ -72,10 +74,10 @@ impl Header {
     ///
     /// # Errors
     ///
-    /// [`Error::NotSessionpack`] (saying when the input is JSON), [`Error::Truncated`],
-    /// [`Error::UnsupportedVersion`], [`Error::UnknownFlags`], [`Error::ReservedNotZero`],
-    /// [`Error::KeyIdMismatch`], [`Error::RawLengthMismatch`], [`Error::BadFrame`] (a
-    /// dictionary on a raw body), [`Error::ReservedNotZero`] (a body digest on a raw body).
+    /// [`Error::NotABlob`] (saying when the input is JSON); [`Error::Envelope`] for a header
+    /// that is truncated, of another version, with unknown flags, a reserved byte that is not
+    /// zero (a body digest on a raw body included) or a key id that disagrees with the MAC
+    /// flag; [`Error::Body`] for a raw body with a dictionary or two lengths.
     ///
     /// ```
     /// let err = sessionpack::Header::read(b"{\"user_id\": 1}").unwrap_err();
@@ -83,30 +85,36 @@ impl Header {
     /// ```
     pub fn read(bytes: &[u8]) -> Result<Header, Error> {
         if !bytes.starts_with(&MAGIC) {
-            return Err(Error::NotSessionpack {
+            return Err(Error::NotABlob {
+                blob: Blob::Session,
                 found: classify(bytes),
             });
         }
-        let h: &[u8; Header::LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-            part: BlobPart::Header,
-            needed: Header::LEN,
-            available: bytes.len(),
-        })?;
+        let h: &[u8; Header::LEN] =
+            bytes
+                .first_chunk()
+                .ok_or(Error::session(EnvelopeError::Truncated {
+                    part: BlobPart::Header,
+                    needed: Header::LEN,
+                    available: bytes.len(),
+                }))?;
         let [_, _, _, _, version, flags, r0, r1, d0, d1, d2, d3, d4, d5, d6, d7, s0, s1, s2, s3, n0, n1, n2, n3, i0, i1, i2, i3, k0, k1, k2, k3, b0, b1, b2, b3, b4, b5, b6, b7] =
             *h;
         if version != VERSION_1 && version != VERSION_3 {
-            return Err(Error::UnsupportedVersion { version });
+            return Err(Error::session(EnvelopeError::UnsupportedVersion {
+                version,
+            }));
         }
         if flags & !KNOWN_FLAGS != 0 {
-            return Err(Error::UnknownFlags {
+            return Err(Error::session(EnvelopeError::UnknownFlags {
                 bits: flags & !KNOWN_FLAGS,
-            });
+            }));
         }
         if r0 != 0 {
-            return Err(Error::ReservedNotZero { offset: 6 });
+            return Err(Error::session(EnvelopeError::ReservedNotZero { offset: 6 }));
         }
         if r1 != 0 {
-            return Err(Error::ReservedNotZero { offset: 7 });
+            return Err(Error::session(EnvelopeError::ReservedNotZero { offset: 7 }));
         }
         let header = Header {
             version,
@@ -120,25 +128,27 @@ impl Header {
             body_digest: u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
         };
         if header.signed == (header.key_id == 0) {
-            return Err(Error::KeyIdMismatch {
+            return Err(Error::session(EnvelopeError::KeyIdMismatch {
                 key_id: header.key_id,
                 mac_flag: header.signed,
-            });
+            }));
         }
         if !header.compressed {
             if header.dictionary_id != 0 {
-                return Err(Error::BadFrame {
+                return Err(Error::Body(BodyError::BadFrame {
                     problem: FrameProblem::DictionaryOnRawBody,
-                });
+                }));
             }
             if header.body_digest != 0 {
-                return Err(Error::ReservedNotZero { offset: 32 });
+                return Err(Error::session(EnvelopeError::ReservedNotZero {
+                    offset: 32,
+                }));
             }
             if header.stored_len != header.decoded_len {
-                return Err(Error::RawLengthMismatch {
+                return Err(Error::Body(BodyError::RawLengthMismatch {
                     stored: header.stored_len,
                     decoded: header.decoded_len,
-                });
+                }));
             }
         }
         Ok(header)

@@ -8,7 +8,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::header::MAC_LEN;
-use crate::error::KeyProblem;
+use crate::error::{Blob, KeyProblem};
 use crate::Error;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -135,12 +135,21 @@ impl KeyRing {
     }
 
     /// Verifies the trailer `tag` of a blob signed with key `id` over `signed`.
-    pub(crate) fn verify(&self, id: u32, signed: &[u8], tag: &[u8]) -> Result<(), Error> {
-        let key = self.keys.get(&id).ok_or(Error::UnknownKey { key_id: id })?;
+    pub(crate) fn verify(
+        &self,
+        blob: Blob,
+        id: u32,
+        signed: &[u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        let key = self
+            .keys
+            .get(&id)
+            .ok_or(Error::UnknownKey { blob, key_id: id })?;
         if key.verify(signed, tag) {
             Ok(())
         } else {
-            Err(Error::MacMismatch { key_id: id })
+            Err(Error::MacMismatch { blob, key_id: id })
         }
     }
 }

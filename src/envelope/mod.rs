@@ -17,7 +17,7 @@ pub use header::Header;
 use header::MAC_LEN;
 pub use mac::{KeyRing, MacKey};
 
-use crate::error::{BlobPart, LimitName};
+use crate::error::{Blob, BlobPart, EnvelopeError, LimitName};
 use crate::{Error, Limits};
 
 /// Checks `blob`'s header against its length and `limits`, verifies its MAC (or requires one),
@@ -38,33 +38,35 @@ pub(crate) fn open<'a>(
         .checked_add(stored)
         .and_then(|end| blob.get(Header::LEN..end))
     else {
-        return Err(Error::Truncated {
+        return Err(Error::session(EnvelopeError::Truncated {
             part: BlobPart::Body,
             needed: stored,
             available: blob.len().saturating_sub(Header::LEN),
-        });
+        }));
     };
     // The body lies within `blob`, so its end neither overflows nor runs past `blob`.
     let body_end = Header::LEN.saturating_add(body.len());
     let (signed, trailer) = blob.split_at_checked(body_end).unwrap_or((blob, &[]));
     let expected = header.blob_len();
     if blob.len() < expected {
-        return Err(Error::Truncated {
+        return Err(Error::session(EnvelopeError::Truncated {
             part: BlobPart::MacTrailer,
             needed: MAC_LEN,
             available: trailer.len(),
-        });
+        }));
     }
     if blob.len() > expected {
-        return Err(Error::TrailingBytes {
+        return Err(Error::session(EnvelopeError::TrailingBytes {
             expected,
             actual: blob.len(),
-        });
+        }));
     }
     if header.signed {
-        keys.verify(header.key_id, signed, trailer)?;
+        keys.verify(Blob::Session, header.key_id, signed, trailer)?;
     } else if require_mac {
-        return Err(Error::MacRequired);
+        return Err(Error::MacRequired {
+            blob: Blob::Session,
+        });
     }
     Ok((header, body))
 }

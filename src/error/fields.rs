@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use crate::dict_kind::DictKind;
+
 /// Defines a `Copy` enum of unit variants with a `name` and a `Display` of that name.
 macro_rules! words {
     (
@@ -36,14 +38,19 @@ macro_rules! words {
 }
 
 words! {
-    /// The part of a blob that is cut short, in [`Error::Truncated`](crate::Error::Truncated).
+    /// The part of a blob or dictionary that is cut short, in
+    /// [`EnvelopeError::Truncated`](super::EnvelopeError::Truncated).
     ///
     /// ```
-    /// use sessionpack::{BlobPart, Error};
+    /// use sessionpack::error::{BlobPart, EnvelopeError};
+    /// use sessionpack::Error;
     ///
     /// let blob = sessionpack::encode(&sessionpack::Session::default())?;
     /// let err = sessionpack::decode(&blob[..20]).unwrap_err();
-    /// assert!(matches!(err, Error::Truncated { part: BlobPart::Header, .. }));
+    /// assert!(matches!(
+    ///     err,
+    ///     Error::Envelope { error: EnvelopeError::Truncated { part: BlobPart::Header, .. }, .. }
+    /// ));
     /// assert_eq!(BlobPart::MacTrailer.to_string(), "MAC trailer");
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -58,11 +65,34 @@ words! {
 }
 
 words! {
-    /// What is wrong with a compressed body, in [`Error::BadFrame`](crate::Error::BadFrame)
+    /// Which kind of input an error is about: a session blob (`SPEC.md` sections 2 to 9) or an
+    /// id dictionary (section 16). The two share their envelope's faults
+    /// ([`Error::NotABlob`](super::Error::NotABlob), [`Error::Envelope`](super::Error::Envelope)
+    /// and the MAC's), each told apart by the rule it breaks ([`Error::rule`](super::Error::rule)).
+    ///
+    /// ```
+    /// use sessionpack::error::Blob;
+    /// use sessionpack::{DictionaryDecoder, Error};
+    ///
+    /// let err = DictionaryDecoder::new().open(b"{}").unwrap_err();
+    /// assert!(matches!(err, Error::NotABlob { blob: Blob::Dictionary, .. }));
+    /// assert_eq!(err.rule(), Some("R-DICT-MAGIC"));
+    /// assert_eq!(Blob::Session.to_string(), "blob");
+    /// ```
+    pub enum Blob {
+        /// A session blob (magic `93 53 50 4B`): "blob".
+        Session => "blob",
+        /// An id dictionary (magic `93 53 50 44`): "dictionary".
+        Dictionary => "dictionary",
+    }
+}
+
+words! {
+    /// What is wrong with a compressed body, in [`BodyError::BadFrame`](super::BodyError::BadFrame)
     /// (`SPEC.md`, "The body").
     ///
     /// ```
-    /// use sessionpack::FrameProblem;
+    /// use sessionpack::error::FrameProblem;
     ///
     /// assert_eq!(
     ///     FrameProblem::NoChecksum.to_string(),
@@ -97,12 +127,12 @@ words! {
 
 words! {
     /// What is wrong with an archive field's relative pointer, in
-    /// [`Error::ArchivePointer`](crate::Error::ArchivePointer) (`SPEC.md`, "Vectors and
+    /// [`ArchiveError::Pointer`](super::ArchiveError::Pointer) (`SPEC.md`, "Vectors and
     /// relative pointers").
     ///
     /// ```
     /// assert_eq!(
-    ///     sessionpack::PointerProblem::Misaligned.to_string(),
+    ///     sessionpack::error::PointerProblem::Misaligned.to_string(),
     ///     "its target is not aligned to 4 bytes"
     /// );
     /// ```
@@ -124,12 +154,12 @@ words! {
 
 words! {
     /// Why a field's data is not where `SPEC.md` section 6.4 places it, in
-    /// [`Error::ArchiveLayout`](crate::Error::ArchiveLayout). One session has exactly one
+    /// [`ArchiveError::Layout`](super::ArchiveError::Layout). One session has exactly one
     /// archive: every vector's data starts where the previous one's ends, aligned as its step
     /// requires, and an empty vector points where its data would start.
     ///
     /// ```
-    /// use sessionpack::LayoutProblem;
+    /// use sessionpack::error::LayoutProblem;
     ///
     /// assert_eq!(
     ///     LayoutProblem::EmptyMoved.to_string(),
@@ -146,10 +176,11 @@ words! {
 }
 
 words! {
-    /// Why a MAC key was refused, in [`Error::InvalidKey`](crate::Error::InvalidKey).
+    /// Why a MAC key was refused, in [`Error::InvalidKey`](super::Error::InvalidKey).
     ///
     /// ```
-    /// use sessionpack::{Error, KeyProblem, MacKey};
+    /// use sessionpack::error::KeyProblem;
+    /// use sessionpack::{Error, MacKey};
     ///
     /// let err = MacKey::new(1, b"short").unwrap_err();
     /// assert_eq!(err, Error::InvalidKey { problem: KeyProblem::TooShort });
@@ -166,13 +197,14 @@ words! {
 
 words! {
     /// What a dictionary writer or [`Key::parse`](crate::Key::parse) refused, in
-    /// [`Error::DictInvalidInput`](crate::Error::DictInvalidInput).
+    /// [`DictError::InvalidInput`](super::DictError::InvalidInput).
     ///
     /// ```
-    /// use sessionpack::{DictInputProblem, Error, Key, KeyType};
+    /// use sessionpack::error::{DictError, DictInputProblem};
+    /// use sessionpack::{Error, Key, KeyType};
     ///
     /// let err = Key::parse(KeyType::ObjectId, "64b7").unwrap_err();
-    /// assert_eq!(err, Error::DictInvalidInput { problem: DictInputProblem::ObjectIdText });
+    /// assert_eq!(err, Error::Dict(DictError::InvalidInput { problem: DictInputProblem::ObjectIdText }));
     /// ```
     pub enum DictInputProblem {
         /// An ObjectId's text is not 24 hexadecimal digits.
@@ -196,10 +228,10 @@ words! {
 
 words! {
     /// A session's map of string entries, in
-    /// [`Error::KeysNotSorted`](crate::Error::KeysNotSorted).
+    /// [`ArchiveError::KeysNotSorted`](super::ArchiveError::KeysNotSorted).
     ///
     /// ```
-    /// assert_eq!(sessionpack::EntriesField::Attributes.to_string(), "attributes");
+    /// assert_eq!(sessionpack::error::EntriesField::Attributes.to_string(), "attributes");
     /// ```
     pub enum EntriesField {
         /// `settings`.
@@ -210,10 +242,11 @@ words! {
 }
 
 words! {
-    /// A session's id set, in [`Error::InvalidIdSet`](crate::Error::InvalidIdSet).
+    /// A session's id set, in [`ArchiveError::IdSet`](super::ArchiveError::IdSet) and the errors
+    /// of checks by key ([`Error::ForeignDictionary`](super::Error::ForeignDictionary), …).
     ///
     /// ```
-    /// assert_eq!(sessionpack::IdSetField::Facilities.to_string(), "facilities");
+    /// assert_eq!(sessionpack::error::IdSetField::Facilities.to_string(), "facilities");
     /// ```
     pub enum IdSetField {
         /// `facilities`.
@@ -224,11 +257,12 @@ words! {
 }
 
 words! {
-    /// What is above its limit, in [`Error::LimitExceeded`](crate::Error::LimitExceeded): one
+    /// What is above its limit, in [`Error::LimitExceeded`](super::Error::LimitExceeded): one
     /// name per [`Limits`](crate::Limits) check, the same from the encoder and the decoder.
     ///
     /// ```
-    /// use sessionpack::{Encoder, Error, Limits, LimitName, Session};
+    /// use sessionpack::error::LimitName;
+    /// use sessionpack::{Encoder, Error, Limits, Session};
     ///
     /// let session = Session::default().with_roles(["a", "b"]);
     /// let err = Encoder::new().with_limits(Limits::default().with_max_roles(1)).encode(&session);
@@ -237,7 +271,7 @@ words! {
     /// ```
     pub enum LimitName {
         /// The decoded archive's size ([`Limits::max_decoded_len`](crate::Limits)), checked by
-        /// the encoder; the decoder reports [`Error::DecodedTooLarge`](crate::Error::DecodedTooLarge).
+        /// the encoder; the decoder reports [`Error::DecodedTooLarge`](super::Error::DecodedTooLarge).
         DecodedSize => "decoded size",
         /// `user_id`'s length.
         UserId => "user_id",
@@ -265,11 +299,11 @@ words! {
 }
 
 /// The name of an archive field, with an index for list entries (`roles[2]`,
-/// `settings[0].key`), in [`Error::ArchivePointer`](crate::Error::ArchivePointer) and
-/// [`Error::InvalidUtf8`](crate::Error::InvalidUtf8).
+/// `settings[0].key`), in [`ArchiveError::Pointer`](super::ArchiveError::Pointer),
+/// [`ArchiveError::InvalidUtf8`](super::ArchiveError::InvalidUtf8) and the other archive faults.
 ///
 /// ```
-/// let name = sessionpack::FieldName { field: "settings", index: Some(0), part: Some("key") };
+/// let name = sessionpack::error::FieldName { field: "settings", index: Some(0), part: Some("key") };
 /// assert_eq!(name.to_string(), "settings[0].key");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -302,5 +336,47 @@ impl fmt::Display for FieldName {
             write!(f, ".{p}")?;
         }
         Ok(())
+    }
+}
+
+impl FrameProblem {
+    /// The `SPEC.md` rule a body with this problem breaks.
+    pub(crate) const fn rule(self) -> &'static str {
+        use FrameProblem::*;
+        match self {
+            TooShort | Skippable | NoMagic => "R-FRAME-MAGIC",
+            NoChecksum => "R-FRAME-CHECKSUM",
+            ReservedBits => "R-FRAME-BITS",
+            NoContentSize | MalformedHeader => "R-FRAME-SIZE",
+            DictionaryOnRawBody => "R-HDR-RAW",
+            HeaderTruncated | TrailingData | Malformed => "R-FRAME-WHOLE",
+        }
+    }
+}
+
+impl LimitName {
+    /// The `SPEC.md` rule (section 8) of this limit.
+    pub(crate) const fn rule(self) -> &'static str {
+        use LimitName::*;
+        match self {
+            DecodedSize => "R-LIMIT-DECODED",
+            InflatedSize => "R-LIMIT-RATIO",
+            UserId | TenantId | Token | Role | SettingKeyOrValue | AttributeKeyOrValue => {
+                "R-LIMIT-STRING"
+            }
+            Roles => "R-LIMIT-ROLES",
+            Settings => "R-LIMIT-SETTINGS",
+            Attributes => "R-LIMIT-ATTRIBUTES",
+        }
+    }
+}
+
+impl IdSetField {
+    /// The kind of dictionary the ids of this set refer to.
+    pub(crate) const fn dict_kind(self) -> DictKind {
+        match self {
+            IdSetField::Facilities => DictKind::Facility,
+            IdSetField::Groups => DictKind::Group,
+        }
     }
 }

@@ -6,9 +6,9 @@ use super::kind::ErrorKind;
 
 /// What is wrong with the portable Roaring bytes of an id set, with offsets from the set's first
 /// byte: returned by [`IdSetView::new`](crate::IdSetView::new), and carried by
-/// [`Error::InvalidIdSet`](crate::Error::InvalidIdSet) when the set is a session's (the session
+/// [`ArchiveError::IdSet`](super::ArchiveError::IdSet) when the set is a session's (the session
 /// error adds the field and where the set lies in the archive). `SPEC.md`, "Id sets", lists the
-/// rules. Every id set error is [`ErrorKind::Corrupt`].
+/// rules, named by [`rule`](IdSetError::rule). Every id set error is [`ErrorKind::Corrupt`].
 ///
 /// ```
 /// use sessionpack::{ErrorKind, IdSetError, IdSetView};
@@ -76,8 +76,8 @@ pub enum IdSetError {
         /// The value found.
         value: u16,
     },
-    /// A bitmap or run container holds a different number of ids than its header declares.
-    CardinalityMismatch {
+    /// A bitmap container holds a different number of ids than its header declares.
+    BitmapCardinality {
         /// The container's position.
         offset: usize,
         /// Index of the container.
@@ -85,6 +85,17 @@ pub enum IdSetError {
         /// Cardinality from the key/cardinality table.
         declared: u32,
         /// Ids actually present.
+        actual: u32,
+    },
+    /// A run container's runs hold a different number of ids than its header declares.
+    RunCardinality {
+        /// The container's position.
+        offset: usize,
+        /// Index of the container.
+        container: usize,
+        /// Cardinality from the key/cardinality table.
+        declared: u32,
+        /// Ids its runs hold.
         actual: u32,
     },
     /// A run container declares zero runs.
@@ -137,6 +148,31 @@ impl IdSetError {
         ErrorKind::Corrupt
     }
 
+    /// The `SPEC.md` rule the set breaks (section 7.2): `R-SET-COOKIE`, `R-SET-TRUNC`, ….
+    ///
+    /// ```
+    /// let err = sessionpack::IdSetView::new(&[0x3A, 0x30, 0, 0]).unwrap_err();
+    /// assert_eq!(err.rule(), "R-SET-TRUNC");
+    /// ```
+    pub const fn rule(&self) -> &'static str {
+        use IdSetError::*;
+        match self {
+            Truncated { .. } => "R-SET-TRUNC",
+            BadCookie { .. } => "R-SET-COOKIE",
+            TooManyContainers { .. } => "R-SET-COUNT",
+            RunFlagPadding { .. } => "R-SET-RUNFLAGS",
+            KeysNotIncreasing { .. } => "R-SET-KEYS",
+            OffsetMismatch { .. } => "R-SET-OFFSETS",
+            ArrayNotIncreasing { .. } => "R-SET-ARRAY",
+            BitmapCardinality { .. } => "R-SET-BITMAP",
+            EmptyRunContainer { .. } => "R-SET-RUN-EMPTY",
+            RunOverflow { .. } => "R-SET-RUN-OVERFLOW",
+            RunsOverlap { .. } => "R-SET-RUN-ORDER",
+            RunCardinality { .. } => "R-SET-RUN-CARD",
+            TrailingBytes { .. } => "R-SET-TRAILING",
+        }
+    }
+
     /// The offset from the set's first byte where the fault was found.
     ///
     /// ```
@@ -153,7 +189,8 @@ impl IdSetError {
             | KeysNotIncreasing { offset, .. }
             | OffsetMismatch { offset, .. }
             | ArrayNotIncreasing { offset, .. }
-            | CardinalityMismatch { offset, .. }
+            | BitmapCardinality { offset, .. }
+            | RunCardinality { offset, .. }
             | EmptyRunContainer { offset, .. }
             | RunOverflow { offset, .. }
             | RunsOverlap { offset, .. }
@@ -214,15 +251,25 @@ impl fmt::Display for IdSetError {
                 "id set array container {container} is not strictly increasing at byte \
                  {offset}: {value} after {previous}"
             ),
-            CardinalityMismatch {
+            BitmapCardinality {
                 offset,
                 container,
                 declared,
                 actual,
             } => write!(
                 f,
-                "id set container {container} at byte {offset} declares {declared} ids but \
-                 holds {actual}"
+                "id set bitmap container {container} at byte {offset} declares {declared} ids \
+                 but holds {actual}"
+            ),
+            RunCardinality {
+                offset,
+                container,
+                declared,
+                actual,
+            } => write!(
+                f,
+                "id set run container {container} at byte {offset} declares {declared} ids but \
+                 its runs hold {actual}"
             ),
             EmptyRunContainer { offset, container } => write!(
                 f,

@@ -9,15 +9,15 @@ use core::str::FromStr;
 ///
 /// | kind | [`name`](ErrorKind::name) | meaning | variants of [`Error`](crate::Error) |
 /// | --- | --- | --- | --- |
-/// | [`NotABlob`](ErrorKind::NotABlob) | `not_a_blob` | the input is not a sessionpack blob (JSON included) | `NotSessionpack` |
-/// | [`Corrupt`](ErrorKind::Corrupt) | `corrupt` | the bytes are malformed, corrupted or forged | `Truncated`, `TrailingBytes`, `ReservedNotZero`, `KeyIdMismatch`, `RawLengthMismatch`, `BadFrame`, `FrameSizeMismatch`, `Decompress`, `BodyDigestMismatch`, `DictionaryMismatch`, `DigestMismatch`, `ArchiveLength`, `ArchivePointer`, `InvalidUtf8`, `KeysNotSorted`, `ArchiveIssuedAfterExpiry`, `ArchiveNoLineage`, `InvalidIdSet`, `IdSet`, and the `Dict…` faults of a dictionary's bytes |
-/// | [`Unsupported`](ErrorKind::Unsupported) | `unsupported` | well formed for a reader this one is not: a newer version, flag or a dictionary it lacks | `UnsupportedVersion`, `UnknownFlags`, `UnknownDictionary` |
-/// | [`Limit`](ErrorKind::Limit) | `limit` | larger than the configured [`Limits`](crate::Limits) (when writing or reading) | `DecodedTooLarge`, `LimitExceeded` |
-/// | [`Unauthenticated`](ErrorKind::Unauthenticated) | `unauthenticated` | the MAC is missing when required, its key unknown or its tag wrong | `MacRequired`, `UnknownKey`, `MacMismatch` |
+/// | [`NotABlob`](ErrorKind::NotABlob) | `not_a_blob` | the input is not a sessionpack blob (JSON included), or not an id dictionary | `NotABlob` |
+/// | [`Corrupt`](ErrorKind::Corrupt) | `corrupt` | the bytes are malformed, corrupted or forged | `Envelope` (but a version or flags), `Body` (but a zstd dictionary), `Archive`, `IdSet`, and the `Dict` faults of a dictionary's bytes |
+/// | [`Unsupported`](ErrorKind::Unsupported) | `unsupported` | well formed for a reader this one is not: a newer version, flag or a dictionary it lacks | `Envelope` (`UnsupportedVersion`, `UnknownFlags`), `Body` (`UnknownDictionary`), `Dict` (`UnknownKeyType`, `UnknownKind`) |
+/// | [`Limit`](ErrorKind::Limit) | `limit` | larger than the configured [`Limits`](crate::Limits) (when writing or reading) | `DecodedTooLarge`, `LimitExceeded`, `Dict` (`TooManyKeys`, `TooLarge`) |
+/// | [`Unauthenticated`](ErrorKind::Unauthenticated) | `unauthenticated` | the MAC is missing when required, its key unknown or its tag wrong | `MacRequired`, `UnknownKey`, `MacMismatch`, `UnauthenticatedDictionary` |
 /// | [`Expired`](ErrorKind::Expired) | `expired` | the session expired (the reader enforces expiry) | `Expired` |
-/// | [`InvalidInput`](ErrorKind::InvalidInput) | `invalid_input` | the caller's input was refused: a session that breaks a rule, the JSON form, a MAC key, compression | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress`, `DictInvalidInput`, `ForeignDictionary`, `KeyNotInDictionary` |
+/// | [`InvalidInput`](ErrorKind::InvalidInput) | `invalid_input` | the caller's input was refused: a session that breaks a rule, the JSON form, a MAC key, compression, a dictionary writer's input, a check by key through another dictionary | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress`, `Dict` (`InvalidInput`), `ForeignDictionary`, `KeyNotInDictionary` |
 ///
-/// A header whose key id disagrees with its MAC flag (`KeyIdMismatch`) is `corrupt`, not
+/// A header whose key id disagrees with its MAC flag (`EnvelopeError::KeyIdMismatch`) is `corrupt`, not
 /// `unauthenticated`: the header contradicts itself, which a reader sees without any key, and no
 /// conforming writer produces it.
 ///

@@ -1,85 +1,202 @@
-//! One of every [`Error`] variant: its kind, and a message that reads.
+//! One of every [`Error`] variant and detail: its kind, its rule, and a message that reads.
 //!
-//! The list is held exhaustive by `expected_kind`, a `match` without a wildcard: a new variant
-//! does not compile until it is listed there (inside the crate `#[non_exhaustive]` does not
-//! apply), and `every_variant` fails until it is constructed below.
+//! The list is held exhaustive by `expected`, `match`es without a wildcard: a new variant (of
+//! `Error` or of a detail enum) does not compile until it is listed there (inside the crate
+//! `#[non_exhaustive]` does not apply), and `every_variant_has_its_kind_rule_and_a_message`
+//! fails until it is constructed below.
 
 use super::*;
 
-/// The kind each variant must have, written independently of [`Error::kind`]; also the list of
-/// variants, by name.
-fn expected_kind(e: &Error) -> (&'static str, ErrorKind) {
+/// The most top-level variants `Error` may have (issue 22: errors by phase).
+const MAX_TOP_LEVEL: usize = 25;
+
+/// The name, kind and rule each variant must have, written independently of [`Error::kind`] and
+/// [`Error::rule`]; also the list of variants, by name.
+fn expected(e: &Error) -> (String, ErrorKind, Option<&'static str>) {
     use ErrorKind as K;
+    let top = |name: &str, kind, rule| (name.to_string(), kind, rule);
+    let session = |b: &Blob, s, d| match b {
+        Blob::Session => Some(s),
+        Blob::Dictionary => Some(d),
+    };
     match e {
-        Error::NotSessionpack { .. } => ("NotSessionpack", K::NotABlob),
-        Error::Truncated { .. } => ("Truncated", K::Corrupt),
-        Error::TrailingBytes { .. } => ("TrailingBytes", K::Corrupt),
-        Error::UnsupportedVersion { .. } => ("UnsupportedVersion", K::Unsupported),
-        Error::UnknownFlags { .. } => ("UnknownFlags", K::Unsupported),
-        Error::ReservedNotZero { .. } => ("ReservedNotZero", K::Corrupt),
-        Error::DecodedTooLarge { .. } => ("DecodedTooLarge", K::Limit),
-        Error::RawLengthMismatch { .. } => ("RawLengthMismatch", K::Corrupt),
-        Error::BadFrame { .. } => ("BadFrame", K::Corrupt),
-        Error::FrameSizeMismatch { .. } => ("FrameSizeMismatch", K::Corrupt),
-        Error::Decompress { .. } => ("Decompress", K::Corrupt),
-        Error::UnknownDictionary { .. } => ("UnknownDictionary", K::Unsupported),
-        Error::BodyDigestMismatch { .. } => ("BodyDigestMismatch", K::Corrupt),
-        Error::DictionaryMismatch { .. } => ("DictionaryMismatch", K::Corrupt),
-        Error::DigestMismatch { .. } => ("DigestMismatch", K::Corrupt),
-        Error::KeyIdMismatch { .. } => ("KeyIdMismatch", K::Corrupt),
-        Error::MacRequired => ("MacRequired", K::Unauthenticated),
-        Error::UnknownKey { .. } => ("UnknownKey", K::Unauthenticated),
-        Error::MacMismatch { .. } => ("MacMismatch", K::Unauthenticated),
-        Error::InvalidKey { .. } => ("InvalidKey", K::InvalidInput),
-        Error::Expired { .. } => ("Expired", K::Expired),
-        Error::ArchiveLength { .. } => ("ArchiveLength", K::Corrupt),
-        Error::ArchivePointer { .. } => ("ArchivePointer", K::Corrupt),
-        Error::ArchiveLayout { .. } => ("ArchiveLayout", K::Corrupt),
-        Error::ArchivePadding { .. } => ("ArchivePadding", K::Corrupt),
-        Error::InvalidUtf8 { .. } => ("InvalidUtf8", K::Corrupt),
-        Error::KeysNotSorted { .. } => ("KeysNotSorted", K::Corrupt),
-        Error::InvalidIdSet { .. } => ("InvalidIdSet", K::Corrupt),
-        Error::ArchiveIssuedAfterExpiry { .. } => ("ArchiveIssuedAfterExpiry", K::Corrupt),
-        Error::ArchiveNoLineage => ("ArchiveNoLineage", K::Corrupt),
-        Error::ForeignDictionary { .. } => ("ForeignDictionary", K::InvalidInput),
-        Error::KeyNotInDictionary { .. } => ("KeyNotInDictionary", K::InvalidInput),
-        Error::UnauthenticatedDictionary { .. } => {
-            ("UnauthenticatedDictionary", K::Unauthenticated)
+        Error::NotABlob { blob, .. } => top(
+            &format!("NotABlob({blob:?})"),
+            K::NotABlob,
+            session(blob, "R-HDR-MAGIC", "R-DICT-MAGIC"),
+        ),
+        Error::Envelope { blob, error } => {
+            let (name, kind, s, d) = match error {
+                EnvelopeError::Truncated {
+                    part: BlobPart::Header,
+                    ..
+                } => (
+                    "Truncated(header)",
+                    K::Corrupt,
+                    "R-HDR-LEN",
+                    "R-DICT-HDR-LEN",
+                ),
+                EnvelopeError::Truncated { .. } => {
+                    ("Truncated", K::Corrupt, "R-BLOB-LEN", "R-DICT-LEN")
+                }
+                EnvelopeError::TrailingBytes { .. } => {
+                    ("TrailingBytes", K::Corrupt, "R-BLOB-LEN", "R-DICT-LEN")
+                }
+                EnvelopeError::UnsupportedVersion { .. } => (
+                    "UnsupportedVersion",
+                    K::Unsupported,
+                    "R-HDR-VERSION",
+                    "R-DICT-VERSION",
+                ),
+                EnvelopeError::UnknownFlags { .. } => (
+                    "UnknownFlags",
+                    K::Unsupported,
+                    "R-HDR-FLAGS",
+                    "R-DICT-FLAGS",
+                ),
+                EnvelopeError::ReservedNotZero { offset: 32 } => (
+                    "ReservedNotZero(32)",
+                    K::Corrupt,
+                    "R-HDR-RAW",
+                    "R-DICT-RESERVED",
+                ),
+                EnvelopeError::ReservedNotZero { .. } => (
+                    "ReservedNotZero",
+                    K::Corrupt,
+                    "R-HDR-RESERVED",
+                    "R-DICT-RESERVED",
+                ),
+                EnvelopeError::KeyIdMismatch { .. } => {
+                    ("KeyIdMismatch", K::Corrupt, "R-HDR-KEYID", "R-DICT-KEYID")
+                }
+                EnvelopeError::DigestMismatch { .. } => {
+                    ("DigestMismatch", K::Corrupt, "R-DIGEST", "R-DICT-DIGEST")
+                }
+            };
+            top(
+                &format!("Envelope({blob:?}, {name})"),
+                kind,
+                session(blob, s, d),
+            )
         }
-        Error::IdSet(_) => ("IdSet", K::Corrupt),
-        Error::IssuedAfterExpiry { .. } => ("IssuedAfterExpiry", K::InvalidInput),
-        Error::LimitExceeded { .. } => ("LimitExceeded", K::Limit),
-        Error::Json { .. } => ("Json", K::InvalidInput),
-        Error::Compress { .. } => ("Compress", K::InvalidInput),
-        Error::DictNotADictionary { .. } => ("DictNotADictionary", K::NotABlob),
-        Error::DictTruncated { .. } => ("DictTruncated", K::Corrupt),
-        Error::DictTrailingBytes { .. } => ("DictTrailingBytes", K::Corrupt),
-        Error::DictUnsupportedVersion { .. } => ("DictUnsupportedVersion", K::Unsupported),
-        Error::DictUnknownFlags { .. } => ("DictUnknownFlags", K::Unsupported),
-        Error::DictReservedNotZero { .. } => ("DictReservedNotZero", K::Corrupt),
-        Error::DictKeyIdMismatch { .. } => ("DictKeyIdMismatch", K::Corrupt),
-        Error::DictUnknownKeyType { .. } => ("DictUnknownKeyType", K::Unsupported),
-        Error::DictUnknownKind { .. } => ("DictUnknownKind", K::Unsupported),
-        Error::DictTenantTooLong { .. } => ("DictTenantTooLong", K::Corrupt),
-        Error::DictZeroLineage => ("DictZeroLineage", K::Corrupt),
-        Error::DictTooManyKeys { .. } => ("DictTooManyKeys", K::Limit),
-        Error::DictBodyLength { .. } => ("DictBodyLength", K::Corrupt),
-        Error::DictMacRequired => ("DictMacRequired", K::Unauthenticated),
-        Error::DictUnknownKey { .. } => ("DictUnknownKey", K::Unauthenticated),
-        Error::DictMacMismatch { .. } => ("DictMacMismatch", K::Unauthenticated),
-        Error::DictDigestMismatch { .. } => ("DictDigestMismatch", K::Corrupt),
-        Error::DictNotUtf8 { .. } => ("DictNotUtf8", K::Corrupt),
-        Error::DictKeyBounds { .. } => ("DictKeyBounds", K::Corrupt),
-        Error::DictBadIndex { .. } => ("DictBadIndex", K::Corrupt),
-        Error::DictIndexCount { .. } => ("DictIndexCount", K::Corrupt),
-        Error::DictDuplicateKey { .. } => ("DictDuplicateKey", K::Corrupt),
-        Error::DictInvalidInput { .. } => ("DictInvalidInput", K::InvalidInput),
-        Error::DictTooLarge { .. } => ("DictTooLarge", K::Limit),
+        Error::MacRequired { blob } => top(
+            &format!("MacRequired({blob:?})"),
+            K::Unauthenticated,
+            session(blob, "R-MAC-REQUIRED", "R-DICT-MAC-REQUIRED"),
+        ),
+        Error::UnknownKey { blob, .. } => top(
+            &format!("UnknownKey({blob:?})"),
+            K::Unauthenticated,
+            session(blob, "R-MAC-KEY", "R-DICT-MAC-KEY"),
+        ),
+        Error::MacMismatch { blob, .. } => top(
+            &format!("MacMismatch({blob:?})"),
+            K::Unauthenticated,
+            session(blob, "R-MAC-TAG", "R-DICT-MAC-TAG"),
+        ),
+        Error::Body(b) => {
+            let (name, kind, rule) = match b {
+                BodyError::RawLengthMismatch { .. } => {
+                    ("RawLengthMismatch", K::Corrupt, "R-HDR-RAW")
+                }
+                BodyError::BodyDigestMismatch { .. } => {
+                    ("BodyDigestMismatch", K::Corrupt, "R-BODY-DIGEST")
+                }
+                BodyError::BadFrame { problem } => ("BadFrame", K::Corrupt, problem.rule()),
+                BodyError::FrameSizeMismatch { .. } => {
+                    ("FrameSizeMismatch", K::Corrupt, "R-FRAME-SIZE")
+                }
+                BodyError::UnknownDictionary { .. } => {
+                    ("UnknownDictionary", K::Unsupported, "R-DICT")
+                }
+                BodyError::DictionaryMismatch { .. } => {
+                    ("DictionaryMismatch", K::Corrupt, "R-FRAME-DICT")
+                }
+                BodyError::Decompress { .. } => ("Decompress", K::Corrupt, "R-FRAME-DATA"),
+            };
+            top(&format!("Body({name})"), kind, Some(rule))
+        }
+        Error::Archive(a) => {
+            let (name, rule) = match a {
+                ArchiveError::Length { .. } => ("Length", "R-ARC-LEN"),
+                ArchiveError::Pointer {
+                    problem: PointerProblem::OutOfOrder,
+                    ..
+                } => ("Pointer(OutOfOrder)", "R-ARC-ORDER"),
+                ArchiveError::Pointer { .. } => ("Pointer", "R-ARC-PTR"),
+                ArchiveError::Layout {
+                    problem: LayoutProblem::Gap,
+                    ..
+                } => ("Layout(Gap)", "R-ARC-GAP"),
+                ArchiveError::Layout { .. } => ("Layout(EmptyMoved)", "R-ARC-EMPTY"),
+                ArchiveError::Padding { .. } => ("Padding", "R-ARC-PAD"),
+                ArchiveError::InvalidUtf8 { .. } => ("InvalidUtf8", "R-ARC-UTF8"),
+                ArchiveError::KeysNotSorted { .. } => ("KeysNotSorted", "R-ARC-KEYS"),
+                ArchiveError::IdSet { .. } => ("IdSet", "R-SET-RUN-ORDER"),
+                ArchiveError::IssuedAfterExpiry { .. } => ("IssuedAfterExpiry", "R-ARC-TIME"),
+                ArchiveError::NoLineage => ("NoLineage", "R-ARC3-LINEAGE"),
+            };
+            top(&format!("Archive({name})"), K::Corrupt, Some(rule))
+        }
+        Error::IdSet(_) => top("IdSet", K::Corrupt, Some("R-SET-RUN-ORDER")),
+        Error::Dict(d) => {
+            let (name, kind, rule) = match d {
+                DictError::UnknownKeyType { .. } => {
+                    ("UnknownKeyType", K::Unsupported, Some("R-DICT-KEYTYPE"))
+                }
+                DictError::UnknownKind { .. } => {
+                    ("UnknownKind", K::Unsupported, Some("R-DICT-KIND"))
+                }
+                DictError::TenantTooLong { .. } => {
+                    ("TenantTooLong", K::Corrupt, Some("R-DICT-TENANT-LEN"))
+                }
+                DictError::ZeroLineage => ("ZeroLineage", K::Corrupt, Some("R-DICT-LINEAGE")),
+                DictError::TooManyKeys { .. } => {
+                    ("TooManyKeys", K::Limit, Some("R-DICT-LIMIT-KEYS"))
+                }
+                DictError::BodyLength { .. } => ("BodyLength", K::Corrupt, Some("R-DICT-BODY-LEN")),
+                DictError::NotUtf8 { id: None, .. } => {
+                    ("NotUtf8(tenant)", K::Corrupt, Some("R-DICT-TENANT-UTF8"))
+                }
+                DictError::NotUtf8 { .. } => ("NotUtf8(key)", K::Corrupt, Some("R-DICT-STR-UTF8")),
+                DictError::KeyBounds { .. } => ("KeyBounds", K::Corrupt, Some("R-DICT-STR-BOUNDS")),
+                DictError::BadIndex { .. } => ("BadIndex", K::Corrupt, Some("R-DICT-INDEX")),
+                DictError::IndexCount { .. } => ("IndexCount", K::Corrupt, Some("R-DICT-INDEX")),
+                DictError::DuplicateKey { .. } => {
+                    ("DuplicateKey", K::Corrupt, Some("R-DICT-UNIQUE"))
+                }
+                DictError::InvalidInput { .. } => ("InvalidInput", K::InvalidInput, None),
+                DictError::TooLarge { .. } => ("TooLarge", K::Limit, None),
+            };
+            top(&format!("Dict({name})"), kind, rule)
+        }
+        Error::DecodedTooLarge { .. } => top("DecodedTooLarge", K::Limit, Some("R-LIMIT-DECODED")),
+        Error::LimitExceeded { .. } => top("LimitExceeded", K::Limit, Some("R-LIMIT-STRING")),
+        Error::Expired { .. } => top("Expired", K::Expired, Some("R-EXPIRED")),
+        Error::IssuedAfterExpiry { .. } => top("IssuedAfterExpiry", K::InvalidInput, None),
+        Error::Json { .. } => top("Json", K::InvalidInput, None),
+        Error::InvalidKey { .. } => top("InvalidKey", K::InvalidInput, None),
+        Error::Compress { .. } => top("Compress", K::InvalidInput, None),
+        Error::ForeignDictionary { .. } => {
+            top("ForeignDictionary", K::InvalidInput, Some("C-KEY-CHECK"))
+        }
+        Error::UnauthenticatedDictionary { .. } => top(
+            "UnauthenticatedDictionary",
+            K::Unauthenticated,
+            Some("C-KEY-MAC"),
+        ),
+        Error::KeyNotInDictionary { .. } => top("KeyNotInDictionary", K::InvalidInput, None),
     }
 }
 
-/// Number of arms of `expected_kind`.
-const VARIANTS: usize = 62;
+/// The top-level variant's name: `expected`'s name up to its first `(`.
+fn top_level(e: &Error) -> String {
+    let name = expected(e).0;
+    name.split('(').next().unwrap_or_default().to_string()
+}
+
+/// Number of top-level arms of `expected`.
+const TOP_LEVEL: usize = 19;
 
 fn one_of_each() -> Vec<Error> {
     let field = FieldName {
@@ -93,205 +210,241 @@ fn one_of_each() -> Vec<Error> {
         previous_end: 9,
         start: 10,
     };
-    vec![
-        Error::NotSessionpack {
+    let mut all = vec![
+        Error::NotABlob {
+            blob: Blob::Session,
             found: Format::Json,
         },
-        Error::Truncated {
+        Error::NotABlob {
+            blob: Blob::Dictionary,
+            found: Format::Unknown,
+        },
+    ];
+    let envelope = [
+        EnvelopeError::Truncated {
+            part: BlobPart::Header,
+            needed: 40,
+            available: 12,
+        },
+        EnvelopeError::Truncated {
             part: BlobPart::Body,
             needed: 4096,
             available: 1200,
         },
-        Error::TrailingBytes {
+        EnvelopeError::TrailingBytes {
             expected: 100,
             actual: 101,
         },
-        Error::UnsupportedVersion { version: 2 },
-        Error::UnknownFlags { bits: 0x80 },
-        Error::ReservedNotZero { offset: 6 },
-        Error::DecodedTooLarge {
-            declared: 1 << 30,
-            limit: 16 << 20,
-        },
-        Error::RawLengthMismatch {
-            stored: 10,
-            decoded: 12,
-        },
-        Error::BadFrame {
-            problem: FrameProblem::NoChecksum,
-        },
-        Error::FrameSizeMismatch {
-            header: 100,
-            frame: 99,
-        },
-        Error::Decompress {
-            message: "Data corruption detected".into(),
-        },
-        Error::UnknownDictionary { id: 7 },
-        Error::BodyDigestMismatch {
-            declared: 1,
-            actual: 2,
-        },
-        Error::DictionaryMismatch {
-            header: 1,
-            frame: 2,
-        },
-        Error::DigestMismatch {
-            declared: 1,
-            actual: 2,
-        },
-        Error::KeyIdMismatch {
+        EnvelopeError::UnsupportedVersion { version: 2 },
+        EnvelopeError::UnknownFlags { bits: 0x80 },
+        EnvelopeError::ReservedNotZero { offset: 6 },
+        EnvelopeError::KeyIdMismatch {
             key_id: 0,
             mac_flag: true,
         },
-        Error::MacRequired,
-        Error::UnknownKey { key_id: 3 },
-        Error::MacMismatch { key_id: 3 },
-        Error::InvalidKey {
-            problem: KeyProblem::TooShort,
+        EnvelopeError::DigestMismatch {
+            declared: 1,
+            actual: 2,
         },
-        Error::Expired {
-            expires_at: 1,
-            now: 2,
-        },
-        Error::ArchiveLength { len: 12, min: 80 },
-        Error::ArchivePointer {
-            field,
-            offset: 40,
-            problem: PointerProblem::PastEnd,
-        },
-        Error::ArchiveLayout {
-            field: FieldName::plain("tenant_id"),
-            offset: 3,
-            expected: 2,
-            problem: LayoutProblem::Gap,
-        },
-        Error::ArchivePadding {
-            offset: 14,
-            byte: 1,
-            before: FieldName::plain("roles"),
-        },
-        Error::InvalidUtf8 { field, offset: 8 },
-        Error::KeysNotSorted {
-            field: EntriesField::Attributes,
-            key: "b".into(),
-        },
-        Error::InvalidIdSet {
-            field: IdSetField::Groups,
-            offset: 64,
-            error: id_set,
-        },
-        Error::ArchiveIssuedAfterExpiry {
-            issued_at: 2,
-            expires_at: 1,
-        },
-        Error::IdSet(id_set),
-        Error::IssuedAfterExpiry {
-            issued_at: 2,
-            expires_at: 1,
+    ];
+    for blob in [Blob::Session, Blob::Dictionary] {
+        all.extend(envelope.map(|error| Error::Envelope { blob, error }));
+        all.push(Error::MacRequired { blob });
+        all.push(Error::UnknownKey { blob, key_id: 3 });
+        all.push(Error::MacMismatch { blob, key_id: 3 });
+    }
+    all.push(Error::session(EnvelopeError::ReservedNotZero {
+        offset: 32,
+    }));
+    all.extend(
+        [
+            BodyError::RawLengthMismatch {
+                stored: 10,
+                decoded: 12,
+            },
+            BodyError::BodyDigestMismatch {
+                declared: 1,
+                actual: 2,
+            },
+            BodyError::BadFrame {
+                problem: FrameProblem::NoChecksum,
+            },
+            BodyError::FrameSizeMismatch {
+                header: 100,
+                frame: 99,
+            },
+            BodyError::UnknownDictionary { id: 7 },
+            BodyError::DictionaryMismatch {
+                header: 1,
+                frame: 2,
+            },
+            BodyError::Decompress {
+                message: "Data corruption detected".into(),
+            },
+        ]
+        .map(Error::Body),
+    );
+    all.extend(
+        [
+            ArchiveError::Length { len: 12, min: 80 },
+            ArchiveError::Pointer {
+                field,
+                offset: 40,
+                problem: PointerProblem::PastEnd,
+            },
+            ArchiveError::Pointer {
+                field,
+                offset: 40,
+                problem: PointerProblem::OutOfOrder,
+            },
+            ArchiveError::Layout {
+                field: FieldName::plain("tenant_id"),
+                offset: 3,
+                expected: 2,
+                problem: LayoutProblem::Gap,
+            },
+            ArchiveError::Layout {
+                field: FieldName::plain("tenant_id"),
+                offset: 3,
+                expected: 2,
+                problem: LayoutProblem::EmptyMoved,
+            },
+            ArchiveError::Padding {
+                offset: 14,
+                byte: 1,
+                before: FieldName::plain("roles"),
+            },
+            ArchiveError::InvalidUtf8 { field, offset: 8 },
+            ArchiveError::KeysNotSorted {
+                field: EntriesField::Attributes,
+                key: "b".into(),
+            },
+            ArchiveError::IdSet {
+                field: IdSetField::Groups,
+                offset: 64,
+                error: id_set,
+            },
+            ArchiveError::IssuedAfterExpiry {
+                issued_at: 2,
+                expires_at: 1,
+            },
+            ArchiveError::NoLineage,
+        ]
+        .map(Error::Archive),
+    );
+    all.push(Error::IdSet(id_set));
+    all.extend(
+        [
+            DictError::UnknownKeyType { value: 9 },
+            DictError::UnknownKind { value: 3 },
+            DictError::TenantTooLong { len: 65 },
+            DictError::ZeroLineage,
+            DictError::TooManyKeys {
+                count: 2_000_000,
+                limit: 1_000_000,
+            },
+            DictError::BodyLength {
+                declared: 10,
+                min: 17,
+                max: 17,
+            },
+            DictError::NotUtf8 {
+                id: None,
+                offset: 40,
+            },
+            DictError::NotUtf8 {
+                id: Some(3),
+                offset: 90,
+            },
+            DictError::KeyBounds { id: 2, offset: 70 },
+            DictError::BadIndex { id: 5, slot: 9 },
+            DictError::IndexCount {
+                occupied: 6,
+                count: 5,
+            },
+            DictError::DuplicateKey { id: 4, first: 1 },
+            DictError::InvalidInput {
+                problem: DictInputProblem::UuidText,
+            },
+            DictError::TooLarge { len: 1 << 32 },
+        ]
+        .map(Error::Dict),
+    );
+    all.extend([
+        Error::DecodedTooLarge {
+            declared: 1 << 30,
+            limit: 16 << 20,
         },
         Error::LimitExceeded {
             what: LimitName::SettingKeyOrValue,
             value: 20_000,
             limit: 16_384,
         },
+        Error::Expired {
+            expires_at: 1,
+            now: 2,
+        },
+        Error::IssuedAfterExpiry {
+            issued_at: 2,
+            expires_at: 1,
+        },
         Error::Json {
             message: "settings.theme: expected a string, found a map".into(),
             line: 1,
             column: 30,
         },
+        Error::InvalidKey {
+            problem: KeyProblem::TooShort,
+        },
         Error::Compress {
             message: "Allocation error".into(),
         },
-        Error::DictNotADictionary {
-            found: Format::Unknown,
-        },
-        Error::DictTruncated {
-            part: BlobPart::Header,
-            needed: 40,
-            available: 12,
-        },
-        Error::DictTrailingBytes {
-            expected: 100,
-            actual: 101,
-        },
-        Error::DictUnsupportedVersion { version: 2 },
-        Error::DictUnknownFlags { bits: 0x02 },
-        Error::DictReservedNotZero { offset: 27 },
-        Error::DictKeyIdMismatch {
-            key_id: 3,
-            mac_flag: false,
-        },
-        Error::DictUnknownKeyType { value: 9 },
-        Error::DictUnknownKind { value: 3 },
-        Error::DictTenantTooLong { len: 65 },
-        Error::DictZeroLineage,
-        Error::DictTooManyKeys {
-            count: 2_000_000,
-            limit: 1_000_000,
-        },
-        Error::DictBodyLength {
-            declared: 10,
-            min: 17,
-            max: 17,
-        },
-        Error::DictMacRequired,
-        Error::DictUnknownKey { key_id: 4 },
-        Error::DictMacMismatch { key_id: 4 },
-        Error::DictDigestMismatch {
-            declared: 1,
-            actual: 2,
-        },
-        Error::DictNotUtf8 {
-            id: Some(3),
-            offset: 90,
-        },
-        Error::DictKeyBounds { id: 2, offset: 70 },
-        Error::DictBadIndex { id: 5, slot: 9 },
-        Error::DictIndexCount {
-            occupied: 6,
-            count: 5,
-        },
-        Error::DictDuplicateKey { id: 4, first: 1 },
-        Error::DictInvalidInput {
-            problem: DictInputProblem::UuidText,
-        },
-        Error::DictTooLarge { len: 1 << 32 },
-        Error::ArchiveNoLineage,
         Error::ForeignDictionary {
             set: IdSetField::Facilities,
             set_lineage: Some(1),
             dictionary: 2,
             dictionary_kind: DictKind::Facility,
         },
+        Error::UnauthenticatedDictionary {
+            set: IdSetField::Facilities,
+        },
         Error::KeyNotInDictionary {
             set: IdSetField::Groups,
             key: "icu".into(),
         },
-        Error::UnauthenticatedDictionary {
-            set: IdSetField::Facilities,
-        },
-    ]
+    ]);
+    all
 }
 
 #[test]
-fn every_variant_has_its_kind_and_a_message() {
+fn every_variant_has_its_kind_rule_and_a_message() {
     let all = one_of_each();
-    let mut names: Vec<&str> = all.iter().map(|e| expected_kind(e).0).collect();
+    let mut names: Vec<String> = all.iter().map(|e| expected(e).0).collect();
     names.sort_unstable();
+    let count = names.len();
     names.dedup();
-    assert_eq!(names.len(), all.len(), "a variant is listed twice");
-    assert_eq!(all.len(), VARIANTS, "a variant is missing from one_of_each");
+    assert_eq!(names.len(), count, "a variant is listed twice");
+    let mut tops: Vec<String> = all.iter().map(top_level).collect();
+    tops.sort_unstable();
+    tops.dedup();
+    assert_eq!(
+        tops.len(),
+        TOP_LEVEL,
+        "a variant is missing from one_of_each: {tops:?}"
+    );
+    const { assert!(TOP_LEVEL <= MAX_TOP_LEVEL) };
     for e in &all {
-        let (name, kind) = expected_kind(e);
+        let (name, kind, rule) = expected(e);
         assert_eq!(e.kind(), kind, "{name}");
+        assert_eq!(e.rule(), rule, "{name}");
         let message = e.to_string();
         assert!(!message.is_empty(), "{name}");
         assert!(!message.ends_with(['.', ' ', '\n']), "{name}: {message:?}");
         // Only the JSON refusal names a function path on purpose ("use sessionpack::detect").
         let intended = matches!(
             e,
-            Error::NotSessionpack {
+            Error::NotABlob {
+                blob: Blob::Session,
                 found: Format::Json
             }
         );
@@ -300,6 +453,28 @@ fn every_variant_has_its_kind_and_a_message() {
             intended,
             "{name}: {message}"
         );
+        // A dictionary's faults say so.
+        let of_dictionary = matches!(
+            e,
+            Error::NotABlob {
+                blob: Blob::Dictionary,
+                ..
+            } | Error::Envelope {
+                blob: Blob::Dictionary,
+                ..
+            } | Error::MacRequired {
+                blob: Blob::Dictionary
+            } | Error::UnknownKey {
+                blob: Blob::Dictionary,
+                ..
+            } | Error::MacMismatch {
+                blob: Blob::Dictionary,
+                ..
+            } | Error::Dict(_)
+        );
+        if of_dictionary {
+            assert!(message.contains("dictionary"), "{name}: {message}");
+        }
         // Clone + Eq: a copy is equal, and no two variants are.
         assert_eq!(e.clone(), *e);
     }
@@ -307,6 +482,64 @@ fn every_variant_has_its_kind_and_a_message() {
         for b in all.get(i + 1..).unwrap_or_default() {
             assert_ne!(a, b);
         }
+    }
+}
+
+#[test]
+fn every_rule_is_a_must_id_of_the_spec() {
+    let spec = include_str!("../../SPEC.md");
+    for e in one_of_each() {
+        if let Some(rule) = e.rule() {
+            assert!(
+                spec.contains(&format!("MUST [{rule}]")),
+                "{rule} ({e:?}) is no MUST id of SPEC.md"
+            );
+        }
+    }
+    for p in [
+        FrameProblem::TooShort,
+        FrameProblem::Skippable,
+        FrameProblem::NoMagic,
+        FrameProblem::HeaderTruncated,
+        FrameProblem::NoChecksum,
+        FrameProblem::ReservedBits,
+        FrameProblem::NoContentSize,
+        FrameProblem::MalformedHeader,
+        FrameProblem::DictionaryOnRawBody,
+        FrameProblem::TrailingData,
+        FrameProblem::Malformed,
+    ] {
+        assert!(spec.contains(&format!("MUST [{}]", p.rule())), "{p:?}");
+    }
+}
+
+#[test]
+fn the_error_module_imports_nothing_above_it() {
+    // `error` is the bottom of the crate: besides its own files, only the leaves `magic` and
+    // `dict_kind`.
+    for (file, text) in [
+        ("mod.rs", include_str!("mod.rs")),
+        ("archive.rs", include_str!("archive.rs")),
+        ("dict.rs", include_str!("dict.rs")),
+        ("envelope.rs", include_str!("envelope.rs")),
+        ("fields.rs", include_str!("fields.rs")),
+        ("idset.rs", include_str!("idset.rs")),
+        ("kind.rs", include_str!("kind.rs")),
+    ] {
+        for line in text.lines().map(str::trim_start) {
+            if let Some(path) = line.strip_prefix("use crate::") {
+                assert!(
+                    path.starts_with("magic::") || path.starts_with("dict_kind::"),
+                    "error/{file} imports crate::{path}"
+                );
+            }
+        }
+    }
+    for (file, text) in [
+        ("magic.rs", include_str!("../magic.rs")),
+        ("dict_kind.rs", include_str!("../dict_kind.rs")),
+    ] {
+        assert!(!text.contains("use crate::"), "{file} is no leaf");
     }
 }
 
@@ -342,14 +575,23 @@ fn every_kind_is_used_and_names_round_trip() {
 
 #[test]
 fn messages_keep_their_words() {
-    let e = Error::Truncated {
+    let e = Error::session(EnvelopeError::Truncated {
         part: BlobPart::Body,
         needed: 4096,
         available: 1200,
-    };
+    });
     assert_eq!(
         e.to_string(),
         "blob is truncated: the body needs 4096 bytes, 1200 present"
+    );
+    let e = Error::dictionary(EnvelopeError::Truncated {
+        part: BlobPart::Body,
+        needed: 4096,
+        available: 1200,
+    });
+    assert_eq!(
+        e.to_string(),
+        "dictionary is truncated: the body needs 4096 bytes, 1200 present"
     );
     let e = Error::LimitExceeded {
         what: LimitName::SettingKeyOrValue,
@@ -360,40 +602,53 @@ fn messages_keep_their_words() {
         e.to_string(),
         "`setting key or value` is 20, above the limit of 16 (see Limits)"
     );
-    let e = Error::KeysNotSorted {
+    let e = Error::Archive(ArchiveError::KeysNotSorted {
         field: EntriesField::Settings,
         key: "a".into(),
-    };
+    });
     assert_eq!(
         e.to_string(),
         "`settings` keys must be sorted and unique; \"a\" is out of order or repeated"
     );
     assert_eq!(
-        Error::ArchiveLayout {
+        Error::Archive(ArchiveError::Layout {
             field: FieldName::plain("root"),
             offset: 88,
             expected: 80,
             problem: LayoutProblem::Gap,
-        }
+        })
         .to_string(),
         "archive field `root` starts at byte 88, but a writer puts it at byte 80: a field's data \
          starts right after the previous field's data and the padding its alignment needs \
          (SPEC.md section 6.4)"
     );
     assert_eq!(
-        Error::ArchivePadding {
+        Error::Archive(ArchiveError::Padding {
             offset: 14,
             byte: 1,
             before: FieldName::plain("roles"),
-        }
+        })
         .to_string(),
         "archive padding byte 14 (before `roles`) is 0x01: padding bytes are zero (SPEC.md \
          section 6.4)"
     );
     assert_eq!(
-        Error::ArchiveLength { len: 12, min: 80 }.to_string(),
+        Error::Archive(ArchiveError::Length { len: 12, min: 80 }).to_string(),
         "archive of 12 bytes cannot hold a session: it must be at least 80 bytes and a multiple \
          of 8"
+    );
+    assert_eq!(
+        Error::session(EnvelopeError::UnsupportedVersion { version: 2 }).to_string(),
+        "format version 2 is not supported by this reader (it reads versions 1 and 3); upgrade \
+         sessionpack"
+    );
+    assert_eq!(
+        Error::MacMismatch {
+            blob: Blob::Dictionary,
+            key_id: 7
+        }
+        .to_string(),
+        "dictionary MAC check failed for key id 7: it was altered or signed with another key"
     );
 }
 
@@ -403,15 +658,27 @@ fn an_id_set_error_is_the_source_of_a_session_error() {
         offset: 10,
         extra: 2,
     };
-    let e = Error::InvalidIdSet {
+    let e = Error::Archive(ArchiveError::IdSet {
         field: IdSetField::Facilities,
         offset: 64,
         error,
-    };
+    });
     let source = std::error::Error::source(&e).map(ToString::to_string);
     assert_eq!(source, Some(error.to_string()));
+    assert_eq!(e.rule(), Some("R-SET-TRAILING"));
     assert_eq!(error.kind(), ErrorKind::Corrupt);
     assert_eq!(error.offset(), 10);
     assert_eq!(Error::from(error), Error::IdSet(error));
     assert_eq!(Error::IdSet(error).to_string(), error.to_string());
+}
+
+#[test]
+fn an_error_stays_small() {
+    // Five words: the largest details (an archive field's name and place) are inline, the
+    // strings are one pointer each. Boxing would cost an allocation on every refusal.
+    assert!(
+        core::mem::size_of::<Error>() <= 72,
+        "{}",
+        core::mem::size_of::<Error>()
+    );
 }

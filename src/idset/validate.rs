@@ -340,7 +340,7 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
             }
             Ok(())
         }
-        Container::Bitmap(bits) => cardinality(popcount(bits), at, index, len),
+        Container::Bitmap(bits) => cardinality(popcount(bits), at, index, len, false),
         Container::Run(runs) => {
             if runs.is_empty() {
                 return Err(IdSetError::EmptyRunContainer {
@@ -379,17 +379,31 @@ fn find_fault(found: Container<'_>, at: usize, index: usize, len: u32) -> Result
                 // At most 65,535 runs of at most 65,536 ids: below 2^32.
                 actual = actual.saturating_add(length);
             }
-            cardinality(actual, at, index, len)
+            cardinality(actual, at, index, len, true)
         }
     }
 }
 
-/// The container at `at` holds `actual` ids and declares `len`.
-fn cardinality(actual: u32, at: usize, index: usize, len: u32) -> Result<(), IdSetError> {
+/// The container at `at` (of runs when `runs`, else a bitmap) holds `actual` ids and declares
+/// `len`.
+fn cardinality(
+    actual: u32,
+    at: usize,
+    index: usize,
+    len: u32,
+    runs: bool,
+) -> Result<(), IdSetError> {
     if actual == len {
         Ok(())
+    } else if runs {
+        Err(IdSetError::RunCardinality {
+            offset: at,
+            container: index,
+            declared: len,
+            actual,
+        })
     } else {
-        Err(IdSetError::CardinalityMismatch {
+        Err(IdSetError::BitmapCardinality {
             offset: at,
             container: index,
             declared: len,

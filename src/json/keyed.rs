@@ -7,7 +7,7 @@ use serde::de::DeserializeSeed;
 
 use super::{json_error, write_session, Seed, Whole};
 use crate::error::IdSetField;
-use crate::{DictKind, Error, IdDictionary, IdDictionaryView, Key, Limits, Session};
+use crate::{Error, IdDictionary, IdDictionaryView, Key, Limits, Session};
 
 /// The dictionaries a JSON session's id sets are read through, for
 /// [`Session::from_json_with`]. A set without one holds plain ids, as in
@@ -221,7 +221,7 @@ fn resolve(
         dictionary: dict.lineage(),
         dictionary_kind: dict.kind(),
     };
-    if dict.kind() != DictKind::of_set(set) || lineage.is_some_and(|l| l != dict.lineage()) {
+    if dict.kind() != set.dict_kind() || lineage.is_some_and(|l| l != dict.lineage()) {
         return Err(foreign(*lineage));
     }
     if let Some(past) = ids.max().filter(|&max| max >= dict.len()) {

@@ -515,7 +515,7 @@ impl<'de> Expect<'de> for Member {
         };
         match Key::parse(key_type, v) {
             Ok(key) => Ok(Err(key.as_bytes().to_vec())),
-            Err(crate::Error::DictInvalidInput { problem }) => Err(at(
+            Err(crate::Error::Dict(crate::error::DictError::InvalidInput { problem })) => Err(at(
                 self.path(),
                 format_args!("{problem}, found {}", Found::Str(v)),
             )),
@@ -569,8 +569,9 @@ impl<'de> Expect<'de> for LineageInt {
     }
 }
 
-/// The whole session: a map of exactly the ten fields (or, in a format that is not
-/// self-describing, the ten fields in order).
+/// The whole session: a map of the ten required fields and, when present, the two lineages
+/// (`SPEC.md` section 10); or, in a format that is not self-describing, all twelve fields in
+/// order (`ALL_FIELDS`).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Whole {
     /// The key types of the dictionaries of `facilities` and `groups`, when given: their
@@ -811,7 +812,8 @@ impl Session {
     /// [`Limit`](crate::ErrorKind::Limit)) naming the field and the limit it breaks.
     ///
     /// ```
-    /// use sessionpack::{Error, ErrorKind, LimitName, Limits, Session};
+    /// use sessionpack::error::LimitName;
+    /// use sessionpack::{Error, ErrorKind, Limits, Session};
     ///
     /// let json = br#"{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,
     ///   "roles":["staff","admin"],"settings":{},"attributes":{},"facilities":[],"groups":[]}"#;
@@ -820,6 +822,7 @@ impl Session {
     /// let err = Session::from_json_with_limits(json, &one_role).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Limit);
     /// assert!(matches!(err, Error::LimitExceeded { what: LimitName::Roles, value: 2, limit: 1 }));
+    /// assert_eq!(err.rule(), Some("R-LIMIT-ROLES"));
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn from_json_with_limits(json: &[u8], limits: &Limits) -> Result<Session, Error> {

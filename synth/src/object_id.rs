@@ -4,6 +4,7 @@
 use core::fmt;
 use core::str::FromStr;
 
+use sessionpack::error::{DictError, DictInputProblem};
 use sessionpack::{Key, KeyType};
 
 use super::rng::{mix, Rng};
@@ -117,9 +118,9 @@ impl FromStr for ObjectId {
         match Key::parse(KeyType::ObjectId, text)? {
             Key::ObjectId(bytes) => Ok(ObjectId(bytes)),
             // Key::parse with KeyType::ObjectId gives nothing else; refuse rather than guess.
-            _ => Err(sessionpack::Error::DictInvalidInput {
-                problem: sessionpack::DictInputProblem::ObjectIdText,
-            }),
+            _ => Err(sessionpack::Error::Dict(DictError::InvalidInput {
+                problem: DictInputProblem::ObjectIdText,
+            })),
         }
     }
 }

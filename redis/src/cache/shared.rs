@@ -445,9 +445,12 @@ impl Shared {
             let mac = if entry.key_id == 0 {
                 policy
                     .requires_mac()
-                    .then_some(sessionpack::Error::MacRequired)
+                    .then_some(sessionpack::Error::MacRequired {
+                        blob: sessionpack::error::Blob::Session,
+                    })
             } else if !policy.key_ids.contains(&entry.key_id) {
                 Some(sessionpack::Error::UnknownKey {
+                    blob: sessionpack::error::Blob::Session,
                     key_id: entry.key_id,
                 })
             } else {
