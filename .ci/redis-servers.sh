@@ -16,34 +16,8 @@ SERVER="${REDIS_SERVER:-redis-server}"
 CLI="${REDIS_CLI:-redis-cli}"
 log() { printf 'redis-servers: %s\n' "$*" >&2; }
 
-# A loopback port that is free, with port+10000 (a cluster node's bus port) free as well.
-free_port() {
-  python3 - <<'PY'
-import random, socket
-def free(p):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-for _ in range(1000):
-    p = random.randint(20000, 29999)
-    if free(p) and free(p + 10000):
-        print(p); break
-else:
-    raise SystemExit("no free port pair found")
-PY
-}
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    if "$CLI" -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1; then return 0; fi
-    sleep 0.05
-  done
-  log "redis-server on port $1 did not answer"; return 1
-}
+# shellcheck source=.ci/redis-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis-lib.sh"
 
 # redis-server in the foreground, in the background of this shell; its pid goes to the pids file.
 spawn() {

@@ -217,20 +217,7 @@ export class SessionCache {
       shared.abandon(key, ticket);
       throw e;
     }
-    if (blob === null) {
-      shared.abandon(key, ticket);
-      return null;
-    }
-    shared.countFetch(blob.length);
-    let entry;
-    try {
-      entry = shared.open(key, blob);
-    } catch (e) {
-      shared.abandon(key, ticket);
-      throw e;
-    }
-    shared.finish(key, ticket, entry);
-    return shared.admit(key, entry, nowMs);
+    return this.keep(key, ticket, blob, nowMs);
   }
 
   /**
@@ -263,6 +250,17 @@ export class SessionCache {
       shared.abandon(key, ticket);
       throw e;
     }
+    return this.keep(key, ticket, blob, nowMs, deadline, node);
+  }
+
+  /**
+   * After a fetch under `ticket`: opens `blob` (`null`: the key is missing) and keeps it, with
+   * the key's `deadline`, unless an invalidation raced the fetch or `node` (the node that
+   * answered, on a cluster) is not tracked; frees the pending slot otherwise. The use is
+   * admitted at `nowMs` either way.
+   */
+  private keep(key: string, ticket: number, blob: Buffer | null, nowMs: number | bigint, deadline = Infinity, node?: string): SessionView | null {
+    const shared = this.shared;
     if (blob === null) {
       shared.abandon(key, ticket);
       return null;
