@@ -159,16 +159,23 @@ fn server_bin() -> String {
     std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into())
 }
 
+/// Whether redis-server runs here; says it is not installed (a failure under `CI`) otherwise.
+fn server_installed() -> bool {
+    let ok = Command::new(server_bin())
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        unavailable(&format!("{} is not installed", server_bin()));
+    }
+    ok
+}
+
 impl OwnServer {
     /// Starts one with `args` (extra `--name value` pairs); `None` (skipped) without redis-server.
     pub fn start(args: &[&str]) -> Option<OwnServer> {
-        let ok = Command::new(server_bin())
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            unavailable(&format!("{} is not installed", server_bin()));
+        if !server_installed() {
             return None;
         }
         static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -292,13 +299,7 @@ impl OwnCluster {
     /// Starts `masters` masters with `replicas` replicas each and `spares` spare nodes;
     /// `None` (skipped) without redis-server, a failure under `CI`.
     pub fn start(masters: usize, replicas: usize, spares: usize) -> Option<OwnCluster> {
-        let ok = Command::new(server_bin())
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            unavailable(&format!("{} is not installed", server_bin()));
+        if !server_installed() {
             return None;
         }
         static SEQ: AtomicU64 = AtomicU64::new(0);
