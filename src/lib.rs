@@ -72,8 +72,8 @@ pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
 pub use detect::detect;
 pub use dict::{
-    DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter, KeyedIdSet,
-    KeyedKeys,
+    DictHeader, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter,
+    KeyedIdSet, KeyedKeys,
 };
 pub use dict_kind::DictKind;
 pub use envelope::{Header, KeyRing, MacKey};

@@ -1,11 +1,12 @@
 //! What the store writes and how it reads it back: the value to put, the checks on what comes
-//! back, the dictionary header and the converging append. No I/O here; the sync and async
+//! back, the dictionary header's errors and the converging append. No I/O here; the sync and async
 //! stores share all of it.
 
 use std::time::Duration;
 
 use sessionpack::{
-    Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, Session, SessionBuf,
+    Decoder, DictHeader, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, Session,
+    SessionBuf,
 };
 
 use crate::Error;
@@ -110,64 +111,14 @@ pub(crate) fn empty_value() -> Error {
     })
 }
 
-/// The 40-byte header of an id dictionary (`SPEC.md` section 16.2), as `GETRANGE key 0 39`
-/// returns it: enough to learn whether a kept copy is current, nothing validated beyond the
-/// magic. [`SessionStore::get_dictionary`](crate::SessionStore::get_dictionary) checks the whole
-/// dictionary.
-///
-/// ```
-/// use sessionpack::{DictKind, IdDictionary, KeyType};
-/// use sessionpack_redis::DictHeader;
-///
-/// let (dict, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 7)?
-///     .append_text(["north", "south"])?;
-/// let bytes = dict.to_bytes(None);
-/// let header = DictHeader::read(&bytes[..40]).unwrap();
-/// assert_eq!((header.count, header.lineage, header.key_id), (2, 7, 0));
-/// assert_eq!(header.digest, dict.view().digest());
-/// # Ok::<(), sessionpack::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct DictHeader {
-    /// XXH64 of the content: the dictionary's ETag (the same signed or unsigned).
-    pub digest: u64,
-    /// The MAC key's id; 0 when unsigned.
-    pub key_id: u32,
-    /// The number of keys.
-    pub count: u32,
-    /// The lineage.
-    pub lineage: u64,
-}
-
-/// A dictionary's magic: `0x93`, then `SPD`.
-const DICT_MAGIC: [u8; 4] = [0x93, b'S', b'P', b'D'];
-
-impl DictHeader {
-    /// Reads the header fields from the first 40 bytes; `None` when they do not start with
-    /// the dictionary magic or are fewer than 40.
-    pub fn read(bytes: &[u8]) -> Option<DictHeader> {
-        let h: &[u8; crate::HEADER_LEN] = bytes.first_chunk()?;
-        if !h.starts_with(&DICT_MAGIC) {
-            return None;
-        }
-        let u32_at = |at: usize| {
-            h.get(at..at + 4)
-                .and_then(|b| b.try_into().ok())
-                .map(u32::from_le_bytes)
-        };
-        let u64_at = |at: usize| {
-            h.get(at..at + 8)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_le_bytes)
-        };
-        Some(DictHeader {
-            digest: u64_at(8)?,
-            key_id: u32_at(16)?,
-            count: u32_at(28)?,
-            lineage: u64_at(32)?,
-        })
-    }
+/// The header of the dictionary under `key`, from its first bytes (all of it, or the prefix a
+/// `GETRANGE key 0 39` returns), read by [`DictHeader::read`]: bytes that do not start like a
+/// dictionary are [`Error::NotADictionary`].
+pub(crate) fn read_dict_header(key: &str, prefix: &[u8]) -> Result<DictHeader, Error> {
+    DictHeader::read(prefix).map_err(|e| match e {
+        sessionpack::Error::NotABlob { .. } => Error::NotADictionary { key: key.into() },
+        e => Error::Session(e),
+    })
 }
 
 /// The dictionary side of a store: how it reads and signs dictionaries.
@@ -179,9 +130,7 @@ pub(crate) struct DictCodec {
 
 impl DictCodec {
     pub(crate) fn open(&self, key: &str, bytes: &[u8]) -> Result<IdDictionary, Error> {
-        if DictHeader::read(bytes).is_none() {
-            return Err(Error::NotADictionary { key: key.into() });
-        }
+        read_dict_header(key, bytes)?;
         Ok(self.decoder.open(bytes)?.to_dictionary())
     }
 
@@ -201,7 +150,7 @@ impl DictCodec {
         let (dict, expected) = match current {
             Some(bytes) => (
                 self.open(key, bytes)?,
-                bytes.get(8..16).unwrap_or_default().to_vec(),
+                read_dict_header(key, bytes)?.digest.to_le_bytes().to_vec(),
             ),
             None => (start.clone(), Vec::new()),
         };

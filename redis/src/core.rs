@@ -17,8 +17,9 @@ use sessionpack::{
 };
 
 use crate::cache::shared::Shared;
-use crate::codec::{self, AppendPlan, DictCodec, DictHeader, Payload};
+use crate::codec::{self, AppendPlan, DictCodec, Payload};
 use crate::link::{self, Fetched};
+use crate::DictHeader;
 use crate::Error;
 
 /// What the shell got for the last request: the server's reply, or the connection's error.
@@ -256,11 +257,7 @@ impl StoreCore {
         fn not_a_dictionary(key: &str) -> Error {
             Error::NotADictionary { key: key.into() }
         }
-        Peek::new(
-            key,
-            |key, prefix| DictHeader::read(prefix).ok_or_else(|| not_a_dictionary(key)),
-            not_a_dictionary,
-        )
+        Peek::new(key, codec::read_dict_header, not_a_dictionary)
     }
 
     /// The converging append: read, plan ([`DictCodec::plan_append`]), compare-and-set,

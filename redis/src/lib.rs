@@ -51,8 +51,11 @@ mod target;
 pub use cache::{
     AsyncSessionCache, CacheOptions, CacheStats, Freshness, SessionCache, TrackingOptions,
 };
-pub use codec::{DictHeader, Payload};
+pub use codec::Payload;
 pub use error::{Cause, Error, ErrorKind};
+/// The header of an id dictionary, as [`SessionStore::peek_dictionary`] returns it: the
+/// library's [`sessionpack::DictHeader`], read by the same code.
+pub use sessionpack::DictHeader;
 pub use store::SessionStore;
 pub use store_async::AsyncSessionStore;
 pub use target::Target;

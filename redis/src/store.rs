@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use sessionpack::{Header, IdDictionary, Key, SessionBuf};
 
-use crate::codec::{DictHeader, Payload};
+use crate::codec::Payload;
 use crate::core::{store_builders, StoreCore};
 use crate::link::SyncLink;
+use crate::DictHeader;
 use crate::{Error, Target};
 
 /// Sessions and id dictionaries in Redis or Redis Cluster, over one blocking connection
@@ -128,7 +129,8 @@ impl SessionStore {
     ///
     /// # Errors
     ///
-    /// [`Error::NotADictionary`] and the connection's.
+    /// [`Error::NotADictionary`]; [`Error::Session`] for a header that [`DictHeader::read`]
+    /// refuses (another version, a reserved byte set, …); and the connection's.
     pub fn peek_dictionary(&mut self, key: &str) -> Result<Option<DictHeader>, Error> {
         self.link.drive(self.core.peek_dictionary(key))
     }

@@ -4,46 +4,21 @@
 
 use xxhash_rust::xxh64::xxh64;
 
+use super::header::DictHeader;
 use super::key::{KeyType, MAX_STRING_KEY};
 use crate::dict_kind::DictKind;
 use crate::envelope::KeyRing;
 use crate::error::{Blob, BlobPart, DictError, EnvelopeError};
-use crate::magic::classify;
 use crate::Error;
 
-/// The four bytes every dictionary starts with: `0x93` (a UTF-8 continuation byte, so no text
-/// starts this way), then ASCII `SPD`.
-pub(crate) use crate::magic::DICT_MAGIC as MAGIC;
-/// The format version this module reads and writes.
-pub(crate) const VERSION: u8 = 1;
 /// The fixed header's length.
-pub(crate) const HEADER_LEN: usize = 40;
+pub(crate) const HEADER_LEN: usize = DictHeader::LEN;
 /// The MAC trailer's length.
 pub(crate) const MAC_LEN: usize = 32;
-/// Flag: the dictionary carries a MAC trailer.
-pub(crate) const FLAG_SIGNED: u8 = 1;
 /// The digest covers the blob from this offset to the end of the body.
 pub(crate) const DIGEST_FROM: usize = 24;
-/// The longest tenant, in bytes.
-pub(crate) const MAX_TENANT: usize = 64;
 /// An empty index slot.
 pub(crate) const EMPTY: u32 = u32::MAX;
-
-/// Header offsets.
-pub(crate) mod at {
-    pub const VERSION: usize = 4;
-    pub const FLAGS: usize = 5;
-    pub const DIGEST: usize = 8;
-    pub const KEY_ID: usize = 16;
-    pub const BODY_LEN: usize = 20;
-    pub const KEY_TYPE: usize = 24;
-    pub const KIND: usize = 25;
-    pub const TENANT_LEN: usize = 26;
-    pub const COUNT: usize = 28;
-    pub const LINEAGE: usize = 32;
-    /// The reserved bytes, which are zero.
-    pub const RESERVED: [usize; 3] = [6, 7, 27];
-}
 
 /// The number of index slots for `count` keys: `ceil(5 × count / 4)`.
 pub(crate) const fn slots(count: u32) -> u64 {
@@ -77,15 +52,6 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.try_into().ok()?))
 }
 
-fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
-    let b = bytes.get(at..at.checked_add(8)?)?;
-    Some(u64::from_le_bytes(b.try_into().ok()?))
-}
-
-fn byte_at(bytes: &[u8], at: usize) -> u8 {
-    bytes.get(at).copied().unwrap_or_default()
-}
-
 /// Where everything is in a dictionary whose header was read. Offsets are from the blob's first
 /// byte. Only [`Layout::read`] makes one from bytes, and only after the header and length rules
 /// hold: every range it names lies inside the blob.
@@ -113,59 +79,20 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// Checks the header rules in `SPEC.md` section 16.3's order (R-DICT-MAGIC to R-DICT-LEN):
-    /// nothing past the header is read.
+    /// those of the header alone by [`DictHeader::read`], then the limit on keys and the
+    /// lengths. Nothing past the header is read.
     pub(crate) fn read(bytes: &[u8], max_keys: u32) -> Result<Layout, Error> {
-        if !bytes.starts_with(&MAGIC) {
-            return Err(Error::NotABlob {
-                blob: Blob::Dictionary,
-                found: classify(bytes),
-            });
-        }
-        if bytes.len() < HEADER_LEN {
-            return Err(Error::dictionary(EnvelopeError::Truncated {
-                part: BlobPart::Header,
-                needed: HEADER_LEN,
-                available: bytes.len(),
-            }));
-        }
-        let version = byte_at(bytes, at::VERSION);
-        if version != VERSION {
-            return Err(Error::dictionary(EnvelopeError::UnsupportedVersion {
-                version,
-            }));
-        }
-        let flags = byte_at(bytes, at::FLAGS);
-        if flags & !FLAG_SIGNED != 0 {
-            return Err(Error::dictionary(EnvelopeError::UnknownFlags {
-                bits: flags & !FLAG_SIGNED,
-            }));
-        }
-        if let Some(&offset) = at::RESERVED.iter().find(|&&o| byte_at(bytes, o) != 0) {
-            return Err(Error::dictionary(EnvelopeError::ReservedNotZero { offset }));
-        }
-        let signed = flags & FLAG_SIGNED != 0;
-        let key_id = u32_at(bytes, at::KEY_ID).unwrap_or_default();
-        if signed != (key_id != 0) {
-            return Err(Error::dictionary(EnvelopeError::KeyIdMismatch {
-                key_id,
-                mac_flag: signed,
-            }));
-        }
-        let code = byte_at(bytes, at::KEY_TYPE);
-        let key_type = KeyType::from_code(code)
-            .ok_or(Error::Dict(DictError::UnknownKeyType { value: code }))?;
-        let code = byte_at(bytes, at::KIND);
-        let kind =
-            DictKind::from_code(code).ok_or(Error::Dict(DictError::UnknownKind { value: code }))?;
-        let tenant = byte_at(bytes, at::TENANT_LEN);
-        if usize::from(tenant) > MAX_TENANT {
-            return Err(DictError::TenantTooLong { len: tenant }.into());
-        }
-        let lineage = u64_at(bytes, at::LINEAGE).unwrap_or_default();
-        if lineage == 0 {
-            return Err(DictError::ZeroLineage.into());
-        }
-        let count = u32_at(bytes, at::COUNT).unwrap_or_default();
+        let DictHeader {
+            digest,
+            key_id,
+            body_len,
+            key_type,
+            kind,
+            tenant_len: tenant,
+            count,
+            lineage,
+        } = DictHeader::read(bytes)?;
+        let signed = key_id != 0;
         if count > max_keys {
             return Err(DictError::TooManyKeys {
                 count: count.into(),
@@ -181,7 +108,6 @@ impl Layout {
             Some(w) => (fixed + n * w as u64, fixed + n * w as u64),
             None => (fixed + 4 * n, fixed + 4 * n + n * MAX_STRING_KEY as u64),
         };
-        let body_len = u32_at(bytes, at::BODY_LEN).unwrap_or_default();
         if u64::from(body_len) < min || u64::from(body_len) > max {
             return Err(DictError::BodyLength {
                 declared: body_len,
@@ -232,7 +158,7 @@ impl Layout {
             kind,
             count,
             lineage,
-            digest: u64_at(bytes, at::DIGEST).unwrap_or_default(),
+            digest,
             key_id,
             tenant_len: tenant.into(),
             keys,

@@ -8,6 +8,8 @@
 //! - [`DictionaryDecoder`] and [`IdDictionaryView`]: the reader. [`DictionaryDecoder::open`]
 //!   checks the header, the MAC, the digest and the whole hash index once; after that,
 //!   [`IdDictionaryView::id_of`] answers from the bytes in place, without allocating.
+//! - [`DictHeader`]: the 40-byte header alone, read the same way, for a store that fetched
+//!   only the header to learn whether its copy is current.
 //! - [`Key`], [`KeyType`], [`DictKind`]: what the keys are.
 //!
 //! ```
@@ -26,12 +28,14 @@
 //! # Ok::<(), sessionpack::Error>(())
 //! ```
 
+mod header;
 mod key;
 mod keyed_set;
 mod layout;
 mod view;
 mod write;
 
+pub use header::DictHeader;
 pub use key::{Key, KeyType};
 pub(crate) use keyed_set::check_dictionary;
 pub use keyed_set::{KeyedFilter, KeyedIdSet, KeyedKeys};

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use super::header::{at, FLAG_SIGNED, MAGIC, MAX_TENANT, VERSION};
 use super::key::{Key, KeyType};
 use super::layout::{
-    at, hash, home, id_mask, slot_value, slots, Layout, DIGEST_FROM, EMPTY, FLAG_SIGNED,
-    HEADER_LEN, MAGIC, MAX_TENANT, VERSION,
+    hash, home, id_mask, slot_value, slots, Layout, DIGEST_FROM, EMPTY, HEADER_LEN,
 };
 use super::view::{DictionaryDecoder, IdDictionaryView};
 use crate::dict_kind::DictKind;
