@@ -54,23 +54,22 @@
 
 mod archive;
 mod codec;
-mod detect;
 mod dict;
 mod dict_kind;
 mod envelope;
 pub mod error;
+mod format;
 mod idset;
 #[cfg(feature = "serde")]
 mod json;
 #[cfg(feature = "json")]
 pub use json::JsonDicts;
 mod limits;
-mod magic;
 mod session;
+mod session_keys;
 
 pub use archive::{Entries, FieldSizes, Roles, SessionView};
 pub use codec::{Compression, Decoder, Encoder, Expiry, SessionBuf, DEFAULT_LEVEL};
-pub use detect::detect;
 pub use dict::{
     DictHeader, DictionaryDecoder, IdDictionary, IdDictionaryView, Key, KeyType, KeyedFilter,
     KeyedIdSet, KeyedKeys,
@@ -78,9 +77,9 @@ pub use dict::{
 pub use dict_kind::DictKind;
 pub use envelope::{Header, KeyRing, MacKey};
 pub use error::{Error, ErrorKind, IdSetError};
+pub use format::{detect, Format};
 pub use idset::{encode_id_set, encode_id_set_into, IdSetFilter, IdSetIter, IdSetStats, IdSetView};
 pub use limits::Limits;
-pub use magic::Format;
 pub use session::Session;
 
 /// The Roaring bitmap crate whose `RoaringBitmap` a [`Session`] holds its id sets in.
@@ -125,14 +124,3 @@ pub fn decode(blob: &[u8]) -> Result<Session, Error> {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-
-/// XXH64 with seed 0: the digest of a stored body (and of a version 1 archive).
-pub(crate) fn digest(bytes: &[u8]) -> u64 {
-    xxhash_rust::xxh64::xxh64(bytes, 0)
-}
-
-/// XXH64 with `seed`: the digest of a decoded archive, seeded by its version
-/// (`archive::Version::digest_seed`).
-pub(crate) fn digest_seeded(bytes: &[u8], seed: u64) -> u64 {
-    xxhash_rust::xxh64::xxh64(bytes, seed)
-}

@@ -10,15 +10,8 @@ use sessionpack::{detect, Compression, Encoder, Expiry, Format, Header, Session}
 use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, StatsArgs};
 use crate::dict_file::DictKeys;
 use crate::dict_session::{self, Loaded, Pending};
+use crate::print_json::print_json;
 use crate::{demo, dict_commands, input, membership, time, Failure};
-
-/// Prints `value` on stdout as one compact line: the whole output of a `--json` command.
-pub fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
-    let mut out = io::stdout().lock();
-    serde_json::to_writer(&mut out, value).map_err(io::Error::from)?;
-    writeln!(out)?;
-    Ok(())
-}
 
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {

@@ -15,6 +15,7 @@ use sessionpack_synth::{
 };
 
 use crate::args::DemoArgs;
+use crate::human::{human, times};
 use crate::Failure;
 
 /// Reads per job (one facility checked per read) and jobs per second in the outage.
@@ -34,27 +35,6 @@ fn time<T>(budget: Duration, mut f: impl FnMut() -> T) -> Duration {
 
 fn gbits(bytes_per_read: usize) -> f64 {
     bytes_per_read as f64 * READS_PER_JOB as f64 * JOBS_PER_SECOND * 8.0 / 1e9
-}
-
-/// A ratio: one decimal below 10, none above.
-pub(crate) fn times(x: f64) -> String {
-    if x < 10.0 {
-        format!("{x:.1}x")
-    } else {
-        format!("{x:.0}x")
-    }
-}
-
-/// A duration in ns, µs or ms, three significant digits or so.
-pub(crate) fn human(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns < 10_000 {
-        format!("{ns} ns")
-    } else if ns < 10_000_000 {
-        format!("{:.1} µs", ns as f64 / 1e3)
-    } else {
-        format!("{:.1} ms", ns as f64 / 1e6)
-    }
 }
 
 fn disagree(profile: Profile, what: String) -> Failure {

@@ -187,7 +187,7 @@ pub fn run(out: &mut impl Write, seed: u64, quick: bool) -> Result<(), Failure> 
             rate(r.jobs_per_second()),
             bytes(r.bytes_per_job()),
             r.fetches,
-            format!("in {}", crate::demo::human(r.seen_within())),
+            format!("in {}", crate::human::human(r.seen_within())),
         )?;
     }
     let of = |mode: Mode| rows.iter().find(|r: &&Outcome| r.mode == mode);
@@ -204,7 +204,7 @@ pub fn run(out: &mut impl Write, seed: u64, quick: bool) -> Result<(), Failure> 
             bytes(blob.bytes_per_job()),
             bytes(header.bytes_per_job()),
             bytes(tracking.bytes_per_job()),
-            crate::demo::times(tracking.jobs_per_second() / header.jobs_per_second().max(1e-9)),
+            crate::human::times(tracking.jobs_per_second() / header.jobs_per_second().max(1e-9)),
         )?;
     }
     Ok(())

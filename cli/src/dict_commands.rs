@@ -11,8 +11,8 @@ use crate::args::{
     DictAddArgs, DictArgs, DictCommand, DictInspectArgs, DictLookupArgs, DictNewArgs,
 };
 use crate::atomic_file::{self, Locked};
-use crate::commands::print_json;
 use crate::dict_file::{self, DictKeys};
+use crate::print_json::print_json;
 use crate::{key_text, lineage, Failure};
 
 /// Runs the `dict` subcommand of `args`.

@@ -11,10 +11,12 @@ mod dict_commands;
 mod dict_file;
 mod dict_session;
 mod explain;
+mod human;
 mod input;
 mod key_text;
 mod lineage;
 mod membership;
+mod print_json;
 mod time;
 
 use std::io::{self, Write};
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
         Err(failure) => {
             if json {
                 // With --json, standard output holds one object whatever happens.
-                let _ = commands::print_json(&serde_json::json!({ "error": failure.to_json() }));
+                let _ = print_json::print_json(&serde_json::json!({ "error": failure.to_json() }));
             }
             let _ = writeln!(io::stderr(), "sessionpack: error: {failure}");
             ExitCode::from(2)

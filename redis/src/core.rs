@@ -1,9 +1,9 @@
-//! The decisions of the store and the cache, with no I/O. Each operation is a small machine
-//! that plans a step — a command to send about a key, or a pause — and is fed the reply; the
-//! blocking shell ([`SessionStore`](crate::SessionStore), [`SessionCache`](crate::SessionCache))
-//! and the async one ([`AsyncSessionStore`](crate::AsyncSessionStore),
-//! [`AsyncSessionCache`](crate::AsyncSessionCache)) only carry the commands to the server
-//! (`SyncLink::drive`, `AsyncLink::drive`). The Node cache mirrors these machines.
+//! The decisions of the store, with no I/O. Each operation is a small machine ([`Op`], in
+//! [`op`](crate::op)) that plans a step — a command to send about a key, or a pause — and is
+//! fed the reply; the blocking shell ([`SessionStore`](crate::SessionStore)) and the async one
+//! ([`AsyncSessionStore`](crate::AsyncSessionStore)) only carry the commands to the server
+//! (`SyncLink::drive`, `AsyncLink::drive`). The cache's operation, driven the same way, is
+//! `cache::get`. The Node cache mirrors these machines.
 //!
 //! The codecs (encoder, decoder, dictionary codec) live here too, shared by every handle and
 //! taken only for the synchronous step that uses them, never across a round trip.
@@ -11,48 +11,15 @@
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::{FromRedisValue, Value};
 use sessionpack::{
     Decoder, DictionaryDecoder, Encoder, Header, IdDictionary, Key, MacKey, SessionBuf,
 };
 
-use crate::cache::shared::Shared;
 use crate::codec::{self, AppendPlan, DictCodec, Payload};
-use crate::link::{self, Fetched};
+use crate::link;
+use crate::op::{read, Op, Reply, Request, Step};
 use crate::DictHeader;
 use crate::Error;
-
-/// What the shell got for the last request: the server's reply, or the connection's error.
-pub(crate) type Reply = Result<Value, Error>;
-
-/// A command to send, about `key` (which errors name).
-pub(crate) struct Request<'k> {
-    pub(crate) key: &'k str,
-    pub(crate) cmd: redis::Cmd,
-}
-
-/// What an operation wants next.
-pub(crate) enum Step<'k, T> {
-    /// Send the request and feed its reply to the next step.
-    Send(Request<'k>),
-    /// Wait this long, then take the next step with no reply.
-    Pause(Duration),
-    /// Finished.
-    Done(Result<T, Error>),
-}
-
-/// An operation: the shells call [`step`](Op::step) with `None` first, then with the reply to
-/// each request (`None` after a pause), until it is [`Step::Done`].
-pub(crate) trait Op {
-    type Out;
-    fn step(&mut self, reply: Option<Reply>) -> Step<'_, Self::Out>;
-}
-
-/// Reads `reply` (about `key`) as a `T`; the connection's error, or a reply of another form.
-fn read<T: FromRedisValue>(key: &str, reply: Option<Reply>) -> Result<T, Error> {
-    let value = reply.unwrap_or_else(|| Err(Error::unexpected("no reply", Some(key))))?;
-    redis::from_redis_value(value).map_err(|e| Error::from_redis(e.into(), Some(key)))
-}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -414,121 +381,6 @@ fn is_noscript(e: &Error) -> bool {
         .is_some_and(|r| r.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript))
 }
 
-// ----- the cache -----
-
-/// [`SessionCache::get_at`](crate::SessionCache::get_at): serve a kept entry while tracking
-/// covers the key; otherwise check the header (`GETRANGE key 0 39`) and serve the kept entry
-/// when its digest is current; otherwise fetch (`GET` + `PTTL`, one script) and keep.
-pub(crate) struct CacheGet<'a> {
-    shared: &'a Shared,
-    key: &'a str,
-    now_ms: i64,
-    state: CacheState,
-}
-
-enum CacheState {
-    Start,
-    /// `GETRANGE` sent.
-    Header,
-    /// The fetch script sent, under `ticket` ([`Shared::begin`]), at `sent` (the cache's
-    /// clock).
-    Fetch {
-        ticket: u64,
-        sent: u64,
-    },
-    Done,
-}
-
-impl<'a> CacheGet<'a> {
-    pub(crate) fn new(shared: &'a Shared, key: &'a str, now_ms: i64) -> CacheGet<'a> {
-        CacheGet {
-            shared,
-            key,
-            now_ms,
-            state: CacheState::Start,
-        }
-    }
-
-    fn fetch(&mut self) -> Step<'_, Option<Arc<SessionBuf>>> {
-        let ticket = self.shared.begin(self.key);
-        let sent = self.shared.clock_ms();
-        self.state = CacheState::Fetch { ticket, sent };
-        Step::Send(Request {
-            key: self.key,
-            cmd: link::fetch(self.key, self.shared.is_cluster()),
-        })
-    }
-
-    fn hit(
-        &mut self,
-        entry: &Arc<crate::cache::shared::Entry>,
-    ) -> Step<'_, Option<Arc<SessionBuf>>> {
-        self.state = CacheState::Done;
-        self.shared.count_hit();
-        Step::Done(self.shared.admit(self.key, entry, self.now_ms).map(Some))
-    }
-}
-
-impl Op for CacheGet<'_> {
-    type Out = Option<Arc<SessionBuf>>;
-
-    fn step(&mut self, reply: Option<Reply>) -> Step<'_, Self::Out> {
-        let (shared, key) = (self.shared, self.key);
-        match std::mem::replace(&mut self.state, CacheState::Done) {
-            CacheState::Start if shared.tracking_covers(key) => match shared.lookup(key) {
-                Some(entry) => self.hit(&entry),
-                None => self.fetch(),
-            },
-            CacheState::Start => {
-                self.state = CacheState::Header;
-                Step::Send(Request {
-                    key,
-                    cmd: link::get_header(key),
-                })
-            }
-            CacheState::Header => {
-                let prefix: Vec<u8> = match read(key, reply) {
-                    Ok(p) => p,
-                    Err(e) => return Step::Done(Err(e)),
-                };
-                shared.count_header_check();
-                match codec::read_header(&prefix) {
-                    Err(e) => {
-                        shared.remove(key);
-                        return Step::Done(Err(e));
-                    }
-                    Ok(None) => shared.remove(key),
-                    Ok(Some(header)) => {
-                        if let Some(entry) =
-                            shared.lookup(key).filter(|e| e.digest() == header.digest)
-                        {
-                            return self.hit(&entry);
-                        }
-                    }
-                }
-                self.fetch()
-            }
-            CacheState::Fetch { ticket, sent } => {
-                let reply = read::<Value>(key, reply).and_then(|v| Fetched::from_value(v, key));
-                Step::Done(shared.with_decoder(|decoder| {
-                    shared.fetched(key, ticket, sent, reply, decoder, self.now_ms)
-                }))
-            }
-            CacheState::Done => Step::Done(Err(Error::unexpected("stepped when done", Some(key)))),
-        }
-    }
-}
-
-impl Drop for CacheGet<'_> {
-    /// A fetch abandoned before its reply (an async caller that stopped waiting) frees its
-    /// pending slot at once.
-    fn drop(&mut self) {
-        if let CacheState::Fetch { ticket, .. } = self.state {
-            self.shared.abandon(self.key, ticket);
-        }
-    }
-}
-
 // ----- what both shells of a kind say alike -----
 
 /// The builders of a store shell (`$store` has a `core: StoreCore` field).
@@ -564,43 +416,3 @@ macro_rules! store_builders {
     };
 }
 pub(crate) use store_builders;
-
-/// What a cache shell does without the server (`$cache` has an `inner: Arc<Inner>` field).
-macro_rules! cache_accessors {
-    ($cache:ident) => {
-        impl $cache {
-            /// Drops the entry of `key`, if any.
-            pub fn invalidate(&self, key: &str) {
-                self.inner.shared.remove(key);
-            }
-
-            /// Empties the cache.
-            pub fn clear(&self) {
-                self.inner.shared.flush();
-            }
-
-            /// Replaces the key ring (a rotation): the cache empties itself, and every handle
-            /// opens and admits sessions under the new ring from now on.
-            pub fn set_keys(&self, keys: sessionpack::KeyRing) {
-                self.inner.shared.set_keys(keys);
-            }
-
-            /// Whether tracking is live now: entries are served without a round trip.
-            pub fn tracking_live(&self) -> bool {
-                self.inner.shared.tracking_live()
-            }
-
-            /// What the cache did so far, over all its handles.
-            pub fn stats(&self) -> $crate::CacheStats {
-                self.inner.shared.stats()
-            }
-
-            /// How long ago the tracker last heard from every server (a heartbeat's answer;
-            /// invalidation pushes prove one server alive, not all, and do not count).
-            pub fn since_tracking_heard(&self) -> std::time::Duration {
-                self.inner.shared.since_heard()
-            }
-        }
-    };
-}
-pub(crate) use cache_accessors;

@@ -27,6 +27,8 @@
 //!
 //! **On any error, deny access.** Timeouts ([`Target::with_timeout`]) bound every call: a
 //! server that stops answering gives [`ErrorKind::Timeout`], never a hang.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(
@@ -44,6 +46,7 @@ mod error;
 #[cfg(feature = "jobs")]
 pub mod jobs;
 mod link;
+mod op;
 mod store;
 mod store_async;
 mod target;

@@ -2,6 +2,7 @@
 //! place that knows the archive's byte layout; `SPEC.md` ("The archive") says the same in prose.
 
 use crate::error::PointerProblem;
+use crate::format::{ARCHIVE_SEED_V1, ARCHIVE_SEED_V3};
 
 /// Size of the root struct, which ends the archive, in version 1.
 pub(crate) const ROOT_LEN: usize = 80;
@@ -59,8 +60,8 @@ impl Version {
     /// 3 in version 3, so that a blob whose version byte was changed fails its digest.
     pub(crate) fn digest_seed(self) -> u64 {
         match self {
-            Version::V1 => 0,
-            Version::V3 => 3,
+            Version::V1 => ARCHIVE_SEED_V1,
+            Version::V3 => ARCHIVE_SEED_V3,
         }
     }
 

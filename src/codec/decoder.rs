@@ -236,7 +236,7 @@ impl Decoder {
     ) -> Result<(Header, SessionView<'a>), Error> {
         let (header, body) = envelope::open(blob, &self.limits, &self.keys, self.requires_mac())?;
         let archive = if header.compressed {
-            let actual = crate::digest(body);
+            let actual = crate::format::digest(body);
             if actual != header.body_digest {
                 return Err(Error::Body(BodyError::BodyDigestMismatch {
                     declared: header.body_digest,
@@ -254,7 +254,7 @@ impl Decoder {
                 version: header.version,
             },
         ))?;
-        let actual = crate::digest_seeded(archive, version.digest_seed());
+        let actual = crate::format::digest_seeded(archive, version.digest_seed());
         if actual != header.digest {
             return Err(Error::session(EnvelopeError::DigestMismatch {
                 declared: header.digest,

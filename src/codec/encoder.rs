@@ -219,12 +219,16 @@ impl Encoder {
             version: version.byte(),
             compressed: compress,
             signed: self.key.is_some(),
-            digest: crate::digest_seeded(&archive, version.digest_seed()),
+            digest: crate::format::digest_seeded(&archive, version.digest_seed()),
             stored_len: u32::try_from(body.len()).map_err(|_| too_large())?,
             decoded_len,
             dictionary_id: 0,
             key_id: self.key.as_ref().map_or(0, MacKey::id),
-            body_digest: if compress { crate::digest(body) } else { 0 },
+            body_digest: if compress {
+                crate::format::digest(body)
+            } else {
+                0
+            },
         };
         envelope::seal(header, body, self.key.as_ref(), out);
         Ok(())

@@ -5,12 +5,12 @@
 use super::key::KeyType;
 use crate::dict_kind::DictKind;
 use crate::error::{Blob, BlobPart, DictError, EnvelopeError};
-use crate::magic::classify;
+use crate::format::classify;
 use crate::Error;
 
 /// The four bytes every dictionary starts with: `0x93` (a UTF-8 continuation byte, so no text
 /// starts this way), then ASCII `SPD`.
-pub(crate) use crate::magic::DICT_MAGIC as MAGIC;
+pub(crate) use crate::format::DICT_MAGIC as MAGIC;
 /// The format version this crate reads and writes.
 pub(crate) const VERSION: u8 = 1;
 /// Flag: the dictionary carries a MAC trailer.

@@ -4,7 +4,6 @@ use core::fmt;
 
 use super::key::{Key, KeyType};
 use super::layout::Layout;
-use super::write::IdDictionary;
 use crate::dict_kind::DictKind;
 use crate::envelope::{KeyRing, MacKey};
 use crate::Error;
@@ -165,7 +164,7 @@ impl DictionaryDecoder {
 
 /// A validated id dictionary, read in place: [`id_of`](Self::id_of) hashes the key and probes
 /// the index, with no allocation. Made only by [`DictionaryDecoder::open`] (or
-/// [`IdDictionary::view`]), which checked every byte.
+/// [`IdDictionary::view`](crate::IdDictionary::view)), which checked every byte.
 ///
 /// ```
 /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, Key, KeyType};
@@ -187,7 +186,7 @@ pub struct IdDictionaryView<'a> {
     bytes: &'a [u8],
     /// Read from `bytes` by `Layout::read`.
     layout: Layout,
-    /// Whether its MAC was verified, or it is the writer's own ([`IdDictionary::view`]).
+    /// Whether its MAC was verified, or it is the writer's own ([`IdDictionary::view`](crate::IdDictionary::view)).
     authenticated: bool,
 }
 
@@ -202,7 +201,7 @@ impl<'a> IdDictionaryView<'a> {
     }
 
     /// Whether the dictionary is authenticated: opened signed, its MAC verified, or the
-    /// writer's own ([`IdDictionary::view`]). A signed session's sets are checked by key only
+    /// writer's own ([`IdDictionary::view`](crate::IdDictionary::view)). A signed session's sets are checked by key only
     /// through an authenticated dictionary ([`IdSetView::keyed`](crate::IdSetView::keyed),
     /// `SPEC.md` C-KEY-MAC): an unsigned one could map a key to any id.
     ///
@@ -335,20 +334,10 @@ impl<'a> IdDictionaryView<'a> {
         })
     }
 
-    /// An owned copy, unsigned, to append to ([`IdDictionary::append`]).
-    ///
-    /// ```
-    /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, KeyType};
-    ///
-    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?.append_text(["a"])?;
-    /// let stored = dict.to_bytes(None);
-    /// let (next, ids) = DictionaryDecoder::new().open(&stored)?.to_dictionary().append_text(["b", "a"])?;
-    /// assert_eq!(ids, [1, 0]);
-    /// assert!(next.to_bytes(None).len() > stored.len());
-    /// # Ok::<(), sessionpack::Error>(())
-    /// ```
-    pub fn to_dictionary(&self) -> IdDictionary {
-        IdDictionary::from_checked(self.bytes, self.layout)
+    /// The checked bytes and where everything lies in them: what
+    /// [`to_dictionary`](Self::to_dictionary) copies.
+    pub(crate) fn parts(&self) -> (&'a [u8], Layout) {
+        (self.bytes, self.layout)
     }
 }
 

@@ -359,9 +359,28 @@ fn encode(
     for v in index {
         out.extend_from_slice(&v.to_le_bytes());
     }
-    let digest = xxhash_rust::xxh64::xxh64(out.get(DIGEST_FROM..).unwrap_or_default(), 0);
+    let digest = crate::format::digest(out.get(DIGEST_FROM..).unwrap_or_default());
     if let Some(d) = out.get_mut(at::DIGEST..at::DIGEST + 8) {
         d.copy_from_slice(&digest.to_le_bytes());
     }
     Ok(out)
+}
+
+impl IdDictionaryView<'_> {
+    /// An owned copy, unsigned, to append to ([`IdDictionary::append`]).
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?.append_text(["a"])?;
+    /// let stored = dict.to_bytes(None);
+    /// let (next, ids) = DictionaryDecoder::new().open(&stored)?.to_dictionary().append_text(["b", "a"])?;
+    /// assert_eq!(ids, [1, 0]);
+    /// assert!(next.to_bytes(None).len() > stored.len());
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn to_dictionary(&self) -> IdDictionary {
+        let (bytes, layout) = self.parts();
+        IdDictionary::from_checked(bytes, layout)
+    }
 }

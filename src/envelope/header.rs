@@ -2,8 +2,8 @@
 //! the decoder, and readable on its own (from a `GETRANGE key 0 39`) to learn a blob's digest.
 
 use crate::error::{Blob, BlobPart, BodyError, EnvelopeError, FrameProblem};
-use crate::magic::classify;
-use crate::magic::{FLAG_COMPRESSED, MAGIC};
+use crate::format::classify;
+use crate::format::{FLAG_COMPRESSED, FLAG_SIGNED, KNOWN_FLAGS, MAGIC};
 use crate::Error;
 
 /// The format version of sessions whose id sets are plain dense ids.
@@ -11,9 +11,6 @@ pub(crate) const VERSION_1: u8 = 1;
 /// The format version of sessions with an id set over an id dictionary (`SPEC.md` §6.5).
 /// Version byte 2 is never used: a released refusal vector makes every reader refuse it.
 pub(crate) const VERSION_3: u8 = 3;
-/// Flag: a 32-byte HMAC-SHA256 trailer follows the body.
-pub(crate) const FLAG_SIGNED: u8 = 0b10;
-const KNOWN_FLAGS: u8 = FLAG_COMPRESSED | FLAG_SIGNED;
 /// Length of the MAC trailer.
 pub(crate) const MAC_LEN: usize = 32;
 

@@ -3,8 +3,8 @@
 //! [`DictError`]); and the small enums that name blobs, parts, fields and problems.
 //!
 //! The bottom of the crate: nothing here imports from the modules that return these errors,
-//! only from the leaves `magic` (for [`Format`]) and `dict_kind` (for
-//! [`DictKind`]).
+//! only from the leaves `format` (for [`Format`]) and `dict_kind` (for [`DictKind`]), which
+//! import nothing from the crate.
 
 mod archive;
 mod dict;
@@ -28,7 +28,7 @@ pub use idset::IdSetError;
 pub use kind::{ErrorKind, UnknownErrorKind};
 
 use crate::dict_kind::DictKind;
-use crate::magic::Format;
+use crate::format::Format;
 
 /// Everything that can go wrong when writing or reading sessions, id sets and id dictionaries.
 ///

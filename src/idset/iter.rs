@@ -1,4 +1,5 @@
-//! Iterators over an [`IdSetView`]: all ids in order, and the PHI filter.
+//! Iterators over an [`IdSetView`]: all ids in order, and the PHI filter; the view's `iter` and
+//! `filter`, and what is defined by its ids in order (`IntoIterator`, `PartialEq`, `Debug`).
 
 use super::layout::{run_bounds, Container};
 use super::view::IdSetView;
@@ -308,3 +309,62 @@ impl<I: Iterator<Item = u32>> Iterator for IdSetFilter<'_, I> {
         (0, self.ids.size_hint().1)
     }
 }
+
+/// Iterating a view, and what is defined by its ids in order: `Debug`, `PartialEq`.
+impl<'a> IdSetView<'a> {
+    /// The ids in ascending order.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&(5..8).collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// assert_eq!(view.iter().collect::<Vec<u32>>(), [5, 6, 7]);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn iter(&self) -> IdSetIter<'a> {
+        IdSetIter::new(*self)
+    }
+
+    /// Keeps, in their order, the ids of `ids` that are in the set: the PHI filter ("which of
+    /// these records' facilities may this user see?"). Lazy; allocates nothing.
+    ///
+    /// ```
+    /// # let bytes = sessionpack::encode_id_set(&[10, 11].into_iter().collect());
+    /// let view = sessionpack::IdSetView::new(&bytes)?;
+    /// let record_facilities = [11, 12, 10, 11];
+    /// assert_eq!(view.filter(record_facilities).collect::<Vec<_>>(), [11, 10, 11]);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
+    pub fn filter<I: IntoIterator<Item = u32>>(&self, ids: I) -> IdSetFilter<'a, I::IntoIter> {
+        IdSetFilter::new(*self, ids.into_iter())
+    }
+}
+
+impl core::fmt::Debug for IdSetView<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        const SHOWN: u8 = 16;
+        let mut list = f.debug_set();
+        list.entries(self.iter().take(usize::from(SHOWN)));
+        if self.len() > u64::from(SHOWN) {
+            list.entry(&format_args!("… {} ids in all", self.len()));
+        }
+        list.finish()
+    }
+}
+
+impl<'a> IntoIterator for &IdSetView<'a> {
+    type Item = u32;
+    type IntoIter = IdSetIter<'a>;
+
+    fn into_iter(self) -> IdSetIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq for IdSetView<'_> {
+    /// Two views are equal when they hold the same ids, however each is encoded.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for IdSetView<'_> {}

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use sessionpack::SessionBuf;
 
+use super::get::{cache_accessors, CacheGet};
 use super::sync::{now_ms, Inner};
 use super::{CacheOptions, Freshness};
-use crate::core::{cache_accessors, CacheGet};
 use crate::link::AsyncLink;
 use crate::{Error, Target};
 

@@ -41,6 +41,7 @@
 //! signed with a key no longer in the ring.
 
 mod r#async;
+mod get;
 pub(crate) mod shared;
 mod sync;
 mod tracking;

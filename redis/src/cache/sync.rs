@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use sessionpack::SessionBuf;
 
+use super::get::{cache_accessors, CacheGet};
 use super::shared::Shared;
 use super::tracking::{self, TrackerHandle};
 use super::{CacheOptions, Freshness};
-use crate::core::{cache_accessors, CacheGet};
 use crate::link::SyncLink;
 use crate::{Error, Target};
 

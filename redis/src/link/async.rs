@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Value};
 
-use crate::core::{Op, Request, Step};
+use crate::op::{Op, Request, Step};
 use crate::{Error, Target};
 
 #[derive(Clone)]

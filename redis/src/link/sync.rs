@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use redis::Value;
 
-use crate::core::{Op, Request, Step};
+use crate::op::{Op, Request, Step};
 use crate::{Error, Target};
 
 // One link per store or cache handle: the size of the variants does not matter.

@@ -1,6 +1,6 @@
 //! [`detect`]: tell a sessionpack blob from a JSON session by its first bytes.
 
-use crate::magic::{classify, Format};
+use super::magic::{classify, Format};
 
 /// Tells a sessionpack blob (and its version) from a JSON document, for services that read
 /// both during a migration. Looks at no more than the first six bytes of a blob; validates

@@ -1,16 +1,15 @@
-//! The first bytes of a blob: the magic, the compression flag, and [`Format`], what a value's
-//! first bytes say it is. A leaf: the header reader, [`detect`](crate::detect) and the errors
-//! all use it, and it uses none of them.
+//! The first bytes of a blob or a dictionary: the magics, and [`Format`], what a value's first
+//! bytes say it is.
 
 use core::fmt;
+
+use super::flags::FLAG_COMPRESSED;
 
 /// The four bytes every blob starts with. `0x93` is a UTF-8 continuation byte, so no JSON (or
 /// other UTF-8 text) document can start this way.
 pub(crate) const MAGIC: [u8; 4] = [0x93, b'S', b'P', b'K'];
 /// The four bytes every id dictionary starts with (`SPEC.md` section 16.2).
 pub(crate) const DICT_MAGIC: [u8; 4] = [0x93, b'S', b'P', b'D'];
-/// Flag: the body is one zstd frame (otherwise it is the archive itself).
-pub(crate) const FLAG_COMPRESSED: u8 = 0b01;
 
 /// What a stored value is, judged from its first bytes; returned by [`detect`](crate::detect).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

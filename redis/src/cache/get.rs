@@ -1,0 +1,165 @@
+//! The cache's operation, with no I/O: [`CacheGet`] decides whether to serve a kept entry,
+//! check the header or fetch, and is driven by the blocking and async cache shells like the
+//! store's operations ([`core`](crate::core)); and [`cache_accessors`], what both shells do
+//! without the server.
+
+use std::sync::Arc;
+
+use redis::Value;
+use sessionpack::SessionBuf;
+
+use super::shared::{Entry, Shared};
+use crate::codec;
+use crate::link::{self, Fetched};
+use crate::op::{read, Op, Reply, Request, Step};
+use crate::Error;
+
+/// [`SessionCache::get_at`](crate::SessionCache::get_at): serve a kept entry while tracking
+/// covers the key; otherwise check the header (`GETRANGE key 0 39`) and serve the kept entry
+/// when its digest is current; otherwise fetch (`GET` + `PTTL`, one script) and keep.
+pub(crate) struct CacheGet<'a> {
+    shared: &'a Shared,
+    key: &'a str,
+    now_ms: i64,
+    state: CacheState,
+}
+
+enum CacheState {
+    Start,
+    /// `GETRANGE` sent.
+    Header,
+    /// The fetch script sent, under `ticket` ([`Shared::begin`]), at `sent` (the cache's
+    /// clock).
+    Fetch {
+        ticket: u64,
+        sent: u64,
+    },
+    Done,
+}
+
+impl<'a> CacheGet<'a> {
+    pub(crate) fn new(shared: &'a Shared, key: &'a str, now_ms: i64) -> CacheGet<'a> {
+        CacheGet {
+            shared,
+            key,
+            now_ms,
+            state: CacheState::Start,
+        }
+    }
+
+    fn fetch(&mut self) -> Step<'_, Option<Arc<SessionBuf>>> {
+        let ticket = self.shared.begin(self.key);
+        let sent = self.shared.clock_ms();
+        self.state = CacheState::Fetch { ticket, sent };
+        Step::Send(Request {
+            key: self.key,
+            cmd: link::fetch(self.key, self.shared.is_cluster()),
+        })
+    }
+
+    fn hit(&mut self, entry: &Arc<Entry>) -> Step<'_, Option<Arc<SessionBuf>>> {
+        self.state = CacheState::Done;
+        self.shared.count_hit();
+        Step::Done(self.shared.admit(self.key, entry, self.now_ms).map(Some))
+    }
+}
+
+impl Op for CacheGet<'_> {
+    type Out = Option<Arc<SessionBuf>>;
+
+    fn step(&mut self, reply: Option<Reply>) -> Step<'_, Self::Out> {
+        let (shared, key) = (self.shared, self.key);
+        match std::mem::replace(&mut self.state, CacheState::Done) {
+            CacheState::Start if shared.tracking_covers(key) => match shared.lookup(key) {
+                Some(entry) => self.hit(&entry),
+                None => self.fetch(),
+            },
+            CacheState::Start => {
+                self.state = CacheState::Header;
+                Step::Send(Request {
+                    key,
+                    cmd: link::get_header(key),
+                })
+            }
+            CacheState::Header => {
+                let prefix: Vec<u8> = match read(key, reply) {
+                    Ok(p) => p,
+                    Err(e) => return Step::Done(Err(e)),
+                };
+                shared.count_header_check();
+                match codec::read_header(&prefix) {
+                    Err(e) => {
+                        shared.remove(key);
+                        return Step::Done(Err(e));
+                    }
+                    Ok(None) => shared.remove(key),
+                    Ok(Some(header)) => {
+                        if let Some(entry) =
+                            shared.lookup(key).filter(|e| e.digest() == header.digest)
+                        {
+                            return self.hit(&entry);
+                        }
+                    }
+                }
+                self.fetch()
+            }
+            CacheState::Fetch { ticket, sent } => {
+                let reply = read::<Value>(key, reply).and_then(|v| Fetched::from_value(v, key));
+                Step::Done(shared.with_decoder(|decoder| {
+                    shared.fetched(key, ticket, sent, reply, decoder, self.now_ms)
+                }))
+            }
+            CacheState::Done => Step::Done(Err(Error::unexpected("stepped when done", Some(key)))),
+        }
+    }
+}
+
+impl Drop for CacheGet<'_> {
+    /// A fetch abandoned before its reply (an async caller that stopped waiting) frees its
+    /// pending slot at once.
+    fn drop(&mut self) {
+        if let CacheState::Fetch { ticket, .. } = self.state {
+            self.shared.abandon(self.key, ticket);
+        }
+    }
+}
+
+/// What a cache shell does without the server (`$cache` has an `inner: Arc<Inner>` field).
+macro_rules! cache_accessors {
+    ($cache:ident) => {
+        impl $cache {
+            /// Drops the entry of `key`, if any.
+            pub fn invalidate(&self, key: &str) {
+                self.inner.shared.remove(key);
+            }
+
+            /// Empties the cache.
+            pub fn clear(&self) {
+                self.inner.shared.flush();
+            }
+
+            /// Replaces the key ring (a rotation): the cache empties itself, and every handle
+            /// opens and admits sessions under the new ring from now on.
+            pub fn set_keys(&self, keys: sessionpack::KeyRing) {
+                self.inner.shared.set_keys(keys);
+            }
+
+            /// Whether tracking is live now: entries are served without a round trip.
+            pub fn tracking_live(&self) -> bool {
+                self.inner.shared.tracking_live()
+            }
+
+            /// What the cache did so far, over all its handles.
+            pub fn stats(&self) -> $crate::CacheStats {
+                self.inner.shared.stats()
+            }
+
+            /// How long ago the tracker last heard from every server (a heartbeat's answer;
+            /// invalidation pushes prove one server alive, not all, and do not count).
+            pub fn since_tracking_heard(&self) -> std::time::Duration {
+                self.inner.shared.since_heard()
+            }
+        }
+    };
+}
+pub(crate) use cache_accessors;
