@@ -16,6 +16,10 @@ between the siblings of one level form a cycle.
 
     python3 .ci/module-cycles.py            # every crate of the workspace
     python3 .ci/module-cycles.py --graph    # and print every level's edges
+
+It first checks itself on two small made-up crates: one with a cycle (through a re-export
+and a `super::` path), which it must find, and one without (the other way only in a test
+module and a comment), which it must pass.
 """
 
 import os
@@ -317,11 +321,10 @@ def cycles(nodes, edge_set):
     return out
 
 
-def main():
-    show = "--graph" in sys.argv
+def check(crates, show=False):
+    """Prints each crate's cycles (and with `show`, its edges); returns whether any was found."""
     failed = False
-    for crate, root_file in CRATES.items():
-        path = os.path.join(ROOT, root_file)
+    for crate, path in crates.items():
         if not os.path.exists(path):
             continue
         modules = load(path)
@@ -330,19 +333,50 @@ def main():
             where = "::".join(("crate",) + parent)
             es = edges[parent]
             nodes = sorted({x for e in es for x in e})
-            found = cycles(nodes, es)
             if show:
                 print(f"{crate} {where}:")
                 for a in nodes:
                     outs = sorted(b for x, b in es if x == a)
                     if outs:
                         print(f"  {a} -> {', '.join(outs)}")
-            for comp in found:
+            for comp in cycles(nodes, es):
                 failed = True
                 pairs = sorted(f"{a} -> {b}" for a, b in es if a in comp and b in comp)
                 print(f"{crate}: import cycle under {where} between {', '.join(comp)}: "
                       + "; ".join(pairs))
-    if failed:
+    return failed
+
+
+def self_test():
+    """The check finds a cycle through a re-export and a `super::` path, and none without."""
+    import tempfile
+
+    def crate(files):
+        d = tempfile.mkdtemp()
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
+            with open(os.path.join(d, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        return os.path.join(d, "lib.rs")
+
+    lib = "mod a;\nmod b;\npub use b::B;\n"
+    a = "use crate::B;\npub struct A;\n"
+    cyclic = crate({"lib.rs": lib, "a.rs": a, "b/mod.rs": "mod c;\npub struct B;\n",
+                    "b/c.rs": "use super::super::a::A; // \"crate::b\"\n"})
+    acyclic = crate({"lib.rs": lib, "a.rs": a, "b/mod.rs": "pub struct B;\n"
+                     "#[cfg(test)]\nmod t { use crate::a::A; }\n// use crate::a::A;\n"})
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        found = check({"cyclic": cyclic}), check({"acyclic": acyclic})
+    if found != (True, False):
+        sys.exit(f"module-cycles self-test failed: {found}, expected (True, False)")
+
+
+def main():
+    self_test()
+    crates = {name: os.path.join(ROOT, root_file) for name, root_file in CRATES.items()}
+    if check(crates, show="--graph" in sys.argv):
         sys.exit(1)
     print("module-cycles: no import cycle between sibling modules in any crate")
 

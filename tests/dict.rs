@@ -494,7 +494,7 @@ proptest! {
         members in prop::collection::hash_set(any::<[u8; 12]>(), 0..500),
         probes in prop::collection::vec(any::<[u8; 12]>(), 1..200),
     ) {
-        let keys: Vec<Key> = members.iter().map(|k| Key::ObjectId(*k)).collect();
+        let keys: Vec<Key<'_>> = members.iter().map(|k| Key::ObjectId(*k)).collect();
         let (dict, _) = IdDictionary::new("t", DictKind::Facility, KeyType::ObjectId, 1)
             .unwrap()
             .append(keys)

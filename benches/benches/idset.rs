@@ -13,6 +13,9 @@
 //!   result is dropped inside the measurement.
 //!
 //! Run with `cargo bench -p sessionpack-benches --bench idset`; BENCHMARKS.md has the table and the exact command.
+// CRoaring's zero-copy `BitmapView`, the reference these benches compare with, is built by an
+// unsafe call; each says why its bytes are valid.
+#![allow(unsafe_code)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -19,8 +19,9 @@ fn count(bytes: usize) {
     let _ = BYTES.try_with(|n| n.set(n.get() + bytes as u64));
 }
 
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
-// thread-local `Cell` with a const initializer and no destructor, which never allocates.
+#[allow(unsafe_code)] // a global allocator is an unsafe trait: the only way to count allocations
+                      // SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
+                      // thread-local `Cell` with a const initializer and no destructor, which never allocates.
 unsafe impl GlobalAlloc for CountingBytes {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(layout.size());

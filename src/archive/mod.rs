@@ -6,7 +6,11 @@
 //! (issue 11). Unit tests may compute offsets freely.
 #![cfg_attr(
     not(test),
-    deny(clippy::arithmetic_side_effects, clippy::as_conversions)
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::as_conversions,
+        clippy::indexing_slicing
+    )
 )]
 
 pub(crate) mod layout;

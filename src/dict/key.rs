@@ -122,19 +122,20 @@ impl<'a> Key<'a> {
             }
             KeyType::Uuid => {
                 let t = text.as_bytes();
-                let groups = [(0, 8), (9, 13), (14, 18), (19, 23), (24, 36)];
+                let groups: [(usize, usize); 5] = [(0, 8), (9, 13), (14, 18), (19, 23), (24, 36)];
                 let dashes = [8, 13, 18, 23].iter().all(|&i| t.get(i) == Some(&b'-'));
                 let mut out = [0_u8; 16];
                 let mut at = 0;
                 let mut ok = t.len() == 36 && dashes;
                 for (start, end) in groups {
-                    let width = (end - start) / 2;
+                    let width = end.saturating_sub(start) / 2;
+                    let dst = out.get_mut(at..).and_then(|rest| rest.get_mut(..width));
                     ok = ok
-                        && match (t.get(start..end), out.get_mut(at..at + width)) {
+                        && match (t.get(start..end), dst) {
                             (Some(digits), Some(dst)) => hex_into(digits, dst),
                             _ => false,
                         };
-                    at += width;
+                    at = at.saturating_add(width);
                 }
                 if !ok {
                     return Err(invalid(DictInputProblem::UuidText));
@@ -224,14 +225,13 @@ impl fmt::Display for Key<'_> {
 /// Reads `2 × out.len()` hex digits (either case) into `out`; false unless `digits` is exactly
 /// that many hex digits.
 fn hex_into(digits: &[u8], out: &mut [u8]) -> bool {
-    if digits.len() != out.len() * 2 {
+    if out.len().checked_mul(2) != Some(digits.len()) {
         return false;
     }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+    let nibble = |c: u8| {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
     };
     for (pair, dst) in digits.chunks_exact(2).zip(out.iter_mut()) {
         match pair {

@@ -20,16 +20,29 @@ pub(crate) const DIGEST_FROM: usize = 24;
 /// An empty index slot.
 pub(crate) const EMPTY: u32 = u32::MAX;
 
-/// The number of index slots for `count` keys: `ceil(5 × count / 4)`.
-pub(crate) const fn slots(count: u32) -> u64 {
-    (5 * count as u64).div_ceil(4)
+/// The number of index slots for `count` keys: `ceil(5 × count / 4)` (exact: `5 × count` is
+/// below 2^35).
+pub(crate) fn slots(count: u32) -> u64 {
+    u64::from(count).saturating_mul(5).div_ceil(4)
 }
 
 /// The mask of the id bits of a slot: the low `b` bits, where `b` is the bit length of `count`
 /// (so the largest id, `count − 1`, never fills them and no slot is `EMPTY`).
-pub(crate) const fn id_mask(count: u32) -> u32 {
-    let bits = u32::BITS - count.leading_zeros();
-    ((1_u64 << bits) - 1) as u32
+pub(crate) fn id_mask(count: u32) -> u32 {
+    // `u32::MAX` shifted right by the leading zeros keeps exactly `b` low bits (none for 0).
+    u32::MAX.checked_shr(count.leading_zeros()).unwrap_or(0)
+}
+
+/// A `u64` or `u32` as a `usize`, saturated: every target this crate builds for has 32- or
+/// 64-bit `usize`, and a saturated length or offset is refused by the bounds checks after it.
+pub(crate) fn to_usize(v: impl Into<u64>) -> usize {
+    usize::try_from(v.into()).unwrap_or(usize::MAX)
+}
+
+/// The low 32 bits of a hash.
+const fn low32(h: u64) -> u32 {
+    let [a, b, c, d, ..] = h.to_le_bytes();
+    u32::from_le_bytes([a, b, c, d])
 }
 
 /// XXH64 (seed 0) of a key's bytes.
@@ -37,14 +50,43 @@ pub(crate) fn hash(key: &[u8]) -> u64 {
     xxh64(key, 0)
 }
 
-/// The home slot of a key with hash `h` in an index of `slots` slots.
-pub(crate) const fn home(h: u64, slots: u32) -> u32 {
-    ((h as u128 * slots as u128) >> 64) as u32
+/// The home slot of a key with hash `h` in an index of `slots` slots: `⌊h × slots / 2^64⌋`,
+/// always below `slots`.
+pub(crate) fn home(h: u64, slots: u32) -> u32 {
+    // Exact: a 64-bit by 32-bit product fits in 96 bits.
+    let product = u128::from(h).wrapping_mul(u128::from(slots));
+    u32::try_from(product.checked_shr(64).unwrap_or(0)).unwrap_or(0)
 }
 
 /// What the slot holding `id` (whose key hashes to `h`) contains.
 pub(crate) const fn slot_value(h: u64, id: u32, mask: u32) -> u32 {
-    (h as u32 & !mask) | id
+    (low32(h) & !mask) | id
+}
+
+/// The slot after `p` in an index of `slots` slots, wrapping to the first after the last.
+pub(crate) fn next_slot(p: u32, slots: u32) -> u32 {
+    match p.checked_add(1) {
+        Some(q) if q < slots => q,
+        _ => 0,
+    }
+}
+
+/// The least and greatest body length for a header with these fields (`SPEC.md` section
+/// 16.3, R-DICT-BODY-LEN). Every size in u64: `count < 2^32`, so none of these saturates.
+fn body_bounds(tenant: u8, count: u32, key_type: KeyType) -> (u64, u64) {
+    let n = u64::from(count);
+    let fixed = u64::from(tenant).saturating_add(slots(count).saturating_mul(4));
+    match key_type.width() {
+        Some(w) => {
+            let len = fixed.saturating_add(n.saturating_mul(u64::try_from(w).unwrap_or(u64::MAX)));
+            (len, len)
+        }
+        None => {
+            let min = fixed.saturating_add(n.saturating_mul(4));
+            let longest = u64::try_from(MAX_STRING_KEY).unwrap_or(u64::MAX);
+            (min, min.saturating_add(n.saturating_mul(longest)))
+        }
+    }
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
@@ -100,14 +142,8 @@ impl Layout {
             }
             .into());
         }
-        // Every size in u64: count < 2^32, so none of these can overflow.
-        let n = u64::from(count);
         let slots = slots(count);
-        let fixed = u64::from(tenant) + 4 * slots;
-        let (min, max) = match key_type.width() {
-            Some(w) => (fixed + n * w as u64, fixed + n * w as u64),
-            None => (fixed + 4 * n, fixed + 4 * n + n * MAX_STRING_KEY as u64),
-        };
+        let (min, max) = body_bounds(tenant, count, key_type);
         if u64::from(body_len) < min || u64::from(body_len) > max {
             return Err(DictError::BodyLength {
                 declared: body_len,
@@ -116,7 +152,7 @@ impl Layout {
             }
             .into());
         }
-        let body = body_len as usize;
+        let body = to_usize(body_len);
         let end = HEADER_LEN.checked_add(body);
         let Some(end) = end.filter(|&e| e <= bytes.len()) else {
             return Err(Error::dictionary(EnvelopeError::Truncated {
@@ -146,12 +182,12 @@ impl Layout {
                 }))
             }
         }
-        // The body lies inside `bytes` and `min <= body_len`, so these sums fit in usize.
-        let keys = HEADER_LEN + usize::from(tenant);
-        let index = end - 4 * slots as usize;
+        // The body lies inside `bytes` and `min <= body_len`, so these sums are exact.
+        let keys = HEADER_LEN.saturating_add(usize::from(tenant));
+        let index = end.saturating_sub(to_usize(slots).saturating_mul(4));
         let strings = match key_type.width() {
             Some(_) => index,
-            None => keys + 4 * count as usize,
+            None => keys.saturating_add(to_usize(count).saturating_mul(4)),
         };
         Ok(Layout {
             key_type,
@@ -164,7 +200,8 @@ impl Layout {
             keys,
             strings,
             index,
-            slots: slots as u32,
+            // `4 × slots <= body_len < 2^32`.
+            slots: u32::try_from(slots).unwrap_or(u32::MAX),
             mask: id_mask(count),
             end,
         })
@@ -195,7 +232,7 @@ impl Layout {
     /// bounds and UTF-8, the index and the keys' uniqueness (R-DICT-DIGEST to R-DICT-UNIQUE).
     pub(crate) fn validate(&self, bytes: &[u8]) -> Result<(), Error> {
         let content = bytes.get(DIGEST_FROM..self.end).unwrap_or_default();
-        let actual = xxh64(content, 0);
+        let actual = crate::format::digest(content);
         if actual != self.digest {
             return Err(Error::dictionary(EnvelopeError::DigestMismatch {
                 declared: self.digest,
@@ -216,23 +253,24 @@ impl Layout {
     }
 
     fn validate_strings(&self, bytes: &[u8]) -> Result<(), Error> {
-        let total = self.index - self.strings;
+        let total = self.index.saturating_sub(self.strings);
         let mut start = 0_usize;
         for id in 0..self.count {
-            let offset = self.keys + 4 * id as usize;
-            let end = u32_at(bytes, offset).unwrap_or(u32::MAX) as usize;
-            let last = id + 1 == self.count;
-            if end < start || end > total || end - start > MAX_STRING_KEY || (last && end != total)
-            {
+            let offset = self.end_offset(id);
+            let end = to_usize(u32_at(bytes, offset).unwrap_or(u32::MAX));
+            let last = id.checked_add(1) == Some(self.count);
+            let len = end.checked_sub(start);
+            if len.is_none_or(|len| len > MAX_STRING_KEY) || end > total || (last && end != total) {
                 return Err(DictError::KeyBounds { id, offset }.into());
             }
+            let from = self.strings.saturating_add(start);
             let key = bytes
-                .get(self.strings + start..self.strings + end)
+                .get(from..self.strings.saturating_add(end))
                 .unwrap_or_default();
             if core::str::from_utf8(key).is_err() {
                 return Err(DictError::NotUtf8 {
                     id: Some(id),
-                    offset: self.strings + start,
+                    offset: from,
                 }
                 .into());
             }
@@ -250,33 +288,39 @@ impl Layout {
         let index = self.index_slots(bytes);
         let slot = |p: u32| {
             index
-                .get(p as usize)
+                .get(to_usize(p))
                 .map_or(EMPTY, |b| u32::from_le_bytes(*b))
         };
         // In batches of three passes: the hashes and homes; then the first slot of each walk,
         // loads at random places of the index that the processor overlaps because nothing
         // else runs between them; then the walks.
-        const BATCH: u32 = 32;
-        let mut first = [(0_u64, 0_u32, 0_u32); BATCH as usize];
-        let mut start = 0_u32;
-        while start < self.count {
-            let len = BATCH.min(self.count - start);
-            for (i, f) in (0..len).zip(first.iter_mut()) {
-                let h = hash(self.key(bytes, start + i).unwrap_or_default());
-                *f = (h, home(h, self.slots), 0);
+        const BATCH: usize = 32;
+        let mut first = [(0_u32, 0_u64, 0_u32, 0_u32); BATCH];
+        let mut ids = 0..self.count;
+        loop {
+            // The next ids, at most `BATCH` of them: (id, hash, home, first slot).
+            // (`first` on the left: `zip` stops at its end without taking another id.)
+            let mut len = 0_usize;
+            for (f, id) in first.iter_mut().zip(ids.by_ref()) {
+                let h = hash(self.key(bytes, id).unwrap_or_default());
+                *f = (id, h, home(h, self.slots), 0);
+                len = len.saturating_add(1);
             }
-            for f in first.iter_mut().take(len as usize) {
-                f.2 = slot(f.1);
+            if len == 0 {
+                break;
             }
-            for (i, &(h, home, v)) in (0..len).zip(first.iter()) {
-                self.walk(bytes, &slot, start + i, h, home, v)?;
+            for f in first.iter_mut().take(len) {
+                f.3 = slot(f.2);
             }
-            start += len;
+            for &(id, h, home, v) in first.iter().take(len) {
+                self.walk(bytes, &slot, id, h, home, v)?;
+            }
         }
         let occupied = index
             .iter()
             .filter(|b| u32::from_le_bytes(**b) != EMPTY)
-            .count() as u64;
+            .count();
+        let occupied = u64::try_from(occupied).unwrap_or(u64::MAX);
         if occupied != u64::from(self.count) {
             return Err(DictError::IndexCount {
                 occupied,
@@ -312,11 +356,17 @@ impl Layout {
                     return Err(DictError::DuplicateKey { id: x, first: y }.into());
                 }
             }
-            steps += 1;
-            p = if p + 1 == self.slots { 0 } else { p + 1 };
+            steps = steps.saturating_add(1);
+            p = next_slot(p, self.slots);
             v = slot(p);
         }
         Ok(())
+    }
+
+    /// Where string key `id`'s end offset lies: `keys + 4 × id` (saturated: refused by `get`).
+    #[inline]
+    fn end_offset(&self, id: u32) -> usize {
+        to_usize(id).saturating_mul(4).saturating_add(self.keys)
     }
 
     /// The index's slots (empty past the bytes, which a checked layout never is).
@@ -331,7 +381,7 @@ impl Layout {
 
     pub(crate) fn tenant_bytes<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
         bytes
-            .get(HEADER_LEN..HEADER_LEN + self.tenant_len)
+            .get(HEADER_LEN..HEADER_LEN.saturating_add(self.tenant_len))
             .unwrap_or_default()
     }
 
@@ -343,13 +393,13 @@ impl Layout {
         }
         match self.key_type.width() {
             Some(w) => {
-                let start = self.keys + w * id as usize;
-                bytes.get(start..start + w)
+                let start = w.checked_mul(to_usize(id))?.checked_add(self.keys)?;
+                bytes.get(start..start.checked_add(w)?)
             }
             None => {
-                let end = u32_at(bytes, self.keys + 4 * id as usize)? as usize;
+                let end = to_usize(u32_at(bytes, self.end_offset(id))?);
                 let start = match id.checked_sub(1) {
-                    Some(prev) => u32_at(bytes, self.keys + 4 * prev as usize)? as usize,
+                    Some(prev) => to_usize(u32_at(bytes, self.end_offset(prev))?),
                     None => 0,
                 };
                 bytes.get(self.strings.checked_add(start)?..self.strings.checked_add(end)?)
@@ -365,11 +415,11 @@ impl Layout {
         }
         let index = self.index_slots(bytes);
         let h = hash(key);
-        let fingerprint = h as u32 & !self.mask;
+        let fingerprint = low32(h) & !self.mask;
         let mut p = home(h, self.slots);
         for _ in 0..self.slots {
             let v = index
-                .get(p as usize)
+                .get(to_usize(p))
                 .map_or(EMPTY, |b| u32::from_le_bytes(*b));
             if v == EMPTY {
                 return None;
@@ -380,7 +430,7 @@ impl Layout {
                     return Some(id);
                 }
             }
-            p = if p + 1 == self.slots { 0 } else { p + 1 };
+            p = next_slot(p, self.slots);
         }
         None
     }

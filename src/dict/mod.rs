@@ -27,6 +27,18 @@
 //! assert_eq!(view.id_of_text("64b7f0c2e1a9000000000003"), None); // refresh once, then deny
 //! # Ok::<(), sessionpack::Error>(())
 //! ```
+//!
+//! These modules read untrusted bytes (a dictionary is hostile input like a session), so every
+//! arithmetic operation, `as` conversion and index is checked (`checked_`, `try_from`, `get`)
+//! or carries a narrow `allow` with the reason it cannot overflow, truncate or panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::as_conversions,
+        clippy::indexing_slicing
+    )
+)]
 
 mod header;
 mod key;

@@ -329,8 +329,8 @@ impl<'a> IdDictionaryView<'a> {
     /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = Key<'a>> + 'a {
         let view = *self;
-        (0..self.layout.count as usize).map(move |id| {
-            view.key_of(id as u32).unwrap_or(Key::String("")) // never: every id below len has a key
+        (0..self.layout.count).map(move |id| {
+            view.key_of(id).unwrap_or(Key::String("")) // never: every id below len has a key
         })
     }
 

@@ -6,7 +6,8 @@ use std::fmt;
 use super::header::{at, FLAG_SIGNED, MAGIC, MAX_TENANT, VERSION};
 use super::key::{Key, KeyType};
 use super::layout::{
-    hash, home, id_mask, slot_value, slots, Layout, DIGEST_FROM, EMPTY, HEADER_LEN,
+    hash, home, id_mask, next_slot, slot_value, slots, to_usize, Layout, DIGEST_FROM, EMPTY,
+    HEADER_LEN,
 };
 use super::view::{DictionaryDecoder, IdDictionaryView};
 use crate::dict_kind::DictKind;
@@ -163,14 +164,17 @@ impl IdDictionary {
             let id = match view.id_of(key).or_else(|| new_ids.get(&key).copied()) {
                 Some(id) => id,
                 None => {
-                    if next >= u64::from(self.max_keys) {
-                        return Err(Error::Dict(DictError::TooManyKeys {
-                            count: next + 1,
-                            limit: self.max_keys.into(),
-                        }));
-                    }
-                    let id = next as u32;
-                    next += 1;
+                    // `next < max_keys <= u32::MAX`, so the id fits and the increment is exact.
+                    let id = match u32::try_from(next) {
+                        Ok(id) if next < u64::from(self.max_keys) => id,
+                        _ => {
+                            return Err(Error::Dict(DictError::TooManyKeys {
+                                count: next.saturating_add(1),
+                                limit: self.max_keys.into(),
+                            }))
+                        }
+                    };
+                    next = next.saturating_add(1);
                     new_ids.insert(key, id);
                     added.push(key);
                     id
@@ -310,50 +314,62 @@ fn encode(
     new: &[&[u8]],
 ) -> Result<Vec<u8>, Error> {
     let keys = || old.iter().chain(new.iter()).copied();
-    let n = old.len() + new.len();
-    let count = u32::try_from(n).map_err(|_| DictError::TooLarge { len: u64::MAX })?;
+    let u64_of = |len: usize| u64::try_from(len).unwrap_or(u64::MAX);
+    let count = old
+        .len()
+        .checked_add(new.len())
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(DictError::TooLarge { len: u64::MAX })?;
     let slots = slots(count);
-    let key_bytes: u64 = keys().map(|k| k.len() as u64).sum();
+    // Saturating sums: anything near u64::MAX is refused as too large just below.
+    let key_bytes = keys().fold(0_u64, |sum, k| sum.saturating_add(u64_of(k.len())));
     let ends = if key_type.width().is_some() {
         0
     } else {
-        4 * n as u64
+        u64::from(count).saturating_mul(4)
     };
-    let body = tenant.len() as u64 + ends + key_bytes + 4 * slots;
+    let body = u64_of(tenant.len())
+        .saturating_add(ends)
+        .saturating_add(key_bytes)
+        .saturating_add(slots.saturating_mul(4));
     let body_len = u32::try_from(body).map_err(|_| DictError::TooLarge { len: body })?;
-    let mut out = Vec::with_capacity(HEADER_LEN + body_len as usize);
+    let mut out = Vec::with_capacity(HEADER_LEN.saturating_add(to_usize(body_len)));
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&[VERSION, 0, 0, 0]);
     out.extend_from_slice(&[0; 8]); // the digest, below
     out.extend_from_slice(&0_u32.to_le_bytes()); // key id: unsigned
     out.extend_from_slice(&body_len.to_le_bytes());
-    out.extend_from_slice(&[key_type.code(), kind.code(), tenant.len() as u8, 0]);
+    // The caller checked the tenant against `MAX_TENANT` (64).
+    let tenant_len = u8::try_from(tenant.len()).unwrap_or(u8::MAX);
+    out.extend_from_slice(&[key_type.code(), kind.code(), tenant_len, 0]);
     out.extend_from_slice(&count.to_le_bytes());
     out.extend_from_slice(&lineage.to_le_bytes());
     out.extend_from_slice(tenant);
     if key_type.width().is_none() {
+        // Every end is at most the body length, which fits in u32.
         let mut end = 0_u32;
         for k in keys() {
-            end += k.len() as u32; // the body fits in u32
+            end = end.saturating_add(u32::try_from(k.len()).unwrap_or(u32::MAX));
             out.extend_from_slice(&end.to_le_bytes());
         }
     }
     for k in keys() {
         out.extend_from_slice(k);
     }
-    let slots = slots as u32;
+    // `4 × slots` is part of the body length, so `slots` fits in u32.
+    let slots = u32::try_from(slots).unwrap_or(u32::MAX);
     let mask = id_mask(count);
-    let mut index = vec![EMPTY; slots as usize];
-    for (id, k) in keys().enumerate() {
+    let mut index = vec![EMPTY; to_usize(slots)];
+    for (id, k) in (0..count).zip(keys()) {
         let h = hash(k);
-        let mut p = home(h, slots) as usize;
+        let mut p = home(h, slots);
         // Linear probing, ids in increasing order: the canonical index. slots > count, so an
         // empty slot is always found.
-        while index.get(p).is_some_and(|&v| v != EMPTY) {
-            p = if p + 1 == index.len() { 0 } else { p + 1 };
+        while index.get(to_usize(p)).is_some_and(|&v| v != EMPTY) {
+            p = next_slot(p, slots);
         }
-        if let Some(slot) = index.get_mut(p) {
-            *slot = slot_value(h, id as u32, mask);
+        if let Some(slot) = index.get_mut(to_usize(p)) {
+            *slot = slot_value(h, id, mask);
         }
     }
     for v in index {

@@ -6,7 +6,11 @@
 //! instead, or a narrow `#[allow]` that says why it cannot go wrong.
 #![cfg_attr(
     not(test),
-    deny(clippy::arithmetic_side_effects, clippy::as_conversions)
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::as_conversions,
+        clippy::indexing_slicing
+    )
 )]
 
 pub(crate) mod frame;

@@ -5,6 +5,7 @@
 //! is either checked (`checked_`, `try_from`, `From`) or carries a narrow `allow` with the reason
 //! it cannot overflow or truncate.
 #![deny(clippy::arithmetic_side_effects, clippy::as_conversions)]
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 mod container;
 mod iter;

@@ -19,8 +19,9 @@ fn count_one() {
     let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
 }
 
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
-// thread-local `Cell` with a const initializer and no destructor, which never allocates.
+#[allow(unsafe_code)] // a global allocator is an unsafe trait: the only way to count allocations
+                      // SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
+                      // thread-local `Cell` with a const initializer and no destructor, which never allocates.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count_one();
