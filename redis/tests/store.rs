@@ -161,6 +161,30 @@ fn empty_dict(lineage: u64) -> IdDictionary {
 }
 
 #[test]
+fn a_peeked_dictionary_header_is_checked_as_the_library_checks_it() {
+    // peek_dictionary reads the header with sessionpack::DictHeader::read: a header of another
+    // version is refused with the library's error, not returned as fields.
+    for (name, target, flavour) in support::each() {
+        let mut store = Store::connect(flavour, &target).unwrap();
+        let mut admin = support::admin(&target);
+        let key = support::key("dict-peek", 0);
+        let (dict, _) = empty_dict(5).append_text(["north"]).unwrap();
+        let mut bytes = dict.to_bytes(None);
+        bytes[4] = 2; // the version byte
+        support::set(admin.as_mut(), &key, &bytes);
+        let err = store.peek_dictionary(&key).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Session(BlobKind::Unsupported),
+            "{name}"
+        );
+        let library = sessionpack::DictHeader::read(&bytes).unwrap_err();
+        assert_eq!(err.to_string(), library.to_string(), "{name}");
+        store.delete(&key).unwrap();
+    }
+}
+
+#[test]
 fn dictionaries_put_get_peek() {
     for (name, target, flavour) in support::each() {
         let key_mac = MacKey::new(4, &[4; 32]).unwrap();
