@@ -41,8 +41,8 @@ pub(crate) mod at {
 /// [`DictHeader::read`] needs only the first [`DictHeader::LEN`] bytes, so a service that keeps
 /// a dictionary can fetch just the header of the stored copy (Redis: `GETRANGE key 0 39`) and
 /// compare [`digest`](DictHeader::digest)s to learn whether its copy is still current. It
-/// checks what the header alone can tell; [`DictionaryDecoder::open`](crate::DictionaryDecoder::open)
-/// checks the rest.
+/// checks what the header alone can tell;
+/// [`DictionaryDecoder::open`](crate::DictionaryDecoder::open) checks the rest.
 ///
 /// ```
 /// use sessionpack::{DictHeader, DictKind, IdDictionary, KeyType};
@@ -52,7 +52,8 @@ pub(crate) mod at {
 /// let bytes = dict.to_bytes(None);
 /// let header = DictHeader::read(&bytes[..DictHeader::LEN])?;
 /// assert_eq!((header.count, header.lineage, header.key_id), (2, 7, 0));
-/// assert_eq!((header.kind, header.key_type, header.tenant_len), (DictKind::Facility, KeyType::String, 4));
+/// assert_eq!((header.kind, header.key_type), (DictKind::Facility, KeyType::String));
+/// assert_eq!(header.tenant_len, 4); // "acme"
 /// assert_eq!(header.digest, dict.view().digest());
 /// // A session blob is not a dictionary.
 /// let blob = sessionpack::encode(&sessionpack::Session::default())?;

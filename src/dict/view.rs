@@ -186,7 +186,8 @@ pub struct IdDictionaryView<'a> {
     bytes: &'a [u8],
     /// Read from `bytes` by `Layout::read`.
     layout: Layout,
-    /// Whether its MAC was verified, or it is the writer's own ([`IdDictionary::view`](crate::IdDictionary::view)).
+    /// Whether its MAC was verified, or it is the writer's own
+    /// ([`IdDictionary::view`](crate::IdDictionary::view)).
     authenticated: bool,
 }
 
@@ -201,9 +202,10 @@ impl<'a> IdDictionaryView<'a> {
     }
 
     /// Whether the dictionary is authenticated: opened signed, its MAC verified, or the
-    /// writer's own ([`IdDictionary::view`](crate::IdDictionary::view)). A signed session's sets are checked by key only
-    /// through an authenticated dictionary ([`IdSetView::keyed`](crate::IdSetView::keyed),
-    /// `SPEC.md` C-KEY-MAC): an unsigned one could map a key to any id.
+    /// writer's own ([`IdDictionary::view`](crate::IdDictionary::view)). A signed session's
+    /// sets are checked by key only through an authenticated dictionary
+    /// ([`IdSetView::keyed`](crate::IdSetView::keyed), `SPEC.md` C-KEY-MAC): an unsigned one
+    /// could map a key to any id.
     ///
     /// ```
     /// use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, KeyType, MacKey};
