@@ -349,10 +349,14 @@ def check(crates, show=False):
 
 def self_test():
     """The check finds a cycle through a re-export and a `super::` path, and none without."""
+    import shutil
     import tempfile
+
+    made = []
 
     def crate(files):
         d = tempfile.mkdtemp()
+        made.append(d)
         for name, text in files.items():
             os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
             with open(os.path.join(d, name), "w", encoding="utf-8") as f:
@@ -369,6 +373,8 @@ def self_test():
     import io
     with contextlib.redirect_stdout(io.StringIO()):
         found = check({"cyclic": cyclic}), check({"acyclic": acyclic})
+    for d in made:
+        shutil.rmtree(d)
     if found != (True, False):
         sys.exit(f"module-cycles self-test failed: {found}, expected (True, False)")
 
