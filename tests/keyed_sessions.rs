@@ -7,9 +7,13 @@
 //! - an older copy of the dictionary (a prefix) never answers yes for a key the session lacks;
 //! - a dictionary of another lineage, or of the other kind, is refused, and a signed session is
 //!   never checked through an unsigned dictionary;
-//! - the JSON form with keys reads back to the same session.
+//! - the JSON form with keys reads back to the same session;
+//! - the golden version 3 sessions, checked by key through the golden dictionaries of their
+//!   lineages, answer as `tests/vectors/v3/keyed/probes.json` says (SPEC.md section 6.5).
 
 use std::collections::HashSet;
+
+mod support;
 
 use proptest::prelude::*;
 #[cfg(feature = "json")]
@@ -125,7 +129,7 @@ proptest! {
             .unwrap()
             .0;
         let err = view.facilities().keyed(&foreign.view()).unwrap_err();
-        prop_assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        prop_assert_eq!(err.kind(), ErrorKind::WrongDictionary);
         let is_foreign = matches!(err, Error::ForeignDictionary { set_lineage: Some(l), .. } if l == lineage);
         prop_assert!(is_foreign);
         let groups = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, lineage)
@@ -271,5 +275,123 @@ fn a_lineage_of_zero_is_refused_by_the_encoder_and_the_json_form() {
         err.to_string()
             .contains("group_lineage: expected a dictionary lineage"),
         "{err}"
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct Probes {
+    checks: Vec<ProbeCheck>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeCheck {
+    session: String,
+    set: String,
+    dictionary: String,
+    about: String,
+    refused: Option<ProbeRefused>,
+    probes: Vec<Probe>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeRefused {
+    kind: String,
+    rule: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Probe {
+    key: String,
+    answer: String,
+}
+
+#[derive(serde::Deserialize)]
+struct DictEntry {
+    name: String,
+    key: Option<(u32, String)>,
+}
+
+/// tests/vectors/v3/keyed/probes.json: every check by key it lists gets its answer (or its
+/// refusal, with kind and rule) from the golden session and the golden dictionary it names.
+#[test]
+fn the_golden_v3_sessions_answer_the_golden_probes_by_key() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let probes: Probes = serde_json::from_str(&read("v3/keyed/probes.json")).unwrap();
+    let dicts: Vec<DictEntry> = serde_json::from_str(&read("dict/v1/manifest.json")).unwrap();
+    let sessions = support::vectors::manifest_of(3);
+    let (mut answered, mut refused) = (0, 0);
+    for check in &probes.checks {
+        let what = &check.about;
+        let case = sessions.iter().find(|c| c.name == check.session).unwrap();
+        let mut decoder = support::vectors::decoder(case);
+        let blob = support::vectors::blob(case);
+        let view = decoder.open(&blob).unwrap();
+        let entry = dicts.iter().find(|d| d.name == check.dictionary).unwrap();
+        let mut dict_decoder = sessionpack::DictionaryDecoder::new();
+        if let Some((id, hex)) = &entry.key {
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            dict_decoder = dict_decoder.with_key(MacKey::new(*id, &bytes).unwrap());
+        }
+        let dict_bytes =
+            std::fs::read(root.join(format!("dict/v1/{}.bin", check.dictionary))).unwrap();
+        let dict = dict_decoder.open(&dict_bytes).unwrap();
+        let set = match check.set.as_str() {
+            "facilities" => view.facilities(),
+            "groups" => view.groups(),
+            other => panic!("{what}: set {other}"),
+        };
+        match (set.keyed(&dict), &check.refused) {
+            (Err(err), Some(expected)) => {
+                assert_eq!(err.kind().name(), expected.kind, "{what}: {err}");
+                assert_eq!(err.rule(), Some(expected.rule.as_str()), "{what}: {err}");
+                assert!(check.probes.is_empty(), "{what}: probes of a refused check");
+                refused += 1;
+            }
+            (Ok(keyed), None) => {
+                assert!(check.probes.len() >= 4, "{what}: too few probes");
+                for probe in &check.probes {
+                    let got = keyed.contains_text(&probe.key);
+                    let known = dict.id_of_text(&probe.key).is_some();
+                    match probe.answer.as_str() {
+                        "member" => assert_eq!(got, Ok(true), "{what}: {}", probe.key),
+                        "not_member" => {
+                            assert_eq!(got, Ok(false), "{what}: {}", probe.key);
+                            assert!(known, "{what}: {} is not in the dictionary", probe.key);
+                        }
+                        "unknown" => {
+                            assert_eq!(got, Ok(false), "{what}: {}", probe.key);
+                            assert!(!known, "{what}: {} is in the dictionary", probe.key);
+                        }
+                        "invalid_input" => {
+                            let err = got.unwrap_err();
+                            assert_eq!(
+                                err.kind(),
+                                ErrorKind::InvalidInput,
+                                "{what}: {}",
+                                probe.key
+                            );
+                        }
+                        other => panic!("{what}: answer {other}"),
+                    }
+                    answered += 1;
+                }
+            }
+            (got, expected) => panic!(
+                "{what}: {:?}, expected {:?}",
+                got.map(|_| ()),
+                expected.as_ref().map(|r| (&r.kind, &r.rule))
+            ),
+        }
+    }
+    assert!(
+        answered >= 100 && refused >= 5,
+        "{answered} probes, {refused} refusals"
     );
 }
