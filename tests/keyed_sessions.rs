@@ -395,3 +395,75 @@ fn the_golden_v3_sessions_answer_the_golden_probes_by_key() {
         "{answered} probes, {refused} refusals"
     );
 }
+
+/// SPEC.md C-KEY-MAC: a dictionary opened unsigned because its reader allows unsigned
+/// dictionaries (a migration) is not authenticated, so a signed session's set is not checked
+/// through it; the writer's own dictionary is; and C-KEY-MAC is checked before C-KEY-CHECK.
+#[test]
+fn a_signed_session_is_checked_only_through_a_verified_or_its_own_dictionary() {
+    let key = MacKey::new(7, &[9; 32]).unwrap();
+    let (dict, ids) = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 77)
+        .unwrap()
+        .append_text(["north", "south"])
+        .unwrap();
+    let session = Session::new("u", "acme", "t", 0, i64::MAX)
+        .with_facilities(ids)
+        .with_facility_lineage(77);
+    let blob = Encoder::new()
+        .with_key(key.clone())
+        .encode(&session)
+        .unwrap();
+    let mut decoder = Decoder::new().with_key(key.clone());
+    let view = decoder.open(&blob).unwrap();
+
+    let unsigned = dict.to_bytes(None);
+    let migrating = sessionpack::DictionaryDecoder::new()
+        .with_key(key.clone())
+        .allow_unsigned();
+    let opened = migrating.open(&unsigned).unwrap();
+    let err = view.facilities().keyed(&opened).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.rule()),
+        (ErrorKind::Unauthenticated, Some("C-KEY-MAC"))
+    );
+    // The order: an unsigned dictionary of the other kind is refused as unauthenticated.
+    let (groups, _) = IdDictionary::new("umbrella", DictKind::Group, KeyType::String, 5)
+        .unwrap()
+        .append_text(["x"])
+        .unwrap();
+    let groups_bytes = groups.to_bytes(None);
+    let groups_view = migrating.open(&groups_bytes).unwrap();
+    let err = view.facilities().keyed(&groups_view).unwrap_err();
+    assert_eq!(err.rule(), Some("C-KEY-MAC"), "{err}");
+
+    let signed = dict.to_bytes(Some(&key));
+    let verified = sessionpack::DictionaryDecoder::new()
+        .with_key(key)
+        .open(&signed)
+        .unwrap();
+    assert_eq!(
+        view.facilities()
+            .keyed(&verified)
+            .unwrap()
+            .contains_text("south"),
+        Ok(true)
+    );
+    assert_eq!(
+        view.facilities()
+            .keyed(&dict.view())
+            .unwrap()
+            .contains_text("north"),
+        Ok(true)
+    );
+    // Another tenant's dictionary of the same kind and lineage: C-KEY-CHECK.
+    let (other, _) = IdDictionary::new("umbrella", DictKind::Facility, KeyType::String, 77)
+        .unwrap()
+        .append_text(["north", "south"])
+        .unwrap();
+    let err = view.facilities().keyed(&other.view()).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.rule()),
+        (ErrorKind::WrongDictionary, Some("C-KEY-CHECK"))
+    );
+    assert!(matches!(err, Error::ForeignTenant { .. }), "{err}");
+}

@@ -252,3 +252,50 @@ fn refusal_vectors_break_only_their_own_rule() {
     }
     assert!(checked >= 80, "only {checked} whole blobs checked");
 }
+
+/// R-FRAME-WINDOW (SPEC.md section 4) as libzstd tests it: a window log of 10 + the
+/// `Window_Descriptor`'s exponent up to 31 is read whatever its mantissa; 32 is refused. The
+/// frame is built by hand from raw blocks, as another writer could.
+#[test]
+fn a_window_log_of_31_is_read_with_any_mantissa_and_32_is_refused() {
+    let raw =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/raw.bin"))
+            .unwrap();
+    let archive = &raw[40..];
+    let blob_with_window = |descriptor: u8| {
+        let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0b1000_0100, descriptor];
+        frame.extend_from_slice(&u32::try_from(archive.len()).unwrap().to_le_bytes());
+        let block = 1 | (u32::try_from(archive.len()).unwrap() << 3); // last, raw
+        frame.extend_from_slice(&block.to_le_bytes()[..3]);
+        frame.extend_from_slice(archive);
+        frame.extend_from_slice(&(xxh64(archive, 0) as u32).to_le_bytes());
+        let mut blob = raw[..40].to_vec();
+        blob[5] |= 1; // compressed
+        blob[16..20].copy_from_slice(&u32::try_from(frame.len()).unwrap().to_le_bytes());
+        blob[32..40].copy_from_slice(&xxh64(&frame, 0).to_le_bytes());
+        blob.extend_from_slice(&frame);
+        blob
+    };
+    let mut decoder = Decoder::new().with_expiry(Expiry::Ignore);
+    let expected = decoder.open(&raw).unwrap().to_session();
+    for exponent in [0_u8, 10, 20, 21] {
+        for mantissa in [0_u8, 7] {
+            let blob = blob_with_window((exponent << 3) | mantissa);
+            let view = decoder.open(&blob);
+            assert_eq!(
+                view.map(|v| v.to_session()).as_ref(),
+                Ok(&expected),
+                "window log {}, mantissa {mantissa}",
+                exponent + 10
+            );
+        }
+    }
+    for descriptor in [22 << 3, (22 << 3) | 7, 31 << 3 | 7] {
+        let err = decoder.open(&blob_with_window(descriptor)).unwrap_err();
+        assert_eq!(
+            (err.kind().name(), err.rule()),
+            ("corrupt", Some("R-FRAME-WINDOW")),
+            "{descriptor:#x}: {err}"
+        );
+    }
+}
