@@ -285,6 +285,59 @@ fn golden_cases() -> Vec<Golden> {
             vec!["a".into(), "bc".into()],
             false,
         ),
+        // The dictionaries of the version 3 golden sessions (tests/vectors/v3/: their tenant
+        // and lineages), so that checks by key can be tested from the vectors alone; the
+        // answers are in tests/vectors/v3/keyed/probes.json (examples/keyed_probes.rs).
+        g(
+            "acme_health_facilities",
+            "the facility dictionary of the v3 keyed_* sessions: 1,000 ObjectIds (an older copy for keyed_auto, whose ids reach 19,992), signed",
+            "acme-health",
+            "facility",
+            "objectid",
+            0x9e3f_1c2a_5b7d_4e60,
+            object_ids(1000, 22),
+            true,
+        ),
+        g(
+            "acme_health_groups",
+            "the group dictionary of the v3 keyed_* sessions: 300 UUIDs (an older copy for keyed_auto), signed",
+            "acme-health",
+            "group",
+            "uuid",
+            0x1b87_3c5d_e2f4_a609,
+            uuids(300, 23),
+            true,
+        ),
+        g(
+            "acme_health_wards",
+            "the facility dictionary of the v3 facilities_only session (lineage 1): 16 string keys, signed",
+            "acme-health",
+            "facility",
+            "string",
+            1,
+            (0..16).map(|i| format!("ward-{i:02}")).collect(),
+            true,
+        ),
+        g(
+            "acme_health_teams",
+            "the group dictionary of the v3 groups_only session (lineage 2^64 - 1), a copy of one key only, signed",
+            "acme-health",
+            "group",
+            "string",
+            u64::MAX,
+            vec!["team-0".into()],
+            true,
+        ),
+        g(
+            "umbrella_facilities",
+            "another tenant's facility dictionary with the lineage of the keyed_* sessions' (C-KEY-CHECK refuses it), signed",
+            "umbrella",
+            "facility",
+            "objectid",
+            0x9e3f_1c2a_5b7d_4e60,
+            object_ids(3, 24),
+            true,
+        ),
     ]
 }
 

@@ -321,6 +321,29 @@ fn frame_with_dictionary(frame: &[u8], id: u8) -> Vec<u8> {
     f
 }
 
+/// A zstd frame written by hand (RFC 8878): a 4-byte `Frame_Content_Size` of `content_size`,
+/// a `Window_Descriptor` when `window` is given (else a single segment), one raw block per
+/// item of `blocks` (the last flagged), and the content checksum of what the blocks hold.
+fn raw_block_frame(window: Option<u8>, content_size: usize, blocks: &[&[u8]]) -> Vec<u8> {
+    let mut f = vec![0x28, 0xB5, 0x2F, 0xFD];
+    // Frame_Content_Size_flag 2 (4 bytes), Content_Checksum_flag; Single_Segment_flag when no
+    // window descriptor.
+    f.push(0b1000_0100 | if window.is_none() { 0b10_0000 } else { 0 });
+    f.extend(window);
+    f.extend_from_slice(&u32::try_from(content_size).unwrap().to_le_bytes());
+    let mut content = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        assert!(block.len() < 1 << 17, "a raw block holds at most 128 KiB");
+        let last = u32::from(i + 1 == blocks.len());
+        let header = last | (u32::try_from(block.len()).unwrap() << 3); // Block_Type 0: raw
+        f.extend_from_slice(&header.to_le_bytes()[..3]);
+        f.extend_from_slice(block);
+        content.extend_from_slice(block);
+    }
+    f.extend_from_slice(&(xxh64(&content, 0) as u32).to_le_bytes());
+    f
+}
+
 /// `archive` stored raw: the whole blob.
 fn raw(a: &[u8]) -> Vec<u8> {
     blob(Header::raw(a), a)
@@ -839,6 +862,37 @@ fn cases() -> Vec<Case> {
             let mut f = fr.clone();
             let n = f.len();
             f[n - 4..].copy_from_slice(&((xxh64(&base_a.bytes, 0) >> 32) as u32).to_le_bytes());
+            blob(Header::compressed(&base_a.bytes, &f), &f)
+        },
+    );
+    add(
+        "frame_window_log_32",
+        "R-FRAME-WINDOW §4",
+        "corrupt",
+        "a frame of raw blocks whose Window_Descriptor is B0: window log 32, above libzstd's 31",
+        {
+            let f = raw_block_frame(Some(0xB0), base_a.bytes.len(), &[&base_a.bytes]);
+            blob(Header::compressed(&base_a.bytes, &f), &f)
+        },
+    );
+    add(
+        "frame_blocks_short",
+        "R-FRAME-DATA §4",
+        "corrupt",
+        "a frame of one raw block of the archive without its last 8 bytes: content size and checksum as they would be, 8 bytes short",
+        {
+            let n = base_a.bytes.len();
+            let f = raw_block_frame(None, n, &[&base_a.bytes[..n - 8]]);
+            blob(Header::compressed(&base_a.bytes, &f), &f)
+        },
+    );
+    add(
+        "frame_blocks_long",
+        "R-FRAME-DATA §4",
+        "corrupt",
+        "a frame of two raw blocks, the archive then 8 zero bytes: its blocks produce 8 bytes more than its content size",
+        {
+            let f = raw_block_frame(None, base_a.bytes.len(), &[&base_a.bytes, &[0; 8]]);
             blob(Header::compressed(&base_a.bytes, &f), &f)
         },
     );
@@ -1827,6 +1881,55 @@ fn cases() -> Vec<Case> {
             raw(&archive(&f).bytes)
         },
     });
+    // Which rule a reader names when a blob breaks two (SPEC.md section 6.3, C-ARC-STEPS): each
+    // of these carries two faults, and its rule is the one that order names first.
+    let two_faults = |name, rule, kind, about, f: Fields, gap| Case {
+        name,
+        rule,
+        kind,
+        now: NOW,
+        key: false,
+        about,
+        bin: raw(&archive_with_gap(&f, gap).bytes),
+    };
+    v.push(two_faults(
+        "precedence_user_id_before_roles_limit",
+        "R-ARC-UTF8 §6.3",
+        "corrupt",
+        "user_id holds FF AND the roles table has 1,025 entries: user_id's step comes first",
+        {
+            let mut f = base_fields();
+            f.user_id = vec![b'u', 0xFF];
+            f.roles = vec![b"r".to_vec(); 1025];
+            f
+        },
+        None,
+    ));
+    v.push(two_faults(
+        "precedence_roles_limit_before_role",
+        "R-LIMIT-ROLES §8",
+        "limit",
+        "1,025 roles of which role 0 holds a lone 80: the table's limit is checked before its strings",
+        {
+            let mut f = base_fields();
+            f.roles = vec![b"r".to_vec(); 1025];
+            f.roles[0] = vec![b's', 0x80];
+            f
+        },
+        None,
+    ));
+    v.push(two_faults(
+        "precedence_utf8_before_gap",
+        "R-ARC-UTF8 §6.3",
+        "corrupt",
+        "one zero byte between user_id's and tenant_id's bytes AND a token holding FF: layout faults rank last",
+        {
+            let mut f = base_fields();
+            f.token = vec![b't', 0xFF];
+            f
+        },
+        Some((1, 1)),
+    ));
     v
 }
 

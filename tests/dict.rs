@@ -299,7 +299,8 @@ fn a_forged_dictionary_is_refused_when_a_key_is_held() {
         strict.open(&forged.to_bytes(Some(&other))).unwrap_err(),
         Error::MacMismatch {
             blob: Blob::Dictionary,
-            key_id: 7
+            key_id: 7,
+            body_damaged: false,
         }
     );
     assert_eq!(

@@ -251,8 +251,8 @@ fn cases_v3() -> Vec<(Case, Session)> {
         .with_facility_lineage(0x9e3f_1c2a_5b7d_4e60)
         .with_group_lineage(0x1b87_3c5d_e2f4_a609);
     let mut wide = clinician.clone();
-    wide.facilities.extend((1_000..20_000).step_by(8)); // 2,375 of a 20,000-facility tenant
-    wide.groups.extend((3_000..60_000).step_by(8)); // 7,125 of 60,000 groups
+    wide.facilities.extend((1_000..20_000).step_by(8)); // with the clinician's 8: 2,383 of a 20,000-facility tenant
+    wide.groups.extend((3_000..60_000).step_by(8)); // with the clinician's 120: 7,245 of 60,000 groups
     for i in 0..20 {
         wide.settings
             .insert(format!("feature.flag_{i:02}"), "on".into());
@@ -268,7 +268,7 @@ fn cases_v3() -> Vec<(Case, Session)> {
     let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     vec![
         (case("keyed_raw", "both sets over dictionaries, stored raw", "never", None), clinician.clone()),
-        (case("keyed_auto", "a wide session over dictionaries (2,375 of 20,000 facilities, 7,125 of 60,000 groups), compressed when it pays", &auto, None), wide.clone()),
+        (case("keyed_auto", "a wide session over dictionaries (2,383 of 20,000 facilities, 7,245 of 60,000 groups), compressed when it pays", &auto, None), wide.clone()),
         (case("facilities_only", "only the facilities over a dictionary (lineage 1); the groups are plain ids", "never", None), facilities_only),
         (case("groups_only", "only the groups over a dictionary (lineage 2^64 - 1); the facilities are plain ids", "never", None), groups_only),
         (case("keyed_signed_raw", "both sets over dictionaries, raw and signed with key id 7", "never", Some((7, key))), clinician),

@@ -7,9 +7,13 @@
 //! - an older copy of the dictionary (a prefix) never answers yes for a key the session lacks;
 //! - a dictionary of another lineage, or of the other kind, is refused, and a signed session is
 //!   never checked through an unsigned dictionary;
-//! - the JSON form with keys reads back to the same session.
+//! - the JSON form with keys reads back to the same session;
+//! - the golden version 3 sessions, checked by key through the golden dictionaries of their
+//!   lineages, answer as `tests/vectors/v3/keyed/probes.json` says (SPEC.md section 6.5).
 
 use std::collections::HashSet;
+
+mod support;
 
 use proptest::prelude::*;
 #[cfg(feature = "json")]
@@ -125,7 +129,7 @@ proptest! {
             .unwrap()
             .0;
         let err = view.facilities().keyed(&foreign.view()).unwrap_err();
-        prop_assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        prop_assert_eq!(err.kind(), ErrorKind::WrongDictionary);
         let is_foreign = matches!(err, Error::ForeignDictionary { set_lineage: Some(l), .. } if l == lineage);
         prop_assert!(is_foreign);
         let groups = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, lineage)
@@ -272,4 +276,194 @@ fn a_lineage_of_zero_is_refused_by_the_encoder_and_the_json_form() {
             .contains("group_lineage: expected a dictionary lineage"),
         "{err}"
     );
+}
+
+#[derive(serde::Deserialize)]
+struct Probes {
+    checks: Vec<ProbeCheck>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeCheck {
+    session: String,
+    set: String,
+    dictionary: String,
+    about: String,
+    refused: Option<ProbeRefused>,
+    probes: Vec<Probe>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeRefused {
+    kind: String,
+    rule: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Probe {
+    key: String,
+    answer: String,
+}
+
+#[derive(serde::Deserialize)]
+struct DictEntry {
+    name: String,
+    key: Option<(u32, String)>,
+}
+
+/// tests/vectors/v3/keyed/probes.json: every check by key it lists gets its answer (or its
+/// refusal, with kind and rule) from the golden session and the golden dictionary it names.
+#[test]
+fn the_golden_v3_sessions_answer_the_golden_probes_by_key() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let probes: Probes = serde_json::from_str(&read("v3/keyed/probes.json")).unwrap();
+    let dicts: Vec<DictEntry> = serde_json::from_str(&read("dict/v1/manifest.json")).unwrap();
+    let sessions = support::vectors::manifest_of(3);
+    let (mut answered, mut refused) = (0, 0);
+    for check in &probes.checks {
+        let what = &check.about;
+        let case = sessions.iter().find(|c| c.name == check.session).unwrap();
+        let mut decoder = support::vectors::decoder(case);
+        let blob = support::vectors::blob(case);
+        let view = decoder.open(&blob).unwrap();
+        let entry = dicts.iter().find(|d| d.name == check.dictionary).unwrap();
+        let mut dict_decoder = sessionpack::DictionaryDecoder::new();
+        if let Some((id, hex)) = &entry.key {
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            dict_decoder = dict_decoder.with_key(MacKey::new(*id, &bytes).unwrap());
+        }
+        let dict_bytes =
+            std::fs::read(root.join(format!("dict/v1/{}.bin", check.dictionary))).unwrap();
+        let dict = dict_decoder.open(&dict_bytes).unwrap();
+        let set = match check.set.as_str() {
+            "facilities" => view.facilities(),
+            "groups" => view.groups(),
+            other => panic!("{what}: set {other}"),
+        };
+        match (set.keyed(&dict), &check.refused) {
+            (Err(err), Some(expected)) => {
+                assert_eq!(err.kind().name(), expected.kind, "{what}: {err}");
+                assert_eq!(err.rule(), Some(expected.rule.as_str()), "{what}: {err}");
+                assert!(check.probes.is_empty(), "{what}: probes of a refused check");
+                refused += 1;
+            }
+            (Ok(keyed), None) => {
+                assert!(check.probes.len() >= 4, "{what}: too few probes");
+                for probe in &check.probes {
+                    let got = keyed.contains_text(&probe.key);
+                    let known = dict.id_of_text(&probe.key).is_some();
+                    match probe.answer.as_str() {
+                        "member" => assert_eq!(got, Ok(true), "{what}: {}", probe.key),
+                        "not_member" => {
+                            assert_eq!(got, Ok(false), "{what}: {}", probe.key);
+                            assert!(known, "{what}: {} is not in the dictionary", probe.key);
+                        }
+                        "unknown" => {
+                            assert_eq!(got, Ok(false), "{what}: {}", probe.key);
+                            assert!(!known, "{what}: {} is in the dictionary", probe.key);
+                        }
+                        "invalid_input" => {
+                            let err = got.unwrap_err();
+                            assert_eq!(
+                                err.kind(),
+                                ErrorKind::InvalidInput,
+                                "{what}: {}",
+                                probe.key
+                            );
+                        }
+                        other => panic!("{what}: answer {other}"),
+                    }
+                    answered += 1;
+                }
+            }
+            (got, expected) => panic!(
+                "{what}: {:?}, expected {:?}",
+                got.map(|_| ()),
+                expected.as_ref().map(|r| (&r.kind, &r.rule))
+            ),
+        }
+    }
+    assert!(
+        answered >= 100 && refused >= 5,
+        "{answered} probes, {refused} refusals"
+    );
+}
+
+/// SPEC.md C-KEY-MAC: a dictionary opened unsigned because its reader allows unsigned
+/// dictionaries (a migration) is not authenticated, so a signed session's set is not checked
+/// through it; the writer's own dictionary is; and C-KEY-MAC is checked before C-KEY-CHECK.
+#[test]
+fn a_signed_session_is_checked_only_through_a_verified_or_its_own_dictionary() {
+    let key = MacKey::new(7, &[9; 32]).unwrap();
+    let (dict, ids) = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 77)
+        .unwrap()
+        .append_text(["north", "south"])
+        .unwrap();
+    let session = Session::new("u", "acme", "t", 0, i64::MAX)
+        .with_facilities(ids)
+        .with_facility_lineage(77);
+    let blob = Encoder::new()
+        .with_key(key.clone())
+        .encode(&session)
+        .unwrap();
+    let mut decoder = Decoder::new().with_key(key.clone());
+    let view = decoder.open(&blob).unwrap();
+
+    let unsigned = dict.to_bytes(None);
+    let migrating = sessionpack::DictionaryDecoder::new()
+        .with_key(key.clone())
+        .allow_unsigned();
+    let opened = migrating.open(&unsigned).unwrap();
+    let err = view.facilities().keyed(&opened).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.rule()),
+        (ErrorKind::Unauthenticated, Some("C-KEY-MAC"))
+    );
+    // The order: an unsigned dictionary of the other kind is refused as unauthenticated.
+    let (groups, _) = IdDictionary::new("umbrella", DictKind::Group, KeyType::String, 5)
+        .unwrap()
+        .append_text(["x"])
+        .unwrap();
+    let groups_bytes = groups.to_bytes(None);
+    let groups_view = migrating.open(&groups_bytes).unwrap();
+    let err = view.facilities().keyed(&groups_view).unwrap_err();
+    assert_eq!(err.rule(), Some("C-KEY-MAC"), "{err}");
+
+    let signed = dict.to_bytes(Some(&key));
+    let verified = sessionpack::DictionaryDecoder::new()
+        .with_key(key)
+        .open(&signed)
+        .unwrap();
+    assert_eq!(
+        view.facilities()
+            .keyed(&verified)
+            .unwrap()
+            .contains_text("south"),
+        Ok(true)
+    );
+    assert_eq!(
+        view.facilities()
+            .keyed(&dict.view())
+            .unwrap()
+            .contains_text("north"),
+        Ok(true)
+    );
+    // Another tenant's dictionary of the same kind and lineage: C-KEY-CHECK.
+    let (other, _) = IdDictionary::new("umbrella", DictKind::Facility, KeyType::String, 77)
+        .unwrap()
+        .append_text(["north", "south"])
+        .unwrap();
+    let err = view.facilities().keyed(&other.view()).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.rule()),
+        (ErrorKind::WrongDictionary, Some("C-KEY-CHECK"))
+    );
+    assert!(matches!(err, Error::ForeignTenant { .. }), "{err}");
 }

@@ -1048,7 +1048,7 @@ fn wrong_kind_foreign_and_damaged_dictionaries_are_refused_naming_the_file() {
             OID_A,
         ],
     ));
-    assert_eq!(v["error"]["kind"], "invalid_input");
+    assert_eq!(v["error"]["kind"], "wrong_dictionary");
     // A session of plain ids (no dictionary) checked by key: refused too.
     let plain = dir.join("plain.bin");
     let json = keyed_session(&[], &[]).replace("\"facilities\":[]", "\"facilities\":[0]");

@@ -75,6 +75,8 @@ class Walk {
   readonly dv: DataView;
   pos = 0;
   dataEnd = 0;
+  /** The first layout fault (R-ARC-GAP, R-ARC-EMPTY, R-ARC-PAD): its rule and message. */
+  layoutFault: [string, string] | undefined = undefined;
   /** The items' archive offset and count of the last vector followed (no tuple per vector). */
   at = 0;
   len = 0;
@@ -113,27 +115,39 @@ class Walk {
     this.len = len;
   }
 
-  /** Checks that the vector lies where the writer puts it, and that the padding is zero. */
+  /**
+   * Checks that the vector does not start inside an earlier non-empty vector's items
+   * (R-ARC-ORDER, refused at once), and whether it lies where the writer puts it with zero
+   * padding before it: the first such layout fault is kept in `layoutFault` and reported only
+   * when the walk finds nothing else (SPEC.md §6.3, "Which rule a reader names").
+   */
   place(start: number, len: number, item: number, align: number): void {
     const empty = len === 0;
     if (!empty && start < this.dataEnd) {
       corrupt("R-ARC-ORDER", `${label(this)}: its items at archive offset ${start} start before the end of an earlier field's (${this.dataEnd})`);
     }
-    const expected = alignUp(this.pos, align);
-    if (start !== expected) {
-      if (empty) corrupt("R-ARC-EMPTY", `${label(this)}: an empty vector at archive offset ${start}, where the writer puts it at ${expected}`);
-      corrupt("R-ARC-GAP", `${label(this)}: its items start at archive offset ${start}, where the writer puts them at ${expected}`);
+    if (this.layoutFault === undefined) {
+      const expected = alignUp(this.pos, align);
+      if (start !== expected) {
+        this.layoutFault = empty
+          ? ["R-ARC-EMPTY", `${label(this)}: an empty vector at archive offset ${start}, where the writer puts it at ${expected}`]
+          : ["R-ARC-GAP", `${label(this)}: its items start at archive offset ${start}, where the writer puts them at ${expected}`];
+      } else if (expected !== this.pos) {
+        this.padding(expected);
+      }
     }
-    if (expected !== this.pos) this.padding(expected);
     this.pos = start + len * item;
     if (!empty) this.dataEnd = this.pos;
   }
 
-  /** The padding `[pos, to)` is zero (R-ARC-PAD). */
+  /** The padding `[pos, to)` is zero (R-ARC-PAD); the first non-zero byte is kept in `layoutFault`. */
   padding(to: number): void {
     for (let p = this.pos; p < to; p++) {
       const v = this.b[this.base + p]!;
-      if (v !== 0) corrupt("R-ARC-PAD", `padding byte at archive offset ${p} before ${label(this)} is 0x${v.toString(16).padStart(2, "0")}, not zero`);
+      if (v !== 0) {
+        this.layoutFault = ["R-ARC-PAD", `padding byte at archive offset ${p} before ${label(this)} is 0x${v.toString(16).padStart(2, "0")}, not zero`];
+        return;
+      }
     }
   }
 
@@ -262,10 +276,14 @@ export function validateArchive(b: Uint8Array, base: number, len: number, limits
   const groupShape = w.idSet("groups", root + F.GROUPS);
   const groups = w.at, groupsLen = w.len;
 
-  const expected = alignUp(w.pos, ROOT_ALIGN);
-  if (root !== expected) corrupt("R-ARC-GAP", `the root starts at archive offset ${root}, where the writer puts it at ${expected}`);
-  w.name("the root", -1, "");
-  w.padding(expected);
+  // The layout faults rank after every other archive rule: the first one found, else the root's place.
+  if (w.layoutFault === undefined) {
+    const expected = alignUp(w.pos, ROOT_ALIGN);
+    if (root !== expected) corrupt("R-ARC-GAP", `the root starts at archive offset ${root}, where the writer puts it at ${expected}`);
+    w.name("the root", -1, "");
+    w.padding(expected);
+  }
+  if (w.layoutFault !== undefined) corrupt(w.layoutFault[0], w.layoutFault[1]);
 
   return {
     base,

@@ -5,13 +5,13 @@
 
 import { u32 } from "./bytes.js";
 import { validateArchive } from "./archive.js";
-import { bytesExpected, corrupt, fail } from "./errors.js";
+import { bytesExpected, corrupt, fail, SessionpackError } from "./errors.js";
 import { checkFrame, inflate } from "./frame.js";
 import { Header, HEADER_LEN } from "./header.js";
 import { limitsFrom, maxInflatedLen, type Limits } from "./limits.js";
 import { KeyRing, type MacKey } from "./mac.js";
 import { SessionView } from "./view.js";
-import { schemaOf } from "./versions.js";
+import { schemaOf, type VersionSchema } from "./versions.js";
 import { digestInto } from "./hash.js";
 import { XXH } from "./xxh64.js";
 
@@ -45,6 +45,22 @@ export interface DecoderOptions {
 }
 
 const SESSION_MAC_RULES = ["R-MAC-KEY", "R-MAC-TAG"] as const;
+
+/**
+ * Whether the bytes a wrong tag covers fail their own integrity checks too (SPEC.md §5,
+ * R-MAC-FIRST), seen without inflating or parsing the body: a decoded length no archive of the
+ * version has, then the body digest of a compressed body or the version's digest of a raw one.
+ */
+function bodyDamaged(bytes: Uint8Array, h: Header, schema: VersionSchema): boolean {
+  if (h.decodedLen < schema.rootLen || h.decodedLen % 8 !== 0) return true;
+  const bodyEnd = HEADER_LEN + h.storedLen;
+  if (h.compressed) {
+    digestInto(bytes, HEADER_LEN, bodyEnd);
+    return XXH.lo !== h.bodyDigestLo || XXH.hi !== h.bodyDigestHi;
+  }
+  digestInto(bytes, HEADER_LEN, bodyEnd, schema.digestSeed);
+  return XXH.lo !== h.digestLo || XXH.hi !== h.digestHi;
+}
 
 /**
  * Reads blobs: checks the header, verifies the MAC, inflates a compressed body (or reads a raw
@@ -122,7 +138,19 @@ export class Decoder {
 
     // Step 2: the MAC, before anything in the body is read.
     if (h.signed) {
-      this.keys.verify(h.keyId, bytes.subarray(0, bodyEnd), bytes.subarray(bodyEnd), "blob", SESSION_MAC_RULES);
+      try {
+        this.keys.verify(h.keyId, bytes.subarray(0, bodyEnd), bytes.subarray(bodyEnd), "blob", SESSION_MAC_RULES);
+      } catch (e) {
+        if (e instanceof SessionpackError && e.rule === "R-MAC-TAG" && bodyDamaged(bytes, h, schema)) {
+          fail(
+            "unauthenticated",
+            "R-MAC-FIRST",
+            `the blob's MAC does not verify under key id ${h.keyId}, and its body fails its digest too: it was damaged or forged; ` +
+              "the MAC is checked first, so nothing of it was read (R-MAC-FIRST): deny access",
+          );
+        }
+        throw e;
+      }
     } else if (this.requiresMac) {
       fail(
         "unauthenticated",

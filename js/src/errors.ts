@@ -6,7 +6,7 @@
  * none of them grants anything.
  */
 
-/** The seven error kinds, by their shared names. */
+/** The eight error kinds, by their shared names. */
 export type ErrorKind =
   | "not_a_blob"
   | "corrupt"
@@ -14,7 +14,8 @@ export type ErrorKind =
   | "limit"
   | "unauthenticated"
   | "expired"
-  | "invalid_input";
+  | "invalid_input"
+  | "wrong_dictionary";
 
 /** Every kind, in the order of SPEC.md §14.3. */
 export const ERROR_KINDS: readonly ErrorKind[] = Object.freeze([
@@ -25,6 +26,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = Object.freeze([
   "unauthenticated",
   "expired",
   "invalid_input",
+  "wrong_dictionary",
 ]);
 
 /**

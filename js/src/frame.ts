@@ -9,14 +9,17 @@ import { u16, u32 } from "./bytes.js";
 import { corrupt, fail } from "./errors.js";
 import { decompress } from "./zstd.js";
 
-/** Window logs above this are refused by libzstd on 64-bit targets (`ZSTD_WINDOWLOG_MAX`). */
+/**
+ * Window logs above this are refused by libzstd on 64-bit targets (`ZSTD_WINDOWLOG_MAX`), which
+ * tests the exponent alone, whatever the mantissa (SPEC.md R-FRAME-WINDOW).
+ */
 const WINDOWLOG_MAX = 31;
 /** The WebAssembly (32-bit) libzstd refuses window logs above this (`ZSTD_WINDOWLOG_MAX_32`). */
 const WINDOWLOG_MAX_32 = 30;
 
 /**
  * Checks that `body` is exactly one zstd frame as SPEC.md §4 requires (magic, descriptor bits,
- * content size, dictionary, whole frame), in that order. Reads only headers. Returns the
+ * window, content size, dictionary, whole frame), in that order. Reads only headers. Returns the
  * frame's window log (0 for a single-segment frame, whose window is its content).
  */
 export function checkFrame(body: Uint8Array, decodedLen: number, dictionaryId: number): number {
@@ -38,7 +41,9 @@ export function checkFrame(body: Uint8Array, decodedLen: number, dictionaryId: n
   if (!singleSegment) {
     if (len < 6) corrupt("R-FRAME-SIZE", "the zstd frame header is truncated");
     windowLog = (body[5]! >>> 3) + 10;
-    if (windowLog > WINDOWLOG_MAX) corrupt("R-FRAME-SIZE", `the zstd frame's window (2^${windowLog}) is too large`);
+    if (windowLog > WINDOWLOG_MAX) {
+      corrupt("R-FRAME-WINDOW", `the zstd frame's window log is ${windowLog}, above the 31 libzstd accepts (its mantissa does not count)`);
+    }
     pos = 6;
   }
   const dictSize = dictFlag === 3 ? 4 : dictFlag;

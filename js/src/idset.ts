@@ -219,6 +219,8 @@ export class IdSet implements Iterable<number> {
   readonly kind: "facility" | "group";
   /** Whether the set is of a signed session whose MAC was verified. */
   readonly signed: boolean;
+  /** The session the set is of (its `tenantId`, which a keyed check compares), or `undefined`. */
+  private readonly session: { readonly tenantId: string } | undefined;
 
   /** @internal */
   constructor(
@@ -229,6 +231,7 @@ export class IdSet implements Iterable<number> {
     kind: "facility" | "group",
     lineage: bigint | undefined,
     signed = false,
+    session: { readonly tenantId: string } | undefined = undefined,
   ) {
     this.b = b;
     this.base = base;
@@ -245,6 +248,7 @@ export class IdSet implements Iterable<number> {
     this.kind = kind;
     this.lineage = lineage;
     this.signed = signed;
+    this.session = session;
   }
 
   /**
@@ -478,19 +482,31 @@ export class IdSet implements Iterable<number> {
 
   /**
    * This set checked by key through `dictionary`, the facility (or group) dictionary whose ids
-   * it holds (SPEC.md §6.5, C-KEY-CHECK). Checks once that it is that dictionary: its kind
-   * matches the set and its lineage equals the set's; otherwise throws `invalid_input`
-   * (a dictionary of another lineage maps the same ids to other facilities): deny.
+   * it holds (SPEC.md §6.5), checked once, in this order: a signed session's set only through
+   * an authenticated dictionary (C-KEY-MAC, `unauthenticated`); then the dictionary is the
+   * set's own — its kind matches the set, its lineage equals the set's (a set of plain ids has
+   * none: refused), its tenant is the session's `tenantId` — or it throws `wrong_dictionary`
+   * (C-KEY-CHECK: another dictionary maps the same ids to other facilities). Deny on either.
    */
   keyed(dictionary: IdDictionaryView): KeyedIdSet {
-    checkDictionary(this.kind, this.lineage, dictionary);
     if (this.signed && !dictionary.authenticated) {
-      // SPEC.md C-KEY-MAC: an unsigned dictionary could map any key to an id the session holds.
+      // SPEC.md C-KEY-MAC, first: an unsigned dictionary could map any key to an id the
+      // session holds, and what it says of its kind, lineage and tenant is its own claim.
       fail(
         "unauthenticated",
         "C-KEY-MAC",
         `the session is signed but the dictionary for its ${this.kind === "facility" ? "facilities" : "groups"} is not: ` +
           "open dictionaries with the sessions' keys (new DictionaryDecoder({ keys }))",
+      );
+    }
+    checkDictionary(this.kind, this.lineage, dictionary);
+    const session = this.session;
+    if (session !== undefined && dictionary.tenant !== session.tenantId) {
+      fail(
+        "wrong_dictionary",
+        "C-KEY-CHECK",
+        `the session's ${this.kind === "facility" ? "facilities" : "groups"} belong to tenant ${JSON.stringify(session.tenantId)}, ` +
+          `but the dictionary given is tenant ${JSON.stringify(dictionary.tenant)}'s (C-KEY-CHECK): deny, and load the session's tenant's dictionary`,
       );
     }
     return new KeyedIdSet(this, dictionary);
@@ -534,13 +550,15 @@ export class IdSet implements Iterable<number> {
 }
 
 /**
- * Throws `invalid_input` unless `dictionary` is the one a set of `kind` and `lineage` refers
- * to: the same kind, the same (non-zero) lineage.
+ * Throws `wrong_dictionary` (C-KEY-CHECK) unless `dictionary` is the one a set of `kind` and
+ * `lineage` refers to: the same kind, the same (non-zero) lineage.
  */
 export function checkDictionary(kind: "facility" | "group", lineage: bigint | undefined, dictionary: IdDictionaryView): void {
   if (dictionary.kind !== kind || lineage !== dictionary.lineage) {
     const set = kind === "facility" ? "facilities" : "groups";
-    invalidInput(
+    fail(
+      "wrong_dictionary",
+      "C-KEY-CHECK",
       lineage === undefined
         ? `the ${set} hold plain ids (no lineage): they cannot be checked by key through a dictionary`
         : `the ${dictionary.kind} dictionary of lineage ${dictionary.lineage.toString(16).padStart(16, "0")} is not the one ` +

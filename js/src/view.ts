@@ -56,8 +56,9 @@ export class SessionView {
     this.header = header;
     this.schema = schema;
     // A signed blob's MAC was verified by the decoder (SPEC.md C-KEY-MAC needs to know).
-    this.facilities = new IdSet(b, ix.facilities, ix.facilitiesEnd, ix.facilityShape, "facility", this.facilityLineage, header.signed);
-    this.groups = new IdSet(b, ix.groups, ix.groupsEnd, ix.groupShape, "group", this.groupLineage, header.signed);
+    // A keyed check compares the dictionary's tenant with this session's (C-KEY-CHECK).
+    this.facilities = new IdSet(b, ix.facilities, ix.facilitiesEnd, ix.facilityShape, "facility", this.facilityLineage, header.signed, this);
+    this.groups = new IdSet(b, ix.groups, ix.groupsEnd, ix.groupShape, "group", this.groupLineage, header.signed, this);
   }
 
   /** The format version (the header's). */

@@ -386,11 +386,11 @@ for (const name of TARGETS) {
       // Each session under a key of its own (a rewrite would race its invalidation in tracking mode).
       const [sk1, sk2, sk3, sk4] = [1, 2, 3, 4].map((i) => key("closed-session", i));
       await store.put(sk1, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(other.view(), [oid(1)]));
-      await assert.rejects(access.load(sk1), kind("invalid_input"), "another lineage, even after a refresh");
+      await assert.rejects(access.load(sk1), kind("wrong_dictionary", "C-KEY-CHECK"), "another lineage, even after a refresh");
       await store.put(sk2, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000, facilities: [0] }));
       const plain = await access.load(sk2);
-      await assert.rejects(plain.canSee(oid(1)), kind("invalid_input"));
-      await assert.rejects(plain.filter([{ f: oid(1) }], (r) => r.f), kind("invalid_input"));
+      await assert.rejects(plain.canSee(oid(1)), kind("wrong_dictionary", "C-KEY-CHECK"));
+      await assert.rejects(plain.filter([{ f: oid(1) }], (r) => r.f), kind("wrong_dictionary", "C-KEY-CHECK"));
       assert.equal(plain.view.facilities.has(0), true, "plain ids are checked by id");
       // A signed session through an unsigned dictionary (a cache that allows them): C-KEY-MAC.
       const weak = await DictionaryCache.connect(tg, { freshness: mode, keys: [m], allowUnsigned: true, tracking: TRACKING });

@@ -113,7 +113,8 @@ test("every frame rule, broken", () => {
   refused(blob(archive, frame(archive, { checksum: false })), "R-FRAME-CHECKSUM");
   refused(blob(archive, frame(archive, { fhdExtra: 1 << 3 })), "R-FRAME-BITS");
   refused(blob(archive, frame(archive, { fhdExtra: 1 << 4 })), "R-FRAME-BITS");
-  refused(blob(archive, frame(archive, { singleSegment: false, windowDescriptor: 22 << 3 })), "R-FRAME-SIZE");
+  refused(blob(archive, frame(archive, { singleSegment: false, windowDescriptor: 22 << 3 })), "R-FRAME-WINDOW");
+  refused(blob(archive, frame(archive, { singleSegment: false, windowDescriptor: (31 << 3) | 7 })), "R-FRAME-WINDOW");
   refused(blob(archive, frame(archive, { contentSize: archive.length + 8 })), "R-FRAME-SIZE");
   refused(blob(archive, good, 1, { dictionaryId: 5 }), "R-DICT", "unsupported");
   const twice = new Uint8Array(2 * good.length);

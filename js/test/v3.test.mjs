@@ -72,9 +72,9 @@ test("JSON: the lineage fields", () => {
 
 test("keyed checks through the dictionary the set refers to (C-KEY-CHECK)", () => {
   const lineage = 0x9e3f1c2a5b7d4e60n;
-  const facilities = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage })
+  const facilities = IdDictionary.create({ tenant: "acme-health", kind: "facility", keyType: "objectid", lineage })
     .append(Array.from({ length: 1000 }, (_, i) => oid(i))).dictionary.view();
-  const groups = IdDictionary.create({ tenant: "acme", kind: "group", keyType: "objectid", lineage: 0x1b873c5de2f4a609n })
+  const groups = IdDictionary.create({ tenant: "acme-health", kind: "group", keyType: "objectid", lineage: 0x1b873c5de2f4a609n })
     .append(Array.from({ length: 300 }, (_, i) => oid(i))).dictionary.view();
   const view = new Decoder({ expiry: "ignore" }).open(bin(V3, "keyed_raw"));
   const keyed = view.facilities.keyed(facilities);
@@ -89,12 +89,15 @@ test("keyed checks through the dictionary the set refers to (C-KEY-CHECK)", () =
   assert.ok(keyed.hasAny([oid(3), oid(0)]) && !keyed.hasAll([oid(3), oid(0)]));
   assert.ok(view.groups.hasKey(groups, oid(40)));
   // The wrong dictionary is refused, never answered.
-  assert.throws(() => view.groups.keyed(facilities), refusal("invalid_input")); // other kind
-  assert.throws(() => view.facilities.keyed(groups), refusal("invalid_input"));
-  const other = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage: lineage + 1n }).append([oid(0)]).dictionary.view();
-  assert.throws(() => view.facilities.keyed(other), refusal("invalid_input")); // other lineage
+  assert.throws(() => view.groups.keyed(facilities), refusal("wrong_dictionary")); // other kind
+  assert.throws(() => view.facilities.keyed(groups), refusal("wrong_dictionary"));
+  const other = IdDictionary.create({ tenant: "acme-health", kind: "facility", keyType: "objectid", lineage: lineage + 1n }).append([oid(0)]).dictionary.view();
+  assert.throws(() => view.facilities.keyed(other), refusal("wrong_dictionary")); // other lineage
   const v1 = new Decoder({ expiry: "ignore" }).open(bin(path.join(VECTORS, "v1"), "raw"));
-  assert.throws(() => v1.facilities.keyed(facilities), refusal("invalid_input")); // plain ids
+  assert.throws(() => v1.facilities.keyed(facilities), refusal("wrong_dictionary")); // plain ids: refused, never "not a member"
+  // Another tenant's dictionary of the same kind and lineage: refused too (C-KEY-CHECK).
+  const umbrella = IdDictionary.create({ tenant: "umbrella", kind: "facility", keyType: "objectid", lineage }).append([oid(0)]).dictionary.view();
+  assert.throws(() => view.facilities.keyed(umbrella), (e) => e instanceof SessionpackError && e.kind === "wrong_dictionary" && e.rule === "C-KEY-CHECK");
 });
 
 test("a writer builds a keyed session: append, then withFacilityKeys", () => {
@@ -107,9 +110,9 @@ test("a writer builds a keyed session: append, then withFacilityKeys", () => {
   s.withFacilityKeys(dict, ["north"]);
   assert.deepEqual(s.facilities, [0, 1]);
   assert.throws(() => s.withFacilityKeys(dict, ["east"]), refusal("invalid_input"));
-  assert.throws(() => s.withGroupKeys(dict, ["north"]), refusal("invalid_input")); // a facility dictionary
+  assert.throws(() => s.withGroupKeys(dict, ["north"]), refusal("wrong_dictionary")); // a facility dictionary
   const plain = new Session({ userId: "u", tenantId: "acme", token: "k", issuedAt: 0, expiresAt: 10, facilities: [3] });
-  assert.throws(() => plain.withFacilityKeys(dict, ["north"]), refusal("invalid_input")); // plain ids never mix with keys
+  assert.throws(() => plain.withFacilityKeys(dict, ["north"]), refusal("wrong_dictionary")); // plain ids never mix with keys
   const view = new Decoder({ expiry: { rejectAt: 1 } }).open(encode(s));
   assert.ok(view.facilities.keyed(dict).has("north"));
   assert.ok(!view.facilities.keyed(dict).has("east"));
@@ -119,12 +122,19 @@ test("a signed session is checked by key only through an authenticated dictionar
   const oid = (n) => n.toString(16).padStart(24, "0");
   const key = { id: 7, key: new Uint8Array(32).map((_, i) => i) };
   const lineage = 0x9e3f1c2a5b7d4e60n;
-  const { dictionary } = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage }).append(
+  const { dictionary } = IdDictionary.create({ tenant: "acme-health", kind: "facility", keyType: "objectid", lineage }).append(
     Array.from({ length: 1000 }, (_, i) => oid(i)),
   );
   const view = new Decoder({ keys: [key], expiry: "ignore" }).open(bin(V3, "keyed_signed_raw"));
   const unsigned = new DictionaryDecoder().open(dictionary.toBytes());
   assert.throws(() => view.facilities.keyed(unsigned), (e) => e instanceof SessionpackError && e.kind === "unauthenticated");
+  // C-KEY-MAC comes before C-KEY-CHECK: an unsigned dictionary of another lineage is refused as unauthenticated.
+  const { dictionary: stranger } = IdDictionary.create({ tenant: "umbrella", kind: "group", keyType: "objectid", lineage: 5n }).append([oid(1)]);
+  const strangerView = new DictionaryDecoder().open(stranger.toBytes());
+  assert.throws(() => view.facilities.keyed(strangerView), (e) => e instanceof SessionpackError && e.kind === "unauthenticated" && e.rule === "C-KEY-MAC");
+  // An unsigned dictionary opened by a reader that allows them for a migration is still not authenticated.
+  const allowed = new DictionaryDecoder({ keys: [key], allowUnsigned: true }).open(dictionary.toBytes());
+  assert.throws(() => view.facilities.keyed(allowed), (e) => e instanceof SessionpackError && e.rule === "C-KEY-MAC");
   const signed = new DictionaryDecoder({ keys: [key] }).open(dictionary.toBytes(key));
   assert.ok(view.facilities.keyed(signed).has(oid(17)));
   assert.ok(view.facilities.keyed(dictionary.view()).has(oid(17))); // the writer's own

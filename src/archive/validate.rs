@@ -5,7 +5,11 @@
 //! The layout check replays the writer: a position `pos` starts at 0; each vector, in the
 //! writer's order, must start exactly at `pos` aligned up to its step's alignment (empty ones
 //! included), the skipped bytes must be zero, and `pos` moves to the end of its items. A few
-//! comparisons per vector, no allocation.
+//! comparisons per vector, no allocation. Its faults (R-ARC-GAP, R-ARC-EMPTY, R-ARC-PAD) rank
+//! after every other archive rule (`SPEC.md` section 6.3, "Which rule a reader names"): the
+//! first one is kept while the walk goes on, and reported only when the walk finds nothing
+//! else — so two vectors that trade places are named by R-ARC-ORDER at the second of them, not
+//! by the gap the first leaves.
 
 use super::layout::{self, field, Span, Version, ENTRY_LEN, POINTER_LEN, ROOT_ALIGN, TABLE_ALIGN};
 use crate::error::{
@@ -60,6 +64,9 @@ struct Walk<'a> {
     pos: usize,
     /// The end of the last non-empty vector's items (R-ARC-ORDER).
     data_end: usize,
+    /// The first layout fault found (R-ARC-GAP, R-ARC-EMPTY, R-ARC-PAD), reported once the
+    /// walk has found no other.
+    layout_fault: Option<Error>,
 }
 
 impl<'a> Walk<'a> {
@@ -85,8 +92,10 @@ impl<'a> Walk<'a> {
         })
     }
 
-    /// Checks that `span` (of `item`-byte items, its step aligned to `align`) lies where the
-    /// writer puts it, and that the padding before it is zero; then moves past it.
+    /// Checks that `span` (of `item`-byte items, its step aligned to `align`) does not start
+    /// inside an earlier non-empty vector's items (R-ARC-ORDER, refused at once), and whether
+    /// it lies where the writer puts it with zero padding before it (the first such fault is
+    /// kept in `layout_fault`); then moves past it.
     fn place(
         &mut self,
         name: FieldName,
@@ -104,20 +113,23 @@ impl<'a> Walk<'a> {
                 problem: PointerProblem::OutOfOrder,
             }));
         }
-        let expected = self.canonical_at(align);
-        if start != expected {
-            return Err(Error::Archive(ArchiveError::Layout {
-                field: name,
-                offset: start,
-                expected,
-                problem: if empty {
-                    LayoutProblem::EmptyMoved
-                } else {
-                    LayoutProblem::Gap
-                },
-            }));
+        if self.layout_fault.is_none() {
+            let expected = self.canonical_at(align);
+            if start != expected {
+                self.layout_fault = Some(Error::Archive(ArchiveError::Layout {
+                    field: name,
+                    offset: start,
+                    expected,
+                    problem: if empty {
+                        LayoutProblem::EmptyMoved
+                    } else {
+                        LayoutProblem::Gap
+                    },
+                }));
+            } else {
+                self.layout_fault = self.padding(name, expected).err();
+            }
         }
-        self.padding(name, expected)?;
         // pointer() checked that the items end within the archive.
         self.pos = span.end(item).unwrap_or(usize::MAX);
         if !empty {
@@ -246,8 +258,12 @@ impl<'a> Walk<'a> {
         Ok((span, shape))
     }
 
-    /// The root starts at the end of the data aligned to 8, after zero padding (step 12).
-    fn root(&self) -> Result<(), Error> {
+    /// The root starts at the end of the data aligned to 8, after zero padding (step 12); then
+    /// the first layout fault of the walk, if any, is the archive's fault.
+    fn root(self) -> Result<(), Error> {
+        if let Some(fault) = self.layout_fault {
+            return Err(fault);
+        }
         let name = FieldName::plain("root");
         let expected = self.canonical_at(ROOT_ALIGN);
         if self.root != expected {
@@ -277,6 +293,7 @@ pub(crate) fn validate(archive: &[u8], version: Version, limits: &Limits) -> Res
         max_string: limits.max_string_len,
         pos: 0,
         data_end: 0,
+        layout_fault: None,
     };
 
     let issued_at = layout::i64_at(archive, walk.at(field::ISSUED_AT)).unwrap_or_default();

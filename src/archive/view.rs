@@ -56,21 +56,24 @@ impl<'a> SessionView<'a> {
         let id_set = |(span, shape): (Span, _)| {
             IdSetView::from_shape(span.bytes(archive, 1).unwrap_or(&[]), shape)
         };
+        let tenant_id = str_at(archive, index.tenant_id);
         SessionView {
             archive,
             index,
             user_id: str_at(archive, index.user_id),
-            tenant_id: str_at(archive, index.tenant_id),
+            tenant_id,
             token: str_at(archive, index.token),
             facilities: id_set(index.facilities).in_session(
                 IdSetField::Facilities,
                 index.facility_lineage,
                 index.signed,
+                tenant_id,
             ),
             groups: id_set(index.groups).in_session(
                 IdSetField::Groups,
                 index.group_lineage,
                 index.signed,
+                tenant_id,
             ),
         }
     }

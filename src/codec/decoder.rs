@@ -2,7 +2,7 @@
 
 use crate::archive::{self, SessionView};
 use crate::envelope::{self, frame, Header, KeyRing, MacKey};
-use crate::error::{BodyError, EnvelopeError};
+use crate::error::{Blob, BodyError, EnvelopeError};
 use crate::{Error, Limits, SessionBuf};
 
 /// Whether a [`Decoder`] refuses expired sessions when it opens them.
@@ -234,7 +234,8 @@ impl Decoder {
         &'a mut self,
         blob: &'a [u8],
     ) -> Result<(Header, SessionView<'a>), Error> {
-        let (header, body) = envelope::open(blob, &self.limits, &self.keys, self.requires_mac())?;
+        let (header, body) = envelope::open(blob, &self.limits, &self.keys, self.requires_mac())
+            .map_err(|e| name_mac_fault(e, blob))?;
         let archive = if header.compressed {
             let actual = crate::format::digest(body);
             if actual != header.body_digest {
@@ -278,6 +279,52 @@ impl Decoder {
             }
         }
         Ok((header, SessionView::new(archive, index)))
+    }
+}
+
+/// Names a session's wrong tag (`SPEC.md` section 5, R-MAC-FIRST): when the bytes the tag
+/// covers fail their own integrity checks as well — checks that hash the body or read the
+/// header, never inflate or parse the body — the blob was damaged or forged beyond its tag, and
+/// the fault is R-MAC-FIRST (the tag was checked first); otherwise R-MAC-TAG. In this order:
+/// a decoded length no archive of the version has (R-ARC-LEN from the header), then the body
+/// digest of a compressed body, or the version's digest of a raw one. Other errors pass.
+fn name_mac_fault(error: Error, blob: &[u8]) -> Error {
+    let Error::MacMismatch {
+        blob: Blob::Session,
+        key_id,
+        ..
+    } = error
+    else {
+        return error;
+    };
+    let body_damaged = match Header::read(blob) {
+        // The header was read before the MAC was checked; this cannot fail.
+        Err(_) => false,
+        Ok(header) => {
+            let stored = usize::try_from(header.stored_len).unwrap_or(usize::MAX);
+            let body = Header::LEN
+                .checked_add(stored)
+                .and_then(|end| blob.get(Header::LEN..end))
+                .unwrap_or_default();
+            match archive::Version::from_byte(header.version) {
+                None => false,
+                Some(version) => {
+                    let decoded = usize::try_from(header.decoded_len).unwrap_or(usize::MAX);
+                    decoded < version.root_len()
+                        || !decoded.is_multiple_of(8)
+                        || if header.compressed {
+                            crate::digest(body) != header.body_digest
+                        } else {
+                            crate::digest_seeded(body, version.digest_seed()) != header.digest
+                        }
+                }
+            }
+        }
+    };
+    Error::MacMismatch {
+        blob: Blob::Session,
+        key_id,
+        body_damaged,
     }
 }
 

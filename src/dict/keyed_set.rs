@@ -37,11 +37,15 @@ impl<'a> IdSetView<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::ForeignDictionary`] (kind `invalid_input`: deny) when `dict` is of the other
-    /// kind, of another lineage, or the set holds plain ids ([`lineage`](Self::lineage) is
-    /// `None`); [`Error::UnauthenticatedDictionary`] (kind `unauthenticated`) when the session
+    /// In this order (`SPEC.md` section 6.5), each meaning deny:
+    /// [`Error::UnauthenticatedDictionary`] (kind `unauthenticated`, C-KEY-MAC) when the session
     /// is signed and `dict` is not authenticated ([`IdDictionaryView::is_authenticated`]): a
-    /// service that verifies sessions verifies their dictionaries too.
+    /// service that verifies sessions verifies their dictionaries too, and what an
+    /// unauthenticated dictionary says of its kind and lineage is not checked;
+    /// [`Error::ForeignDictionary`] (kind `wrong_dictionary`, C-KEY-CHECK) when `dict` is of the
+    /// other kind, of another lineage, or the set holds plain ids ([`lineage`](Self::lineage)
+    /// is `None`: such a set is never checked by key); [`Error::ForeignTenant`] (kind
+    /// `wrong_dictionary`, C-KEY-CHECK) when `dict`'s tenant is not the session's `tenant_id`.
     ///
     /// ```
     /// use sessionpack::{Decoder, DictKind, IdDictionary, Key, KeyType, Session};
@@ -59,8 +63,8 @@ impl<'a> IdSetView<'a> {
     /// let dict = dict.view();
     /// let facilities = view.facilities().keyed(&dict)?;
     /// assert!(facilities.contains(north));
-    /// assert!(!facilities.contains_text("64b7f0c2e1a9d3f4a5b6c7d8"));
-    /// assert!(!facilities.contains_text("650000000000000000000000")); // unknown: never a member
+    /// assert!(!facilities.contains_text("64b7f0c2e1a9d3f4a5b6c7d8")?);
+    /// assert!(!facilities.contains_text("650000000000000000000000")?); // unknown: never a member
     /// assert!(view.groups().keyed(&dict).is_err()); // a facility dictionary for the groups
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
@@ -70,11 +74,19 @@ impl<'a> IdSetView<'a> {
             DictKind::Facility => IdSetField::Facilities,
             DictKind::Group => IdSetField::Groups,
         });
-        check_dictionary(set, self.lineage(), dict)?;
-        // SPEC.md C-KEY-MAC: an unsigned dictionary could map any key to an id the signed
-        // session holds.
+        // SPEC.md C-KEY-MAC, first: an unsigned dictionary could map any key to an id the signed
+        // session holds, and what it says of its kind, lineage and tenant is its own claim.
         if self.signed() && !dict.is_authenticated() {
             return Err(Error::UnauthenticatedDictionary { set });
+        }
+        // SPEC.md C-KEY-CHECK: its kind and lineage, then its tenant.
+        check_dictionary(set, self.lineage(), dict)?;
+        if dict.tenant() != self.tenant() {
+            return Err(Error::ForeignTenant {
+                set,
+                session_tenant: self.tenant().to_owned(),
+                dictionary_tenant: dict.tenant().to_owned(),
+            });
         }
         Ok(KeyedIdSet {
             set: *self,
@@ -170,8 +182,15 @@ impl<'a, 'd> KeyedIdSet<'a, 'd> {
             .is_some_and(|id| self.set.contains(id))
     }
 
-    /// [`contains`](Self::contains) for a key written as text (an ObjectId's 24 hex digits, a
-    /// UUID, a string). Text that is no key of the dictionary's key type is not a member.
+    /// [`contains`](Self::contains) for a key written as text (an ObjectId's 24 hex digits in
+    /// either case, a UUID's `8-4-4-4-12` groups, a string of at most 64 bytes).
+    ///
+    /// # Errors
+    ///
+    /// Text that is no key of the dictionary's key type (23 hex digits, a UUID without its
+    /// hyphens, a string over 64 bytes) is the caller's mistake, not an answer: [`Error::Dict`]
+    /// with [`DictError::InvalidInput`](crate::error::DictError::InvalidInput), kind
+    /// `invalid_input` (`SPEC.md` section 6.5), never a silent `false`. Deny.
     ///
     /// ```
     /// # use sessionpack::{DictKind, IdDictionary, KeyType, Session};
@@ -183,14 +202,13 @@ impl<'a, 'd> KeyedIdSet<'a, 'd> {
     /// # let view = decoder.open(&blob)?;
     /// # let dict = dict.view();
     /// let facilities = view.facilities().keyed(&dict)?;
-    /// assert!(facilities.contains_text("64B7F0C2E1A9D3F4A5B6C7D8"));
-    /// assert!(!facilities.contains_text("64b7f0c2")); // not an ObjectId
+    /// assert!(facilities.contains_text("64B7F0C2E1A9D3F4A5B6C7D8")?);
+    /// let err = facilities.contains_text("64b7f0c2").unwrap_err(); // not an ObjectId
+    /// assert_eq!(err.kind(), sessionpack::ErrorKind::InvalidInput);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
-    pub fn contains_text(&self, text: &str) -> bool {
-        self.dict
-            .id_of_text(text)
-            .is_some_and(|id| self.set.contains(id))
+    pub fn contains_text(&self, text: &str) -> Result<bool, Error> {
+        Ok(self.contains(Key::parse(self.dict.key_type(), text)?))
     }
 
     /// Keeps, in their order, the items whose key (`key` of the item) is a member: the PHI

@@ -13,6 +13,11 @@ const CHECKSUM_FLAG: u8 = 0b100;
 /// Frame header descriptor bits that zstd ignores (bit 4, "unused") or refuses (bit 3,
 /// "reserved"): both must be zero, so that no bit of a frame can change without notice.
 const UNUSED_BITS: u8 = 0b1_1000;
+/// Frame header descriptor bit: the frame is one segment, without a `Window_Descriptor`.
+const SINGLE_SEGMENT: u8 = 0b10_0000;
+/// The largest window log libzstd accepts (`ZSTD_WINDOWLOG_MAX` on 64-bit targets): it tests
+/// the `Window_Descriptor`'s exponent alone, whatever its mantissa (R-FRAME-WINDOW).
+const WINDOW_LOG_MAX: u8 = 31;
 
 /// Checks that `body` is one whole zstd frame of the form `SPEC.md` ("The body") requires.
 pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
@@ -37,6 +42,15 @@ pub(crate) fn check(body: &[u8], header: &Header) -> Result<(), Error> {
     }
     if descriptor & UNUSED_BITS != 0 {
         return bad(ReservedBits);
+    }
+    if descriptor & SINGLE_SEGMENT == 0 {
+        // The Window_Descriptor: exponent in its high 5 bits, window log = 10 + exponent. A
+        // missing one is a truncated header, which R-FRAME-SIZE refuses next.
+        if let Some(window) = rest.get(1) {
+            if (window >> 3).saturating_add(10) > WINDOW_LOG_MAX {
+                return bad(WindowTooLarge);
+            }
+        }
     }
     match zstd_safe::get_frame_content_size(body) {
         Ok(Some(size)) if size == u64::from(header.decoded_len) => {}

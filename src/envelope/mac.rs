@@ -149,7 +149,11 @@ impl KeyRing {
         if key.verify(signed, tag) {
             Ok(())
         } else {
-            Err(Error::MacMismatch { blob, key_id: id })
+            Err(Error::MacMismatch {
+                blob,
+                key_id: id,
+                body_damaged: false,
+            })
         }
     }
 }

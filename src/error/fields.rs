@@ -112,6 +112,9 @@ words! {
         NoChecksum => "the zstd frame has no content checksum",
         /// The frame header sets its unused or reserved bit.
         ReservedBits => "the zstd frame header sets its unused or reserved bit",
+        /// The frame's window is larger than libzstd accepts: its window log (10 plus the
+        /// exponent of its `Window_Descriptor`) is above 31 (R-FRAME-WINDOW).
+        WindowTooLarge => "the zstd frame's window is larger than libzstd accepts (its window log is above 31)",
         /// The frame does not declare its content size.
         NoContentSize => "the zstd frame does not declare its content size",
         /// zstd cannot read the frame header.
@@ -347,6 +350,7 @@ impl FrameProblem {
             TooShort | Skippable | NoMagic => "R-FRAME-MAGIC",
             NoChecksum => "R-FRAME-CHECKSUM",
             ReservedBits => "R-FRAME-BITS",
+            WindowTooLarge => "R-FRAME-WINDOW",
             NoContentSize | MalformedHeader => "R-FRAME-SIZE",
             DictionaryOnRawBody => "R-HDR-RAW",
             HeaderTruncated | TrailingData | Malformed => "R-FRAME-WHOLE",

@@ -1,4 +1,4 @@
-//! [`ErrorKind`]: the seven classes of [`Error`](super::Error), by name.
+//! [`ErrorKind`]: the eight classes of [`Error`](super::Error), by name.
 
 use core::fmt;
 use core::str::FromStr;
@@ -15,7 +15,8 @@ use core::str::FromStr;
 /// | [`Limit`](ErrorKind::Limit) | `limit` | larger than the configured [`Limits`](crate::Limits) (when writing or reading) | `DecodedTooLarge`, `LimitExceeded`, `Dict` (`TooManyKeys`, `TooLarge`) |
 /// | [`Unauthenticated`](ErrorKind::Unauthenticated) | `unauthenticated` | the MAC is missing when required, its key unknown or its tag wrong | `MacRequired`, `UnknownKey`, `MacMismatch`, `UnauthenticatedDictionary` |
 /// | [`Expired`](ErrorKind::Expired) | `expired` | the session expired (the reader enforces expiry) | `Expired` |
-/// | [`InvalidInput`](ErrorKind::InvalidInput) | `invalid_input` | the caller's input was refused: a session that breaks a rule, the JSON form, a MAC key, compression, a dictionary writer's input, a check by key through another dictionary | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress`, `Dict` (`InvalidInput`), `ForeignDictionary`, `KeyNotInDictionary` |
+/// | [`InvalidInput`](ErrorKind::InvalidInput) | `invalid_input` | the caller's input was refused: a session that breaks a rule, the JSON form, a MAC key, compression, a dictionary writer's input, a key of the wrong form to check | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress`, `Dict` (`InvalidInput`), `KeyNotInDictionary` |
+/// | [`WrongDictionary`](ErrorKind::WrongDictionary) | `wrong_dictionary` | a set was checked (or built) by key through a dictionary that is not the one its ids refer to: of the other kind, another lineage or another tenant, or for a set of plain ids (`SPEC.md` C-KEY-CHECK) | `ForeignDictionary`, `ForeignTenant` |
 ///
 /// A header whose key id disagrees with its MAC flag (`EnvelopeError::KeyIdMismatch`) is `corrupt`, not
 /// `unauthenticated`: the header contradicts itself, which a reader sees without any key, and no
@@ -52,15 +53,18 @@ pub enum ErrorKind {
     Expired,
     /// `invalid_input`: the encoder, the JSON reader or a MAC key refused the caller's input.
     InvalidInput,
+    /// `wrong_dictionary`: a check by key through a dictionary that is not the set's own
+    /// (`SPEC.md` C-KEY-CHECK): its ids would mean other facilities.
+    WrongDictionary,
 }
 
 impl ErrorKind {
     /// Every kind, in the order of the table above.
     ///
     /// ```
-    /// assert_eq!(sessionpack::ErrorKind::ALL.len(), 7);
+    /// assert_eq!(sessionpack::ErrorKind::ALL.len(), 8);
     /// ```
-    pub const ALL: [ErrorKind; 7] = [
+    pub const ALL: [ErrorKind; 8] = [
         ErrorKind::NotABlob,
         ErrorKind::Corrupt,
         ErrorKind::Unsupported,
@@ -68,10 +72,11 @@ impl ErrorKind {
         ErrorKind::Unauthenticated,
         ErrorKind::Expired,
         ErrorKind::InvalidInput,
+        ErrorKind::WrongDictionary,
     ];
 
     /// The kind's name, shared by every implementation: `not_a_blob`, `corrupt`, `unsupported`,
-    /// `limit`, `unauthenticated`, `expired` or `invalid_input`.
+    /// `limit`, `unauthenticated`, `expired`, `invalid_input` or `wrong_dictionary`.
     ///
     /// ```
     /// assert_eq!(sessionpack::ErrorKind::Unauthenticated.name(), "unauthenticated");
@@ -85,6 +90,7 @@ impl ErrorKind {
             ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::Expired => "expired",
             ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::WrongDictionary => "wrong_dictionary",
         }
     }
 }

@@ -42,7 +42,7 @@ use crate::format::Format;
 /// expiry; then the refusals of a caller's input (writers, the JSON form, MAC keys) and of checks
 /// by key through a dictionary. The details of a phase are an enum of this module.
 ///
-/// [`Error::kind`] sorts every error into seven [`ErrorKind`]s; a limit ([`ErrorKind::Limit`])
+/// [`Error::kind`] sorts every error into eight [`ErrorKind`]s; a limit ([`ErrorKind::Limit`])
 /// means the input may be well formed but is larger than this reader or writer was configured to
 /// accept, apart from corruption ([`ErrorKind::Corrupt`]). [`Error::rule`] names the `SPEC.md`
 /// rule a refused input breaks (`R-HDR-MAGIC`, `R-DICT-INDEX`, …), as the npm package's
@@ -60,7 +60,7 @@ use crate::format::Format;
 /// | `DecodedTooLarge`, `LimitExceeded` | `limit` | `R-LIMIT-…` |
 /// | `Expired` | `expired` | `R-EXPIRED` |
 /// | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress`, `KeyNotInDictionary` | `invalid_input` | none |
-/// | `ForeignDictionary` | `invalid_input` | `C-KEY-CHECK` |
+/// | `ForeignDictionary`, `ForeignTenant` | `wrong_dictionary` | `C-KEY-CHECK` |
 /// | `UnauthenticatedDictionary` | `unauthenticated` | `C-KEY-MAC` |
 ///
 /// `Error` is `Clone + Eq` and owns everything it says (no boxed causes, no foreign error
@@ -125,6 +125,14 @@ pub enum Error {
         blob: Blob,
         /// The key id from the header.
         key_id: u32,
+        /// Whether the session's bytes that the tag covers fail their own integrity checks too,
+        /// which the reader sees without inflating or parsing the body (`SPEC.md` R-MAC-FIRST):
+        /// the body digest of a compressed body, the digest of a raw one, or a decoded length
+        /// that no archive has. The tag was checked first, so the blob is refused as
+        /// unauthenticated all the same; [`rule`](Error::rule) names `R-MAC-FIRST` then, and
+        /// `R-MAC-TAG` when the bytes are intact (a wrong key, a forged or damaged tag). Always
+        /// `false` for a dictionary.
+        body_damaged: bool,
     },
 
     // ----- a session's body and archive -----
@@ -219,6 +227,17 @@ pub enum Error {
         /// The kind of the dictionary given.
         dictionary_kind: DictKind,
     },
+    /// An id set was checked by key through a dictionary of its kind and lineage whose tenant is
+    /// not the session's `tenant_id` (`SPEC.md` C-KEY-CHECK): another tenant's dictionary, or a
+    /// forged one. Deny.
+    ForeignTenant {
+        /// The session's set.
+        set: IdSetField,
+        /// The session's `tenant_id`.
+        session_tenant: String,
+        /// The dictionary's tenant.
+        dictionary_tenant: String,
+    },
     /// A signed session's set was to be checked by key through a dictionary whose MAC was not
     /// verified (`SPEC.md` C-KEY-MAC): open dictionaries with the sessions' key ring.
     UnauthenticatedDictionary {
@@ -287,10 +306,24 @@ impl fmt::Display for Error {
                 f,
                 "{blob} is signed with key id {key_id}, which this reader's key ring does not hold"
             ),
-            MacMismatch { blob, key_id } => write!(
+            MacMismatch {
+                blob,
+                key_id,
+                body_damaged: false,
+            } => write!(
                 f,
                 "{blob} MAC check failed for key id {key_id}: it was altered or signed with \
                  another key"
+            ),
+            MacMismatch {
+                blob,
+                key_id,
+                body_damaged: true,
+            } => write!(
+                f,
+                "{blob} MAC check failed for key id {key_id}, and its body fails its digest too: \
+                 it was damaged or forged; the MAC is checked first, so nothing of it was read \
+                 (R-MAC-FIRST)"
             ),
             Body(e) => fmt::Display::fmt(e, f),
             Archive(e) => fmt::Display::fmt(e, f),
@@ -357,6 +390,16 @@ impl fmt::Display for Error {
                     ),
                 }
             }
+            ForeignTenant {
+                set,
+                session_tenant,
+                dictionary_tenant,
+            } => write!(
+                f,
+                "the session's {set} belong to tenant {session_tenant:?}, but the dictionary \
+                 given is tenant {dictionary_tenant:?}'s: deny, and load the session's tenant's \
+                 dictionary"
+            ),
             UnauthenticatedDictionary { set } => write!(
                 f,
                 "the session is signed but the dictionary for its {set} is not: open \
@@ -459,8 +502,8 @@ impl Error {
             | Json { .. }
             | InvalidKey { .. }
             | Compress { .. }
-            | ForeignDictionary { .. }
             | KeyNotInDictionary { .. } => ErrorKind::InvalidInput,
+            ForeignDictionary { .. } | ForeignTenant { .. } => ErrorKind::WrongDictionary,
             UnauthenticatedDictionary { .. } => ErrorKind::Unauthenticated,
         }
     }
@@ -513,6 +556,11 @@ impl Error {
             } => "R-DICT-MAC-KEY",
             MacMismatch {
                 blob: Blob::Session,
+                body_damaged: true,
+                ..
+            } => "R-MAC-FIRST",
+            MacMismatch {
+                blob: Blob::Session,
                 ..
             } => "R-MAC-TAG",
             MacMismatch {
@@ -526,7 +574,7 @@ impl Error {
             DecodedTooLarge { .. } => "R-LIMIT-DECODED",
             LimitExceeded { what, .. } => what.rule(),
             Expired { .. } => "R-EXPIRED",
-            ForeignDictionary { .. } => "C-KEY-CHECK",
+            ForeignDictionary { .. } | ForeignTenant { .. } => "C-KEY-CHECK",
             UnauthenticatedDictionary { .. } => "C-KEY-MAC",
             IssuedAfterExpiry { .. }
             | Json { .. }

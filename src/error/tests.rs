@@ -89,10 +89,23 @@ fn expected(e: &Error) -> (String, ErrorKind, Option<&'static str>) {
             K::Unauthenticated,
             session(blob, "R-MAC-KEY", "R-DICT-MAC-KEY"),
         ),
-        Error::MacMismatch { blob, .. } => top(
+        Error::MacMismatch {
+            blob,
+            body_damaged: false,
+            ..
+        } => top(
             &format!("MacMismatch({blob:?})"),
             K::Unauthenticated,
             session(blob, "R-MAC-TAG", "R-DICT-MAC-TAG"),
+        ),
+        Error::MacMismatch {
+            blob,
+            body_damaged: true,
+            ..
+        } => top(
+            &format!("MacMismatch({blob:?}, body damaged)"),
+            K::Unauthenticated,
+            session(blob, "R-MAC-FIRST", "R-DICT-MAC-TAG"),
         ),
         Error::Body(b) => {
             let (name, kind, rule) = match b {
@@ -178,7 +191,10 @@ fn expected(e: &Error) -> (String, ErrorKind, Option<&'static str>) {
         Error::InvalidKey { .. } => top("InvalidKey", K::InvalidInput, None),
         Error::Compress { .. } => top("Compress", K::InvalidInput, None),
         Error::ForeignDictionary { .. } => {
-            top("ForeignDictionary", K::InvalidInput, Some("C-KEY-CHECK"))
+            top("ForeignDictionary", K::WrongDictionary, Some("C-KEY-CHECK"))
+        }
+        Error::ForeignTenant { .. } => {
+            top("ForeignTenant", K::WrongDictionary, Some("C-KEY-CHECK"))
         }
         Error::UnauthenticatedDictionary { .. } => top(
             "UnauthenticatedDictionary",
@@ -196,7 +212,7 @@ fn top_level(e: &Error) -> String {
 }
 
 /// Number of top-level arms of `expected`.
-const TOP_LEVEL: usize = 19;
+const TOP_LEVEL: usize = 20;
 
 fn one_of_each() -> Vec<Error> {
     let field = FieldName {
@@ -251,8 +267,17 @@ fn one_of_each() -> Vec<Error> {
         all.extend(envelope.map(|error| Error::Envelope { blob, error }));
         all.push(Error::MacRequired { blob });
         all.push(Error::UnknownKey { blob, key_id: 3 });
-        all.push(Error::MacMismatch { blob, key_id: 3 });
+        all.push(Error::MacMismatch {
+            blob,
+            key_id: 3,
+            body_damaged: false,
+        });
     }
+    all.push(Error::MacMismatch {
+        blob: Blob::Session,
+        key_id: 3,
+        body_damaged: true,
+    });
     all.push(Error::session(EnvelopeError::ReservedNotZero {
         offset: 32,
     }));
@@ -405,6 +430,11 @@ fn one_of_each() -> Vec<Error> {
             dictionary: 2,
             dictionary_kind: DictKind::Facility,
         },
+        Error::ForeignTenant {
+            set: IdSetField::Facilities,
+            session_tenant: "acme".into(),
+            dictionary_tenant: "umbrella".into(),
+        },
         Error::UnauthenticatedDictionary {
             set: IdSetField::Facilities,
         },
@@ -503,6 +533,7 @@ fn every_rule_is_a_must_id_of_the_spec() {
         FrameProblem::HeaderTruncated,
         FrameProblem::NoChecksum,
         FrameProblem::ReservedBits,
+        FrameProblem::WindowTooLarge,
         FrameProblem::NoContentSize,
         FrameProblem::MalformedHeader,
         FrameProblem::DictionaryOnRawBody,
@@ -565,7 +596,8 @@ fn every_kind_is_used_and_names_round_trip() {
             "limit",
             "unauthenticated",
             "expired",
-            "invalid_input"
+            "invalid_input",
+            "wrong_dictionary"
         ]
     );
     for wrong in ["", "Corrupt", "not-a-blob", " corrupt", "corrupt "] {
@@ -649,7 +681,8 @@ fn messages_keep_their_words() {
     assert_eq!(
         Error::MacMismatch {
             blob: Blob::Dictionary,
-            key_id: 7
+            key_id: 7,
+            body_damaged: false,
         }
         .to_string(),
         "dictionary MAC check failed for key id 7: it was altered or signed with another key"

@@ -51,6 +51,9 @@ pub struct IdSetView<'a> {
     lineage: Option<u64>,
     // Whether the session was signed (its MAC verified).
     signed: bool,
+    // The session's `tenant_id` (empty for a set read on its own): a dictionary checked against
+    // the set must be this tenant's (C-KEY-CHECK).
+    tenant: &'a str,
 }
 
 #[derive(Clone, Copy)]
@@ -135,6 +138,7 @@ impl<'a> IdSetView<'a> {
             set: None,
             lineage: None,
             signed: false,
+            tenant: "",
         };
         if view.keys.len() == 1 {
             if let (Some(key), Some(container)) = (view.keys.first(), view.container(0)) {
@@ -144,17 +148,25 @@ impl<'a> IdSetView<'a> {
         view
     }
 
-    /// The same view, as set `set` of a session, over the dictionary of `lineage`.
+    /// The same view, as set `set` of a session of tenant `tenant`, over the dictionary of
+    /// `lineage`.
     pub(crate) fn in_session(
         mut self,
         set: IdSetField,
         lineage: Option<u64>,
         signed: bool,
+        tenant: &'a str,
     ) -> Self {
         self.set = Some(set);
         self.lineage = lineage;
         self.signed = signed;
+        self.tenant = tenant;
         self
+    }
+
+    /// The tenant of the session this set is of (empty for a set read on its own).
+    pub(crate) fn tenant(&self) -> &'a str {
+        self.tenant
     }
 
     /// Whether the set is of a signed session whose MAC was verified.

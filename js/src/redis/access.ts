@@ -190,10 +190,12 @@ export class Access {
 
   #keyed(held: Held): KeyedIdSet | undefined {
     if (held.set.lineage === undefined) {
+      // SPEC.md C-KEY-CHECK: a set of plain ids (lineage 0) asked by key is refused, never "not a member".
       throw new SessionpackError(
-        "invalid_input",
+        "wrong_dictionary",
         `the session's ${held.kind === "facility" ? "facilities" : "groups"} hold plain ids (format version 1), ` +
-          "not ids of a dictionary: they cannot be checked by key (check them by id through access.view)",
+          "not ids of a dictionary: they cannot be checked by key (check them by id through access.view) (C-KEY-CHECK)",
+        "C-KEY-CHECK",
       );
     }
     return held.keyed;

@@ -20,7 +20,7 @@ export type DenyStatus = 401 | 500 | 503;
  * | `no_session`, `expired`, `unauthenticated` | 401 | missing, expired, forged or unsigned: sign in again |
  * | `not_a_blob`, `corrupt` | 401 | the value under the session's key can't be trusted: treated as no session |
  * | `unavailable`, `timeout` | 503 | the store can't answer now: retry later, never grant |
- * | `server`, `contended`, `unsupported`, `limit`, `invalid_input`, anything else | 500 | a fault of the deployment (a Redis error reply, a blob of a newer format, a dictionary of another lineage, a bad key from the app): signing in again would not help |
+ * | `server`, `contended`, `unsupported`, `limit`, `invalid_input`, `wrong_dictionary`, anything else | 500 | a fault of the deployment (a Redis error reply, a blob of a newer format, a dictionary of another lineage, a bad key from the app): signing in again would not help |
  *
  * ```ts
  * statusOfKind("expired");      // 401
