@@ -7,14 +7,18 @@ use std::sync::Arc;
 /// session.
 ///
 /// A missing key is never an error (the calls return `Ok(None)`); a value that is there but
-/// is not a blob is ([`ErrorKind::Session`] of [`sessionpack::ErrorKind::NotABlob`]).
+/// is not a blob is ([`ErrorKind::NotABlob`]). [`kind`](Error::kind) is one flat list for
+/// metrics and policy; `Display` says what happened in this layer and the cause is reached
+/// through [`source`](std::error::Error::source), so a chain printed link by link (anyhow's
+/// `{:#}`) says each thing once.
 ///
 /// ```
 /// use sessionpack_redis::{Error, ErrorKind};
 ///
 /// let err = Error::from(sessionpack::decode(b"{\"user\":1}").unwrap_err());
-/// assert_eq!(err.kind(), ErrorKind::Session(sessionpack::ErrorKind::NotABlob));
+/// assert_eq!(err.kind(), ErrorKind::NotABlob);
 /// assert_eq!(err.kind().name(), "not_a_blob");
+/// assert_eq!(err.session().map(|e| e.kind()), Some(sessionpack::ErrorKind::NotABlob));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -124,20 +128,37 @@ impl<E: fmt::Display> fmt::Display for Cause<E> {
     }
 }
 
-/// What class of fault an [`Error`] is, for metrics and policy. Every kind means: deny access.
+/// What class of fault an [`Error`] is, for metrics and policy: one flat list whose names are
+/// shared with the library ([`sessionpack::ErrorKind`]: `not_a_blob`, `corrupt`, …) and the npm
+/// package. Every kind means: deny access.
 ///
 /// ```
 /// use sessionpack_redis::ErrorKind;
 ///
 /// assert_eq!(ErrorKind::Timeout.name(), "timeout");
-/// assert_eq!(ErrorKind::Session(sessionpack::ErrorKind::Expired).to_string(), "expired");
+/// assert_eq!(ErrorKind::Expired.to_string(), "expired");
+/// assert_eq!(ErrorKind::from(sessionpack::ErrorKind::Expired), ErrorKind::Expired);
+/// assert_eq!("not_a_blob".parse::<ErrorKind>(), Ok(ErrorKind::NotABlob));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A fault of the stored value, by sessionpack's kind (`not_a_blob`, `corrupt`,
-    /// `unsupported`, `limit`, `unauthenticated`, `expired`, `invalid_input`).
-    Session(sessionpack::ErrorKind),
+    /// `not_a_blob`: the value is not a sessionpack blob (a JSON document, unknown bytes, a
+    /// Redis type other than a string, or not a dictionary where one was expected).
+    NotABlob,
+    /// `corrupt`: the value was damaged (truncated, digest mismatch, bad archive, …).
+    Corrupt,
+    /// `unsupported`: an unknown format version, unknown flags, an unknown dictionary.
+    Unsupported,
+    /// `limit`: above a configured [`Limits`](sessionpack::Limits).
+    Limit,
+    /// `unauthenticated`: no MAC where one is required, an unknown key, a wrong tag.
+    Unauthenticated,
+    /// `expired`: the session has expired.
+    Expired,
+    /// `invalid_input`: the caller's input was refused before anything was sent (a TTL of
+    /// zero, a URL, a client that cannot serve this use).
+    InvalidInput,
     /// `timeout`: the server did not answer in time.
     Timeout,
     /// `unavailable`: the server could not be reached or the connection dropped.
@@ -151,17 +172,90 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The kind's name: sessionpack's names for [`ErrorKind::Session`], then `timeout`,
-    /// `unavailable`, `server`, `contended`, `spawn`.
-    pub fn name(self) -> &'static str {
+    /// Every kind: the library's seven, then the ones of Redis.
+    ///
+    /// ```
+    /// use sessionpack_redis::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::ALL.len(), 12);
+    /// ```
+    pub const ALL: [ErrorKind; 12] = [
+        ErrorKind::NotABlob,
+        ErrorKind::Corrupt,
+        ErrorKind::Unsupported,
+        ErrorKind::Limit,
+        ErrorKind::Unauthenticated,
+        ErrorKind::Expired,
+        ErrorKind::InvalidInput,
+        ErrorKind::Timeout,
+        ErrorKind::Unavailable,
+        ErrorKind::Server,
+        ErrorKind::Contended,
+        ErrorKind::Spawn,
+    ];
+
+    /// The kind's name: the library's names (`not_a_blob`, `corrupt`, `unsupported`, `limit`,
+    /// `unauthenticated`, `expired`, `invalid_input`), then `timeout`, `unavailable`,
+    /// `server`, `contended`, `spawn`.
+    pub const fn name(self) -> &'static str {
         match self {
-            ErrorKind::Session(kind) => kind.name(),
+            ErrorKind::NotABlob => "not_a_blob",
+            ErrorKind::Corrupt => "corrupt",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Limit => "limit",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::Expired => "expired",
+            ErrorKind::InvalidInput => "invalid_input",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Server => "server",
             ErrorKind::Contended => "contended",
             ErrorKind::Spawn => "spawn",
         }
+    }
+}
+
+impl From<sessionpack::ErrorKind> for ErrorKind {
+    /// The kind of the same name.
+    fn from(kind: sessionpack::ErrorKind) -> ErrorKind {
+        use sessionpack::ErrorKind as S;
+        match kind {
+            S::NotABlob => ErrorKind::NotABlob,
+            S::Corrupt => ErrorKind::Corrupt,
+            S::Unsupported => ErrorKind::Unsupported,
+            S::Limit => ErrorKind::Limit,
+            S::Unauthenticated => ErrorKind::Unauthenticated,
+            S::Expired => ErrorKind::Expired,
+            S::InvalidInput => ErrorKind::InvalidInput,
+            // A kind the library adds later is read by its name; one this crate does not know
+            // yet is a value it cannot use: corrupt, as far as this reader can tell. (The
+            // unit test `every_library_kind_has_its_name_here` fails first.)
+            other => other.name().parse().unwrap_or(ErrorKind::Corrupt),
+        }
+    }
+}
+
+/// A name that is not one of [`ErrorKind::ALL`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownKind(String);
+
+impl fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not an error kind of sessionpack-redis", self.0)
+    }
+}
+
+impl std::error::Error for UnknownKind {}
+
+impl core::str::FromStr for ErrorKind {
+    type Err = UnknownKind;
+
+    /// The kind named `name` (as [`ErrorKind::name`] spells it).
+    fn from_str(name: &str) -> Result<ErrorKind, UnknownKind> {
+        ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| UnknownKind(name.to_owned()))
     }
 }
 
@@ -178,22 +272,50 @@ impl Error {
     /// use sessionpack_redis::{Error, ErrorKind};
     ///
     /// let err = Error::WrongType { key: "session:u1".into() };
-    /// assert_eq!(err.kind(), ErrorKind::Session(sessionpack::ErrorKind::NotABlob));
+    /// assert_eq!(err.kind(), ErrorKind::NotABlob);
+    /// let expired = Error::from(sessionpack::Error::Expired { expires_at: 1, now: 2 });
+    /// assert_eq!(expired.kind(), ErrorKind::Expired);
     /// ```
     pub fn kind(&self) -> ErrorKind {
-        use sessionpack::ErrorKind as S;
         match self {
-            Error::Session(e) => ErrorKind::Session(e.kind()),
-            Error::WrongType { .. } | Error::NotADictionary { .. } => {
-                ErrorKind::Session(S::NotABlob)
-            }
+            Error::Session(e) => e.kind().into(),
+            Error::WrongType { .. } | Error::NotADictionary { .. } => ErrorKind::NotABlob,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Unavailable { .. } => ErrorKind::Unavailable,
             Error::Server { .. } => ErrorKind::Server,
             Error::Contended { .. } => ErrorKind::Contended,
-            Error::InvalidInput { .. } => ErrorKind::Session(S::InvalidInput),
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::Spawn { .. } => ErrorKind::Spawn,
         }
+    }
+
+    /// The library's error, when sessionpack refused the value read (or the caller's input).
+    ///
+    /// ```
+    /// use sessionpack_redis::Error;
+    ///
+    /// let err = Error::from(sessionpack::decode(b"{}").unwrap_err());
+    /// assert_eq!(err.session().map(|e| e.kind()), Some(sessionpack::ErrorKind::NotABlob));
+    /// assert!(Error::WrongType { key: "k".into() }.session().is_none());
+    /// ```
+    pub fn session(&self) -> Option<&sessionpack::Error> {
+        match self {
+            Error::Session(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The redis-rs error behind this one (a timeout, an unreachable server, a refused
+    /// command), if any.
+    ///
+    /// ```
+    /// use sessionpack_redis::Error;
+    ///
+    /// let err = Error::from(sessionpack::decode(b"{}").unwrap_err());
+    /// assert!(err.redis_error().is_none());
+    /// ```
+    pub fn redis_error(&self) -> Option<&redis::RedisError> {
+        self.redis()
     }
 
     /// Classifies a redis-rs error about `key` (`None`: no key, as when connecting).
@@ -263,21 +385,23 @@ impl fmt::Display for Error {
             Error::NotADictionary { key } => {
                 write!(f, "key {key:?} does not hold a sessionpack id dictionary")
             }
-            Error::Timeout { key, source } => {
-                write!(f, "Redis did not answer in time{}: {source}", about(key))
+            // The cause is the error's source, not repeated here: `{:#}` of anyhow, or any walk
+            // of the chain, prints each message once.
+            Error::Timeout { key, .. } => {
+                write!(f, "Redis did not answer in time{}", about(key))
             }
-            Error::Unavailable { key, source } => {
-                write!(f, "Redis is unavailable{}: {source}", about(key))
+            Error::Unavailable { key, .. } => {
+                write!(f, "Redis is unavailable{}", about(key))
             }
-            Error::Server { key, source } => {
-                write!(f, "Redis refused the command{}: {source}", about(key))
+            Error::Server { key, .. } => {
+                write!(f, "Redis refused the command{}", about(key))
             }
             Error::Contended { key, attempts } => write!(
                 f,
                 "dictionary {key:?}: {attempts} appends in a row lost to other writers; retry later"
             ),
             Error::InvalidInput { message } => f.write_str(message),
-            Error::Spawn { what, source } => write!(f, "cannot start {what}: {source}"),
+            Error::Spawn { what, .. } => write!(f, "cannot start {what}"),
         }
     }
 }
@@ -290,20 +414,109 @@ fn about(key: &Option<String>) -> String {
 }
 
 impl std::error::Error for Error {
+    /// The cause: redis-rs's error (or the operating system's), skipping a link of the chain
+    /// that only repeats the message of the next (redis-rs displays an I/O error's message
+    /// and also gives it as the source). A [`Session`](Error::Session) error displays the
+    /// library's message itself, so its source is the library error's own source
+    /// ([`Error::session`] gives the library error).
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Session(e) => Some(e),
+            Error::Session(e) => std::error::Error::source(e),
             Error::Timeout { source, .. }
             | Error::Unavailable { source, .. }
-            | Error::Server { source, .. } => Some(source.get()),
-            Error::Spawn { source, .. } => Some(source.get()),
+            | Error::Server { source, .. } => Some(distinct(source.get())),
+            Error::Spawn { source, .. } => Some(distinct(source.get())),
             _ => None,
         }
     }
 }
 
+/// `err`, or the first error down its chain whose message is not the same as the one before.
+fn distinct<'a>(
+    mut err: &'a (dyn std::error::Error + 'static),
+) -> &'a (dyn std::error::Error + 'static) {
+    while let Some(next) = err.source() {
+        if next.to_string() != err.to_string() {
+            break;
+        }
+        err = next;
+    }
+    err
+}
+
 impl From<sessionpack::Error> for Error {
     fn from(e: sessionpack::Error) -> Self {
         Error::Session(e)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{Cause, Error, ErrorKind};
+
+    /// The messages of `err`'s chain, as anyhow's `{:#}` prints them.
+    fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        let mut out = vec![err.to_string()];
+        let mut next = err.source();
+        while let Some(e) = next {
+            out.push(e.to_string());
+            next = e.source();
+        }
+        out
+    }
+
+    #[test]
+    fn every_library_kind_has_its_name_here() {
+        for kind in sessionpack::ErrorKind::ALL {
+            assert_eq!(ErrorKind::from(kind).name(), kind.name());
+        }
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.name().parse::<ErrorKind>(), Ok(kind));
+        }
+        assert!("session".parse::<ErrorKind>().is_err());
+    }
+
+    #[test]
+    fn a_chain_says_each_thing_once() {
+        let io = redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connection refused by 10.0.0.1:6379",
+        ));
+        let errors = [
+            Error::from(sessionpack::Error::Expired {
+                expires_at: 1,
+                now: 2,
+            }),
+            Error::from_redis(io, Some("session:u1")),
+            Error::Spawn {
+                what: "the tracker's thread",
+                source: Cause::new(std::io::Error::other("out of threads")),
+            },
+        ];
+        for err in &errors {
+            let links = chain(err);
+            for (i, a) in links.iter().enumerate() {
+                for b in links.iter().skip(i + 1) {
+                    assert!(!a.contains(b.as_str()), "{a:?} repeats {b:?}: {links:?}");
+                }
+            }
+        }
+        assert_eq!(
+            chain(&errors[0]),
+            ["session expired at 1 (Unix ms), before 2"]
+        );
+        assert_eq!(errors[1].kind(), ErrorKind::Unavailable);
+        assert_eq!(
+            chain(&errors[1]).first().map(String::as_str),
+            Some("Redis is unavailable (key \"session:u1\")")
+        );
+        assert!(chain(&errors[1])
+            .concat()
+            .contains("connection refused by 10.0.0.1:6379"));
+        assert_eq!(
+            errors[0].session().map(|e| e.kind()),
+            Some(sessionpack::ErrorKind::Expired)
+        );
     }
 }

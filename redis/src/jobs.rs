@@ -250,7 +250,16 @@ pub enum JobError {
 impl fmt::Display for JobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JobError::Redis(e) => e.fmt(f),
+            // The whole chain, each message once: a job's error is printed by a command line.
+            JobError::Redis(e) => {
+                e.fmt(f)?;
+                let mut next = std::error::Error::source(e);
+                while let Some(cause) = next {
+                    write!(f, ": {cause}")?;
+                    next = cause.source();
+                }
+                Ok(())
+            }
             JobError::Admin(e) => write!(f, "redis: {e}"),
             JobError::Session(e) => e.fmt(f),
             JobError::Json(e) => write!(f, "legacy JSON: {e}"),
@@ -260,13 +269,14 @@ impl fmt::Display for JobError {
 }
 
 impl std::error::Error for JobError {
+    /// `None` where the message already says the cause (so that a chain printed link by link
+    /// says each thing once); the library error's own source for [`JobError::Session`].
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            JobError::Redis(e) => Some(e),
-            JobError::Admin(e) => Some(e),
-            JobError::Session(e) => Some(e),
-            JobError::Json(e) => Some(e),
-            JobError::Input(_) => None,
+            JobError::Session(e) => std::error::Error::source(e),
+            JobError::Redis(_) | JobError::Admin(_) | JobError::Json(_) | JobError::Input(_) => {
+                None
+            }
         }
     }
 }

@@ -26,7 +26,37 @@
 //! ```
 //!
 //! **On any error, deny access.** Timeouts ([`Target::with_timeout`]) bound every call: a
-//! server that stops answering gives [`ErrorKind::Timeout`], never a hang.
+//! server that stops answering gives [`ErrorKind::Timeout`], never a hang. [`Error::kind`] is
+//! one flat list ([`ErrorKind::Expired`], [`ErrorKind::NotABlob`], [`ErrorKind::Timeout`], …)
+//! with the names the library and the npm package use.
+//!
+//! **The application's own client.** A [`Target`] is made from URLs, or from the
+//! [`redis`] client the service already configured (TLS certificates, ACL user, password,
+//! retries): [`Target::from_client`], [`Target::from_cluster_client`],
+//! [`Target::from_connection_manager`] (async). `rediss://` needs the feature `tls-rustls`
+//! (rustls with the ring provider; the system's roots, or the CA given to
+//! `redis::Client::build_with_tls`) or `tls-rustls-webpki-roots` (Mozilla's roots compiled
+//! in). A cache in tracking mode keeps RESP3 connections of its own, one per server (per
+//! master of a cluster), made with the same settings.
+//!
+//! ```no_run
+//! # #[cfg(feature = "tls-rustls")]
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use sessionpack_redis::redis::{Client, TlsCertificates};
+//! use sessionpack_redis::{CacheOptions, Freshness, SessionCache, Target};
+//!
+//! let ca = std::fs::read("/etc/redis/ca.crt")?;
+//! let certs = TlsCertificates { client_tls: None, root_cert: Some(ca) };
+//! let client = Client::build_with_tls("rediss://app:secret@redis.internal:6380", certs)?;
+//! let cache = SessionCache::connect(&Target::from_client(client), CacheOptions::new(Freshness::Tracking))?;
+//! # let _ = cache;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **One URL of a cluster node** (`Target::parse("redis://node:7000")`, or a client of one
+//! node) is found out at connect time (`INFO cluster` says `cluster_enabled:1`) and used as
+//! the cluster's seed: keys in every slot are served, never a `MOVED` error.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -55,13 +85,21 @@ pub use cache::{
     AsyncSessionCache, CacheOptions, CacheStats, Freshness, SessionCache, TrackingOptions,
 };
 pub use codec::Payload;
-pub use error::{Cause, Error, ErrorKind};
+pub use error::{Cause, Error, ErrorKind, UnknownKind};
+/// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or
+/// `ConnectionManager` a [`Target`] is made from with this one, so that the versions agree.
+pub use redis;
 /// The header of an id dictionary, as [`SessionStore::peek_dictionary`] returns it: the
 /// library's [`sessionpack::DictHeader`], read by the same code.
 pub use sessionpack::DictHeader;
 pub use store::SessionStore;
 pub use store_async::AsyncSessionStore;
 pub use target::Target;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// Length of the header `GETRANGE key 0 39` reads, of a blob and of a dictionary alike.
 pub const HEADER_LEN: usize = sessionpack::Header::LEN;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use sessionpack::{DictKind, ErrorKind as BlobKind, IdDictionary, Key, KeyType, MacKey};
+use sessionpack::{DictKind, IdDictionary, Key, KeyType, MacKey};
 use sessionpack_redis::{AsyncSessionStore, ErrorKind};
 use support::Store;
 
@@ -52,9 +52,9 @@ fn put_blob_checks_its_header() {
         let err = store
             .put(&key, &b"{\"user\":1}".to_vec(), None)
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Session(BlobKind::NotABlob));
+        assert_eq!(err.kind(), ErrorKind::NotABlob);
         let zero = store.put(&key, &blob, Some(Duration::ZERO)).unwrap_err();
-        assert_eq!(zero.kind(), ErrorKind::Session(BlobKind::InvalidInput));
+        assert_eq!(zero.kind(), ErrorKind::InvalidInput);
         store.delete(&key).unwrap();
     }
 }
@@ -99,18 +99,10 @@ fn values_that_are_not_blobs_are_not_a_blob_errors() {
             .unwrap();
         for key in [&json, &empty, &list] {
             let get = store.get(key).unwrap_err();
-            assert_eq!(
-                get.kind(),
-                ErrorKind::Session(BlobKind::NotABlob),
-                "{name} {key}: {get}"
-            );
+            assert_eq!(get.kind(), ErrorKind::NotABlob, "{name} {key}: {get}");
             assert_eq!(get.kind().name(), "not_a_blob");
             let peek = store.peek(key).unwrap_err();
-            assert_eq!(
-                peek.kind(),
-                ErrorKind::Session(BlobKind::NotABlob),
-                "{name} {key}: {peek}"
-            );
+            assert_eq!(peek.kind(), ErrorKind::NotABlob, "{name} {key}: {peek}");
             store.delete(key).unwrap();
         }
     }
@@ -125,7 +117,7 @@ fn an_expired_session_is_refused_not_none() {
         let old = sessionpack::Session::new("u", "acme", "t", now - 10_000, now - 5_000);
         store.put(&key, &old, None).unwrap();
         let err = store.get(&key).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Session(BlobKind::Expired));
+        assert_eq!(err.kind(), ErrorKind::Expired);
         store.delete(&key).unwrap();
     }
 }
@@ -148,9 +140,9 @@ fn signed_sessions_and_keys_imply_a_mac() {
             .unwrap();
         assert!(signing.get(&signed).unwrap().is_some());
         let err = signing.get(&unsigned).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Session(BlobKind::Unauthenticated));
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated);
         let err = plain.get(&signed).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Session(BlobKind::Unauthenticated));
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated);
         plain.delete(&signed).unwrap();
         plain.delete(&unsigned).unwrap();
     }
@@ -173,11 +165,7 @@ fn a_peeked_dictionary_header_is_checked_as_the_library_checks_it() {
         bytes[4] = 2; // the version byte
         support::set(admin.as_mut(), &key, &bytes);
         let err = store.peek_dictionary(&key).unwrap_err();
-        assert_eq!(
-            err.kind(),
-            ErrorKind::Session(BlobKind::Unsupported),
-            "{name}"
-        );
+        assert_eq!(err.kind(), ErrorKind::Unsupported, "{name}");
         let library = sessionpack::DictHeader::read(&bytes).unwrap_err();
         assert_eq!(err.to_string(), library.to_string(), "{name}");
         store.delete(&key).unwrap();
@@ -208,7 +196,7 @@ fn dictionaries_put_get_peek() {
             .put(&blob_key, &support::session("u", [1]), None)
             .unwrap();
         let err = store.get_dictionary(&blob_key).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Session(BlobKind::NotABlob));
+        assert_eq!(err.kind(), ErrorKind::NotABlob);
         assert_eq!(
             store.peek_dictionary(&blob_key).unwrap_err().kind(),
             err.kind()
@@ -217,7 +205,7 @@ fn dictionaries_put_get_peek() {
         let mut plain = Store::connect(flavour, &target).unwrap();
         plain.put_dictionary(&blob_key, &dict).unwrap();
         let err = store.get_dictionary(&blob_key).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Session(BlobKind::Unauthenticated));
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated);
         store.delete(&key).unwrap();
         store.delete(&blob_key).unwrap();
     }

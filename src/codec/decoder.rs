@@ -313,9 +313,10 @@ fn name_mac_fault(error: Error, blob: &[u8]) -> Error {
                     decoded < version.root_len()
                         || !decoded.is_multiple_of(8)
                         || if header.compressed {
-                            crate::digest(body) != header.body_digest
+                            crate::format::digest(body) != header.body_digest
                         } else {
-                            crate::digest_seeded(body, version.digest_seed()) != header.digest
+                            crate::format::digest_seeded(body, version.digest_seed())
+                                != header.digest
                         }
                 }
             }

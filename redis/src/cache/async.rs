@@ -46,7 +46,7 @@ impl AsyncSessionCache {
         options: CacheOptions,
     ) -> Result<AsyncSessionCache, Error> {
         let link = AsyncLink::connect(target).await?;
-        let inner = Inner::new(target, &options)?;
+        let inner = Inner::new(link.target(), &options)?;
         let cache = AsyncSessionCache { inner, link };
         if options.freshness == Freshness::Tracking {
             cache.wait_for_tracking(target.connect_timeout()).await;

@@ -83,7 +83,7 @@ impl SessionCache {
     /// The connection's, and [`Error::InvalidInput`] for a bad URL.
     pub fn connect(target: &Target, options: CacheOptions) -> Result<SessionCache, Error> {
         let link = SyncLink::connect(target)?;
-        let inner = Inner::new(target, &options)?;
+        let inner = Inner::new(link.target(), &options)?;
         let cache = SessionCache { inner, link };
         if options.freshness == Freshness::Tracking {
             cache.wait_for_tracking(target.connect_timeout());

@@ -44,6 +44,9 @@ pub(crate) fn spawn(
     options: &TrackingOptions,
     shared: Arc<Shared>,
 ) -> Result<TrackerHandle, Error> {
+    // Refuses at once a target whose tracker could never connect (no settings to connect
+    // with, a URL that does not parse).
+    target.tracker_info(None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -160,8 +163,8 @@ impl Tracker {
     async fn establish(&self, generation: u64, known: &[String]) -> Result<Watch, Error> {
         let lost = Arc::new(Notify::new());
         if !self.target.is_cluster() {
-            let url = self.target.url()?;
-            let mut conn = self.connect(url, generation, &lost).await?;
+            let url = self.target.urls().first().cloned().unwrap_or_default();
+            let mut conn = self.connect(None, generation, &lost).await?;
             let marker = if self.options.marker {
                 let marker = (
                     format!("sessionpack:tracker:{}", random_hex()),
@@ -182,7 +185,7 @@ impl Tracker {
             self.track(&mut conn).await?;
             return Ok(Watch {
                 nodes: vec![Tracked {
-                    url: url.to_owned(),
+                    url,
                     conn,
                     view: None,
                 }],
@@ -207,7 +210,7 @@ impl Tracker {
                         "cluster node {id} owns slots and has no address"
                     )));
                 };
-                let mut conn = self.connect(url, generation, &lost).await?;
+                let mut conn = self.connect(Some(url), generation, &lost).await?;
                 self.track(&mut conn).await?;
                 nodes.push(Tracked {
                     url: url.clone(),
@@ -253,19 +256,15 @@ impl Tracker {
         ))
     }
 
-    /// A RESP3 connection to `url` whose pushes go to the cache.
+    /// A RESP3 connection to the cluster node at `url` (`None`: the one server) whose
+    /// pushes go to the cache, with the target's settings (TLS, user, password).
     async fn connect(
         &self,
-        url: &str,
+        url: Option<&str>,
         generation: u64,
         lost: &Arc<Notify>,
     ) -> Result<MultiplexedConnection, Error> {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let client = redis::Client::open(format!("{url}{sep}protocol=resp3")).map_err(|e| {
-            Error::InvalidInput {
-                message: format!("{url:?}: {e}"),
-            }
-        })?;
+        let client = self.client(url)?;
         let (shared, lost) = (Arc::clone(&self.shared), Arc::clone(lost));
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.target.connect_timeout()))
@@ -278,6 +277,14 @@ impl Tracker {
             .get_multiplexed_async_connection_with_config(&config)
             .await
             .map_err(|e| Error::from_redis(e, None))
+    }
+
+    /// A client of the node at `url` (`None`: the one server), speaking RESP3.
+    fn client(&self, url: Option<&str>) -> Result<redis::Client, Error> {
+        let info = self.target.tracker_info(url)?;
+        redis::Client::open(info).map_err(|e| Error::InvalidInput {
+            message: format!("{}: {e}", url.unwrap_or("the tracker's server")),
+        })
     }
 
     /// Names the connection and turns tracking on.
@@ -302,10 +309,7 @@ impl Tracker {
         let mut last = unavailable("no cluster seed");
         for seed in known {
             let attempt = async {
-                let client =
-                    redis::Client::open(seed.as_str()).map_err(|e| Error::InvalidInput {
-                        message: format!("{seed:?}: {e}"),
-                    })?;
+                let client = self.client(Some(seed))?;
                 let config = AsyncConnectionConfig::new()
                     .set_connection_timeout(Some(self.target.connect_timeout()))
                     .set_response_timeout(Some(self.options.heartbeat_timeout));

@@ -10,6 +10,30 @@ pub(crate) use sync::SyncLink;
 
 use crate::HEADER_LEN;
 
+/// `INFO cluster`: whether a server is a node of a Redis Cluster.
+pub(crate) fn info_cluster() -> redis::Cmd {
+    let mut c = redis::cmd("INFO");
+    c.arg("cluster");
+    c
+}
+
+/// Reads the answer to [`info_cluster`]: whether it says `cluster_enabled:1`. A server that
+/// refuses `INFO` (an ACL user without `+info`) is taken for a single server, as it was before
+/// this check; a connection-class error is an error.
+pub(crate) fn cluster_enabled(answer: redis::RedisResult<String>) -> Result<bool, crate::Error> {
+    match answer {
+        Ok(text) => Ok(text.lines().any(|l| l.trim() == "cluster_enabled:1")),
+        Err(e) => {
+            let err = crate::Error::from_redis(e, None);
+            if err.breaks_connection() {
+                Err(err)
+            } else {
+                Ok(false)
+            }
+        }
+    }
+}
+
 /// `GET key`.
 pub(crate) fn get(key: &str) -> redis::Cmd {
     let mut c = redis::cmd("GET");

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use redis::Value;
 
 use crate::op::{Op, Request, Step};
+use crate::target::Via;
 use crate::{Error, Target};
 
 // One link per store or cache handle: the size of the variants does not matter.
@@ -62,22 +63,46 @@ impl ClusterLink {
 }
 
 impl SyncLink {
+    /// Connects to `target`; a single server that is a cluster node is used as the seed of
+    /// its cluster (see [`super::cluster_enabled`]).
     pub(crate) fn connect(target: &Target) -> Result<SyncLink, Error> {
+        if let Via::Manager(_) = target.via() {
+            return Err(Error::InvalidInput {
+                message: "a redis::aio::ConnectionManager is async: use it with \
+                          AsyncSessionStore or AsyncSessionCache (a blocking store or cache \
+                          takes a redis::Client)"
+                    .into(),
+            });
+        }
         if target.is_cluster() {
-            Ok(SyncLink::Cluster(Box::new(ClusterLink {
+            return Ok(SyncLink::Cluster(Box::new(ClusterLink {
                 conn: ClusterLink::connect(target)?,
                 target: target.clone(),
                 suspect: false,
                 rebuilt: Instant::now(),
-            })))
-        } else {
-            let mut link = SyncLink::Single {
-                client: target.client()?,
-                target: target.clone(),
-                conn: None,
-            };
-            link.single()?;
-            Ok(link)
+            })));
+        }
+        let mut link = SyncLink::Single {
+            client: target.client()?,
+            target: target.clone(),
+            conn: None,
+        };
+        let info = match link.single()? {
+            Some(conn) => super::info_cluster().query::<String>(conn),
+            None => return Ok(link),
+        };
+        match super::cluster_enabled(info) {
+            Ok(false) => Ok(link),
+            Ok(true) => SyncLink::connect(&target.discovered_cluster()?),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The target this link reaches (a single URL found to be a cluster node: the cluster).
+    pub(crate) fn target(&self) -> &Target {
+        match self {
+            SyncLink::Single { target, .. } => target,
+            SyncLink::Cluster(link) => &link.target,
         }
     }
 
