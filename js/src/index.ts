@@ -18,7 +18,8 @@
 export { SessionpackError, ERROR_KINDS, type ErrorKind } from "./errors.js";
 export { Decoder, type DecoderOptions, type Expiry } from "./decoder.js";
 export { SessionView } from "./view.js";
-export { IdSet, KeyedIdSet, encodeIdSet } from "./idset.js";
+export { IdSet, KeyedIdSet } from "./keyed.js";
+export { encodeIdSet } from "./idset.js";
 export { Session, type SessionInit, type FromJsonOptions } from "./session.js";
 export { encode, type EncodeOptions } from "./encode.js";
 export { Header, detect, type Format } from "./header.js";

@@ -9,7 +9,7 @@ import { DictionaryDecoder, type DictKind, type IdDictionaryView } from "../dict
 import { SessionpackError } from "../errors.js";
 import { HEADER_LEN } from "../header.js";
 import type { MacKey } from "../mac.js";
-import { internalsOf } from "./cache.js";
+import { internalsOf } from "./lent.js";
 import { bulk, Link, type Connectable, type TimeoutOptions } from "./link.js";
 import { resolveTracking, Shared, type TrackingOptions } from "./shared.js";
 import { DictHeader } from "./store.js";
