@@ -23,10 +23,9 @@ export { encodeIdSet } from "./idset.js";
 export { Session, type SessionInit, type FromJsonOptions } from "./session.js";
 export { encode, type EncodeOptions } from "./encode.js";
 export { Header, detect, type Format } from "./header.js";
+export { DictHeader } from "./dict-header.js";
 export { DEFAULT_LIMITS, INFLATION_ALLOWANCE, type Limits } from "./limits.js";
 export { KeyRing, MIN_KEY_LEN, type MacKey } from "./mac.js";
-export { SUPPORTED_VERSIONS } from "./versions.js";
-export { xxh64 } from "./hash.js";
 export { type KeyLike, type ObjectIdLike, type UuidLike } from "./key.js";
 export { type TimeLike } from "./time.js";
 export {

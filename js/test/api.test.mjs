@@ -13,8 +13,8 @@ import {
   detect,
   encode,
   encodeIdSet,
-  xxh64,
 } from "../dist/index.js";
+import { xxh64 } from "../dist/hash.js";
 import { VECTORS, bin } from "./support.mjs";
 
 const KEY = { id: 7, key: Buffer.from("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex") };

@@ -4,7 +4,8 @@
 // keys past their TTL that Redis has not deleted yet, SWAPDB, and flushes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SessionStore, SessionCache, Target, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
+import { SessionStore, SessionCache, Target, errorKind } from "../dist/redis/index.js";
+import { CLIENT_NAME } from "../dist/redis/tracking.js";
 import { MODES, ownServer, admin, set, blob, version, sleep, within, Truth, Reader } from "./redis-support.mjs";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 100, retryMs: 50 };

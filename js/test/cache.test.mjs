@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { SessionStore, SessionCache, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
+import { SessionStore, SessionCache, errorKind } from "../dist/redis/index.js";
+import { CLIENT_NAME } from "../dist/redis/tracking.js";
 import { TARGETS, MODES, CLIENTS, over, connectable, target, key, blob, version, admin, set, sleep, within, median, slotOf } from "./redis-support.mjs";
 
 const kind = (k, rule) => (e) => {

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { APPEND_ATTEMPTS, APPEND_SCRIPT } from "../dist/redis/index.js";
+import { APPEND_ATTEMPTS, APPEND_SCRIPT } from "../dist/redis/store.js";
 import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "../dist/redis/scripts.js";
 
 const rust = (path) => readFileSync(new URL(`../../redis/src/${path}`, import.meta.url), "utf8");

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { Decoder, Header, Session, SessionpackError, encode, xxh64 } from "../dist/index.js";
+import { Decoder, Header, Session, SessionpackError, encode } from "../dist/index.js";
+import { xxh64 } from "../dist/hash.js";
 import { bin, keyOf, readJson, ruleId, sessionDirs } from "./support.mjs";
 
 const dirs = sessionDirs();
