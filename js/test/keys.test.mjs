@@ -15,7 +15,7 @@ import {
   encode,
   newLineage,
 } from "../dist/index.js";
-import { VECTORS, bin, readJson } from "./support.mjs";
+import { VECTORS, bin, readJson } from "../test-build/support.js";
 
 // bson is a development dependency of these tests only; the package never imports it.
 let bson;

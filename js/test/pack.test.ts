@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { VECTORS } from "./support.mjs";
+import { VECTORS } from "./support.js";
 
 const JS = fileURLToPath(new URL("..", import.meta.url));
 // The node-redis the tests run with (the development dependency), installed by the app itself.
@@ -15,13 +15,13 @@ const REDIS_VERSION = JSON.parse(readFileSync(path.join(JS, "node_modules", "red
 test("the packed tarball installs into an empty directory and opens a blob there", { timeout: 240_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), "sessionpack-pack-"));
   try {
-    const npm = (args, cwd) =>
+    const npm = (args: readonly string[], cwd: string) =>
       execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" } });
     const out = npm(["pack", "--json", "--pack-destination", work], JS);
     const packed = JSON.parse(out.slice(out.indexOf("[")));
-    const files = packed[0].files.map((f) => f.path);
+    const files = packed[0].files.map((f: { path: any; }) => f.path);
     assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts") && files.includes("README.md"), files.join(", "));
-    assert.ok(!files.some((f) => f.startsWith("test/") || f.startsWith("node_modules/")));
+    assert.ok(!files.some((f: string) => f.startsWith("test/") || f.startsWith("node_modules/")));
     const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
     assert.ok(tarball, "no tarball");
     const app = path.join(work, "app");

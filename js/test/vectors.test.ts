@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { Decoder, Header, Session, SessionpackError, encode } from "../dist/index.js";
 import { xxh64 } from "../dist/hash.js";
-import { bin, keyOf, readJson, ruleId, sessionDirs } from "./support.mjs";
+import { bin, keyOf, readJson, ruleId, sessionDirs } from "./support.js";
 
 const dirs = sessionDirs();
 
@@ -24,7 +24,7 @@ const REPORTED_AS = new Map([
 ]);
 
 /** The rule a reader reports for refusal vector `r`: its manifest's, or its `REPORTED_AS`. */
-function reportedRule(r) {
+function reportedRule(r: { name: string; rule: string; }) {
   return REPORTED_AS.get(r.name) ?? ruleId(r.rule);
 }
 

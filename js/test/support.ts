@@ -5,11 +5,13 @@ import path from "node:path";
 
 export const VECTORS = fileURLToPath(new URL("../../tests/vectors/", import.meta.url));
 
-export function readJson(file) {
+/** A manifest (or any JSON file), as parsed: its shape is the test's to know. */
+export function readJson(file: string): any {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-export function keyOf(entry) {
+/** The MAC key of a manifest entry (`key: [id, hex]`), if it has one. */
+export function keyOf(entry: { key?: [number, string] }) {
   return entry.key ? { id: entry.key[0], key: Buffer.from(entry.key[1], "hex") } : undefined;
 }
 
@@ -30,11 +32,11 @@ export function dictDirs() {
     .sort();
 }
 
-export function bin(dir, name) {
+export function bin(dir: string, name: string) {
   return new Uint8Array(readFileSync(path.join(dir, `${name}.bin`)));
 }
 
 /** The rule id of a manifest's `rule` ("R-HDR-MAGIC §3" → "R-HDR-MAGIC"). */
-export function ruleId(rule) {
+export function ruleId(rule: string) {
   return rule.split(" ")[0];
 }
