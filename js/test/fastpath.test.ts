@@ -38,7 +38,7 @@ const P1 = 0x9e3779b185ebca87n, P2 = 0xc2b2ae3d27d4eb4fn, P3 = 0x165667b19e3779f
 const rotl = (x: bigint, r: number) => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M;
 const le = (b: Uint8Array, at: number, n: number) => {
   let v = 0n;
-  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i]!);
+  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i]);
   return v;
 };
 const round = (acc: bigint, lane: bigint) => (rotl((acc + lane * P2) & M, 31) * P1) & M;
@@ -116,7 +116,7 @@ test("ObjectId look-ups in every key form agree with a Map of the keys, on rando
     for (let i = 0; i + 1 < keys.length && i < 20; i += 2) keys[i + 1].set(keys[i].subarray(0, 8));
     const { dictionary } = IdDictionary.create({ tenant: "t", kind: "facility", keyType: "objectid", lineage: 5n }).append(keys);
     const view = new DictionaryDecoder().open(dictionary.toBytes());
-    const reference = new Map();
+    const reference = new Map<string, number>();
     keys.forEach((k, id) => {
       const hex = Buffer.from(k).toString("hex");
       if (!reference.has(hex)) reference.set(hex, id);
@@ -177,7 +177,7 @@ test("non-keys are refused on the fast path exactly as before: invalid_input, ne
 test("Roaring containers: the WebAssembly popcount and order checks refuse what the reference refuses, where it does", () => {
   for (let round = 0; round < 40; round++) {
     // One container of `card` ids below 65,536: an array up to 4,096, a bitmap above.
-    const card = [1, 2, 63, 64, 65, 500, 4096, 4097, 9000, 60000][round % 10]!;
+    const card = [1, 2, 63, 64, 65, 500, 4096, 4097, 9000, 60000][round % 10];
     const all = new Set<number>();
     while (all.size < card) all.add(random() & 0xffff);
     const ids = [...all].sort((a, b) => a - b);
@@ -223,8 +223,8 @@ test("dictionary validation (digest and index in WebAssembly) refuses a moved in
     const indexAt = good.length - 4 * Math.ceil((5 * 500) / 4);
     const dv = new DataView(good.buffer, good.byteOffset);
     // Swap an occupied slot with an empty one: the entry is no longer where the index puts it.
-    const occupied: string|any[] = [];
-    const empty: string|any[] = [];
+    const occupied: number[] = [];
+    const empty: number[] = [];
     for (let p = indexAt; p < good.length; p += 4) (dv.getUint32(p, true) === 0xffffffff ? empty : occupied).push(p);
     const moved = good.slice();
     const mdv = new DataView(moved.buffer);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Decoder, Session, SessionpackError, encode } from "../dist/index.js";
 import { xxh64 } from "../dist/hash.js";
 
-function put32(b: Uint8Array<any>, at: number, v: number) {
+function put32(b: Uint8Array, at: number, v: number) {
   b[at] = v & 0xff;
   b[at + 1] = (v >>> 8) & 0xff;
   b[at + 2] = (v >>> 16) & 0xff;
@@ -88,7 +88,7 @@ const raw = encode(session);
 const archive = raw.subarray(40);
 const decoder = new Decoder({ expiry: "ignore" });
 
-function refused(bytes: Uint8Array<any>, rule: string, kind = "corrupt") {
+function refused(bytes: Uint8Array, rule: string, kind = "corrupt") {
   assert.throws(
     () => decoder.open(bytes),
     (e) => {

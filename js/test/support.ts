@@ -2,16 +2,55 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import type { DictKind, KeyType } from "../dist/index.js";
 
 export const VECTORS = fileURLToPath(new URL("../../tests/vectors/", import.meta.url));
 
-/** A manifest (or any JSON file), as parsed: its shape is the test's to know. */
-export function readJson(file: string): any {
-  return JSON.parse(readFileSync(file, "utf8"));
+/** A JSON file (a manifest: {@link GoldenEntry}, {@link RefusalEntry}, {@link DictEntry}), as parsed. */
+export function readJson<T = unknown>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
+
+/** A manifest entry's MAC key: its id and its bytes in hex; null for none. */
+export type ManifestKey = [id: number, hex: string] | null;
+
+/** A golden session vector of tests/vectors/<version>/manifest.json. */
+export interface GoldenEntry {
+  name: string;
+  about: string;
+  level: number;
+  compression: string;
+  key: ManifestKey;
+}
+
+/** A refusal vector of a refuse/manifest.json: the error kind and rule it must be refused with. */
+export interface RefusalEntry {
+  name: string;
+  about: string;
+  rule: string;
+  kind: string;
+  key: ManifestKey;
+}
+
+/** A refusal vector of a session's refuse/manifest.json: read at `now`. */
+export interface SessionRefusalEntry extends RefusalEntry {
+  now: number;
+}
+
+/** A golden dictionary vector of tests/vectors/dict/<version>/manifest.json. */
+export interface DictEntry {
+  name: string;
+  about: string;
+  tenant: string;
+  kind: DictKind;
+  key_type: KeyType;
+  lineage: string;
+  keys: string[];
+  key: ManifestKey;
 }
 
 /** The MAC key of a manifest entry (`key: [id, hex]`), if it has one. */
-export function keyOf(entry: { key?: [number, string] }) {
+export function keyOf(entry: { key: ManifestKey }) {
   return entry.key ? { id: entry.key[0], key: Buffer.from(entry.key[1], "hex") } : undefined;
 }
 

@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { Decoder, Header, Session, SessionpackError, encode } from "../dist/index.js";
 import { xxh64 } from "../dist/hash.js";
-import { bin, keyOf, readJson, ruleId, sessionDirs } from "./support.js";
+import { bin, keyOf, readJson, ruleId, sessionDirs, type GoldenEntry, type RefusalEntry, type SessionRefusalEntry } from "./support.js";
 
 const dirs = sessionDirs();
 
@@ -35,7 +35,7 @@ test("the session vector directories are found", () => {
 
 for (const dir of dirs) {
   const version = path.basename(dir);
-  const manifest = readJson(path.join(dir, "manifest.json"));
+  const manifest = readJson<GoldenEntry[]>(path.join(dir, "manifest.json"));
 
   for (const v of manifest) {
     test(`${version}/${v.name}: decodes to its JSON, byte for byte`, () => {
@@ -72,7 +72,7 @@ for (const dir of dirs) {
 
   const refuseDir = path.join(dir, "refuse");
   if (existsSync(path.join(refuseDir, "manifest.json"))) {
-    const refusals = readJson(path.join(refuseDir, "manifest.json"));
+    const refusals = readJson<SessionRefusalEntry[]>(path.join(refuseDir, "manifest.json"));
     test(`${version}/refuse: the manifest has vectors`, () => assert.ok(refusals.length > 0));
     for (const r of refusals) {
       test(`${version}/refuse/${r.name}: refused as ${r.kind} (${r.rule})`, () => {
@@ -82,7 +82,7 @@ for (const dir of dirs) {
         assert.throws(
           () => decoder.open(blob),
           (e) => {
-            assert.ok(e instanceof SessionpackError, `not a SessionpackError: ${e}`);
+            assert.ok(e instanceof SessionpackError, `not a SessionpackError: ${String(e)}`);
             assert.equal(e.kind, r.kind, `${r.name}: ${e.message}`);
             assert.equal(e.rule, reportedRule(r), `${r.name}: ${e.message}`);
             return true;
@@ -98,7 +98,7 @@ test("every single-bit flip and every truncation of every golden vector is refus
   let flips = 0;
   let truncations = 0;
   for (const dir of dirs) {
-    for (const v of readJson(path.join(dir, "manifest.json"))) {
+    for (const v of readJson<GoldenEntry[]>(path.join(dir, "manifest.json"))) {
       const blob = bin(dir, v.name);
       const key = keyOf(v);
       const decoder = new Decoder({ keys: key ? [key] : [], expiry: "ignore" });
@@ -126,7 +126,7 @@ test("every single-bit flip and every truncation of every golden vector is refus
 test("every vector of REPORTED_AS exists and reports another rule than its manifest's", () => {
   const refusals = dirs.flatMap((dir) => {
     const file = path.join(dir, "refuse", "manifest.json");
-    return existsSync(file) ? readJson(file) : [];
+    return existsSync(file) ? readJson<RefusalEntry[]>(file) : [];
   });
   for (const [name, rule] of REPORTED_AS) {
     const r = refusals.find((v) => v.name === name);
