@@ -10,7 +10,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { SessionCache } from "../dist/redis/index.js";
-import { unavailable, startCluster, Truth, Reader, blob, version, sleep, within, slotOf } from "./redis-support.mjs";
+import { unavailable, startCluster, Truth, Reader, blob, version, sleep, within, slotOf } from "../test-build/redis-support.js";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 200, retryMs: 50 };
 const BOUND = TRACKING.heartbeatMs + TRACKING.heartbeatTimeoutMs;

@@ -17,7 +17,7 @@ import { SessionpackError } from "../dist/index.js";
 import { errorKind, Target } from "../dist/redis/index.js";
 import { adaptClient, clientOrTarget, EXPECTED, isRedisClient } from "../dist/redis/clients/adapt.js";
 import { expectBytes, TRACKING_CLIENT_NAME } from "../dist/redis/clients/types.js";
-import { key, ownServer, reachable, sleep, slotOf, target, unavailable, within } from "./redis-support.mjs";
+import { key, ownServer, reachable, sleep, slotOf, target, unavailable, within } from "../test-build/redis-support.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const JS = path.resolve(HERE, "..");

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { DictionaryDecoder, IdDictionary, Session } from "../dist/index.js";
 import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind } from "../dist/redis/index.js";
-import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable, connectable, session } from "./redis-support.mjs";
+import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable, connectable, session } from "../test-build/redis-support.js";
 import { Target } from "../dist/redis/index.js";
 
 const kind = (k, rule) => (e) => {

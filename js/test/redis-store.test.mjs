@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { ObjectId } from "bson";
 import { Decoder, DictionaryDecoder, IdDictionary, SessionpackError } from "../dist/index.js";
 import { SessionStore, DictHeader, StoreError, errorKind } from "../dist/redis/index.js";
-import { TARGETS, CLIENTS, over, connectable, appClient, closeApp, target, key, session, blob, admin, set, sleep, within } from "./redis-support.mjs";
+import { TARGETS, CLIENTS, over, connectable, appClient, closeApp, target, key, session, blob, admin, set, sleep, within } from "../test-build/redis-support.js";
 
 const kind = (k) => (e) => {
   assert.equal(errorKind(e), k, `${e}`);
