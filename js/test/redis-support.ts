@@ -350,7 +350,7 @@ export class OwnCluster {
   readonly seeds: string;
   readonly masters: number[];
   readonly replicas: number[];
-  readonly spares: number[];
+  spares: number[];
   readonly clients: Map<number, NodeRedisClient>;
   readonly killed: Set<number>;
 
