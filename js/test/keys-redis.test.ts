@@ -1,7 +1,7 @@
 // The key-taking functions of sessionpack/redis, against a real server (REDIS_URL): every one
 // gives one answer for a bson ObjectId, its 24 hex digits and its 12 bytes, and refuses what is
 // not a key with invalid_input — never a silent false, undefined or an empty list. (The core's
-// key-taking functions are checked the same way in keys.test.mjs.)
+// key-taking functions are checked the same way in keys.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
