@@ -466,7 +466,7 @@ if (tsInstalled) {
               .map((l) => l.trim())
               .filter((l) => l.includes(`${path.sep}node_modules${path.sep}sessionpack${path.sep}`))
               .map(inPackage)
-              // The entry points' declarations (modules they import, e.g. redis/clients/index.d.ts, are not entry points).
+              // The entry points' declarations (modules they import, e.g. redis/store.d.ts, are not entry points).
               .filter((l) => /^dist\/(cjs\/)?(redis\/)?index\.d\.ts$/.test(l)),
           ),
         ].sort();

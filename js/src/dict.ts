@@ -6,8 +6,9 @@
  */
 
 import { randomFillSync } from "node:crypto";
-import { equalBytes, isUtf8, isWellFormed, putU32, putU64, toHex, u32, u64, utf8, utf8At } from "./bytes.js";
+import { equalBytes, isUtf8, isWellFormed, putU32, putU64, toHex, u32, utf8, utf8At } from "./bytes.js";
 import { bytesExpected, corrupt, fail, invalidInput } from "./errors.js";
+import { DICT_HEADER_LEN, dictFields } from "./dict-header.js";
 import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
 import { DATA, digestInto, hashWasm, memory32, probe12, probeLow, reserve } from "./hash.js";
 import { KEY, MAX_STRING_KEY, OID, keyScratch, keyText, keyWidth as width, readKey, readObjectIdWords, type KeyLike, type KeyType } from "./key.js";
@@ -18,7 +19,7 @@ export type { KeyType } from "./key.js";
 /** Which ids a dictionary gives: facilities or groups. */
 export type DictKind = "facility" | "group";
 
-const HEADER_LEN = 40;
+const HEADER_LEN = DICT_HEADER_LEN;
 const MAC_LEN = 32;
 const FLAG_SIGNED = 1;
 const DIGEST_FROM = 24;
@@ -75,29 +76,30 @@ interface Layout {
 function readLayout(b: Uint8Array, maxKeys: number): Layout {
   if (!startsWithMagic(b, DICT_MAGIC)) notABlob(b, "R-DICT-MAGIC", "id dictionary");
   if (b.length < HEADER_LEN) corrupt("R-DICT-HDR-LEN", `truncated dictionary header: ${b.length} of its 40 bytes`);
-  const version = b[4]!;
+  const h = dictFields(b);
+  const version = h.version;
   if (version !== 1) {
     fail("unsupported", "R-DICT-VERSION", `dictionary format version ${version} is not one this reader implements (1): upgrade the sessionpack package (R-DICT-VERSION)`);
   }
-  const flags = b[5]!;
+  const flags = h.flags;
   if ((flags & ~FLAG_SIGNED) !== 0) {
     fail("unsupported", "R-DICT-FLAGS", `unknown dictionary flag bits 0x${(flags & ~FLAG_SIGNED).toString(16)}: upgrade this reader (R-DICT-FLAGS)`);
   }
   for (const at of [6, 7, 27]) if (b[at] !== 0) corrupt("R-DICT-RESERVED", `reserved dictionary header byte ${at} is not zero`);
   const signed = (flags & FLAG_SIGNED) !== 0;
-  const keyId = u32(b, 16);
+  const keyId = h.keyId;
   if (signed !== (keyId !== 0)) {
     corrupt("R-DICT-KEYID", signed ? "the dictionary's MAC flag is set but its key id is 0" : `key id ${keyId} on an unsigned dictionary`);
   }
-  const keyType = KEY_TYPES[b[24]! - 1];
-  if (keyType === undefined) fail("unsupported", "R-DICT-KEYTYPE", `unknown dictionary key type ${b[24]} (R-DICT-KEYTYPE)`);
-  const kind = KINDS[b[25]! - 1];
-  if (kind === undefined) fail("unsupported", "R-DICT-KIND", `unknown dictionary kind ${b[25]} (R-DICT-KIND)`);
-  const tenantLen = b[26]!;
+  const keyType = KEY_TYPES[h.keyTypeCode - 1];
+  if (keyType === undefined) fail("unsupported", "R-DICT-KEYTYPE", `unknown dictionary key type ${h.keyTypeCode} (R-DICT-KEYTYPE)`);
+  const kind = KINDS[h.kindCode - 1];
+  if (kind === undefined) fail("unsupported", "R-DICT-KIND", `unknown dictionary kind ${h.kindCode} (R-DICT-KIND)`);
+  const tenantLen = h.tenantLen;
   if (tenantLen > MAX_TENANT) corrupt("R-DICT-TENANT-LEN", `a tenant of ${tenantLen} bytes, above 64`);
-  const lineage = u64(b, 32);
+  const lineage = h.lineage;
   if (lineage === 0n) corrupt("R-DICT-LINEAGE", "lineage 0");
-  const count = u32(b, 28);
+  const count = h.count;
   if (count > maxKeys) {
     fail("limit", "R-DICT-LIMIT-KEYS", `the dictionary declares ${count} keys, above the limit of ${maxKeys} (R-DICT-LIMIT-KEYS)`);
   }
@@ -106,7 +108,7 @@ function readLayout(b: Uint8Array, maxKeys: number): Layout {
   const fixed = tenantLen + 4 * slots;
   const min = w > 0 ? fixed + w * count : fixed + 4 * count;
   const max = w > 0 ? min : min + MAX_STRING_KEY * count;
-  const bodyLen = u32(b, 20);
+  const bodyLen = h.bodyLen;
   if (bodyLen < min || bodyLen > max) {
     corrupt("R-DICT-BODY-LEN", `body_len ${bodyLen} is not what ${count} keys make (${min === max ? min : `${min} to ${max}`})`);
   }
@@ -122,8 +124,8 @@ function readLayout(b: Uint8Array, maxKeys: number): Layout {
     kind,
     count,
     lineage,
-    digestLo: u32(b, 8),
-    digestHi: u32(b, 12),
+    digestLo: h.digestLo,
+    digestHi: h.digestHi,
     keyId,
     tenantLen,
     keys,

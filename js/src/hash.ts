@@ -46,7 +46,7 @@ function load(): HashExports {
   const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
   const module = new wasm.Module(Buffer.from(HASH_WASM_BASE64, "base64"));
   const made = new wasm.Instance(module, {});
-  const e = made.exports as unknown as HashExports;
+  const e = made.exports as HashExports;
   exports_ = e;
   mem8 = new Uint8Array(e.memory.buffer);
   mem32 = new Uint32Array(e.memory.buffer);

@@ -18,14 +18,14 @@
 export { SessionpackError, ERROR_KINDS, type ErrorKind } from "./errors.js";
 export { Decoder, type DecoderOptions, type Expiry } from "./decoder.js";
 export { SessionView } from "./view.js";
-export { IdSet, KeyedIdSet, encodeIdSet } from "./idset.js";
+export { IdSet, KeyedIdSet } from "./keyed.js";
+export { encodeIdSet } from "./idset.js";
 export { Session, type SessionInit, type FromJsonOptions } from "./session.js";
 export { encode, type EncodeOptions } from "./encode.js";
 export { Header, detect, type Format } from "./header.js";
+export { DictHeader } from "./dict-header.js";
 export { DEFAULT_LIMITS, INFLATION_ALLOWANCE, type Limits } from "./limits.js";
 export { KeyRing, MIN_KEY_LEN, type MacKey } from "./mac.js";
-export { SUPPORTED_VERSIONS } from "./versions.js";
-export { xxh64 } from "./hash.js";
 export { type KeyLike, type ObjectIdLike, type UuidLike } from "./key.js";
 export { type TimeLike } from "./time.js";
 export {

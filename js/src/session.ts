@@ -6,7 +6,7 @@
 import { compareUtf8, isWellFormed, utf8Length, utf8OrUndefined } from "./bytes.js";
 import type { IdDictionaryView } from "./dict.js";
 import { fail, invalidInput } from "./errors.js";
-import { checkDictionary } from "./idset.js";
+import { checkDictionary } from "./keyed.js";
 import { Parser, writeJson } from "./json.js";
 import { KEY, keyScratch, keyText, readKey, type KeyLike } from "./key.js";
 import { DEFAULT_LIMITS, limitsFrom, type Limits } from "./limits.js";

@@ -5,7 +5,7 @@
 import { compareBytes, i32, i64, isWellFormed, u32, u64, utf8At, utf8Into } from "./bytes.js";
 import { F, type Index } from "./archive.js";
 import type { Header } from "./header.js";
-import { IdSet } from "./idset.js";
+import { IdSet } from "./keyed.js";
 import { writeJson } from "./json.js";
 import { Session } from "./session.js";
 import { millisDate, millisNumber, toMillis, type TimeLike } from "./time.js";

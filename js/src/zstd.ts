@@ -36,7 +36,7 @@ function instance(): ZstdExports {
     const module = new wasm.Module(Buffer.from(ZSTD_WASM_BASE64, "base64"));
     // The module tells its host when its memory grew; views are made afresh after every call.
     const made = new wasm.Instance(module, { env: { emscripten_notify_memory_growth: () => undefined } });
-    zstd = made.exports as unknown as ZstdExports;
+    zstd = made.exports as ZstdExports;
   }
   return zstd;
 }

@@ -14,8 +14,10 @@ import { fileURLToPath } from "node:url";
 import Redis from "ioredis";
 import { createClient, createCluster } from "redis";
 import { SessionpackError } from "../dist/index.js";
-import { adaptClient, clientOrTarget, errorKind, EXPECTED, expectBytes, isRedisClient, Target, TRACKING_CLIENT_NAME } from "../dist/redis/index.js";
-import { key, ownServer, reachable, sleep, slotOf, target, unavailable, within } from "./redis-support.mjs";
+import { errorKind, Target } from "../dist/redis/index.js";
+import { adaptClient, clientOrTarget, EXPECTED, isRedisClient } from "../dist/redis/clients/adapt.js";
+import { expectBytes, TRACKING_CLIENT_NAME } from "../dist/redis/clients/types.js";
+import { key, ownServer, reachable, sleep, slotOf, target, unavailable, within } from "../test-build/redis-support.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const JS = path.resolve(HERE, "..");
@@ -572,14 +574,16 @@ test("neither node-redis nor ioredis is loaded by importing sessionpack/redis (E
   // Importing the entry point (both builds) and adapting nothing loads neither library.
   const esm = child(`
     import { createRequire } from "node:module";
-    const m = await import(${JSON.stringify(path.join(JS, "dist/redis/index.js"))});
+    await import(${JSON.stringify(path.join(JS, "dist/redis/index.js"))});
+    const m = await import(${JSON.stringify(path.join(JS, "dist/redis/clients/adapt.js"))});
     try { m.adaptClient({}); } catch {}
     const require = createRequire(import.meta.url);
     console.log(JSON.stringify({ redis: ${LOADED}, ioredis: ${IO_LOADED} }));
   `);
   assert.deepEqual(esm, { redis: [], ioredis: [] }, "ESM import");
   const cjs = child(`
-    const m = require(${JSON.stringify(path.join(JS, "dist/cjs/redis/index.js"))});
+    require(${JSON.stringify(path.join(JS, "dist/cjs/redis/index.js"))});
+    const m = require(${JSON.stringify(path.join(JS, "dist/cjs/redis/clients/adapt.js"))});
     try { m.adaptClient({}); } catch {}
     console.log(JSON.stringify({ redis: ${LOADED}, ioredis: ${IO_LOADED} }));
   `, { cjs: true });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Decoder, DictionaryDecoder, SessionpackError } from "../dist/index.js";
-import { VECTORS, bin, keyOf, readJson } from "./support.mjs";
+import { VECTORS, bin, keyOf, readJson } from "../test-build/support.js";
 
 const probes = readJson(path.join(VECTORS, "v3", "keyed", "probes.json"));
 const sessions = readJson(path.join(VECTORS, "v3", "manifest.json"));

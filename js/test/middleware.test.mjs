@@ -17,7 +17,7 @@ import { DictionaryDecoder, IdDictionary, Session } from "../dist/index.js";
 import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind, statusOf, statusOfKind, NoSessionError, withSession } from "../dist/redis/index.js";
 import { createExpressService } from "../examples/express-service.mjs";
 import { createFastifyService } from "../examples/fastify-service.mjs";
-import { TARGETS, CLIENTS, over, connectable, appOpen, closeApp, target, key, admin, set, ownServer, within, sleep } from "./redis-support.mjs";
+import { TARGETS, CLIENTS, over, connectable, target, key, admin, set, ownServer, within, sleep } from "../test-build/redis-support.js";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50 };
 

@@ -6,7 +6,7 @@
 
 import type { DictKind, IdDictionaryView } from "../dict.js";
 import { SessionpackError } from "../errors.js";
-import type { IdSet, KeyedIdSet } from "../idset.js";
+import type { IdSet, KeyedIdSet } from "../keyed.js";
 import type { SessionView } from "../view.js";
 import type { SessionCache } from "./cache.js";
 import type { DictKey, DictionaryCache } from "./dictionaries.js";

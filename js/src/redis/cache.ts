@@ -8,25 +8,12 @@ import type { MacKey } from "../mac.js";
 import type { SessionView } from "../view.js";
 import { StoreError } from "./errors.js";
 import { DictionaryCache, type DictionaryCacheOptions } from "./dictionaries.js";
+import { lend } from "./lent.js";
 import { bulk, Link, type Connectable } from "./link.js";
 import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "./scripts.js";
 import { resolveTracking, Shared, type CacheOptions, type CacheStats } from "./shared.js";
 import type { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
-
-/** What a {@link SessionCache} lends a `DictionaryCache` that shares its connection and tracker (internal). */
-export interface CacheInternals {
-  readonly link: Link;
-  readonly shared: Shared;
-  readonly tracker: Tracker | undefined;
-}
-
-const INTERNALS = new WeakMap<object, CacheInternals>();
-
-/** The connection, state and tracker of `cache` (internal: for `DictionaryCache`); undefined for anything else. */
-export function internalsOf(cache: unknown): CacheInternals | undefined {
-  return typeof cache === "object" && cache !== null ? INTERNALS.get(cache) : undefined;
-}
 
 /**
  * A bounded in-process cache of validated sessions (`SessionView`s), keyed by their Redis key,
@@ -80,7 +67,7 @@ export class SessionCache {
     private readonly shared: Shared,
     private readonly tracker: Tracker | undefined,
   ) {
-    INTERNALS.set(this, { link, shared, tracker });
+    lend(this, { link, shared, tracker });
   }
 
   /**

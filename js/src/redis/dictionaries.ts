@@ -6,13 +6,12 @@
  */
 
 import { DictionaryDecoder, type DictKind, type IdDictionaryView } from "../dict.js";
+import { DictHeader } from "../dict-header.js";
 import { SessionpackError } from "../errors.js";
-import { HEADER_LEN } from "../header.js";
 import type { MacKey } from "../mac.js";
-import { internalsOf } from "./cache.js";
+import { internalsOf } from "./lent.js";
 import { bulk, Link, type Connectable, type TimeoutOptions } from "./link.js";
 import { resolveTracking, Shared, type TrackingOptions } from "./shared.js";
-import { DictHeader } from "./store.js";
 import type { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
 
@@ -459,7 +458,7 @@ export class DictionaryCache {
   /** A header check of `key` starting now: the kept copy when its digest is current, else a fetch. */
   private async check(key: string): Promise<IdDictionaryView | null> {
     const started = performance.now();
-    const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE");
+    const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(DictHeader.LEN - 1)], true), "GETRANGE");
     this.counts.headerChecks++;
     if (prefix === null || prefix.length === 0) {
       // Missing (or an empty string, which the fetch tells apart).

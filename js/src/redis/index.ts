@@ -22,11 +22,11 @@
 
 export { Target } from "./target.js";
 export { StoreError, errorKind, type StoreErrorKind } from "./errors.js";
-export { SessionStore, DictHeader, APPEND_SCRIPT, APPEND_ATTEMPTS, type StoreOptions, type Payload } from "./store.js";
+export { SessionStore, type StoreOptions, type Payload } from "./store.js";
+export { DictHeader } from "../dict-header.js";
 export { type Connectable, type TimeoutOptions } from "./link.js";
 export { SessionCache } from "./cache.js";
 export { type CacheOptions, type CacheStats, type Freshness, type TrackingOptions } from "./shared.js";
-export { CLIENT_NAME } from "./tracking.js";
 export {
   DictionaryCache,
   defaultDictionaryKey,
@@ -41,18 +41,3 @@ export { statusOf, statusOfKind, denyBody, type DenyStatus, type MiddlewareOptio
 export { sessionpackExpress, type ResponseLike, type WithSessionpack } from "./express.js";
 export { sessionpackFastify, type FastifyLike, type ReplyLike, type FastifyPlugin, type FastifyPluginOptions } from "./fastify.js";
 export { withSession } from "./worker.js";
-export {
-  adaptClient,
-  clientOrTarget,
-  isRedisClient,
-  EXPECTED,
-  expectBytes,
-  bytesExpected,
-  ErrorReply,
-  TRACKING_CLIENT_NAME,
-  type RedisCommands,
-  type TrackingConn,
-  type TrackingConnOptions,
-  type NodeAddress,
-  type ClientLibrary,
-} from "./clients/index.js";

@@ -4,9 +4,10 @@
 
 import { Decoder } from "../decoder.js";
 import { DictionaryDecoder, IdDictionary, IdDictionaryView } from "../dict.js";
+import { DictHeader } from "../dict-header.js";
 import { encode } from "../encode.js";
 import { invalidInput, SessionpackError } from "../errors.js";
-import { Header, HEADER_LEN } from "../header.js";
+import { Header } from "../header.js";
 import type { KeyLike } from "../key.js";
 import type { MacKey } from "../mac.js";
 import { Session, type SessionInit } from "../session.js";
@@ -81,35 +82,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A value {@link SessionStore.put} writes: a session to encode, or a blob already encoded. */
 export type Payload = Session | SessionInit | Uint8Array;
-
-/**
- * The 40-byte header of an id dictionary (SPEC.md §16.2), as `GETRANGE key 0 39` returns it:
- * enough to learn whether a kept copy is current, nothing validated beyond the magic.
- */
-export class DictHeader {
-  /** XXH64 of the content: the dictionary's ETag (the same signed or unsigned). */
-  readonly digest: bigint;
-  /** The MAC key's id; 0 when unsigned. */
-  readonly keyId: number;
-  /** The number of keys. */
-  readonly count: number;
-  /** The lineage. */
-  readonly lineage: bigint;
-
-  private constructor(b: Uint8Array) {
-    const v = new DataView(b.buffer, b.byteOffset, HEADER_LEN);
-    this.digest = v.getBigUint64(8, true);
-    this.keyId = v.getUint32(16, true);
-    this.count = v.getUint32(28, true);
-    this.lineage = v.getBigUint64(32, true);
-  }
-
-  /** The header of `bytes`, or `undefined` when they are fewer than 40 or lack the dictionary magic. */
-  static read(bytes: Uint8Array): DictHeader | undefined {
-    if (bytes.length < HEADER_LEN || bytes[0] !== 0x93 || bytes[1] !== 0x53 || bytes[2] !== 0x50 || bytes[3] !== 0x44) return undefined;
-    return new DictHeader(bytes);
-  }
-}
 
 /**
  * Compare-and-set on a dictionary's digest (bytes 8 to 15): writes `ARGV[2]` when the digest
@@ -260,7 +232,7 @@ export class SessionStore {
    * like a blob (an empty string included).
    */
   async peek(key: string): Promise<Header | null> {
-    const prefix = await this.header(key);
+    const prefix = await this.header(key, Header.LEN);
     if (prefix.length > 0) return Header.read(prefix);
     if (await this.exists(key)) throw emptyValue(key);
     return null;
@@ -287,7 +259,7 @@ export class SessionStore {
 
   /** The header of the dictionary under `key`; `null` when missing, `not_a_blob` for another value. */
   async peekDictionary(key: string): Promise<DictHeader | null> {
-    const prefix = await this.header(key);
+    const prefix = await this.header(key, DictHeader.LEN);
     if (prefix.length === 0 && !(await this.exists(key))) return null;
     const h = DictHeader.read(prefix);
     if (h === undefined) throw notADictionary(key);
@@ -331,8 +303,9 @@ export class SessionStore {
     await this.link.close();
   }
 
-  private async header(key: string): Promise<Buffer> {
-    return bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE") ?? Buffer.alloc(0);
+  /** The first `len` bytes under `key` (a header: `Header.LEN` or `DictHeader.LEN`). */
+  private async header(key: string, len: number): Promise<Buffer> {
+    return bulk(await this.link.query(key, ["GETRANGE", key, "0", String(len - 1)], true), "GETRANGE") ?? Buffer.alloc(0);
   }
 
   private async exists(key: string): Promise<boolean> {

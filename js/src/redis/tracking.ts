@@ -79,9 +79,8 @@ export function parseClusterNodes(text: string, host: string): ClusterView {
 function text(reply: unknown): string {
   if (typeof reply === "string") return reply;
   if (Buffer.isBuffer(reply)) return reply.toString("utf8");
-  if (reply !== null && typeof reply === "object" && typeof (reply as { toString?: unknown }).toString === "function") {
-    return String(reply);
-  }
+  // node-redis answers RESP3 verbatim strings with a String object (its VerbatimString).
+  if (reply instanceof String) return reply.valueOf();
   throw new Error(`CLUSTER NODES answered with ${typeof reply}`);
 }
 
@@ -325,7 +324,8 @@ export class Tracker {
         } else if (w.marker !== undefined && this.markerKey !== undefined) {
           const conn = w.conns[0]!;
           const value = await call(conn, ["GET", this.markerKey], ms, "GET (the tracking marker)");
-          if (value === null || String(value) !== w.marker) return "changed";
+          const marker = Buffer.isBuffer(value) ? value.toString("utf8") : typeof value === "string" ? value : undefined;
+          if (marker !== w.marker) return "changed";
           if (performance.now() - this.markerSetAt > MARKER_REFRESH_MS) {
             if ((await call(conn, ["PEXPIRE", this.markerKey, String(MARKER_TTL_MS)], ms, "PEXPIRE (the tracking marker)")) !== 1) return "changed";
             this.markerSetAt = performance.now();

@@ -130,8 +130,8 @@ async function openIoTracking(base: IoRedisLike, node: NodeAddress | undefined, 
   sub.on("messageBuffer", (channel: Buffer, message: unknown) => {
     if (state.lost || channel.toString() !== INVALIDATE_CHANNEL) return;
     if (message === null || message === undefined) o.onInvalidate(null);
-    else if (Array.isArray(message)) o.onInvalidate(message.map((k: unknown) => (Buffer.isBuffer(k) ? k : Buffer.from(String(k)))));
-    else o.onInvalidate([Buffer.isBuffer(message) ? message : Buffer.from(String(message))]);
+    else if (Array.isArray(message)) o.onInvalidate(message.map(keyBytes));
+    else o.onInvalidate([keyBytes(message)]);
   });
   const t = o.timeoutMs;
   const step = <T>(p: Promise<T>, what: string): Promise<T> => {
@@ -173,6 +173,12 @@ async function openIoTracking(base: IoRedisLike, node: NodeAddress | undefined, 
     lose();
     throw e;
   }
+}
+
+/** A key of an invalidation push: ioredis hands its subscriber Buffers; text (or a number) as its UTF-8 bytes. */
+function keyBytes(k: unknown): Buffer {
+  if (Buffer.isBuffer(k)) return k;
+  return Buffer.from(typeof k === "string" ? k : typeof k === "number" ? String(k) : JSON.stringify(k) ?? "");
 }
 
 function hostPort(options: Record<string, unknown>): NodeAddress {

@@ -185,7 +185,9 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "string") return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-  if (typeof value !== "object" && typeof value !== "function") return `a ${typeof value} (${String(value)})`;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "symbol") {
+    return `a ${typeof value} (${String(value)})`;
+  }
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   if (typeof value === "function") return `a function${typeof name === "string" && name !== "" ? ` (${name})` : ""}`;
   return typeof name === "string" && name !== "" && name !== "Object" ? `an object of class ${name}` : "a plain object";

@@ -1,19 +1,21 @@
 // SessionCache against real servers, in both freshness modes: REDIS_URL (standalone) and
 // REDIS_CLUSTER_URL (cluster).
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { SessionStore, SessionCache, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
-import { TARGETS, MODES, CLIENTS, over, connectable, target, key, blob, version, admin, set, sleep, within, median, slotOf } from "./redis-support.mjs";
+import type { SessionpackError } from "../dist/index.js";
+import { SessionStore, SessionCache, errorKind, type CacheOptions, type Connectable, type Freshness, type Target } from "../dist/redis/index.js";
+import { CLIENT_NAME } from "../dist/redis/tracking.js";
+import { TARGETS, MODES, CLIENTS, over, connectable, target, key, blob, version, admin, set, sleep, within, median, slotOf } from "./redis-support.js";
 
-const kind = (k, rule) => (e) => {
-  assert.equal(errorKind(e), k, `${e}`);
-  if (rule) assert.equal(e.rule, rule, `${e}`);
+const kind = (k: string, rule?: string) => (e: SessionpackError) => {
+  assert.equal(errorKind(e), k, `${String(e)}`);
+  if (rule) assert.equal(e.rule, rule, `${String(e)}`);
   return true;
 };
 
 /** A cache (over `x`: the target, or an app's client) with short tracking heartbeats, and the test's admin connection. */
-async function setup(t, tg, freshness, options = {}, x = tg) {
+async function setup(t: TestContext, tg: Target, freshness: Freshness, options: Partial<CacheOptions> = {}, x: Connectable = tg) {
   const cache = await SessionCache.connect(x, {
     freshness,
     tracking: { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50 },
@@ -76,7 +78,7 @@ for (const name of TARGETS) {
       await set(a, k, blob(1, { ttlMs: 1500 }));
       const view = await cache.get(k);
       assert.equal(version(view), 1);
-      const expiresAt = Number(view.expiresAt);
+      const expiresAt = Number(view!.expiresAt);
       assert.equal(version(await cache.getAt(k, expiresAt - 1)), 1, "kept, still valid");
       const { fetches } = cache.stats();
       await assert.rejects(cache.getAt(k, expiresAt), kind("expired", "R-EXPIRED"));
@@ -183,7 +185,7 @@ for (const name of TARGETS) {
     let stale = 0;
     let reads = 0;
     const seenAfter = [0, 0, 0, 0];
-    const worker = async (w) => {
+    const worker = async (w: number) => {
       while (!stop) {
         const after = rewritten; // decided before the read starts
         const v = version(await cache.get(k));
@@ -200,7 +202,7 @@ for (const name of TARGETS) {
     stop = true;
     await Promise.all(workers);
     assert.equal(stale, 0, "no read that started after the rewrite saw the old session");
-    assert.ok(seenAfter.every((n) => n > 0), `${seenAfter}`);
+    assert.ok(seenAfter.every((n) => n > 0), `${seenAfter.join(",")}`);
     console.log(`${name}, header-check workers: ${reads} reads, ${cache.stats().fetches} fetches, 0 stale`);
   });
 
@@ -239,7 +241,7 @@ for (const name of TARGETS) {
     s = cache.stats();
     assert.ok(s.invalidations >= 30, JSON.stringify(s));
     assert.ok(s.trackingLive);
-    const ms = (x) => `${(x * 1000).toFixed(0)} µs`;
+    const ms = (x: number) => `${(x * 1000).toFixed(0)} µs`;
     console.log(
       `${name}, tracking${over(client)}: invalidation latency (write acknowledged → rewrite seen) median ${ms(median(latencies))}, ` +
         `max ${ms(Math.max(...latencies))} over ${latencies.length} rewrites (the push itself: median ${ms(median(pushes))}, ` +
@@ -307,7 +309,7 @@ test("cluster: keys on many slots, on every master, in both modes; rewrites seen
   const keys = Array.from({ length: 300 }, (_, i) => key("slots", i));
   const slots = new Set(keys.map(slotOf));
   assert.ok(slots.size > 250, `${slots.size} slots`);
-  const masters = a.raw.masters.length;
+  const masters = a.raw.masters!.length;
   assert.equal(masters, 3);
   // The three masters' default ranges (redis-cli --cluster create): every one holds keys.
   for (const [lo, hi] of [[0, 5460], [5461, 10922], [10923, 16383]]) assert.ok([...slots].some((x) => x >= lo && x <= hi));
@@ -323,12 +325,12 @@ test("cluster: keys on many slots, on every master, in both modes; rewrites seen
     const half = keys.filter((_, i) => i % 2 === 0);
     for (const k of half) await store.put(k, blob(5000), 60_000);
     if (mode === "tracking") {
-      const ok = await within(2000, async () => cache.stats().invalidations >= half.length);
+      const ok = await within(2000, () => cache.stats().invalidations >= half.length);
       assert.ok(ok !== undefined, `invalidations from every master: ${JSON.stringify(cache.stats())}`);
     }
     for (const [i, k] of keys.entries()) assert.equal(version(await cache.get(k)), i % 2 === 0 ? 5000 : i + 1, `${mode} ${k}`);
     for (const [i, k] of keys.entries()) await store.put(k, blob(i + 1), 60_000);
-    if (mode === "tracking") await within(2000, async () => cache.stats().entries === 0);
+    if (mode === "tracking") await within(2000, () => cache.stats().entries === 0);
     console.log(`cluster, ${mode}: ${keys.length} keys on ${slots.size} slots over ${masters} masters; ${JSON.stringify(cache.stats())}`);
   }
 });

@@ -14,28 +14,36 @@ import {
   SessionpackError,
   encode,
   newLineage,
+  type KeyLike,
+  type MacKey,
+  type TimeLike,
 } from "../dist/index.js";
-import { VECTORS, bin, readJson } from "./support.mjs";
+import { VECTORS, bin, readJson, type DictEntry } from "./support.js";
 
 // bson is a development dependency of these tests only; the package never imports it.
-let bson;
+let bson: typeof import("bson") | undefined;
 try {
   bson = await import("bson");
 } catch (e) {
-  if (process.env.CI) throw new Error(`the bson package (a devDependency of the tests) is not installed: ${e.message}`);
+  if (process.env.CI) throw new Error(`the bson package (a devDependency of the tests) is not installed: ${(e as Error).message}`);
   console.log("# SKIPPED (checked nothing): the bson package is not installed, so bson ObjectId and UUID forms are not tested (npm install --no-save bson)");
 }
 const withBson = { skip: bson ? false : "the bson package is not installed" };
+/** bson, in a test that `withBson` skips without it. */
+function withBsonPackage(): typeof import("bson") {
+  assert.ok(bson, "the bson package is not installed");
+  return bson;
+}
 
 const DICT = path.join(VECTORS, "dict", "v1");
-const manifest = readJson(path.join(DICT, "manifest.json"));
-const golden = (name) => {
-  const entry = manifest.find((v) => v.name === name);
+const manifest = readJson<DictEntry[]>(path.join(DICT, "manifest.json"));
+const golden = (name: string) => {
+  const entry = manifest.find((v) => v.name === name)!;
   return { entry, view: new DictionaryDecoder().open(bin(DICT, name)) };
 };
 
-function refusal(kind, pattern) {
-  return (e) => {
+function refusal(kind: string, pattern?: RegExp) {
+  return (e: unknown) => {
     assert.ok(e instanceof SessionpackError, String(e));
     assert.equal(e.kind, kind, e.message);
     if (pattern) assert.match(e.message, pattern);
@@ -44,7 +52,10 @@ function refusal(kind, pattern) {
 }
 
 /** Every form a caller may hold the key with canonical text `text` in, for a dictionary of `keyType`. */
-function formsOf(keyType, text) {
+/** `[what, key]`: a form of a key, or something that is not one (typed as a caller's JavaScript may pass it). */
+type Form = [string, unknown];
+
+function formsOf(keyType: string, text: string): Form[] {
   if (keyType === "string") {
     return [
       ["text", text],
@@ -53,7 +64,7 @@ function formsOf(keyType, text) {
     ];
   }
   const hex = text.replaceAll("-", "");
-  const forms = [
+  const forms: Form[] = [
     ["lowercase text", text],
     ["uppercase text", text.toUpperCase()],
     [`${hex.length / 2} bytes`, new Uint8Array(Buffer.from(hex, "hex"))],
@@ -80,8 +91,8 @@ function formsOf(keyType, text) {
 }
 
 /** What is not a key of a dictionary of `keyType`. */
-function nonKeysOf(keyType) {
-  const common = [
+function nonKeysOf(keyType: string): Form[] {
+  const common: Form[] = [
     ["a number", 42],
     ["a bigint", 42n],
     ["true", true],
@@ -105,10 +116,10 @@ function nonKeysOf(keyType) {
       ["a Uint16Array of 12", new Uint16Array(12)],
       ["an ArrayBuffer of 12 bytes", new ArrayBuffer(12)],
       ...(bson
-        ? [
+        ? ([
             ["a bson UUID", new bson.UUID("123e4567-e89b-12d3-a456-426614174000")],
             ["a bson Binary of 12 bytes", new bson.Binary(new Uint8Array(12), 0)],
-          ]
+          ] as Form[])
         : []),
     ];
   }
@@ -121,11 +132,11 @@ function nonKeysOf(keyType) {
       ["15 bytes", new Uint8Array(15)],
       ["17 bytes", new Uint8Array(17)],
       ...(bson
-        ? [
+        ? ([
             ["a bson ObjectId", new bson.ObjectId("6926c19047abb94d0ee3aad9")],
             ["a bson Binary of subtype 3 (legacy UUID)", new bson.Binary(new Uint8Array(16), 3)],
             ["a bson Binary of subtype 4 and 15 bytes", new bson.Binary(new Uint8Array(15), 4)],
-          ]
+          ] as Form[])
         : []),
     ];
   }
@@ -136,7 +147,7 @@ function nonKeysOf(keyType) {
     ["a lone surrogate", "ward \ud800"],
     ["65 bytes", new Uint8Array(65).fill(0x61)],
     ["bytes that are not UTF-8", Uint8Array.of(0x61, 0xff)],
-    ...(bson ? [["a bson ObjectId", new bson.ObjectId("6926c19047abb94d0ee3aad9")]] : []),
+    ...(bson ? ([["a bson ObjectId", new bson.ObjectId("6926c19047abb94d0ee3aad9")]] as Form[]) : []),
   ];
 }
 
@@ -144,30 +155,31 @@ function nonKeysOf(keyType) {
  * A session whose set of the dictionary's kind holds every third key of `dict`, encoded and
  * opened; and every exported function that takes a key, as `[name, key => answer]`.
  */
-function functionsOver(dict) {
+function functionsOver(dict: IdDictionaryView) {
   const kind = dict.kind;
   const held = dict.keys().filter((_, i) => i % 3 === 0);
   const fresh = () => new Session({ userId: "u", tenantId: dict.tenant, token: "t", issuedAt: 0, expiresAt: 1 });
-  const withKeys = (s, keys) => (kind === "facility" ? s.withFacilityKeys(dict, keys) : s.withGroupKeys(dict, keys));
+  const withKeys = (s: Session, keys: Iterable<KeyLike>) => (kind === "facility" ? s.withFacilityKeys(dict, keys) : s.withGroupKeys(dict, keys));
   const view = new Decoder({ expiry: "ignore" }).open(encode(withKeys(fresh(), held)));
   const set = kind === "facility" ? view.facilities : view.groups;
   const keyed = set.keyed(dict);
   const owned = dict.toDictionary();
   // A record as a service has it: the key in a field (a bson document when bson is there).
-  const record = (key) => ({ key, name: "r" });
-  const functions = [
-    ["IdDictionaryView.idOf", (k) => dict.idOf(k)],
-    ["IdDictionaryView.id_of", (k) => dict.id_of(k)],
-    ["KeyedIdSet.has", (k) => keyed.has(k)],
-    ["KeyedIdSet.hasAny", (k) => keyed.hasAny([k])],
-    ["KeyedIdSet.hasAll", (k) => keyed.hasAll([k])],
-    ["KeyedIdSet.filter", (k) => keyed.filter([record(k)], (r) => r.key).length],
-    ["IdSet.hasKey", (k) => set.hasKey(dict, k)],
+  const record = (key: KeyLike) => ({ key, name: "r" });
+  // Each takes what a caller's JavaScript may pass: a key, or anything else (cast to KeyLike).
+  const functions: [string, (k: unknown) => unknown][] = [
+    ["IdDictionaryView.idOf", (k) => dict.idOf(k as KeyLike)],
+    ["IdDictionaryView.id_of", (k) => dict.id_of(k as KeyLike)],
+    ["KeyedIdSet.has", (k) => keyed.has(k as KeyLike)],
+    ["KeyedIdSet.hasAny", (k) => keyed.hasAny([k as KeyLike])],
+    ["KeyedIdSet.hasAll", (k) => keyed.hasAll([k as KeyLike])],
+    ["KeyedIdSet.filter", (k) => keyed.filter([record(k as KeyLike)], (r) => r.key).length],
+    ["IdSet.hasKey", (k) => set.hasKey(dict, k as KeyLike)],
     [
       kind === "facility" ? "Session.withFacilityKeys" : "Session.withGroupKeys",
       (k) => {
         try {
-          const s = withKeys(fresh(), [k]);
+          const s = withKeys(fresh(), [k as KeyLike]);
           return kind === "facility" ? s.facilities : s.groups;
         } catch (e) {
           // A key the dictionary lacks is its own error, told apart from a non-key.
@@ -176,7 +188,7 @@ function functionsOver(dict) {
         }
       },
     ],
-    ["IdDictionary.append", (k) => owned.append([k]).ids],
+    ["IdDictionary.append", (k) => owned.append([k as KeyLike]).ids],
   ];
   return { functions, keyed, set, held, view };
 }
@@ -194,7 +206,7 @@ for (const [name, unknown] of DICTIONARIES) {
     assert.ok(!entry.keys.includes(unknown));
     const { functions, held } = functionsOver(dict);
     // A member, a key of the dictionary outside the set, and a well-formed key it lacks.
-    const cases = [
+    const cases: [string, string, boolean | undefined][] = [
       ["a member", held[1], true],
       ["a key outside the set", entry.keys[1], false],
       ["a key the dictionary lacks", unknown, undefined],
@@ -229,7 +241,7 @@ for (const [name, unknown] of DICTIONARIES) {
         assert.throws(
           () => call(key),
           (e) => {
-            assert.ok(e instanceof SessionpackError, `${fn}(${what}): ${e}`);
+            assert.ok(e instanceof SessionpackError, `${fn}(${what}): ${String(e)}`);
             assert.equal(e.kind, "invalid_input", `${fn}(${what}): ${e.message}`);
             // It names the function, what it expected and that this is not a key.
             assert.ok(e.message.startsWith(fn.split(".")[0]), `${fn}(${what}): ${e.message}`);
@@ -244,10 +256,11 @@ for (const [name, unknown] of DICTIONARIES) {
 }
 
 test("every ObjectId of the golden dictionary, as a bson ObjectId, has its id", withBson, () => {
+  const bson = withBsonPackage();
   for (const name of ["objectid", "signed"]) {
-    const entry = manifest.find((v) => v.name === name);
+    const entry = manifest.find((v) => v.name === name)!;
     const key = { id: entry.key?.[0], key: entry.key ? Buffer.from(entry.key[1], "hex") : undefined };
-    const dict = new DictionaryDecoder({ keys: entry.key ? [key] : [] }).open(bin(DICT, name));
+    const dict = new DictionaryDecoder({ keys: entry.key ? [key as MacKey] : [] }).open(bin(DICT, name));
     entry.keys.forEach((k, id) => {
       assert.equal(dict.idOf(new bson.ObjectId(k)), id);
       assert.equal(dict.idOf(bson.ObjectId.createFromHexString(k.toUpperCase())), id);
@@ -255,7 +268,7 @@ test("every ObjectId of the golden dictionary, as a bson ObjectId, has its id", 
     assert.equal(dict.idOf(new bson.ObjectId()), undefined); // a fresh ObjectId: well-formed, unknown
   }
   // Writing with ObjectIds gives the golden bytes.
-  const entry = manifest.find((v) => v.name === "objectid");
+  const entry = manifest.find((v) => v.name === "objectid")!;
   const { dictionary } = IdDictionary.create({ tenant: entry.tenant, kind: entry.kind, keyType: "objectid", lineage: BigInt("0x" + entry.lineage) }).append(
     entry.keys.map((k) => new bson.ObjectId(k)),
   );
@@ -265,14 +278,15 @@ test("every ObjectId of the golden dictionary, as a bson ObjectId, has its id", 
 test("the PHI filter over records straight from the driver: bson documents with ObjectId fields", withBson, () => {
   const { entry, view: dict } = golden("objectid");
   const { keyed, held } = functionsOver(dict);
+  const bson = withBsonPackage();
   const records = entry.keys.slice(0, 30).map((k, n) => bson.deserialize(bson.serialize({ _id: new bson.ObjectId(), facilityId: new bson.ObjectId(k), n })));
-  const visible = keyed.filter(records, (r) => r.facilityId).map((r) => r.n);
+  const visible = keyed.filter(records, (r) => r.facilityId as KeyLike).map((r) => r.n as number);
   assert.deepEqual(visible, [0, 3, 6, 9, 12, 15, 18, 21, 24, 27]);
   assert.deepEqual(visible.map((n) => entry.keys[n]), held.slice(0, 10));
   // One record without its key: the whole filter is refused, never a silent drop.
   const broken = [...records, { n: 99 }];
-  assert.throws(() => keyed.filter(broken, (r) => r.facilityId), refusal("invalid_input", /KeyedIdSet\.filter \(the key of an item\): undefined is not a key/));
-  assert.throws(() => keyed.filter(records, "facilityId"), refusal("invalid_input", /keyOf must be a function/));
+  assert.throws(() => keyed.filter(broken, (r) => r.facilityId as KeyLike), refusal("invalid_input", /KeyedIdSet\.filter \(the key of an item\): undefined is not a key/));
+  assert.throws(() => keyed.filter(records, "facilityId" as never), refusal("invalid_input", /keyOf must be a function/));
 });
 
 test("hasAny and hasAll check every key, whatever the answer", () => {
@@ -282,14 +296,14 @@ test("hasAny and hasAll check every key, whatever the answer", () => {
   assert.equal(keyed.hasAll([held[0], entry.keys[1]]), false);
   assert.equal(keyed.hasAll([]), true);
   assert.equal(keyed.hasAny([]), false);
-  assert.throws(() => keyed.hasAny([held[0], null]), refusal("invalid_input", /^KeyedIdSet\.hasAny: null is not a key/));
-  assert.throws(() => keyed.hasAll([entry.keys[1], 7]), refusal("invalid_input", /^KeyedIdSet\.hasAll: the number 7 is not a key/));
+  assert.throws(() => keyed.hasAny([held[0], null as never]), refusal("invalid_input", /^KeyedIdSet\.hasAny: null is not a key/));
+  assert.throws(() => keyed.hasAll([entry.keys[1], 7 as never]), refusal("invalid_input", /^KeyedIdSet\.hasAll: the number 7 is not a key/));
 });
 
 test("the messages: what was expected, what was given, and a key the dictionary lacks", () => {
   const { view: dict } = golden("objectid");
   const { view: groups } = golden("uuid");
-  const message = (f) => {
+  const message = (f: () => unknown) => {
     try {
       f();
     } catch (e) {
@@ -300,17 +314,17 @@ test("the messages: what was expected, what was given, and a key the dictionary 
     assert.fail("no error");
   };
   assert.equal(
-    message(() => dict.idOf(42)),
+    message(() => dict.idOf(42 as never)),
     "IdDictionaryView.idOf: the number 42 is not a key of this objectid dictionary; expected an ObjectId key: a bson/mongodb ObjectId, 24 hexadecimal digits (either case), or its 12 bytes (a Uint8Array or Buffer)",
   );
   assert.match(message(() => dict.idOf("6926c19047abb94d0ee3aad")), /the text "6926c19047abb94d0ee3aad" \(23 characters, not 24 hexadecimal digits\)/);
   assert.match(message(() => dict.idOf("6926c19047abb94d0ee3aadz")), /\(24 characters, not all hexadecimal digits\)/);
   assert.match(message(() => dict.idOf(new Uint8Array(11))), /: 11 bytes \(not 12\) is not a key/);
-  assert.match(message(() => dict.idOf({})), /: an object is not a key/);
+  assert.match(message(() => dict.idOf({} as never)), /: an object is not a key/);
   assert.match(message(() => groups.idOf("123e4567e89b12d3a456426614174000")), /not 8-4-4-4-12 hexadecimal digits.*expected a UUID key/);
   const s = new Session({ userId: "u", tenantId: "t", token: "k", issuedAt: 0, expiresAt: 1 });
   // A non-key says it is not a key; a key the dictionary lacks says so, in its canonical text.
-  assert.match(message(() => s.withFacilityKeys(dict, [undefined])), /^Session\.withFacilityKeys: undefined is not a key of this objectid dictionary/);
+  assert.match(message(() => s.withFacilityKeys(dict, [undefined as never])), /^Session\.withFacilityKeys: undefined is not a key of this objectid dictionary/);
   assert.match(
     message(() => s.withFacilityKeys(dict, ["FFFFFFFFFFFFFFFFFFFFFFFF"])),
     /^Session\.withFacilityKeys: the key "ffffffffffffffffffffffff" is not in the facility dictionary \(tenant "acme", lineage 9e3779b97f4a7c15, 200 keys\): append it with IdDictionary\.append first/,
@@ -325,6 +339,7 @@ test("the messages: what was expected, what was given, and a key the dictionary 
 });
 
 test("bson is installed for these tests", withBson, () => {
+  const bson = withBsonPackage();
   // The shapes the package recognises, from the real package: `_bsontype`, and `id` (12 bytes).
   const oid = new bson.ObjectId();
   assert.ok(oid._bsontype === "ObjectId" || oid._bsontype === "ObjectID");
@@ -356,7 +371,7 @@ test("newLineage: crypto-random, non-zero 64-bit bigints", () => {
   assert.equal(s.facilityLineage, lineage);
   assert.ok(new Decoder({ expiry: "ignore" }).open(encode(s)).facilities.keyed(view).has("6926C19047ABB94D0EE3AAD9"));
   for (const bad of [null, 0n, 1n << 64n, -1n, 5]) {
-    assert.throws(() => IdDictionary.create({ tenant: "t", kind: "group", keyType: "string", lineage: bad }), refusal("invalid_input", /newLineage\(\)/));
+    assert.throws(() => IdDictionary.create({ tenant: "t", kind: "group", keyType: "string", lineage: bad as bigint }), refusal("invalid_input", /newLineage\(\)/));
   }
 });
 
@@ -389,12 +404,12 @@ test("times: exact bigints, and number and Date forms for everyday arithmetic", 
     assert.equal(x.isExpiredAt(1n << 70n), true); // any bigint compares exactly
     assert.equal(x.isExpiredAt(-(1n << 70n)), false);
     for (const bad of [0.5, NaN, Infinity, new Date(NaN), "5", null, undefined]) {
-      assert.throws(() => x.isExpiredAt(bad), refusal("invalid_input"), String(bad));
+      assert.throws(() => x.isExpiredAt(bad as TimeLike), refusal("invalid_input"), String(bad));
     }
   }
   for (const bad of [1.5, NaN, -Infinity, 2 ** 53, new Date(NaN), "1000", null, undefined, 1n << 63n]) {
-    assert.throws(() => new Session({ userId: "u", tenantId: "t", token: "k", issuedAt: 0, expiresAt: bad }), refusal("invalid_input"), String(bad));
-    assert.throws(() => encode({ userId: "u", tenantId: "t", token: "k", issuedAt: bad, expiresAt: 1 }), refusal("invalid_input"), String(bad));
+    assert.throws(() => new Session({ userId: "u", tenantId: "t", token: "k", issuedAt: 0, expiresAt: bad as TimeLike }), refusal("invalid_input"), String(bad));
+    assert.throws(() => encode({ userId: "u", tenantId: "t", token: "k", issuedAt: bad as TimeLike, expiresAt: 1 }), refusal("invalid_input"), String(bad));
   }
 });
 
@@ -402,7 +417,7 @@ test("times: a number form never rounds, a Date never goes invalid: beyond them,
   const MAX = BigInt(Number.MAX_SAFE_INTEGER); // 2^53 - 1
   const DATE_MAX = 8_640_000_000_000_000n;
   const I64_MAX = (1n << 63n) - 1n;
-  const at = (issuedAt, expiresAt) => {
+  const at = (issuedAt: TimeLike, expiresAt: TimeLike) => {
     const s = new Session({ userId: "u", tenantId: "t", token: "k", issuedAt, expiresAt });
     return [s, new Decoder({ expiry: "ignore" }).open(encode(s))];
   };

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { DictionaryDecoder, IdDictionary, IdDictionaryView, SessionpackError } from "../dist/index.js";
-import { bin, dictDirs, keyOf, readJson, ruleId } from "./support.mjs";
+import { bin, dictDirs, keyOf, readJson, ruleId, type DictEntry, type RefusalEntry } from "./support.js";
 
 const dirs = dictDirs();
 
@@ -12,7 +12,7 @@ test("the dictionary vector directories are found", () => assert.ok(dirs.length 
 
 for (const dir of dirs) {
   const version = path.basename(dir);
-  for (const v of readJson(path.join(dir, "manifest.json"))) {
+  for (const v of readJson<DictEntry[]>(path.join(dir, "manifest.json"))) {
     test(`dict/${version}/${v.name}: reads to its manifest entry`, () => {
       const bytes = bin(dir, v.name);
       const key = keyOf(v);
@@ -24,10 +24,10 @@ for (const dir of dirs) {
       assert.equal(view.size, v.keys.length);
       assert.deepEqual(view.keys(), v.keys);
       assert.equal(view.keyId, key?.id);
-      v.keys.forEach((k, id) => {
+      v.keys.forEach((k: string, id: number) => {
         assert.equal(view.idOf(k), id);
         assert.equal(view.id_of(k), id);
-        assert.equal(view.idOf(view.keyBytesOf(id)), id);
+        assert.equal(view.idOf(view.keyBytesOf(id)!), id);
         if (v.key_type !== "string") assert.equal(view.idOf(k.toUpperCase()), id);
       });
       assert.equal(view.keyOf(v.keys.length), undefined);
@@ -43,7 +43,7 @@ for (const dir of dirs) {
         lineage: BigInt("0x" + v.lineage),
       });
       const { dictionary, ids } = empty.append(v.keys);
-      assert.deepEqual(ids, v.keys.map((_, i) => i));
+      assert.deepEqual(ids, v.keys.map((_: string, i: number) => i));
       const bytes = dictionary.toBytes(keyOf(v));
       assert.ok(Buffer.from(bytes).equals(Buffer.from(bin(dir, v.name))), "append is not byte-identical to the .bin");
       // Appending in two steps gives the same bytes; repeats keep their ids.
@@ -51,13 +51,13 @@ for (const dir of dirs) {
       const first = empty.append(v.keys.slice(0, half)).dictionary;
       const second = first.append([...v.keys.slice(half), ...v.keys.slice(0, half)]);
       assert.ok(Buffer.from(second.dictionary.toBytes(keyOf(v))).equals(Buffer.from(bytes)));
-      assert.deepEqual(second.ids, [...v.keys.map((_, i) => i).slice(half), ...v.keys.map((_, i) => i).slice(0, half)]);
+      assert.deepEqual(second.ids, [...v.keys.map((_: string, i: number) => i).slice(half), ...v.keys.map((_: string, i: number) => i).slice(0, half)]);
     });
   }
 
   const refuseDir = path.join(dir, "refuse");
   if (existsSync(path.join(refuseDir, "manifest.json"))) {
-    for (const r of readJson(path.join(refuseDir, "manifest.json"))) {
+    for (const r of readJson<RefusalEntry[]>(path.join(refuseDir, "manifest.json"))) {
       test(`dict/${version}/refuse/${r.name}: refused as ${r.kind} (${r.rule})`, () => {
         const key = keyOf(r);
         assert.throws(
@@ -79,7 +79,7 @@ test("every single-bit flip and every truncation of every golden dictionary is r
   let flips = 0;
   let truncations = 0;
   for (const dir of dirs) {
-    for (const v of readJson(path.join(dir, "manifest.json"))) {
+    for (const v of readJson<DictEntry[]>(path.join(dir, "manifest.json"))) {
       const bytes = bin(dir, v.name);
       const key = keyOf(v);
       const decoder = new DictionaryDecoder({ keys: key ? [key] : [] });

@@ -1,7 +1,7 @@
 // DictionaryCache and SessionAccess against real servers: REDIS_URL (standalone) and
 // REDIS_CLUSTER_URL (cluster), in both freshness modes. Commands are counted at the server
 // (INFO commandstats of the node that owns the dictionary's key).
-import { test, after } from "node:test";
+import { test, after, type TestContext } from "node:test";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,14 +9,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { DictionaryDecoder, IdDictionary, Session } from "../dist/index.js";
-import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind } from "../dist/redis/index.js";
-import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable, connectable, session } from "./redis-support.mjs";
+import { DictionaryDecoder, IdDictionary, Session, type DictKind, type KeyLike, type MacKey, type SessionpackError } from "../dist/index.js";
+import { SessionStore, SessionCache, DictionaryCache, SessionAccess, errorKind, type DictionaryCacheOptions, type Freshness, type SessionCacheLike } from "../dist/redis/index.js";
+import { TARGETS, MODES, target, key, admin, set, sleep, within, slotOf, ownServer, unavailable, connectable, session, type Admin, type ClientKind } from "./redis-support.js";
 import { Target } from "../dist/redis/index.js";
 
-const kind = (k, rule) => (e) => {
-  assert.equal(errorKind(e), k, `${e}`);
-  if (rule) assert.equal(e.rule, rule, `${e}`);
+const kind = (k: string, rule?: string) => (e: SessionpackError) => {
+  assert.equal(errorKind(e), k, `${String(e)}`);
+  if (rule) assert.equal(e.rule, rule, `${String(e)}`);
   return true;
 };
 
@@ -24,8 +24,8 @@ const kind = (k, rule) => (e) => {
 // meanwhile on REDIS_URL and REDIS_CLUSTER_URL): a redis-server, and a three-master cluster
 // started once for the file with .ci/redis-cluster.sh.
 const CLUSTER_SCRIPT = fileURLToPath(new URL("../../.ci/redis-cluster.sh", import.meta.url));
-let ownCluster;
-let ownClusterDir;
+let ownCluster: Target | undefined;
+let ownClusterDir: string | undefined;
 after(() => {
   if (ownClusterDir === undefined) return;
   spawnSync("bash", [CLUSTER_SCRIPT, "stop", ownClusterDir], { stdio: "ignore" });
@@ -40,7 +40,7 @@ function startOwnCluster() {
 }
 
 /** A target whose commands are this test's alone: an own redis-server, or the file's own cluster. */
-async function countedTarget(t, name) {
+async function countedTarget(t: TestContext, name: string): Promise<Target | undefined> {
   if (name === "standalone") return (await ownServer(t))?.target(1000);
   ownCluster ??= startOwnCluster();
   return ownCluster ?? unavailable(t, "a Redis Cluster of the test's own could not be started (.ci/redis-cluster.sh)");
@@ -49,14 +49,14 @@ async function countedTarget(t, name) {
 // marker: false — the tracker's marker is read with a GET every heartbeat, which INFO commandstats
 // would count with the dictionaries' GETs on a standalone server.
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 150, retryMs: 50, marker: false };
-const oid = (i) => "6926c190" + i.toString(16).padStart(16, "0");
+const oid = (i: number) => "6926c190" + i.toString(16).padStart(16, "0");
 const mac = () => ({ id: 7, key: randomBytes(32) });
 
 /** Calls of `commands` so far on the server (the master) that owns `k`, from INFO commandstats. */
-async function calls(a, k, commands = ["get", "getrange"]) {
+async function calls(a: Admin, k: string, commands = ["get", "getrange"]) {
   // INFO has no key: on a cluster, ask the master of k's slot itself.
-  const node = a.raw.masters === undefined ? a.raw : await a.raw.nodeClient(a.raw.slots[slotOf(k)].master);
-  const info = String(await node.sendCommand(["INFO", "commandstats"]));
+  const node = a.raw.masters === undefined ? a.raw : await a.raw.nodeClient!(a.raw.slots![slotOf(k)].master);
+  const info = String(await node.sendCommand<string>(["INFO", "commandstats"]));
   let n = 0;
   for (const c of commands) {
     const m = info.match(new RegExp(`^cmdstat_${c}:calls=(\\d+)`, "m"));
@@ -66,17 +66,17 @@ async function calls(a, k, commands = ["get", "getrange"]) {
 }
 
 /** A fresh tenant (so its dictionary key is new), its dictionary key for `kind`. */
-function tenant(name) {
+function tenant(name: string) {
   return key(name).replaceAll(":", "-");
 }
 
 /** Writes `tenant`'s facility dictionary with `keys` (signed with `dictionaryKey` when given); the dictionary. */
-async function writeDictionary(store, t, keys, kind = "facility", lineage = 0xfacade5n) {
+async function writeDictionary(store: SessionStore, t: string, keys: KeyLike[], kind: DictKind = "facility", lineage = 0xfacade5n) {
   const empty = IdDictionary.create({ tenant: t.slice(0, 64), kind, keyType: "objectid", lineage });
   return (await store.appendDictionary(`dict:${t}:${kind}`, empty, keys)).dictionary;
 }
 
-async function setup(t, tg, mode, options = {}) {
+async function setup(t: TestContext, tg: Target, mode: Freshness, options: { dictionaryKey?: MacKey; cache?: Partial<DictionaryCacheOptions> } = {}) {
   const m = options.dictionaryKey ?? mac();
   const store = await SessionStore.connect(tg, { dictionaryKey: m, signingKey: m, dictionaryDecoder: new DictionaryDecoder({ keys: [m] }) });
   const dicts = await DictionaryCache.connect(tg, { freshness: mode, keys: [m], tracking: TRACKING, ...options.cache });
@@ -101,15 +101,15 @@ for (const name of TARGETS) {
       assert.equal(await dicts.idOf(tn, "facility", oid(1)), undefined, "no dictionary: deny");
       await writeDictionary(store, tn, [oid(1), oid(2)]);
       const copy = await dicts.get(tn, "facility");
-      assert.equal(copy.size, 2);
-      assert.equal(copy.idOf(oid(2)), 1);
+      assert.equal(copy!.size, 2);
+      assert.equal(copy!.idOf(oid(2)), 1);
       assert.equal(await dicts.idOf(tn, "facility", oid(2)), 1);
       assert.equal(await dicts.idOf(tn, "facility", oid(2).toUpperCase()), 1, "ObjectId text, either case");
       assert.equal(await dicts.idOf(tn, "facility", Buffer.from(oid(1), "hex")), 0, "or its 12 bytes");
       assert.equal(dicts.keyOf(tn, "group"), `dict:${tn}:group`);
       // Rewritten (appended by another writer): seen by the next get (header check) or after its invalidation.
       await writeDictionary(store, tn, [oid(3)]);
-      const seen = await within(2000, async () => (await dicts.get(tn, "facility")).size === 3);
+      const seen = await within(2000, async () => (await dicts.get(tn, "facility"))!.size === 3);
       assert.ok(seen !== undefined, "the rewrite is seen");
       if (mode === "header-check") assert.ok(seen < 50, "on the very next get");
       assert.equal(await dicts.idOf(tn, "facility", oid(3)), 2);
@@ -196,7 +196,7 @@ for (const name of TARGETS) {
       const { store } = await setup(t, tg, mode, { dictionaryKey: m });
       const tenants = Array.from({ length: 4 }, (_, i) => tenant(`bytes${i}`));
       for (const tn of tenants) await writeDictionary(store, tn, Array.from({ length: 1000 }, (_, i) => oid(i)));
-      const one = (await store.getRaw(`dict:${tenants[0]}:facility`)).length + 2 * `dict:${tenants[0]}:facility`.length + 256;
+      const one = (await store.getRaw(`dict:${tenants[0]}:facility`))!.length + 2 * `dict:${tenants[0]}:facility`.length + 256;
       const dicts = await DictionaryCache.connect(tg, { freshness: mode, keys: [m], maxBytes: 2 * one + 100, tracking: TRACKING });
       t.after(() => dicts.close());
       if (mode === "tracking") assert.ok(await dicts.waitForTracking(5000));
@@ -228,9 +228,8 @@ for (const name of TARGETS) {
         done = await lru();
       }
       assert.ok(done, "tracking stayed live for a whole round");
-      let s;
-      for (const tn of tenants) assert.equal((await dicts.get(tn, "facility")).size, 1000);
-      s = dicts.stats();
+      for (const tn of tenants) assert.equal((await dicts.get(tn, "facility"))!.size, 1000);
+      const s = dicts.stats();
       assert.ok(s.entries <= 2 && s.bytes <= 2 * one + 100, JSON.stringify(s));
       const tiny = await DictionaryCache.connect(tg, { freshness: mode, keys: [m], maxBytes: one - 1 });
       t.after(() => tiny.close());
@@ -248,21 +247,21 @@ for (const name of TARGETS) {
       const tn = tenant("refresh");
       await writeDictionary(store, tn, [oid(1), oid(2)]);
       const k = dicts.keyOf(tn, "facility");
-      assert.equal((await dicts.get(tn, "facility")).size, 2);
+      assert.equal((await dicts.get(tn, "facility"))!.size, 2);
       // A facility appended after the copy was fetched: found after one refresh. Tracking would
       // evict the copy on the append's invalidation: to see a refresh, hold the stale copy.
       const stale = await dicts.get(tn, "facility");
       await writeDictionary(store, tn, [oid(3)]);
       const before = await calls(a, k);
       const fresh = await dicts.refresh(tn, "facility", stale);
-      assert.equal(fresh.size, 3);
-      assert.equal(fresh.idOf(oid(3)), 2);
+      assert.equal(fresh!.size, 3);
+      assert.equal(fresh!.idOf(oid(3)), 2);
       assert.equal((await calls(a, k)) - before, 2, "one refresh: GETRANGE, then GET (the digest changed)");
       assert.equal(dicts.stats().refreshes, 1);
       // Header-check mode (copy kept for checkIntervalMs): idOf refreshes for an appended key.
       await writeDictionary(store, tn, [oid(4)]);
       await sleep(interval + 10);
-      if (mode === "header-check") assert.equal((await dicts.get(tn, "facility")).size, 3, "the stale copy is still used");
+      if (mode === "header-check") assert.equal((await dicts.get(tn, "facility"))!.size, 3, "the stale copy is still used");
       assert.equal(await dicts.idOf(tn, "facility", oid(4)), 3, "allowed after one refresh");
       // An unknown key: denied (undefined) after one refresh; within the interval, denied without asking.
       await sleep(interval + 10);
@@ -326,7 +325,7 @@ for (const name of TARGETS) {
       const d1 = await writeDictionary(store, tn, [oid(1), oid(2), oid(3)]);
       const now = Date.now();
       /** A session under a new key (a rewrite under the same key would race its invalidation in tracking mode); the key. */
-      const issue = async (dictionary, facilities) => {
+      const issue = async (dictionary: IdDictionary, facilities: KeyLike[]) => {
         const s = new Session({ userId: "u1", tenantId: tn, token: "t", issuedAt: now - 1000, expiresAt: now + 3_600_000 }).withFacilityKeys(dictionary.view(), facilities);
         const sk = key("access-session");
         await store.put(sk, s, 3_600_000);
@@ -334,29 +333,29 @@ for (const name of TARGETS) {
       };
       const x = await access.load(await issue(d1, [oid(1), oid(3)]));
       assert.ok(Object.isFrozen(x));
-      assert.equal(x.view.userId, "u1");
+      assert.equal(x!.view.userId, "u1");
       const c0 = await calls(a, dk);
-      assert.equal(await x.canSee(oid(1)), true);
-      assert.equal(await x.canSee(oid(2)), false, "in the dictionary, not in the session");
-      assert.equal(await x.canSee(oid(3)), true);
+      assert.equal(await x!.canSee(oid(1)), true);
+      assert.equal(await x!.canSee(oid(2)), false, "in the dictionary, not in the session");
+      assert.equal(await x!.canSee(oid(3)), true);
       assert.equal((await calls(a, dk)) - c0, 0, "known keys: no I/O");
       // A facility appended after the copy was fetched, and granted: allowed after one refresh.
       const { dictionary: d2 } = d1.append([oid(4)]);
       await store.appendDictionary(dk, d1, [oid(4)]);
       const sk2 = await issue(d2, [oid(1), oid(3), oid(4)]);
       // Tracking: the append's invalidation evicts the dictionary copy (wait for it, to know which path runs).
-      if (mode === "tracking") assert.ok((await within(2000, async () => dicts.stats().entries === 0)) !== undefined);
+      if (mode === "tracking") assert.ok((await within(2000, () => dicts.stats().entries === 0)) !== undefined);
       const y = await access.load(sk2);
       const r0 = dicts.stats().refreshes;
-      assert.equal(await y.canSee(oid(4)), true, "allowed after one refresh");
+      assert.equal(await y!.canSee(oid(4)), true, "allowed after one refresh");
       assert.equal(dicts.stats().refreshes - r0, mode === "tracking" ? 0 : 1, "header-check: the stale copy refreshed once (tracking: its invalidation evicted it)");
-      assert.equal(await y.canSee(oid(5)), false, "unknown: denied");
+      assert.equal(await y!.canSee(oid(5)), false, "unknown: denied");
       // filter: 1,000 records, half with unknown facilities: one refresh (or none within the interval).
       await sleep(interval + 10);
       const records = Array.from({ length: 1000 }, (_, i) => ({ id: i, facilityId: i % 2 === 0 ? oid(1 + (i % 8) / 2) : oid(100_000 + i) }));
       const c1 = await calls(a, dk);
       const r1 = dicts.stats().refreshes;
-      const visible = await y.filter(records, (r) => r.facilityId);
+      const visible = await y!.filter(records, (r) => r.facilityId);
       assert.deepEqual(
         visible.map((r) => r.id),
         records.filter((r) => [oid(1), oid(3), oid(4)].includes(r.facilityId)).map((r) => r.id),
@@ -364,10 +363,10 @@ for (const name of TARGETS) {
       );
       assert.equal(dicts.stats().refreshes - r1, 1, "one refresh for the batch");
       assert.equal((await calls(a, dk)) - c1, 1, "one GETRANGE");
-      assert.deepEqual(await y.filter([], (r) => r.facilityId), []);
+      assert.deepEqual(await y!.filter([] as { facilityId: string }[], (r) => r.facilityId), []);
       // The flood through the access object: 10,000 unknown keys, concurrently.
       const c2 = await calls(a, dk);
-      const answers = await Promise.all(Array.from({ length: 10_000 }, (_, i) => y.canSee(oid(2_000_000 + i))));
+      const answers = await Promise.all(Array.from({ length: 10_000 }, (_, i) => y!.canSee(oid(2_000_000 + i))));
       assert.ok(answers.every((v) => v === false));
       assert.ok((await calls(a, dk)) - c2 <= 1, "at most one refresh");
     });
@@ -389,9 +388,9 @@ for (const name of TARGETS) {
       await assert.rejects(access.load(sk1), kind("wrong_dictionary", "C-KEY-CHECK"), "another lineage, even after a refresh");
       await store.put(sk2, new Session({ userId: "u", tenantId: tn, token: "t", issuedAt: now, expiresAt: now + 60_000, facilities: [0] }));
       const plain = await access.load(sk2);
-      await assert.rejects(plain.canSee(oid(1)), kind("wrong_dictionary", "C-KEY-CHECK"));
-      await assert.rejects(plain.filter([{ f: oid(1) }], (r) => r.f), kind("wrong_dictionary", "C-KEY-CHECK"));
-      assert.equal(plain.view.facilities.has(0), true, "plain ids are checked by id");
+      await assert.rejects(plain!.canSee(oid(1)), kind("wrong_dictionary", "C-KEY-CHECK"));
+      await assert.rejects(plain!.filter([{ f: oid(1) }], (r) => r.f), kind("wrong_dictionary", "C-KEY-CHECK"));
+      assert.equal(plain!.view.facilities.has(0), true, "plain ids are checked by id");
       // A signed session through an unsigned dictionary (a cache that allows them): C-KEY-MAC.
       const weak = await DictionaryCache.connect(tg, { freshness: mode, keys: [m], allowUnsigned: true, tracking: TRACKING });
       t.after(() => weak.close());
@@ -410,10 +409,10 @@ for (const name of TARGETS) {
         new Session({ userId: "u", tenantId: tg2, token: "t", issuedAt: now, expiresAt: now + 60_000 }).withFacilityKeys(fd.view(), [oid(1)]).withGroupKeys(gd.view(), [oid(51)]),
       );
       const g = await access.load(sk4);
-      assert.equal(await g.inGroup(oid(51)), true);
-      assert.equal(await g.inGroup(oid(50)), false);
-      assert.equal(await g.inGroup(oid(52)), false);
-      assert.deepEqual(await g.filterByGroup([{ g: oid(50) }, { g: oid(51) }, { g: oid(52) }], (r) => r.g), [{ g: oid(51) }]);
+      assert.equal(await g!.inGroup(oid(51)), true);
+      assert.equal(await g!.inGroup(oid(50)), false);
+      assert.equal(await g!.inGroup(oid(52)), false);
+      assert.deepEqual(await g!.filterByGroup([{ g: oid(50) }, { g: oid(51) }, { g: oid(52) }], (r) => r.g), [{ g: oid(51) }]);
       // No session: null.
       assert.equal(await access.load(key("none")), null);
       assert.ok(d.size === 1);
@@ -423,7 +422,7 @@ for (const name of TARGETS) {
 
 // ----- one tracker for sessions and dictionaries -----
 
-for (const client of ["node-redis", "ioredis"]) {
+for (const client of ["node-redis", "ioredis"] as ClientKind[]) {
   test(`standalone over the app's ${client}: a DictionaryCache sharing the session cache's tracker opens no tracking connection of its own; invalidations reach both`, async (t) => {
     // A server of the test's own: its tracking connections are counted.
     const tg = (await ownServer(t))?.target(1000);
@@ -456,25 +455,25 @@ for (const client of ["node-redis", "ioredis"]) {
 
     const tn = tenant("shared");
     await writeDictionary(store, tn, [oid(1)]);
-    for (const d of [shared, viaSessions]) assert.equal((await d.get(tn, "facility")).size, 1);
+    for (const d of [shared, viaSessions]) assert.equal((await d.get(tn, "facility"))!.size, 1);
     const h0 = shared.stats().headerChecks;
     for (let i = 0; i < 50; i++) assert.equal(await shared.idOf(tn, "facility", oid(1)), 0);
     assert.equal(shared.stats().headerChecks, h0, "served by the shared tracking, no round trip");
     // An append: its invalidation, through the session cache's tracker, evicts both copies.
     await writeDictionary(store, tn, [oid(2)]);
-    assert.ok((await within(2000, async () => shared.stats().invalidations > 0 && viaSessions.stats().invalidations > 0)) !== undefined, "invalidations reached both");
+    assert.ok((await within(2000, () => shared.stats().invalidations > 0 && viaSessions.stats().invalidations > 0)) !== undefined, "invalidations reached both");
     for (const d of [shared, viaSessions]) assert.equal(await d.idOf(tn, "facility", oid(2)), 1);
     // Closing a dictionary cache closes nothing of the session cache's.
     await viaSessions.close();
     const sk = key("shared-session");
     await store.put(sk, session("u", [1]));
-    assert.equal((await sessions.get(sk)).userId, "u");
+    assert.equal((await sessions.get(sk))!.userId, "u");
     assert.ok(sessions.trackingLive);
     // Misuse is refused.
     const header = await SessionCache.connect(x, { freshness: "header-check" });
     t.after(() => header.close());
     await assert.rejects(DictionaryCache.connect(x, { tracker: header }), /in "tracking" mode/);
-    await assert.rejects(DictionaryCache.connect(x, { tracker: {} }), TypeError);
+    await assert.rejects(DictionaryCache.connect(x, { tracker: {} as SessionCacheLike }), TypeError);
     await assert.rejects(DictionaryCache.connect(x, { tracker: sessions, freshness: "header-check" }), TypeError);
   });
 }

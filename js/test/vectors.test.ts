@@ -3,8 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { Decoder, Header, Session, SessionpackError, encode, xxh64 } from "../dist/index.js";
-import { bin, keyOf, readJson, ruleId, sessionDirs } from "./support.mjs";
+import { Decoder, Header, Session, SessionpackError, encode } from "../dist/index.js";
+import { xxh64 } from "../dist/hash.js";
+import { bin, keyOf, readJson, ruleId, sessionDirs, type GoldenEntry, type SessionRefusalEntry } from "./support.js";
 
 const dirs = sessionDirs();
 
@@ -15,7 +16,7 @@ test("the session vector directories are found", () => {
 
 for (const dir of dirs) {
   const version = path.basename(dir);
-  const manifest = readJson(path.join(dir, "manifest.json"));
+  const manifest = readJson<GoldenEntry[]>(path.join(dir, "manifest.json"));
 
   for (const v of manifest) {
     test(`${version}/${v.name}: decodes to its JSON, byte for byte`, () => {
@@ -52,7 +53,7 @@ for (const dir of dirs) {
 
   const refuseDir = path.join(dir, "refuse");
   if (existsSync(path.join(refuseDir, "manifest.json"))) {
-    const refusals = readJson(path.join(refuseDir, "manifest.json"));
+    const refusals = readJson<SessionRefusalEntry[]>(path.join(refuseDir, "manifest.json"));
     test(`${version}/refuse: the manifest has vectors`, () => assert.ok(refusals.length > 0));
     for (const r of refusals) {
       test(`${version}/refuse/${r.name}: refused as ${r.kind} (${r.rule})`, () => {
@@ -62,7 +63,7 @@ for (const dir of dirs) {
         assert.throws(
           () => decoder.open(blob),
           (e) => {
-            assert.ok(e instanceof SessionpackError, `not a SessionpackError: ${e}`);
+            assert.ok(e instanceof SessionpackError, `not a SessionpackError: ${String(e)}`);
             assert.equal(e.kind, r.kind, `${r.name}: ${e.message}`);
             assert.equal(e.rule, ruleId(r.rule), `${r.name}: ${e.message}`);
             return true;
@@ -78,7 +79,7 @@ test("every single-bit flip and every truncation of every golden vector is refus
   let flips = 0;
   let truncations = 0;
   for (const dir of dirs) {
-    for (const v of readJson(path.join(dir, "manifest.json"))) {
+    for (const v of readJson<GoldenEntry[]>(path.join(dir, "manifest.json"))) {
       const blob = bin(dir, v.name);
       const key = keyOf(v);
       const decoder = new Decoder({ keys: key ? [key] : [], expiry: "ignore" });

@@ -1,22 +1,23 @@
 // SessionStore against real servers: REDIS_URL (standalone) and REDIS_CLUSTER_URL (cluster).
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { ObjectId } from "bson";
+import type { Redis } from "ioredis";
 import { Decoder, DictionaryDecoder, IdDictionary, SessionpackError } from "../dist/index.js";
-import { SessionStore, DictHeader, StoreError, errorKind } from "../dist/redis/index.js";
-import { TARGETS, CLIENTS, over, connectable, appClient, closeApp, target, key, session, blob, admin, set, sleep, within } from "./redis-support.mjs";
+import { SessionStore, DictHeader, StoreError, errorKind, type Connectable, type Target } from "../dist/redis/index.js";
+import { TARGETS, CLIENTS, over, connectable, appClient, closeApp, target, key, session, blob, admin, set, sleep, within } from "./redis-support.js";
 
-const kind = (k) => (e) => {
-  assert.equal(errorKind(e), k, `${e}`);
+const kind = (k: string) => (e: unknown) => {
+  assert.equal(errorKind(e), k, `${String(e)}`);
   return true;
 };
 
 for (const name of TARGETS) for (const client of CLIENTS) {
   /** What the store connects to: the target, or an app's client of the kind (closed after the test). */
-  const endpoint = async (t) => {
+  const endpoint = async (t: TestContext): Promise<[Target, Connectable] | [undefined, undefined]> => {
     const tg = await target(t, name);
-    return tg === undefined ? [] : [tg, await connectable(t, tg, client)];
+    return tg === undefined ? [undefined, undefined] : [tg, await connectable(t, tg, client)];
   };
   test(`${name}${over(client)}: put, get, peek, delete; a missing key is null`, async (t) => {
     const [tg, x] = await endpoint(t);
@@ -27,15 +28,15 @@ for (const name of TARGETS) for (const client of CLIENTS) {
     const s = session("u1", [7, 9]);
     await store.put(k, s, 60_000);
     const view = await store.get(k);
-    assert.deepEqual(view.facilities.toArray(), [7, 9]);
-    assert.equal(view.userId, "u1");
+    assert.deepEqual(view!.facilities.toArray(), [7, 9]);
+    assert.equal(view!.userId, "u1");
     const header = await store.peek(k);
-    assert.ok(header.sameDigest(view.header));
-    assert.equal(header.blobLen, (await store.getRaw(k)).length);
+    assert.ok(header!.sameDigest(view!.header));
+    assert.equal(header!.blobLen, (await store.getRaw(k))!.length);
     // A blob already encoded is written as it is.
     const b = blob(3);
     await store.put(k, b);
-    assert.deepEqual(new Uint8Array(await store.getRaw(k)), b);
+    assert.deepEqual(new Uint8Array((await store.getRaw(k))!), b);
     assert.equal(await store.delete(k), true);
     assert.equal(await store.delete(k), false);
     assert.equal(await store.get(k), null);
@@ -97,10 +98,10 @@ for (const name of TARGETS) for (const client of CLIENTS) {
     });
     const k = key("mac");
     await signer.put(k, session("u", [5]));
-    assert.equal((await reader.peek(k)).keyId, 7);
-    assert.deepEqual((await reader.get(k)).facilities.toArray(), [5]);
+    assert.equal((await reader.peek(k))!.keyId, 7);
+    assert.deepEqual((await reader.get(k))!.facilities.toArray(), [5]);
     await reader.put(k, blob(5));
-    await assert.rejects(reader.get(k), (e) => kind("unauthenticated")(e) && e.rule === "R-MAC-REQUIRED");
+    await assert.rejects(reader.get(k), (e: SessionpackError) => kind("unauthenticated")(e) && e.rule === "R-MAC-REQUIRED");
   });
 
   test(`${name}${over(client)}: dictionaries: put, get, peek; eight concurrent writers appending overlapping keys converge`, async (t) => {
@@ -114,10 +115,10 @@ for (const name of TARGETS) for (const client of CLIENTS) {
     const { dictionary: two } = empty.append(["north", "south"]);
     await store.putDictionary(k, two);
     const view = await store.getDictionary(k);
-    assert.equal(view.idOf("south"), 1);
+    assert.equal(view!.idOf("south"), 1);
     const h = await store.peekDictionary(k);
     assert.ok(h instanceof DictHeader);
-    assert.deepEqual([h.count, h.lineage, h.keyId, h.digest], [2, 0x5eedn, 0, view.digest]);
+    assert.deepEqual([h.count, h.lineage, h.keyId, h.digest], [2, 0x5eedn, 0, view!.digest]);
     assert.equal(await store.getDictionary(key("none")), null);
     assert.equal(await store.peekDictionary(key("none")), null);
     await store.put(k + ":s", blob(1));
@@ -126,19 +127,19 @@ for (const name of TARGETS) for (const client of CLIENTS) {
 
     // Eight writers, each appending 40 keys of which most overlap the others'.
     const d = key("converge");
-    const keysOf = (w) => Array.from({ length: 40 }, (_, i) => `site-${(w * 7 + i) % 64}`);
+    const keysOf = (w: number) => Array.from({ length: 40 }, (_, i) => `site-${(w * 7 + i) % 64}`);
     const results = await Promise.all(writers.map((w, i) => w.appendDictionary(d, empty, keysOf(i))));
     const final = await store.getDictionary(d);
     const all = new Set(writers.flatMap((_, i) => keysOf(i)));
-    assert.equal(final.size, all.size, "every key exactly once");
-    assert.deepEqual(new Set(final.keys()), all);
-    results.forEach(({ ids }, i) => keysOf(i).forEach((site, j) => assert.equal(ids[j], final.idOf(site), `writer ${i}, ${site}`)));
-    const ids = final.keys().map((s) => final.idOf(s));
+    assert.equal(final!.size, all.size, "every key exactly once");
+    assert.deepEqual(new Set(final!.keys()), all);
+    results.forEach(({ ids }, i) => keysOf(i).forEach((site, j) => assert.equal(ids[j], final!.idOf(site), `writer ${i}, ${site}`)));
+    const ids = final!.keys().map((s) => final!.idOf(s));
     assert.deepEqual(ids, [...ids.keys()], "ids 0..n, one per key");
     // Appending keys already held writes nothing.
     const again = await store.appendDictionary(d, empty, ["site-3"]);
-    assert.equal(again.dictionary.size, final.size);
-    assert.ok((await store.peekDictionary(d)).digest === final.digest);
+    assert.equal(again.dictionary.size, final!.size);
+    assert.ok((await store.peekDictionary(d))!.digest === final!.digest);
   });
 
   test(`${name}${over(client)}: ${client === "url" ? "a target that does not answer" : "a closed app client"} fails to connect (unavailable), not a hang`, async (t) => {
@@ -151,7 +152,7 @@ for (const name of TARGETS) for (const client of CLIENTS) {
       const c = await appClient(tg, client);
       closeApp(c);
       await assert.rejects(SessionStore.connect(c), (e) => {
-        assert.ok(e instanceof StoreError && e.kind === "unavailable", `${e}`);
+        assert.ok(e instanceof StoreError && e.kind === "unavailable", `${String(e)}`);
         return true;
       });
     }
@@ -174,57 +175,57 @@ for (const name of TARGETS) for (const client of CLIENTS) {
     const s2 = key("ring-new");
     await old.put(s1, session("u1", [1]));
     await store.put(s2, session("u2", [2]));
-    assert.equal((await store.peek(s1)).keyId, 1);
-    assert.equal((await store.peek(s2)).keyId, 2, "the first key signs");
-    assert.deepEqual((await store.get(s1)).facilities.toArray(), [1], "an older key verifies");
-    assert.deepEqual((await store.get(s2)).facilities.toArray(), [2]);
-    await assert.rejects(old.get(s2), (e) => errorKind(e) === "unauthenticated" && e.rule === "R-MAC-KEY");
+    assert.equal((await store.peek(s1))!.keyId, 1);
+    assert.equal((await store.peek(s2))!.keyId, 2, "the first key signs");
+    assert.deepEqual((await store.get(s1))!.facilities.toArray(), [1], "an older key verifies");
+    assert.deepEqual((await store.get(s2))!.facilities.toArray(), [2]);
+    await assert.rejects(old.get(s2), (e: SessionpackError) => errorKind(e) === "unauthenticated" && e.rule === "R-MAC-KEY");
     const unsigned = key("ring-unsigned");
     await plain.put(unsigned, session("u3", [3]));
-    await assert.rejects(store.get(unsigned), (e) => errorKind(e) === "unauthenticated" && e.rule === "R-MAC-REQUIRED", "keys imply a MAC");
+    await assert.rejects(store.get(unsigned), (e: SessionpackError) => errorKind(e) === "unauthenticated" && e.rule === "R-MAC-REQUIRED", "keys imply a MAC");
     // Dictionaries: signed with the first key, read back; bson ObjectIds, hex and bytes appended alike.
     const d = key("ring-dict");
     const empty = IdDictionary.create({ tenant: "acme", kind: "facility", keyType: "objectid", lineage: 9n });
     const [a, b, c] = [new ObjectId(), new ObjectId(), new ObjectId()];
     const { ids } = await store.appendDictionary(d, empty, [a, b.toHexString(), c.id]);
     assert.deepEqual(ids, [0, 1, 2]);
-    assert.equal((await store.peekDictionary(d)).keyId, 2);
+    assert.equal((await store.peekDictionary(d))!.keyId, 2);
     const view = await store.getDictionary(d);
-    assert.equal(view.idOf(c), 2);
-    assert.equal(view.idOf(a.toHexString()), 0);
+    assert.equal(view!.idOf(c), 2);
+    assert.equal(view!.idOf(a.toHexString()), 0);
     await assert.rejects(plain.getDictionary(d), (e) => errorKind(e) === "unauthenticated", "a reader without keys refuses a signed dictionary");
     const ld = key("legacy-dict");
     await legacy.appendDictionary(ld, empty, [a]);
     const ls = key("legacy-session");
     await legacy.put(ls, session("u4", [4]));
-    assert.equal((await legacy.getDictionary(ld)).idOf(a), 0, "signingKey/dictionaryKey: the dictionary reads back (was R-DICT-MAC-KEY)");
-    assert.deepEqual((await legacy.get(ls)).facilities.toArray(), [4], "and the session (was R-MAC-KEY)");
+    assert.equal((await legacy.getDictionary(ld))!.idOf(a), 0, "signingKey/dictionaryKey: the dictionary reads back (was R-DICT-MAC-KEY)");
+    assert.deepEqual((await legacy.get(ls))!.facilities.toArray(), [4], "and the session (was R-MAC-KEY)");
     // keys and the deprecated options together: refused before connecting.
-    await assert.rejects(SessionStore.connect(x, { keys: [k1], signingKey: k1 }), (e) => errorKind(e) === "invalid_input" && /not both/.test(e.message));
+    await assert.rejects(SessionStore.connect(x, { keys: [k1], signingKey: k1 }), (e: SessionpackError) => errorKind(e) === "invalid_input" && /not both/.test(e.message));
     await assert.rejects(
       SessionStore.connect(x, { signingKey: k1, dictionaryKey: { id: 1, key: randomBytes(32) } }),
-      (e) => errorKind(e) === "invalid_input" && /share the id 1/.test(e.message),
+      (e: SessionpackError) => errorKind(e) === "invalid_input" && /share the id 1/.test(e.message),
     );
   });
 }
 
 test("a string where a blob's bytes were expected: Decoder.open, DictionaryDecoder.open and the store's replies say so (ioredis get)", async (t) => {
-  for (const open of [(v) => new Decoder().open(v), (v) => new DictionaryDecoder().open(v)]) {
+  for (const open of [(v: Uint8Array) => new Decoder().open(v), (v: Uint8Array) => new DictionaryDecoder().open(v)]) {
     assert.throws(
-      () => open("\u0093SPK…"),
+      () => open("\u0093SPK…" as never),
       (e) => e instanceof SessionpackError && e.kind === "invalid_input" && /is a string of 5 characters where bytes were expected/.test(e.message) && /getBuffer/.test(e.message),
     );
   }
-  assert.throws(() => new Decoder().open(new Uint8Array(3)), (e) => e.kind === "not_a_blob", "bytes that are not a blob stay not_a_blob");
+  assert.throws(() => new Decoder().open(new Uint8Array(3)), (e: SessionpackError) => e.kind === "not_a_blob", "bytes that are not a blob stay not_a_blob");
   const tg = await target(t, "standalone");
   if (!tg) return;
-  const redis = await connectable(t, tg, "ioredis");
+  const redis = (await connectable(t, tg, "ioredis")) as Redis;
   const store = await SessionStore.connect(redis);
   t.after(() => store.close());
   const k = key("as-text");
   await store.put(k, session("u", [1]));
   const text = await redis.get(k); // the application's own string command
   assert.equal(typeof text, "string");
-  assert.throws(() => new Decoder().open(text), (e) => e.kind === "invalid_input" && /Decoder.open is a string of \d+ characters where bytes were expected/.test(e.message));
-  assert.deepEqual((await store.get(k)).facilities.toArray(), [1], "the store reads bytes over the same client");
+  assert.throws(() => new Decoder().open(text as never), (e: SessionpackError) => e.kind === "invalid_input" && /Decoder.open is a string of \d+ characters where bytes were expected/.test(e.message));
+  assert.deepEqual((await store.get(k))!.facilities.toArray(), [1], "the store reads bytes over the same client");
 });

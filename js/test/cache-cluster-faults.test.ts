@@ -7,17 +7,17 @@
 // and checks every read against what the server held (`Truth`): a version served after it was
 // replaced (or expired) counts as a violation when the read started more than the mode's bound
 // later (header checks: 0; tracking: the staleness bound). The measured bounds are printed.
-import { test, after } from "node:test";
+import { test, after, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { SessionCache } from "../dist/redis/index.js";
-import { unavailable, startCluster, Truth, Reader, blob, version, sleep, within, slotOf } from "./redis-support.mjs";
+import { unavailable, startCluster, Truth, Reader, blob, version, sleep, within, slotOf, type ClusterNode, type OwnCluster } from "./redis-support.js";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 200, retryMs: 50 };
 const BOUND = TRACKING.heartbeatMs + TRACKING.heartbeatTimeoutMs;
 
-let started;
+let started: Promise<OwnCluster | string> | undefined;
 /** The file's cluster, started by the first test that needs it; undefined when skipped. */
-async function cluster(t) {
+async function cluster(t: TestContext): Promise<OwnCluster | undefined> {
   started ??= startCluster({ masters: 3, replicas: 1, spares: 1 });
   const c = await started;
   if (typeof c === "string") return unavailable(t, c);
@@ -28,7 +28,13 @@ after(async () => {
   if (c !== undefined && typeof c !== "string") await c.stop();
 });
 
-async function caches(t, c, extra = {}) {
+/** A header-check cache and a tracking cache over the cluster. */
+interface Caches {
+  header: SessionCache;
+  tracking: SessionCache;
+}
+
+async function caches(t: TestContext, c: OwnCluster, extra = {}): Promise<Caches> {
   const target = c.target();
   const header = await SessionCache.connect(target, { freshness: "header-check" });
   const tracking = await SessionCache.connect(target, { freshness: "tracking", tracking: { ...TRACKING, ...extra } });
@@ -40,22 +46,22 @@ async function caches(t, c, extra = {}) {
   return { header, tracking };
 }
 
-function readers(t, { header, tracking }, truth, keys, bound = BOUND) {
+function readers(t: TestContext, { header, tracking }: Caches, truth: Truth, keys: string[], bound = BOUND) {
   const rs = [new Reader("header-check", header, truth, keys, 0), new Reader("tracking", tracking, truth, keys, bound)];
   t.after(() => Promise.all(rs.map((r) => r.stop())));
   return rs;
 }
 
-async function finish(label, rs) {
+async function finish(label: string, rs: Reader[]) {
   for (const r of rs) await r.stop();
   for (const r of rs) console.log(`${label}: ${r.summary()}; ${JSON.stringify(r.cache.stats())}`);
   for (const r of rs) assert.deepEqual(r.violations.slice(0, 5), [], `${label}, ${r.name}`);
 }
 
 /** `n` keys `prefix:…` whose slots the master on `port` owns (with a hash tag when it owns few). */
-async function keysOn(c, port, prefix, n) {
+async function keysOn(c: OwnCluster, port: number, prefix: string, n: number) {
   const owners = await c.slotMap();
-  const out = [];
+  const out: string[] = [];
   for (let i = 0; out.length < n && i < 20_000; i++) if (owners[slotOf(`${prefix}:${i}`)] === port) out.push(`${prefix}:${i}`);
   for (let i = 0; out.length < n; i++) {
     assert.ok(i < 1_000_000, `no key found on ${port}`);
@@ -66,14 +72,14 @@ async function keysOn(c, port, prefix, n) {
 }
 
 /** Writes version `v` of every key through the master on `port` (no redirect), recorded in `truth`. */
-async function writeAll(c, port, truth, keys, v, ttlMs) {
+async function writeAll(c: OwnCluster, port: number, truth: Truth, keys: string[], v: number, ttlMs?: number) {
   for (const k of keys) {
     await truth.write(k, v, () => c.send(port, ["SET", k, Buffer.from(blob(v)), ...(ttlMs ? ["PX", String(ttlMs)] : [])]), ttlMs);
   }
 }
 
 /** Polls CLUSTER NODES of every node in `ports` until `f(nodes, port)` holds for all; ms it took. */
-async function agreed(c, ports, f, limitMs = 20_000) {
+async function agreed(c: OwnCluster, ports: number[], f: (nodes: ClusterNode[], port: number) => boolean, limitMs = 20_000) {
   const ms = await within(limitMs, async () => {
     for (const p of ports) if (!f(await c.nodes(p).catch(() => []), p)) return false;
     return true;
@@ -98,18 +104,18 @@ test("keys Redis has not deleted yet are never served after their TTL (active ex
     await Promise.all(batch);
   }
   const truth = new Truth();
-  const volatile = [];
-  const logout = [];
+  const volatile: string[] = [];
+  const logout: string[] = [];
   for (const p of c.masters) {
     volatile.push(...(await keysOn(c, p, `session:ttl:${p}`, 17)));
     logout.push(...(await keysOn(c, p, `session:logout:${p}`, 4)));
   }
   const cs = await caches(t, c);
-  const owner = new Map();
-  for (const k of [...volatile, ...logout]) owner.set(k, await c.owner(slotOf(k)));
-  for (const k of logout) await truth.write(k, 1, () => c.send(owner.get(k), ["SET", k, Buffer.from(blob(1))]));
+  const owner = new Map<string, number>();
+  for (const k of [...volatile, ...logout]) owner.set(k, (await c.owner(slotOf(k)))!);
+  for (const k of logout) await truth.write(k, 1, () => c.send(owner.get(k)!, ["SET", k, Buffer.from(blob(1))]));
   const ttl = 1500;
-  for (const k of volatile) await truth.write(k, 1, () => c.send(owner.get(k), ["SET", k, Buffer.from(blob(1)), "PX", String(ttl)]), ttl);
+  for (const k of volatile) await truth.write(k, 1, () => c.send(owner.get(k)!, ["SET", k, Buffer.from(blob(1)), "PX", String(ttl)]), ttl);
   const keys = [...volatile, ...logout];
   for (const k of keys) {
     assert.equal(version(await cs.header.get(k)), 1);
@@ -119,7 +125,7 @@ test("keys Redis has not deleted yet are never served after their TTL (active ex
   const rs = readers(t, cs, truth, keys, 0);
   await sleep(300);
   // The logout: the session's TTL shortened to 400 ms.
-  for (const k of logout) await truth.write(k, 1, () => c.send(owner.get(k), ["PEXPIRE", k, "400"]), 400);
+  for (const k of logout) await truth.write(k, 1, () => c.send(owner.get(k)!, ["PEXPIRE", k, "400"]), 400);
   await sleep(ttl + 1500);
   await finish("TTL expiry (cluster)", rs);
   for (const r of rs) assert.ok(r.reads > keys.length * 4, `${r.name}: too few reads to tell`);
@@ -136,9 +142,9 @@ test("keys Redis has not deleted yet are never served after their TTL (active ex
  * after ASKING, then the slot assigned. Reads of the moving keys must succeed (or fail typed for
  * at most the staleness bound), never stale. `more`: further tracking caches to read alongside.
  */
-async function reshard(t, c, cs, to, tag, label, more = []) {
+async function reshard(t: TestContext, c: OwnCluster, cs: Caches, to: number, tag: string, label: string, more: { name: string; cache: SessionCache }[] = []) {
   const slot = slotOf(`{${tag}}`);
-  const from = await c.owner(slot);
+  const from = (await c.owner(slot))!;
   assert.notEqual(from, to);
   const fromId = await c.id(from);
   const toId = await c.id(to);
@@ -173,7 +179,7 @@ async function reshard(t, c, cs, to, tag, label, more = []) {
   for (const r of rs) r.expect(moving, 3);
   const rewritten = performance.now();
   await writeAll(c, to, truth, moving, 3);
-  const seen = await within(5000, async () => rs.every((r) => r.fresh.size === moving.length));
+  const seen = await within(5000, () => rs.every((r) => r.fresh.size === moving.length));
   assert.ok(seen !== undefined, "the rewrite after the move is seen");
   await sleep(300);
   await finish(label, rs);
@@ -191,7 +197,7 @@ test("resharding to an existing master: reads of the moving keys succeed, never 
   if (!c) return;
   const cs = await caches(t, c);
   const from = await c.owner(slotOf("{move-a}"));
-  const to = c.masters.find((p) => p !== from);
+  const to = c.masters.find((p) => p !== from)!;
   await reshard(t, c, cs, to, "move-a", "reshard to an existing master");
   assert.ok(await cs.tracking.waitForTracking(5000), "tracking live again");
 });
@@ -256,7 +262,7 @@ test("FLUSHALL on every master: nothing served after it (tracking: within the st
 });
 
 /** A master with its replica (by `.ci/redis-cluster.sh`'s order), and keys it owns. */
-async function shard(c, index, prefix, n = 4) {
+async function shard(c: OwnCluster, index: number, prefix: string, n = 4) {
   const master = c.masters[index];
   const replica = c.replicas[index];
   return { master, replica, keys: await keysOn(c, master, prefix, n) };
@@ -266,7 +272,7 @@ async function shard(c, index, prefix, n = 4) {
  * After a failover of `master` to `replica` (by `act`), both caches serve fresh data once the
  * replica is master: measured from the promotion (as the promoted node reports it).
  */
-async function failover(t, c, index, label, act) {
+async function failover(t: TestContext, c: OwnCluster, index: number, label: string, act: (master: number, replica: number) => void | Promise<void>) {
   const { master, replica, keys } = await shard(c, index, `session:${label.replace(/\W+/g, "-")}`);
   const cs = await caches(t, c);
   const truth = new Truth();
@@ -305,16 +311,16 @@ async function failover(t, c, index, label, act) {
         await c.send(replica, ["SET", k, Buffer.from(blob(2))]);
         break;
       } catch (e) {
-        assert.ok(performance.now() - s < 5000, `the new master refuses writes: ${e}`);
+        assert.ok(performance.now() - s < 5000, `the new master refuses writes: ${String(e)}`);
         await sleep(10);
       }
     }
     truth.acked(w);
   }
   const written = performance.now();
-  const fresh = await within(10_000, async () => rs.every((r) => r.fresh.size === keys.length));
+  const fresh = await within(10_000, () => rs.every((r) => r.fresh.size === keys.length));
   assert.ok(fresh !== undefined, "fresh data after the promotion");
-  const live = await within(10_000, async () => cs.tracking.trackingLive);
+  const live = await within(10_000, () => cs.tracking.trackingLive);
   const liveAt = performance.now() - (live ?? 0);
   await sleep(300);
   await finish(label, rs);
@@ -341,7 +347,7 @@ test("CLUSTER FAILOVER: never stale; both caches serve fresh data within 2 s of 
 test("kill -9 of a master: typed errors while it is down, never stale, fresh data within 2 s of its replica's promotion", async (t) => {
   const c = await cluster(t);
   if (!c) return;
-  const rs = await failover(t, c, 2, "kill -9 of a master", async (master) => {
+  const rs = await failover(t, c, 2, "kill -9 of a master", (master) => {
     c.kill9(master);
   });
   for (const r of rs) assert.ok([...r.errors.values()].reduce((a, b) => a + b, 0) > 0, `${r.name}: errors while the master was down`);

@@ -4,13 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { APPEND_ATTEMPTS, APPEND_SCRIPT } from "../dist/redis/index.js";
+import { APPEND_ATTEMPTS, APPEND_SCRIPT } from "../dist/redis/store.js";
 import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "../dist/redis/scripts.js";
 
-const rust = (path) => readFileSync(new URL(`../../redis/src/${path}`, import.meta.url), "utf8");
+const rust = (path: string) => readFileSync(new URL(`../../redis/src/${path}`, import.meta.url), "utf8");
 
 /** The text of the Rust string constant `name` in `source` (a raw `r"…"` or a plain `"…"` literal). */
-function rustConst(source, name) {
+function rustConst(source: string, name: string) {
   const m = new RegExp(`const ${name}: &str = (r?)"([\\s\\S]*?)";`).exec(source);
   assert.ok(m, `const ${name} in the Rust source`);
   return m[2];

@@ -6,22 +6,22 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { VECTORS } from "./support.mjs";
+import { VECTORS } from "./support.js";
 
 const JS = fileURLToPath(new URL("..", import.meta.url));
 // The node-redis the tests run with (the development dependency), installed by the app itself.
-const REDIS_VERSION = JSON.parse(readFileSync(path.join(JS, "node_modules", "redis", "package.json"), "utf8")).version;
+const REDIS_VERSION = (JSON.parse(readFileSync(path.join(JS, "node_modules", "redis", "package.json"), "utf8")) as { version: string }).version;
 
 test("the packed tarball installs into an empty directory and opens a blob there", { timeout: 240_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), "sessionpack-pack-"));
   try {
-    const npm = (args, cwd) =>
+    const npm = (args: readonly string[], cwd: string) =>
       execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" } });
     const out = npm(["pack", "--json", "--pack-destination", work], JS);
-    const packed = JSON.parse(out.slice(out.indexOf("[")));
+    const packed = JSON.parse(out.slice(out.indexOf("["))) as { files: { path: string }[] }[];
     const files = packed[0].files.map((f) => f.path);
     assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts") && files.includes("README.md"), files.join(", "));
-    assert.ok(!files.some((f) => f.startsWith("test/") || f.startsWith("node_modules/")));
+    assert.ok(!files.some((f: string) => f.startsWith("test/") || f.startsWith("node_modules/")));
     const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
     assert.ok(tarball, "no tarball");
     const app = path.join(work, "app");
@@ -39,7 +39,7 @@ const view = new Decoder({ expiry: { rejectAt: 1500 } }).open(blob);
 console.log(JSON.stringify({ json: view.toJson(), member: view.facilities.has(2), version: detect(blob).version, digest: Header.read(blob).digest.toString(16) }));
 `,
     );
-    const result = JSON.parse(execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" }));
+    const result = JSON.parse(execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" })) as { json: string; member: boolean; version: number; digest: string };
     assert.equal(result.member, true);
     assert.equal(result.version, 1);
     assert.equal(result.digest, "9711a3ecac56906a");
@@ -59,7 +59,7 @@ const t = Target.parse("redis://127.0.0.1:7000,redis://127.0.0.1:7001");
 console.log(JSON.stringify({ cluster: t.isCluster, seeds: t.urls.length, api: [typeof SessionCache.connect, typeof SessionStore.connect, new StoreError("timeout", "x").kind] }));
 `,
     );
-    const loaded = JSON.parse(execFileSync(process.execPath, ["redis.mjs"], { cwd: app, encoding: "utf8" }));
+    const loaded: unknown = JSON.parse(execFileSync(process.execPath, ["redis.mjs"], { cwd: app, encoding: "utf8" }));
     assert.deepEqual(loaded, { cluster: true, seeds: 2, api: ["function", "function", "timeout"] });
   } finally {
     rmSync(work, { recursive: true, force: true });

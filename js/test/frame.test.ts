@@ -2,16 +2,17 @@
 // every frame rule can be broken on purpose.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Decoder, Session, SessionpackError, encode, xxh64 } from "../dist/index.js";
+import { Decoder, Session, SessionpackError, encode } from "../dist/index.js";
+import { xxh64 } from "../dist/hash.js";
 
-function put32(b, at, v) {
+function put32(b: Uint8Array, at: number, v: number) {
   b[at] = v & 0xff;
   b[at + 1] = (v >>> 8) & 0xff;
   b[at + 2] = (v >>> 16) & 0xff;
   b[at + 3] = (v >>> 24) & 0xff;
 }
 
-function put64(b, at, v) {
+function put64(b: Uint8Array, at: number, v: bigint) {
   put32(b, at, Number(v & 0xffffffffn));
   put32(b, at + 4, Number(v >> 32n));
 }
@@ -20,8 +21,19 @@ function put64(b, at, v) {
  * A zstd frame of `content`: raw blocks of at most 128 KiB (or `blocks`, a list of
  * [type, size, bytes]), a 4-byte content size, the checksum.
  */
-function frame(content, o = {}) {
-  const parts = [];
+/** How {@link frame} departs from a plain frame. */
+interface FrameOptions {
+  singleSegment?: boolean;
+  checksum?: boolean;
+  fhdExtra?: number;
+  windowDescriptor?: number;
+  contentSize?: number;
+  blocks?: [type: number, size: number, bytes: Uint8Array][];
+  checksumValue?: number;
+}
+
+function frame(content: Uint8Array, o: FrameOptions = {}) {
+  const parts: Uint8Array[] = [];
   const fhd = (2 << 6) | (o.singleSegment === false ? 0 : 1 << 5) | (o.checksum === false ? 0 : 1 << 2) | (o.fhdExtra ?? 0);
   parts.push(Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, fhd));
   if (o.singleSegment === false) parts.push(Uint8Array.of(o.windowDescriptor ?? 0));
@@ -56,7 +68,7 @@ function frame(content, o = {}) {
 }
 
 /** A compressed blob of `archive` (version `version`) with `body` as its frame. */
-function blob(archive, body, version = 1, o = {}) {
+function blob(archive: Uint8Array, body: Uint8Array, version = 1, o: { decodedLen?: number; dictionaryId?: number } = {}) {
   const out = new Uint8Array(40 + body.length);
   out.set([0x93, 0x53, 0x50, 0x4b, version, 1, 0, 0]);
   put64(out, 8, xxh64(archive, version === 3 ? 3 : 0));
@@ -76,7 +88,7 @@ const raw = encode(session);
 const archive = raw.subarray(40);
 const decoder = new Decoder({ expiry: "ignore" });
 
-function refused(bytes, rule, kind = "corrupt") {
+function refused(bytes: Uint8Array, rule: string, kind = "corrupt") {
   assert.throws(
     () => decoder.open(bytes),
     (e) => {

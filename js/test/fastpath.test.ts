@@ -5,19 +5,20 @@
 // dictionary's index against refusals worked out here. Random keys and blobs, a fixed seed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, SessionpackError, encode, encodeIdSet, xxh64 } from "../dist/index.js";
+import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, SessionpackError, encode, encodeIdSet, type KeyLike } from "../dist/index.js";
+import { xxh64 } from "../dist/hash.js";
 import { digestInto, probe12, probeLow } from "../dist/hash.js";
 import { XXH, xxh64Into, xxh64Words12 } from "../dist/xxh64.js";
 
-let bson;
+let bson: typeof import("bson");
 try {
   bson = await import("bson");
 } catch (e) {
-  if (process.env.CI) throw new Error(`the bson package (a devDependency of the tests) is not installed: ${e.message}`);
+  if (process.env.CI) throw new Error(`the bson package (a devDependency of the tests) is not installed: ${(e as Error).message}`);
 }
 
 /** xorshift32: the same "random" keys and blobs every run. */
-function rng(seed) {
+function rng(seed: number) {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -29,19 +30,19 @@ function rng(seed) {
   };
 }
 const random = rng(0x5e55_1021);
-const bytesOf = (n) => Uint8Array.from({ length: n }, () => random() & 0xff);
+const bytesOf = (n: number) => Uint8Array.from({ length: n }, () => random() & 0xff);
 
 // ---- XXH64 from the specification, in BigInts (slow and plain). ----
 const M = (1n << 64n) - 1n;
 const P1 = 0x9e3779b185ebca87n, P2 = 0xc2b2ae3d27d4eb4fn, P3 = 0x165667b19e3779f9n, P4 = 0x85ebca77c2b2ae63n, P5 = 0x27d4eb2f165667c5n;
-const rotl = (x, r) => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M;
-const le = (b, at, n) => {
+const rotl = (x: bigint, r: number) => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M;
+const le = (b: Uint8Array, at: number, n: number) => {
   let v = 0n;
   for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i]);
   return v;
 };
-const round = (acc, lane) => (rotl((acc + lane * P2) & M, 31) * P1) & M;
-function xxh64Ref(b, seed = 0n) {
+const round = (acc: bigint, lane: bigint) => (rotl((acc + lane * P2) & M, 31) * P1) & M;
+function xxh64Ref(b: Uint8Array, seed = 0n) {
   let p = 0;
   const len = b.length;
   let h;
@@ -104,9 +105,9 @@ test("the ObjectId key hash and home slot (WebAssembly and JavaScript) agree wit
 });
 
 /** A bson 4–6-shaped ObjectId: its stored bytes are its `id` (no bson import needed). */
-const storedObjectId = (bytes) => ({ _bsontype: "ObjectId", id: bytes, toHexString: () => Buffer.from(bytes).toString("hex") });
+const storedObjectId = (bytes: Uint8Array<ArrayBuffer>) => ({ _bsontype: "ObjectId", id: bytes, toHexString: () => Buffer.from(bytes).toString("hex") });
 /** An ObjectId-shaped object with only `toHexString` (the fallback path). */
-const hexOnlyObjectId = (hex) => ({ _bsontype: "ObjectID", toHexString: () => hex });
+const hexOnlyObjectId = (hex: string) => ({ _bsontype: "ObjectID", toHexString: () => hex });
 
 test("ObjectId look-ups in every key form agree with a Map of the keys, on random dictionaries", () => {
   for (const count of [0, 1, 2, 7, 100, 3000]) {
@@ -115,7 +116,7 @@ test("ObjectId look-ups in every key form agree with a Map of the keys, on rando
     for (let i = 0; i + 1 < keys.length && i < 20; i += 2) keys[i + 1].set(keys[i].subarray(0, 8));
     const { dictionary } = IdDictionary.create({ tenant: "t", kind: "facility", keyType: "objectid", lineage: 5n }).append(keys);
     const view = new DictionaryDecoder().open(dictionary.toBytes());
-    const reference = new Map();
+    const reference = new Map<string, number>();
     keys.forEach((k, id) => {
       const hex = Buffer.from(k).toString("hex");
       if (!reference.has(hex)) reference.set(hex, id);
@@ -130,9 +131,9 @@ test("ObjectId look-ups in every key form agree with a Map of the keys, on rando
     for (const k of probes) {
       const hex = Buffer.from(k).toString("hex");
       const want = reference.get(hex);
-      const forms = [hex, hex.toUpperCase(), k, Buffer.from(k), storedObjectId(k), hexOnlyObjectId(hex)];
+      const forms: unknown[] = [hex, hex.toUpperCase(), k, Buffer.from(k), storedObjectId(k), hexOnlyObjectId(hex)];
       if (bson) forms.push(new bson.ObjectId(hex), bson.ObjectId.createFromHexString(hex));
-      for (const form of forms) assert.equal(view.idOf(form), want, `${hex} as ${form?.constructor?.name ?? typeof form}`);
+      for (const form of forms) assert.equal(view.idOf(form as KeyLike), want, `${hex} as ${form?.constructor?.name ?? typeof form}`);
     }
   }
 });
@@ -153,7 +154,7 @@ test("keyed checks in every ObjectId form agree with the reference on random ses
       const want = id >= 0 && member.has(ids[id]);
       assert.equal(keyed.has(hex), want);
       assert.equal(keyed.has(k), want);
-      assert.equal(keyed.has(storedObjectId(k)), want);
+      assert.equal(keyed.has(storedObjectId(k) as KeyLike), want);
       if (bson) assert.equal(keyed.has(new bson.ObjectId(k)), want);
     }
   }
@@ -162,13 +163,13 @@ test("keyed checks in every ObjectId form agree with the reference on random ses
 test("non-keys are refused on the fast path exactly as before: invalid_input, never a silent miss", () => {
   const { dictionary } = IdDictionary.create({ tenant: "t", kind: "facility", keyType: "objectid", lineage: 5n }).append([bytesOf(12)]);
   const view = new DictionaryDecoder().open(dictionary.toBytes());
-  const bad = [
+  const bad: unknown[] = [
     "0".repeat(23), "0".repeat(25), "g" + "0".repeat(23), "0".repeat(23) + "\u0130", "\u0660".repeat(24), " ".repeat(24),
     "0".repeat(11) + "\u0100" + "0".repeat(12), bytesOf(11), bytesOf(13), new Uint16Array(6), null, undefined, 42, {},
     { _bsontype: "ObjectId" }, { _bsontype: "ObjectId", id: bytesOf(11), toHexString: () => "zz" }, { _bsontype: "Binary" },
   ];
   for (const k of bad) {
-    assert.throws(() => view.idOf(k), (e) => e instanceof SessionpackError && e.kind === "invalid_input", String(k));
+    assert.throws(() => view.idOf(k as KeyLike), (e) => e instanceof SessionpackError && e.kind === "invalid_input", String(k));
   }
 });
 
@@ -177,7 +178,7 @@ test("Roaring containers: the WebAssembly popcount and order checks refuse what 
   for (let round = 0; round < 40; round++) {
     // One container of `card` ids below 65,536: an array up to 4,096, a bitmap above.
     const card = [1, 2, 63, 64, 65, 500, 4096, 4097, 9000, 60000][round % 10];
-    const all = new Set();
+    const all = new Set<number>();
     while (all.size < card) all.add(random() & 0xffff);
     const ids = [...all].sort((a, b) => a - b);
     const bytes = encodeIdSet(ids);
@@ -193,24 +194,24 @@ test("Roaring containers: the WebAssembly popcount and order checks refuse what 
         const dv = new DataView(broken.buffer);
         dv.setUint16(dataAt + 2 * i, ids[i - 1], true);
         dv.setUint16(dataAt + 2 * (i - 1), ids[i], true);
-        assert.throws(() => IdSet.from(broken), (e) => e.rule === "R-SET-ARRAY" && e.message.includes(`set offset ${dataAt + 2 * i}`) && e.message.includes(`holds ${ids[i - 1]} after ${ids[i]}`), `array of ${card}`);
+        assert.throws(() => IdSet.from(broken), (e: SessionpackError) => e.rule === "R-SET-ARRAY" && e.message.includes(`set offset ${dataAt + 2 * i}`) && e.message.includes(`holds ${ids[i - 1]} after ${ids[i]}`), `array of ${card}`);
       } else {
         // One more bit set: the count no longer matches.
         let w = dataAt + (random() % 8192);
         while (broken[w] === 0xff) w = dataAt + ((w - dataAt + 1) % 8192);
         broken[w] |= (~broken[w] & 0xff) & -(~broken[w] & 0xff);
-        assert.throws(() => IdSet.from(broken), (e) => e.rule === "R-SET-BITMAP" && e.message.includes(`declares ${card} ids and holds ${card + 1}`), `bitmap of ${card}`);
+        assert.throws(() => IdSet.from(broken), (e: SessionpackError) => e.rule === "R-SET-BITMAP" && e.message.includes(`declares ${card} ids and holds ${card + 1}`), `bitmap of ${card}`);
       }
     }
   }
 });
 
-function isRuns(bytes) {
+function isRuns(bytes: number[]|Uint8Array<ArrayBufferLike>) {
   return (bytes[0] | (bytes[1] << 8)) === 12347 && (bytes[4] & 1) === 1;
 }
 
 test("dictionary validation (digest and index in WebAssembly) refuses a moved index entry and a repeated key, with a true digest", () => {
-  for (const keyType of ["objectid", "uuid", "string"]) {
+  for (const keyType of ["objectid", "uuid", "string"] as const) {
     const keys = Array.from({ length: 500 }, (_, i) => {
       if (keyType === "objectid") return bytesOf(12);
       if (keyType === "uuid") return bytesOf(16);
@@ -222,26 +223,26 @@ test("dictionary validation (digest and index in WebAssembly) refuses a moved in
     const indexAt = good.length - 4 * Math.ceil((5 * 500) / 4);
     const dv = new DataView(good.buffer, good.byteOffset);
     // Swap an occupied slot with an empty one: the entry is no longer where the index puts it.
-    const occupied = [];
-    const empty = [];
+    const occupied: number[] = [];
+    const empty: number[] = [];
     for (let p = indexAt; p < good.length; p += 4) (dv.getUint32(p, true) === 0xffffffff ? empty : occupied).push(p);
     const moved = good.slice();
     const mdv = new DataView(moved.buffer);
     const [from, to] = [occupied[random() % occupied.length], empty[random() % empty.length]];
     mdv.setUint32(to, dv.getUint32(from, true), true);
     mdv.setUint32(from, 0xffffffff, true);
-    assert.throws(() => new DictionaryDecoder().open(reseal(moved)), (e) => e.rule === "R-DICT-INDEX", keyType);
-    assert.throws(() => new DictionaryDecoder().open(moved), (e) => e.rule === "R-DICT-DIGEST", keyType);
+    assert.throws(() => new DictionaryDecoder().open(reseal(moved)), (e: SessionpackError) => e.rule === "R-DICT-INDEX", keyType);
+    assert.throws(() => new DictionaryDecoder().open(moved), (e: SessionpackError) => e.rule === "R-DICT-DIGEST", keyType);
   }
   // A key written twice (a writer bug): R-DICT-UNIQUE, found by the index walk.
   const k = bytesOf(12);
   const twice = IdDictionary.create({ tenant: "t", kind: "group", keyType: "objectid", lineage: 7n }).append([k, bytesOf(12)]).dictionary.toBytes();
   twice.set(k, 40 + 1 + 12); // the tenant is "t": keys start at 41
-  assert.throws(() => new DictionaryDecoder().open(rebuildIndex(twice, 2)), (e) => e.rule === "R-DICT-UNIQUE");
+  assert.throws(() => new DictionaryDecoder().open(rebuildIndex(twice, 2)), (e: SessionpackError) => e.rule === "R-DICT-UNIQUE");
 });
 
 /** The dictionary with its digest recomputed (by the reference XXH64). */
-function reseal(b) {
+function reseal(b: Uint8Array) {
   const out = b.slice();
   const h = xxh64Ref(out.subarray(24));
   new DataView(out.buffer).setBigUint64(8, h, true);
@@ -249,7 +250,7 @@ function reseal(b) {
 }
 
 /** An ObjectId dictionary of `count` keys (tenant "t") with its index rebuilt as a writer would, then resealed. */
-function rebuildIndex(b, count) {
+function rebuildIndex(b: Uint8Array, count: number) {
   const out = b.slice();
   const dv = new DataView(out.buffer);
   const slots = Math.ceil((5 * count) / 4);

@@ -3,20 +3,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { Decoder, DictionaryDecoder, Header, IdDictionary, Session, SessionpackError, encode, xxh64 } from "../dist/index.js";
-import { VECTORS, bin } from "./support.mjs";
+import { Decoder, DictionaryDecoder, Header, IdDictionary, Session, SessionpackError, encode } from "../dist/index.js";
+import { xxh64 } from "../dist/hash.js";
+import { VECTORS, bin } from "./support.js";
 
 const V3 = path.join(VECTORS, "v3");
 
-function refusal(kind) {
-  return (e) => {
+function refusal(kind: string) {
+  return (e: unknown) => {
     assert.ok(e instanceof SessionpackError, String(e));
     assert.equal(e.kind, kind, e.message);
     return true;
   };
 }
 
-const oid = (i) => "6926c190" + i.toString(16).padStart(16, "0");
+const oid = (i: number) => "6926c190" + i.toString(16).padStart(16, "0");
 
 test("v3 golden: lineages, version and the seed-3 digest", () => {
   const blob = bin(V3, "keyed_raw");
@@ -53,7 +54,7 @@ test("a session with a lineage is written as version 3; without, as version 1", 
 });
 
 test("JSON: the lineage fields", () => {
-  const ok = (extra) =>
+  const ok = (extra: string) =>
     `{"user_id":"u","tenant_id":"t","token":"k","issued_at":0,"expires_at":1,"roles":[],"settings":{},"attributes":{},"facilities":[1],"groups":[]${extra}}`;
   assert.equal(Session.fromJson(ok(`,"facility_lineage":"00000000000000ff"`)).facilityLineage, 255n);
   assert.equal(Session.fromJson(`{"facility_lineage":"00000000000000ff",` + ok("").slice(1)).toJson(), ok(`,"facility_lineage":"00000000000000ff"`));
@@ -80,7 +81,7 @@ test("keyed checks through the dictionary the set refers to (C-KEY-CHECK)", () =
   const keyed = view.facilities.keyed(facilities);
   assert.ok(keyed.has(oid(17)) && keyed.has(oid(911)) && !keyed.has(oid(3)));
   assert.ok(keyed.has(oid(17).toUpperCase()));
-  assert.ok(keyed.has(facilities.keyBytesOf(18)));
+  assert.ok(keyed.has(facilities.keyBytesOf(18)!));
   assert.ok(!keyed.has("ffffffffffffffffffffffff")); // unknown: never a member
   assert.throws(() => keyed.has("not an objectid"), refusal("invalid_input")); // not a key: an error, never false
   assert.deepEqual(keyed.keys(), [0, 1, 2, 17, 18, 19, 20, 911].map(oid));
@@ -119,7 +120,7 @@ test("a writer builds a keyed session: append, then withFacilityKeys", () => {
 });
 
 test("a signed session is checked by key only through an authenticated dictionary (C-KEY-MAC)", () => {
-  const oid = (n) => n.toString(16).padStart(24, "0");
+  const oid = (n: number) => n.toString(16).padStart(24, "0");
   const key = { id: 7, key: new Uint8Array(32).map((_, i) => i) };
   const lineage = 0x9e3f1c2a5b7d4e60n;
   const { dictionary } = IdDictionary.create({ tenant: "acme-health", kind: "facility", keyType: "objectid", lineage }).append(

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esm from "../dist/index.js";
 import * as esmRedis from "../dist/redis/index.js";
-import { VECTORS, keyOf, readJson } from "./support.mjs";
+import { VECTORS, keyOf, readJson, type GoldenEntry } from "./support.js";
 
 const JS = fileURLToPath(new URL("..", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -21,12 +21,12 @@ test("src/zstd-wasm.ts holds the WebAssembly module of the installed zstddec, by
 
 test("dist/cjs is CommonJS: require() loads both entry points and opens every v1 vector", () => {
   assert.deepEqual(readJson(path.join(JS, "dist", "cjs", "package.json")), { type: "commonjs" });
-  const cjs = require("../dist/cjs/index.js");
-  const cjsRedis = require("../dist/cjs/redis/index.js");
+  const cjs = require("../dist/cjs/index.js") as typeof import("../dist/cjs/index.js");
+  const cjsRedis = require("../dist/cjs/redis/index.js") as typeof import("../dist/cjs/redis/index.js");
   assert.equal(typeof cjsRedis.SessionCache.connect, "function");
   const dir = path.join(VECTORS, "v1");
-  const manifest = readJson(path.join(dir, "manifest.json"));
-  assert.ok(manifest.some((v) => v.compression === "always"), "a compressed vector is among them");
+  const manifest = readJson<GoldenEntry[]>(path.join(dir, "manifest.json"));
+  assert.ok(manifest.some((v: { compression: string; }) => v.compression === "always"), "a compressed vector is among them");
   for (const v of manifest) {
     const key = keyOf(v);
     const blob = readFileSync(path.join(dir, `${v.name}.bin`));
@@ -39,8 +39,8 @@ test("dist/cjs is CommonJS: require() loads both entry points and opens every v1
 });
 
 test("one SessionpackError per module system, shared by both entry points; the two systems' copies are distinct", () => {
-  const cjs = require("../dist/cjs/index.js");
-  const cjsRedis = require("../dist/cjs/redis/index.js");
+  const cjs = require("../dist/cjs/index.js") as typeof import("../dist/cjs/index.js");
+  const cjsRedis = require("../dist/cjs/redis/index.js") as typeof import("../dist/cjs/redis/index.js");
   assert.throws(
     () => cjsRedis.Target.parse(""),
     (e) => e instanceof cjs.SessionpackError && !(e instanceof esm.SessionpackError) && cjsRedis.errorKind(e) === "invalid_input",
@@ -51,7 +51,7 @@ test("one SessionpackError per module system, shared by both entry points; the t
   );
   assert.throws(
     () => new cjs.Decoder().open(new Uint8Array(3)),
-    (e) => e instanceof cjs.SessionpackError && e.kind === "not_a_blob",
+    (e: esm.SessionpackError) => e instanceof cjs.SessionpackError && e.kind === "not_a_blob",
   );
 });
 

@@ -2,21 +2,22 @@
 // tracker's connection killed, filled until they evict): errors, never a stale session;
 // timeouts, never a hang. Then what Redis does not announce to a tracking client (issue 19):
 // keys past their TTL that Redis has not deleted yet, SWAPDB, and flushes.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { SessionStore, SessionCache, Target, errorKind, CLIENT_NAME } from "../dist/redis/index.js";
-import { MODES, ownServer, admin, set, blob, version, sleep, within, Truth, Reader } from "./redis-support.mjs";
+import { SessionStore, SessionCache, Target, errorKind, type Freshness, type TrackingOptions } from "../dist/redis/index.js";
+import { CLIENT_NAME } from "../dist/redis/tracking.js";
+import { MODES, ownServer, admin, set, blob, version, sleep, within, Truth, Reader, type OwnServer, type Readable } from "./redis-support.js";
 
 const TRACKING = { heartbeatMs: 50, heartbeatTimeoutMs: 100, retryMs: 50 };
 
-async function connect(t, server, freshness, tracking = TRACKING) {
+async function connect(t: TestContext, server: OwnServer, freshness: Freshness, tracking: TrackingOptions = TRACKING) {
   const cache = await SessionCache.connect(server.target(), { freshness, tracking });
   t.after(() => cache.close());
   if (freshness === "tracking") assert.ok(await cache.waitForTracking(5000), "tracking live");
   return cache;
 }
 
-async function write(server, k, value, px) {
+async function write(server: OwnServer, k: string, value: string | Uint8Array, px?: number) {
   const a = await admin(server.target());
   try {
     await set(a, k, value, px);
@@ -26,7 +27,7 @@ async function write(server, k, value, px) {
 }
 
 /** The cache's version of `k`, or the error's kind. */
-async function read(cache, k) {
+async function read(cache: Readable, k: string) {
   try {
     return version(await cache.get(k));
   } catch (e) {
@@ -60,7 +61,7 @@ for (const mode of MODES) {
     const down = await within(2000, async () => typeof (await read(cache, k)) === "string");
     assert.ok(down !== undefined, "a dead server gives errors");
     const err = await read(cache, k);
-    assert.ok(err === "unavailable" || err === "timeout", err);
+    assert.ok(err === "unavailable" || err === "timeout", String(err));
     // Tracking lost its connection: emptied. (Header checks may keep entries: none is served
     // without a header check that succeeds.)
     if (mode === "tracking") assert.equal(cache.stats().entries, 0, "nothing kept while down");
@@ -121,10 +122,10 @@ test("a server that stops answering: a timeout, not a hang; tracking declared lo
   assert.equal(await read(tracking, k), 1);
   server.pause();
   t.after(() => server.resume());
-  const lost = await within(2000, async () => !tracking.trackingLive);
+  const lost = (await within(2000, () => !tracking.trackingLive))!;
   console.log(`paused: tracking declared lost ${lost.toFixed(1)} ms after the pause (staleness bound ${bound} ms)`);
   assert.ok(lost <= bound + 100, `lost after ${lost} ms, bound ${bound} ms`); // + the polling, on a shared machine
-  assert.ok((await within(1000, async () => tracking.stats().entries === 0)) !== undefined, "the cache emptied itself");
+  assert.ok((await within(1000, () => tracking.stats().entries === 0)) !== undefined, "the cache emptied itself");
   const started = performance.now();
   await assert.rejects(store.get(k), (e) => errorKind(e) === "timeout");
   assert.equal(await read(header, k), "timeout");
@@ -152,10 +153,10 @@ test("the tracker's connection killed: the cache empties itself, checks headers 
   const ids = list
     .split("\n")
     .filter((l) => l.includes(` name=${CLIENT_NAME} `))
-    .map((l) => /(?:^| )id=(\d+)/.exec(l)[1]);
+    .map((l) => /(?:^| )id=(\d+)/.exec(l)![1]);
   assert.equal(ids.length, 1, list);
   assert.equal(await a.send("", ["CLIENT", "KILL", "ID", ids[0]]), 1);
-  const lost = await within(1000, async () => !cache.trackingLive);
+  const lost = await within(1000, () => !cache.trackingLive);
   assert.ok(lost !== undefined);
   assert.ok(cache.stats().flushes > before.flushes, "emptied itself");
   assert.equal(cache.stats().entries, 0);
@@ -181,7 +182,7 @@ test("the tracker's connection killed: the cache empties itself, checks headers 
 const BOUND = TRACKING.heartbeatMs + TRACKING.heartbeatTimeoutMs;
 
 /** A header-check cache and a tracking cache on database `db` of `server`. */
-async function pair(t, server, db = 0, tracking = TRACKING) {
+async function pair(t: TestContext, server: OwnServer, db = 0, tracking: TrackingOptions = TRACKING) {
   const target = Target.standalone(`${server.url}/${db}`).withTimeout(1000).withConnectTimeout(2000);
   const header = await SessionCache.connect(target, { freshness: "header-check" });
   const tracked = await SessionCache.connect(target, { freshness: "tracking", tracking });
@@ -193,7 +194,7 @@ async function pair(t, server, db = 0, tracking = TRACKING) {
   return { header, tracking: tracked, target };
 }
 
-async function finish(label, rs) {
+async function finish(label: string, rs: Reader[]) {
   for (const r of rs) await r.stop();
   for (const r of rs) console.log(`${label}: ${r.summary()}; ${JSON.stringify(r.cache.stats())}`);
   for (const r of rs) assert.deepEqual(r.violations.slice(0, 5), [], `${label}, ${r.name}`);
@@ -261,7 +262,7 @@ for (const db of [0, 3]) {
     const swapped = performance.now();
     await a.send("", ["SWAPDB", String(db), String(other)]);
     for (const w of ws) truth.acked(w);
-    const seen = await within(2000, async () => cs.tracking.stats().flushes > flushes);
+    const seen = await within(2000, () => cs.tracking.stats().flushes > flushes);
     assert.ok(seen !== undefined, "the tracker saw the swap");
     console.log(`SWAPDB ${db} ${other}: the tracking cache emptied itself ${seen.toFixed(1)} ms after the swap (heartbeat ${TRACKING.heartbeatMs} ms)`);
     await sleep(600);
@@ -273,9 +274,9 @@ for (const db of [0, 3]) {
     assert.equal(version(await cs.tracking.get(keys[0])), 2);
     assert.equal(await cs.tracking.get(keys[15]), null);
     // The marker is one key, deleted when the cache is closed.
-    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 1);
+    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"]) as unknown[]).length, 1);
     await cs.tracking.close();
-    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 0, "the marker deleted on close");
+    assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"]) as unknown[]).length, 0, "the marker deleted on close");
   });
 }
 
@@ -330,7 +331,7 @@ test("close() returns when the server died under a busy cache (node-redis' own c
 test("tracking over the app's ioredis client (db 3, RESP2 redirect): invalidations, a SWAPDB seen by the marker, the subscriber killed, FLUSHALL; the app's client never closed", async (t) => {
   const server = await ownServer(t);
   if (!server) return;
-  const { default: Redis } = await import("ioredis");
+  const { Redis } = await import("ioredis");
   const redis = new Redis(`${server.url}/3`, { lazyConnect: true });
   redis.on("error", () => {});
   await redis.connect();
@@ -374,7 +375,7 @@ test("tracking over the app's ioredis client (db 3, RESP2 redirect): invalidatio
   await set(other, k, blob(3));
   const flushes = cache.stats().flushes;
   await a.send("", ["SWAPDB", "3", "4"]);
-  const seen = await within(2000, async () => cache.stats().flushes > flushes);
+  const seen = await within(2000, () => cache.stats().flushes > flushes);
   assert.ok(seen !== undefined, "the tracker's marker revealed the swap");
   assert.ok((await within(2000, async () => version(await cache.get(k)) === 3)) !== undefined, "the swapped-in version is served");
   assert.ok(await cache.waitForTracking(5000), "tracking live again");
@@ -383,10 +384,10 @@ test("tracking over the app's ioredis client (db 3, RESP2 redirect): invalidatio
   // The subscriber killed: tracking lost (the cache empties itself), then live again.
   lines = await list();
   const sub = lines.find((l) => / sub=1 /.test(l));
-  const id = /^id=(\d+) /.exec(sub)[1];
+  const id = /^id=(\d+) /.exec(sub!)![1];
   const f1 = cache.stats().flushes;
   assert.equal(await a.send("", ["CLIENT", "KILL", "ID", id]), 1);
-  assert.ok((await within(2000, async () => cache.stats().flushes > f1)) !== undefined, "the loss emptied the cache");
+  assert.ok((await within(2000, () => cache.stats().flushes > f1)) !== undefined, "the loss emptied the cache");
   assert.ok(await cache.waitForTracking(5000), "tracking re-established");
   assert.equal(version(await cache.get(k)), 3);
 
@@ -398,5 +399,5 @@ test("tracking over the app's ioredis client (db 3, RESP2 redirect): invalidatio
   await cache.close();
   assert.equal(redis.status, "ready", "close() left the app's client open");
   assert.equal((await list()).length, 0, "close() closed the tracking connections");
-  assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"])).length, 0, "the marker deleted");
+  assert.equal((await a.send("", ["KEYS", "sessionpack:tracker:*"]) as unknown[]).length, 0, "the marker deleted");
 });
