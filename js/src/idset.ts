@@ -204,15 +204,16 @@ export class IdSet implements Iterable<number> {
   /** @internal */ readonly end: number;
   /** Little-endian loads: V8 compiles a DataView read to one load (faster than byte loads and shifts). */
   private readonly dv: DataView;
-  private readonly count: number;
+  // The shape, as absolute positions in `b` (read by OidIndex to copy the set into WebAssembly).
+  /** @internal */ readonly count: number;
   /** The number of ids. */
   readonly size: number;
-  private readonly flagsAt: number;
-  private readonly keysAt: number;
-  private readonly offsetsAt: number;
-  private readonly p0: number;
-  private readonly p1: number;
-  private readonly p2: number;
+  /** @internal */ readonly flagsAt: number;
+  /** @internal */ readonly keysAt: number;
+  /** @internal */ readonly offsetsAt: number;
+  /** @internal */ readonly p0: number;
+  /** @internal */ readonly p1: number;
+  /** @internal */ readonly p2: number;
   /** The lineage of the dictionary the ids belong to (format version 3), or `undefined`. */
   readonly lineage: bigint | undefined;
   /** Whether these are facilities (or groups): the dictionary kind a keyed check expects. */
@@ -570,11 +571,9 @@ export class KeyedIdSet {
   /** Whether the key is a member; a key the dictionary does not hold is not. */
   has(key: KeyLike): boolean {
     const dictionary = this.dictionary;
-    // The ObjectId forms without a detour (IdDictionaryView.find's fast path, inlined).
-    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) {
-      const id = dictionary.lookupOid(OID.a, OID.b, OID.c);
-      return id >= 0 && this.ids.has(id);
-    }
+    // The ObjectId forms without a detour: the key read as three words, the look-up and the
+    // membership test in one WebAssembly call (src/oid-index.ts).
+    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID.a, OID.b, OID.c);
     const id = dictionary.find(key, "KeyedIdSet.has");
     return id !== undefined && this.ids.has(id);
   }
