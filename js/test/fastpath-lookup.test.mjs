@@ -227,3 +227,53 @@ test("an empty ObjectId dictionary holds no key, in WebAssembly as in JavaScript
     assert.equal(keyed.has(hexOf(k)), false);
   }
 });
+
+test("the SIMD Roaring checks (order of u16s, 16 at a time; popcount, 16 bytes at a time) agree with plain loops", async () => {
+  const { DATA, hashWasm, reserve } = await import("../dist/hash.js");
+  const wasm = hashWasm();
+  const firstOutOfOrder = (values, previous) => {
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] <= previous) return i;
+      previous = values[i];
+    }
+    return -1;
+  };
+  const check = (values, previous) => {
+    const m = reserve(DATA + 2 * values.length + 16);
+    const dv = new DataView(m.buffer);
+    values.forEach((v, i) => dv.setUint16(DATA + 2 * i, v, true));
+    // What follows the values must not matter.
+    dv.setUint16(DATA + 2 * values.length, 0, true);
+    assert.equal(wasm.ascending16(DATA, values.length, previous), firstOutOfOrder(values, previous), `${values.length} values after ${previous}`);
+  };
+  for (let count = 0; count <= 40; count++) {
+    const ascending = Array.from({ length: count }, (_, i) => 100 + 3 * i);
+    check(ascending, -1);
+    check(ascending, 99);
+    check(ascending, 100);
+    // Each position broken in turn: equal to the one before, and below it.
+    for (let j = 1; j < count; j++) {
+      for (const v of [ascending[j - 1], ascending[j - 1] - 1, 0]) {
+        const broken = ascending.slice();
+        broken[j] = v;
+        check(broken, -1);
+      }
+    }
+  }
+  for (let round = 0; round < 30; round++) {
+    const count = 64 + (random() % 4033);
+    const values = [...new Set(Array.from({ length: count }, () => random() & 0xffff))].sort((a, b) => a - b);
+    check(values, -1);
+    const j = 1 + (random() % (values.length - 1));
+    [values[j - 1], values[j]] = [values[j], values[j - 1]];
+    check(values, -1);
+  }
+  for (let round = 0; round < 20; round++) {
+    const bytes = bytesOf(8192);
+    if (round % 4 === 0) bytes.fill(round % 8 === 0 ? 0 : 0xff);
+    let bits = 0;
+    for (const b of bytes) for (let v = b; v !== 0; v &= v - 1) bits++;
+    reserve(DATA + 8192).set(bytes, DATA);
+    assert.equal(wasm.popcount(DATA, 8192), bits);
+  }
+});

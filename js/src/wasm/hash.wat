@@ -141,22 +141,41 @@
         (local.set $out (i32.add (local.get $out) (i32.const 8)))
         (br $keys))))
 
-  ;; The number of set bits in memory[p, p + len), len a multiple of 8.
+  ;; The number of set bits in memory[p, p + len), len a multiple of 16: 16 bytes at a time
+  ;; (SIMD popcount, widened pairwise into four u32 lanes).
   (func (export "popcount") (param $p i32) (param $len i32) (result i32)
-    (local $end i32) (local $n i64)
+    (local $end i32) (local $acc v128)
     (local.set $end (i32.add (local.get $p) (local.get $len)))
     (block $done
       (loop $words
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $n (i64.add (local.get $n) (i64.popcnt (i64.load (local.get $p)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $acc (i32x4.add (local.get $acc)
+          (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.load (local.get $p)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $words)))
-    (i32.wrap_i64 (local.get $n)))
+    (i32.add (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+             (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
 
   ;; The index of the first of the `count` u16s at `p` that is not above the one before it (the
-  ;; first breaks no order when `previous` is -1), or -1 when they strictly increase.
+  ;; first breaks no order when `previous` is -1), or -1 when they strictly increase. Eight
+  ;; neighbouring pairs at a time (values i..i+7 against i+1..i+8, SIMD); the first failing
+  ;; block, and the last few values, one at a time.
   (func (export "ascending16") (param $p i32) (param $count i32) (param $previous i32) (result i32)
-    (local $i i32) (local $v i32)
+    (local $i i32) (local $v i32) (local $at i32)
+    (if (i32.eqz (local.get $count)) (then (return (i32.const -1))))
+    (if (i32.le_s (i32.load16_u (local.get $p)) (local.get $previous)) (then (return (i32.const 0))))
+    ;; Pairs (i, i + 1) for i from 0: a block of eight reads values up to i + 8 < count.
+    (block $scalar
+      (loop $blocks
+        (br_if $scalar (i32.gt_u (i32.add (local.get $i) (i32.const 9)) (local.get $count)))
+        (local.set $at (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 1))))
+        (br_if $scalar (i32.eqz (i16x8.all_true
+          (i16x8.gt_u (v128.load offset=2 (local.get $at)) (v128.load (local.get $at))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $blocks)))
+    ;; From value i (in order with everything before it) on, one at a time.
+    (local.set $previous (i32.load16_u (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 1)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
     (block $done
       (loop $values
         (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
