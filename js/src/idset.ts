@@ -31,6 +31,8 @@ interface Shape {
   p0: number;
   p1: number;
   p2: number;
+  /** A DataView over all of `b` (the set's bytes and what surrounds them), for the IdSet to keep. */
+  dv: DataView;
 }
 
 function setFault(rule: string, base: number, at: number, what: string, field: string): never {
@@ -39,11 +41,11 @@ function setFault(rule: string, base: number, at: number, what: string, field: s
 
 /**
  * Validates the portable Roaring bytes `b[base, end)` (SPEC.md §7.2, in the order of the
- * rules) and returns their shape. Allocates only the shape.
+ * rules) and returns their shape. Allocates only the shape, and a DataView over `b` unless
+ * given one (`dv`, over all of `b`: a blob's archive walk passes its own, made once per blob).
  */
-export function validateIdSet(b: Uint8Array, base: number, end: number, field: string): Shape {
+export function validateIdSet(b: Uint8Array, base: number, end: number, field: string, dv = new DataView(b.buffer, b.byteOffset, b.byteLength)): Shape {
   const len = end - base;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const trunc = (at: number, needed: number): never =>
     setFault("R-SET-TRUNC", base, at, `truncated: ${needed} bytes needed, ${Math.max(0, len - at)} present`, field);
   if (len < 4) trunc(0, 4);
@@ -168,7 +170,7 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
     size += card;
   }
   if (at !== len) setFault("R-SET-TRAILING", base, at, `${len - at} bytes after the last container`, field);
-  return { count, size, flagsAt, keysAt, offsetsAt, p0, p1, p2 };
+  return { count, size, flagsAt, keysAt, offsetsAt, p0, p1, p2, dv };
 }
 
 /** From this many ids on, an array container's order is checked in the WebAssembly helper. */
@@ -234,7 +236,7 @@ export class IdSet implements Iterable<number> {
     this.b = b;
     this.base = base;
     this.end = end;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dv = shape.dv;
     this.count = shape.count;
     this.size = shape.size;
     this.flagsAt = shape.flagsAt < 0 ? -1 : base + shape.flagsAt;
