@@ -53,6 +53,8 @@ export class OidIndex {
   private readonly setAt: number;
   /** The id set whose bytes are in the instance's memory now, if any. */
   private loaded: IdSet | undefined;
+  /** A view of the instance's memory, made afresh when it grows (growing detaches the old buffer). */
+  private mem = new Uint8Array(0);
 
   /** Copies the keys and the index of the validated dictionary `b` (laid out as `l`) into a new instance. */
   constructor(b: Uint8Array, l: OidDictionaryLayout) {
@@ -101,9 +103,12 @@ export class OidIndex {
     if (len > MAX_SET_COPY) return false;
     const e = this.e;
     grow(e, this.setAt + len);
-    new Uint8Array(e.memory.buffer).set(set.b.subarray(set.base, set.end), this.setAt);
-    const at = (p: number): number => (p < 0 ? -1 : this.setAt + (p - set.base));
-    e.initSet(this.setAt, set.count, at(set.keysAt), at(set.offsetsAt), at(set.flagsAt), at(set.p0), at(set.p1), at(set.p2));
+    if (this.mem.buffer !== e.memory.buffer) this.mem = new Uint8Array(e.memory.buffer);
+    this.mem.set(set.b.subarray(set.base, set.end), this.setAt);
+    // Positions in the set's bytes → in the memory (-1, "none", stays -1).
+    const d = this.setAt - set.base;
+    const at = this.setAt;
+    e.initSet(at, set.count, set.keysAt + d, set.offsetsAt < 0 ? -1 : set.offsetsAt + d, set.flagsAt < 0 ? -1 : set.flagsAt + d, set.p0 + d, set.p1 + d, set.p2 + d);
     this.loaded = set;
     return true;
   }
