@@ -3,7 +3,9 @@
 // out here), `IdDictionaryView.lookup` (JavaScript XXH64 and byte comparisons) and `IdSet.has`
 // (JavaScript binary searches over the set's bytes). Random keys, sets and sessions, a fixed
 // seed; every container kind and layout; two sessions alternating through one dictionary; a set
-// too large to copy into WebAssembly, checked in place.
+// too large to copy into WebAssembly, checked in place. Also the block-wise Roaring checks of
+// src/wasm/hash.wat against one-at-a-time loops, and UTF-8 validation's inline ASCII prefix
+// against a fatal TextDecoder.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, encode, encodeIdSet } from "../dist/index.js";
@@ -275,5 +277,35 @@ test("the SIMD Roaring checks (order of u16s, 16 at a time; popcount, 16 bytes a
     for (const b of bytes) for (let v = b; v !== 0; v &= v - 1) bits++;
     reserve(DATA + 8192).set(bytes, DATA);
     assert.equal(wasm.popcount(DATA, 8192), bits);
+  }
+});
+
+test("UTF-8 validation (an ASCII prefix inline, then the full check) agrees with a fatal TextDecoder on random strings", async () => {
+  const { isUtf8 } = await import("../dist/bytes.js");
+  const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const reference = (b) => {
+    try {
+      fatal.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const pieces = [[0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x82], [0xff], [0xf0, 0x9f, 0x98]];
+  for (let round = 0; round < 3000; round++) {
+    const out = [];
+    const len = random() % 40;
+    while (out.length < len) {
+      if (random() % 8 === 0) out.push(...pieces[random() % pieces.length]);
+      else out.push(0x20 + (random() % 0x5f));
+    }
+    // Inside a larger buffer, at an offset, with the bytes around it not ASCII.
+    const at = random() % 7;
+    const buf = new Uint8Array(at + out.length + 5).fill(0xff);
+    buf.set(out, at);
+    const dv = new DataView(buf.buffer);
+    const want = reference(Uint8Array.from(out));
+    assert.equal(isUtf8(buf, at, at + out.length, dv), want, Buffer.from(out).toString("hex"));
+    assert.equal(isUtf8(buf, at, at + out.length), want);
   }
 });
