@@ -117,6 +117,10 @@ if (form !== undefined) {
     sha256: () => (sink += createHash("sha256").update(signedPart).digest()[0]),
     dict_facility: () => (sink += dictionaries.open(facilityDict).size),
     dict_group: () => (sink += dictionaries.open(groupDict).size),
+    // The same, then one look-up by ObjectId: the first one copies the validated keys and index
+    // into the view's own WebAssembly instance (src/oid-index.ts), once per view.
+    dict_facility_first: () => (sink += dictionaries.open(facilityDict).idOf(oids[0]) ?? 1),
+    dict_group_first: () => (sink += dictionaries.open(groupDict).idOf(oids[0]) ?? 1),
     job_legacy: () => {
       const s = JSON.parse(legacyText);
       for (const o of hex) if (s.facilities.some((f) => f._id === o)) sink++;
