@@ -206,7 +206,7 @@ class Walk {
     const start = this.at;
     const len = this.len;
     this.place(start, len, 1, 1);
-    const shape = validateIdSet(this.b, this.base + start, this.base + start + len, field);
+    const shape = validateIdSet(this.b, this.base + start, this.base + start + len, field, this.dv);
     this.at = start;
     this.len = len;
     return shape;

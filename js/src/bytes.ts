@@ -49,6 +49,17 @@ export function putU64(b: Uint8Array, at: number, v: bigint): void {
  * nothing above U+10FFFF, no cut sequence. Allocates nothing.
  */
 export function isUtf8(b: Uint8Array, start: number, end: number, dv?: DataView): boolean {
+  // The ASCII prefix (most strings are all ASCII) in a loop small enough for V8 to inline into
+  // the caller; the rest, from the first byte above 0x7f, in utf8From. A prefix of whole ASCII
+  // characters changes nothing about the validity of what follows.
+  let i = start;
+  if (dv !== undefined) while (i + 4 <= end && (dv.getUint32(i) & 0x80808080) === 0) i += 4;
+  while (i < end && b[i]! < 0x80) i++;
+  return i === end || utf8From(b, i, end, dv);
+}
+
+/** {@link isUtf8} from `b[start]` on. */
+function utf8From(b: Uint8Array, start: number, end: number, dv?: DataView): boolean {
   let i = start;
   while (i < end) {
     const c = b[i]!;

@@ -10,9 +10,11 @@ import { equalBytes, isUtf8, isWellFormed, putU32, putU64, toHex, u32, utf8, utf
 import { bytesExpected, corrupt, fail, invalidInput } from "./errors.js";
 import { DICT_HEADER_LEN, dictFields } from "./dict-header.js";
 import { DICT_MAGIC, notABlob, startsWithMagic } from "./header.js";
-import { DATA, digestInto, hashWasm, memory32, probe12, probeLow, reserve } from "./hash.js";
+import { DATA, digestInto, hashWasm, memory32, reserve } from "./hash.js";
 import { KEY, MAX_STRING_KEY, OID, keyScratch, keyText, keyWidth as width, readKey, readObjectIdWords, type KeyLike, type KeyType } from "./key.js";
 import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
+import { OidIndex } from "./oid-index.js";
+import type { IdSet } from "./idset.js";
 import { XXH, xxh64Into } from "./xxh64.js";
 
 export type { KeyType } from "./key.js";
@@ -283,8 +285,8 @@ const scratch = keyScratch();
 export class IdDictionaryView {
   /** @internal */ readonly b: Uint8Array;
   /** @internal */ readonly l: Layout;
-  /** Little-endian loads from `b` (V8 compiles a DataView read to one load). */
-  private readonly dv: DataView;
+  /** ObjectId dictionaries: the look-up in WebAssembly, made on the first look-up by ObjectId. */
+  private ix: OidIndex | undefined;
   /**
    * Whether the dictionary is authenticated: opened signed (its MAC verified) or the writer's
    * own ({@link IdDictionary.view}). A signed session is checked by key only through an
@@ -296,7 +298,6 @@ export class IdDictionaryView {
   constructor(b: Uint8Array, l: Layout, authenticated: boolean) {
     this.b = b;
     this.l = l;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.authenticated = authenticated;
   }
 
@@ -374,31 +375,25 @@ export class IdDictionaryView {
 
   /**
    * @internal The id of the ObjectId key whose little-endian words are `a`, `b`, `c` in an
-   * ObjectId dictionary, or -1: {@link lookup} for 12 bytes, with the hash and home slot from
-   * the WebAssembly helper and the index and keys read as words.
+   * ObjectId dictionary, or -1: {@link lookup} for 12 bytes, in WebAssembly ({@link OidIndex}).
    */
   lookupOid(a: number, b: number, c: number): number {
-    const l = this.l;
-    if (l.count === 0) return -1;
-    const dv = this.dv;
-    const slots = l.slots;
-    const mask = l.mask;
-    const notMask = ~mask >>> 0;
-    let p = probe12(a, b, c, slots) >>> 0;
-    const fingerprint = (probeLow() & notMask) >>> 0;
-    const index = l.index;
-    const keys = l.keys;
-    for (let i = 0; i < slots; i++) {
-      const v = dv.getUint32(index + 4 * p, true);
-      if (v === EMPTY) return -1;
-      if (((v & notMask) >>> 0) === fingerprint) {
-        const id = (v & mask) >>> 0;
-        const s = keys + 12 * id;
-        if (dv.getUint32(s, true) === a && dv.getUint32(s + 4, true) === b && dv.getUint32(s + 8, true) === c) return id;
-      }
-      p = p + 1 === slots ? 0 : p + 1;
-    }
-    return -1;
+    return (this.ix ?? this.oidIndex()).lookup(a, b, c);
+  }
+
+  /**
+   * @internal Whether the ObjectId key whose little-endian words are `a`, `b`, `c` is in this
+   * ObjectId dictionary and its id in `set` (whose ids are this dictionary's): one call into
+   * WebAssembly ({@link OidIndex.contains}).
+   */
+  containsOid(set: IdSet, a: number, b: number, c: number): boolean {
+    return (this.ix ?? this.oidIndex()).contains(set, a, b, c);
+  }
+
+  /** The WebAssembly look-up of this ObjectId dictionary, made on first use. */
+  private oidIndex(): OidIndex {
+    if (this.l.keyType !== "objectid") throw new TypeError("not an ObjectId dictionary");
+    return (this.ix = new OidIndex(this.b, this.l));
   }
 
   /** The key of `id` in text form, or `undefined` past the last id. */

@@ -15,13 +15,8 @@
  */
 
 import { HASH_WASM_BASE64 } from "./hash-wasm.js";
+import { compile, instantiate } from "./wasm-module.js";
 import { XXH, xxh64Into } from "./xxh64.js";
-
-/** What this file uses of the global `WebAssembly` (neither lib ES2024 nor @types/node 20 declares it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, never>) => { readonly exports: unknown };
-}
 
 interface HashExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -43,10 +38,7 @@ let mem8 = new Uint8Array(0);
 let mem32 = new Uint32Array(0);
 
 function load(): HashExports {
-  const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-  const module = new wasm.Module(Buffer.from(HASH_WASM_BASE64, "base64"));
-  const made = new wasm.Instance(module, {});
-  const e = made.exports as HashExports;
+  const e = instantiate<HashExports>(compile(HASH_WASM_BASE64));
   exports_ = e;
   mem8 = new Uint8Array(e.memory.buffer);
   mem32 = new Uint32Array(e.memory.buffer);

@@ -32,6 +32,8 @@ interface Shape {
   p0: number;
   p1: number;
   p2: number;
+  /** A DataView over all of `b` (the set's bytes and what surrounds them), for the IdSet to keep. */
+  dv: DataView;
 }
 
 function setFault(rule: string, base: number, at: number, what: string, field: string): never {
@@ -40,11 +42,11 @@ function setFault(rule: string, base: number, at: number, what: string, field: s
 
 /**
  * Validates the portable Roaring bytes `b[base, end)` (SPEC.md §7.2, in the order of the
- * rules) and returns their shape. Allocates only the shape.
+ * rules) and returns their shape. Allocates only the shape, and a DataView over `b` unless
+ * given one (`dv`, over all of `b`: a blob's archive walk passes its own, made once per blob).
  */
-export function validateIdSet(b: Uint8Array, base: number, end: number, field: string): Shape {
+export function validateIdSet(b: Uint8Array, base: number, end: number, field: string, dv = new DataView(b.buffer, b.byteOffset, b.byteLength)): Shape {
   const len = end - base;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const trunc = (at: number, needed: number): never =>
     setFault("R-SET-TRUNC", base, at, `truncated: ${needed} bytes needed, ${Math.max(0, len - at)} present`, field);
   if (len < 4) trunc(0, 4);
@@ -169,7 +171,7 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
     size += card;
   }
   if (at !== len) setFault("R-SET-TRAILING", base, at, `${len - at} bytes after the last container`, field);
-  return { count, size, flagsAt, keysAt, offsetsAt, p0, p1, p2 };
+  return { count, size, flagsAt, keysAt, offsetsAt, p0, p1, p2, dv };
 }
 
 /** From this many ids on, an array container's order is checked in the WebAssembly helper. */
@@ -205,15 +207,16 @@ export class IdSetView implements Iterable<number> {
   /** @internal */ readonly end: number;
   /** Little-endian loads: V8 compiles a DataView read to one load (faster than byte loads and shifts). */
   private readonly dv: DataView;
-  private readonly count: number;
+  // The shape, as absolute positions in `b` (read by OidIndex to copy the set into WebAssembly).
+  /** @internal */ readonly count: number;
   /** The number of ids. */
   readonly size: number;
-  private readonly flagsAt: number;
-  private readonly keysAt: number;
-  private readonly offsetsAt: number;
-  private readonly p0: number;
-  private readonly p1: number;
-  private readonly p2: number;
+  /** @internal */ readonly flagsAt: number;
+  /** @internal */ readonly keysAt: number;
+  /** @internal */ readonly offsetsAt: number;
+  /** @internal */ readonly p0: number;
+  /** @internal */ readonly p1: number;
+  /** @internal */ readonly p2: number;
   /** The lineage of the dictionary the ids belong to (format version 3), or `undefined`. */
   readonly lineage: bigint | undefined;
   /** Whether these are facilities (or groups): the dictionary kind a keyed check expects. */
@@ -237,7 +240,7 @@ export class IdSetView implements Iterable<number> {
     this.b = b;
     this.base = base;
     this.end = end;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dv = shape.dv;
     this.count = shape.count;
     this.size = shape.size;
     this.flagsAt = shape.flagsAt < 0 ? -1 : base + shape.flagsAt;

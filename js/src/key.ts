@@ -125,7 +125,8 @@ function found(bytes: Uint8Array, len: number): void {
 
 /**
  * Where {@link readObjectIdWords} put an ObjectId key: its 12 bytes as three little-endian
- * `u32` words (bytes 0–3, 4–7, 8–11). Valid until the next call.
+ * 32-bit words (bytes 0–3, 4–7, 8–11), as signed `i32`s (what WebAssembly takes; V8 keeps them
+ * as small integers). Valid until the next call.
  */
 export const OID = { a: 0, b: 0, c: 0 };
 
@@ -154,9 +155,9 @@ function hexWord(text: string, at: number): number {
 
 /** Sets {@link OID} from `b[0, 12)`. */
 function wordsOf(b: Uint8Array): true {
-  OID.a = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
-  OID.b = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
-  OID.c = (b[8]! | (b[9]! << 8) | (b[10]! << 16) | (b[11]! << 24)) >>> 0;
+  OID.a = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+  OID.b = b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24);
+  OID.c = b[8]! | (b[9]! << 8) | (b[10]! << 16) | (b[11]! << 24);
   return true;
 }
 
@@ -165,9 +166,9 @@ function hexWords(text: string): boolean {
   if (text.length !== 24) return false;
   const a = hexWord(text, 0), b = hexWord(text, 8), c = hexWord(text, 16);
   if (a < 0 || b < 0 || c < 0) return false;
-  OID.a = a;
-  OID.b = b;
-  OID.c = c;
+  OID.a = a | 0;
+  OID.b = b | 0;
+  OID.c = c | 0;
   return true;
 }
 

@@ -106,11 +106,9 @@ export class KeyedIdSet {
   /** Whether the key is a member; a key the dictionary does not hold is not. */
   has(key: KeyLike): boolean {
     const dictionary = this.dictionary;
-    // The ObjectId forms without a detour (IdDictionaryView.find's fast path, inlined).
-    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) {
-      const id = dictionary.lookupOid(OID.a, OID.b, OID.c);
-      return id >= 0 && this.ids.has(id);
-    }
+    // The ObjectId forms without a detour: the key read as three words, the look-up and the
+    // membership test in one WebAssembly call (src/oid-index.ts).
+    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID.a, OID.b, OID.c);
     const id = dictionary.find(key, "KeyedIdSet.has");
     return id !== undefined && this.ids.has(id);
   }

@@ -1,0 +1,133 @@
+;; The look-up of one ObjectId dictionary, and membership in one id set, in WebAssembly
+;; (issue 21). Assembled from this text by `scripts/build-wasm.mjs` (wabt) into
+;; `src/oid-index-wasm.ts`; `src/oid-index.ts` makes one instance per ObjectId dictionary it
+;; serves, the first time a key is looked up in it.
+;;
+;; Memory layout (set by the caller through `init` and `initSet`, from a validated dictionary
+;; and a validated id set, both copied in): the dictionary's keys (12 bytes each, in id order)
+;; at $keys, its index (`slots` little-endian u32 entries) at $index, and the portable Roaring
+;; bytes of one id set at $sBase, with the positions of its parts. Nothing here re-validates:
+;; the copies are of bytes the readers checked (SPEC.md §16.3, §7.2). An access outside the
+;; memory traps (a RuntimeError); it never reads past it.
+
+(module
+  (memory (export "memory") 1)
+  (global $P1 i64 (i64.const 0x9E3779B185EBCA87))
+  (global $P2 i64 (i64.const 0xC2B2AE3D27D4EB4F))
+  (global $P3 i64 (i64.const 0x165667B19E3779F9))
+  (global $P4 i64 (i64.const 0x85EBCA77C2B2AE63))
+  (global $P5 i64 (i64.const 0x27D4EB2F165667C5))
+  (global $keys (mut i32) (i32.const 0))
+  (global $index (mut i32) (i32.const 0))
+  (global $slots (mut i32) (i32.const 0))
+  (global $mask (mut i32) (i32.const 0))
+  (global $sBase (mut i32) (i32.const 0))
+  (global $sCount (mut i32) (i32.const 0))
+  (global $sKeys (mut i32) (i32.const 0))
+  (global $sOffsets (mut i32) (i32.const -1))
+  (global $sFlags (mut i32) (i32.const -1))
+  (global $sP0 (mut i32) (i32.const 0))
+  (global $sP1 (mut i32) (i32.const 0))
+  (global $sP2 (mut i32) (i32.const 0))
+  ;; The dictionary: keys at `keys`, index at `index`, `slots` slots, `mask` the id bits of an entry.
+  (func (export "init") (param i32 i32 i32 i32)
+    (global.set $keys (local.get 0)) (global.set $index (local.get 1)) (global.set $slots (local.get 2)) (global.set $mask (local.get 3)))
+  ;; The id set: its bytes at `base`; `count` containers, the key/cardinality table at `keysAt`,
+  ;; the offset header at `offsetsAt` (or -1: then containers 0, 1, 2 are at p0, p1, p2), the
+  ;; run-flag bitset at `flagsAt` (or -1: no run container). Absolute positions.
+  (func (export "initSet") (param i32 i32 i32 i32 i32 i32 i32 i32)
+    (global.set $sBase (local.get 0)) (global.set $sCount (local.get 1)) (global.set $sKeys (local.get 2)) (global.set $sOffsets (local.get 3))
+    (global.set $sFlags (local.get 4)) (global.set $sP0 (local.get 5)) (global.set $sP1 (local.get 6)) (global.set $sP2 (local.get 7)))
+  (func $round (param $acc i64) (param $lane i64) (result i64)
+    (i64.mul (i64.rotl (i64.add (local.get $acc) (i64.mul (local.get $lane) (global.get $P2))) (i64.const 31)) (global.get $P1)))
+  ;; The id of the key whose 12 bytes are the little-endian words a, b, c, or -1 when the
+  ;; dictionary does not hold it: XXH64 (seed 0) of the 12 bytes, home slot `(h × slots) >> 64`,
+  ;; linear probing; an entry's high bits are the hash's low half's (SPEC.md §16.2).
+  (func $lookup (export "lookup") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (local $h i64) (local $p i32) (local $v i32) (local $fp i32) (local $nm i32) (local $id i32) (local $k i32) (local $i i32)
+    (local.set $h (i64.add (global.get $P5) (i64.const 12)))
+    (local.set $h (i64.xor (local.get $h) (call $round (i64.const 0)
+      (i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $b)) (i64.const 32))))))
+    (local.set $h (i64.add (i64.mul (i64.rotl (local.get $h) (i64.const 27)) (global.get $P1)) (global.get $P4)))
+    (local.set $h (i64.xor (local.get $h) (i64.mul (i64.extend_i32_u (local.get $c)) (global.get $P1))))
+    (local.set $h (i64.add (i64.mul (i64.rotl (local.get $h) (i64.const 23)) (global.get $P2)) (global.get $P3)))
+    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))) (global.get $P2)))
+    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 29))) (global.get $P3)))
+    (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 32))))
+    (local.set $p (i32.wrap_i64 (i64.shr_u
+      (i64.add (i64.mul (i64.shr_u (local.get $h) (i64.const 32)) (i64.extend_i32_u (global.get $slots)))
+               (i64.shr_u (i64.mul (i64.and (local.get $h) (i64.const 0xffffffff)) (i64.extend_i32_u (global.get $slots))) (i64.const 32)))
+      (i64.const 32))))
+    (local.set $nm (i32.xor (global.get $mask) (i32.const -1)))
+    (local.set $fp (i32.and (i32.wrap_i64 (local.get $h)) (local.get $nm)))
+    (block $out
+      (loop $probe
+        (br_if $out (i32.ge_u (local.get $i) (global.get $slots)))
+        (local.set $v (i32.load (i32.add (global.get $index) (i32.shl (local.get $p) (i32.const 2)))))
+        (if (i32.eq (local.get $v) (i32.const -1)) (then (return (i32.const -1))))
+        (if (i32.eq (i32.and (local.get $v) (local.get $nm)) (local.get $fp))
+          (then
+            (local.set $id (i32.and (local.get $v) (global.get $mask)))
+            (local.set $k (i32.add (global.get $keys) (i32.mul (local.get $id) (i32.const 12))))
+            (if (i32.and (i32.and (i32.eq (i32.load (local.get $k)) (local.get $a)) (i32.eq (i32.load offset=4 (local.get $k)) (local.get $b)))
+                         (i32.eq (i32.load offset=8 (local.get $k)) (local.get $c)))
+              (then (return (local.get $id))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (if (i32.eq (local.get $p) (global.get $slots)) (then (local.set $p (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $probe)))
+    (i32.const -1))
+  ;; Whether `id` is in the id set: binary search of the container keys, then of the run or
+  ;; array container, or one bit of a bitmap container (SPEC.md §7.1).
+  (func $has (export "has") (param $id i32) (result i32)
+    (local $key i32) (local $lo i32) (local $hi i32) (local $mid i32) (local $k i32) (local $i i32) (local $at i32) (local $low i32) (local $v i32) (local $s i32)
+    (local.set $key (i32.shr_u (local.get $id) (i32.const 16)))
+    (local.set $low (i32.and (local.get $id) (i32.const 0xffff)))
+    (local.set $hi (i32.sub (global.get $sCount) (i32.const 1)))
+    (local.set $i (i32.const -1))
+    (block $found
+      (loop $search
+        (br_if $found (i32.gt_s (local.get $lo) (local.get $hi)))
+        (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+        (local.set $k (i32.load16_u (i32.add (global.get $sKeys) (i32.shl (local.get $mid) (i32.const 2)))))
+        (if (i32.lt_u (local.get $k) (local.get $key)) (then (local.set $lo (i32.add (local.get $mid) (i32.const 1))) (br $search)))
+        (if (i32.gt_u (local.get $k) (local.get $key)) (then (local.set $hi (i32.sub (local.get $mid) (i32.const 1))) (br $search)))
+        (local.set $i (local.get $mid))))
+    (if (i32.lt_s (local.get $i) (i32.const 0)) (then (return (i32.const 0))))
+    (if (i32.ge_s (global.get $sOffsets) (i32.const 0))
+      (then (local.set $at (i32.add (global.get $sBase) (i32.load (i32.add (global.get $sOffsets) (i32.shl (local.get $i) (i32.const 2)))))))
+      (else (local.set $at (select (global.get $sP0) (select (global.get $sP1) (global.get $sP2) (i32.eq (local.get $i) (i32.const 1))) (i32.eqz (local.get $i))))))
+    (if (i32.ge_s (global.get $sFlags) (i32.const 0))
+      (then (if (i32.and (i32.shr_u (i32.load8_u (i32.add (global.get $sFlags) (i32.shr_u (local.get $i) (i32.const 3)))) (i32.and (local.get $i) (i32.const 7))) (i32.const 1))
+        (then
+          (local.set $lo (i32.const 0))
+          (local.set $hi (i32.sub (i32.load16_u (local.get $at)) (i32.const 1)))
+          (block $done (loop $runs
+            (br_if $done (i32.gt_s (local.get $lo) (local.get $hi)))
+            (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+            (local.set $s (i32.load16_u offset=2 (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 2)))))
+            (if (i32.gt_u (local.get $s) (local.get $low)) (then (local.set $hi (i32.sub (local.get $mid) (i32.const 1))) (br $runs)))
+            (if (i32.le_u (i32.sub (local.get $low) (local.get $s)) (i32.load16_u offset=4 (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 2)))))
+              (then (return (i32.const 1))))
+            (local.set $lo (i32.add (local.get $mid) (i32.const 1)))
+            (br $runs)))
+          (return (i32.const 0))))))
+    (local.set $hi (i32.load16_u offset=2 (i32.add (global.get $sKeys) (i32.shl (local.get $i) (i32.const 2)))))
+    (if (i32.ge_u (local.get $hi) (i32.const 4096))
+      (then (return (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $at) (i32.shr_u (local.get $low) (i32.const 3)))) (i32.and (local.get $low) (i32.const 7))) (i32.const 1)))))
+    (local.set $lo (i32.const 0))
+    (block $done (loop $arr
+      (br_if $done (i32.gt_s (local.get $lo) (local.get $hi)))
+      (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+      (local.set $v (i32.load16_u (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 1)))))
+      (if (i32.lt_u (local.get $v) (local.get $low)) (then (local.set $lo (i32.add (local.get $mid) (i32.const 1))) (br $arr)))
+      (if (i32.gt_u (local.get $v) (local.get $low)) (then (local.set $hi (i32.sub (local.get $mid) (i32.const 1))) (br $arr)))
+      (return (i32.const 1))))
+    (i32.const 0))
+  ;; Whether the key a, b, c is in the dictionary and its id in the set: 1 or 0.
+  (func (export "contains") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (local $id i32)
+    (local.set $id (call $lookup (local.get $a) (local.get $b) (local.get $c)))
+    (if (i32.lt_s (local.get $id) (i32.const 0)) (then (return (i32.const 0))))
+    (call $has (local.get $id)))
+)
