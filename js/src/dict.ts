@@ -14,7 +14,7 @@ import { DATA, digestInto, hashWasm, memory32, reserve } from "./hash.js";
 import { KEY, MAX_STRING_KEY, OID, keyScratch, keyText, keyWidth as width, readKey, readObjectIdWords, type KeyLike, type KeyType } from "./key.js";
 import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
 import { OidIndex } from "./oid-index.js";
-import type { IdSet } from "./idset.js";
+import type { IdSetView as IdSet } from "./idset.js";
 import { XXH, xxh64Into } from "./xxh64.js";
 
 export type { KeyType } from "./key.js";

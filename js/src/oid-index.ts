@@ -16,7 +16,7 @@
  * instance's memory traps (a `RuntimeError`) rather than reading past it.
  */
 
-import type { IdSet } from "./idset.js";
+import type { IdSetView as IdSet } from "./idset.js";
 import { OID_INDEX_WASM_BASE64 } from "./oid-index-wasm.js";
 import { compile, instantiate, type CompiledModule } from "./wasm-module.js";
 
