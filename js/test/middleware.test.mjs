@@ -184,7 +184,7 @@ for (const name of TARGETS) {
       const res500 = await getRecords(app.url, await w.issue([f[0]], { dict: other }));
       assert.equal(res500.status, 500);
       assert.equal(res500.text, '{"error":"internal"}');
-      assert.equal(w.denials.at(-1), "invalid_input");
+      assert.equal(w.denials.at(-1), "wrong_dictionary");
 
       // A facility created after the dictionary copy was fetched: allowed after one refresh.
       const late = new ObjectId();
@@ -265,6 +265,7 @@ test("statusOf / statusOfKind: the mapping of error kinds to HTTP statuses", () 
     unsupported: 500,
     limit: 500,
     invalid_input: 500,
+    wrong_dictionary: 500,
   };
   for (const [k, s] of Object.entries(table)) assert.equal(statusOfKind(k), s, k);
   assert.equal(statusOfKind(undefined), 500);
