@@ -156,6 +156,9 @@ pub enum ErrorKind {
     Unauthenticated,
     /// `expired`: the session has expired.
     Expired,
+    /// `wrong_dictionary`: a set was checked by key through a dictionary that is not the one
+    /// its ids refer to (another kind, lineage or tenant; SPEC.md C-KEY-CHECK).
+    WrongDictionary,
     /// `invalid_input`: the caller's input was refused before anything was sent (a TTL of
     /// zero, a URL, a client that cannot serve this use).
     InvalidInput,
@@ -172,20 +175,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Every kind: the library's seven, then the ones of Redis.
+    /// Every kind: the library's eight, then the ones of Redis.
     ///
     /// ```
     /// use sessionpack_redis::ErrorKind;
     ///
-    /// assert_eq!(ErrorKind::ALL.len(), 12);
+    /// assert_eq!(ErrorKind::ALL.len(), 13);
     /// ```
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::NotABlob,
         ErrorKind::Corrupt,
         ErrorKind::Unsupported,
         ErrorKind::Limit,
         ErrorKind::Unauthenticated,
         ErrorKind::Expired,
+        ErrorKind::WrongDictionary,
         ErrorKind::InvalidInput,
         ErrorKind::Timeout,
         ErrorKind::Unavailable,
@@ -195,7 +199,7 @@ impl ErrorKind {
     ];
 
     /// The kind's name: the library's names (`not_a_blob`, `corrupt`, `unsupported`, `limit`,
-    /// `unauthenticated`, `expired`, `invalid_input`), then `timeout`, `unavailable`,
+    /// `unauthenticated`, `expired`, `wrong_dictionary`, `invalid_input`), then `timeout`, `unavailable`,
     /// `server`, `contended`, `spawn`.
     pub const fn name(self) -> &'static str {
         match self {
@@ -205,6 +209,7 @@ impl ErrorKind {
             ErrorKind::Limit => "limit",
             ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::Expired => "expired",
+            ErrorKind::WrongDictionary => "wrong_dictionary",
             ErrorKind::InvalidInput => "invalid_input",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Unavailable => "unavailable",
@@ -226,6 +231,7 @@ impl From<sessionpack::ErrorKind> for ErrorKind {
             S::Limit => ErrorKind::Limit,
             S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Expired => ErrorKind::Expired,
+            S::WrongDictionary => ErrorKind::WrongDictionary,
             S::InvalidInput => ErrorKind::InvalidInput,
             // A kind the library adds later is read by its name; one this crate does not know
             // yet is a value it cannot use: corrupt, as far as this reader can tell. (The
