@@ -31,17 +31,6 @@ fn tracking(test: &str) -> CacheOptions {
     )
 }
 
-fn contains(cache: &mut Cache, key: &str, facility: u32) -> bool {
-    cache
-        .get(key)
-        .unwrap()
-        .unwrap()
-        .view_now()
-        .unwrap()
-        .facilities()
-        .contains(facility)
-}
-
 #[test]
 fn header_check_keeps_an_unchanged_session_and_sees_a_rewrite_on_the_next_read() {
     for (name, target, flavour) in support::each() {
@@ -51,13 +40,13 @@ fn header_check_keeps_an_unchanged_session_and_sees_a_rewrite_on_the_next_read()
         let key = support::key("header", 0);
         support::set(admin.as_mut(), &key, &blob("u", [1]));
         for _ in 0..10 {
-            assert!(contains(&mut cache, &key, 1));
+            assert!(cache.contains(&key, 1));
         }
         let s = cache.stats();
         assert_eq!((s.fetches, s.header_checks, s.hits), (1, 10, 9), "{name}");
         support::set(admin.as_mut(), &key, &blob("u", [2]));
         assert!(
-            contains(&mut cache, &key, 2),
+            cache.contains(&key, 2),
             "{name}: the next read sees the rewrite"
         );
         assert_eq!(cache.stats().fetches, 2);
@@ -90,7 +79,7 @@ fn header_check_every_worker_sees_a_rewrite_mid_run_on_its_next_read() {
                         let deadline = Instant::now() + Duration::from_secs(5);
                         loop {
                             let done = rewritten.load(Ordering::Acquire);
-                            let new = contains(&mut c, key, 2);
+                            let new = c.contains(key, 2);
                             assert!(
                                 !done || new,
                                 "a read begun after the rewrite saw the old session"
@@ -292,7 +281,7 @@ fn tracking_run(name: &str, target: &Target, flavour: Flavour, keys: usize) -> V
     std::thread::sleep(Duration::from_millis(50));
     for _ in 0..100 {
         for key in &keys {
-            assert!(contains(&mut cache, key, 1));
+            assert!(cache.contains(key, 1));
         }
     }
     let s = cache.stats();
@@ -304,7 +293,7 @@ fn tracking_run(name: &str, target: &Target, flavour: Flavour, keys: usize) -> V
     let mut latencies = Vec::new();
     for key in &keys {
         support::set(admin.as_mut(), key, &blob("u", [2]));
-        let seen = support::within(Duration::from_secs(2), || contains(&mut cache, key, 2));
+        let seen = support::within(Duration::from_secs(2), || cache.contains(key, 2));
         latencies.push(seen.unwrap_or_else(|| panic!("{name}: rewrite of {key} never seen")));
     }
     for key in &keys {
@@ -355,7 +344,7 @@ fn tracking_every_worker_sees_a_rewrite_mid_run() {
                         start.wait();
                         let deadline = Instant::now() + Duration::from_secs(5);
                         loop {
-                            if contains(&mut c, key, 2) {
+                            if c.contains(key, 2) {
                                 return written.lock().unwrap().unwrap().elapsed();
                             }
                             assert!(Instant::now() < deadline, "rewrite never seen");
@@ -464,11 +453,11 @@ fn one_cluster_seed_finds_every_master_for_reads_and_for_tracking() {
         }
         std::thread::sleep(Duration::from_millis(50));
         for key in &keys {
-            assert!(contains(&mut cache, key, 1));
+            assert!(cache.contains(key, 1));
         }
         for key in &keys {
             store.put(key, &support::session("u", [2]), None).unwrap();
-            let seen = support::within(Duration::from_secs(2), || contains(&mut cache, key, 2));
+            let seen = support::within(Duration::from_secs(2), || cache.contains(key, 2));
             assert!(
                 seen.is_some(),
                 "rewrite of {key} (on any master) never seen"

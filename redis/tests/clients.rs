@@ -48,17 +48,6 @@ fn keys_in_every_slot_range(seed: &str, test: &str, per_third: usize) -> Vec<Str
     keys
 }
 
-fn contains(cache: &mut Cache, key: &str, facility: u32) -> bool {
-    cache
-        .get(key)
-        .unwrap()
-        .unwrap()
-        .view_now()
-        .unwrap()
-        .facilities()
-        .contains(facility)
-}
-
 /// The store, a header-check cache and a tracking cache on `target`, over `keys`: writes
 /// read back, rewrites seen (on the next read; by invalidation).
 fn exercise(name: &str, flavour: Flavour, target: &Target, test: &str, keys: &[String]) {
@@ -81,19 +70,16 @@ fn exercise(name: &str, flavour: Flavour, target: &Target, test: &str, keys: &[S
     // The invalidations of the writes above are on their way: let them land first.
     std::thread::sleep(Duration::from_millis(50));
     for key in keys {
-        assert!(contains(&mut checked, key, 1), "{name}");
-        assert!(contains(&mut tracked, key, 1), "{name}");
-        assert!(contains(&mut tracked, key, 1), "{name}");
+        assert!(checked.contains(key, 1), "{name}");
+        assert!(tracked.contains(key, 1), "{name}");
+        assert!(tracked.contains(key, 1), "{name}");
     }
     assert_eq!(tracked.stats().header_checks, 0, "{name}: tracking is live");
     assert_eq!(tracked.stats().fetches, keys.len() as u64, "{name}");
     for key in keys {
         store.put(key, &support::session("u", [2]), None).unwrap();
-        assert!(
-            contains(&mut checked, key, 2),
-            "{name}: the next read sees it"
-        );
-        let seen = support::within(Duration::from_secs(2), || contains(&mut tracked, key, 2));
+        assert!(checked.contains(key, 2), "{name}: the next read sees it");
+        let seen = support::within(Duration::from_secs(2), || tracked.contains(key, 2));
         assert!(seen.is_some(), "{name}: rewrite of {key} never seen");
         assert!(store.delete(key).unwrap(), "{name}");
     }

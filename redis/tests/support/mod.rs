@@ -592,6 +592,17 @@ impl Cache {
         both!(self, c => c.get(key))
     }
 
+    /// Whether the session at `key`, which must exist and be open now, holds `facility`.
+    pub fn contains(&mut self, key: &str, facility: u32) -> bool {
+        self.get(key)
+            .unwrap()
+            .unwrap()
+            .view_now()
+            .unwrap()
+            .facilities()
+            .contains(facility)
+    }
+
     pub fn get_at(&mut self, key: &str, now_ms: i64) -> Result<Option<Arc<SessionBuf>>, Error> {
         both!(self, c => c.get_at(key, now_ms))
     }
