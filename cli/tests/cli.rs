@@ -10,47 +10,11 @@ const NOW: &str = "1764150000000";
 
 mod support;
 
-use support::{run, stderr, stdout};
+use support::{assert_clean_failure, one_json_object, path, run, stderr, stdout};
 
 /// A fresh scratch directory for this test.
 fn scratch(name: &str) -> PathBuf {
     support::scratch("cli", name)
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Exit status 2, exactly one line on stderr, no panic.
-fn assert_clean_failure(o: &Output, mentions: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
-    assert!(err.starts_with("sessionpack: error: "), "{err}");
-    // The shell user is never told to call a Rust function.
-    assert!(!err.contains("::"), "Rust API in a CLI message: {err}");
-    assert!(
-        err.contains(mentions),
-        "{err:?} does not mention {mentions:?}"
-    );
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-}
-
-/// Stdout is exactly one JSON object followed by a newline, as `jq` reads it; returns it.
-fn one_json_object(o: &Output) -> serde_json::Value {
-    let out = stdout(o);
-    assert!(out.ends_with('\n'), "no final newline: {out:?}");
-    let values: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
-    assert_eq!(values.len(), 1, "not one JSON value: {out:?}");
-    assert!(values[0].is_object(), "not an object: {out:?}");
-    values.into_iter().next().unwrap()
 }
 
 /// The text `redis-cli --no-raw GET key` prints for a value: sds's `sdscatrepr` (a quoted string

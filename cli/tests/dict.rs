@@ -11,43 +11,11 @@ const UUID_A: &str = "123e4567-e89b-12d3-a456-426614174000";
 
 mod support;
 
-use support::{bin, run, stderr, stdout};
+use support::{assert_clean_failure, bin, one_json_object, path, run, stderr, stdout};
 
 /// A fresh scratch directory for this test.
 fn scratch(name: &str) -> PathBuf {
     support::scratch("dict", name)
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Exit status 2, exactly one line on stderr naming `mentions`, nothing on stdout, no panic.
-fn assert_clean_failure(o: &Output, mentions: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
-    assert!(err.starts_with("sessionpack: error: "), "{err}");
-    assert!(!err.contains("::"), "Rust API in a CLI message: {err}");
-    assert!(
-        err.contains(mentions),
-        "{err:?} does not mention {mentions:?}"
-    );
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-}
-
-/// Stdout is exactly one JSON object and a newline; returns it.
-fn one_json_object(o: &Output) -> serde_json::Value {
-    let out = stdout(o);
-    assert!(out.ends_with('\n'), "no final newline: {out:?}");
-    assert_eq!(out.trim_end().lines().count(), 1, "not one line: {out:?}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(v.is_object(), "{out}");
-    v
 }
 
 /// Runs `args` and asserts exit 0.

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub fn bin() -> Command {
@@ -45,4 +45,40 @@ pub fn scratch(file: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Exit status 2, exactly one line on stderr, no panic.
+pub fn assert_clean_failure(o: &Output, mentions: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
+    assert!(err.starts_with("sessionpack: error: "), "{err}");
+    // The shell user is never told to call a Rust function.
+    assert!(!err.contains("::"), "Rust API in a CLI message: {err}");
+    assert!(
+        err.contains(mentions),
+        "{err:?} does not mention {mentions:?}"
+    );
+    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+}
+
+/// Stdout is exactly one JSON object followed by a newline, as `jq` reads it; returns it.
+pub fn one_json_object(o: &Output) -> serde_json::Value {
+    let out = stdout(o);
+    assert!(out.ends_with('\n'), "no final newline: {out:?}");
+    let values: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
+    assert_eq!(values.len(), 1, "not one JSON value: {out:?}");
+    assert!(values[0].is_object(), "not an object: {out:?}");
+    values.into_iter().next().unwrap()
 }
