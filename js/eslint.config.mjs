@@ -1,6 +1,6 @@
-// `npm run lint`: typescript-eslint over the package's sources (src/) and tests (test/), with
-// type information from tsconfig.json and tsconfig.test.json; the tests still in JavaScript
-// (test/*.mjs) get the rules that need no types. Files written by the build are not linted.
+// `npm run lint`: typescript-eslint over the package's sources (src/) and tests (test/, all in
+// TypeScript), with type information from tsconfig.json and tsconfig.test.json. Files written by
+// the build are not linted.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -37,17 +37,6 @@ export default tseslint.config(
         "error",
         { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["test", "describe", "it", "suite"] }] },
       ],
-    },
-  },
-  {
-    files: ["test/**/*.mjs"],
-    extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: {
-      globals: Object.fromEntries(
-        ["process", "console", "Buffer", "URL", "TextEncoder", "TextDecoder", "performance", "fetch", "AbortController", "structuredClone", "queueMicrotask"]
-          .concat(["setTimeout", "clearTimeout", "setInterval", "clearInterval", "setImmediate"])
-          .map((name) => [name, "readonly"]),
-      ),
     },
   },
 );

@@ -6,7 +6,7 @@
 //
 //   REDIS_URL=redis://127.0.0.1:6379 SESSIONPACK_KEY=<64 hex digits> node examples/bullmq-worker.mjs
 //
-// (`test/middleware.test.mjs` runs it against a server and a cluster, BullMQ over the app's ioredis,
+// (`test/middleware.test.ts` runs it against a server and a cluster, BullMQ over the app's ioredis,
 // the caches over a URL, the app's node-redis or the same ioredis connection.)
 import { pathToFileURL } from "node:url";
 import { withSession } from "sessionpack/redis";

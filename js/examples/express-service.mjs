@@ -6,7 +6,7 @@
 //
 //   REDIS_URL=redis://127.0.0.1:6379 SESSIONPACK_KEY=<64 hex digits> node examples/express-service.mjs
 //
-// (`test/middleware.test.mjs` runs this app on Express 4 and 5 against a server and a cluster.)
+// (`test/middleware.test.ts` runs this app on Express 4 and 5 against a server and a cluster.)
 import { pathToFileURL } from "node:url";
 import { SessionCache, SessionAccess, sessionpackExpress } from "sessionpack/redis";
 import { bearer, sessionKeyOf } from "./keys.mjs";

@@ -4,7 +4,7 @@
 //
 //   REDIS_URL=redis://127.0.0.1:6379 SESSIONPACK_KEY=<64 hex digits> node examples/fastify-service.mjs
 //
-// (`test/middleware.test.mjs` runs this app on Fastify 4 and 5 against a server and a cluster.)
+// (`test/middleware.test.ts` runs this app on Fastify 4 and 5 against a server and a cluster.)
 import { pathToFileURL } from "node:url";
 import { sessionpackFastify } from "sessionpack/redis";
 import { connectAccess } from "./express-service.mjs";

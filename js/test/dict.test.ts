@@ -2,9 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { existsSync } from "node:fs";
-import { DictionaryDecoder, IdDictionary, IdDictionaryView, SessionpackError } from "../dist/index.js";
-import { bin, dictDirs, keyOf, readJson, ruleId, type DictEntry, type RefusalEntry } from "./support.js";
+import { DictionaryDecoder, IdDictionary, IdDictionaryView } from "../dist/index.js";
+import { assertEveryFlipAndTruncationRefused, bin, dictDirs, keyOf, readJson, refusalTests, refusalsOf, type DictEntry, type RefusalEntry } from "./support.js";
 
 const dirs = dictDirs();
 
@@ -55,50 +54,20 @@ for (const dir of dirs) {
     });
   }
 
-  const refuseDir = path.join(dir, "refuse");
-  if (existsSync(path.join(refuseDir, "manifest.json"))) {
-    for (const r of readJson<RefusalEntry[]>(path.join(refuseDir, "manifest.json"))) {
-      test(`dict/${version}/refuse/${r.name}: refused as ${r.kind} (${r.rule})`, () => {
-        const key = keyOf(r);
-        assert.throws(
-          () => IdDictionaryView.open(bin(refuseDir, r.name), { keys: key ? [key] : [] }),
-          (e) => {
-            assert.ok(e instanceof SessionpackError, String(e));
-            assert.equal(e.kind, r.kind, `${r.name}: ${e.message}`);
-            assert.equal(e.rule, ruleId(r.rule), `${r.name}: ${e.message}`);
-            return true;
-          },
-        );
-      });
-    }
+  const refusing = refusalsOf<RefusalEntry>(dir);
+  if (refusing !== undefined) {
+    refusalTests(`dict/${version}/refuse`, refusing.refuseDir, refusing.refusals, (r) => {
+      const key = keyOf(r);
+      return (bytes) => IdDictionaryView.open(bytes, { keys: key ? [key] : [] });
+    });
   }
 }
 
 test("every single-bit flip and every truncation of every golden dictionary is refused", () => {
-  let vectors = 0;
-  let flips = 0;
-  let truncations = 0;
-  for (const dir of dirs) {
-    for (const v of readJson<DictEntry[]>(path.join(dir, "manifest.json"))) {
-      const bytes = bin(dir, v.name);
-      const key = keyOf(v);
-      const decoder = new DictionaryDecoder({ keys: key ? [key] : [] });
-      decoder.open(bytes);
-      vectors++;
-      const copy = bytes.slice();
-      for (let i = 0; i < copy.length; i++) {
-        for (let bit = 0; bit < 8; bit++) {
-          copy[i] ^= 1 << bit;
-          assert.throws(() => decoder.open(copy), SessionpackError, `${v.name}: flip of bit ${bit} of byte ${i} opened`);
-          copy[i] ^= 1 << bit;
-          flips++;
-        }
-      }
-      for (let len = 0; len < bytes.length; len++) {
-        assert.throws(() => decoder.open(bytes.subarray(0, len)), SessionpackError, `${v.name}: truncation to ${len} opened`);
-        truncations++;
-      }
-    }
-  }
+  const { vectors, flips, truncations } = assertEveryFlipAndTruncationRefused<DictEntry>(dirs, (v) => {
+    const key = keyOf(v);
+    const decoder = new DictionaryDecoder({ keys: key ? [key] : [] });
+    return (bytes) => decoder.open(bytes);
+  });
   console.log(`# dictionary vectors: ${vectors} golden, ${flips} bit flips and ${truncations} truncations refused`);
 });

@@ -9,28 +9,11 @@ import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, SessionpackEr
 import { xxh64 } from "../dist/hash.js";
 import { digestInto, probe12, probeLow } from "../dist/hash.js";
 import { XXH, xxh64Into, xxh64Words12 } from "../dist/xxh64.js";
+import { optionalBson, seeded } from "./fastpath-support.js";
 
-let bson: typeof import("bson");
-try {
-  bson = await import("bson");
-} catch (e) {
-  if (process.env.CI) throw new Error(`the bson package (a devDependency of the tests) is not installed: ${(e as Error).message}`);
-}
-
-/** xorshift32: the same "random" keys and blobs every run. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-const random = rng(0x5e55_1021);
-const bytesOf = (n: number) => Uint8Array.from({ length: n }, () => random() & 0xff);
+const bson = await optionalBson();
+/** The same "random" keys and blobs every run. */
+const { random, bytesOf } = seeded(0x5e55_1021);
 
 // ---- XXH64 from the specification, in BigInts (slow and plain). ----
 const M = (1n << 64n) - 1n;

@@ -11,27 +11,39 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import Redis from "ioredis";
+import { Redis } from "ioredis";
+import type { TestContext } from "node:test";
 import { createClient, createCluster } from "redis";
 import { SessionpackError } from "../dist/index.js";
-import { errorKind, Target } from "../dist/redis/index.js";
+import { errorKind, Target, type Connectable } from "../dist/redis/index.js";
 import { adaptClient, clientOrTarget, EXPECTED, isRedisClient } from "../dist/redis/clients/adapt.js";
-import { expectBytes, TRACKING_CLIENT_NAME } from "../dist/redis/clients/types.js";
-import { key, ownServer, reachable, sleep, slotOf, target, unavailable, within } from "../test-build/redis-support.js";
+import { expectBytes, TRACKING_CLIENT_NAME, type NodeAddress, type RedisCommands, type TrackingConn, type TrackingConnOptions } from "../dist/redis/clients/types.js";
+import { key, ownServer, reachable, sleep, slotOf, target, unavailable, within } from "./redis-support.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const JS = path.resolve(HERE, "..");
 const REPO = path.resolve(JS, "..");
 
-const hostPort = (url) => {
+const hostPort = (url: string) => {
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port) };
 };
 
 // ----- the clients, made as an application makes them -----
 
+/** An application's client as a test made it, with its own close, PING and GET. */
+interface App {
+  client: object;
+  close(): void;
+  ping(): Promise<unknown>;
+  get(k: string): Promise<unknown>;
+}
+
+/** A kind of client: its name, and how to make one. */
+type Kind = [name: string, make: () => Promise<App>];
+
 /** Each kind of client for a standalone server at `url`: [name, make() → { client, close }]. */
-function standaloneKinds(url) {
+function standaloneKinds(url: string): Kind[] {
   return [
     [
       "node-redis client (RESP2)",
@@ -39,7 +51,7 @@ function standaloneKinds(url) {
         const c = createClient({ url });
         c.on("error", () => {});
         await c.connect();
-        return { client: c, close: () => c.destroy(), ping: () => c.ping(), get: (k) => c.get(k) };
+        return { client: c, close: () => c.destroy(), ping: () => c.ping(), get: (k: string) => c.get(k) };
       },
     ],
     [
@@ -48,7 +60,7 @@ function standaloneKinds(url) {
         const c = createClient({ url, RESP: 3 });
         c.on("error", () => {});
         await c.connect();
-        return { client: c, close: () => c.destroy(), ping: () => c.ping(), get: (k) => c.get(k) };
+        return { client: c, close: () => c.destroy(), ping: () => c.ping(), get: (k: string) => c.get(k) };
       },
     ],
     [
@@ -58,7 +70,7 @@ function standaloneKinds(url) {
         const c = new Redis({ host, port, connectionName: "app", maxRetriesPerRequest: 1 });
         c.on("error", () => {});
         await c.ping();
-        return { client: c, close: () => c.disconnect(), ping: () => c.ping(), get: (k) => c.get(k) };
+        return { client: c, close: () => c.disconnect(), ping: () => c.ping(), get: (k: string) => c.get(k) };
       },
     ],
     [
@@ -67,14 +79,14 @@ function standaloneKinds(url) {
         const c = new Redis(url, { protocol: 2, lazyConnect: true });
         c.on("error", () => {});
         await c.connect();
-        return { client: c, close: () => c.disconnect(), ping: () => c.ping(), get: (k) => c.get(k) };
+        return { client: c, close: () => c.disconnect(), ping: () => c.ping(), get: (k: string) => c.get(k) };
       },
     ],
   ];
 }
 
 /** Each kind of cluster client for `seeds`. */
-function clusterKinds(seeds) {
+function clusterKinds(seeds: readonly string[]): Kind[] {
   return [
     [
       "node-redis cluster (RESP2)",
@@ -82,7 +94,7 @@ function clusterKinds(seeds) {
         const c = createCluster({ rootNodes: seeds.map((url) => ({ url })) });
         c.on("error", () => {});
         await c.connect();
-        return { client: c, close: () => c.destroy(), ping: () => c.sendCommand(undefined, true, ["PING"]), get: (k) => c.get(k) };
+        return { client: c, close: () => c.destroy(), ping: () => c.sendCommand(undefined, true, ["PING"]), get: (k: string) => c.get(k) };
       },
     ],
     [
@@ -91,7 +103,7 @@ function clusterKinds(seeds) {
         const c = createCluster({ rootNodes: seeds.map((url) => ({ url })), RESP: 3 });
         c.on("error", () => {});
         await c.connect();
-        return { client: c, close: () => c.destroy(), ping: () => c.sendCommand(undefined, true, ["PING"]), get: (k) => c.get(k) };
+        return { client: c, close: () => c.destroy(), ping: () => c.sendCommand(undefined, true, ["PING"]), get: (k: string) => c.get(k) };
       },
     ],
     [
@@ -103,38 +115,52 @@ function clusterKinds(seeds) {
           c.once("ready", resolve);
           c.once("end", () => reject(new Error("ioredis Cluster ended before it was ready")));
         });
-        return { client: c, close: () => c.disconnect(), ping: () => c.ping(), get: (k) => c.get(k) };
+        return { client: c, close: () => c.disconnect(), ping: () => c.ping(), get: (k: string) => c.get(k) };
       },
     ],
   ];
 }
 
 /** The kinds to run against `name` ("standalone" or "cluster"); undefined when skipped. */
-async function kinds(t, name) {
+async function kinds(t: TestContext, name: string): Promise<Kind[] | undefined> {
   const tg = await target(t, name);
   if (tg === undefined) return undefined;
   return name === "cluster" ? clusterKinds(tg.urls) : standaloneKinds(tg.urls[0]);
 }
 
 /** A plain node-redis connection to one node, for CLIENT KILL and CLIENT LIST. */
-async function nodeAdmin(node) {
+async function nodeAdmin(node: NodeAddress) {
   const c = createClient({ socket: { host: node.host, port: node.port, reconnectStrategy: false } });
   c.on("error", () => {});
   await c.connect();
   return c;
 }
 
+/** A reply of a plain node-redis connection (CLIENT LIST, GET) as text. */
+function textOf(reply: unknown): string {
+  assert.ok(typeof reply === "string" || Buffer.isBuffer(reply), `a text reply, not ${typeof reply}`);
+  return String(reply);
+}
+
 /** [first, last, "host:port"] of each master's slot ranges. */
-async function slotOwners(anyNode) {
+async function slotOwners(anyNode: NodeAddress): Promise<[number, number, string][]> {
   const c = await nodeAdmin(anyNode);
   try {
-    return (await c.sendCommand(["CLUSTER", "SLOTS"])).map(([a, b, m]) => [a, b, `${String(m[0]) || anyNode.host}:${m[1]}`]);
+    const slots: unknown = await c.sendCommand(["CLUSTER", "SLOTS"]);
+    assert.ok(Array.isArray(slots), "CLUSTER SLOTS is an array");
+    return (slots as unknown[]).map((range) => {
+      assert.ok(Array.isArray(range), "a slot range is an array");
+      const [a, b, m] = range as unknown[];
+      assert.ok(typeof a === "number" && typeof b === "number" && Array.isArray(m), "a slot range is [first, last, [host, port, …], …]");
+      const [host, port] = m as unknown[];
+      return [a, b, `${String(host) || anyNode.host}:${String(port)}`];
+    });
   } finally {
     c.destroy();
   }
 }
 
-function ownerOf(owners, k) {
+function ownerOf(owners: [number, number, string][], k: string): string | undefined {
   const s = slotOf(k);
   return owners.find(([a, b]) => s >= a && s <= b)?.[2];
 }
@@ -162,7 +188,7 @@ for (const where of ["standalone", "cluster"]) {
           assert.deepEqual(got, bytes, name);
           assert.deepEqual(await a.send(k, ["GETRANGE", k, "0", "3"], true), bytes.subarray(0, 4), name);
           const pttl = await a.send(k, ["PTTL", k], true);
-          assert.equal(typeof pttl, "number", `${name}: PTTL is a number`);
+          assert.ok(typeof pttl === "number", `${name}: PTTL is a number`);
           assert.ok(pttl > 50_000 && pttl <= 60_000, `${name}: PTTL ${pttl}`);
           const ev = await a.send(k, ["EVAL", "return {1, redis.call('GET', KEYS[1]), false, 'x'}", "1", k], false);
           assert.ok(Array.isArray(ev), name);
@@ -178,6 +204,7 @@ for (const where of ["standalone", "cluster"]) {
         const lk = key(`adapter-list-${name}`);
         await a.send(lk, ["RPUSH", lk, "a"], false);
         await assert.rejects(a.send(lk, ["GET", lk], true), (e) => {
+          assert.ok(e instanceof Error, `${name}: ${String(e)}`);
           assert.match(e.message, /^WRONGTYPE/, name);
           assert.ok(/ErrorReply|SimpleError/.test(e.constructor.name) || e.name === "ErrorReply", `${name}: ${e.constructor.name}`);
           return true;
@@ -187,7 +214,7 @@ for (const where of ["standalone", "cluster"]) {
         // The application's client stays open after the adapter closed.
         assert.match(String(await app.ping()), /PONG/i, `${name}: the app's client still answers`);
       } finally {
-        await app.close();
+        app.close();
       }
     }
   });
@@ -220,13 +247,18 @@ for (const where of ["standalone", "cluster"]) {
         assert.equal(errorKind(catchIt(() => expectBytes(42, "GET"))), "server");
         await a.send(k, ["DEL", k], false);
       } finally {
-        await app.close();
+        app.close();
       }
     }
   });
 }
 
-function catchIt(f) {
+/** Whether `e` is the package's error of kind `invalid_input`. */
+function invalidInput(e: unknown): e is SessionpackError {
+  return e instanceof SessionpackError && e.kind === "invalid_input";
+}
+
+function catchIt(f: () => unknown): unknown {
   try {
     f();
   } catch (e) {
@@ -238,8 +270,8 @@ function catchIt(f) {
 // ----- tracking -----
 
 /** Every tracking connection a test opened, closed after it whatever happened (an open one keeps the process alive). */
-const OPEN = new Set();
-async function openTracking(a, node, options) {
+const OPEN = new Set<TrackingConn>();
+async function openTracking(a: RedisCommands, node: NodeAddress | undefined, options: TrackingConnOptions): Promise<TrackingConn> {
   const conn = await a.openTracking(node, options);
   OPEN.add(conn);
   return conn;
@@ -250,18 +282,18 @@ function closeOpen() {
 }
 
 /** Opens a tracking connection per master of `a`, collecting invalidations and losses. */
-async function trackAll(a, prefixes = []) {
+async function trackAll(a: RedisCommands, prefixes: string[] = []) {
   const masters = await a.masters();
-  const conns = [];
+  const conns: { node: NodeAddress; keys: string[]; flushes: number; lost: Error[]; conn: TrackingConn }[] = [];
   for (const node of masters) {
-    const rec = { node, keys: [], flushes: 0, lost: [] };
-    rec.conn = await openTracking(a, node, {
+    const rec = { node, keys: [] as string[], flushes: 0, lost: [] as Error[] };
+    const conn = await openTracking(a, node, {
       prefixes,
       timeoutMs: 3000,
       onInvalidate: (keys) => (keys === null ? rec.flushes++ : rec.keys.push(...keys.map(String))),
       onLost: (e) => rec.lost.push(e),
     });
-    conns.push(rec);
+    conns.push(Object.assign(rec, { conn }));
   }
   return { masters, conns };
 }
@@ -287,7 +319,7 @@ for (const where of ["standalone", "cluster"]) {
           // The server lists them with our name.
           const admin = await nodeAdmin(r.node);
           try {
-            const list = String(await admin.sendCommand(["CLIENT", "LIST"]));
+            const list = textOf(await admin.sendCommand(["CLIENT", "LIST"]));
             for (const id of r.conn.clientIds) {
               const line = list.split("\n").find((l) => l.startsWith(`id=${id} `));
               assert.ok(line !== undefined, `${name}: client ${id} on ${r.conn.address}`);
@@ -299,7 +331,7 @@ for (const where of ["standalone", "cluster"]) {
         }
         // A key per master: each write is announced by the master that holds it, and only there.
         const owners = where === "cluster" ? await slotOwners(masters[0]) : undefined;
-        const byNode = new Map();
+        const byNode = new Map<string | undefined, string>();
         for (let i = 0; byNode.size < conns.length && i < 10_000; i++) {
           const k = `${prefix}k${i}`;
           const owner = owners === undefined ? conns[0].conn.address : ownerOf(owners, k);
@@ -311,7 +343,7 @@ for (const where of ["standalone", "cluster"]) {
         for (const r of conns) {
           const k = byNode.get(r.conn.address);
           assert.ok(k !== undefined, `${name}: a key for ${r.conn.address}`);
-          const ms = await within(3000, async () => r.keys.includes(k));
+          const ms = await within(3000, () => r.keys.includes(k));
           assert.ok(ms !== undefined, `${name}: ${r.conn.address} announced ${k} (got ${JSON.stringify(r.keys)})`);
         }
         await sleep(50);
@@ -323,7 +355,8 @@ for (const where of ["standalone", "cluster"]) {
         const [, some] = [...byNode][0];
         await a.send(some, ["DEL", some], false);
         const holder = conns.find((r) => r.conn.address === [...byNode][0][0]);
-        assert.ok((await within(3000, async () => holder.keys.filter((x) => x === some).length >= 2)) !== undefined, `${name}: DEL announced`);
+        assert.ok(holder !== undefined, `${name}: the tracking of ${some}'s master`);
+        assert.ok((await within(3000, () => holder.keys.filter((x) => x === some).length >= 2)) !== undefined, `${name}: DEL announced`);
         for (const r of conns) {
           assert.deepEqual(r.lost, [], `${name}: nothing lost`);
           r.conn.close();
@@ -337,7 +370,7 @@ for (const where of ["standalone", "cluster"]) {
         assert.match(String(await app.ping()), /PONG/i, `${name}: the app's client still answers`);
       } finally {
         await a.close();
-        await app.close();
+        app.close();
       }
     }
   });
@@ -357,7 +390,7 @@ for (const where of ["standalone", "cluster"]) {
         first.close();
         // Kill each of the tracking's connections in turn, on a fresh tracking each time.
         for (let which = 0; which < n; which++) {
-          const lost = [];
+          const lost: Error[] = [];
           const conn = await openTracking(a, node, { prefixes: [], timeoutMs: 3000, onInvalidate: () => {}, onLost: (e) => lost.push(e) });
           const admin = await nodeAdmin(node);
           try {
@@ -365,7 +398,7 @@ for (const where of ["standalone", "cluster"]) {
           } finally {
             admin.destroy();
           }
-          const ms = await within(3000, async () => lost.length > 0);
+          const ms = await within(3000, () => lost.length > 0);
           assert.ok(ms !== undefined, `${name}: the kill of connection ${which} of ${n} was reported`);
           assert.equal(conn.lost, true);
           await sleep(30);
@@ -376,7 +409,7 @@ for (const where of ["standalone", "cluster"]) {
         assert.match(String(await app.ping()), /PONG/i, `${name}: the app's client still answers`);
       } finally {
         await a.close();
-        await app.close();
+        app.close();
       }
     }
   });
@@ -391,7 +424,7 @@ test("tracking: a flush of the database is announced as null (node-redis RESP3 a
     const a = adaptClient(app.client);
     try {
       let flushes = 0;
-      const keys = [];
+      const keys: string[] = [];
       const conn = await openTracking(a, undefined, {
         prefixes: [],
         timeoutMs: 3000,
@@ -399,13 +432,13 @@ test("tracking: a flush of the database is announced as null (node-redis RESP3 a
         onLost: () => {},
       });
       await a.send("f1", ["SET", "f1", "v"], false);
-      assert.ok((await within(3000, async () => keys.includes("f1"))) !== undefined, name);
+      assert.ok((await within(3000, () => keys.includes("f1"))) !== undefined, name);
       await a.send("", ["FLUSHALL"], false);
-      assert.ok((await within(3000, async () => flushes > 0)) !== undefined, `${name}: the flush is announced`);
+      assert.ok((await within(3000, () => flushes > 0)) !== undefined, `${name}: the flush is announced`);
       conn.close();
     } finally {
       await a.close();
-      await app.close();
+      app.close();
     }
   }
 });
@@ -418,15 +451,15 @@ test("tracking: the killed server is reported as lost", async (t) => {
     const app = await make();
     const a = adaptClient(app.client);
     try {
-      const lost = [];
+      const lost: Error[] = [];
       const conn = await openTracking(a, undefined, { prefixes: [], timeoutMs: 3000, onInvalidate: () => {}, onLost: (e) => lost.push(e) });
       await server.restart();
-      assert.ok((await within(3000, async () => lost.length > 0)) !== undefined, `${name}: loss reported`);
+      assert.ok((await within(3000, () => lost.length > 0)) !== undefined, `${name}: loss reported`);
       assert.equal(conn.lost, true);
       conn.close();
     } finally {
       await a.close();
-      await app.close();
+      app.close();
     }
   }
 });
@@ -442,42 +475,56 @@ test("tracking connections carry the application client's options: password and 
     c.destroy();
   }
   const url = `redis://:${encodeURIComponent("s3cret pass")}@127.0.0.1:${server.port}/3`;
-  const kinds = [
-    ["node-redis client (URL with password and database)", () => createClient({ url })],
-    ["ioredis Redis (password and db options)", () => new Redis({ host: "127.0.0.1", port: server.port, password: "s3cret pass", db: 3, lazyConnect: true })],
+  // Each connected, its errors ignored; `close` destroys (node-redis) or disconnects (ioredis) it.
+  const kinds: [string, () => Promise<{ c: object; close: () => void }>][] = [
+    [
+      "node-redis client (URL with password and database)",
+      async () => {
+        const c = createClient({ url });
+        c.on("error", () => {});
+        await c.connect();
+        return { c, close: () => c.destroy() };
+      },
+    ],
+    [
+      "ioredis Redis (password and db options)",
+      async () => {
+        const c = new Redis({ host: "127.0.0.1", port: server.port, password: "s3cret pass", db: 3, lazyConnect: true });
+        c.on("error", () => {});
+        await c.connect();
+        return { c, close: () => c.disconnect() };
+      },
+    ],
   ];
   for (const [name, make] of kinds) {
-    const c = make();
-    c.on("error", () => {});
-    await c.connect();
+    const { c, close } = await make();
     try {
       const a = adaptClient(c);
-      const keys = [];
+      const keys: string[] = [];
       const conn = await openTracking(a, undefined, { prefixes: ["db3:"], timeoutMs: 3000, onInvalidate: (ks) => ks && keys.push(...ks.map(String)), onLost: () => {} });
       await a.send("db3:k", ["SET", "db3:k", "v"], false);
-      assert.ok((await within(3000, async () => keys.includes("db3:k"))) !== undefined, name);
+      assert.ok((await within(3000, () => keys.includes("db3:k"))) !== undefined, name);
       const admin = createClient({ url });
       admin.on("error", () => {});
       await admin.connect();
       try {
-        const list = String(await admin.sendCommand(["CLIENT", "LIST"]));
+        const list = textOf(await admin.sendCommand(["CLIENT", "LIST"]));
         for (const id of conn.clientIds) assert.match(list, new RegExp(`^id=${id} .* db=3 `, "m"), `${name}: connection ${id} selected db 3`);
-        assert.equal(String(await admin.sendCommand(["GET", "db3:k"])), "v", "the write went to db 3");
+        assert.equal(textOf(await admin.sendCommand(["GET", "db3:k"])), "v", "the write went to db 3");
       } finally {
         admin.destroy();
       }
       conn.close();
     } finally {
-      if (typeof c.destroy === "function") c.destroy();
-      else c.disconnect();
+      close();
     }
   }
 });
 
 // ----- refusals -----
 
-test("adaptClient refuses anything but a client, with invalid_input naming what was expected and what was given", async () => {
-  const cases = [
+test("adaptClient refuses anything but a client, with invalid_input naming what was expected and what was given", () => {
+  const cases: [unknown, RegExp][] = [
     [undefined, /got undefined/],
     [null, /got null/],
     [42, /got a number \(42\)/],
@@ -506,30 +553,31 @@ test("adaptClient refuses anything but a client, with invalid_input naming what 
   assert.match(EXPECTED, /a node-redis client or cluster, an ioredis Redis or Cluster, a Target, or a redis:\/\/ URL/);
   // connect's sorting: URLs and Targets go their own way; the rest must be a client.
   assert.ok(clientOrTarget("redis://127.0.0.1:6379").target instanceof Target);
-  assert.ok(clientOrTarget(Target.parse("redis://a:1,redis://b:2")).target.isCluster);
-  assert.throws(() => clientOrTarget({}), (e) => e.kind === "invalid_input");
+  assert.ok(clientOrTarget(Target.parse("redis://a:1,redis://b:2")).target?.isCluster);
+  assert.throws(() => clientOrTarget({}), (e) => invalidInput(e));
   assert.throws(
     () => clientOrTarget("http://x"),
-    (e) => e.kind === "invalid_input" && e.message.startsWith(`expected ${EXPECTED}; got a string ("http://x"), which is not a Redis URL`),
+    (e) => invalidInput(e) && e.message.startsWith(`expected ${EXPECTED}; got a string ("http://x"), which is not a Redis URL`),
   );
 });
 
 test("SessionStore, SessionCache and DictionaryCache.connect refuse anything but a client, a Target or a URL, naming what was expected", async () => {
   const { SessionStore, SessionCache, DictionaryCache } = await import("../dist/redis/index.js");
-  const connects = [
-    ["SessionStore", (x) => SessionStore.connect(x)],
-    ["SessionCache", (x) => SessionCache.connect(x, { freshness: "header-check" })],
-    ["DictionaryCache", (x) => DictionaryCache.connect(x)],
+  // Anything, as a JavaScript caller may pass anything.
+  const connects: [string, (x: unknown) => Promise<unknown>][] = [
+    ["SessionStore", (x) => SessionStore.connect(x as Connectable)],
+    ["SessionCache", (x) => SessionCache.connect(x as Connectable, { freshness: "header-check" })],
+    ["DictionaryCache", (x) => DictionaryCache.connect(x as Connectable)],
   ];
   for (const [name, connect] of connects) {
-    for (const [x, re] of [
+    for (const [x, re] of <[unknown, RegExp][]>[
       [{}, /got a plain object/],
       [42, /got a number/],
       [{ get() {}, set() {} }, /got a plain object/],
       ["http://x", /not a Redis URL/],
     ]) {
       await assert.rejects(connect(x), (e) => {
-        assert.ok(e instanceof SessionpackError, `${name}: ${e}`);
+        assert.ok(e instanceof SessionpackError, `${name}: ${String(e)}`);
         assert.equal(e.kind, "invalid_input");
         assert.ok(e.message.startsWith(`expected ${EXPECTED}; got `), e.message);
         assert.match(e.message, re);
@@ -541,15 +589,15 @@ test("SessionStore, SessionCache and DictionaryCache.connect refuse anything but
 
 test("adaptClient refuses a client with a key prefix, and an ioredis Cluster that reads from replicas (no connection made)", async () => {
   const io = new Redis({ lazyConnect: true, keyPrefix: "app:" });
-  assert.throws(() => adaptClient(io), (e) => e.kind === "invalid_input" && /key prefix "app:"/.test(e.message) && /app:session:/.test(e.message));
+  assert.throws(() => adaptClient(io), (e) => invalidInput(e) && /key prefix "app:"/.test(e.message) && /app:session:/.test(e.message));
   assert.equal(adaptClient(new Redis({ lazyConnect: true })).library, "ioredis");
   const ioc = new Redis.Cluster([{ host: "127.0.0.1", port: 1 }], { lazyConnect: true, keyPrefix: "app:" });
-  assert.throws(() => adaptClient(ioc), (e) => e.kind === "invalid_input" && /an ioredis Cluster with the key prefix/.test(e.message));
+  assert.throws(() => adaptClient(ioc), (e) => invalidInput(e) && /an ioredis Cluster with the key prefix/.test(e.message));
   const replicas = new Redis.Cluster([{ host: "127.0.0.1", port: 1 }], { lazyConnect: true, scaleReads: "slave" });
-  assert.throws(() => adaptClient(replicas), (e) => e.kind === "invalid_input" && /scaleReads "slave"/.test(e.message));
+  assert.throws(() => adaptClient(replicas), (e) => invalidInput(e) && /scaleReads "slave"/.test(e.message));
   const nr = createClient({ keyPrefix: "app:" });
   if (nr.options?.keyPrefix === "app:") {
-    assert.throws(() => adaptClient(nr), (e) => e.kind === "invalid_input" && /a node-redis client with the key prefix/.test(e.message));
+    assert.throws(() => adaptClient(nr), (e) => invalidInput(e) && /a node-redis client with the key prefix/.test(e.message));
   }
   assert.equal(adaptClient(createClient()).library, "node-redis");
   assert.equal(adaptClient(createCluster({ rootNodes: [{ url: "redis://127.0.0.1:1" }] })).isCluster, true);
@@ -561,10 +609,15 @@ test("adaptClient refuses a client with a key prefix, and an ioredis Cluster tha
 // ----- neither library loaded unless used -----
 
 /** Runs `body` (an ES module's text, or CommonJS with `cjs`) in a child process; its stdout's JSON. */
-function child(body, { cjs = false, env = {} } = {}) {
+function child(body: string, { cjs = false, env = {} }: { cjs?: boolean; env?: Record<string, string> } = {}): unknown {
   const r = spawnSync(process.execPath, [...(cjs ? [] : ["--input-type=module"]), "-e", body], { cwd: JS, encoding: "utf8", env: { ...process.env, ...env } });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").at(-1));
+  return jsonOf(r.stdout.trim().split("\n").at(-1) ?? "");
+}
+
+/** `text` parsed as JSON, not yet checked. */
+function jsonOf(text: string): unknown {
+  return JSON.parse(text);
 }
 
 const LOADED = `Object.keys(require.cache).filter((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f))`;
@@ -592,7 +645,7 @@ test("neither node-redis nor ioredis is loaded by importing sessionpack/redis (E
   if (tg === undefined) return;
   // An ioredis app: store, session cache (tracking) and dictionary cache over its client — node-redis never loaded.
   const { host, port } = hostPort(tg.urls[0]);
-  const app = (cjsMode) => `
+  const app = (cjsMode: boolean) => `
     ${cjsMode ? "" : 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);'}
     const Redis = require("ioredis");
     const { SessionStore, SessionCache, DictionaryCache } = require(${JSON.stringify(path.join(JS, cjsMode ? "dist/cjs/redis/index.js" : "dist/redis/index.js"))});
@@ -624,7 +677,7 @@ test("neither node-redis nor ioredis is loaded by importing sessionpack/redis (E
     await store.close();
     console.log(JSON.stringify(${LOADED}));
   `);
-  assert.ok(control.length > 0, "a URL loads node-redis");
+  assert.ok(Array.isArray(control) && control.length > 0, "a URL loads node-redis");
 });
 
 test("without node-redis installed, a URL is refused with invalid_input saying what to install or pass", () => {
@@ -643,9 +696,11 @@ test("without node-redis installed, a URL is refused with invalid_input saying w
       { cwd: dir, encoding: "utf8" },
     );
     assert.equal(out.status, 0, out.stderr);
-    const { kind, message } = JSON.parse(out.stdout.trim());
+    const refused = jsonOf(out.stdout.trim());
+    assert.ok(typeof refused === "object" && refused !== null && "kind" in refused && "message" in refused, out.stdout);
+    const { kind, message } = refused;
     assert.equal(kind, "invalid_input");
-    assert.match(message, /needs node-redis .*npm install redis.*or pass your own client/);
+    assert.match(String(message), /needs node-redis .*npm install redis.*or pass your own client/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -656,7 +711,7 @@ test("without node-redis installed, a URL is refused with invalid_input saying w
 const CLUSTER_SH = path.join(REPO, ".ci/redis-cluster.sh");
 
 /** A cluster of 3 masters and one spare node, of this test's own; undefined when skipped. */
-function ownCluster(t) {
+function ownCluster(t: TestContext): { seeds: string[]; masters: number[]; spare: number } | undefined {
   if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) return unavailable(t, "redis-server is not installed");
   const dir = mkdtempSync(path.join(tmpdir(), "sp-js-adapt-cluster-"));
   const r = spawnSync("bash", [CLUSTER_SH, "start", dir, "3", "0", "1"], { encoding: "utf8" });
@@ -669,16 +724,21 @@ function ownCluster(t) {
     spawnSync("bash", [CLUSTER_SH, "stop", dir], { stdio: "ignore" });
     rmSync(dir, { recursive: true, force: true });
   });
-  const out = Object.fromEntries(
+  const out = new Map(
     r.stdout
       .trim()
       .split("\n")
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
-  return { seeds: out.SEEDS.split(","), masters: out.MASTERS.split(" ").map(Number), spare: Number(out.SPARES) };
+  const field = (name: string) => {
+    const v = out.get(name);
+    assert.ok(v !== undefined, `redis-cluster.sh printed no ${name}: ${r.stdout}`);
+    return v;
+  };
+  return { seeds: field("SEEDS").split(","), masters: field("MASTERS").split(" ").map(Number), spare: Number(field("SPARES")) };
 }
 
-function cli(port, ...args) {
+function cli(port: number, ...args: string[]): string {
   const r = spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { encoding: "utf8" });
   assert.equal(r.status, 0, `redis-cli -p ${port} ${args.join(" ")}: ${r.stderr}`);
   return r.stdout.trim();
@@ -689,9 +749,9 @@ test("on a cluster, ASK and MOVED to a master that joined after the client conne
   const cl = ownCluster(t);
   if (cl === undefined) return;
   for (const s of cl.seeds) assert.ok(await reachable(s));
-  const apps = [];
+  const apps: (App & { name: string })[] = [];
   for (const [name, make] of clusterKinds(cl.seeds)) apps.push({ name, ...(await make()) });
-  const adapters = apps.map((app) => [app.name, adaptClient(app.client), app]);
+  const adapters = apps.map((app): [string, RedisCommands, App] => [app.name, adaptClient(app.client), app]);
   t.after(async () => {
     closeOpen();
     for (const [, a] of adapters) await a.close();
@@ -715,9 +775,9 @@ test("on a cluster, ASK and MOVED to a master that joined after the client conne
   cli(cl.spare, "CLUSTER", "MEET", "127.0.0.1", String(cl.masters[0]));
   const spareId = cli(cl.spare, "CLUSTER", "MYID");
   const sourceId = cli(source, "CLUSTER", "MYID");
-  const known = await within(10_000, async () => cl.masters.every((p) => cli(p, "CLUSTER", "NODES").includes(spareId)));
+  const known = await within(10_000, () => cl.masters.every((p) => cli(p, "CLUSTER", "NODES").includes(spareId)));
   assert.ok(known !== undefined, "every master knows the spare");
-  const ok = await within(10_000, async () => cli(cl.spare, "CLUSTER", "INFO").includes("cluster_state:ok"));
+  const ok = await within(10_000, () => cli(cl.spare, "CLUSTER", "INFO").includes("cluster_state:ok"));
   assert.ok(ok !== undefined, "the spare sees the cluster as ok");
   // Tracking must cover it even before it owns a slot (CLUSTER NODES, not CLUSTER SLOTS).
   for (const [name, a] of adapters) {
@@ -739,7 +799,7 @@ test("on a cluster, ASK and MOVED to a master that joined after the client conne
     assert.equal(String(await a.send(fresh, ["SET", fresh, Buffer.from(name)], false)), "OK", `${name}: SET through ASK`);
     assert.deepEqual(await a.send(fresh, ["GET", fresh], true), Buffer.from(name), name);
     // Tracking the new master announces writes that reach it by ASK.
-    const keys = [];
+    const keys: string[] = [];
     const conn = await openTracking(a, { host: "127.0.0.1", port: cl.spare }, {
       prefixes: ["{adapt}"],
       timeoutMs: 3000,
@@ -748,7 +808,7 @@ test("on a cluster, ASK and MOVED to a master that joined after the client conne
     });
     assert.equal(conn.address, `127.0.0.1:${cl.spare}`);
     await a.send(fresh, ["SET", fresh, Buffer.from(`${name}2`)], false);
-    assert.ok((await within(3000, async () => keys.includes(fresh))) !== undefined, `${name}: the new master announced ${fresh}`);
+    assert.ok((await within(3000, () => keys.includes(fresh))) !== undefined, `${name}: the new master announced ${fresh}`);
     conn.close();
     assert.match(String(await app.ping()), /PONG/i);
   }

@@ -8,42 +8,25 @@
 // against a fatal TextDecoder.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, encode, encodeIdSet } from "../dist/index.js";
+import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, encode, encodeIdSet, type KeyLike } from "../dist/index.js";
 import { MAX_SET_COPY, OidIndex } from "../dist/oid-index.js";
+import { optionalBson, seeded } from "./fastpath-support.js";
 
-let bson;
-try {
-  bson = await import("bson");
-} catch (e) {
-  if (process.env.CI) throw new Error(`the bson package (a devDependency of the tests) is not installed: ${e.message}`);
-}
-
-/** xorshift32: the same "random" keys and sets every run. */
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-const random = rng(0x1d5e_7021);
-const bytesOf = (n) => Uint8Array.from({ length: n }, () => random() & 0xff);
-const hexOf = (b) => Buffer.from(b).toString("hex");
+const bson = await optionalBson();
+/** The same "random" keys and sets every run. */
+const { random, bytesOf } = seeded(0x1d5e_7021);
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /**
  * Random strictly increasing ids over `containers` random container keys below `maxKey`, each
  * container an array (1 to 4,096 ids), a bitmap (4,097 to 12,000) or a few runs, at random.
  */
-function randomIds(containers, maxKey = 40) {
-  const keys = new Set();
+function randomIds(containers: number, maxKey = 40): number[] {
+  const keys = new Set<number>();
   while (keys.size < Math.min(containers, maxKey)) keys.add(random() % maxKey);
-  const ids = [];
+  const ids: number[] = [];
   for (const key of [...keys].sort((a, b) => a - b)) {
-    const low = new Set();
+    const low = new Set<number>();
     const kind = random() % 3;
     if (kind === 0) {
       const card = 1 + (random() % (random() % 2 ? 40 : 4096));
@@ -63,12 +46,13 @@ function randomIds(containers, maxKey = 40) {
 }
 
 /** Portable Roaring bytes with cookie 12346 (no runs, offset header) for `ids` of at most 4,096 per container: a layout the canonical writer uses only from 25 containers. */
-function noRunCookie(ids) {
-  const groups = new Map();
+function noRunCookie(ids: number[]): Uint8Array {
+  const groups = new Map<number, number[]>();
   for (const id of ids) {
     const k = id >>> 16;
-    if (!groups.has(k)) groups.set(k, []);
-    groups.get(k).push(id & 0xffff);
+    const lows = groups.get(k) ?? [];
+    lows.push(id & 0xffff);
+    groups.set(k, lows);
   }
   const entries = [...groups];
   const n = entries.length;
@@ -92,7 +76,7 @@ function noRunCookie(ids) {
 }
 
 /** The ids to ask about: members, their neighbours, and random ids near and far. */
-function probesFor(ids) {
+function probesFor(ids: number[]): number[] {
   const probes = [0, 1, 65535, 65536, 0xffffffff];
   for (let i = 0; i < 300 && ids.length > 0; i++) {
     const id = ids[random() % ids.length];
@@ -102,7 +86,7 @@ function probesFor(ids) {
   return probes;
 }
 
-const objectIdDictionary = (keys, lineage) => {
+const objectIdDictionary = (keys: Uint8Array[], lineage: bigint) => {
   const { dictionary, ids } = IdDictionary.create({ tenant: "t", kind: "facility", keyType: "objectid", lineage }).append(keys);
   return { view: new DictionaryDecoder().open(dictionary.toBytes()), ids };
 };
@@ -143,7 +127,7 @@ test("look-ups by ObjectId in WebAssembly agree with the JavaScript look-up and 
     // Keys sharing 8 (or 4) of their 12 bytes with another.
     for (let i = 0; i + 1 < keys.length && i < 40; i += 2) keys[i + 1].set(keys[i].subarray(0, i % 4 === 0 ? 8 : 4));
     const { view } = objectIdDictionary(keys, 11n);
-    const reference = new Map();
+    const reference = new Map<string, number>();
     keys.forEach((k, id) => reference.set(hexOf(k), id));
     const probes = [...keys, ...Array.from({ length: 400 }, () => bytesOf(12))];
     for (const k of keys.slice(0, 100)) {
@@ -168,7 +152,7 @@ test("checks by ObjectId through sessions (look-up and membership in WebAssembly
   const keys = Array.from({ length: 3000 }, () => bytesOf(12));
   const { view: dictionary, ids: idOfKey } = objectIdDictionary(keys, 21n);
   const decoder = new Decoder({ expiry: "ignore" });
-  const sessionOf = (facilities) =>
+  const sessionOf = (facilities: number[]) =>
     decoder.open(encode(new Session({ userId: "u", tenantId: "t", token: "k", issuedAt: 0n, expiresAt: 10n, facilities, groups: [], facilityLineage: 21n }))).facilities;
   const shapes = [
     [], // no facility
@@ -181,13 +165,13 @@ test("checks by ObjectId through sessions (look-up and membership in WebAssembly
     [...idOfKey.filter(() => random() % 3 === 0), ...Array.from({ length: 9 }, (_, c) => Array.from({ length: 5000 }, (_, i) => (c + 1) * 65536 + 13 * i)).flat()],
   ];
   const sets = shapes.map((ids) => sessionOf([...new Set(ids)].sort((a, b) => a - b)));
-  assert.ok(sets.at(-1).bytes.length > MAX_SET_COPY, "the last set is too large to copy");
+  assert.ok(sets[sets.length - 1].bytes.length > MAX_SET_COPY, "the last set is too large to copy");
   assert.ok(sets.slice(0, -1).every((s) => s.bytes.length <= MAX_SET_COPY));
   const members = sets.map((s) => new Set(s.toArray()));
   const keyed = sets.map((s) => s.keyed(dictionary));
   const probes = [...keys.filter(() => random() % 4 === 0), ...Array.from({ length: 200 }, () => bytesOf(12))];
-  const forms = (k) => {
-    const out = [k, Buffer.from(k), hexOf(k), hexOf(k).toUpperCase()];
+  const forms = (k: Uint8Array) => {
+    const out: KeyLike[] = [k, Buffer.from(k), hexOf(k), hexOf(k).toUpperCase()];
     if (bson) out.push(new bson.ObjectId(hexOf(k)));
     return out;
   };
@@ -233,14 +217,14 @@ test("an empty ObjectId dictionary holds no key, in WebAssembly as in JavaScript
 test("the SIMD Roaring checks (order of u16s, 16 at a time; popcount, 16 bytes at a time) agree with plain loops", async () => {
   const { DATA, hashWasm, reserve } = await import("../dist/hash.js");
   const wasm = hashWasm();
-  const firstOutOfOrder = (values, previous) => {
+  const firstOutOfOrder = (values: number[], previous: number) => {
     for (let i = 0; i < values.length; i++) {
       if (values[i] <= previous) return i;
       previous = values[i];
     }
     return -1;
   };
-  const check = (values, previous) => {
+  const check = (values: number[], previous: number) => {
     const m = reserve(DATA + 2 * values.length + 16);
     const dv = new DataView(m.buffer);
     values.forEach((v, i) => dv.setUint16(DATA + 2 * i, v, true));
@@ -283,7 +267,7 @@ test("the SIMD Roaring checks (order of u16s, 16 at a time; popcount, 16 bytes a
 test("UTF-8 validation (an ASCII prefix inline, then the full check) agrees with a fatal TextDecoder on random strings", async () => {
   const { isUtf8 } = await import("../dist/bytes.js");
   const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  const reference = (b) => {
+  const reference = (b: Uint8Array) => {
     try {
       fatal.decode(b);
       return true;
@@ -293,7 +277,7 @@ test("UTF-8 validation (an ASCII prefix inline, then the full check) agrees with
   };
   const pieces = [[0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x82], [0xff], [0xf0, 0x9f, 0x98]];
   for (let round = 0; round < 3000; round++) {
-    const out = [];
+    const out: number[] = [];
     const len = random() % 40;
     while (out.length < len) {
       if (random() % 8 === 0) out.push(...pieces[random() % pieces.length]);
