@@ -7,8 +7,8 @@ import type { ServiceDeps } from "./express-service.mjs";
  * The part of a Fastify instance (4 or 5) the service and its callers use. The service's own
  * calls (`register` with the plugin of `sessionpackFastify`, `get` with the route's handler,
  * `setErrorHandler`) take `unknown` here: Fastify's overloaded, generic declarations of them
- * accept no single signature both majors share (and its `register` types do not take a
- * `FastifyPlugin`, though Fastify runs one).
+ * accept no single signature both majors share. (Each major's own `register` takes a
+ * `FastifyPlugin`: test/fastify-types.check.ts type-checks that.)
  */
 export interface FastifyApp {
   register(plugin: unknown): PromiseLike<unknown>;

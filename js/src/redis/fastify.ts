@@ -10,14 +10,18 @@ import { checkOptions, denyBody, denyHeaders, loadFor, report, statusOf, type Mi
 export interface FastifyLike {
   decorateRequest(name: string, value: unknown): unknown;
   hasRequestDecorator(name: string): boolean;
-  addHook(name: string, hook: (request: never, reply: never) => Promise<unknown>): unknown;
+  /**
+   * Typed so that Fastify 4's and 5's own `addHook` overloads are assignable to it: a request is
+   * any object, and a reply's `code`/`header` return something the hook never uses.
+   */
+  addHook(name: "onRequest" | "preHandler", hook: (request: object, reply: ReplyLike) => Promise<unknown>): unknown;
 }
 
 /** The part of a Fastify reply the plugin answers denials with. */
 export interface ReplyLike {
   readonly sent: boolean;
-  code(status: number): ReplyLike;
-  header(name: string, value: string): ReplyLike;
+  code(status: number): unknown;
+  header(name: string, value: string): unknown;
   send(body: string): unknown;
 }
 
@@ -66,7 +70,8 @@ export function sessionpackFastify<Req extends object>(access: SessionAccess, op
   const challenge = options.challenge;
   const plugin = (instance: FastifyLike, _opts: unknown, done: (err?: Error) => void): void => {
     if (!instance.hasRequestDecorator("sessionpack")) instance.decorateRequest("sessionpack", null);
-    instance.addHook(hook, async (request: Req, reply: ReplyLike) => {
+    instance.addHook(hook, async (req: object, reply: ReplyLike) => {
+      const request = req as Req;
       let a: Access;
       try {
         a = await loadFor(access, options, request);
