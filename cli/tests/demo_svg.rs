@@ -44,14 +44,12 @@ fn chart() -> Chart {
     }
 }
 
+/// The elements that have an id, by id: (tag, attributes, text).
+type Elements = BTreeMap<String, (String, BTreeMap<String, String>, String)>;
+
 /// The document as Python's `xml.etree` reads it (so: well-formed XML), as
 /// `(root tag, {id: (tag, attributes, text)})`; panics with the parser's message otherwise.
-fn parse(
-    svg: &str,
-) -> (
-    String,
-    BTreeMap<String, (String, BTreeMap<String, String>, String)>,
-) {
+fn parse(svg: &str) -> (String, Elements) {
     const SCRIPT: &str = r#"
 import json, sys
 import xml.etree.ElementTree as ET
@@ -95,11 +93,7 @@ print(json.dumps({"root": root.tag, "ids": ids, "text": "".join(root.itertext())
     (v["root"].as_str().unwrap().to_owned(), ids)
 }
 
-fn attr(
-    ids: &BTreeMap<String, (String, BTreeMap<String, String>, String)>,
-    id: &str,
-    name: &str,
-) -> f64 {
+fn attr(ids: &Elements, id: &str, name: &str) -> f64 {
     let (_, attrs, _) = ids.get(id).unwrap_or_else(|| panic!("no element {id}"));
     attrs
         .get(name)
@@ -109,7 +103,7 @@ fn attr(
 }
 
 /// Where the bar `id` ends.
-fn bar_end(ids: &BTreeMap<String, (String, BTreeMap<String, String>, String)>, id: &str) -> f64 {
+fn bar_end(ids: &Elements, id: &str) -> f64 {
     attr(ids, id, "x") + attr(ids, id, "width")
 }
 
