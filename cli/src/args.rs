@@ -115,7 +115,12 @@ pub enum Command {
     Dict(DictArgs),
     /// Generate sessions from the legacy 3 KB to 2.6 MB JSON profiles, encode, read and check
     /// them, and print what it means for the cache.
-    #[command(after_help = "Examples:\n  sessionpack demo\n  sessionpack demo --seed 7 --quick")]
+    #[command(
+        after_help = "Examples:\n  sessionpack demo\n  sessionpack demo --seed 7 --quick\n  \
+                            sessionpack demo --svg docs/demo.svg\n\n\
+                            --svg needs redis-server (on the PATH, or REDIS_SERVER): without it the\n\
+                            demo refuses at once (exit 2) rather than run without the picture."
+    )]
     Demo(DemoArgs),
 }
 
@@ -287,6 +292,11 @@ pub struct DemoArgs {
     /// Shorter timings (for a quick look; the numbers are noisier).
     #[arg(long)]
     pub quick: bool,
+    /// Also draw the Redis part's measurements as an SVG picture in FILE (replaced atomically):
+    /// bytes per job in each mode on a log scale, and the time per job. Needs redis-server:
+    /// without it the demo refuses before measuring anything.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 /// `dict` and its subcommands.

@@ -2,10 +2,11 @@
 //! ObjectId path: a tenant's facility and group ObjectIds, its id dictionaries, sessions encoded
 //! through them, and checks that start from a record's facility ObjectId; last, with
 //! `redis-server` installed, the bytes a job costs a real Redis in each mode
-//! ([`crate::demo_redis`]).
+//! ([`crate::demo_redis`]), drawn with `--svg FILE` ([`crate::demo_svg`]).
 
 use std::hint::black_box;
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,11 @@ fn tenant_line(out: &mut impl Write, s: &Synthetic, budget: Duration) -> Result<
 }
 
 pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
+    // A picture that cannot be drawn or written is refused before a minute of measuring.
+    if let Some(path) = &args.svg {
+        svg_target(path)?;
+        crate::demo_redis::available()?;
+    }
     let budget = Duration::from_millis(if args.quick { 40 } else { 300 });
     let mut out = io::stdout().lock();
     writeln!(
@@ -203,8 +209,36 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode, Failure> {
         "verified: {checks} membership checks by ObjectId agree with the owned model (and the legacy JSON for the probes); keys of another tenant are never members; another tenant's dictionary is refused; every blob reads back as its session."
     )?;
     writeln!(out)?;
-    crate::demo_redis::run(&mut out, args.seed, args.quick)?;
+    crate::demo_redis::run(&mut out, args.seed, args.quick, args.svg.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `path` can take the picture: a file name (not `-`, not a directory) in an existing
+/// directory.
+fn svg_target(path: &Path) -> Result<(), Failure> {
+    let shown = path.display();
+    if path.as_os_str() == "-" {
+        return Err(Failure::Input(
+            "--svg needs a file name: standard output holds the demo's text (--svg demo.svg)"
+                .to_owned(),
+        ));
+    }
+    if path.is_dir() {
+        return Err(Failure::Input(format!(
+            "--svg {shown}: a directory; name the file to write (--svg {shown}/demo.svg)"
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Failure::Input(format!(
+            "--svg {shown}: the directory {} does not exist",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Every answer agrees with the owned model (and the legacy JSON for the probes); the blob reads

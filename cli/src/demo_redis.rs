@@ -9,18 +9,23 @@
 //!
 //! The server is stopped by its pid when the part ends, also on an error or a panic
 //! ([`Server`]'s `Drop`). Without `redis-server` the part prints one line saying how to see it.
+//!
+//! With `--svg FILE` the measurements are also drawn ([`crate::demo_svg`]): bytes and time per
+//! job in each mode, with the seed, the date and the machine (system, CPUs, load average before
+//! the run, the server's version), and the file replaced atomically.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sessionpack_redis::jobs::{self, JobError, Jobs, Mode, Outcome};
 use sessionpack_redis::Target;
-use sessionpack_synth::{generate, Profile};
+use sessionpack_synth::{generate, Profile, Synthetic};
 
+use crate::demo_svg::{count_text, Chart, ModeBar};
 use crate::Failure;
 
 /// Worker threads per mode (the machine may have 2 cores).
@@ -130,23 +135,59 @@ impl Drop for Server {
     }
 }
 
-/// Runs the Redis part: the table and the conclusion, or the one line saying how to see it.
-pub fn run(out: &mut impl Write, seed: u64, quick: bool) -> Result<(), Failure> {
-    let bin = server_bin();
-    let installed = Command::new(&bin)
+/// The version `redis-server --version` prints (`7.0.15`), or `None` when it cannot be run.
+fn server_version(bin: &OsStr) -> Option<String> {
+    let output = Command::new(bin)
         .arg("--version")
-        .stdout(Stdio::null())
+        .stdin(Stdio::null())
         .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    // "Redis server v=7.0.15 sha=…": the v= field, or the whole first line.
+    let version = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("v="))
+        .map(str::to_owned)
+        .unwrap_or_else(|| text.lines().next().unwrap_or("").trim().to_owned());
+    Some(version)
+}
+
+/// Whether the Redis part can run: `redis-server` (or `REDIS_SERVER`) answers `--version`. The
+/// error says what to do when it cannot.
+pub fn available() -> Result<(), Failure> {
+    let bin = server_bin();
+    match server_version(&bin) {
+        Some(_) => Ok(()),
+        None => Err(Failure::Input(format!(
+            "--svg draws the Redis part's measurements and {} was not found: install redis-server (or set REDIS_SERVER to its path), or run the demo without --svg",
+            bin.to_string_lossy()
+        ))),
+    }
+}
+
+/// Runs the Redis part: the table and the conclusion, or the one line saying how to see it.
+/// With `svg`, also draws the measurements there ([`crate::demo_svg`]), replacing the file
+/// atomically; the caller checks first that the part can run ([`available`]).
+pub fn run(
+    out: &mut impl Write,
+    seed: u64,
+    quick: bool,
+    svg: Option<&Path>,
+) -> Result<(), Failure> {
+    let bin = server_bin();
+    let Some(version) = server_version(&bin) else {
         writeln!(
             out,
             "redis: skipped ({} not found): to see bytes per job fall from megabytes to almost nothing, install redis-server and run the demo again, or run `cargo run --release -p sessionpack-redis --features jobs --example jobs -- --redis redis://HOST:PORT --mode legacy|blob|header|tracking --profile worst`.",
             bin.to_string_lossy()
         )?;
         return Ok(());
-    }
+    };
+    // Before anything else loads the machine.
+    let load = load_average();
+    let started_ms = crate::time::now_ms();
     let server = Server::start(&bin)?;
     let synthetic = generate(Profile::Worst, seed);
     let run_for = Duration::from_millis(if quick { 500 } else { 1000 });
@@ -207,7 +248,116 @@ pub fn run(out: &mut impl Write, seed: u64, quick: bool) -> Result<(), Failure> 
             crate::human::times(tracking.jobs_per_second() / header.jobs_per_second().max(1e-9)),
         )?;
     }
+    if let Some(path) = svg {
+        let machine = machine(&version, load);
+        let chart = chart(&rows, &synthetic, seed, started_ms, run_for, machine);
+        let text = crate::demo_svg::render(&chart)
+            .map_err(|e| Failure::Input(format!("the picture: {e}")))?;
+        crate::atomic_file::create(path, text.as_bytes(), true)?;
+        writeln!(
+            out,
+            "picture: {} (bytes and time per job in each mode)",
+            path.display()
+        )?;
+    }
     Ok(())
+}
+
+/// How people call a mode in the picture (a mode added later: its name).
+fn mode_title(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Legacy => "legacy JSON",
+        Mode::Blob => "blob",
+        Mode::Header => "header check",
+        Mode::Tracking => "tracking",
+        _ => mode.name(),
+    }
+}
+
+/// The picture of a run: the four modes' bars, what the run was, notes on each mode.
+fn chart(
+    rows: &[Outcome],
+    synthetic: &Synthetic,
+    seed: u64,
+    started_ms: i64,
+    run_for: Duration,
+    machine: String,
+) -> Chart {
+    let modes = rows
+        .iter()
+        .map(|r| ModeBar {
+            name: mode_title(r.mode).to_owned(),
+            bytes_per_job: r.bytes_per_job(),
+            // Each worker does its jobs one after another (no read at all: refused by render).
+            seconds_per_job: if r.reads > 0 {
+                r.workers as f64 / r.jobs_per_second()
+            } else {
+                f64::INFINITY
+            },
+            jobs_per_second: r.jobs_per_second(),
+        })
+        .collect();
+    let iso = crate::time::iso8601(started_ms);
+    let date = match (iso.get(..10), iso.get(11..16)) {
+        (Some(day), Some(minute)) => format!("{day} {minute} UTC"),
+        _ => iso,
+    };
+    let mut notes = vec![
+            "legacy JSON: GET of the legacy session and a JSON parse for every read, as the services did.".to_owned(),
+            "blob: GET of the sessionpack blob and an open for every read (SessionStore::get).".to_owned(),
+            "header check: GETRANGE of the blob's 40-byte header per read; the blob itself only when its digest changed.".to_owned(),
+            "tracking: RESP3 client-side caching: no round trip while the session is unchanged (header checks as a fallback).".to_owned(),
+            "Every worker saw the session's rewrite half way in every mode. Made by: sessionpack demo --svg FILE".to_owned(),
+    ];
+    for r in rows.iter().filter(|r| r.jobs() < 1.0) {
+        notes.push(format!(
+            "{}: {} reads in the run, {:.2} of a job: its time per job is extrapolated from them.",
+            mode_title(r.mode),
+            count_text(r.reads),
+            r.jobs()
+        ));
+    }
+    Chart {
+        title: "sessionpack demo: what a job costs Redis, in each mode".to_owned(),
+        workload: vec![
+            format!(
+                "The worst session: {} facilities and {} groups, {} B as legacy JSON.",
+                count_text(synthetic.session.facilities.len()),
+                count_text(synthetic.session.groups.len()),
+                count_text(u64::try_from(synthetic.legacy_json.len()).unwrap_or(u64::MAX)),
+            ),
+            format!(
+                "A job: {READS_PER_JOB} reads, a facility check each. {WORKERS} workers, {:.1} s per mode, the session rewritten half way.",
+                run_for.as_secs_f64()
+            ),
+        ],
+        seed,
+        date,
+        machine,
+        modes,
+        notes,
+    }
+}
+
+/// The machine, as the picture notes it: system, CPUs, load before the run, the server.
+fn machine(server_version: &str, load: Option<String>) -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let mut text = format!(
+        "{} {}, {cpus} CPUs",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    if let Some(load) = load {
+        text.push_str(&format!(" (load {load} at the start)"));
+    }
+    text.push_str(&format!(", redis-server {server_version} on loopback"));
+    text
+}
+
+/// The one-minute load average (`/proc/loadavg`, Linux), when it can be read.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
 }
 
 fn rate(x: f64) -> String {

@@ -7,6 +7,7 @@ mod atomic_file;
 mod commands;
 mod demo;
 mod demo_redis;
+mod demo_svg;
 mod dict_commands;
 mod dict_file;
 mod dict_session;
