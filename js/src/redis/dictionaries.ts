@@ -451,7 +451,10 @@ export class DictionaryCache {
     return new DictionaryDecoder({ keys: this.macKeys, allowUnsigned: this.allowUnsigned, ...(this.maxKeys === undefined ? {} : { maxKeys: this.maxKeys }) });
   }
 
-  /** A read of `key`: counted (tally.ts: freshness * 2 + result, a hit when the kept copy is what it answers) and timed. */
+  /**
+   * A read of `key`: counted (tally.ts: freshness * 2 + result, a hit when the kept copy is what
+   * it answers), and timed unless answered without a round trip.
+   */
   private async getKey(key: string): Promise<IdDictionaryView | null> {
     const now = performance.now();
     const kept = this.lookup(key);
@@ -459,9 +462,9 @@ export class DictionaryCache {
     const live = tracked && this.trackingLive;
     const freshness = live ? 1 : 0;
     if (kept !== undefined && (live || (!tracked && now - kept.checkedAt < this.checkIntervalMs))) {
+      // A hit without a round trip: counted, not timed (METRICS.md).
       this.counts.hits++;
       this.tally.reads[freshness * 2 + 1]!++;
-      if (this.timers !== undefined) this.timers.read("dictionary", freshness * 2 + 1, performance.now() - now);
       return kept.view;
     }
     let slot = freshness * 2;
