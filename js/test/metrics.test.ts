@@ -461,3 +461,99 @@ test("without @opentelemetry/api installed, both builds load and read (metrics o
     assert.deepEqual(withoutApi(build, tg.urls[0], k), { hidden: true, facility: 8, hit: true, stats: 1 }, build);
   }
 });
+
+/** What the test uses of examples/prometheus.mjs (JavaScript). */
+interface PrometheusExample {
+  prometheusMetrics(): { exporter: object; meterProvider: MeterProvider };
+  connectAccess(redis: unknown, keys: MacKey[], meterProvider: MeterProvider, freshness?: string): Promise<{ access: SessionAccess; close(): Promise<void> }>;
+  createApp(express: () => ExpressApp, deps: { access: SessionAccess; exporter: object }): ExpressApp;
+}
+
+/** A Prometheus text exposition's samples: `name{label="value",…}` (labels sorted, otel_scope_* left out) → value. */
+function samples(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null || !m[1]!.startsWith("sessionpack_")) continue;
+    const labels = [...(m[2] ?? "").matchAll(/([a-z_]+)="([^"]*)"/g)]
+      .filter((l) => !l[1]!.startsWith("otel_scope_"))
+      .map((l) => `${l[1]}="${l[2]}"`)
+      .sort();
+    out[`${m[1]}{${labels.join(",")}}`] = Number(m[3]);
+  }
+  return out;
+}
+
+test("examples/prometheus.mjs: Prometheus scrapes the middleware's and the caches' metrics from the app's /metrics", async (t) => {
+  const tg = await target(t, "standalone");
+  if (!tg) return;
+  const exampleModule: string = "../examples/prometheus.mjs";
+  const example = (await import(exampleModule)) as PrometheusExample;
+  const expressModule: string = "express5";
+  const express = ((await import(expressModule)) as { default: () => ExpressApp }).default;
+  const m = mac();
+  const { exporter, meterProvider } = example.prometheusMetrics();
+  const { access, close } = await example.connectAccess(tg, [m], meterProvider, "header-check");
+  const store = await SessionStore.connect(tg, { keys: [m] });
+  const server = await new Promise<Server>((resolve) => {
+    const s = example.createApp(express, { access, exporter }).listen(0, "127.0.0.1", () => resolve(s));
+  });
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await close();
+    await store.close();
+    await meterProvider.shutdown();
+  });
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+  const tenant = key("metrics-prom").replaceAll(":", "-");
+  const facility = "6926c19047abb94d0ee3aad9";
+  const empty = IdDictionary.create({ tenant: tenant.slice(0, 64), kind: "facility", keyType: "objectid", lineage: 0xd1c7n });
+  const dictionary = (await store.appendDictionary(`dict:${tenant}:facility`, empty, [facility])).dictionary;
+  const sid = randomBytes(12).toString("base64url");
+  const now = Date.now();
+  await store.put(`session:${sid}`, new Session({ userId: "u1", tenantId: tenant, token: "t", issuedAt: now - 1000, expiresAt: now + 3_600_000 }).withFacilityKeys(dictionary.view(), [facility]), 3_600_000);
+
+  const get = async (p: string, sidOrNone?: string) => {
+    const r = await fetch(base + p, { headers: sidOrNone === undefined ? {} : { authorization: `Bearer ${sidOrNone}` } });
+    return [r.status, await r.text()] as const;
+  };
+  assert.deepEqual(await get(`/facilities/${facility}`, sid), [200, '{"visible":true}']);
+  assert.deepEqual(await get(`/facilities/${facility}`, sid), [200, '{"visible":true}']);
+  assert.deepEqual(await get(`/facilities/${facility}`), [401, '{"error":"unauthorized"}']);
+  const [status, text] = await get("/metrics");
+  assert.equal(status, 200);
+  const s = samples(text);
+  const expected: Record<string, number> = {
+    'sessionpack_middleware_requests_total{outcome="granted"}': 2,
+    'sessionpack_middleware_requests_total{kind="no_session",outcome="denied"}': 1,
+    'sessionpack_cache_reads_total{cache="session",freshness="header-check",result="miss"}': 1,
+    'sessionpack_cache_reads_total{cache="session",freshness="header-check",result="hit"}': 1,
+    'sessionpack_cache_reads_total{cache="dictionary",freshness="header-check",result="miss"}': 1,
+    'sessionpack_cache_reads_total{cache="dictionary",freshness="header-check",result="hit"}': 1,
+    'sessionpack_cache_header_checks_total{cache="session"}': 2,
+    'sessionpack_cache_fetches_total{cache="session",freshness="header-check"}': 1,
+    'sessionpack_cache_read_duration_count{cache="session",freshness="header-check",result="hit"}': 1,
+    'sessionpack_cache_fetch_duration_count{cache="dictionary",freshness="header-check"}': 1,
+    'sessionpack_tracking_losses_total{cache="session"}': 0,
+    'sessionpack_dictionary_refreshes_total{outcome="skipped"}': 0,
+  };
+  for (const [name, value] of Object.entries(expected)) assert.equal(s[name], value, `${name} in\n${text}`);
+  assert.ok((s['sessionpack_cache_fetch_size_total{cache="session"}'] ?? 0) > 0, text);
+  // Every sessionpack metric family of METRICS.md that was reported (the shadow counters are reserved).
+  const families = new Set(Object.keys(s).map((k) => k.slice(0, k.indexOf("{")).replace(/_(bucket|sum|count)$/, "")));
+  assert.deepEqual([...families].sort(), [
+    "sessionpack_cache_fetch_duration",
+    "sessionpack_cache_fetch_size_total",
+    "sessionpack_cache_fetches_total",
+    "sessionpack_cache_header_checks_total",
+    "sessionpack_cache_invalidations_total",
+    "sessionpack_cache_read_duration",
+    "sessionpack_cache_reads_total",
+    "sessionpack_dictionary_refreshes_total",
+    "sessionpack_middleware_requests_total",
+    "sessionpack_tracking_losses_total",
+    "sessionpack_tracking_regains_total",
+  ]);
+});
