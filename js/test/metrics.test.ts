@@ -465,7 +465,7 @@ test("without @opentelemetry/api installed, both builds load and read (metrics o
 /** What the test uses of examples/prometheus.mjs (JavaScript). */
 interface PrometheusExample {
   prometheusMetrics(): { exporter: object; meterProvider: MeterProvider };
-  connectAccess(redis: unknown, keys: MacKey[], meterProvider: MeterProvider, freshness?: string): Promise<{ access: SessionAccess; close(): Promise<void> }>;
+  connectAccess(redis: unknown, keys: MacKey[], meterProvider: MeterProvider, freshness?: string): Promise<{ access: SessionAccess; close: () => Promise<void> }>;
   createApp(express: () => ExpressApp, deps: { access: SessionAccess; exporter: object }): ExpressApp;
 }
 
@@ -474,9 +474,9 @@ function samples(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split("\n")) {
     const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || !m[1]!.startsWith("sessionpack_")) continue;
+    if (m === null || !m[1].startsWith("sessionpack_")) continue;
     const labels = [...(m[2] ?? "").matchAll(/([a-z_]+)="([^"]*)"/g)]
-      .filter((l) => !l[1]!.startsWith("otel_scope_"))
+      .filter((l) => !l[1].startsWith("otel_scope_"))
       .map((l) => `${l[1]}="${l[2]}"`)
       .sort();
     out[`${m[1]}{${labels.join(",")}}`] = Number(m[3]);
