@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { metrics as otelMetrics } from "@opentelemetry/api";
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { IdDictionary, Session, encode, type MacKey, type SessionpackError } from "../dist/index.js";
-import { DictionaryCache, SessionAccess, SessionCache, SessionStore, errorKind, sessionpackExpress, type Access } from "../dist/redis/index.js";
+import { DictionaryCache, SessionAccess, SessionCache, SessionStore, errorKind, sessionpackExpress, sessionpackFastify, type Access } from "../dist/redis/index.js";
 import { CLIENT_NAME } from "../dist/redis/tracking.js";
 import { admin, key, ownServer, session, set, target, version, within, type Admin } from "./redis-support.js";
 
@@ -556,4 +556,55 @@ test("examples/prometheus.mjs: Prometheus scrapes the middleware's and the cache
     "sessionpack_tracking_losses_total",
     "sessionpack_tracking_regains_total",
   ]);
+});
+
+/** What the test uses of Fastify 5 (imported by name). */
+interface FastifyApp {
+  register(plugin: unknown): Promise<unknown>;
+  get(path: string, handler: (request: { sessionpack: Access }) => Promise<unknown>): void;
+  listen(options: { port: number; host: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+test("the Fastify plugin counts its requests too: granted, and denied by kind", async (t) => {
+  const tg = await target(t, "standalone");
+  if (!tg) return;
+  const { provider, collect } = meterProvider(t);
+  const m = mac();
+  const sessions = await SessionCache.connect(tg, { freshness: "header-check", keys: [m], metrics: provider });
+  const dictionaries = sessions.dictionaries({ keys: [m] });
+  const store = await SessionStore.connect(tg, { keys: [m] });
+  const fastifyModule: string = "fastify5";
+  const fastify = ((await import(fastifyModule)) as { default: () => FastifyApp }).default;
+  const app = fastify();
+  await app.register(sessionpackFastify(new SessionAccess({ sessions, dictionaries }), { sessionKey: (request: { headers: Record<string, string | undefined> }) => request.headers["x-session"] }));
+  app.get("/", (request) => Promise.resolve({ user: request.sessionpack.userId }));
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  t.after(async () => {
+    await app.close();
+    await dictionaries.close();
+    await sessions.close();
+    await store.close();
+  });
+  const k = key("metrics-fastify");
+  const now = Date.now();
+  await store.put(k, new Session({ userId: "u9", tenantId: "acme", token: "t", issuedAt: now - 1000, expiresAt: now + 60_000, facilities: [1] }), 60_000);
+  const call = async (sid?: string) => {
+    const r = await fetch(url, { headers: sid === undefined ? {} : { "x-session": sid } });
+    return [r.status, await r.text()] as const;
+  };
+  assert.deepEqual(await call(k), [200, '{"user":"u9"}']);
+  assert.deepEqual(await call(), [401, '{"error":"unauthorized"}']);
+  assert.deepEqual(await call(key("metrics-fastify-none")), [401, '{"error":"unauthorized"}']);
+  const counted = await collect();
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(counted).filter(([name]) => name.startsWith("sessionpack.middleware."))),
+    {
+      "sessionpack.middleware.requests{outcome=granted}": 1,
+      "sessionpack.middleware.requests{kind=no_session,outcome=denied}": 2,
+    },
+  );
+  // The session had plain ids (no dictionary to load): two session reads, one fetched.
+  assert.equal(counted["sessionpack.cache.reads{cache=session,freshness=header-check,result=miss}"], 2);
+  assert.equal(counted["sessionpack.cache.fetches{cache=session,freshness=header-check}"], 1);
 });
