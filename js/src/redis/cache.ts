@@ -10,8 +10,11 @@ import { StoreError } from "./errors.js";
 import { DictionaryCache, type DictionaryCacheOptions } from "./dictionaries.js";
 import { lend } from "./lent.js";
 import { bulk, Link, type Connectable } from "./link.js";
+import { instrumentsOn, type Timers } from "./metrics.js";
+import { checkMetricsOption, resolveMeter } from "./otel.js";
 import { CLUSTER_FETCH_SCRIPT, FETCH_SCRIPT } from "./scripts.js";
 import { resolveTracking, Shared, type CacheOptions, type CacheStats } from "./shared.js";
+import { Tally } from "./tally.js";
 import type { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
 
@@ -48,6 +51,11 @@ import { Tracker } from "./tracking.js";
  *   header checks until that node is tracked. On one server a marker key of the tracker's own
  *   reveals a `SWAPDB` (see `TrackingOptions.marker`).
  *
+ * **Metrics** (METRICS.md): reads, header checks, fetches and their bytes, invalidations,
+ * refusals by kind, tracking lost and regained, and the latency of reads and fetches, on the
+ * OpenTelemetry meter of `options.metrics` (by default the global one of `@opentelemetry/api`
+ * when that optional peer is installed; nothing otherwise).
+ *
  * Either way, **every use re-applies the decoder's rules at use time**: an expired session is
  * refused (`expired`) and dropped, and so is an unsigned entry once the key ring holds keys
  * (`unauthenticated`, R-MAC-REQUIRED), or one signed with a key no longer in the ring.
@@ -66,8 +74,12 @@ export class SessionCache {
     private readonly link: Link,
     private readonly shared: Shared,
     private readonly tracker: Tracker | undefined,
+    /** The meter's instruments; undefined when metrics are off. */
+    private readonly timers: Timers | undefined,
+    /** Stops counting this cache on the meter (at close). */
+    private readonly detach: (() => void) | undefined,
   ) {
-    lend(this, { link, shared, tracker });
+    lend(this, { link, shared, tracker, timers });
   }
 
   /**
@@ -107,14 +119,18 @@ export class SessionCache {
       throw new TypeError('freshness must be "header-check" or "tracking"');
     }
     const tracking = resolveTracking(options.tracking);
-    const shared = new Shared(options, tracking);
+    checkMetricsOption(options.metrics);
+    const tally = new Tally("session");
+    const shared = new Shared(options, tracking, tally);
+    const meter = await resolveMeter(options.metrics);
+    const timers = meter === undefined ? undefined : instrumentsOn(meter);
     const link = await Link.connect(x, options);
     let tracker: Tracker | undefined;
     if (options.freshness === "tracking") {
       tracker = new Tracker(link, tracking, shared);
       tracker.start();
     }
-    const cache = new SessionCache(link, shared, tracker);
+    const cache = new SessionCache(link, shared, tracker, timers, timers?.attach(tally));
     if (tracker !== undefined) await cache.waitForTracking(link.connectTimeoutMs);
     return cache;
   }
@@ -134,7 +150,8 @@ export class SessionCache {
    * own, and while this cache's tracking is live its copies are served without a round trip too
    * (for dictionary keys the tracked prefixes cover; header checks for the others). Its
    * `freshness` is this cache's. Closing it closes nothing of this cache's; closing this cache
-   * closes what it shares (the dictionary cache's calls then fail with `unavailable`).
+   * closes what it shares (the dictionary cache's calls then fail with `unavailable`). Its
+   * metrics go to this cache's meter, under `cache="dictionary"`.
    *
    * ```ts
    * const sessions = await SessionCache.connect(redis, { freshness: "tracking", keys });
@@ -142,7 +159,7 @@ export class SessionCache {
    * const access = new SessionAccess({ sessions, dictionaries });
    * ```
    */
-  dictionaries(options: Omit<DictionaryCacheOptions, "freshness" | "tracker" | "tracking" | "timeoutMs" | "connectTimeoutMs"> = {}): DictionaryCache {
+  dictionaries(options: Omit<DictionaryCacheOptions, "freshness" | "tracker" | "tracking" | "timeoutMs" | "connectTimeoutMs" | "metrics"> = {}): DictionaryCache {
     return DictionaryCache.over(this, options);
   }
 
@@ -164,14 +181,27 @@ export class SessionCache {
    */
   async getAt(key: string, nowMs: number | bigint): Promise<SessionView | null> {
     const shared = this.shared;
-    if (shared.trackingLive()) {
+    const live = shared.trackingLive();
+    if (live) {
       const entry = shared.lookup(key);
       if (entry !== undefined) {
+        // A hit without a round trip: counted, not timed (METRICS.md: it takes less than timing it would).
         shared.countHit();
-        return shared.admit(key, entry, nowMs);
+        shared.tally.reads[3]!++;
+        try {
+          return shared.admit(key, entry, nowMs);
+        } catch (e) {
+          shared.tally.refuse(e);
+          throw e;
+        }
       }
-      return this.fetchTracked(key, nowMs);
-    } else {
+    }
+    const timers = this.timers;
+    const started = timers === undefined ? 0 : performance.now();
+    // What the read counts as (tally.ts): freshness * 2 + result, freshness 1 while tracking is live, result 1 for a hit.
+    let slot = live ? 2 : 0;
+    try {
+      if (live) return await this.fetchTracked(key, nowMs);
       const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(HEADER_LEN - 1)], true), "GETRANGE");
       shared.countHeaderCheck();
       if (prefix === null || prefix.length === 0) {
@@ -186,17 +216,25 @@ export class SessionCache {
         }
         const entry = shared.lookup(key);
         if (entry !== undefined && entry.sameDigest(header)) {
+          slot = 1;
           shared.countHit();
           return shared.admit(key, entry, nowMs);
         }
       }
+      return await this.fetch(key, nowMs);
+    } catch (e) {
+      shared.tally.refuse(e);
+      throw e;
+    } finally {
+      shared.tally.reads[slot]!++;
+      if (timers !== undefined) timers.read("session", slot, performance.now() - started);
     }
-    return this.fetch(key, nowMs);
   }
 
   private async fetch(key: string, nowMs: number | bigint): Promise<SessionView | null> {
     const shared = this.shared;
     const ticket = shared.begin(key);
+    const sent = this.timers === undefined ? 0 : performance.now();
     let blob: Buffer | null;
     try {
       blob = bulk(await this.link.query(key, ["GET", key], true), "GET");
@@ -204,7 +242,7 @@ export class SessionCache {
       shared.abandon(key, ticket);
       throw e;
     }
-    return this.keep(key, ticket, blob, nowMs);
+    return this.keep(key, ticket, blob, nowMs, 0, sent);
   }
 
   /**
@@ -237,28 +275,31 @@ export class SessionCache {
       shared.abandon(key, ticket);
       throw e;
     }
-    return this.keep(key, ticket, blob, nowMs, deadline, node);
+    return this.keep(key, ticket, blob, nowMs, 1, sent, deadline, node);
   }
 
   /**
-   * After a fetch under `ticket`: opens `blob` (`null`: the key is missing) and keeps it, with
-   * the key's `deadline`, unless an invalidation raced the fetch or `node` (the node that
-   * answered, on a cluster) is not tracked; frees the pending slot otherwise. The use is
-   * admitted at `nowMs` either way.
+   * After a fetch under `ticket` (sent at `sent`, kept fresh by `freshness`: 0 header checks, 1
+   * tracking): opens `blob` (`null`: the key is missing) and keeps it, with the key's
+   * `deadline`, unless an invalidation raced the fetch or `node` (the node that answered, on a
+   * cluster) is not tracked; frees the pending slot otherwise. The use is admitted at `nowMs`
+   * either way.
    */
-  private keep(key: string, ticket: number, blob: Buffer | null, nowMs: number | bigint, deadline = Infinity, node?: string): SessionView | null {
+  private keep(key: string, ticket: number, blob: Buffer | null, nowMs: number | bigint, freshness: number, sent: number, deadline = Infinity, node?: string): SessionView | null {
     const shared = this.shared;
     if (blob === null) {
       shared.abandon(key, ticket);
       return null;
     }
-    shared.countFetch(blob.length);
+    shared.countFetch(blob.length, freshness);
     let entry;
     try {
       entry = shared.open(key, blob);
     } catch (e) {
       shared.abandon(key, ticket);
       throw e;
+    } finally {
+      if (this.timers !== undefined) this.timers.fetch("session", freshness, performance.now() - sent);
     }
     entry.deadline = deadline;
     if (node !== undefined && !shared.nodeAnswered(node)) {
@@ -323,6 +364,7 @@ export class SessionCache {
     await this.tracker?.close();
     await this.link.close();
     this.shared.flush();
+    this.detach?.();
   }
 }
 

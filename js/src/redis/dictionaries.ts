@@ -11,7 +11,10 @@ import { SessionpackError } from "../errors.js";
 import type { MacKey } from "../mac.js";
 import { internalsOf } from "./lent.js";
 import { bulk, Link, type Connectable, type TimeoutOptions } from "./link.js";
+import { instrumentsOn, type Timers } from "./metrics.js";
+import { checkMetricsOption, resolveMeter, type MetricsOption } from "./otel.js";
 import { resolveTracking, Shared, type TrackingOptions } from "./shared.js";
+import { Tally } from "./tally.js";
 import type { Target } from "./target.js";
 import { Tracker } from "./tracking.js";
 
@@ -85,6 +88,13 @@ export interface DictionaryCacheOptions extends TimeoutOptions {
    * cache's connection too.
    */
   tracker?: SessionCacheLike;
+  /**
+   * Where the cache's metrics go (METRICS.md, `cache="dictionary"`): an OpenTelemetry
+   * `MeterProvider` or `Meter`, or `false` for none; left out, the global `MeterProvider` of
+   * `@opentelemetry/api` when that optional peer is installed, none otherwise.
+   * (`sessions.dictionaries()` reports on the session cache's meter.)
+   */
+  metrics?: MetricsOption;
 }
 
 /** A `SessionCache` (typed loosely here: the two modules import each other). */
@@ -161,6 +171,7 @@ function sharedTracking(sessions: SessionCacheLike, options: DictionaryCacheOpti
 /** Checks the options (the keys too, by making a decoder) before anything is connected. */
 function checkOptions(options: DictionaryCacheOptions, freshness: string): void {
   if (freshness !== "header-check" && freshness !== "tracking") throw new TypeError('freshness must be "header-check" or "tracking"');
+  checkMetricsOption(options.metrics);
   if (options.keyOf !== undefined && typeof options.keyOf !== "function") throw new TypeError("keyOf must be a function (tenant, kind) => string");
   new DictionaryDecoder({ keys: options.keys ?? [], ...(options.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }) });
 }
@@ -225,6 +236,8 @@ export class DictionaryCache {
     flushes: 0,
   };
   private readonly unwatch: (() => void) | undefined;
+  /** Stops counting this cache on the meter (at close). */
+  private readonly detach: (() => void) | undefined;
 
   private constructor(
     private readonly link: Link,
@@ -235,6 +248,10 @@ export class DictionaryCache {
     private readonly tracker: Tracker | undefined,
     /** Whether the link is this cache's to close. */
     private readonly ownsLink: boolean,
+    /** What this cache counts for its metrics. */
+    private readonly tally: Tally,
+    /** The meter's instruments; undefined when metrics are off. */
+    private readonly timers: Timers | undefined,
   ) {
     this.macKeys = [...(options.keys ?? [])];
     this.allowUnsigned = options.allowUnsigned === true;
@@ -248,10 +265,11 @@ export class DictionaryCache {
     this.unwatch = state?.watch({
       onKey: (key) => {
         this.counts.invalidations++;
-        this.take(key);
+        if (this.take(key)) this.tally.invalidations++;
       },
       onFlush: () => this.flush(),
     });
+    this.detach = timers?.attach(tally);
   }
 
   /**
@@ -274,17 +292,19 @@ export class DictionaryCache {
     const shared = options.tracker === undefined ? undefined : sharedTracking(options.tracker, options);
     const freshness = options.freshness ?? (shared === undefined ? "header-check" : "tracking");
     checkOptions(options, freshness);
+    const tally = new Tally("dictionary");
+    const meter = await resolveMeter(options.metrics);
     const link = await Link.connect(x, options);
     let state: Shared | undefined = shared;
     let tracker: Tracker | undefined;
     if (freshness === "tracking" && state === undefined) {
       const tracking = resolveTracking(options.tracking);
-      state = new Shared({ freshness: "tracking", maxEntries: 0 }, tracking);
+      state = new Shared({ freshness: "tracking", maxEntries: 0 }, tracking, tally);
       tracker = new Tracker(link, tracking, state);
     }
     let cache: DictionaryCache;
     try {
-      cache = new DictionaryCache(link, options, state, tracker, true);
+      cache = new DictionaryCache(link, options, state, tracker, true, tally, meter === undefined ? undefined : instrumentsOn(meter));
     } catch (e) {
       await link.close();
       throw e;
@@ -303,7 +323,8 @@ export class DictionaryCache {
     if (internals === undefined) throw new TypeError("sessions must be a SessionCache");
     const state = internals.tracker === undefined ? undefined : internals.shared;
     checkOptions(options, state === undefined ? "header-check" : "tracking");
-    return new DictionaryCache(internals.link, options, state, undefined, false);
+    if ((options as { metrics?: unknown }).metrics !== undefined) throw new TypeError("a dictionary cache over a session cache reports on the session cache's meter: give no metrics option");
+    return new DictionaryCache(internals.link, options, state, undefined, false, new Tally("dictionary"), internals.timers);
   }
 
   /** The deployment, when the cache connects to one itself (a URL or a `Target`); undefined over the application's client. */
@@ -421,6 +442,7 @@ export class DictionaryCache {
     await this.tracker?.close();
     if (this.ownsLink) await this.link.close();
     this.flush();
+    this.detach?.();
   }
 
   // ----- freshness -----
@@ -429,15 +451,34 @@ export class DictionaryCache {
     return new DictionaryDecoder({ keys: this.macKeys, allowUnsigned: this.allowUnsigned, ...(this.maxKeys === undefined ? {} : { maxKeys: this.maxKeys }) });
   }
 
+  /**
+   * A read of `key`: counted (tally.ts: freshness * 2 + result, a hit when the kept copy is what
+   * it answers), and timed unless answered without a round trip.
+   */
   private async getKey(key: string): Promise<IdDictionaryView | null> {
     const now = performance.now();
     const kept = this.lookup(key);
     const tracked = this.state !== undefined && this.state.covers(key);
-    if (kept !== undefined && ((tracked && this.trackingLive) || (!tracked && now - kept.checkedAt < this.checkIntervalMs))) {
+    const live = tracked && this.trackingLive;
+    const freshness = live ? 1 : 0;
+    if (kept !== undefined && (live || (!tracked && now - kept.checkedAt < this.checkIntervalMs))) {
+      // A hit without a round trip: counted, not timed (METRICS.md).
       this.counts.hits++;
+      this.tally.reads[freshness * 2 + 1]!++;
       return kept.view;
     }
-    return this.shared(key);
+    let slot = freshness * 2;
+    try {
+      const view = await this.shared(key);
+      if (kept !== undefined && view === kept.view) slot++;
+      return view;
+    } catch (e) {
+      this.tally.refuse(e);
+      throw e;
+    } finally {
+      this.tally.reads[slot]!++;
+      if (this.timers !== undefined) this.timers.read("dictionary", slot, performance.now() - now);
+    }
   }
 
   /**
@@ -460,6 +501,7 @@ export class DictionaryCache {
     const started = performance.now();
     const prefix = bulk(await this.link.query(key, ["GETRANGE", key, "0", String(DictHeader.LEN - 1)], true), "GETRANGE");
     this.counts.headerChecks++;
+    this.tally.headerChecks++;
     if (prefix === null || prefix.length === 0) {
       // Missing (or an empty string, which the fetch tells apart).
       this.take(key);
@@ -492,6 +534,7 @@ export class DictionaryCache {
 
   private async fetchNow(key: string): Promise<IdDictionaryView | null> {
     const started = performance.now();
+    const freshness = this.state !== undefined && this.state.covers(key) && this.trackingLive ? 1 : 0;
     const ticket = this.begin(key);
     let bytes: Buffer | null;
     try {
@@ -506,6 +549,7 @@ export class DictionaryCache {
     }
     this.counts.fetches++;
     this.counts.fetchedBytes += bytes.length;
+    this.tally.fetched(freshness, bytes.length);
     let view: IdDictionaryView;
     try {
       if (DictHeader.read(bytes) === undefined) throw notADictionary(key);
@@ -514,23 +558,35 @@ export class DictionaryCache {
     } catch (e) {
       this.abandon(key, ticket);
       throw e;
+    } finally {
+      if (this.timers !== undefined) this.timers.fetch("dictionary", freshness, performance.now() - started);
     }
     this.finish(key, ticket, new Copy(view, view.digest, view.bytes.length + 2 * key.length + ENTRY_OVERHEAD, started));
     return view;
   }
 
+  /** A refresh of `key` for one caller: its error counted as a refusal. */
   private refreshKey(key: string, held: IdDictionaryView | null): Promise<IdDictionaryView | null> {
+    return this.refreshShared(key, held).catch((e: unknown) => {
+      this.tally.refuse(e);
+      throw e;
+    });
+  }
+
+  private refreshShared(key: string, held: IdDictionaryView | null): Promise<IdDictionaryView | null> {
     const under = this.refreshing.get(key);
     if (under !== undefined) return under;
     const now = performance.now();
     const last = this.lastRefresh.get(key);
     if (last !== undefined && now - last < this.refreshIntervalMs) {
       this.counts.refreshesSkipped++;
+      this.tally.refreshesSkipped++;
       const kept = this.lookup(key);
       return Promise.resolve(kept !== undefined && newer(kept.view, held) ? kept.view : held);
     }
     this.noteRefresh(key, now);
     this.counts.refreshes++;
+    this.tally.refreshes++;
     const p = this.check(key).finally(() => {
       if (this.refreshing.get(key) === p) this.refreshing.delete(key);
     });
@@ -585,14 +641,15 @@ export class DictionaryCache {
     if (s instanceof Pending && s.ticket === ticket) this.slots.delete(key);
   }
 
-  private take(key: string): void {
+  /** Removes whatever `key` holds; whether it held a kept copy. */
+  private take(key: string): boolean {
     const s = this.slots.get(key);
-    if (s === undefined) return;
+    if (s === undefined) return false;
     this.slots.delete(key);
-    if (s instanceof Copy) {
-      this.bytes -= s.bytes;
-      this.entries--;
-    }
+    if (!(s instanceof Copy)) return false;
+    this.bytes -= s.bytes;
+    this.entries--;
+    return true;
   }
 
   private flush(): void {

@@ -4,7 +4,7 @@
  */
 
 import type { Access, SessionAccess } from "./access.js";
-import { checkOptions, denyBody, denyHeaders, loadFor, report, statusOf, type MiddlewareOptions } from "./http.js";
+import { checkOptions, denyBody, denyHeaders, loadFor, report, requestTally, statusOf, type MiddlewareOptions } from "./http.js";
 
 /** The part of a Node `ServerResponse` (Express's `res`) the middleware answers denials with. */
 export interface ResponseLike {
@@ -29,7 +29,8 @@ export interface WithSessionpack {
  * JSON `{"error":"unauthorized"}` (401: no key, no session, `expired`, `unauthenticated` — forged
  * or unsigned —, `not_a_blob`, `corrupt`), `{"error":"unavailable"}` (503 with `Retry-After: 1`:
  * `unavailable`, `timeout`) or `{"error":"internal"}` (500: anything else); see `statusOfKind`.
- * The cause goes to `options.onError(err, req)` only. The middleware never returns a promise
+ * The cause goes to `options.onError(err, req)` only. Each request is counted in `sessionpack.middleware.requests` (granted, or denied by
+ * kind: METRICS.md) on the meter of `access.sessions`. The middleware never returns a promise
  * and never calls `next(err)`, so it behaves the same under Express 4 and 5 and no error handler
  * can leak the detail.
  *
@@ -54,10 +55,11 @@ export function sessionpackExpress<Req extends object, Res extends ResponseLike>
 ): (req: Req, res: Res, next: (err?: unknown) => void) => void {
   checkOptions(access, options);
   const challenge = options.challenge;
+  const tally = requestTally(access);
   return function sessionpack(req: Req, res: Res, next: (err?: unknown) => void): void {
     let loading: Promise<Access>;
     try {
-      loading = loadFor(access, options, req);
+      loading = loadFor(access, options, req, tally);
     } catch (e) {
       loading = Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }

@@ -4,7 +4,7 @@
  */
 
 import type { Access, SessionAccess } from "./access.js";
-import { checkOptions, denyBody, denyHeaders, loadFor, report, statusOf, type MiddlewareOptions } from "./http.js";
+import { checkOptions, denyBody, denyHeaders, loadFor, report, requestTally, statusOf, type MiddlewareOptions } from "./http.js";
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyLike {
@@ -45,7 +45,8 @@ export type FastifyPlugin = ((instance: FastifyLike, opts: unknown, done: (err?:
  * Any failure answers at once (the route handler never runs) with JSON
  * `{"error":"unauthorized"}` (401), `{"error":"unavailable"}` (503, `Retry-After: 1`) or
  * `{"error":"internal"}` (500), as `statusOfKind` maps the error's kind; the cause goes to
- * `options.onError(err, request)` only — the hook sends the reply itself rather than throwing,
+ * `options.onError(err, request)` only (each request is counted in `sessionpack.middleware.requests`, granted or denied by
+ * kind, on the meter of `access.sessions`: METRICS.md) — the hook sends the reply itself rather than throwing,
  * so Fastify's error handler never puts an error's message in a body.
  *
  * The plugin does not encapsulate (like `fastify-plugin`): it applies to the context it is
@@ -68,13 +69,14 @@ export function sessionpackFastify<Req extends object>(access: SessionAccess, op
   const hook = options.hook ?? "onRequest";
   if (hook !== "onRequest" && hook !== "preHandler") throw new TypeError('options.hook must be "onRequest" or "preHandler"');
   const challenge = options.challenge;
+  const tally = requestTally(access);
   const plugin = (instance: FastifyLike, _opts: unknown, done: (err?: Error) => void): void => {
     if (!instance.hasRequestDecorator("sessionpack")) instance.decorateRequest("sessionpack", null);
     instance.addHook(hook, async (req: object, reply: ReplyLike) => {
       const request = req as Req;
       let a: Access;
       try {
-        a = await loadFor(access, options, request);
+        a = await loadFor(access, options, request, tally);
       } catch (e) {
         report(options, e, request);
         const status = statusOf(e);

@@ -7,6 +7,8 @@
 import { SessionpackError } from "../errors.js";
 import { type Access, NoSessionError, type SessionAccess } from "./access.js";
 import { StoreError } from "./errors.js";
+import { internalsOf } from "./lent.js";
+import type { Tally } from "./tally.js";
 
 /** The statuses the middleware answers with: 401 (no usable session), 503 (store unavailable), 500 (anything else). */
 export type DenyStatus = 401 | 500 | 503;
@@ -90,14 +92,32 @@ export interface MiddlewareOptions<Req> {
   challenge?: string;
 }
 
-/** Resolves to the request's {@link Access}, or rejects with why not (a `NoSessionError` for none). */
-export async function loadFor<Req>(access: SessionAccess, options: MiddlewareOptions<Req>, req: Req): Promise<Access> {
-  const key = options.sessionKey(req);
-  if (key === undefined || key === null || key === "") throw new NoSessionError("the request carries no session key");
-  if (typeof key !== "string") throw new TypeError("sessionKey(req) must return a string, undefined or null");
-  const a = await access.load(key);
-  if (a === null) throw new NoSessionError("no session under the request's key (missing, deleted, or expired in Redis)");
-  return a;
+/**
+ * Where a middleware over `access` counts its requests (`sessionpack.middleware.requests`,
+ * METRICS.md): the tally of its session cache, which reports on that cache's meter; undefined
+ * for a session cache that is not a `SessionCache`.
+ */
+export function requestTally(access: SessionAccess): Tally | undefined {
+  return internalsOf(access.sessions)?.shared.tally;
+}
+
+/**
+ * Resolves to the request's {@link Access}, or rejects with why not (a `NoSessionError` for
+ * none); counted in `tally` (granted, or denied by kind) when given.
+ */
+export async function loadFor<Req>(access: SessionAccess, options: MiddlewareOptions<Req>, req: Req, tally?: Tally): Promise<Access> {
+  try {
+    const key = options.sessionKey(req);
+    if (key === undefined || key === null || key === "") throw new NoSessionError("the request carries no session key");
+    if (typeof key !== "string") throw new TypeError("sessionKey(req) must return a string, undefined or null");
+    const a = await access.load(key);
+    if (a === null) throw new NoSessionError("no session under the request's key (missing, deleted, or expired in Redis)");
+    if (tally !== undefined) tally.granted++;
+    return a;
+  } catch (e) {
+    tally?.deny(e);
+    throw e;
+  }
 }
 
 /** Tells `onError`, ignoring its throws. */
@@ -109,6 +129,7 @@ export function report<Req>(options: MiddlewareOptions<Req>, err: unknown, req: 
   }
 }
 
+/** Checks the middleware's arguments: a `TypeError` saying what is expected. */
 export function checkOptions<Req>(access: SessionAccess, options: MiddlewareOptions<Req>): void {
   if (typeof access?.load !== "function") throw new TypeError("the first argument must be a SessionAccess");
   if (typeof options?.sessionKey !== "function") throw new TypeError("options.sessionKey must be a function (req) => string | undefined");

@@ -17,6 +17,10 @@
  *   {@link sessionpackFastify} and {@link withSession} put it on requests and jobs, and
  *   {@link statusOf} maps errors to HTTP statuses (401, 503, 500).
  *
+ * The caches and the middleware export metrics through OpenTelemetry (METRICS.md at the
+ * repository's root), on the meter of their `metrics` option or the global one of the optional
+ * peer `@opentelemetry/api`; without it, nothing.
+ *
  * **On any error, deny access.** A missing key is `null`, never an error.
  */
 
@@ -41,3 +45,13 @@ export { statusOf, statusOfKind, denyBody, type DenyStatus, type MiddlewareOptio
 export { sessionpackExpress, type ResponseLike, type WithSessionpack } from "./express.js";
 export { sessionpackFastify, type FastifyLike, type ReplyLike, type FastifyPlugin, type FastifyPluginOptions } from "./fastify.js";
 export { withSession } from "./worker.js";
+export {
+  type MetricsOption,
+  type MeterLike,
+  type MeterProviderLike,
+  type HistogramLike,
+  type ObservableLike,
+  type BatchObservableResultLike,
+  type InstrumentOptionsLike,
+  type MetricAttributesLike,
+} from "./otel.js";

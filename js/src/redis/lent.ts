@@ -6,6 +6,7 @@
  */
 
 import type { Link } from "./link.js";
+import type { Timers } from "./metrics.js";
 import type { Shared } from "./shared.js";
 import type { Tracker } from "./tracking.js";
 
@@ -14,6 +15,8 @@ export interface CacheInternals {
   readonly link: Link;
   readonly shared: Shared;
   readonly tracker: Tracker | undefined;
+  /** The instruments of the cache's meter; undefined when its metrics are off. */
+  readonly timers: Timers | undefined;
 }
 
 const INTERNALS = new WeakMap<object, CacheInternals>();

@@ -11,6 +11,8 @@ import type { Limits } from "../limits.js";
 import type { MacKey } from "../mac.js";
 import type { SessionView } from "../view.js";
 import type { TimeoutOptions } from "./link.js";
+import type { MetricsOption } from "./otel.js";
+import type { Tally } from "./tally.js";
 
 /**
  * How a cache learns that a kept session changed:
@@ -81,6 +83,14 @@ export interface CacheOptions extends TimeoutOptions {
   limits?: Partial<Limits>;
   /** How tracking is watched (for `"tracking"`). */
   tracking?: TrackingOptions;
+  /**
+   * Where the cache's metrics go (METRICS.md at the repository's root): an OpenTelemetry
+   * `MeterProvider` or `Meter`, or `false` for none. Left out: the global `MeterProvider` of
+   * `@opentelemetry/api` when that optional peer is installed (register the SDK before
+   * connecting), none otherwise. A `DictionaryCache` made by `dictionaries()` and the middleware
+   * over a `SessionAccess` of this cache report on the same meter.
+   */
+  metrics?: MetricsOption;
 }
 
 /** What a cache did since it was made. */
@@ -212,7 +222,12 @@ export class Shared {
     untrackedFetches: 0,
   };
 
-  constructor(o: CacheOptions, tracking: ResolvedTracking) {
+  constructor(
+    o: CacheOptions,
+    tracking: ResolvedTracking,
+    /** What the cache counts for its metrics (the tracking events of this state's tracker too). */
+    readonly tally: Tally,
+  ) {
     const count = (v: number | undefined, dflt: number, what: string): number => {
       const x = v ?? dflt;
       if (!Number.isSafeInteger(x) || x < 0) throw new TypeError(`${what} must be a non-negative integer`);
@@ -289,6 +304,7 @@ export class Shared {
     this.trackedNodes = nodes;
     this.lastHeard = since;
     this.live = true;
+    this.tally.trackingRegains++;
   }
 
   /**
@@ -302,17 +318,24 @@ export class Shared {
     if (this.trackedNodes.has(id)) return true;
     this.counts.untrackedFetches++;
     this.live = false;
+    this.tally.trackingLosses++;
     this.flush();
     this.onUntrackedNode?.();
     return false;
   }
 
-  /** Tracking of `generation` is lost: back to header checks, and empty the cache (invalidations may have been missed). */
-  wentDead(generation: number): void {
+  /**
+   * Tracking of `generation` is lost: back to header checks, and empty the cache (invalidations
+   * may have been missed). `stopping`: the tracker is being closed (not counted as a loss).
+   */
+  wentDead(generation: number, stopping = false): void {
     if (this.generation !== generation) return;
     const was = this.live;
     this.live = false;
-    if (was) this.flush();
+    if (was) {
+      if (!stopping) this.tally.trackingLosses++;
+      this.flush();
+    }
   }
 
   // ----- the map -----
@@ -371,22 +394,22 @@ export class Shared {
     if (s instanceof Pending && s.ticket === ticket) this.slots.delete(key);
   }
 
-  /** Removes whatever `key` holds. */
-  take(key: string): void {
+  /** Removes whatever `key` holds; whether it held a kept entry. */
+  take(key: string): boolean {
     const s = this.slots.get(key);
-    if (s === undefined) return;
+    if (s === undefined) return false;
     this.slots.delete(key);
-    if (s instanceof Entry) {
-      this.bytes -= s.bytes;
-      this.entries--;
-    }
+    if (!(s instanceof Entry)) return false;
+    this.bytes -= s.bytes;
+    this.entries--;
+    return true;
   }
 
   /** The server announced that `key` changed, expired or was evicted. */
   invalidate(key: Buffer): void {
     this.counts.invalidations++;
     const k = key.toString("utf8");
-    this.take(k);
+    if (this.take(k)) this.tally.invalidations++;
     for (const w of this.watchers) w.onKey(k);
   }
 
@@ -469,11 +492,14 @@ export class Shared {
 
   countHeaderCheck(): void {
     this.counts.headerChecks++;
+    this.tally.headerChecks++;
   }
 
-  countFetch(bytes: number): void {
+  /** A value of `bytes` bytes fetched, kept fresh by `freshness` (0 header checks, 1 tracking). */
+  countFetch(bytes: number, freshness: number): void {
     this.counts.fetches++;
     this.counts.fetchedBytes += bytes;
+    this.tally.fetched(freshness, bytes);
   }
 
   stats(): CacheStats {

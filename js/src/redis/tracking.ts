@@ -194,7 +194,7 @@ export class Tracker {
         // after the first the tracker waits as after any failure.
         again = e instanceof Changed && this.changes++ === 0;
       }
-      this.shared.wentDead(generation);
+      this.shared.wentDead(generation, this.stopped);
       // Over: the losses of the connections closed now must not cut the next pause short.
       lost.value = true;
       if (this.stopped) await this.dropMarker(conns[0]);
