@@ -684,11 +684,12 @@ export class LegacyMapping {
       roles,
       settings,
       attributes,
-      facilities: fkeys?.ids ?? [],
-      groups: gkeys?.ids ?? [],
       facilityLineage: fkeys === undefined ? undefined : fview.lineage,
       groupLineage: gkeys === undefined ? undefined : gview.lineage,
     });
+    // The ids are u32s from the dictionaries: sorted here, without the constructor's per-id checks.
+    session.facilities = sortedIds(fkeys?.ids);
+    session.groups = sortedIds(gkeys?.ids);
     return { session, facilities, groups, facilityKeysAdded: fkeys?.added ?? [], groupKeysAdded: gkeys?.added ?? [] };
   }
 
@@ -717,6 +718,15 @@ export class LegacyMapping {
     }
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
+}
+
+/** Ascending distinct ids. */
+function sortedIds(ids: number[] | undefined): number[] {
+  if (ids === undefined || ids.length === 0) return [];
+  const all = Uint32Array.from(ids).sort();
+  const out: number[] = [all[0]!];
+  for (let i = 1; i < all.length; i++) if (all[i] !== all[i - 1]) out.push(all[i]!);
+  return out;
 }
 
 function maxKeysOf(d: IdDictionary | IdDictionaryView): number {
