@@ -33,7 +33,7 @@ function rng(seed: number) {
     next,
     int: (n: number) => Math.floor(next() * n),
     chance: (p: number) => next() < p,
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
   };
 }
 type Rng = ReturnType<typeof rng>;
@@ -175,7 +175,7 @@ function generate(r: Rng): Generated {
   // Members in any order.
   for (let i = doc.length - 1; i > 0; i--) {
     const j = r.int(i + 1);
-    [doc[i], doc[j]] = [doc[j]!, doc[i]!];
+    [doc[i], doc[j]] = [doc[j], doc[i]];
   }
   return { text: (r.chance(0.1) ? "\ufeff" : "") + ws(r) + write(r, obj(r, doc)) + ws(r), seconds };
 }
@@ -273,7 +273,7 @@ test("legacy property: a fault put at random into a random document is the one r
         expected = { kind: "invalid_input", rule: "M-PATH-ELEMENT", path: `/facilities/${k}/_id` };
         break;
       case 1:
-        facilities[k]!._id = "65a0f0c2e1a9d3f4a5b6ffff";
+        facilities[k]._id = "65a0f0c2e1a9d3f4a5b6ffff";
         expected = { kind: "invalid_input", rule: "M-DICT-ABSENT", path: `/facilities/${k}/_id` };
         break;
       case 2: {
