@@ -96,11 +96,15 @@ console.log(
     (data.expected === undefined ? "" : " (equal to the generator's session)"),
 );
 
+const decoder = new TextDecoder("utf-8", { fatal: true });
 let sink = 0;
 const t = timeAll(
   {
     "JSON.parse (text)": () => {
       sink += JSON.parse(data.text).facilities.length;
+    },
+    "JSON.parse (bytes: UTF-8 decode + parse)": () => {
+      sink += JSON.parse(decoder.decode(bytes)).facilities.length;
     },
     "LegacyMapping.convert (text)": () => {
       sink += mapping.convert(data.text, options).session.facilities.length;
@@ -113,6 +117,6 @@ const t = timeAll(
 );
 const parse = t["JSON.parse (text)"];
 for (const [name, ns] of Object.entries(t)) {
-  console.log(`${name.padEnd(32)} ${human(ns).padStart(10)}   ${(ns / parse).toFixed(2)}× JSON.parse`);
+  console.log(`${name.padEnd(42)} ${human(ns).padStart(10)}   ${(ns / parse).toFixed(2)}× JSON.parse`);
 }
 if (sink === 0) console.log("");
