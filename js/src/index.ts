@@ -39,3 +39,10 @@ export {
   type DictKind,
   type KeyType,
 } from "./dict.js";
+export {
+  LegacyMapping,
+  LegacyError,
+  DEFAULT_MAX_DOCUMENT_LEN,
+  type LegacyConvertOptions,
+  type LegacyConversion,
+} from "./legacy/mapping.js";

@@ -57,10 +57,10 @@ export function keyOf(entry: { key: ManifestKey }) {
   return entry.key ? { id: entry.key[0], key: Buffer.from(entry.key[1], "hex") } : undefined;
 }
 
-/** Every session vector directory: tests/vectors/<version>/ with a manifest.json (v1, v3, …). */
+/** Every session vector directory: tests/vectors/<version>/ with a manifest.json (v1, v3, …); not dict/ nor legacy/ (MAPPING.md). */
 export function sessionDirs() {
   return readdirSync(VECTORS, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== "dict" && existsSync(path.join(VECTORS, d.name, "manifest.json")))
+    .filter((d) => d.isDirectory() && d.name !== "dict" && d.name !== "legacy" && existsSync(path.join(VECTORS, d.name, "manifest.json")))
     .map((d) => path.join(VECTORS, d.name))
     .sort();
 }
