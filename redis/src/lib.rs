@@ -109,14 +109,14 @@ mod store;
 mod store_async;
 mod target;
 
-pub use access::{Access, AsyncAccess, RecordKey};
+pub use access::{Access, AsyncAccess};
 pub use cache::{
     AsyncSessionCache, CacheOptions, CacheStats, Freshness, SessionCache, TrackingOptions,
 };
 pub use codec::Payload;
 pub use dictionaries::{
     default_dictionary_key, AsyncDictionaryCache, CachedDictionary, DictionaryCache,
-    DictionaryOptions, DictionaryStats,
+    DictionaryOptions, DictionaryStats, RecordKey,
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
 /// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or

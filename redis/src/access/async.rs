@@ -110,3 +110,28 @@ impl AsyncAccess {
         Ok(keep(items, &verdicts))
     }
 }
+
+impl AsyncDictionaryCache {
+    /// What `session` may see by key at the system clock's time, through a clone of this
+    /// cache; see [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
+    ///
+    /// # Errors
+    ///
+    /// As [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
+    pub async fn access(&self, session: Arc<SessionBuf>) -> Result<AsyncAccess, Error> {
+        self.access_at(session, crate::cache::now_ms()).await
+    }
+
+    /// As [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
+    ///
+    /// # Errors
+    ///
+    /// As [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
+    pub async fn access_at(
+        &self,
+        session: Arc<SessionBuf>,
+        now_ms: i64,
+    ) -> Result<AsyncAccess, Error> {
+        AsyncAccess::load(self.clone(), session, now_ms).await
+    }
+}

@@ -119,3 +119,32 @@ impl<'c> Access<'c> {
         Ok(keep(items, &verdicts))
     }
 }
+
+impl DictionaryCache {
+    /// What `session` may see by key at the system clock's time; see
+    /// [`access_at`](Self::access_at).
+    ///
+    /// # Errors
+    ///
+    /// As [`access_at`](Self::access_at).
+    pub fn access(&mut self, session: Arc<SessionBuf>) -> Result<Access<'_>, Error> {
+        self.access_at(session, crate::cache::now_ms())
+    }
+
+    /// What `session` may see by key, checked at `now_ms` (Unix milliseconds), through this
+    /// cache: its facility dictionary is loaded now (so that checks of known keys need no I/O).
+    ///
+    /// # Errors
+    ///
+    /// `expired` when the session expired at `now_ms`; what [`get`](Self::get) and
+    /// [`refresh`](Self::refresh) say; `unauthenticated` for a signed session and an unsigned
+    /// dictionary (C-KEY-MAC); `wrong_dictionary` for a dictionary of another lineage, even
+    /// after a refresh (C-KEY-CHECK). **Deny on any error.**
+    pub fn access_at(
+        &mut self,
+        session: Arc<SessionBuf>,
+        now_ms: i64,
+    ) -> Result<Access<'_>, Error> {
+        Access::load(self, session, now_ms)
+    }
+}

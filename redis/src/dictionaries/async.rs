@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sessionpack::{DictKind, KeyRing, SessionBuf};
+use sessionpack::{DictKind, KeyRing};
 
 use super::load::{Call, Next};
+use super::record_key::{id_in, id_in_fresh, RecordKey};
 use super::state::{dictionary_accessors, Outcome, Purpose};
 use super::sync::Inner;
 use super::{CachedDictionary, DictionaryOptions};
-use crate::access::{AsyncAccess, RecordKey};
 use crate::link::AsyncLink;
 use crate::{Error, Target};
 
@@ -111,34 +111,11 @@ impl AsyncDictionaryCache {
     ) -> Result<Option<u32>, Error> {
         let key = key.into();
         let copy = self.get(tenant, kind).await?;
-        if let Some(id) = crate::access::id_in(copy.as_deref(), key)? {
+        if let Some(id) = id_in(copy.as_deref(), key)? {
             return Ok(Some(id));
         }
         let fresh = self.refresh(tenant, kind, copy.as_ref()).await?;
-        crate::access::id_in_fresh(copy.as_ref(), fresh.as_ref(), key)
-    }
-
-    /// What `session` may see by key at the system clock's time, through a clone of this
-    /// cache; see [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
-    ///
-    /// # Errors
-    ///
-    /// As [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
-    pub async fn access(&self, session: Arc<SessionBuf>) -> Result<AsyncAccess, Error> {
-        self.access_at(session, crate::cache::now_ms()).await
-    }
-
-    /// As [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
-    ///
-    /// # Errors
-    ///
-    /// As [`DictionaryCache::access_at`](crate::DictionaryCache::access_at).
-    pub async fn access_at(
-        &self,
-        session: Arc<SessionBuf>,
-        now_ms: i64,
-    ) -> Result<AsyncAccess, Error> {
-        AsyncAccess::load(self.clone(), session, now_ms).await
+        id_in_fresh(copy.as_ref(), fresh.as_ref(), key)
     }
 
     /// One call, to its end.

@@ -18,6 +18,7 @@
 mod r#async;
 mod copy;
 mod load;
+mod record_key;
 mod state;
 mod sync;
 
@@ -28,6 +29,8 @@ use sessionpack::{DictKind, DictionaryDecoder, KeyRing, MacKey};
 
 pub use copy::CachedDictionary;
 pub use r#async::AsyncDictionaryCache;
+pub use record_key::RecordKey;
+pub(crate) use record_key::parse_key;
 pub use sync::DictionaryCache;
 
 use crate::{Freshness, TrackingOptions};

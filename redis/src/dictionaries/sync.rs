@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sessionpack::{DictKind, KeyRing, SessionBuf};
+use sessionpack::{DictKind, KeyRing};
 
 use super::load::{Call, Next};
+use super::record_key::{id_in, id_in_fresh, RecordKey};
 use super::state::{dictionary_accessors, DictState, Outcome, Purpose};
 use super::{CachedDictionary, DictionaryOptions};
-use crate::access::{Access, RecordKey};
 use crate::cache::tracking::{self, TrackerHandle};
 use crate::link::SyncLink;
 use crate::{Error, Target};
@@ -163,38 +163,11 @@ impl DictionaryCache {
     ) -> Result<Option<u32>, Error> {
         let key = key.into();
         let copy = self.get(tenant, kind)?;
-        if let Some(id) = crate::access::id_in(copy.as_deref(), key)? {
+        if let Some(id) = id_in(copy.as_deref(), key)? {
             return Ok(Some(id));
         }
         let fresh = self.refresh(tenant, kind, copy.as_ref())?;
-        crate::access::id_in_fresh(copy.as_ref(), fresh.as_ref(), key)
-    }
-
-    /// What `session` may see by key at the system clock's time; see
-    /// [`access_at`](Self::access_at).
-    ///
-    /// # Errors
-    ///
-    /// As [`access_at`](Self::access_at).
-    pub fn access(&mut self, session: Arc<SessionBuf>) -> Result<Access<'_>, Error> {
-        self.access_at(session, crate::cache::now_ms())
-    }
-
-    /// What `session` may see by key, checked at `now_ms` (Unix milliseconds), through this
-    /// cache: its facility dictionary is loaded now (so that checks of known keys need no I/O).
-    ///
-    /// # Errors
-    ///
-    /// `expired` when the session expired at `now_ms`; what [`get`](Self::get) and
-    /// [`refresh`](Self::refresh) say; `unauthenticated` for a signed session and an unsigned
-    /// dictionary (C-KEY-MAC); `wrong_dictionary` for a dictionary of another lineage, even
-    /// after a refresh (C-KEY-CHECK). **Deny on any error.**
-    pub fn access_at(
-        &mut self,
-        session: Arc<SessionBuf>,
-        now_ms: i64,
-    ) -> Result<Access<'_>, Error> {
-        Access::load(self, session, now_ms)
+        id_in_fresh(copy.as_ref(), fresh.as_ref(), key)
     }
 
     /// One call, to its end.
