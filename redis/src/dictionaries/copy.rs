@@ -8,7 +8,7 @@ use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, K
 /// are looked up in place, with no allocation.
 ///
 /// Whether it is **authenticated** (its MAC verified with the cache's key ring) is kept with
-/// it: [`view`](Self::view) and [`keyed`](Self::keyed) say so truthfully, so a signed session
+/// it: [`view`](Self::view) says so truthfully, so a signed session
 /// is never checked through an unsigned copy (`SPEC.md` C-KEY-MAC). An unsigned copy (a cache
 /// without keys, or one that [allows unsigned](crate::DictionaryOptions::allow_unsigned)
 /// dictionaries for a migration) is validated again by each [`view`](Self::view): a cost of
