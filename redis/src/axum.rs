@@ -34,7 +34,7 @@
 //! let access = AccessState::new(sessions, dictionaries)
 //!     .with_source(KeySource::Cookie("sid".into()))
 //!     .with_prefix("session:");
-//! //! // The state holds an AccessState, or implements `FromRef` for one.
+//! // The state holds an AccessState, or implements `FromRef` for one.
 //! let app: Router = Router::new().route("/records", get(records)).with_state(access);
 //! # let _ = app;
 //! # Ok(())
