@@ -12,9 +12,9 @@ use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use redis::AsyncCommands;
 use serde::Serialize;
 use sessionpack_redis::axum::AccessState;
+use sessionpack_redis::redis::AsyncCommands;
 use sessionpack_redis::{AsyncAccess, Error};
 use sessionpack_synth::{legacy_contains, LegacySession};
 
@@ -31,7 +31,7 @@ pub struct App {
     pub access: AccessState,
     pub records: Arc<RwLock<Vec<Record>>>,
     /// Where the legacy handler reads JSON sessions (`legacy:<token>`).
-    pub legacy: Option<redis::aio::MultiplexedConnection>,
+    pub legacy: Option<sessionpack_redis::redis::aio::MultiplexedConnection>,
 }
 
 impl FromRef<App> for AccessState {
