@@ -69,6 +69,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// No session: the request named none, or the store holds none under the key it named
+    /// (missing, deleted, or expired in Redis). The session caches return `Ok(None)` for a
+    /// missing key; this is what a caller that needs a session (the axum extractor) makes of
+    /// it.
+    NoSession {
+        /// The key looked up; `None` when the request named none.
+        key: Option<String>,
+    },
     /// The cache could not start its tracker (a thread, or its runtime): the process is out
     /// of threads or memory.
     Spawn {
@@ -172,6 +180,9 @@ pub enum ErrorKind {
     Contended,
     /// `spawn`: the cache could not start its tracker (out of threads or memory).
     Spawn,
+    /// `no_session`: no session to check (the request named none, or none is stored under
+    /// its key), as the npm package's `NoSessionError`.
+    NoSession,
 }
 
 impl ErrorKind {
@@ -180,9 +191,9 @@ impl ErrorKind {
     /// ```
     /// use sessionpack_redis::ErrorKind;
     ///
-    /// assert_eq!(ErrorKind::ALL.len(), 13);
+    /// assert_eq!(ErrorKind::ALL.len(), 14);
     /// ```
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::NotABlob,
         ErrorKind::Corrupt,
         ErrorKind::Unsupported,
@@ -196,11 +207,12 @@ impl ErrorKind {
         ErrorKind::Server,
         ErrorKind::Contended,
         ErrorKind::Spawn,
+        ErrorKind::NoSession,
     ];
 
     /// The kind's name: the library's names (`not_a_blob`, `corrupt`, `unsupported`, `limit`,
     /// `unauthenticated`, `expired`, `wrong_dictionary`, `invalid_input`), then `timeout`, `unavailable`,
-    /// `server`, `contended`, `spawn`.
+    /// `server`, `contended`, `spawn`, `no_session`.
     pub const fn name(self) -> &'static str {
         match self {
             ErrorKind::NotABlob => "not_a_blob",
@@ -216,6 +228,7 @@ impl ErrorKind {
             ErrorKind::Server => "server",
             ErrorKind::Contended => "contended",
             ErrorKind::Spawn => "spawn",
+            ErrorKind::NoSession => "no_session",
         }
     }
 }
@@ -292,6 +305,7 @@ impl Error {
             Error::Contended { .. } => ErrorKind::Contended,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::Spawn { .. } => ErrorKind::Spawn,
+            Error::NoSession { .. } => ErrorKind::NoSession,
         }
     }
 
@@ -408,6 +422,11 @@ impl fmt::Display for Error {
             ),
             Error::InvalidInput { message } => f.write_str(message),
             Error::Spawn { what, .. } => write!(f, "cannot start {what}"),
+            Error::NoSession { key: None } => f.write_str("no session: the request named none"),
+            Error::NoSession { key: Some(key) } => write!(
+                f,
+                "no session under key {key:?} (missing, deleted, or expired in Redis)"
+            ),
         }
     }
 }

@@ -25,6 +25,30 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Dictionaries
+//!
+//! [`DictionaryCache`] / [`AsyncDictionaryCache`] keep the tenants' id dictionaries opened in
+//! process like sessions (bounded by entries and bytes, fresh by header checks or tracking,
+//! one fetch per dictionary under concurrent misses) with **refresh once, then deny**: a key
+//! the copy lacks refreshes the dictionary once, at most once per dictionary per refresh
+//! interval (1 s by default), and is denied if still unknown. [`Access`] / [`AsyncAccess`]
+//! answer "may this session see this record?" by the record's facility key through them.
+//!
+//! ```no_run
+//! use sessionpack_redis::{AsyncDictionaryCache, AsyncSessionCache, CacheOptions, DictionaryOptions, Freshness, Target};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let target = Target::parse("redis://127.0.0.1:6379")?;
+//! let sessions = AsyncSessionCache::connect(&target, CacheOptions::new(Freshness::Tracking)).await?;
+//! let dictionaries = AsyncDictionaryCache::connect(&target, DictionaryOptions::new(Freshness::Tracking)).await?;
+//! let session = sessions.get("session:u1").await?.ok_or("no session: deny")?;
+//! let access = dictionaries.access(session).await?;
+//! let may_see = access.can_see("6926c19047abb94d0ee3aad9").await?; // refreshed once if unknown
+//! # let _ = may_see;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! **On any error, deny access.** Timeouts ([`Target::with_timeout`]) bound every call: a
 //! server that stops answering gives [`ErrorKind::Timeout`], never a hang. [`Error::kind`] is
 //! one flat list ([`ErrorKind::Expired`], [`ErrorKind::NotABlob`], [`ErrorKind::Timeout`], …)
@@ -69,9 +93,13 @@
     )
 )]
 
+mod access;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod cache;
 mod codec;
 mod core;
+mod dictionaries;
 mod error;
 #[cfg(feature = "jobs")]
 pub mod jobs;
@@ -81,10 +109,15 @@ mod store;
 mod store_async;
 mod target;
 
+pub use access::{Access, AsyncAccess};
 pub use cache::{
     AsyncSessionCache, CacheOptions, CacheStats, Freshness, SessionCache, TrackingOptions,
 };
 pub use codec::Payload;
+pub use dictionaries::{
+    default_dictionary_key, AsyncDictionaryCache, CachedDictionary, DictionaryCache,
+    DictionaryOptions, DictionaryStats, RecordKey,
+};
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
 /// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or
 /// `ConnectionManager` a [`Target`] is made from with this one, so that the versions agree.

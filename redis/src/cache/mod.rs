@@ -44,7 +44,7 @@ mod r#async;
 mod get;
 pub(crate) mod shared;
 mod sync;
-mod tracking;
+pub(crate) mod tracking;
 
 use std::time::Duration;
 
@@ -52,6 +52,7 @@ use sessionpack::{KeyRing, Limits, MacKey};
 
 pub use r#async::AsyncSessionCache;
 pub use sync::SessionCache;
+pub(crate) use sync::{now_ms, wait_for};
 
 /// How a [`SessionCache`] learns that a kept session changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

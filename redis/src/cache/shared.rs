@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use sessionpack::{Decoder, Expiry, Header, KeyRing, Limits, SessionBuf};
@@ -152,6 +152,18 @@ pub(crate) struct Shared {
     pub(crate) refresh: Notify,
     /// Whether the cache reads a cluster (fetches name the node that answered).
     cluster: bool,
+    /// Told of every eviction the tracker causes: a dictionary cache served from this
+    /// tracking state (`dictionaries`).
+    listener: OnceLock<Weak<dyn Evictions>>,
+}
+
+/// What else keeps entries fresh by this tracking state: told of each key the server
+/// invalidated and of each flush (tracking lost or re-established).
+pub(crate) trait Evictions: Send + Sync {
+    /// The server announced that `key` changed.
+    fn key(&self, key: &str);
+    /// Every entry must go.
+    fn flush(&self);
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -189,6 +201,7 @@ impl Shared {
             tracked_nodes: RwLock::new(HashSet::new()),
             refresh: Notify::new(),
             cluster,
+            listener: OnceLock::new(),
         }
     }
 
@@ -265,7 +278,7 @@ impl Shared {
     /// tracker to read the topology again. Whether what the node returned may be kept: it is
     /// tracked, or tracking was not live anyway (header checks guard the entry, and tracking
     /// empties the cache when it goes live).
-    fn answered_by(&self, node: &str) -> bool {
+    pub(crate) fn answered_by(&self, node: &str) -> bool {
         if !self.tracking || !self.cluster || read(&self.tracked_nodes).contains(node) {
             return true;
         }
@@ -419,15 +432,32 @@ impl Shared {
         self.counters.invalidations.fetch_add(1, Relaxed);
         if let Ok(key) = std::str::from_utf8(key) {
             self.remove(key);
+            if let Some(l) = self.listener() {
+                l.key(key);
+            }
         }
+    }
+
+    /// Tells `listener` of every eviction from now on (once: a later call is ignored).
+    pub(crate) fn listen(&self, listener: Weak<dyn Evictions>) {
+        let _ = self.listener.set(listener);
+    }
+
+    fn listener(&self) -> Option<Arc<dyn Evictions>> {
+        self.listener.get().and_then(Weak::upgrade)
     }
 
     /// Empties the cache, pending fetches included (they will not be kept).
     pub(crate) fn flush(&self) {
-        let mut slots = write(&self.slots);
-        slots.map.clear();
-        slots.bytes = 0;
+        {
+            let mut slots = write(&self.slots);
+            slots.map.clear();
+            slots.bytes = 0;
+        }
         self.counters.flushes.fetch_add(1, Relaxed);
+        if let Some(l) = self.listener() {
+            l.flush();
+        }
     }
 
     // ----- the rules at use -----
