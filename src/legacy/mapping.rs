@@ -263,7 +263,7 @@ impl Mapping {
             root.get(name)
                 .map(|v| {
                     path_at(v, &at(name), true).map(|(path, text)| ListPath {
-                        path: path.as_list(),
+                        path: path.into_list(),
                         text,
                     })
                 })

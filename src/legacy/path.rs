@@ -118,7 +118,7 @@ impl Path {
     }
 
     /// The path read as a list: when no step ends with `[]`, the last one does.
-    pub(super) fn as_list(mut self) -> Path {
+    pub(super) fn into_list(mut self) -> Path {
         if !self.has_each() {
             if let Some(last) = self.steps.last_mut() {
                 last.each = true;
