@@ -124,7 +124,7 @@ fn the_other_forms_convert_to_the_same_session() {
     seconds_mapping["expires_at"]["unit"] = json!("s");
     let seconds_mapping =
         LegacyMapping::from_json(&serde_json::to_vec(&seconds_mapping).unwrap()).unwrap();
-    let mut rng = Rng(0x5eed_1e9a_c7);
+    let mut rng = Rng(0x005e_ed1e_9ac7);
     for seed in 1..=40 {
         let s = generate(Profile::Small, seed);
         let (f, g) = dictionaries(&s);
