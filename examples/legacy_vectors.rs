@@ -57,7 +57,10 @@ fn main() {
         let path = dir.join(&d.file);
         match std::fs::read(&path) {
             Ok(old) if old == bytes => println!("{}: released, unchanged", d.file),
-            Ok(_) => panic!("{} exists with other bytes: released vectors never change", d.file),
+            Ok(_) => panic!(
+                "{} exists with other bytes: released vectors never change",
+                d.file
+            ),
             Err(_) => {
                 std::fs::write(&path, &bytes).expect("write");
                 println!("{}: written ({} keys)", d.file, d.keys.len());

@@ -64,6 +64,10 @@ mod idset;
 mod json;
 #[cfg(feature = "json")]
 pub use json::JsonDicts;
+#[cfg(feature = "json")]
+mod legacy;
+#[cfg(feature = "json")]
+pub use legacy::LegacyMapping;
 mod limits;
 mod session;
 mod session_keys;

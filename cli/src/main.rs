@@ -5,6 +5,7 @@
 mod args;
 mod atomic_file;
 mod commands;
+mod convert;
 mod demo;
 mod demo_redis;
 mod demo_svg;

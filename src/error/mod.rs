@@ -12,6 +12,7 @@ mod envelope;
 mod fields;
 mod idset;
 mod kind;
+mod legacy;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,7 @@ pub use fields::{
 };
 pub use idset::IdSetError;
 pub use kind::{ErrorKind, UnknownErrorKind};
+pub use legacy::{LegacyError, LegacyRule};
 
 use crate::dict_kind::DictKind;
 use crate::format::Format;
@@ -62,6 +64,7 @@ use crate::format::Format;
 /// | `IssuedAfterExpiry`, `Json`, `InvalidKey`, `Compress`, `KeyNotInDictionary` | `invalid_input` | none |
 /// | `ForeignDictionary`, `ForeignTenant` | `wrong_dictionary` | `C-KEY-CHECK` |
 /// | `UnauthenticatedDictionary` | `unauthenticated` | `C-KEY-MAC` |
+/// | `Legacy` ([`LegacyError`]) | its rule's: `invalid_input`, `limit`, `unsupported`, `wrong_dictionary` | `M-…` (`MAPPING.md`) |
 ///
 /// `Error` is `Clone + Eq` and owns everything it says (no boxed causes, no foreign error
 /// types), so it can be kept, compared in tests and sent across threads.
@@ -252,6 +255,11 @@ pub enum Error {
         /// The key, as text.
         key: String,
     },
+
+    // ----- legacy sessions (`MAPPING.md`) -----
+    /// A legacy session document or a mapping was refused by the converter: the `M-…` rule,
+    /// the path at fault and why. Its kind is the rule's ([`LegacyRule::kind`]).
+    Legacy(LegacyError),
 }
 
 impl fmt::Display for Error {
@@ -410,6 +418,7 @@ impl fmt::Display for Error {
                 "{set}: the dictionary holds no key {key}: append it first (with the CLI, \
                  `--append`)"
             ),
+            Legacy(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -431,6 +440,13 @@ impl From<IdSetError> for Error {
     /// An id set read on its own: [`Error::IdSet`].
     fn from(error: IdSetError) -> Self {
         Error::IdSet(error)
+    }
+}
+
+impl From<LegacyError> for Error {
+    /// [`Error::Legacy`].
+    fn from(error: LegacyError) -> Self {
+        Error::Legacy(error)
     }
 }
 
@@ -505,6 +521,7 @@ impl Error {
             | KeyNotInDictionary { .. } => ErrorKind::InvalidInput,
             ForeignDictionary { .. } | ForeignTenant { .. } => ErrorKind::WrongDictionary,
             UnauthenticatedDictionary { .. } => ErrorKind::Unauthenticated,
+            Legacy(e) => e.rule.kind(),
         }
     }
 
@@ -576,6 +593,7 @@ impl Error {
             Expired { .. } => "R-EXPIRED",
             ForeignDictionary { .. } | ForeignTenant { .. } => "C-KEY-CHECK",
             UnauthenticatedDictionary { .. } => "C-KEY-MAC",
+            Legacy(e) => e.rule.id(),
             IssuedAfterExpiry { .. }
             | Json { .. }
             | InvalidKey { .. }
