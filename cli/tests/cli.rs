@@ -1,7 +1,7 @@
 //! The `sessionpack` binary, run for real on files and pipes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 const SESSION: &str = r#"{"user_id":"64b7f0c2e1a9","tenant_id":"acme","token":"opaque-token","issued_at":1764147600000,"expires_at":1764151200000,"roles":["staff"],"settings":{"language":"en"},"attributes":{"sso":"okta"},"facilities":[1,2,3,70000],"groups":[10,11]}"#;
 /// A time inside SESSION's validity, Unix milliseconds: `check` refuses expired sessions by the
