@@ -7,7 +7,7 @@ use sessionpack::{DictKind, KeyRing};
 
 use super::load::{Call, Next};
 use super::record_key::{id_in, id_in_fresh, RecordKey};
-use super::state::{dictionary_accessors, Outcome, Purpose};
+use super::state::{dictionary_accessors, Outcome};
 use super::sync::Inner;
 use super::{CachedDictionary, DictionaryOptions};
 use crate::link::AsyncLink;
@@ -70,12 +70,7 @@ impl AsyncDictionaryCache {
         kind: DictKind,
     ) -> Result<Option<Arc<CachedDictionary>>, Error> {
         let key = self.key_of(tenant, kind);
-        self.call(Call {
-            key: &key,
-            purpose: Purpose::Use,
-            held: None,
-        })
-        .await
+        self.call(Call::use_of(&key)).await
     }
 
     /// As [`DictionaryCache::refresh`](crate::DictionaryCache::refresh).
@@ -90,12 +85,7 @@ impl AsyncDictionaryCache {
         held: Option<&Arc<CachedDictionary>>,
     ) -> Result<Option<Arc<CachedDictionary>>, Error> {
         let key = self.key_of(tenant, kind);
-        self.call(Call {
-            key: &key,
-            purpose: Purpose::Refresh,
-            held,
-        })
-        .await
+        self.call(Call::refresh(&key, held)).await
     }
 
     /// As [`DictionaryCache::id_of`](crate::DictionaryCache::id_of).

@@ -21,6 +21,26 @@ pub(crate) struct Call<'a> {
     pub(crate) held: Option<&'a Arc<CachedDictionary>>,
 }
 
+impl<'a> Call<'a> {
+    /// A use of the dictionary at `key`: the kept copy when it is fresh.
+    pub(crate) fn use_of(key: &'a str) -> Call<'a> {
+        Call {
+            key,
+            purpose: Purpose::Use,
+            held: None,
+        }
+    }
+
+    /// A refresh of the dictionary at `key` for a key `held` (the copy at hand) lacks.
+    pub(crate) fn refresh(key: &'a str, held: Option<&'a Arc<CachedDictionary>>) -> Call<'a> {
+        Call {
+            key,
+            purpose: Purpose::Refresh,
+            held,
+        }
+    }
+}
+
 /// What a shell does next for a call.
 pub(crate) enum Next<'a> {
     /// The answer.

@@ -7,7 +7,7 @@ use sessionpack::{DictKind, KeyRing};
 
 use super::load::{Call, Next};
 use super::record_key::{id_in, id_in_fresh, RecordKey};
-use super::state::{dictionary_accessors, DictState, Outcome, Purpose};
+use super::state::{dictionary_accessors, DictState, Outcome};
 use super::{CachedDictionary, DictionaryOptions};
 use crate::cache::tracking::{self, TrackerHandle};
 use crate::link::SyncLink;
@@ -119,11 +119,7 @@ impl DictionaryCache {
         kind: DictKind,
     ) -> Result<Option<Arc<CachedDictionary>>, Error> {
         let key = self.key_of(tenant, kind);
-        self.call(Call {
-            key: &key,
-            purpose: Purpose::Use,
-            held: None,
-        })
+        self.call(Call::use_of(&key))
     }
 
     /// Refreshes `tenant`'s dictionary of `kind` because `held` (the caller's copy) lacked a
@@ -141,11 +137,7 @@ impl DictionaryCache {
         held: Option<&Arc<CachedDictionary>>,
     ) -> Result<Option<Arc<CachedDictionary>>, Error> {
         let key = self.key_of(tenant, kind);
-        self.call(Call {
-            key: &key,
-            purpose: Purpose::Refresh,
-            held,
-        })
+        self.call(Call::refresh(&key, held))
     }
 
     /// The id of `key` in `tenant`'s dictionary of `kind`, refreshing the dictionary once when
