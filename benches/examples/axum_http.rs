@@ -104,15 +104,7 @@ async fn run(
     let dictionaries =
         AsyncDictionaryCache::connect(target, DictionaryOptions::new(freshness).with_key(key))
             .await?;
-    let records: Vec<Record> = synthetic
-        .probes
-        .iter()
-        .enumerate()
-        .map(|(i, p)| Record {
-            id: i as u32,
-            facility: p.object_id.clone(),
-        })
-        .collect();
+    let records: Vec<Record> = Record::from_probes(&synthetic.probes);
     let legacy = redis::Client::open(url)?
         .get_multiplexed_async_connection()
         .await?;

@@ -67,15 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         DictionaryOptions::new(Freshness::Tracking).with_key(key),
     )
     .await?;
-    let records: Vec<Record> = synthetic
-        .probes
-        .iter()
-        .enumerate()
-        .map(|(i, p)| Record {
-            id: i as u32,
-            facility: p.object_id.clone(),
-        })
-        .collect();
+    let records: Vec<Record> = Record::from_probes(&synthetic.probes);
     let app = App {
         access: AccessState::new(sessions, dictionaries),
         records: Arc::new(RwLock::new(records)),

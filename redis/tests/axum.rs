@@ -151,15 +151,7 @@ impl Service {
             .unwrap();
             (sessions, dictionaries)
         });
-        let records: Vec<Record> = synthetic
-            .probes
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Record {
-                id: i as u32,
-                facility: p.object_id.clone(),
-            })
-            .collect();
+        let records: Vec<Record> = Record::from_probes(&synthetic.probes);
         let records = Arc::new(RwLock::new(records));
         let app = App {
             access: AccessState::new(sessions.clone(), dictionaries)

@@ -16,13 +16,27 @@ use serde::Serialize;
 use sessionpack_redis::axum::AccessState;
 use sessionpack_redis::redis::AsyncCommands;
 use sessionpack_redis::{AsyncAccess, Error};
-use sessionpack_synth::{legacy_contains, LegacySession};
+use sessionpack_synth::{legacy_contains, LegacySession, Probe};
 
 /// A record of the database, with the ObjectId of its facility.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Record {
     pub id: u32,
     pub facility: String,
+}
+
+impl Record {
+    /// The "database": one record per probe of the generated workload, in order, its
+    /// facility the probe's ObjectId.
+    pub fn from_probes(probes: &[Probe]) -> Vec<Record> {
+        (0u32..)
+            .zip(probes)
+            .map(|(id, p)| Record {
+                id,
+                facility: p.object_id.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The app's state: how sessions are loaded, and the "database".
