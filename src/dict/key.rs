@@ -113,13 +113,10 @@ impl<'a> Key<'a> {
     pub fn parse(key_type: KeyType, text: &'a str) -> Result<Key<'a>, Error> {
         let invalid = |problem| Error::Dict(DictError::InvalidInput { problem });
         match key_type {
-            KeyType::ObjectId => {
-                let mut out = [0_u8; 12];
-                if !hex_into(text.as_bytes(), &mut out) {
-                    return Err(invalid(DictInputProblem::ObjectIdText));
-                }
-                Ok(Key::ObjectId(out))
-            }
+            KeyType::ObjectId => match object_id_hex(text.as_bytes()) {
+                Some(oid) => Ok(Key::ObjectId(oid)),
+                None => Err(invalid(DictInputProblem::ObjectIdText)),
+            },
             KeyType::Uuid => {
                 let t = text.as_bytes();
                 let groups: [(usize, usize); 5] = [(0, 8), (9, 13), (14, 18), (19, 23), (24, 36)];
@@ -247,9 +244,20 @@ const HEX: [u8; 256] = {
 /// Not a hexadecimal digit: the high bit, which no digit's value has.
 const INVALID: u8 = 0x80;
 
+/// The ObjectId written as `text` (24 hex digits, either case); `None` for any other text.
+/// [`hex_into`] on arrays of known length, which the compiler unrolls: the check by key from
+/// text calls it per record.
+#[inline]
+pub(crate) fn object_id_hex(text: &[u8]) -> Option<[u8; 12]> {
+    let digits = <&[u8; 24]>::try_from(text).ok()?;
+    let mut out = [0_u8; 12];
+    hex_into(digits, &mut out).then_some(out)
+}
+
 /// Reads `2 × out.len()` hex digits (either case) into `out`; false unless `digits` is exactly
 /// that many hex digits. One table look-up per digit and no branch per digit: a check by key
 /// from text (24 digits per ObjectId) parses on every call.
+#[inline]
 fn hex_into(digits: &[u8], out: &mut [u8]) -> bool {
     if out.len().checked_mul(2) != Some(digits.len()) {
         return false;

@@ -227,7 +227,10 @@ impl<'a, 'd> KeyedIdSet<'a, 'd> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn contains_text(&self, text: &str) -> Result<bool, Error> {
-        self.contains(Key::parse(self.dict.key_type(), text)?)
+        Ok(self
+            .dict
+            .id_of_text(text)?
+            .is_some_and(|id| self.set.contains(id)))
     }
 
     /// Keeps, in their order, the items whose key (`key` of the item) is a member: the PHI

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::key::{Key, KeyType, MAX_STRING_KEY};
+use super::key::{object_id_hex, Key, KeyType, MAX_STRING_KEY};
 use super::layout::Layout;
 use crate::dict_kind::DictKind;
 use crate::envelope::{KeyRing, MacKey};
@@ -294,7 +294,18 @@ impl<'a> IdDictionaryView<'a> {
     /// ```
     #[inline]
     pub fn id_of_bytes(&self, key: &[u8]) -> Result<Option<u32>, Error> {
-        self.id_of(Key::from_bytes(self.layout.key_type, key)?)
+        // The fixed widths straight to their probe: no `Key` built, nothing else to check.
+        match self.layout.key_type {
+            KeyType::ObjectId => match <&[u8; 12]>::try_from(key) {
+                Ok(oid) => Ok(self.layout.lookup_fixed(self.bytes, oid)),
+                Err(_) => Err(invalid_key(DictInputProblem::KeyLength)),
+            },
+            KeyType::Uuid => match <&[u8; 16]>::try_from(key) {
+                Ok(uuid) => Ok(self.layout.lookup_fixed(self.bytes, uuid)),
+                Err(_) => Err(invalid_key(DictInputProblem::KeyLength)),
+            },
+            KeyType::String => self.id_of(Key::from_bytes(KeyType::String, key)?),
+        }
     }
 
     /// The id of the key written as `text` ([`Key::parse`] with the dictionary's key type);
@@ -320,6 +331,13 @@ impl<'a> IdDictionaryView<'a> {
     /// ```
     #[inline]
     pub fn id_of_text(&self, text: &str) -> Result<Option<u32>, Error> {
+        if self.layout.key_type == KeyType::ObjectId {
+            // The common case, parsed straight into the probe's array.
+            return match object_id_hex(text.as_bytes()) {
+                Some(oid) => Ok(self.layout.lookup_fixed(self.bytes, &oid)),
+                None => Err(invalid_key(DictInputProblem::ObjectIdText)),
+            };
+        }
         self.id_of(Key::parse(self.layout.key_type, text)?)
     }
 
