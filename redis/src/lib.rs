@@ -80,6 +80,7 @@ mod op;
 mod store;
 mod store_async;
 mod target;
+mod trace;
 
 pub use cache::{
     AsyncSessionCache, CacheOptions, CacheStats, Freshness, SessionCache, TrackingOptions,
