@@ -90,7 +90,7 @@ fn add_keys<'k>(
     crate::dict::check_dictionary(which, expected, dict)?;
     let mut ids = Vec::new();
     for key in keys {
-        let id = dict.id_of(key).ok_or_else(|| Error::KeyNotInDictionary {
+        let id = dict.id_of(key)?.ok_or_else(|| Error::KeyNotInDictionary {
             set: which,
             key: key.to_string(),
         })?;

@@ -141,9 +141,13 @@ fn every_golden_vector_reads_to_its_manifest_and_is_written_byte_for_byte() {
         for (id, text) in g.keys.iter().enumerate() {
             let key = view.key_of(id as u32).unwrap();
             assert_eq!(key.to_string(), *text, "{name}: key {id}");
-            assert_eq!(view.id_of(key), Some(id as u32), "{name}: {text}");
-            assert_eq!(view.id_of_text(text), Some(id as u32), "{name}: {text}");
-            assert_eq!(view.id_of_bytes(key.as_bytes()), Some(id as u32));
+            assert_eq!(view.id_of(key).unwrap(), Some(id as u32), "{name}: {text}");
+            assert_eq!(
+                view.id_of_text(text).unwrap(),
+                Some(id as u32),
+                "{name}: {text}"
+            );
+            assert_eq!(view.id_of_bytes(key.as_bytes()).unwrap(), Some(id as u32));
         }
         assert_eq!(view.key_of(view.len()), None);
 
@@ -426,7 +430,7 @@ proptest! {
         }
         // The given keys got the ids their dictionaries hold.
         for (key, id) in keys_of(kt, &first).into_iter().zip(&ids_a) {
-            prop_assert_eq!(vb.id_of(key), Some(*id));
+            prop_assert_eq!(vb.id_of(key).unwrap(), Some(*id));
         }
         for (key, id) in keys_of(kt, &second).into_iter().zip(&ids_b) {
             prop_assert_eq!(vb.key_of(*id), Some(key));
@@ -478,16 +482,24 @@ proptest! {
         let bytes = dict.to_bytes(None);
         let view = DictionaryDecoder::new().open(&bytes).unwrap();
         for raw in members.iter().chain(&probes) {
-            prop_assert_eq!(view.id_of_bytes(raw), oracle.get(raw).copied());
+            prop_assert_eq!(view.id_of_bytes(raw).unwrap(), oracle.get(raw).copied());
             let key = Key::from_bytes(kt, raw).unwrap();
-            prop_assert_eq!(view.id_of(key), oracle.get(raw).copied());
-            prop_assert_eq!(view.id_of_text(&key.to_string()), oracle.get(raw).copied());
+            prop_assert_eq!(view.id_of(key).unwrap(), oracle.get(raw).copied());
+            prop_assert_eq!(view.id_of_text(&key.to_string()).unwrap(), oracle.get(raw).copied());
         }
         for (raw, &id) in &oracle {
             prop_assert_eq!(view.key_of(id).map(|k| k.as_bytes().to_vec()), Some(raw.clone()));
         }
-        // Keys of another type, or of another length, are never found.
-        prop_assert_eq!(view.id_of_bytes(&[0; 13]).filter(|_| kt != KeyType::String), None);
+        // Bytes of another length, or a key of another type, are the caller's mistake: refused
+        // with kind invalid_input, never "not found" (SPEC.md C-KEY-TEXT).
+        let wrong_length = view.id_of_bytes(&[0; 13]);
+        if kt == KeyType::String {
+            prop_assert!(wrong_length.is_ok());
+        } else {
+            prop_assert_eq!(wrong_length.unwrap_err().kind(), ErrorKind::InvalidInput);
+        }
+        let other = if kt == KeyType::String { Key::ObjectId([0; 12]) } else { Key::String("x") };
+        prop_assert_eq!(view.id_of(other).unwrap_err().kind(), ErrorKind::InvalidInput);
     }
 
     #[test]
@@ -502,7 +514,7 @@ proptest! {
             .unwrap();
         let view = dict.view();
         for p in probes.iter().filter(|p| !members.contains(*p)) {
-            prop_assert_eq!(view.id_of(Key::ObjectId(*p)), None);
+            prop_assert_eq!(view.id_of(Key::ObjectId(*p)).unwrap(), None);
         }
     }
 }

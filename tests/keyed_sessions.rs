@@ -93,8 +93,8 @@ proptest! {
         }
         let facilities = view.facilities().keyed(&copy).unwrap();
         for probe in tenant.iter().chain(&unknown) {
-            prop_assert_eq!(facilities.contains(Key::ObjectId(*probe)), oracle.contains(probe));
-            prop_assert_eq!(facilities.contains_bytes(probe), oracle.contains(probe));
+            prop_assert_eq!(facilities.contains(Key::ObjectId(*probe)).unwrap(), oracle.contains(probe));
+            prop_assert_eq!(facilities.contains_bytes(probe).unwrap(), oracle.contains(probe));
         }
         let members: HashSet<[u8; 12]> = facilities
             .keys()
@@ -102,7 +102,7 @@ proptest! {
             .collect();
         prop_assert_eq!(&members, &oracle);
         let records: Vec<[u8; 12]> = tenant.iter().chain(&unknown).copied().collect();
-        let visible: Vec<[u8; 12]> = facilities.filter(records.iter().copied(), |r| Key::ObjectId(*r)).collect();
+        let visible: Vec<[u8; 12]> = facilities.filter(records.iter().copied(), |r| Key::ObjectId(*r)).collect::<Result<_, _>>().unwrap();
         let expected: Vec<[u8; 12]> = records.iter().copied().filter(|r| oracle.contains(r)).collect();
         prop_assert_eq!(visible, expected);
 
@@ -117,7 +117,7 @@ proptest! {
         let in_older: HashSet<[u8; 12]> = tenant[..n].iter().copied().collect();
         for probe in tenant.iter().chain(&unknown) {
             prop_assert_eq!(
-                by_older.contains(Key::ObjectId(*probe)),
+                by_older.contains(Key::ObjectId(*probe)).unwrap(),
                 oracle.contains(probe) && in_older.contains(probe)
             );
         }
@@ -358,7 +358,7 @@ fn the_golden_v3_sessions_answer_the_golden_probes_by_key() {
                 assert!(check.probes.len() >= 4, "{what}: too few probes");
                 for probe in &check.probes {
                     let got = keyed.contains_text(&probe.key);
-                    let known = dict.id_of_text(&probe.key).is_some();
+                    let known = dict.id_of_text(&probe.key).is_ok_and(|id| id.is_some());
                     match probe.answer.as_str() {
                         "member" => assert_eq!(got, Ok(true), "{what}: {}", probe.key),
                         "not_member" => {
@@ -466,4 +466,106 @@ fn a_signed_session_is_checked_only_through_a_verified_or_its_own_dictionary() {
         (ErrorKind::WrongDictionary, Some("C-KEY-CHECK"))
     );
     assert!(matches!(err, Error::ForeignTenant { .. }), "{err}");
+}
+
+/// SPEC.md C-KEY-TEXT: a key that is not of the dictionary's form is the caller's mistake,
+/// refused with kind `invalid_input` by every keyed check, never answered "not a member".
+#[test]
+fn a_key_of_the_wrong_form_is_refused_by_every_keyed_check() {
+    let (dict, ids) = IdDictionary::new("acme", DictKind::Facility, KeyType::ObjectId, 7)
+        .unwrap()
+        .append_text(["64b7f0c2e1a9d3f4a5b6c7d8"])
+        .unwrap();
+    let session = sessionpack::Session::new("u", "acme", "t", 0, i64::MAX)
+        .with_facilities(ids)
+        .with_facility_lineage(7);
+    let blob = sessionpack::encode(&session).unwrap();
+    let mut decoder = sessionpack::Decoder::new();
+    let view = decoder.open(&blob).unwrap();
+    let dict = dict.view();
+    let keyed = view.facilities().keyed(&dict).unwrap();
+    let oid = *Key::parse(KeyType::ObjectId, "64b7f0c2e1a9d3f4a5b6c7d8")
+        .unwrap()
+        .as_bytes()
+        .first_chunk::<12>()
+        .unwrap();
+    assert_eq!(keyed.contains_bytes(&oid), Ok(true));
+    let invalid = |r: Result<bool, sessionpack::Error>| r.unwrap_err().kind();
+    assert_eq!(
+        invalid(keyed.contains_bytes(&oid[..11])),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        invalid(keyed.contains_bytes(&[0; 13])),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(invalid(keyed.contains_bytes(&[])), ErrorKind::InvalidInput);
+    assert_eq!(
+        invalid(keyed.contains(Key::String("north"))),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        invalid(keyed.contains(Key::Uuid([0; 16]))),
+        ErrorKind::InvalidInput
+    );
+    for text in [
+        "64b7f0c2e1a9d3f4a5b6c7d",
+        "64b7f0c2e1a9d3f4a5b6c7d8a",
+        "64b7f0c2e1a9d3f4a5b6c7dg",
+        "",
+    ] {
+        assert_eq!(
+            invalid(keyed.contains_text(text)),
+            ErrorKind::InvalidInput,
+            "{text:?}"
+        );
+        assert_eq!(
+            dict.id_of_text(text).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+    assert_eq!(
+        dict.id_of_bytes(&oid[..11]).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        dict.id_of(Key::String("x")).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        view.facilities()
+            .contains_key(&dict, Key::String("x"))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    // The filter hands the refusal on instead of dropping the item.
+    let items = [Key::ObjectId(oid), Key::String("north")];
+    let out: Vec<_> = keyed.filter(items, |k| *k).collect();
+    assert_eq!(out[0], Ok(Key::ObjectId(oid)));
+    assert_eq!(out[1].as_ref().unwrap_err().kind(), ErrorKind::InvalidInput);
+
+    // A string dictionary: over 64 bytes, or bytes that are not UTF-8.
+    let (strings, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 8)
+        .unwrap()
+        .append_text(["icu"])
+        .unwrap();
+    let strings = strings.view();
+    assert_eq!(
+        strings.id_of_text(&"x".repeat(65)).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        strings
+            .id_of(Key::String(&"x".repeat(65)))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        strings.id_of_bytes(&[0xff, 0xfe]).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(strings.id_of_text("ICU"), Ok(None));
+    assert_eq!(strings.id_of_text("icu"), Ok(Some(0)));
 }

@@ -24,7 +24,7 @@
 //! Run with `cargo bench -p sessionpack-benches --bench dict -- --warm-up-time 1 --measurement-time 3`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
@@ -179,8 +179,9 @@ fn bench(c: &mut Criterion) {
                     b.iter(|| {
                         let mut found = 0_u32;
                         for k in p {
-                            found = found
-                                .wrapping_add(view.id_of(Key::ObjectId(*k)).map_or(1, |id| id));
+                            found = found.wrapping_add(
+                                view.id_of(Key::ObjectId(*k)).unwrap().map_or(1, |id| id),
+                            );
                         }
                         black_box(found)
                     })
@@ -252,7 +253,7 @@ fn bench(c: &mut Criterion) {
     let probes = &worst.probes;
     let known: Vec<u32> = probes
         .iter()
-        .filter_map(|p| dict.id_of(p.facility.key()))
+        .filter_map(|p| dict.id_of(p.facility.key()).unwrap())
         .collect();
     let mut group = c.benchmark_group("check/worst");
     group.throughput(Throughput::Elements(probes.len() as u64));
@@ -260,7 +261,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             probes
                 .iter()
-                .filter_map(|p| dict.id_of(black_box(p.facility.key())))
+                .filter_map(|p| dict.id_of(black_box(p.facility.key())).unwrap())
                 .fold(0_u32, u32::wrapping_add)
         })
     });
@@ -279,11 +280,86 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             probes
                 .iter()
-                .filter(|p| keyed.contains(black_box(p.facility.key())))
+                .filter(|p| keyed.contains(black_box(p.facility.key())).unwrap())
                 .count()
         })
     });
     group.finish();
+
+    keyed_beside_hashset(c, &view, &dict, probes);
+}
+
+/// `keyed`: the check by ObjectId beside a service's own `HashSet` of the user's facilities, on
+/// the same probes in the same run (issue 23). The sets hold exactly the session's facilities'
+/// keys; the probes are the worst session's records (members, non-members the dictionary holds,
+/// and other tenants' facilities it does not).
+fn keyed_beside_hashset(
+    c: &mut Criterion,
+    view: &sessionpack::SessionView<'_>,
+    dict: &sessionpack::IdDictionaryView<'_>,
+    probes: &[sessionpack_synth::Probe],
+) {
+    let keyed = view.facilities().keyed(dict).unwrap();
+    let oids: HashSet<[u8; 12]> = keyed
+        .keys()
+        .map(|k| <[u8; 12]>::try_from(k.as_bytes()).unwrap())
+        .collect();
+    let hex: HashSet<String> = keyed.keys().map(|k| k.to_string()).collect();
+    let bytes: Vec<[u8; 12]> = probes.iter().map(|p| *p.facility.as_bytes()).collect();
+    let texts: Vec<&str> = probes.iter().map(|p| p.object_id.as_str()).collect();
+    // Every variant agrees with the oracle before it is timed.
+    for (p, b) in probes.iter().zip(&bytes) {
+        assert_eq!(keyed_bytes(&keyed, b), p.member);
+        assert_eq!(oids.contains(b), p.member);
+        assert_eq!(hex.contains(p.object_id.as_str()), p.member);
+    }
+    println!(
+        "keyed: {} facilities in the session, {} probes ({} members)",
+        oids.len(),
+        probes.len(),
+        probes.iter().filter(|p| p.member).count()
+    );
+    let mut group = c.benchmark_group("keyed");
+    group.throughput(Throughput::Elements(probes.len() as u64));
+    group.bench_function("KeyedIdSet::contains_bytes", |b| {
+        b.iter(|| {
+            bytes
+                .iter()
+                .filter(|k| keyed_bytes(&keyed, black_box(k)))
+                .count()
+        })
+    });
+    group.bench_function("HashSet<[u8; 12]>::contains", |b| {
+        b.iter(|| {
+            bytes
+                .iter()
+                .filter(|k| oids.contains(black_box(*k)))
+                .count()
+        })
+    });
+    group.bench_function("KeyedIdSet::contains_text", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .filter(|t| keyed.contains_text(black_box(t)).unwrap())
+                .count()
+        })
+    });
+    group.bench_function("HashSet<String>::contains", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .filter(|t| hex.contains(*black_box(*t)))
+                .count()
+        })
+    });
+    group.finish();
+}
+
+/// The keyed check from an ObjectId's 12 bytes.
+#[inline]
+fn keyed_bytes(keyed: &sessionpack::KeyedIdSet<'_, '_>, key: &[u8; 12]) -> bool {
+    keyed.contains_bytes(key).unwrap()
 }
 
 criterion_group!(benches, bench);

@@ -165,7 +165,9 @@ mod benches {
                         group.bench_function(function, |b| {
                             b.iter(|| {
                                 let p = cycle.next().expect("probes");
-                                black_box(keyed).contains(black_box(p.facility.key()))
+                                black_box(keyed)
+                                    .contains(black_box(p.facility.key()))
+                                    .unwrap()
                             })
                         });
                     }

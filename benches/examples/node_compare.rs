@@ -123,8 +123,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         let keyed = view.facilities().keyed(&facilities)?;
         for ((oid, h), &member) in oids.iter().zip(&hex).zip(&members) {
             let answers = [
-                keyed.contains(Key::ObjectId(*oid)),
-                keyed.contains_bytes(oid),
+                keyed.contains(Key::ObjectId(*oid))?,
+                keyed.contains_bytes(oid)?,
                 keyed.contains_text(h)?,
             ];
             if answers.iter().any(|&a| a != member) {
@@ -151,7 +151,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "check_oid",
             Box::new(|| {
                 oids.iter()
-                    .filter(|k| keyed.contains(Key::ObjectId(*black_box(*k))))
+                    .filter(|k| keyed.contains(Key::ObjectId(*black_box(*k))).unwrap())
                     .count() as u64
             }),
         ),
@@ -159,7 +159,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "check_bytes",
             Box::new(|| {
                 oids.iter()
-                    .filter(|k| keyed.contains_bytes(black_box(&k[..])))
+                    .filter(|k| keyed.contains_bytes(black_box(&k[..])).unwrap())
                     .count() as u64
             }),
         ),
@@ -200,7 +200,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             let view = job_decoder.open(black_box(&raw)).unwrap();
             let keyed = view.facilities().keyed(&facilities).unwrap();
             oids.iter()
-                .filter(|k| keyed.contains(Key::ObjectId(*black_box(*k))))
+                .filter(|k| keyed.contains(Key::ObjectId(*black_box(*k))).unwrap())
                 .count() as u64
         }),
     ));

@@ -256,11 +256,12 @@ impl<'d> Ids<'d> {
         }
     }
 
-    /// The set id of the probe's facility (`None`: the dictionary does not hold it: deny).
+    /// The set id of the probe's facility (`None`: the dictionary does not hold it, or the key
+    /// is not of its key type: deny).
     #[inline]
     pub fn id(self, p: &Probe) -> Option<u32> {
         match self {
-            Ids::Dictionary(dict) => dict.id_of(p.facility.key()),
+            Ids::Dictionary(dict) => dict.id_of(p.facility.key()).ok().flatten(),
             Ids::Hashed => Some(hashed_id(&p.facility)),
         }
     }
@@ -298,7 +299,7 @@ pub fn job_postcard(
 }
 
 /// `Decoder::open`, then each probe's ObjectId checked against the facility set: through the
-/// dictionary, `view.facilities().keyed(&dict)?.contains(key)` (the pairing checked once per
+/// dictionary, `view.facilities().keyed(&dict)?.contains(key)?` (the pairing checked once per
 /// job: the session's facility lineage is the dictionary's); on `sparse`, its hash.
 pub fn job_sessionpack(
     decoder: &mut Decoder,
@@ -315,7 +316,11 @@ pub fn job_sessionpack(
                 .expect("the tenant's dictionary");
             probes
                 .iter()
-                .filter(|p| facilities.contains(p.facility.key()))
+                .filter(|p| {
+                    facilities
+                        .contains(p.facility.key())
+                        .expect("an ObjectId key")
+                })
                 .count()
         }
         Ids::Hashed => {

@@ -164,7 +164,7 @@ fn appending_from_empty_dictionaries_numbers_keys_in_document_order() {
     let first = mapping.convert_appending(bytes, &mut f, &mut g).unwrap();
     assert_eq!(f.len() as usize, s.legacy.facilities.len());
     for (id, facility) in s.legacy.facilities.iter().enumerate() {
-        assert_eq!(f.view().id_of_text(&facility.id), Some(id as u32));
+        assert_eq!(f.view().id_of_text(&facility.id).unwrap(), Some(id as u32));
     }
     assert_eq!(first.facilities.len(), s.session.facilities.len());
     let (f_len, g_len) = (f.len(), g.len());

@@ -83,7 +83,7 @@ fn lookup(args: &DictLookupArgs) -> Result<ExitCode, Failure> {
     let mut unknown = Vec::new();
     let mut out = io::stdout().lock();
     for key in parsed {
-        match view.id_of(key) {
+        match view.id_of(key)? {
             Some(id) => writeln!(out, "{key}\t{id}")?,
             None => unknown.push(key),
         }

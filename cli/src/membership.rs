@@ -121,9 +121,9 @@ pub fn by_key(
             Ok(Check {
                 set,
                 key: Some(key.to_string()),
-                id: dict.view.id_of(key),
+                id: dict.view.id_of(key)?,
                 dictionary: Some(file.clone()),
-                member: keyed.contains(key),
+                member: keyed.contains(key)?,
             })
         })
         .collect()

@@ -108,6 +108,7 @@ mod op;
 mod store;
 mod store_async;
 mod target;
+mod trace;
 
 pub use access::{Access, AsyncAccess};
 pub use cache::{

@@ -152,7 +152,7 @@ impl SessionStore {
     /// let mut store = SessionStore::connect(&Target::standalone("redis://127.0.0.1:6379"))?;
     /// let empty = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 0x5eed)?;
     /// let (dict, ids) = store.append_dictionary("dict:acme:facility", &empty, &[Key::String("north")])?;
-    /// assert_eq!(dict.view().id_of(Key::String("north")), Some(ids[0]));
+    /// assert_eq!(dict.view().id_of(Key::String("north"))?, Some(ids[0]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn append_dictionary(

@@ -157,7 +157,7 @@ impl AsyncSessionStore {
     /// let store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
     /// let empty = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 0x5eed)?;
     /// let (dict, ids) = store.append_dictionary("dict:acme:facility", &empty, &[Key::String("north")]).await?;
-    /// assert_eq!(dict.view().id_of(Key::String("north")), Some(ids[0]));
+    /// assert_eq!(dict.view().id_of(Key::String("north"))?, Some(ids[0]));
     /// # Ok(())
     /// # }
     /// ```

@@ -241,7 +241,11 @@ fn check_converged(final_dict: &IdDictionary, told: &[(usize, Vec<String>, Vec<u
     );
     for (w, keys, got) in told {
         for (k, id) in keys.iter().zip(got) {
-            assert_eq!(view.id_of(Key::String(k)), Some(*id), "writer {w}, key {k}");
+            assert_eq!(
+                view.id_of(Key::String(k)).unwrap(),
+                Some(*id),
+                "writer {w}, key {k}"
+            );
         }
     }
 }
@@ -293,7 +297,7 @@ fn eight_writers_appending_at_once_converge() {
         assert_eq!(same, final_dict);
         assert_eq!(
             Some(ids[0]),
-            final_dict.view().id_of(Key::String("shared-0"))
+            final_dict.view().id_of(Key::String("shared-0")).unwrap()
         );
         store.delete(&key).unwrap();
         eprintln!(

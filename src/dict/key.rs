@@ -113,13 +113,10 @@ impl<'a> Key<'a> {
     pub fn parse(key_type: KeyType, text: &'a str) -> Result<Key<'a>, Error> {
         let invalid = |problem| Error::Dict(DictError::InvalidInput { problem });
         match key_type {
-            KeyType::ObjectId => {
-                let mut out = [0_u8; 12];
-                if !hex_into(text.as_bytes(), &mut out) {
-                    return Err(invalid(DictInputProblem::ObjectIdText));
-                }
-                Ok(Key::ObjectId(out))
-            }
+            KeyType::ObjectId => match object_id_hex(text.as_bytes()) {
+                Some(oid) => Ok(Key::ObjectId(oid)),
+                None => Err(invalid(DictInputProblem::ObjectIdText)),
+            },
             KeyType::Uuid => {
                 let t = text.as_bytes();
                 let groups: [(usize, usize); 5] = [(0, 8), (9, 13), (14, 18), (19, 23), (24, 36)];
@@ -222,25 +219,55 @@ impl fmt::Display for Key<'_> {
     }
 }
 
+/// The value of each byte as a hexadecimal digit (either case), `INVALID` for the others.
+// Built at compile time over constant bounds: every index is below 256 and every value below 16.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects
+)]
+const HEX: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    let mut d = 0;
+    while d < 6 {
+        table[b'a' as usize + d] = 10 + d as u8;
+        table[b'A' as usize + d] = 10 + d as u8;
+        d += 1;
+    }
+    table
+};
+/// Not a hexadecimal digit: the high bit, which no digit's value has.
+const INVALID: u8 = 0x80;
+
+/// The ObjectId written as `text` (24 hex digits, either case); `None` for any other text.
+/// [`hex_into`] on arrays of known length, which the compiler unrolls: the check by key from
+/// text calls it per record.
+#[inline]
+pub(crate) fn object_id_hex(text: &[u8]) -> Option<[u8; 12]> {
+    let digits = <&[u8; 24]>::try_from(text).ok()?;
+    let mut out = [0_u8; 12];
+    hex_into(digits, &mut out).then_some(out)
+}
+
 /// Reads `2 × out.len()` hex digits (either case) into `out`; false unless `digits` is exactly
-/// that many hex digits.
+/// that many hex digits. One table look-up per digit and no branch per digit: a check by key
+/// from text (24 digits per ObjectId) parses on every call.
+#[inline]
 fn hex_into(digits: &[u8], out: &mut [u8]) -> bool {
     if out.len().checked_mul(2) != Some(digits.len()) {
         return false;
     }
-    let nibble = |c: u8| {
-        char::from(c)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
-    for (pair, dst) in digits.chunks_exact(2).zip(out.iter_mut()) {
-        match pair {
-            [hi, lo] => match (nibble(*hi), nibble(*lo)) {
-                (Some(hi), Some(lo)) => *dst = hi << 4 | lo,
-                _ => return false,
-            },
-            _ => return false,
-        }
+    let nibble = |c: u8| HEX.get(usize::from(c)).copied().unwrap_or(INVALID);
+    let mut bad = 0_u8;
+    for (pair, dst) in digits.as_chunks::<2>().0.iter().zip(out.iter_mut()) {
+        let [hi, lo] = pair.map(nibble);
+        bad |= hi | lo;
+        *dst = hi << 4 | lo;
     }
-    true
+    bad & INVALID == 0
 }

@@ -62,7 +62,7 @@ impl<'a> IdSetView<'a> {
     /// let view = decoder.open(&blob)?;
     /// let dict = dict.view();
     /// let facilities = view.facilities().keyed(&dict)?;
-    /// assert!(facilities.contains(north));
+    /// assert!(facilities.contains(north)?);
     /// assert!(!facilities.contains_text("64b7f0c2e1a9d3f4a5b6c7d8")?);
     /// assert!(!facilities.contains_text("650000000000000000000000")?); // unknown: never a member
     /// assert!(view.groups().keyed(&dict).is_err()); // a facility dictionary for the groups
@@ -115,7 +115,7 @@ impl<'a> IdSetView<'a> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn contains_key(&self, dict: &IdDictionaryView<'_>, key: Key<'_>) -> Result<bool, Error> {
-        Ok(self.keyed(dict)?.contains(key))
+        self.keyed(dict)?.contains(key)
     }
 }
 
@@ -137,7 +137,7 @@ impl<'a> IdSetView<'a> {
 ///
 /// // The PHI filter over records that carry their facility's key.
 /// let records = [("r1", "south"), ("r2", "east"), ("r3", "west")];
-/// let visible: Vec<_> = facilities.filter(records, |r| Key::String(r.1)).collect();
+/// let visible: Vec<_> = facilities.filter(records, |r| Key::String(r.1)).collect::<Result<_, _>>()?;
 /// assert_eq!(visible, [("r2", "east")]);
 /// let keys: Vec<String> = facilities.keys().map(|k| k.to_string()).collect();
 /// assert_eq!(keys, ["north", "east"]);
@@ -151,14 +151,30 @@ pub struct KeyedIdSet<'a, 'd> {
 
 impl<'a, 'd> KeyedIdSet<'a, 'd> {
     /// Whether the facility (or group) with `key` is in the set. A key the dictionary does not
-    /// hold, or of another key type, is not.
+    /// hold is not.
+    ///
+    /// # Errors
+    ///
+    /// A key of another key type (or a string key over 64 bytes) is the caller's mistake:
+    /// [`Error::Dict`] with [`DictError::InvalidInput`](crate::error::DictError::InvalidInput),
+    /// kind `invalid_input` (`SPEC.md` C-KEY-TEXT), never a silent `false`. Deny.
     #[inline]
-    pub fn contains(&self, key: Key<'_>) -> bool {
-        self.dict.id_of(key).is_some_and(|id| self.set.contains(id))
+    pub fn contains(&self, key: Key<'_>) -> Result<bool, Error> {
+        Ok(self
+            .dict
+            .id_of(key)?
+            .is_some_and(|id| self.set.contains(id)))
     }
 
     /// [`contains`](Self::contains) for a key given by its stored bytes (12 for an ObjectId,
     /// 16 for a UUID, the UTF-8 of a string).
+    ///
+    /// # Errors
+    ///
+    /// Bytes that are no key of the dictionary's key type (11 bytes for an ObjectId, a string
+    /// that is not UTF-8 or over 64 bytes): [`Error::Dict`] with
+    /// [`DictError::InvalidInput`](crate::error::DictError::InvalidInput), kind
+    /// `invalid_input` (`SPEC.md` C-KEY-TEXT), never a silent `false`. Deny.
     ///
     /// ```
     /// # use sessionpack::{DictKind, IdDictionary, KeyType, Session};
@@ -172,14 +188,17 @@ impl<'a, 'd> KeyedIdSet<'a, 'd> {
     /// let facilities = view.facilities().keyed(&dict)?;
     /// let mut oid = [0_u8; 12];
     /// oid[11] = 7;
-    /// assert!(facilities.contains_bytes(&oid));
+    /// assert!(facilities.contains_bytes(&oid)?);
+    /// let err = facilities.contains_bytes(&oid[..11]).unwrap_err(); // not an ObjectId
+    /// assert_eq!(err.kind(), sessionpack::ErrorKind::InvalidInput);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     #[inline]
-    pub fn contains_bytes(&self, key: &[u8]) -> bool {
-        self.dict
-            .id_of_bytes(key)
-            .is_some_and(|id| self.set.contains(id))
+    pub fn contains_bytes(&self, key: &[u8]) -> Result<bool, Error> {
+        Ok(self
+            .dict
+            .id_of_bytes(key)?
+            .is_some_and(|id| self.set.contains(id)))
     }
 
     /// [`contains`](Self::contains) for a key written as text (an ObjectId's 24 hex digits in
@@ -208,12 +227,19 @@ impl<'a, 'd> KeyedIdSet<'a, 'd> {
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     pub fn contains_text(&self, text: &str) -> Result<bool, Error> {
-        Ok(self.contains(Key::parse(self.dict.key_type(), text)?))
+        Ok(self
+            .dict
+            .id_of_text(text)?
+            .is_some_and(|id| self.set.contains(id)))
     }
 
     /// Keeps, in their order, the items whose key (`key` of the item) is a member: the PHI
     /// filter over records that carry their facility's key. Lazy; allocates nothing. See the
     /// type's example.
+    ///
+    /// Each kept item comes as `Ok`; an item whose key is not of the dictionary's key type
+    /// comes as the `Err` of [`contains`](Self::contains) (kind `invalid_input`), never
+    /// silently dropped: collect into a `Result` and deny on the error.
     pub fn filter<T, I, F>(&self, items: I, key: F) -> KeyedFilter<'a, 'd, I::IntoIter, F>
     where
         I: IntoIterator<Item = T>,
@@ -269,11 +295,17 @@ where
     I: Iterator<Item = T>,
     F: Fn(&T) -> Key<'_>,
 {
-    type Item = T;
+    type Item = Result<T, Error>;
 
-    fn next(&mut self) -> Option<T> {
-        let (set, key) = (&self.set, &self.key);
-        self.items.find(|item| set.contains(key(item)))
+    fn next(&mut self) -> Option<Result<T, Error>> {
+        for item in self.items.by_ref() {
+            match self.set.contains((self.key)(&item)) {
+                Ok(true) => return Some(Ok(item)),
+                Ok(false) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        None
     }
 }
 

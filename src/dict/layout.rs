@@ -407,6 +407,39 @@ impl Layout {
         }
     }
 
+    /// [`lookup`](Self::lookup) of a fixed-width key (ObjectId or UUID) of exactly the
+    /// dictionary's width: the hash and the key compare written for `N` bytes. `None` when the
+    /// dictionary's keys are not `N` bytes wide.
+    #[inline]
+    pub(crate) fn lookup_fixed<const N: usize>(&self, bytes: &[u8], key: &[u8; N]) -> Option<u32> {
+        if self.count == 0 || self.key_type.width() != Some(N) {
+            return None;
+        }
+        let index = self.index_slots(bytes);
+        let keys = bytes.get(self.keys..self.index).unwrap_or_default();
+        let keys = keys.as_chunks::<N>().0;
+        let h = super::short_hash::xxh64_short(key);
+        let fingerprint = low32(h) & !self.mask;
+        let mut p = home(h, self.slots);
+        for _ in 0..self.slots {
+            let v = index
+                .get(to_usize(p))
+                .map_or(EMPTY, |b| u32::from_le_bytes(*b));
+            if v == EMPTY {
+                return None;
+            }
+            if v & !self.mask == fingerprint {
+                let id = v & self.mask;
+                // Ids below `count` only: `keys` holds exactly `count` keys.
+                if keys.get(to_usize(id)) == Some(key) {
+                    return Some(id);
+                }
+            }
+            p = next_slot(p, self.slots);
+        }
+        None
+    }
+
     /// The id of the key whose bytes are `key`, by the index.
     #[inline]
     pub(crate) fn lookup(&self, bytes: &[u8], key: &[u8]) -> Option<u32> {

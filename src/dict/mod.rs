@@ -23,8 +23,8 @@
 //!
 //! let decoder = DictionaryDecoder::new().with_key(key);
 //! let view = decoder.open(&blob)?;
-//! assert_eq!(view.id_of_text("64B7F0C2E1A9000000000002"), Some(1));
-//! assert_eq!(view.id_of_text("64b7f0c2e1a9000000000003"), None); // refresh once, then deny
+//! assert_eq!(view.id_of_text("64B7F0C2E1A9000000000002")?, Some(1));
+//! assert_eq!(view.id_of_text("64b7f0c2e1a9000000000003")?, None); // refresh once, then deny
 //! # Ok::<(), sessionpack::Error>(())
 //! ```
 //!
@@ -44,6 +44,7 @@ mod header;
 mod key;
 mod keyed_set;
 mod layout;
+mod short_hash;
 mod view;
 mod write;
 

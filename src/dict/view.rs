@@ -2,11 +2,18 @@
 
 use core::fmt;
 
-use super::key::{Key, KeyType};
+use super::key::{object_id_hex, Key, KeyType, MAX_STRING_KEY};
 use super::layout::Layout;
 use crate::dict_kind::DictKind;
 use crate::envelope::{KeyRing, MacKey};
+use crate::error::{DictError, DictInputProblem};
 use crate::Error;
+
+/// The refusal of a key that is not of the dictionary's form (`SPEC.md` C-KEY-TEXT).
+#[cold]
+fn invalid_key(problem: DictInputProblem) -> Error {
+    Error::Dict(DictError::InvalidInput { problem })
+}
 
 /// Opens id dictionaries: checks the header, the limit, the MAC, the digest and the whole index
 /// once, and hands out an [`IdDictionaryView`] over the bytes.
@@ -174,7 +181,7 @@ impl DictionaryDecoder {
 /// let bytes = dict.to_bytes(None);
 /// let view = DictionaryDecoder::new().open(&bytes)?;
 /// let key = view.key_of(0).unwrap();
-/// assert_eq!(view.id_of(key), Some(0));
+/// assert_eq!(view.id_of(key)?, Some(0));
 /// assert_eq!(key.to_string(), "123e4567-e89b-12d3-a456-426614174000");
 /// assert_eq!((view.tenant(), view.kind(), view.key_type()), ("acme", DictKind::Facility, KeyType::Uuid));
 /// assert_eq!(view.lineage(), 77);
@@ -223,48 +230,115 @@ impl<'a> IdDictionaryView<'a> {
         self.authenticated
     }
 
-    /// The id of `key`; `None` when the dictionary does not hold it (or `key` is of another key
-    /// type). An unknown key means: refresh the dictionary once, then deny.
+    /// The id of `key`; `Ok(None)` when the dictionary does not hold it. An unknown key means:
+    /// refresh the dictionary once, then deny.
+    ///
+    /// # Errors
+    ///
+    /// A key that is not of the dictionary's key type, or a [`Key::String`] over 64 bytes, is
+    /// the caller's mistake, never "not a member" (`SPEC.md` C-KEY-TEXT): [`Error::Dict`] with
+    /// [`DictError::InvalidInput`](crate::error::DictError::InvalidInput), kind
+    /// `invalid_input`.
+    ///
+    /// ```
+    /// use sessionpack::{DictKind, ErrorKind, IdDictionary, Key, KeyType};
+    ///
+    /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, 1)?
+    ///     .append_text(["000000000000000000000007"])?;
+    /// let view = dict.view();
+    /// let mut oid = [0_u8; 12];
+    /// oid[11] = 7;
+    /// assert_eq!(view.id_of(Key::ObjectId(oid))?, Some(0));
+    /// assert_eq!(view.id_of(Key::ObjectId([1; 12]))?, None); // unknown: refresh once, then deny
+    /// let err = view.id_of(Key::String("icu")).unwrap_err(); // not an ObjectId
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), sessionpack::Error>(())
+    /// ```
     #[inline]
-    pub fn id_of(&self, key: Key<'_>) -> Option<u32> {
-        if key.key_type() != self.layout.key_type {
-            return None;
-        }
-        self.layout.lookup(self.bytes, key.as_bytes())
+    pub fn id_of(&self, key: Key<'_>) -> Result<Option<u32>, Error> {
+        let found = match (key, self.layout.key_type) {
+            (Key::ObjectId(oid), KeyType::ObjectId) => self.layout.lookup_fixed(self.bytes, &oid),
+            (Key::Uuid(uuid), KeyType::Uuid) => self.layout.lookup_fixed(self.bytes, &uuid),
+            (Key::String(text), KeyType::String) if text.len() <= MAX_STRING_KEY => {
+                self.layout.lookup(self.bytes, text.as_bytes())
+            }
+            (Key::String(_), KeyType::String) => {
+                return Err(invalid_key(DictInputProblem::StringTooLong))
+            }
+            _ => return Err(invalid_key(DictInputProblem::WrongKeyType)),
+        };
+        Ok(found)
     }
 
     /// The id of the key whose stored bytes are `key` (12 for an ObjectId, 16 for a UUID, the
-    /// UTF-8 of a string).
+    /// UTF-8 of a string): [`id_of`](Self::id_of) of [`Key::from_bytes`].
+    ///
+    /// # Errors
+    ///
+    /// Bytes that are no key of the dictionary's key type (11 bytes for an ObjectId, a string
+    /// that is not UTF-8 or over 64 bytes): [`Error::Dict`] with
+    /// [`DictError::InvalidInput`](crate::error::DictError::InvalidInput), kind
+    /// `invalid_input` (`SPEC.md` C-KEY-TEXT). Deny.
     ///
     /// ```
-    /// use sessionpack::{DictKind, IdDictionary, KeyType};
+    /// use sessionpack::{DictKind, ErrorKind, IdDictionary, KeyType};
     ///
     /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::ObjectId, 1)?
     ///     .append_text(["000000000000000000000007"])?;
     /// let mut oid = [0_u8; 12];
     /// oid[11] = 7;
-    /// assert_eq!(dict.view().id_of_bytes(&oid), Some(0));
+    /// assert_eq!(dict.view().id_of_bytes(&oid)?, Some(0));
+    /// let err = dict.view().id_of_bytes(&oid[..11]).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
     #[inline]
-    pub fn id_of_bytes(&self, key: &[u8]) -> Option<u32> {
-        self.layout.lookup(self.bytes, key)
+    pub fn id_of_bytes(&self, key: &[u8]) -> Result<Option<u32>, Error> {
+        // The fixed widths straight to their probe: no `Key` built, nothing else to check.
+        match self.layout.key_type {
+            KeyType::ObjectId => match <&[u8; 12]>::try_from(key) {
+                Ok(oid) => Ok(self.layout.lookup_fixed(self.bytes, oid)),
+                Err(_) => Err(invalid_key(DictInputProblem::KeyLength)),
+            },
+            KeyType::Uuid => match <&[u8; 16]>::try_from(key) {
+                Ok(uuid) => Ok(self.layout.lookup_fixed(self.bytes, uuid)),
+                Err(_) => Err(invalid_key(DictInputProblem::KeyLength)),
+            },
+            KeyType::String => self.id_of(Key::from_bytes(KeyType::String, key)?),
+        }
     }
 
     /// The id of the key written as `text` ([`Key::parse`] with the dictionary's key type);
-    /// `None` when the text is no key of that type or the dictionary does not hold it.
+    /// `Ok(None)` when the dictionary does not hold it.
+    ///
+    /// # Errors
+    ///
+    /// Text that is no key of the dictionary's key type (23 hex digits for an ObjectId, a UUID
+    /// without its hyphens, a string over 64 bytes): [`Error::Dict`] with
+    /// [`DictError::InvalidInput`](crate::error::DictError::InvalidInput), kind
+    /// `invalid_input` (`SPEC.md` C-KEY-TEXT), never a silent `None`. Deny.
     ///
     /// ```
-    /// use sessionpack::{DictKind, IdDictionary, KeyType};
+    /// use sessionpack::{DictKind, ErrorKind, IdDictionary, KeyType};
     ///
     /// let (dict, _) = IdDictionary::new("acme", DictKind::Group, KeyType::String, 1)?
     ///     .append_text(["icu"])?;
-    /// assert_eq!(dict.view().id_of_text("icu"), Some(0));
-    /// assert_eq!(dict.view().id_of_text("ICU"), None);
+    /// assert_eq!(dict.view().id_of_text("icu")?, Some(0));
+    /// assert_eq!(dict.view().id_of_text("ICU")?, None);
+    /// let err = dict.view().id_of_text(&"x".repeat(65)).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
     /// # Ok::<(), sessionpack::Error>(())
     /// ```
-    pub fn id_of_text(&self, text: &str) -> Option<u32> {
-        self.id_of(Key::parse(self.layout.key_type, text).ok()?)
+    #[inline]
+    pub fn id_of_text(&self, text: &str) -> Result<Option<u32>, Error> {
+        if self.layout.key_type == KeyType::ObjectId {
+            // The common case, parsed straight into the probe's array.
+            return match object_id_hex(text.as_bytes()) {
+                Some(oid) => Ok(self.layout.lookup_fixed(self.bytes, &oid)),
+                None => Err(invalid_key(DictInputProblem::ObjectIdText)),
+            };
+        }
+        self.id_of(Key::parse(self.layout.key_type, text)?)
     }
 
     /// The key of `id`; `None` past the last id.

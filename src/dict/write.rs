@@ -161,7 +161,7 @@ impl IdDictionary {
                     problem: DictInputProblem::WrongKeyType,
                 }));
             }
-            let id = match view.id_of(key).or_else(|| new_ids.get(&key).copied()) {
+            let id = match view.id_of(key)?.or_else(|| new_ids.get(&key).copied()) {
                 Some(id) => id,
                 None => {
                     // `next < max_keys <= u32::MAX`, so the id fits and the increment is exact.

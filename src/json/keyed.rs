@@ -242,7 +242,7 @@ fn resolve(
     } else {
         let view = dict.view();
         for key in parsed {
-            let id = view.id_of(key).ok_or_else(|| Error::KeyNotInDictionary {
+            let id = view.id_of(key)?.ok_or_else(|| Error::KeyNotInDictionary {
                 set,
                 key: key.to_string(),
             })?;

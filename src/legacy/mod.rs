@@ -182,7 +182,7 @@ impl LegacyMapping {
             self.check_tenant(dict, &session.tenant_id)?;
             let mut ids = Vec::with_capacity(keys.len());
             for (n, key) in keys.iter().enumerate() {
-                let id = dict.id_of(*key).ok_or_else(|| {
+                let id = dict.id_of(*key)?.ok_or_else(|| {
                     LegacyError::new(
                         LegacyRule::DictAbsent,
                         nth_pointer(&list.path, &doc, n),
@@ -526,7 +526,8 @@ fn first_past(dict: &IdDictionaryView<'_>, keys: &[Key<'_>], limit: u64) -> usiz
     let room = limit.saturating_sub(u64::from(dict.len()));
     let mut new = std::collections::HashSet::new();
     for (n, key) in keys.iter().enumerate() {
-        if dict.id_of(*key).is_none() && new.insert(*key) && new.len() as u64 > room {
+        if dict.id_of(*key).ok().flatten().is_none() && new.insert(*key) && new.len() as u64 > room
+        {
             return n;
         }
     }

@@ -124,7 +124,7 @@ pub struct Synthetic {
 /// let s = generate(Profile::Small, 1);
 /// let p = &s.probes[0];
 /// assert_eq!(p.object_id, p.facility.to_string());
-/// assert_eq!(s.facility_dict.view().id_of(p.facility.key()), p.id);
+/// assert_eq!(s.facility_dict.view().id_of(p.facility.key()).unwrap(), p.id);
 /// assert_eq!(p.id.is_some_and(|id| s.session.facilities.contains(id)), p.member);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -366,7 +366,7 @@ mod tests {
                 let in_session = p.id.is_some_and(|id| s.session.facilities.contains(id));
                 assert_eq!(in_session, p.member);
                 if profile.uses_dictionaries() {
-                    assert_eq!(dict.id_of(p.facility.key()), p.id);
+                    assert_eq!(dict.id_of(p.facility.key()).unwrap(), p.id);
                 } else {
                     assert_eq!(p.id, Some(hashed_id(&p.facility)));
                 }
@@ -376,7 +376,7 @@ mod tests {
             let unknown = s
                 .probes
                 .iter()
-                .filter(|p| dict.id_of(p.facility.key()).is_none());
+                .filter(|p| dict.id_of(p.facility.key()).unwrap().is_none());
             let expected = if profile == Profile::TenantAdmin {
                 20
             } else {
@@ -388,7 +388,7 @@ mod tests {
                 .legacy
                 .facilities
                 .iter()
-                .filter_map(|f| dict.id_of_text(&f.id))
+                .filter_map(|f| dict.id_of_text(&f.id).unwrap())
                 .collect();
             assert_eq!(legacy_ids.len(), s.legacy.facilities.len());
             assert!(legacy_ids.windows(2).all(|w| w[0] < w[1]));
@@ -399,7 +399,7 @@ mod tests {
                     .legacy
                     .groups
                     .iter()
-                    .filter_map(|g| groups.id_of_text(&g.id));
+                    .filter_map(|g| groups.id_of_text(&g.id).unwrap());
                 assert!(group_ids.eq(s.session.groups.iter()));
             }
             if profile.uses_dictionaries() {

@@ -22,7 +22,7 @@ use super::text;
 /// assert_eq!((tenant.facilities.len(), tenant.groups.len()), (200, 600));
 /// // The dictionaries give ids in first-seen order, which is creation order.
 /// let dict = tenant.facility_dictionary()?;
-/// assert_eq!(dict.view().id_of(tenant.facilities[17].key()), Some(17));
+/// assert_eq!(dict.view().id_of(tenant.facilities[17].key()).unwrap(), Some(17));
 /// assert_eq!(dict.view().lineage(), tenant.facility_lineage);
 /// assert_eq!(dict.view().tenant(), tenant.id.to_string());
 /// # Ok::<(), sessionpack::Error>(())
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(groups.len(), Tenant::LARGEST_GROUPS);
         let view = groups.view();
         for (i, oid) in tenant.groups.iter().enumerate().step_by(997) {
-            assert_eq!(view.id_of(oid.key()), Some(i as u32));
+            assert_eq!(view.id_of(oid.key()).unwrap(), Some(i as u32));
             assert_eq!(tenant.group_id(oid), Some(i as u32));
         }
         assert_ne!(tenant.facility_lineage, tenant.group_lineage);

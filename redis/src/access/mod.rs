@@ -143,7 +143,9 @@ impl Binding {
             (Some(c), true) => c,
             _ => return Ok(None),
         };
-        Ok(copy.id_of(parse_key(copy, key)?).map(|id| set.contains(id)))
+        Ok(copy
+            .id_of(parse_key(copy, key)?)?
+            .map(|id| set.contains(id)))
     }
 
     /// [`verdict`](Self::verdict) of each key of `keys`.

@@ -12,7 +12,7 @@ use super::shared::{Entry, Shared};
 use crate::codec;
 use crate::link::{self, Fetched};
 use crate::op::{read, Op, Reply, Request, Step};
-use crate::Error;
+use crate::{trace, Error};
 
 /// [`SessionCache::get_at`](crate::SessionCache::get_at): serve a kept entry while tracking
 /// covers the key; otherwise check the header (`GETRANGE key 0 39`) and serve the kept entry
@@ -90,6 +90,7 @@ impl Op for CacheGet<'_> {
                 match codec::read_header(&prefix) {
                     Err(e) => {
                         shared.remove(key);
+                        trace::header_check(key, true);
                         return Step::Done(Err(e));
                     }
                     Ok(None) => shared.remove(key),
@@ -97,17 +98,26 @@ impl Op for CacheGet<'_> {
                         if let Some(entry) =
                             shared.lookup(key).filter(|e| e.digest() == header.digest)
                         {
+                            trace::header_check(key, false);
                             return self.hit(&entry);
                         }
                     }
                 }
+                trace::header_check(key, true);
                 self.fetch()
             }
             CacheState::Fetch { ticket, sent } => {
                 let reply = read::<Value>(key, reply).and_then(|v| Fetched::from_value(v, key));
-                Step::Done(shared.with_decoder(|decoder| {
+                let bytes = reply
+                    .as_ref()
+                    .ok()
+                    .and_then(|f| f.value.as_ref())
+                    .map_or(0, |v| v.len());
+                let out = shared.with_decoder(|decoder| {
                     shared.fetched(key, ticket, sent, reply, decoder, self.now_ms)
-                }))
+                });
+                trace::fetch(key, bytes, &out);
+                Step::Done(out)
             }
             CacheState::Done => Step::Done(Err(Error::unexpected("stepped when done", Some(key)))),
         }

@@ -252,6 +252,7 @@ impl Shared {
         if self.generation.load(Acquire) != generation {
             return;
         }
+        crate::trace::tracking(true, nodes.len());
         *write(&self.tracked_nodes) = nodes;
         self.flush();
         // Every server just answered the commands that turned tracking on.
@@ -268,6 +269,7 @@ impl Shared {
         // Entries kept while it was not live were guarded by header checks, and going live
         // empties the cache anyway.
         if self.live.swap(false, AcqRel) {
+            crate::trace::tracking(false, 0);
             self.flush();
         }
     }

@@ -547,6 +547,7 @@ fn on_push(shared: &Shared, generation: u64, lost: &Notify, push: PushInfo) {
             // A push proves one server alive, not all of them: liveness comes from the
             // heartbeats alone.
             for value in push.data {
+                crate::trace::invalidation(&value);
                 invalidate(shared, value);
             }
         }

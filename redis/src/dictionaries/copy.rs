@@ -21,7 +21,7 @@ use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, K
 /// let (dict, _) = IdDictionary::new("acme", DictKind::Facility, KeyType::String, 9)?
 ///     .append_text(["north", "south"])?;
 /// let copy = CachedDictionary::open(&dict.to_bytes(None), &sessionpack::DictionaryDecoder::new())?;
-/// assert_eq!(copy.id_of(Key::String("south")), Some(1));
+/// assert_eq!(copy.id_of(Key::String("south"))?, Some(1));
 /// assert!(!copy.is_authenticated());
 ///
 /// let session = Session::new("u", "acme", "t", 0, i64::MAX)
@@ -82,7 +82,11 @@ impl CachedDictionary {
     }
 
     /// The id of `key`; `None` when this copy does not hold it (refresh once, then deny).
-    pub fn id_of(&self, key: Key<'_>) -> Option<u32> {
+    ///
+    /// # Errors
+    ///
+    /// Kind `invalid_input`: `key` is not of the dictionary's key type (SPEC C-KEY-TEXT).
+    pub fn id_of(&self, key: Key<'_>) -> Result<Option<u32>, sessionpack::Error> {
         self.dict.view().id_of(key)
     }
 

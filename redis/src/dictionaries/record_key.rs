@@ -85,7 +85,7 @@ pub(crate) fn id_in(
     key: RecordKey<'_>,
 ) -> Result<Option<u32>, Error> {
     match copy {
-        Some(c) => Ok(c.id_of(parse_key(c, key)?)),
+        Some(c) => Ok(c.id_of(parse_key(c, key)?)?),
         None => Ok(None),
     }
 }

@@ -134,9 +134,15 @@ impl AsyncLink {
         let mut reply = None;
         loop {
             match op.step(reply.take()) {
-                Step::Send(req) => reply = Some(self.send(&req).await),
+                Step::Send(req) => {
+                    crate::trace::command(req.key, &req.cmd);
+                    reply = Some(self.send(&req).await);
+                }
                 Step::Pause(d) => tokio::time::sleep(d).await,
-                Step::Done(out) => return out,
+                Step::Done(out) => {
+                    crate::trace::operation::<O, _>(&out);
+                    return out;
+                }
             }
         }
     }

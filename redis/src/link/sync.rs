@@ -165,9 +165,15 @@ impl SyncLink {
         let mut reply = None;
         loop {
             match op.step(reply.take()) {
-                Step::Send(req) => reply = Some(self.send(&req)),
+                Step::Send(req) => {
+                    crate::trace::command(req.key, &req.cmd);
+                    reply = Some(self.send(&req));
+                }
                 Step::Pause(d) => std::thread::sleep(d),
-                Step::Done(out) => return out,
+                Step::Done(out) => {
+                    crate::trace::operation::<O, _>(&out);
+                    return out;
+                }
             }
         }
     }
