@@ -26,7 +26,7 @@
 //! let facilities = view.facilities().keyed(&dict)?; // refused for another tenant's dictionary
 //! for probe in &s.probes {
 //!     assert_eq!(legacy_contains(&legacy, &probe.object_id), probe.member);
-//!     assert_eq!(facilities.contains(probe.facility.key()), probe.member);
+//!     assert_eq!(facilities.contains(probe.facility.key())?, probe.member);
 //! }
 //! # Ok::<(), sessionpack::Error>(())
 //! ```

@@ -31,7 +31,7 @@ use sessionpack::{DictKind, DictionaryDecoder, IdDictionary, IdDictionaryView, K
 /// let view = decoder.open(&blob)?;
 /// let dict_view = copy.view()?; // honest: C-KEY-MAC refuses it for a signed session
 /// let facilities = view.facilities().keyed(&dict_view)?;
-/// assert!(facilities.contains(Key::String("north")));
+/// assert!(facilities.contains(Key::String("north"))?);
 /// # Ok::<(), sessionpack::Error>(())
 /// ```
 pub struct CachedDictionary {
