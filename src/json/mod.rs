@@ -122,8 +122,9 @@ const ALL_FIELDS: [&str; 12] = [
     "group_lineage",
 ];
 
-/// The ten required fields, in the order they are written.
-const FIELDS: [&str; 10] = [
+/// The ten required fields, in the order they are written (a legacy mapping names the same
+/// ten, `legacy::mapping`).
+pub(crate) const FIELDS: [&str; 10] = [
     "user_id",
     "tenant_id",
     "token",

@@ -10,23 +10,11 @@ use serde_json::{Map, Value};
 use super::path::{pointer, Path, Tok};
 use super::time::Unit;
 use crate::error::{LegacyError, LegacyRule};
+// The fields of a mapping, in the order they are checked and read: the JSON form's ten.
+use crate::json::FIELDS;
 
 /// The version of `MAPPING.md` this converter reads.
 pub(super) const VERSION: u64 = 1;
-
-/// The fields of a mapping, in the order they are checked and read.
-const FIELDS: [&str; 10] = [
-    "user_id",
-    "tenant_id",
-    "token",
-    "issued_at",
-    "expires_at",
-    "roles",
-    "settings",
-    "attributes",
-    "facilities",
-    "groups",
-];
 
 /// Where settings or attributes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
