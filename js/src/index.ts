@@ -46,3 +46,4 @@ export {
   type LegacyConvertOptions,
   type LegacyConversion,
 } from "./legacy/mapping.js";
+export { LegacySession, type LegacyFields, type LegacyKeyTypes } from "./legacy/session.js";

@@ -6,10 +6,11 @@
 import { compareUtf8, isWellFormed, utf8Length, utf8OrUndefined } from "../bytes.js";
 import { IdDictionary, IdDictionaryView } from "../dict.js";
 import { SessionpackError, type ErrorKind } from "../errors.js";
-import { KEY, OID, keyScratch, readKey, readObjectIdWords } from "../key.js";
+import { KEY, OID, keyScratch, readKey, readObjectIdWords, type KeyType } from "../key.js";
 import { DEFAULT_LIMITS } from "../limits.js";
 import { Session } from "../session.js";
 import { JsonFault, Num, Obj, SKIPPED, Want, arrayIndex, readJson, type Value } from "./reader.js";
+import { LegacySession, type LegacyFields, type LegacyKeyTypes } from "./session.js";
 import { isoMillis } from "./time.js";
 
 /** The default limit on a legacy document: 16 MiB (M-DOC-SIZE). */
@@ -421,6 +422,27 @@ interface KeysRead {
 
 const scratch = keyScratch();
 
+/**
+ * A legacy key's value checked as a key of `keyType` (M-KEY-TEXT, M-OID-TEXT): for an ObjectId,
+ * its text as written (the words of {@link OID} set from it); for a UUID, its text in lower case;
+ * for a string key, the string.
+ */
+function keyValue(v: Value, keyType: KeyType, at: () => string): string {
+  if (keyType === "objectid") {
+    const text = typeof v === "string" ? v : oidOf(v);
+    if (text === undefined) docFail("M-KEY-TEXT", at(), `a key of this ObjectId dictionary is a string or {"$oid": …}, found ${describe(v)}`);
+    if (!readObjectIdWords(text)) oidText(text, at);
+    return text;
+  }
+  if (typeof v !== "string") docFail("M-KEY-TEXT", at(), `a key of this ${keyType} dictionary is a string, found ${describe(v)}`);
+  if (keyType === "uuid") {
+    if (!UUID_TEXT.test(v)) docFail("M-KEY-TEXT", at(), `a UUID key is 8-4-4-4-12 hexadecimal digits, found ${describe(v)}`);
+    return v.toLowerCase();
+  }
+  if (utf8Length(v) > 64) docFail("M-KEY-TEXT", at(), `a string key is at most 64 bytes of UTF-8, found ${utf8Length(v)}`);
+  return v;
+}
+
 function readKeys(root: Value, p: Path, view: IdDictionaryView, append: boolean, maxKeys: number): KeysRead {
   const out: KeysRead = { ids: [], absent: undefined, added: [], full: undefined };
   const keyType = view.keyType;
@@ -429,26 +451,15 @@ function readKeys(root: Value, p: Path, view: IdDictionaryView, append: boolean,
   const ops = asRead(p, true);
   follow(root, ops, (v, idx) => {
     const at = () => pointer(ops, ops.length, idx);
-    let key: string;
+    let key = keyValue(v, keyType, at);
     if (keyType === "objectid") {
-      const text = typeof v === "string" ? v : oidOf(v);
-      if (text === undefined) docFail("M-KEY-TEXT", at(), `a key of this ObjectId dictionary is a string or {"$oid": …}, found ${describe(v)}`);
-      if (!readObjectIdWords(text)) oidText(text, at);
       const id = size === 0 ? -1 : view.lookupOid(OID.a, OID.b, OID.c);
       if (id >= 0) {
         out.ids.push(id);
         return;
       }
-      key = text.toLowerCase();
+      key = key.toLowerCase();
     } else {
-      if (typeof v !== "string") docFail("M-KEY-TEXT", at(), `a key of this ${keyType} dictionary is a string, found ${describe(v)}`);
-      if (keyType === "uuid") {
-        if (!UUID_TEXT.test(v)) docFail("M-KEY-TEXT", at(), `a UUID key is 8-4-4-4-12 hexadecimal digits, found ${describe(v)}`);
-        key = v.toLowerCase();
-      } else {
-        if (utf8Length(v) > 64) docFail("M-KEY-TEXT", at(), `a string key is at most 64 bytes of UTF-8, found ${utf8Length(v)}`);
-        key = v;
-      }
       readKey(keyType, key, scratch, "LegacyMapping.convert");
       const id = view.lookup(KEY.bytes, KEY.len);
       if (id !== undefined) {
@@ -471,6 +482,17 @@ function readKeys(root: Value, p: Path, view: IdDictionaryView, append: boolean,
       out.added.push(key);
     }
     out.ids.push(id);
+  });
+  return out;
+}
+
+/** The keys at `p` as keys of `keyType`, without a dictionary (RO-LEGACY-KEYS): their text forms ({@link keyText}). */
+function plainKeys(root: Value, p: Path, keyType: KeyType): Set<string> {
+  const out = new Set<string>();
+  const ops = asRead(p, true);
+  follow(root, ops, (v, idx) => {
+    const key = keyValue(v, keyType, () => pointer(ops, ops.length, idx));
+    out.add(keyType === "objectid" ? key.toLowerCase() : key);
   });
   return out;
 }
@@ -594,6 +616,88 @@ export class LegacyMapping {
     const fview = fdict instanceof IdDictionary ? fdict.view() : fdict;
     const gview = gdict instanceof IdDictionary ? gdict.view() : gdict;
 
+    const { root, fields, expiresAt: expires, tenantAt } = this.#fields(document);
+    const spec = this.#spec;
+    const fkeys = spec.facilities === undefined ? undefined : readKeys(root, spec.facilities, fview, append, maxKeysOf(fdict));
+    const gkeys = spec.groups === undefined ? undefined : readKeys(root, spec.groups, gview, append, maxKeysOf(gdict));
+
+    timeOrder(fields, expires);
+    if (fview.kind !== "facility" || gview.kind !== "group") {
+      refuse(
+        "wrong_dictionary",
+        "M-DICT-KIND",
+        "",
+        "document",
+        `the facility dictionary is of kind ${fview.kind} and the group dictionary of kind ${gview.kind}: pass the tenant's facility dictionary as facilities and its group dictionary as groups`,
+      );
+    }
+    const tenantId = fields.tenantId;
+    for (const [keys, view, what] of [
+      [fkeys, fview, "facility"],
+      [gkeys, gview, "group"],
+    ] as const) {
+      if (keys === undefined) continue;
+      if (view.tenant !== tenantId) {
+        refuse(
+          "wrong_dictionary",
+          "M-DICT-TENANT",
+          tenantAt(),
+          "document",
+          `the session's tenant is ${JSON.stringify(tenantId)} but the ${what} dictionary is tenant ${JSON.stringify(view.tenant)}'s: convert through the session tenant's dictionaries`,
+        );
+      }
+      if (keys.absent !== undefined) {
+        docFail("M-DICT-ABSENT", keys.absent, `the ${what} dictionary (tenant ${JSON.stringify(view.tenant)}, ${view.size} keys) does not hold this key: convert with append (the dictionary's writer), or refresh the dictionary`);
+      }
+      if (keys.full !== undefined) {
+        docFail("M-DICT-FULL", keys.full, `appending this key would take the ${what} dictionary past its limit of ${maxKeysOf(what === "facility" ? fdict : gdict)} keys`, "limit");
+      }
+    }
+    // Every check passed: the dictionaries gain their keys (new dictionaries; the given ones are unchanged).
+    const grow = <D extends IdDictionary | IdDictionaryView>(d: D, keys: KeysRead | undefined): D =>
+      keys === undefined || keys.added.length === 0 ? d : ((d as IdDictionary).append(keys.added).dictionary as D);
+    const facilities = grow(fdict, fkeys);
+    const groups = grow(gdict, gkeys);
+    const session = new Session({
+      ...fields,
+      facilityLineage: fkeys === undefined ? undefined : fview.lineage,
+      groupLineage: gkeys === undefined ? undefined : gview.lineage,
+    });
+    // The ids are u32s from the dictionaries: sorted here, without the constructor's per-id checks.
+    session.facilities = sortedIds(fkeys?.ids);
+    session.groups = sortedIds(gkeys?.ids);
+    return { session, facilities, groups, facilityKeysAdded: fkeys?.added ?? [], groupKeysAdded: gkeys?.added ?? [] };
+  }
+
+  /**
+   * Reads the legacy document `document` (its text, or its UTF-8 bytes) with this mapping,
+   * **without dictionaries** (ROLLOUT.md RO-LEGACY-KEYS): the session's fields, and its facility
+   * and group keys as keys of `options.facilityKeyType` and `options.groupKeyType` (default
+   * `"objectid"` both). Every rule of MAPPING.md applies but those of the dictionaries
+   * (M-DICT-…): a document {@link convert} refuses for its own sake is refused here with the
+   * same {@link LegacyError}. The session's expiry is not checked here: the caller compares
+   * `expiresAt` with its clock ({@link LegacySession.expiredAt}).
+   *
+   * ```ts
+   * const legacy = mapping.readKeys(legacyJson);                      // ObjectId keys
+   * legacy.hasFacility("65a0f0c2e1a9d3f4a5b6f005");                   // true or false
+   * legacy.hasFacility("not a key");                                  // throws invalid_input
+   * ```
+   */
+  readKeys(document: string | Uint8Array, options: LegacyKeyTypes = {}): LegacySession {
+    if (typeof options !== "object" || options === null) argument("LegacyMapping.readKeys: options must be { facilityKeyType?, groupKeyType? }");
+    const facilityKeyType = keyTypeOption(options.facilityKeyType, "facilityKeyType");
+    const groupKeyType = keyTypeOption(options.groupKeyType, "groupKeyType");
+    const { root, fields, expiresAt } = this.#fields(document);
+    const spec = this.#spec;
+    const facilities = spec.facilities === undefined ? new Set<string>() : plainKeys(root, spec.facilities, facilityKeyType);
+    const groups = spec.groups === undefined ? new Set<string>() : plainKeys(root, spec.groups, groupKeyType);
+    timeOrder(fields, expiresAt);
+    return new LegacySession(fields, { keyType: facilityKeyType, keys: facilities }, { keyType: groupKeyType, keys: groups });
+  }
+
+  /** The document read with the mapping: its value tree, the session's fields but the keys, and the pointers its refusals name (M-TIME-ORDER is the caller's, after the keys). */
+  #fields(document: unknown): { root: Value; fields: LegacyFields; expiresAt: string; tenantAt: () => string } {
     const text = this.#text(document);
     let root: Value;
     try {
@@ -633,64 +737,12 @@ export class LegacyMapping {
     }
     const settings = readStrings(root, spec.settings, "setting", DEFAULT_LIMITS.maxSettings);
     const attributes = readStrings(root, spec.attributes, "attribute", DEFAULT_LIMITS.maxAttributes);
-    const fkeys = spec.facilities === undefined ? undefined : readKeys(root, spec.facilities, fview, append, maxKeysOf(fdict));
-    const gkeys = spec.groups === undefined ? undefined : readKeys(root, spec.groups, gview, append, maxKeysOf(gdict));
-
-    if (issuedAt > expiresAt) {
-      docFail("M-TIME-ORDER", expires.at, `the session expires (${expiresAt} ms) before it is issued (${issuedAt} ms)`);
-    }
-    if (fview.kind !== "facility" || gview.kind !== "group") {
-      refuse(
-        "wrong_dictionary",
-        "M-DICT-KIND",
-        "",
-        "document",
-        `the facility dictionary is of kind ${fview.kind} and the group dictionary of kind ${gview.kind}: pass the tenant's facility dictionary as facilities and its group dictionary as groups`,
-      );
-    }
-    const tenantAt = () => single(root, spec.tenantId)!.at;
-    for (const [keys, view, what] of [
-      [fkeys, fview, "facility"],
-      [gkeys, gview, "group"],
-    ] as const) {
-      if (keys === undefined) continue;
-      if (view.tenant !== tenantId) {
-        refuse(
-          "wrong_dictionary",
-          "M-DICT-TENANT",
-          tenantAt(),
-          "document",
-          `the session's tenant is ${JSON.stringify(tenantId)} but the ${what} dictionary is tenant ${JSON.stringify(view.tenant)}'s: convert through the session tenant's dictionaries`,
-        );
-      }
-      if (keys.absent !== undefined) {
-        docFail("M-DICT-ABSENT", keys.absent, `the ${what} dictionary (tenant ${JSON.stringify(view.tenant)}, ${view.size} keys) does not hold this key: convert with append (the dictionary's writer), or refresh the dictionary`);
-      }
-      if (keys.full !== undefined) {
-        docFail("M-DICT-FULL", keys.full, `appending this key would take the ${what} dictionary past its limit of ${maxKeysOf(what === "facility" ? fdict : gdict)} keys`, "limit");
-      }
-    }
-    // Every check passed: the dictionaries gain their keys (new dictionaries; the given ones are unchanged).
-    const grow = <D extends IdDictionary | IdDictionaryView>(d: D, keys: KeysRead | undefined): D =>
-      keys === undefined || keys.added.length === 0 ? d : ((d as IdDictionary).append(keys.added).dictionary as D);
-    const facilities = grow(fdict, fkeys);
-    const groups = grow(gdict, gkeys);
-    const session = new Session({
-      userId,
-      tenantId,
-      token,
-      issuedAt,
-      expiresAt,
-      roles,
-      settings,
-      attributes,
-      facilityLineage: fkeys === undefined ? undefined : fview.lineage,
-      groupLineage: gkeys === undefined ? undefined : gview.lineage,
-    });
-    // The ids are u32s from the dictionaries: sorted here, without the constructor's per-id checks.
-    session.facilities = sortedIds(fkeys?.ids);
-    session.groups = sortedIds(gkeys?.ids);
-    return { session, facilities, groups, facilityKeysAdded: fkeys?.added ?? [], groupKeysAdded: gkeys?.added ?? [] };
+    return {
+      root,
+      fields: { userId, tenantId, token, issuedAt, expiresAt, roles, settings, attributes },
+      expiresAt: expires.at,
+      tenantAt: () => single(root, spec.tenantId)!.at,
+    };
   }
 
   /** The document's text: its size checked first (M-DOC-SIZE), then UTF-8 (M-DOC-JSON), without its byte order mark. */
@@ -718,6 +770,19 @@ export class LegacyMapping {
     }
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
+}
+
+/** M-TIME-ORDER: a session issued after it expires is refused (at `expiresAt`, the pointer of its expiry). */
+function timeOrder(fields: LegacyFields, expiresAt: string): void {
+  if (fields.issuedAt > fields.expiresAt) {
+    docFail("M-TIME-ORDER", expiresAt, `the session expires (${fields.expiresAt} ms) before it is issued (${fields.issuedAt} ms)`);
+  }
+}
+
+function keyTypeOption(v: unknown, name: string): KeyType {
+  if (v === undefined) return "objectid";
+  if (v === "objectid" || v === "uuid" || v === "string") return v;
+  return argument(`LegacyMapping.readKeys: ${name} must be "objectid", "uuid" or "string" (a dictionary's KeyType), not ${typeof v === "string" ? JSON.stringify(v) : typeof v}`);
 }
 
 /** Ascending distinct ids. */

@@ -4,7 +4,21 @@
  */
 
 import type { Access, SessionAccess } from "./access.js";
-import { checkOptions, denyBody, denyHeaders, loadFor, report, requestTally, statusOf, type MiddlewareOptions } from "./http.js";
+import {
+  checkOptions,
+  denyBody,
+  denyHeaders,
+  loadFor,
+  report,
+  requestTally,
+  statusOf,
+  type MiddlewareAccess,
+  type MiddlewareOptions,
+  type RequestAccess,
+  type RolloutMiddlewareOptions,
+} from "./http.js";
+import type { RolloutAccess } from "./rollout/rollout-access.js";
+import type { RolloutSession } from "./rollout/rollout-session.js";
 
 /** The part of a Node `ServerResponse` (Express's `res`) the middleware answers denials with. */
 export interface ResponseLike {
@@ -18,6 +32,14 @@ export interface ResponseLike {
 export interface WithSessionpack {
   readonly sessionpack: Access;
 }
+
+/** A request the middleware over a `RolloutAccess` has run on: `sessionpack` is its read-only {@link RolloutSession}. */
+export interface WithRolloutSessionpack {
+  readonly sessionpack: RolloutSession;
+}
+
+/** An Express (or Connect) middleware function. */
+export type ExpressMiddleware<Req, Res> = (req: Req, res: Res, next: (err?: unknown) => void) => void;
 
 /**
  * Express middleware: for each request, `options.sessionKey(req)` names the session's Redis key;
@@ -48,16 +70,27 @@ export interface WithSessionpack {
  *
  * With TypeScript, declare the property once:
  * `declare global { namespace Express { interface Request { readonly sessionpack: import("sessionpack/redis").Access } } }`.
+ *
+ * **During the rollout** (ROLLOUT.md), give a `RolloutAccess` and `options.tenant(req)`: each
+ * request is read in its tenant's mode (`sessionKey` names the legacy key) and
+ * `req.sessionpack` is a {@link RolloutSession} with the same `canSee` / `filter` / `inGroup`.
+ * Without `tenant`, the call throws at setup.
+ *
+ * ```js
+ * app.use(sessionpackExpress(rollout, {
+ *   tenant: (req) => req.get("x-tenant"),
+ *   sessionKey: (req) => req.cookies.sid && `sess:${req.cookies.sid}`,
+ * }));
+ * ```
  */
-export function sessionpackExpress<Req extends object, Res extends ResponseLike>(
-  access: SessionAccess,
-  options: MiddlewareOptions<Req>,
-): (req: Req, res: Res, next: (err?: unknown) => void) => void {
+export function sessionpackExpress<Req extends object, Res extends ResponseLike>(access: SessionAccess, options: MiddlewareOptions<Req>): ExpressMiddleware<Req, Res>;
+export function sessionpackExpress<Req extends object, Res extends ResponseLike>(access: RolloutAccess, options: RolloutMiddlewareOptions<Req>): ExpressMiddleware<Req, Res>;
+export function sessionpackExpress<Req extends object, Res extends ResponseLike>(access: MiddlewareAccess, options: MiddlewareOptions<Req>): ExpressMiddleware<Req, Res> {
   checkOptions(access, options);
   const challenge = options.challenge;
   const tally = requestTally(access);
   return function sessionpack(req: Req, res: Res, next: (err?: unknown) => void): void {
-    let loading: Promise<Access>;
+    let loading: Promise<RequestAccess>;
     try {
       loading = loadFor(access, options, req, tally);
     } catch (e) {

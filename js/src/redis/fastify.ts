@@ -3,8 +3,21 @@
  * `request.sessionpack`, or answers 401 / 503 / 500 with a short generic body.
  */
 
-import type { Access, SessionAccess } from "./access.js";
-import { checkOptions, denyBody, denyHeaders, loadFor, report, requestTally, statusOf, type MiddlewareOptions } from "./http.js";
+import type { SessionAccess } from "./access.js";
+import {
+  checkOptions,
+  denyBody,
+  denyHeaders,
+  loadFor,
+  report,
+  requestTally,
+  statusOf,
+  type MiddlewareAccess,
+  type MiddlewareOptions,
+  type RequestAccess,
+  type RolloutMiddlewareOptions,
+} from "./http.js";
+import type { RolloutAccess } from "./rollout/rollout-access.js";
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyLike {
@@ -28,6 +41,12 @@ export interface ReplyLike {
 /** Options of {@link sessionpackFastify}: {@link MiddlewareOptions} and the hook to run in. */
 export interface FastifyPluginOptions<Req> extends MiddlewareOptions<Req> {
   /** `"onRequest"` (default: before the body is read) or `"preHandler"` (after validation, when the key comes from the body). */
+  hook?: "onRequest" | "preHandler";
+}
+
+/** Options of {@link sessionpackFastify} over a `RolloutAccess`: {@link RolloutMiddlewareOptions} and the hook to run in. */
+export interface RolloutFastifyPluginOptions<Req> extends RolloutMiddlewareOptions<Req> {
+  /** As {@link FastifyPluginOptions.hook}. */
   hook?: "onRequest" | "preHandler";
 }
 
@@ -63,8 +82,21 @@ export type FastifyPlugin = ((instance: FastifyLike, opts: unknown, done: (err?:
  * ```
  *
  * With TypeScript: `declare module "fastify" { interface FastifyRequest { sessionpack: import("sessionpack/redis").Access } }`.
+ *
+ * **During the rollout** (ROLLOUT.md), give a `RolloutAccess` and `options.tenant(request)`:
+ * each request is read in its tenant's mode and `request.sessionpack` is a `RolloutSession`
+ * with the same checks; without `tenant`, the call throws at setup.
+ *
+ * ```js
+ * await app.register(sessionpackFastify(rollout, {
+ *   tenant: (request) => request.headers["x-tenant"],
+ *   sessionKey: (request) => request.headers["x-session"] && `sess:${request.headers["x-session"]}`,
+ * }));
+ * ```
  */
-export function sessionpackFastify<Req extends object>(access: SessionAccess, options: FastifyPluginOptions<Req>): FastifyPlugin {
+export function sessionpackFastify<Req extends object>(access: SessionAccess, options: FastifyPluginOptions<Req>): FastifyPlugin;
+export function sessionpackFastify<Req extends object>(access: RolloutAccess, options: RolloutFastifyPluginOptions<Req>): FastifyPlugin;
+export function sessionpackFastify<Req extends object>(access: MiddlewareAccess, options: FastifyPluginOptions<Req>): FastifyPlugin {
   checkOptions(access, options);
   const hook = options.hook ?? "onRequest";
   if (hook !== "onRequest" && hook !== "preHandler") throw new TypeError('options.hook must be "onRequest" or "preHandler"');
@@ -74,7 +106,7 @@ export function sessionpackFastify<Req extends object>(access: SessionAccess, op
     if (!instance.hasRequestDecorator("sessionpack")) instance.decorateRequest("sessionpack", null);
     instance.addHook(hook, async (req: object, reply: ReplyLike) => {
       const request = req as Req;
-      let a: Access;
+      let a: RequestAccess;
       try {
         a = await loadFor(access, options, request, tally);
       } catch (e) {
@@ -86,7 +118,7 @@ export function sessionpackFastify<Req extends object>(access: SessionAccess, op
         reply.send(denyBody(status));
         return reply;
       }
-      (request as { sessionpack: Access }).sessionpack = a;
+      (request as { sessionpack: RequestAccess }).sessionpack = a;
       return undefined;
     });
     done();

@@ -8,6 +8,8 @@ import { SessionpackError } from "../errors.js";
 import { type Access, NoSessionError, type SessionAccess } from "./access.js";
 import { StoreError } from "./errors.js";
 import { internalsOf } from "./lent.js";
+import { RolloutAccess } from "./rollout/rollout-access.js";
+import type { RolloutSession } from "./rollout/rollout-session.js";
 import type { Tally } from "./tally.js";
 
 /** The statuses the middleware answers with: 401 (no usable session), 503 (store unavailable), 500 (anything else). */
@@ -93,24 +95,51 @@ export interface MiddlewareOptions<Req> {
 }
 
 /**
+ * What the middleware is told when it reads through a {@link RolloutAccess} (ROLLOUT.md): the
+ * options of {@link MiddlewareOptions}, `sessionKey` naming the **legacy** key, and the tenant
+ * whose rollout mode decides how the request's session is read.
+ */
+export interface RolloutMiddlewareOptions<Req> extends MiddlewareOptions<Req> {
+  /**
+   * The request's tenant (it chooses the rollout mode, nothing else), or `undefined` / `null` /
+   * `""` when the request names none (401). Required with a `RolloutAccess`.
+   */
+  tenant: (req: Req) => string | undefined | null;
+}
+
+/** What the middleware reads through: a {@link SessionAccess} (blobs) or a {@link RolloutAccess} (the tenant's rollout mode). */
+export type MiddlewareAccess = SessionAccess | RolloutAccess;
+
+/** What the middleware puts on a request: an {@link Access} (a `SessionAccess`), or a {@link RolloutSession} (a `RolloutAccess`). */
+export type RequestAccess = Access | RolloutSession;
+
+/**
  * Where a middleware over `access` counts its requests (`sessionpack.middleware.requests`,
  * METRICS.md): the tally of its session cache, which reports on that cache's meter; undefined
  * for a session cache that is not a `SessionCache`.
  */
-export function requestTally(access: SessionAccess): Tally | undefined {
-  return internalsOf(access.sessions)?.shared.tally;
+export function requestTally(access: MiddlewareAccess): Tally | undefined {
+  return internalsOf(access instanceof RolloutAccess ? access.access.sessions : access.sessions)?.shared.tally;
 }
 
 /**
  * Resolves to the request's {@link Access}, or rejects with why not (a `NoSessionError` for
  * none); counted in `tally` (granted, or denied by kind) when given.
  */
-export async function loadFor<Req>(access: SessionAccess, options: MiddlewareOptions<Req>, req: Req, tally?: Tally): Promise<Access> {
+export async function loadFor<Req>(access: MiddlewareAccess, options: MiddlewareOptions<Req>, req: Req, tally?: Tally): Promise<RequestAccess> {
   try {
     const key = options.sessionKey(req);
     if (key === undefined || key === null || key === "") throw new NoSessionError("the request carries no session key");
     if (typeof key !== "string") throw new TypeError("sessionKey(req) must return a string, undefined or null");
-    const a = await access.load(key);
+    let a: RequestAccess | null;
+    if (access instanceof RolloutAccess) {
+      const tenant = (options as RolloutMiddlewareOptions<Req>).tenant(req);
+      if (tenant === undefined || tenant === null || tenant === "") throw new NoSessionError("the request names no tenant");
+      if (typeof tenant !== "string") throw new TypeError("tenant(req) must return a string, undefined or null");
+      a = await access.load(tenant, key);
+    } else {
+      a = await access.load(key);
+    }
     if (a === null) throw new NoSessionError("no session under the request's key (missing, deleted, or expired in Redis)");
     if (tally !== undefined) tally.granted++;
     return a;
@@ -130,8 +159,11 @@ export function report<Req>(options: MiddlewareOptions<Req>, err: unknown, req: 
 }
 
 /** Checks the middleware's arguments: a `TypeError` saying what is expected. */
-export function checkOptions<Req>(access: SessionAccess, options: MiddlewareOptions<Req>): void {
-  if (typeof access?.load !== "function") throw new TypeError("the first argument must be a SessionAccess");
+export function checkOptions<Req>(access: MiddlewareAccess, options: MiddlewareOptions<Req>): void {
+  if (typeof access?.load !== "function") throw new TypeError("the first argument must be a SessionAccess or a RolloutAccess");
   if (typeof options?.sessionKey !== "function") throw new TypeError("options.sessionKey must be a function (req) => string | undefined");
   if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("options.onError must be a function (err, req) => void");
+  if (access instanceof RolloutAccess && typeof (options as Partial<RolloutMiddlewareOptions<Req>>).tenant !== "function") {
+    throw new TypeError("with a RolloutAccess, options.tenant must be a function (req) => string | undefined: the request's tenant chooses its rollout mode");
+  }
 }

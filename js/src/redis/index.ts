@@ -41,9 +41,25 @@ export {
   type SessionCacheLike,
 } from "./dictionaries.js";
 export { SessionAccess, Access, NoSessionError } from "./access.js";
-export { statusOf, statusOfKind, denyBody, type DenyStatus, type MiddlewareOptions } from "./http.js";
-export { sessionpackExpress, type ResponseLike, type WithSessionpack } from "./express.js";
-export { sessionpackFastify, type FastifyLike, type ReplyLike, type FastifyPlugin, type FastifyPluginOptions } from "./fastify.js";
+export {
+  statusOf,
+  statusOfKind,
+  denyBody,
+  type DenyStatus,
+  type MiddlewareOptions,
+  type RolloutMiddlewareOptions,
+  type MiddlewareAccess,
+  type RequestAccess,
+} from "./http.js";
+export { sessionpackExpress, type ResponseLike, type WithSessionpack, type WithRolloutSessionpack, type ExpressMiddleware } from "./express.js";
+export {
+  sessionpackFastify,
+  type FastifyLike,
+  type ReplyLike,
+  type FastifyPlugin,
+  type FastifyPluginOptions,
+  type RolloutFastifyPluginOptions,
+} from "./fastify.js";
 export { withSession } from "./worker.js";
 export {
   type MetricsOption,
@@ -55,3 +71,12 @@ export {
   type InstrumentOptionsLike,
   type MetricAttributesLike,
 } from "./otel.js";
+export { type RolloutMode, ROLLOUT_MODES, isRolloutMode, parseRolloutMode } from "./rollout/mode.js";
+export { KeyTemplate } from "./rollout/template.js";
+export { type RolloutPolicy, type RolloutPolicyLike } from "./rollout/policy.js";
+export { RedisRolloutPolicy, DEFAULT_ROLLOUT_KEY, type RedisRolloutPolicyOptions } from "./rollout/redis-policy.js";
+export { RolloutAccess, type RolloutAccessOptions } from "./rollout/rollout-access.js";
+export { RolloutSession } from "./rollout/rollout-session.js";
+export { type ShadowCounts, type ProbeCounts } from "./rollout/shadow-counts.js";
+export { logShadowDisagreement, logShadowBlobFailure, type ShadowDisagreement, type ShadowBlobFailure, type ProbeSet } from "./rollout/shadow-log.js";
+export { dualWrite, type DualWrite, type DualWritten } from "./rollout/dual-write.js";

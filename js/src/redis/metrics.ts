@@ -10,7 +10,7 @@
  */
 
 import type { BatchObservableResultLike, HistogramLike, MeterLike, MetricAttributesLike, ObservableLike } from "./otel.js";
-import { FRESHNESS, RESULT, Tally, type CacheName } from "./tally.js";
+import { FRESHNESS, PROBE_SET, RESULT, Tally, type CacheName } from "./tally.js";
 
 /** The bucket boundaries advised for both histograms, s: 10 µs (a hit) to 2.5 s (a timeout). */
 export const DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -43,6 +43,7 @@ const CACHE_ATTRS: Readonly<Record<CacheName, MetricAttributesLike>> = {
 const REFRESHED = freeze({ outcome: "refreshed" });
 const SKIPPED = freeze({ outcome: "skipped" });
 const GRANTED = freeze({ outcome: "granted" });
+const SET_ATTRS: readonly MetricAttributesLike[] = PROBE_SET.map((set) => freeze({ set }));
 
 /** What a cache records as it goes: the histograms of one meter. */
 export interface Timers {
@@ -68,6 +69,8 @@ class Instruments implements Timers {
   private readonly regains: ObservableLike;
   private readonly refreshes: ObservableLike;
   private readonly requests: ObservableLike;
+  private readonly agreements: ObservableLike;
+  private readonly disagreements: ObservableLike;
   /** The tallies of the open caches on this meter. */
   private readonly open = new Set<Tally>();
   /** The counts of the closed ones, by cache. */
@@ -100,9 +103,24 @@ class Instruments implements Timers {
     this.regains = counter("sessionpack.tracking.regains", "{regain}", "Times client tracking went live (the first time included)");
     this.refreshes = counter("sessionpack.dictionary.refreshes", "{refresh}", "Dictionary refreshes for a key the copy lacked, done or skipped within the interval");
     this.requests = counter("sessionpack.middleware.requests", "{request}", "Requests the Express or Fastify middleware granted or denied");
+    this.agreements = counter("sessionpack.shadow.agreements", "{probe}", "Shadow probes whose decision from the blob equals the decision from the legacy session");
+    this.disagreements = counter("sessionpack.shadow.disagreements", "{probe}", "Shadow probes whose decisions from the blob and from the legacy session differ (each also logged)");
     meter.addBatchObservableCallback(
       (result) => this.observe(result),
-      [this.reads, this.headerChecks, this.fetches, this.fetchSize, this.invalidations, this.refusals, this.losses, this.regains, this.refreshes, this.requests],
+      [
+        this.reads,
+        this.headerChecks,
+        this.fetches,
+        this.fetchSize,
+        this.invalidations,
+        this.refusals,
+        this.losses,
+        this.regains,
+        this.refreshes,
+        this.requests,
+        this.agreements,
+        this.disagreements,
+      ],
     );
   }
 
@@ -148,6 +166,12 @@ class Instruments implements Timers {
       if (t.granted > 0 || t.denied.size > 0) {
         r.observe(this.requests, t.granted, GRANTED);
         for (const [kind, n] of t.denied) r.observe(this.requests, n, { outcome: "denied", kind });
+      }
+      if (t.shadowed) {
+        for (let i = 0; i < 2; i++) {
+          r.observe(this.agreements, t.shadowAgreements[i]!, SET_ATTRS[i]);
+          r.observe(this.disagreements, t.shadowDisagreements[i]!, SET_ATTRS[i]);
+        }
       }
     }
   }

@@ -15,6 +15,9 @@ export const FRESHNESS = ["header-check", "tracking"] as const;
 /** The `result` attribute's values, by index: 0 `miss`, 1 `hit`. */
 export const RESULT = ["miss", "hit"] as const;
 
+/** The `set` attribute's values, by index: 0 `facility`, 1 `group` (shadow probes). */
+export const PROBE_SET = ["facility", "group"] as const;
+
 /**
  * The values the `kind` attribute takes: every error kind of the library and of the store,
  * `no_session` (the middleware), and `other` for anything else thrown (a bug) — a fixed set,
@@ -58,6 +61,12 @@ export class Tally {
   granted = 0;
   /** Middleware requests denied, by kind. */
   readonly denied = new Map<string, number>();
+  /** Shadow probes whose two decisions agreed, by set (see {@link PROBE_SET}): a rollout reader's. */
+  readonly shadowAgreements = [0, 0];
+  /** Shadow probes whose two decisions differed, by set. */
+  readonly shadowDisagreements = [0, 0];
+  /** Whether a rollout reader counts here (its counters are reported from then on, zeros included). */
+  shadowed = false;
 
   constructor(readonly cache: CacheName) {}
 
@@ -91,5 +100,10 @@ export class Tally {
     this.refreshesSkipped += t.refreshesSkipped;
     this.granted += t.granted;
     for (const [k, n] of t.denied) bump(this.denied, k, n);
+    for (let i = 0; i < 2; i++) {
+      this.shadowAgreements[i]! += t.shadowAgreements[i]!;
+      this.shadowDisagreements[i]! += t.shadowDisagreements[i]!;
+    }
+    this.shadowed ||= t.shadowed;
   }
 }

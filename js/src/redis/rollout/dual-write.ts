@@ -1,0 +1,99 @@
+/**
+ * {@link dualWrite}: the issuing side's write of both forms of a session during the rollout
+ * (ROLLOUT.md §6): the blob to its blob key, then the legacy JSON to its legacy key, each with
+ * `SET … PXAT t` for one `t` computed once (RO-DUAL-TTL, RO-DUAL-ORDER).
+ */
+
+import { SessionpackError } from "../../errors.js";
+import { adaptClient } from "../clients/adapt.js";
+import type { Arg, RedisCommands } from "../clients/types.js";
+import { classify, timedOut, within } from "../errors.js";
+import { Target } from "../target.js";
+import { KeyTemplate } from "./template.js";
+
+/** One session's two forms, and how long they live. */
+export interface DualWrite {
+  /** The legacy key (`sess:…`). */
+  legacyKey: string;
+  /** The legacy JSON session: its text, or its UTF-8 bytes. */
+  legacyJson: string | Uint8Array;
+  /** The blob, encoded (`encode(session, { key })`, or converted with `LegacyMapping`). */
+  blob: Uint8Array;
+  /** How long both live, ms from `nowMs` (a positive integer). */
+  ttlMs: number;
+  /** How the blob key is made from the legacy key (default `sp:{key}`). */
+  template?: KeyTemplate | string;
+  /** Now, Unix ms (default `Date.now()`): both keys expire at `nowMs + ttlMs`. */
+  nowMs?: number;
+}
+
+/** What {@link dualWrite} wrote. */
+export interface DualWritten {
+  /** The blob's key. */
+  readonly blobKey: string;
+  /** The absolute expiry of both keys, Unix ms (`PXAT`). */
+  readonly expiresAtMs: number;
+}
+
+function argument(message: string): never {
+  throw new SessionpackError("invalid_input", message);
+}
+
+/**
+ * Writes the blob to its blob key, then the legacy JSON to the legacy key, each with one
+ * `SET key value PXAT t`, `t = nowMs + ttlMs` computed once, so that neither outlives the other
+ * (RO-DUAL-TTL; Redis 6.2 or later). The two keys are never sent in one command or transaction
+ * (they hash to different cluster slots). `client` is the service's own node-redis or ioredis
+ * client (or cluster), used as it is and never closed.
+ *
+ * A failure rejects — a `StoreError` (`timeout`, `unavailable`, `server`) or `invalid_input` for
+ * a wrong argument; when the blob was written and the legacy JSON was not, the message says so.
+ * Retry the whole write (RO-DUAL-ORDER): a blob without its legacy JSON reads as "no session" in
+ * `legacy` and `shadow` modes.
+ *
+ * ```ts
+ * const blob = encode(session, { key: macKey });
+ * await dualWrite(redis, { legacyKey: `sess:${sid}`, legacyJson: JSON.stringify(legacy), blob, ttlMs: 3_600_000 });
+ * ```
+ */
+export async function dualWrite(client: object, write: DualWrite, options: { timeoutMs?: number } = {}): Promise<DualWritten> {
+  if (typeof write !== "object" || write === null) argument("dualWrite needs { legacyKey, legacyJson, blob, ttlMs, template?, nowMs? }");
+  const { legacyKey, legacyJson, blob, ttlMs } = write;
+  if (typeof legacyKey !== "string" || legacyKey === "") argument("dualWrite: legacyKey must be a non-empty string");
+  if (typeof legacyJson !== "string" && !(legacyJson instanceof Uint8Array)) argument("dualWrite: legacyJson must be the legacy session's text (a string) or its UTF-8 bytes");
+  if (!(blob instanceof Uint8Array) || blob.length === 0) argument("dualWrite: blob must be the encoded session (a non-empty Uint8Array)");
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) argument(`dualWrite: ttlMs must be a positive integer number of milliseconds, not ${String(ttlMs)}`);
+  const nowMs = write.nowMs ?? Date.now();
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0) argument(`dualWrite: nowMs must be a Unix time in integer milliseconds, not ${String(nowMs)}`);
+  const timeoutMs = options.timeoutMs ?? Target.DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) argument(`dualWrite: timeoutMs must be a positive number of milliseconds, not ${String(timeoutMs)}`);
+  const expiresAtMs = nowMs + ttlMs;
+  if (!Number.isSafeInteger(expiresAtMs)) argument("dualWrite: nowMs + ttlMs is beyond the integers a Unix time in ms is written with");
+  const blobKey = KeyTemplate.from(write.template).blobKey(legacyKey);
+  if (client instanceof Target || typeof client === "string") {
+    argument("dualWrite takes the service's own client (node-redis or ioredis, client or cluster), not a Target or a URL");
+  }
+  const commands = adaptClient(client);
+  const at = String(expiresAtMs);
+  try {
+    await set(commands, blobKey, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), at, timeoutMs);
+    try {
+      await set(commands, legacyKey, typeof legacyJson === "string" ? legacyJson : Buffer.from(legacyJson.buffer, legacyJson.byteOffset, legacyJson.byteLength), at, timeoutMs);
+    } catch (e) {
+      const err = classify(e, legacyKey);
+      err.message = `the blob was written to ${JSON.stringify(blobKey)}, the legacy JSON to ${JSON.stringify(legacyKey)} was not: retry the whole write (RO-DUAL-ORDER); ${err.message}`;
+      throw err;
+    }
+  } finally {
+    await commands.close();
+  }
+  return { blobKey, expiresAtMs };
+}
+
+async function set(commands: RedisCommands, key: string, value: Arg, at: string, timeoutMs: number): Promise<void> {
+  try {
+    await within(commands.send(key, ["SET", key, value, "PXAT", at], false), timeoutMs, () => timedOut(`SET ${JSON.stringify(key)}`, timeoutMs));
+  } catch (e) {
+    throw classify(e, key);
+  }
+}
