@@ -68,8 +68,8 @@ for (const tgName of TARGETS) {
       const tg = await target(t, tgName);
       if (!tg) return;
       const sids = Array.from({ length: 6 }, () => randomBytes(8).toString("hex"));
-      const w = await tenantOn(t, tg, "node-redis", sids.length, { legacyKey: (i) => `sess:${sids[i]!}` });
-      await dualWriteAll(w, w.x as object, "sp:{key}", w.everywhere);
+      const w = await tenantOn(t, tg, "node-redis", sids.length, { legacyKey: (i) => `sess:${sids[i]}` });
+      await dualWriteAll(w, w.x, "sp:{key}", w.everywhere);
       const disagreements: ShadowDisagreement[] = [];
       const rollout = await RolloutAccess.connect({
         access: w.access,
@@ -84,8 +84,8 @@ for (const tgName of TARGETS) {
 
       let touching = 0;
       for (let i = 0; i < sids.length; i++) {
-        const e = w.entries[i]!;
-        const r = await fetch(`${app.url}/records`, { headers: { authorization: `Bearer ${sids[i]!}`, "x-tenant": w.tenant } });
+        const e = w.entries[i];
+        const r = await fetch(`${app.url}/records`, { headers: { authorization: `Bearer ${sids[i]}`, "x-tenant": w.tenant } });
         assert.equal(r.status, 200);
         const body = (await r.json()) as { n: number; facilityId: string }[];
         const facilities = oracleFacilities(e.json);
@@ -106,14 +106,14 @@ for (const tgName of TARGETS) {
 
       // No tenant, or no session: 401, nothing counted.
       const before = rollout.shadowCounts();
-      const noTenant = await fetch(`${app.url}/records`, { headers: { authorization: `Bearer ${sids[0]!}` } });
+      const noTenant = await fetch(`${app.url}/records`, { headers: { authorization: `Bearer ${sids[0]}` } });
       assert.equal(noTenant.status, 401);
       assert.equal(await noTenant.text(), '{"error":"unauthorized"}');
       const noSession = await fetch(`${app.url}/records`, { headers: { authorization: "Bearer nobody", "x-tenant": w.tenant } });
       assert.equal(noSession.status, 401);
       assert.deepEqual(denials, ["no_session", "no_session"]);
       // Another tenant's mode (legacy here): read, answered, not counted.
-      const legacyTenant = await fetch(`${app.url}/records`, { headers: { authorization: `Bearer ${sids[0]!}`, "x-tenant": "globex" } });
+      const legacyTenant = await fetch(`${app.url}/records`, { headers: { authorization: `Bearer ${sids[0]}`, "x-tenant": "globex" } });
       assert.equal(legacyTenant.status, 200);
       assert.deepEqual(rollout.shadowCounts(), before);
     });

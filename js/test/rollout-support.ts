@@ -128,7 +128,7 @@ export async function tenantOn(
   const tenant = new ObjectId().toHexString();
   const facilityKeys = Array.from({ length: 24 }, () => new ObjectId().toHexString());
   const groupKeys = Array.from({ length: 12 }, () => new ObjectId().toHexString());
-  const everywhere = facilityKeys[7]!;
+  const everywhere = facilityKeys[7];
   const r = rng(options.seed ?? 24);
   const entries: LegacyEntry[] = [];
   for (let i = 0; i < n; i++) {

@@ -57,12 +57,12 @@ async function probeAll(w: Tenant, rollout: RolloutAccess): Promise<Probed> {
     const facilities = oracleFacilities(e.json);
     const groups = oracleGroups(e.json);
     for (let i = 0; i < fkeys.length; i++) {
-      assert.equal(await s.canSee(keyForm(fkeys[i]!, i)), facilities.has(fkeys[i]!), `canSee ${fkeys[i]} of ${e.legacyKey}`);
+      assert.equal(await s.canSee(keyForm(fkeys[i], i)), facilities.has(fkeys[i]), `canSee ${fkeys[i]} of ${e.legacyKey}`);
     }
     for (let i = 0; i < gkeys.length; i++) {
-      assert.equal(await s.inGroup(keyForm(gkeys[i]!, i + 1)), groups.has(gkeys[i]!), `inGroup ${gkeys[i]}`);
+      assert.equal(await s.inGroup(keyForm(gkeys[i], i + 1)), groups.has(gkeys[i]), `inGroup ${gkeys[i]}`);
     }
-    const recs: Rec[] = fkeys.map((f, n) => ({ n, facility: keyForm(f, n + 2), group: keyForm(gkeys[n % gkeys.length]!, n + 3) }));
+    const recs: Rec[] = fkeys.map((f, n) => ({ n, facility: keyForm(f, n + 2), group: keyForm(gkeys[n % gkeys.length], n + 3) }));
     const seen = await s.filter(recs, (r) => r.facility);
     assert.deepEqual(
       seen.map((r) => r.n),
@@ -72,7 +72,7 @@ async function probeAll(w: Tenant, rollout: RolloutAccess): Promise<Probed> {
     const inGroups = await s.filterByGroup(recs, (r) => r.group);
     assert.deepEqual(
       inGroups.map((r) => r.n),
-      recs.flatMap((r, n) => (groups.has(gkeys[n % gkeys.length]!) ? [n] : [])),
+      recs.flatMap((r, n) => (groups.has(gkeys[n % gkeys.length]) ? [n] : [])),
       "filterByGroup",
     );
     probed.facility += 2 * fkeys.length;
@@ -149,7 +149,7 @@ test("legacy mode reads only the legacy key, blob mode only the blob key; shadow
   const got = await oneSession(t);
   if (!got) return;
   const { w, a } = got;
-  const e = w.entries[0]!;
+  const e = w.entries[0];
   const facilities = oracleFacilities(e.json);
   const other = w.facilityKeys.find((f) => !facilities.has(f))!;
   // The legacy JSON lists the facilities of the document; the blob another set: answers tell which was read.
@@ -216,7 +216,7 @@ test("legacy mode reads only the legacy key, blob mode only the blob key; shadow
   assert.equal(await s.canSee(w.everywhere), true);
   assert.equal(await s.canSee(w.everywhere), true);
   assert.equal(failures.length, 2);
-  assert.equal(failures[1]!.kind, "not_a_blob");
+  assert.equal(failures[1].kind, "not_a_blob");
 
   // A key of the wrong form is invalid_input in every mode; nothing is counted for it.
   const before = rollout.shadowCounts();
@@ -299,7 +299,7 @@ test("the shadow counters through an in-memory OpenTelemetry exporter: sessionpa
     exporter.reset();
     await reader.forceFlush();
     const out: Record<string, number> = {};
-    for (const scope of exporter.getMetrics()[0]!.scopeMetrics) {
+    for (const scope of exporter.getMetrics()[0].scopeMetrics) {
       for (const m of scope.metrics) {
         if (!m.descriptor.name.startsWith("sessionpack.shadow.")) continue;
         assert.equal(m.descriptor.unit, "{probe}");
@@ -310,7 +310,7 @@ test("the shadow counters through an in-memory OpenTelemetry exporter: sessionpa
   };
   const w = await tenantOn(t, tg, "ioredis", 4, { metrics: provider });
   assert.deepEqual(await collect(), {}, "not reported before a rollout reader counts");
-  await dualWriteAll(w, w.x as object, "sp:{key}", w.everywhere);
+  await dualWriteAll(w, w.x, "sp:{key}", w.everywhere);
   const rollout = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => "shadow", onDisagreement: () => undefined });
   assert.deepEqual(await collect(), {
     "sessionpack.shadow.agreements{set=facility}": 0,
@@ -331,7 +331,7 @@ test("the shadow counters through an in-memory OpenTelemetry exporter: sessionpa
   // Legacy and blob reads probe nothing.
   for (const mode of ["legacy", "blob"] as const) {
     const r = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => mode });
-    const s = (await r.load(w.tenant, w.entries[0]!.legacyKey))!;
+    const s = (await r.load(w.tenant, w.entries[0].legacyKey))!;
     await s.canSee(w.everywhere);
     await s.filter(w.facilityKeys, (f) => f);
   }
@@ -361,7 +361,7 @@ test("LegacyMapping.readKeys: the mapping's fields and keys without dictionaries
   const same = LegacyMapping.fromJson(MAPPING_TEXT).readKeys(Buffer.from(json), { facilityKeyType: "objectid", groupKeyType: "objectid" });
   assert.deepEqual([...same.groupKeys], ["65a0f0c2e1a9d3f4a5b66000"]);
   // The mapping's refusals are readKeys' too (a 23-digit ObjectId: M-OID-TEXT, with its path).
-  const bad = { ...doc, facilities: [{ ...doc.facilities[0]!, _id: "65a0f0c2e1a9d3f4a5b6f00" }] };
+  const bad = { ...doc, facilities: [{ ...doc.facilities[0], _id: "65a0f0c2e1a9d3f4a5b6f00" }] };
   assert.throws(
     () => MAPPING.readKeys(JSON.stringify(bad)),
     (e: SessionpackError & { rule?: string; path?: string }) => e.kind === "invalid_input" && e.rule === "M-OID-TEXT" && e.path === "/facilities/0/_id",
