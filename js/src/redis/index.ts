@@ -16,6 +16,11 @@
  *   {@link Access} (`canSee(key)`, `filter(records, keyOf)`); {@link sessionpackExpress},
  *   {@link sessionpackFastify} and {@link withSession} put it on requests and jobs, and
  *   {@link statusOf} maps errors to HTTP statuses (401, 503, 500).
+ * - The rollout from legacy JSON sessions (ROLLOUT.md): {@link RolloutAccess} reads each
+ *   tenant's sessions in its {@link RolloutMode} (`legacy`, `shadow` with every probe counted,
+ *   `blob`) as a {@link RolloutSession} with the same checks, the mode coming from a
+ *   {@link RolloutPolicy} (a function, or {@link RedisRolloutPolicy} on a Redis hash); the
+ *   middleware take it with `options.tenant`; {@link dualWrite} writes both forms with one expiry.
  *
  * The caches and the middleware export metrics through OpenTelemetry (METRICS.md at the
  * repository's root), on the meter of their `metrics` option or the global one of the optional
