@@ -11,6 +11,8 @@ import { LegacyMapping, type SessionpackError } from "../dist/index.js";
 import {
   KeyTemplate,
   RolloutAccess,
+  SessionAccess,
+  SessionCache,
   dualWrite,
   errorKind,
   parseRolloutMode,
@@ -397,4 +399,44 @@ test("RolloutAccess.connect refuses what is not its arguments, and a template wi
   const r = await RolloutAccess.connect(ok);
   await assert.rejects(r.load(w.tenant, ""), kind("invalid_input"));
   await assert.rejects(r.load(undefined as unknown as string, "k"), kind("invalid_input"));
+});
+
+test("shadow mode: a store error reading the blob never fails the read — legacy answers (from legacyStore), the blob denies, the cause logged once with its kind", async (t) => {
+  const tg = await target(t, "standalone");
+  if (!tg) return;
+  const w = await tenantOn(t, tg, "node-redis", 2);
+  await dualWriteAll(w, w.x, "sp:{key}");
+  // A blob side whose session cache is closed: every blob read fails (unavailable).
+  const closedSessions = await SessionCache.connect(tg, { freshness: "header-check", keys: [w.mac] });
+  const closedAccess = new SessionAccess({ sessions: closedSessions, dictionaries: closedSessions.dictionaries({ keys: [w.mac] }) });
+  await closedSessions.close();
+  const failures: ShadowBlobFailure[] = [];
+  const rollout = await RolloutAccess.connect({
+    access: closedAccess,
+    mapping: MAPPING,
+    policy: () => "shadow",
+    legacyStore: w.x,
+    onDisagreement: () => undefined,
+    onBlobFailure: (f) => failures.push(f),
+  });
+  t.after(() => rollout.close());
+  let legacyTrue = 0;
+  for (const e of w.entries) {
+    const s = await rollout.load(w.tenant, e.legacyKey);
+    assert.ok(s !== null);
+    const facilities = oracleFacilities(e.json);
+    for (const f of w.facilityKeys) {
+      assert.equal(await s.canSee(f), facilities.has(f));
+      if (facilities.has(f)) legacyTrue++;
+    }
+  }
+  assert.deepEqual(
+    failures.map((f) => [f.session_key, f.kind]),
+    w.entries.map((e) => [e.legacyKey, "unavailable"]),
+    "once per read",
+  );
+  assert.deepEqual(rollout.shadowCounts().facility, { agreements: w.entries.length * w.facilityKeys.length - legacyTrue, disagreements: legacyTrue });
+  // In blob mode the same blob side fails the read: deny.
+  const blobOnly = await RolloutAccess.connect({ access: closedAccess, mapping: MAPPING, policy: () => "blob", legacyStore: w.x });
+  await assert.rejects(blobOnly.load(w.tenant, w.entries[0].legacyKey), kind("unavailable"));
 });
