@@ -112,6 +112,9 @@ const t = timeAll(
     "LegacyMapping.convert (bytes)": () => {
       sink += mapping.convert(bytes, options).session.facilities.length;
     },
+    "LegacyMapping.readKeys (bytes)": () => {
+      sink += mapping.readKeys(bytes).facilityKeys.size;
+    },
   },
   { ms: 200, rounds: 7 },
 );
