@@ -5,11 +5,20 @@
  */
 import Fastify4 from "fastify4";
 import Fastify5 from "fastify5";
-import { sessionpackFastify, type SessionAccess } from "../dist/redis/index.js";
+import { sessionpackFastify, type RolloutAccess, type SessionAccess } from "../dist/redis/index.js";
 
 export function registersOnBothMajors(access: SessionAccess): void {
   const plugin = sessionpackFastify(access, {
     sessionKey: (request: { headers: Record<string, unknown> }) => `session:${String(request.headers["x-session"])}`,
+  });
+  void Fastify4().register(plugin);
+  void Fastify5().register(plugin);
+}
+
+export function registersRolloutOnBothMajors(rollout: RolloutAccess): void {
+  const plugin = sessionpackFastify(rollout, {
+    tenant: (request: { headers: Record<string, unknown> }) => String(request.headers["x-tenant"]),
+    sessionKey: (request: { headers: Record<string, unknown> }) => `sess:${String(request.headers["x-session"])}`,
   });
   void Fastify4().register(plugin);
   void Fastify5().register(plugin);
