@@ -44,8 +44,18 @@ function setFault(rule: string, base: number, at: number, what: string, field: s
  * Validates the portable Roaring bytes `b[base, end)` (SPEC.md §7.2, in the order of the
  * rules) and returns their shape. Allocates only the shape, and a DataView over `b` unless
  * given one (`dv`, over all of `b`: a blob's archive walk passes its own, made once per blob).
+ * `copyAt`, when not -1, is where a copy of `b[base, end)` already lies in the WebAssembly
+ * helper's memory (`Decoder.open` leaves the archive there when it hashes it): the long
+ * containers are then checked in that copy rather than copied in again.
  */
-export function validateIdSet(b: Uint8Array, base: number, end: number, field: string, dv = new DataView(b.buffer, b.byteOffset, b.byteLength)): Shape {
+export function validateIdSet(
+  b: Uint8Array,
+  base: number,
+  end: number,
+  field: string,
+  dv = new DataView(b.buffer, b.byteOffset, b.byteLength),
+  copyAt = -1,
+): Shape {
   const len = end - base;
   const trunc = (at: number, needed: number): never =>
     setFault("R-SET-TRUNC", base, at, `truncated: ${needed} bytes needed, ${Math.max(0, len - at)} present`, field);
@@ -150,7 +160,7 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
     } else if (card <= ARRAY_MAX) {
       if (at + 2 * card > len) trunc(at, 2 * card);
       // Long arrays are checked in the WebAssembly helper (a copy and a tight loop), short ones here.
-      const bad = card >= WASM_ARRAY_FROM ? wasmAscending(b, c, card) : ascending(dv, c, card);
+      const bad = card >= WASM_ARRAY_FROM ? wasmAscending(b, c, card, copyAt < 0 ? -1 : copyAt + at) : ascending(dv, c, card);
       if (bad >= 0) {
         const p = c + 2 * bad;
         const value = dv.getUint16(p, true);
@@ -160,9 +170,12 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
       at += 2 * card;
     } else {
       if (at + BITMAP_BYTES > len) trunc(at, BITMAP_BYTES);
-      const m = reserve(DATA + BITMAP_BYTES);
-      m.set(b.subarray(c, c + BITMAP_BYTES), DATA);
-      const bits = hashWasm().popcount(DATA, BITMAP_BYTES);
+      let p = copyAt + at;
+      if (copyAt < 0) {
+        reserve(DATA + BITMAP_BYTES).set(b.subarray(c, c + BITMAP_BYTES), DATA);
+        p = DATA;
+      }
+      const bits = hashWasm().popcount(p, BITMAP_BYTES);
       if (bits !== card) {
         setFault("R-SET-BITMAP", base, at, `bitmap container ${i} declares ${card} ids and holds ${bits}`, field);
       }
@@ -188,8 +201,12 @@ function ascending(dv: DataView, at: number, count: number): number {
   return -1;
 }
 
-/** {@link ascending} in the WebAssembly helper, over a copy of the values. */
-function wasmAscending(b: Uint8Array, at: number, count: number): number {
+/**
+ * {@link ascending} in the WebAssembly helper, over a copy of the values: the one at `copyAt` in
+ * its memory, or (-1) one made here.
+ */
+function wasmAscending(b: Uint8Array, at: number, count: number, copyAt: number): number {
+  if (copyAt >= 0) return hashWasm().ascending16(copyAt, count, -1);
   const m = reserve(DATA + 2 * count);
   m.set(b.subarray(at, at + 2 * count), DATA);
   return hashWasm().ascending16(DATA, count, -1);
