@@ -6,7 +6,7 @@
  * dictionaries.
  */
 
-import { u16, u32 } from "./bytes.js";
+import { u16, u32, u64 } from "./bytes.js";
 import { DATA, hashWasm, reserve } from "./hash.js";
 import { corrupt } from "./errors.js";
 
@@ -234,8 +234,10 @@ export class IdSetView implements Iterable<number> {
   /** @internal */ readonly p0: number;
   /** @internal */ readonly p1: number;
   /** @internal */ readonly p2: number;
-  /** The lineage of the dictionary the ids belong to (format version 3), or `undefined`. */
-  readonly lineage: bigint | undefined;
+  /** Where the set's lineage (a `u64`, 0 for none) lies in `b`, or -1 when the format has none: read on first use. */
+  private readonly lineageAt: number;
+  /** The lineage once read (`null` before). */
+  private lineageRead: bigint | undefined | null = null;
   /** Whether these are facilities (or groups): the dictionary kind a keyed check expects. */
   readonly kind: "facility" | "group";
   /** Whether the set is of a signed session whose MAC was verified. */
@@ -250,7 +252,7 @@ export class IdSetView implements Iterable<number> {
     end: number,
     shape: Shape,
     kind: "facility" | "group",
-    lineage: bigint | undefined,
+    lineageAt: number,
     signed = false,
     session: { readonly tenantId: string } | undefined = undefined,
   ) {
@@ -267,9 +269,19 @@ export class IdSetView implements Iterable<number> {
     this.p1 = base + shape.p1;
     this.p2 = base + shape.p2;
     this.kind = kind;
-    this.lineage = lineage;
+    this.lineageAt = lineageAt;
     this.signed = signed;
     this.session = session;
+  }
+
+  /**
+   * The lineage of the dictionary the ids belong to (format version 3), or `undefined`. Read
+   * from the archive on first use (a `bigint` is an allocation `open` need not make).
+   */
+  get lineage(): bigint | undefined {
+    if (this.lineageRead !== null) return this.lineageRead;
+    const v = this.lineageAt < 0 ? 0n : u64(this.b, this.lineageAt);
+    return (this.lineageRead = v === 0n ? undefined : v);
   }
 
   /** The portable Roaring bytes (a view, not a copy). */

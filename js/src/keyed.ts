@@ -22,7 +22,7 @@ export class IdSet extends IdSetView {
    */
   static from(bytes: Uint8Array): IdSet {
     const shape = validateIdSet(bytes, 0, bytes.length, "id set");
-    return new IdSet(bytes, 0, bytes.length, shape, "facility", undefined);
+    return new IdSet(bytes, 0, bytes.length, shape, "facility", -1);
   }
 
   /**
