@@ -213,6 +213,13 @@ function wasmAscending(b: Uint8Array, at: number, count: number, copyAt: number)
 }
 
 
+/** What a set knows of the session it is of (a `SessionView`, which this module does not import). */
+export interface SessionOfSet {
+  readonly tenantId: string;
+  readonly b: Uint8Array;
+  readonly ix: { readonly tenantId: number; readonly tenantIdEnd: number };
+}
+
 /**
  * A validated set of `u32` ids read in place from portable Roaring bytes: every read trusts the
  * validation and allocates nothing (iteration aside). The public class is its subclass `IdSet`
@@ -242,8 +249,11 @@ export class IdSetView implements Iterable<number> {
   readonly kind: "facility" | "group";
   /** Whether the set is of a signed session whose MAC was verified. */
   readonly signed: boolean;
-  /** @internal The session the set is of (its `tenantId`, which a keyed check compares), or `undefined`. */
-  readonly session: { readonly tenantId: string } | undefined;
+  /**
+   * @internal The session the set is of (its tenant id, which a keyed check compares: its
+   * UTF-8 at `ix.tenantId` to `ix.tenantIdEnd` in `b`), or `undefined`.
+   */
+  readonly session: SessionOfSet | undefined;
 
   /** @internal */
   constructor(
@@ -254,7 +264,7 @@ export class IdSetView implements Iterable<number> {
     kind: "facility" | "group",
     lineageAt: number,
     signed = false,
-    session: { readonly tenantId: string } | undefined = undefined,
+    session: SessionOfSet | undefined = undefined,
   ) {
     this.b = b;
     this.base = base;
