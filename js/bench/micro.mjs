@@ -42,7 +42,8 @@ const idsOnlyText = readFileSync(path.join(DATA, `${profile}.ids-only.json`), "u
 const meta = JSON.parse(readFileSync(path.join(DATA, `${profile}.meta.json`), "utf8"));
 
 // The key forms a service holds: the hex text (from JSON, a URL), the 12 bytes (a Buffer), a bson
-// ObjectId straight from the driver (bson 7: its `id` getter builds 12 bytes at every read).
+// ObjectId straight from the driver (bson 7.3.4: its `id` getter builds 12 bytes at every read,
+// so the package reads the four numbers it keeps them in; see src/key.ts).
 const hex = meta.probes.map((p) => p.object_id);
 const bytes = hex.map((h) => Buffer.from(h, "hex"));
 const oids = hex.map((h) => new ObjectId(h));
@@ -69,8 +70,8 @@ if (form !== undefined) {
     if (keyed.has(keys[i]) !== members[i]) throw new Error(`probe ${hex[i]} as ${form}: expected ${members[i]}`);
   }
   ops = {
-    // bson 7's `ObjectId.id` getter alone (it builds a 12-byte Buffer at every read): the part
-    // of a check from a bson ObjectId that is bson's, not the package's.
+    // bson 7's `ObjectId.id` getter alone (it builds a 12-byte Buffer at every read): what a
+    // check from a bson ObjectId would pay per key if the package read `id`.
     ...(form === "oid" ? { check_oid_getter: () => {
       let n = 0;
       for (let i = 0; i < keys.length; i++) n += keys[i].id[11];

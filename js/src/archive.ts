@@ -90,6 +90,8 @@ class Walk {
     /** Archive offset of the root. */
     readonly root: number,
     readonly maxString: number,
+    /** Where the archive's first byte lies in the WebAssembly helper's memory, or -1 (see validateIdSet). */
+    readonly copyAt: number,
   ) {
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
@@ -206,7 +208,8 @@ class Walk {
     const start = this.at;
     const len = this.len;
     this.place(start, len, 1, 1);
-    const shape = validateIdSet(this.b, this.base + start, this.base + start + len, field, this.dv);
+    const copyAt = this.copyAt < 0 ? -1 : this.copyAt + start;
+    const shape = validateIdSet(this.b, this.base + start, this.base + start + len, field, this.dv, copyAt);
     this.at = start;
     this.len = len;
     return shape;
@@ -226,8 +229,11 @@ function alignUp(pos: number, align: number): number {
 /**
  * Checks the archive `b[base, base + len)` against SPEC.md §6 and §7 and `limits`, in the
  * order of §6.3, and returns where everything lies. Allocates the index and two shapes.
+ * `copyAt`, when not -1, is where a copy of the archive lies in the WebAssembly helper's memory
+ * (left there by hashing it, and not written since): the id sets' long containers are checked
+ * in it.
  */
-export function validateArchive(b: Uint8Array, base: number, len: number, limits: Limits, schema: VersionSchema): Index {
+export function validateArchive(b: Uint8Array, base: number, len: number, limits: Limits, schema: VersionSchema, copyAt = -1): Index {
   const rootLen = schema.rootLen;
   if (len % ROOT_ALIGN !== 0 || len < rootLen) {
     corrupt("R-ARC-LEN", `an archive of ${len} bytes: it must be a multiple of 8 and hold the ${rootLen}-byte root`);
@@ -245,7 +251,7 @@ export function validateArchive(b: Uint8Array, base: number, len: number, limits
     if (any === 0) corrupt("R-ARC3-LINEAGE", "a version 3 archive whose two lineages are 0");
   }
 
-  const w = new Walk(b, base, root, limits.maxStringLen);
+  const w = new Walk(b, base, root, limits.maxStringLen, copyAt);
   w.name("user_id", -1, "");
   w.string("user_id", root + F.USER_ID);
   const userId = w.at, userIdLen = w.len;

@@ -163,6 +163,9 @@ export class Decoder {
     // Step 3: the body.
     let b: Uint8Array;
     let base: number;
+    // Where the archive's copy made by its last digest lies in the hash module's memory (or -1):
+    // the id sets' checks below read it there. Nothing writes that memory in between.
+    let copyAt: number;
     if (h.compressed) {
       digestInto(bytes, HEADER_LEN, bodyEnd);
       if (XXH.lo !== h.bodyDigestLo || XXH.hi !== h.bodyDigestHi) {
@@ -173,15 +176,15 @@ export class Decoder {
       b = inflate(body, h.decodedLen, windowLog);
       base = 0;
       // The frame's checksum: the low half of XXH64 with seed 0 (in every version).
-      digestInto(b, 0, b.length);
+      copyAt = digestInto(b, 0, b.length);
       if (b.length > 0 && XXH.lo !== u32(body, body.length - 4)) {
         corrupt("R-FRAME-DATA", "the zstd frame's content checksum does not match what it inflates to");
       }
-      if (schema.digestSeed !== 0) digestInto(b, 0, b.length, schema.digestSeed);
+      if (schema.digestSeed !== 0) copyAt = digestInto(b, 0, b.length, schema.digestSeed);
     } else {
       b = bytes;
       base = HEADER_LEN;
-      digestInto(bytes, HEADER_LEN, bodyEnd, schema.digestSeed);
+      copyAt = digestInto(bytes, HEADER_LEN, bodyEnd, schema.digestSeed);
     }
 
     // Step 4: the digest.
@@ -190,7 +193,7 @@ export class Decoder {
     }
 
     // Step 5: the archive and its id sets.
-    const ix = validateArchive(b, base, h.decodedLen, limits, schema);
+    const ix = validateArchive(b, base, h.decodedLen, limits, schema, copyAt);
     const view = new SessionView(b, ix, h, schema);
 
     // Step 6: expiry.

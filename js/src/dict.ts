@@ -320,6 +320,15 @@ export class IdDictionaryView {
     return utf8At(this.b, HEADER_LEN, HEADER_LEN + this.l.tenantLen);
   }
 
+  /**
+   * @internal Whether the tenant is the UTF-8 `b[start, end)` (a session's tenant id, compared
+   * as bytes: neither is decoded into a string).
+   */
+  tenantIs(b: Uint8Array, start: number, end: number): boolean {
+    const len = this.l.tenantLen;
+    return end - start === len && equalBytes(this.b, HEADER_LEN, b, start, len);
+  }
+
   get kind(): DictKind {
     return this.l.kind;
   }

@@ -78,13 +78,17 @@ const WASM_FROM = 32;
 
 /**
  * XXH64 of `b[start, end)` with the `u32` `seed`, into {@link XXH} (`hi`, `lo`): the same
- * contract as {@link xxh64Into}, which it calls for short inputs.
+ * contract as {@link xxh64Into}, which it calls for short inputs. Returns where in the module's
+ * memory the bytes it hashed now lie ({@link DATA}), or -1 when it hashed them in JavaScript:
+ * the copy stays there until the next call into this module that writes at `DATA`, so a caller
+ * that goes on checking the same bytes synchronously (`Decoder.open`'s id sets) reads them
+ * there instead of copying them again.
  */
-export function digestInto(b: Uint8Array, start: number, end: number, seed = 0): void {
+export function digestInto(b: Uint8Array, start: number, end: number, seed = 0): number {
   const len = end - start;
   if (len < WASM_FROM) {
     xxh64Into(b, start, end, seed);
-    return;
+    return -1;
   }
   const e = hashWasm();
   const m = reserve(DATA + len);
@@ -92,6 +96,7 @@ export function digestInto(b: Uint8Array, start: number, end: number, seed = 0):
   e.digest(DATA, len, seed);
   XXH.lo = mem32[0]!;
   XXH.hi = mem32[1]!;
+  return DATA;
 }
 
 /**

@@ -6,7 +6,7 @@
  * dictionaries.
  */
 
-import { u16, u32 } from "./bytes.js";
+import { u16, u32, u64 } from "./bytes.js";
 import { DATA, hashWasm, reserve } from "./hash.js";
 import { corrupt } from "./errors.js";
 
@@ -44,8 +44,18 @@ function setFault(rule: string, base: number, at: number, what: string, field: s
  * Validates the portable Roaring bytes `b[base, end)` (SPEC.md §7.2, in the order of the
  * rules) and returns their shape. Allocates only the shape, and a DataView over `b` unless
  * given one (`dv`, over all of `b`: a blob's archive walk passes its own, made once per blob).
+ * `copyAt`, when not -1, is where a copy of `b[base, end)` already lies in the WebAssembly
+ * helper's memory (`Decoder.open` leaves the archive there when it hashes it): the long
+ * containers are then checked in that copy rather than copied in again.
  */
-export function validateIdSet(b: Uint8Array, base: number, end: number, field: string, dv = new DataView(b.buffer, b.byteOffset, b.byteLength)): Shape {
+export function validateIdSet(
+  b: Uint8Array,
+  base: number,
+  end: number,
+  field: string,
+  dv = new DataView(b.buffer, b.byteOffset, b.byteLength),
+  copyAt = -1,
+): Shape {
   const len = end - base;
   const trunc = (at: number, needed: number): never =>
     setFault("R-SET-TRUNC", base, at, `truncated: ${needed} bytes needed, ${Math.max(0, len - at)} present`, field);
@@ -150,7 +160,7 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
     } else if (card <= ARRAY_MAX) {
       if (at + 2 * card > len) trunc(at, 2 * card);
       // Long arrays are checked in the WebAssembly helper (a copy and a tight loop), short ones here.
-      const bad = card >= WASM_ARRAY_FROM ? wasmAscending(b, c, card) : ascending(dv, c, card);
+      const bad = card >= WASM_ARRAY_FROM ? wasmAscending(b, c, card, copyAt < 0 ? -1 : copyAt + at) : ascending(dv, c, card);
       if (bad >= 0) {
         const p = c + 2 * bad;
         const value = dv.getUint16(p, true);
@@ -160,9 +170,12 @@ export function validateIdSet(b: Uint8Array, base: number, end: number, field: s
       at += 2 * card;
     } else {
       if (at + BITMAP_BYTES > len) trunc(at, BITMAP_BYTES);
-      const m = reserve(DATA + BITMAP_BYTES);
-      m.set(b.subarray(c, c + BITMAP_BYTES), DATA);
-      const bits = hashWasm().popcount(DATA, BITMAP_BYTES);
+      let p = copyAt + at;
+      if (copyAt < 0) {
+        reserve(DATA + BITMAP_BYTES).set(b.subarray(c, c + BITMAP_BYTES), DATA);
+        p = DATA;
+      }
+      const bits = hashWasm().popcount(p, BITMAP_BYTES);
       if (bits !== card) {
         setFault("R-SET-BITMAP", base, at, `bitmap container ${i} declares ${card} ids and holds ${bits}`, field);
       }
@@ -188,13 +201,24 @@ function ascending(dv: DataView, at: number, count: number): number {
   return -1;
 }
 
-/** {@link ascending} in the WebAssembly helper, over a copy of the values. */
-function wasmAscending(b: Uint8Array, at: number, count: number): number {
+/**
+ * {@link ascending} in the WebAssembly helper, over a copy of the values: the one at `copyAt` in
+ * its memory, or (-1) one made here.
+ */
+function wasmAscending(b: Uint8Array, at: number, count: number, copyAt: number): number {
+  if (copyAt >= 0) return hashWasm().ascending16(copyAt, count, -1);
   const m = reserve(DATA + 2 * count);
   m.set(b.subarray(at, at + 2 * count), DATA);
   return hashWasm().ascending16(DATA, count, -1);
 }
 
+
+/** What a set knows of the session it is of (a `SessionView`, which this module does not import). */
+export interface SessionOfSet {
+  readonly tenantId: string;
+  readonly b: Uint8Array;
+  readonly ix: { readonly tenantId: number; readonly tenantIdEnd: number };
+}
 
 /**
  * A validated set of `u32` ids read in place from portable Roaring bytes: every read trusts the
@@ -217,14 +241,19 @@ export class IdSetView implements Iterable<number> {
   /** @internal */ readonly p0: number;
   /** @internal */ readonly p1: number;
   /** @internal */ readonly p2: number;
-  /** The lineage of the dictionary the ids belong to (format version 3), or `undefined`. */
-  readonly lineage: bigint | undefined;
+  /** Where the set's lineage (a `u64`, 0 for none) lies in `b`, or -1 when the format has none: read on first use. */
+  private readonly lineageAt: number;
+  /** The lineage once read (`null` before). */
+  private lineageRead: bigint | undefined | null = null;
   /** Whether these are facilities (or groups): the dictionary kind a keyed check expects. */
   readonly kind: "facility" | "group";
   /** Whether the set is of a signed session whose MAC was verified. */
   readonly signed: boolean;
-  /** @internal The session the set is of (its `tenantId`, which a keyed check compares), or `undefined`. */
-  readonly session: { readonly tenantId: string } | undefined;
+  /**
+   * @internal The session the set is of (its tenant id, which a keyed check compares: its
+   * UTF-8 at `ix.tenantId` to `ix.tenantIdEnd` in `b`), or `undefined`.
+   */
+  readonly session: SessionOfSet | undefined;
 
   /** @internal */
   constructor(
@@ -233,9 +262,9 @@ export class IdSetView implements Iterable<number> {
     end: number,
     shape: Shape,
     kind: "facility" | "group",
-    lineage: bigint | undefined,
+    lineageAt: number,
     signed = false,
-    session: { readonly tenantId: string } | undefined = undefined,
+    session: SessionOfSet | undefined = undefined,
   ) {
     this.b = b;
     this.base = base;
@@ -250,9 +279,19 @@ export class IdSetView implements Iterable<number> {
     this.p1 = base + shape.p1;
     this.p2 = base + shape.p2;
     this.kind = kind;
-    this.lineage = lineage;
+    this.lineageAt = lineageAt;
     this.signed = signed;
     this.session = session;
+  }
+
+  /**
+   * The lineage of the dictionary the ids belong to (format version 3), or `undefined`. Read
+   * from the archive on first use (a `bigint` is an allocation `open` need not make).
+   */
+  get lineage(): bigint | undefined {
+    if (this.lineageRead !== null) return this.lineageRead;
+    const v = this.lineageAt < 0 ? 0n : u64(this.b, this.lineageAt);
+    return (this.lineageRead = v === 0n ? undefined : v);
   }
 
   /** The portable Roaring bytes (a view, not a copy). */

@@ -12,9 +12,10 @@
  *
  * Anything else is no key of that type: `invalid_input`, naming what was expected and what was
  * given — never a silent "not a member". Reading a key allocates nothing of its own: hex text
- * is parsed into a reused scratch buffer, bytes (a `Uint8Array`, a bson 4–6 `ObjectId`'s `id`,
- * a `Binary`'s `buffer`) are read in place. (bson 7's `ObjectId.id` getter builds a fresh
- * 12-byte buffer at every read; that allocation is bson's.)
+ * is parsed into a reused scratch buffer, bytes (a `Uint8Array`, the `id` of a bson 4 to
+ * 7.3.0 `ObjectId`, a `Binary`'s `buffer`) are read in place, and a later bson 7 `ObjectId`
+ * (whose `id` getter builds a fresh 12-byte buffer at every read) is read from the four
+ * numbers it keeps its bytes in (see {@link bsonWordsOf}).
  */
 
 import { hexInto, isUtf8, isWellFormed, toHex, utf8At } from "./bytes.js";
@@ -102,7 +103,9 @@ export function readKey(keyType: KeyType, key: unknown, scratch: Uint8Array, whe
   if (typeof key === "object" && key !== null) {
     const t = (key as { _bsontype?: unknown })._bsontype;
     if (keyType === "objectid" && (t === "ObjectId" || t === "ObjectID")) {
-      // bson 4–6 hand out the stored bytes; bson 7 builds them at every read.
+      // bson 7.3.4 keeps the bytes as four numbers (its `id` getter would build a buffer);
+      // bson 4 to 7.3.0 hand out the stored bytes.
+      if (bsonWordsOf(key)) return found(bytesOfWords(scratch), 12);
       const id = (key as { id?: unknown }).id;
       if (id instanceof Uint8Array && id.length === 12) return found(id, 12);
       const toHexString = (key as { toHexString?: unknown }).toHexString;
@@ -161,6 +164,79 @@ function wordsOf(b: Uint8Array): true {
   return true;
 }
 
+/** Writes the 12 bytes of {@link OID} into `out[0, 12)` and returns `out`. */
+function bytesOfWords(out: Uint8Array): Uint8Array {
+  const a = OID.a, b = OID.b, c = OID.c;
+  out[0] = a; out[1] = a >>> 8; out[2] = a >>> 16; out[3] = a >>> 24;
+  out[4] = b; out[5] = b >>> 8; out[6] = b >>> 16; out[7] = b >>> 24;
+  out[8] = c; out[9] = c >>> 8; out[10] = c >>> 16; out[11] = c >>> 24;
+  return out;
+}
+
+/** The fields in which bson 7.3.4 keeps an `ObjectId`'s 12 bytes (not in its public types). */
+interface BsonWords {
+  readonly i0?: unknown;
+  readonly i1?: unknown;
+  readonly i2?: unknown;
+  readonly i3?: unknown;
+  readonly id?: unknown;
+}
+
+/**
+ * The prototypes (one per copy of bson loaded) whose `i0`–`i3` are known to hold the 12 bytes:
+ * checked against the public `id` of the first `ObjectId` seen with that prototype. `true` for
+ * a prototype that passed, `false` for one that did not (its objects are read by `id`).
+ */
+const bsonLayouts = new WeakMap<object, boolean>();
+/** The prototype that passed last: the one a service's call site sees every time. */
+let bsonProto: object | null = null;
+
+/** Whether `v` is a whole number in `[0, 2^24)`: one of the four thirds bson 7.3.4 keeps. */
+function isThird(v: unknown): v is number {
+  return typeof v === "number" && (v & 0xffffff) === v;
+}
+
+/**
+ * Sets {@link OID} from a bson `ObjectId` that keeps its 12 bytes as four numbers `i0`–`i3`
+ * (each three bytes, big-endian), as bson 7.3.4 does, and returns true; false for any other
+ * object (bson 4 to 7.3.0 keep a buffer, read by its `id`). The four fields are not in bson's
+ * public types, so they are trusted only for a prototype whose layout was checked: the first
+ * `ObjectId` seen of each prototype is compared, once, with its public `id` (the 12 bytes bson
+ * documents); a prototype whose fields disagree is never read this way. Allocates nothing
+ * after that first comparison.
+ */
+function bsonWordsOf(key: object): boolean {
+  const o = key as BsonWords;
+  const i0 = o.i0, i1 = o.i1, i2 = o.i2, i3 = o.i3;
+  if (!isThird(i0) || !isThird(i1) || !isThird(i2) || !isThird(i3)) return false;
+  const proto: unknown = Object.getPrototypeOf(key);
+  if (proto !== bsonProto && !bsonLayoutChecked(o, proto)) return false;
+  OID.a = (i0 >>> 16) | (i0 & 0xff00) | ((i0 & 0xff) << 16) | ((i1 >>> 16) << 24);
+  OID.b = ((i1 >>> 8) & 0xff) | ((i1 & 0xff) << 8) | (i2 & 0xff0000) | ((i2 & 0xff00) << 16);
+  OID.c = (i2 & 0xff) | ((i3 >>> 8) & 0xff00) | ((i3 & 0xff00) << 8) | ((i3 & 0xff) << 24);
+  return true;
+}
+
+/**
+ * Whether the `ObjectId`s of prototype `proto` keep their bytes in `i0`–`i3`: known, or decided
+ * now by comparing `o`'s fields with its public `id` (12 bytes). Remembers the answer.
+ */
+function bsonLayoutChecked(o: BsonWords, proto: unknown): boolean {
+  if (typeof proto !== "object" || proto === null) return false;
+  let ok = bsonLayouts.get(proto);
+  if (ok === undefined) {
+    const id = o.id;
+    ok = false;
+    if (id instanceof Uint8Array && id.length === 12) {
+      const t = [o.i0, o.i1, o.i2, o.i3] as number[];
+      ok = t.every((v, k) => v === ((id[3 * k]! << 16) | (id[3 * k + 1]! << 8) | id[3 * k + 2]!));
+    }
+    bsonLayouts.set(proto, ok);
+  }
+  if (ok) bsonProto = proto;
+  return ok;
+}
+
 /** Sets {@link OID} from 24 hex digits; false when `text` is not that. */
 function hexWords(text: string): boolean {
   if (text.length !== 24) return false;
@@ -177,7 +253,8 @@ function hexWords(text: string): boolean {
  * bytes, or a bson `ObjectId`) into {@link OID} without allocating anything of its own, and
  * returns true; returns false for anything else, which the caller then hands to `readKey`
  * (which accepts exactly the same keys, and throws the refusal for the rest). A bson `ObjectId`
- * is read as `readKey` reads it: its `id` when that is 12 bytes, else its `toHexString()`.
+ * is read as `readKey` reads it: its four numbers (bson 7.3.4, {@link bsonWordsOf}), else its
+ * `id` when that is 12 bytes, else its `toHexString()`.
  */
 export function readObjectIdWords(key: unknown): boolean {
   if (typeof key === "string") return hexWords(key);
@@ -185,6 +262,7 @@ export function readObjectIdWords(key: unknown): boolean {
   if (typeof key === "object" && key !== null) {
     const t = (key as { _bsontype?: unknown })._bsontype;
     if (t !== "ObjectId" && t !== "ObjectID") return false;
+    if (bsonWordsOf(key)) return true;
     const id = (key as { id?: unknown }).id;
     if (id instanceof Uint8Array && id.length === 12) return wordsOf(id);
     const toHexString = (key as { toHexString?: unknown }).toHexString;

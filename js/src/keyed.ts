@@ -22,7 +22,7 @@ export class IdSet extends IdSetView {
    */
   static from(bytes: Uint8Array): IdSet {
     const shape = validateIdSet(bytes, 0, bytes.length, "id set");
-    return new IdSet(bytes, 0, bytes.length, shape, "facility", undefined);
+    return new IdSet(bytes, 0, bytes.length, shape, "facility", -1);
   }
 
   /**
@@ -46,7 +46,7 @@ export class IdSet extends IdSetView {
     }
     checkDictionary(this.kind, this.lineage, dictionary);
     const session = this.session;
-    if (session !== undefined && dictionary.tenant !== session.tenantId) {
+    if (session !== undefined && !dictionary.tenantIs(session.b, session.ix.tenantId, session.ix.tenantIdEnd)) {
       fail(
         "wrong_dictionary",
         "C-KEY-CHECK",

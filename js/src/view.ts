@@ -57,8 +57,10 @@ export class SessionView {
     this.schema = schema;
     // A signed blob's MAC was verified by the decoder (SPEC.md C-KEY-MAC needs to know).
     // A keyed check compares the dictionary's tenant with this session's (C-KEY-CHECK).
-    this.facilities = new IdSet(b, ix.facilities, ix.facilitiesEnd, ix.facilityShape, "facility", this.facilityLineage, header.signed, this);
-    this.groups = new IdSet(b, ix.groups, ix.groupsEnd, ix.groupShape, "group", this.groupLineage, header.signed, this);
+    // Each set reads its lineage from the root on first use.
+    const lineages = schema.lineages;
+    this.facilities = new IdSet(b, ix.facilities, ix.facilitiesEnd, ix.facilityShape, "facility", lineages ? ix.root + F.FACILITY_LINEAGE : -1, header.signed, this);
+    this.groups = new IdSet(b, ix.groups, ix.groupsEnd, ix.groupShape, "group", lineages ? ix.root + F.GROUP_LINEAGE : -1, header.signed, this);
   }
 
   /** The format version (the header's). */
