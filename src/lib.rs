@@ -67,7 +67,7 @@ pub use json::JsonDicts;
 #[cfg(feature = "json")]
 mod legacy;
 #[cfg(feature = "json")]
-pub use legacy::LegacyMapping;
+pub use legacy::{LegacyMapping, LegacySession};
 mod limits;
 mod session;
 mod session_keys;

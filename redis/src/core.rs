@@ -28,13 +28,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 // ----- one command -----
 
 /// One command (or the error that prevented it), then `then` on its reply.
-struct One<'k, F> {
+pub(crate) struct One<'k, F> {
     key: &'k str,
     cmd: Option<Result<redis::Cmd, Error>>,
     then: Option<F>,
 }
 
-fn one<'k, T, F>(key: &'k str, cmd: Result<redis::Cmd, Error>, then: F) -> One<'k, F>
+pub(crate) fn one<'k, T, F>(key: &'k str, cmd: Result<redis::Cmd, Error>, then: F) -> One<'k, F>
 where
     F: FnOnce(&'k str, Option<Reply>) -> Result<T, Error>,
 {
@@ -166,6 +166,19 @@ impl StoreCore {
             let bytes = codec::encode_payload(&mut lock(&self.encoder), payload)?;
             Ok(link::set(key, &bytes, ttl))
         });
+        one(key, cmd, read::<()>)
+    }
+
+    /// `SET key value PXAT at_ms`: a session (encoded) or a blob (its header checked) expiring
+    /// at the absolute time `at_ms` (the dual writer's, RO-DUAL-TTL).
+    pub(crate) fn put_until<'k>(
+        &self,
+        key: &'k str,
+        payload: Payload<'_>,
+        at_ms: u64,
+    ) -> impl Op<Out = ()> + use<'k> {
+        let cmd = codec::encode_payload(&mut lock(&self.encoder), payload)
+            .map(|bytes| link::set_until(key, &bytes, at_ms));
         one(key, cmd, read::<()>)
     }
 

@@ -103,8 +103,10 @@ mod dictionaries;
 mod error;
 #[cfg(feature = "jobs")]
 pub mod jobs;
+mod key_template;
 mod link;
 mod op;
+mod rollout;
 mod store;
 mod store_async;
 mod target;
@@ -120,9 +122,14 @@ pub use dictionaries::{
     DictionaryOptions, DictionaryStats, RecordKey,
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
+pub use key_template::KeyTemplate;
 /// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or
 /// `ConnectionManager` a [`Target`] is made from with this one, so that the versions agree.
 pub use redis;
+pub use rollout::{
+    AsyncRollout, BlobUnreadable, Disagreement, ProbeCounts, ProbeSet, RedisRolloutPolicy,
+    RolloutAccess, RolloutMode, RolloutPolicy, RolloutPolicyOptions, ShadowCounts,
+};
 /// The header of an id dictionary, as [`SessionStore::peek_dictionary`] returns it: the
 /// library's [`sessionpack::DictHeader`], read by the same code.
 pub use sessionpack::DictHeader;

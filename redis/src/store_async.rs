@@ -34,8 +34,8 @@ use crate::{Error, Target};
 /// ```
 #[derive(Clone)]
 pub struct AsyncSessionStore {
-    link: AsyncLink,
-    core: StoreCore,
+    pub(crate) link: AsyncLink,
+    pub(crate) core: StoreCore,
 }
 
 store_builders!(AsyncSessionStore);

@@ -5,6 +5,7 @@
 //! before parsing, and serde_json's nesting limit of 128); the mapping's paths are then followed
 //! through it, and only the values they name are read.
 
+mod legacy_session;
 mod mapping;
 mod path;
 mod time;
@@ -13,6 +14,7 @@ mod value;
 use roaring::RoaringBitmap;
 use serde_json::Value;
 
+pub use self::legacy_session::LegacySession;
 use self::mapping::{Entries, ListPath, Mapping};
 use self::path::{found, pointer, Found, Path, Tok, Trail};
 use crate::error::{LegacyError, LegacyRule};
@@ -198,6 +200,45 @@ impl LegacyMapping {
             *lineage = Some(dict.lineage());
         }
         Ok(session)
+    }
+
+    /// Reads the legacy document without dictionaries (`ROLLOUT.md` RO-LEGACY-KEYS): the
+    /// session's fields and the keys of its facilities and groups, read as `facility_type`
+    /// and `group_type` keys — the decision of a legacy reader, which never depends on a
+    /// dictionary copy. Every rule of the mapping applies as in [`convert`](Self::convert)
+    /// but the dictionaries' (M-DICT-…).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Legacy`] naming the rule and the path at fault (`MAPPING.md` section 8).
+    ///
+    /// ```
+    /// use sessionpack::{KeyType, LegacyMapping};
+    ///
+    /// let mapping = LegacyMapping::from_json(&std::fs::read("examples/legacy-mapping.json")?)?;
+    /// let legacy = br#"{"token":"k","user":{"_id":"u1"},"tenant":{"_id":"t1"},"issuedAt":0,
+    ///   "expiresAt":1,"groups":[{"_id":"65a0f0c2e1a9d3f4a5b66001"}]}"#;
+    /// let read = mapping.read_keys(legacy, KeyType::ObjectId, KeyType::ObjectId)?;
+    /// assert!(read.has_group_text("65A0F0C2E1A9D3F4A5B66001")?);
+    /// assert_eq!(read.facility_count(), 0);
+    /// let err = mapping.read_keys(br#"{"token":"k"}"#, KeyType::ObjectId, KeyType::ObjectId).unwrap_err();
+    /// assert_eq!(err.rule(), Some("M-FIELD-REQUIRED"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_keys(
+        &self,
+        document: &[u8],
+        facility_type: KeyType,
+        group_type: KeyType,
+    ) -> Result<LegacySession, Error> {
+        let doc = self.parse_document(document)?;
+        let Read { session, keys } = self.read(&doc, [facility_type, group_type])?;
+        let [facilities, groups] = keys;
+        Ok(LegacySession::new(
+            session,
+            (facility_type, facilities.unwrap_or_default()),
+            (group_type, groups.unwrap_or_default()),
+        ))
     }
 
     /// Converts the legacy document as the writer of the tenant's dictionaries: the keys they

@@ -58,6 +58,13 @@ pub(crate) fn set(key: &str, value: &[u8], ttl_ms: Option<u64>) -> redis::Cmd {
     c
 }
 
+/// `SET key value PXAT at_ms`: expiring at an absolute Unix time in milliseconds.
+pub(crate) fn set_until(key: &str, value: &[u8], at_ms: u64) -> redis::Cmd {
+    let mut c = redis::cmd("SET");
+    c.arg(key).arg(value).arg("PXAT").arg(at_ms);
+    c
+}
+
 /// `DEL key`.
 pub(crate) fn del(key: &str) -> redis::Cmd {
     let mut c = redis::cmd("DEL");

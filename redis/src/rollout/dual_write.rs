@@ -1,0 +1,66 @@
+//! The dual writer (`ROLLOUT.md` RO-DUAL-*): the blob, then the legacy JSON, with one absolute
+//! expiry.
+
+use std::time::Duration;
+
+use crate::codec::Payload;
+use crate::core::one;
+use crate::op::read;
+use crate::{AsyncSessionStore, Error, KeyTemplate};
+
+impl AsyncSessionStore {
+    /// Writes both forms of a session while tenants still read the legacy one: the blob under
+    /// the template's blob key, then `legacy_json` under `legacy_key`, each with one
+    /// `SET … PXAT t`, `t` = now + `ttl` computed once, so neither outlives the other (Redis
+    /// 6.2 or later). The two keys are never sent in one command (they hash to different
+    /// slots of a cluster). Returns `t`, Unix milliseconds.
+    ///
+    /// A failure after the blob's write is returned: retry the whole write. Until then the
+    /// blob without its legacy JSON is "no session" to `legacy` and `shadow` readers.
+    ///
+    /// # Errors
+    ///
+    /// A TTL under 1 ms (`invalid_input`), the encoder's errors (a session), a blob whose
+    /// header does not read, and the connection's.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use sessionpack::Session;
+    /// use sessionpack_redis::{AsyncSessionStore, KeyTemplate, Target};
+    ///
+    /// let store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+    /// let legacy_json = br#"{"token":"k","user":{"_id":"u1"},"tenant":{"_id":"acme"}}"#;
+    /// let session = Session::new("u1", "acme", "k", 0, i64::MAX); // or LegacyMapping::convert
+    /// let blob = sessionpack::encode(&session)?;
+    /// let ttl = Duration::from_secs(3600);
+    /// store.put_both("sess:6f1c", legacy_json, &blob, ttl, &KeyTemplate::default()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_both<'a>(
+        &self,
+        legacy_key: &str,
+        legacy_json: &[u8],
+        blob: impl Into<Payload<'a>>,
+        ttl: Duration,
+        template: &KeyTemplate,
+    ) -> Result<u64, Error> {
+        let ttl_ms = crate::codec::ttl_ms(Some(ttl))?.unwrap_or(1);
+        let now = u64::try_from(crate::cache::now_ms()).unwrap_or(0);
+        let at = now.checked_add(ttl_ms).ok_or_else(|| Error::InvalidInput {
+            message: format!(
+                "a TTL of {ttl:?} from now is past the end of time: give a shorter one"
+            ),
+        })?;
+        let blob_key = template.apply(legacy_key);
+        self.link
+            .drive(self.core.put_until(&blob_key, blob.into(), at))
+            .await?;
+        let legacy = crate::link::set_until(legacy_key, legacy_json, at);
+        self.link
+            .drive(one(legacy_key, Ok(legacy), read::<()>))
+            .await?;
+        Ok(at)
+    }
+}

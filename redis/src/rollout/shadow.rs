@@ -1,0 +1,171 @@
+//! Shadow probes' counts and log (`ROLLOUT.md` RO-SHADOW-COUNT, RO-SHADOW-LOG): what a
+//! disagreement and an unreadable blob say, and the counter every probe goes through.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::ErrorKind;
+
+/// The set a probe asks about: `facility` ("may this session see facility K?") or `group`
+/// ("is this session in group K?").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProbeSet {
+    /// A facility probe.
+    Facility,
+    /// A group probe.
+    Group,
+}
+
+impl ProbeSet {
+    /// `facility` or `group`: the metric attribute `set` and the log's field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ProbeSet::Facility => "facility",
+            ProbeSet::Group => "group",
+        }
+    }
+}
+
+/// A shadow probe whose blob decision differs from the legacy one: exactly the fields
+/// RO-SHADOW-LOG allows, nothing else of the session or the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Disagreement<'a> {
+    /// The tenant the read named.
+    pub tenant: &'a str,
+    /// The legacy key.
+    pub session_key: &'a str,
+    /// The probe's set.
+    pub set: ProbeSet,
+    /// The probe's key in its canonical text (ObjectIds as 24 lower-case hex digits).
+    pub key: &'a str,
+    /// The legacy decision (the one returned).
+    pub legacy: bool,
+    /// The blob's decision.
+    pub blob: bool,
+}
+
+impl Disagreement<'_> {
+    /// The default log line: one JSON object,
+    /// `{"sessionpack":"shadow_disagreement","tenant":…,"session_key":…,"set":…,"key":…,"legacy":…,"blob":…}`.
+    ///
+    /// ```
+    /// use sessionpack_redis::{Disagreement, ProbeSet};
+    ///
+    /// let d = Disagreement { tenant: "acme", session_key: "sess:1", set: ProbeSet::Facility,
+    ///     key: "6926c19047abb94d0ee3aad9", legacy: true, blob: false };
+    /// assert_eq!(d.json_line(), r#"{"sessionpack":"shadow_disagreement","tenant":"acme","session_key":"sess:1","set":"facility","key":"6926c19047abb94d0ee3aad9","legacy":true,"blob":false}"#);
+    /// ```
+    pub fn json_line(&self) -> String {
+        serde_json::json!({
+            "sessionpack": "shadow_disagreement",
+            "tenant": self.tenant,
+            "session_key": self.session_key,
+            "set": self.set.name(),
+            "key": self.key,
+            "legacy": self.legacy,
+            "blob": self.blob,
+        })
+        .to_string()
+    }
+}
+
+/// Why a shadow read's blob could not be read (RO-SHADOW-BLOB-ERROR), told once per read:
+/// every probe of the read then counts the blob's decision as "deny".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobUnreadable<'a> {
+    /// The tenant the read named.
+    pub tenant: &'a str,
+    /// The legacy key.
+    pub session_key: &'a str,
+    /// The error's kind; `None` when the blob key is missing.
+    pub kind: Option<ErrorKind>,
+}
+
+impl BlobUnreadable<'_> {
+    /// The default log line:
+    /// `{"sessionpack":"shadow_blob_unreadable","tenant":…,"session_key":…,"kind":…}` with
+    /// the kind's name, `missing` for a missing blob.
+    ///
+    /// ```
+    /// use sessionpack_redis::{BlobUnreadable, ErrorKind};
+    ///
+    /// let b = BlobUnreadable { tenant: "acme", session_key: "sess:1", kind: Some(ErrorKind::Expired) };
+    /// assert_eq!(b.json_line(), r#"{"sessionpack":"shadow_blob_unreadable","tenant":"acme","session_key":"sess:1","kind":"expired"}"#);
+    /// ```
+    pub fn json_line(&self) -> String {
+        serde_json::json!({
+            "sessionpack": "shadow_blob_unreadable",
+            "tenant": self.tenant,
+            "session_key": self.session_key,
+            "kind": self.kind.map_or("missing", |k| k.name()),
+        })
+        .to_string()
+    }
+}
+
+/// Agreements and disagreements of one set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProbeCounts {
+    /// Probes whose two decisions were equal.
+    pub agreements: u64,
+    /// Probes whose two decisions differed.
+    pub disagreements: u64,
+}
+
+/// A reader's shadow counts since it was made, per set (RO-SHADOW-COUNT).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShadowCounts {
+    /// Facility probes.
+    pub facility: ProbeCounts,
+    /// Group probes.
+    pub group: ProbeCounts,
+}
+
+/// The counters every shadow probe goes through ([`count`](Self::count)), shared by a reader's
+/// clones and its accesses.
+#[derive(Debug, Default)]
+pub(crate) struct ShadowCounter {
+    /// `[set][agreed]`: facility, group × disagreement, agreement.
+    counts: [[AtomicU64; 2]; 2],
+}
+
+impl ShadowCounter {
+    /// Counts one probe: the one place a shadow probe is counted (and exported).
+    pub(crate) fn count(&self, set: ProbeSet, agreed: bool) {
+        let row = match set {
+            ProbeSet::Facility => &self.counts[0],
+            ProbeSet::Group => &self.counts[1],
+        };
+        let cell = if agreed { &row[1] } else { &row[0] };
+        cell.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> ShadowCounts {
+        let read = |row: &[AtomicU64; 2]| ProbeCounts {
+            agreements: row[1].load(Ordering::Relaxed),
+            disagreements: row[0].load(Ordering::Relaxed),
+        };
+        ShadowCounts {
+            facility: read(&self.counts[0]),
+            group: read(&self.counts[1]),
+        }
+    }
+}
+
+/// Where a reader's shadow probes go: the counter and the two callbacks.
+#[derive(Clone)]
+pub(crate) struct ShadowSink {
+    pub(crate) counter: Arc<ShadowCounter>,
+    pub(crate) on_disagreement: Arc<dyn Fn(&Disagreement<'_>) + Send + Sync>,
+    pub(crate) on_blob_unreadable: Arc<dyn Fn(&BlobUnreadable<'_>) + Send + Sync>,
+}
+
+impl Default for ShadowSink {
+    fn default() -> Self {
+        ShadowSink {
+            counter: Arc::default(),
+            on_disagreement: Arc::new(|d: &Disagreement<'_>| eprintln!("{}", d.json_line())),
+            on_blob_unreadable: Arc::new(|b: &BlobUnreadable<'_>| eprintln!("{}", b.json_line())),
+        }
+    }
+}
