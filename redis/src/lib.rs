@@ -49,6 +49,17 @@
 //! # }
 //! ```
 //!
+//! ## Rolling out
+//!
+//! [`AsyncRollout`] reads a session in its tenant's mode (`ROLLOUT.md`): `legacy` (the legacy
+//! JSON key, decided through a [`sessionpack::LegacyMapping`] without dictionaries),
+//! `shadow` (the legacy answer, each probe decided again from the blob and counted:
+//! [`AsyncRollout::shadow_counts`]) or `blob`. The mode comes from a [`RolloutPolicy`]: the
+//! application's function, or [`RedisRolloutPolicy`] (a hash, `redis-cli HSET
+//! sessionpack:rollout acme shadow`). The issuer writes both forms with
+//! [`AsyncSessionStore::put_both`]; the blob key is the legacy key through a [`KeyTemplate`]
+//! (`sp:{key}`). `examples/rollout.rs` runs the whole road on one tenant.
+//!
 //! **On any error, deny access.** Timeouts ([`Target::with_timeout`]) bound every call: a
 //! server that stops answering gives [`ErrorKind::Timeout`], never a hang. [`Error::kind`] is
 //! one flat list ([`ErrorKind::Expired`], [`ErrorKind::NotABlob`], [`ErrorKind::Timeout`], …)

@@ -31,9 +31,12 @@ fn mapping() -> LegacyMapping {
 /// blob)`, unreadable blobs as their kind name.
 #[derive(Clone, Default)]
 struct Logs {
-    disagreements: Arc<Mutex<Vec<(String, String, ProbeSet, String, bool, bool)>>>,
+    disagreements: Arc<Mutex<Vec<Logged>>>,
     unreadable: Arc<Mutex<Vec<String>>>,
 }
+
+/// A disagreement as logged: tenant, session key, set, key, legacy, blob.
+type Logged = (String, String, ProbeSet, String, bool, bool);
 
 /// The mode every tenant is in, switched by the test (the application's function policy).
 #[derive(Clone)]
@@ -239,7 +242,7 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                         total - wrong,
                         "{name}"
                     );
-                    let log = f.logs.disagreements.lock().unwrap();
+                    let log = f.logs.disagreements.lock().unwrap().clone();
                     assert_eq!(log.len() - logged, wrong as usize, "{name}");
                     for entry in &log[logged..] {
                         assert_eq!(

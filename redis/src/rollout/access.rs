@@ -23,8 +23,8 @@ pub struct RolloutAccess {
 }
 
 enum Decider {
-    Legacy(LegacySession),
-    Blob(AsyncAccess),
+    Legacy(Box<LegacySession>),
+    Blob(Box<AsyncAccess>),
     Shadow(Box<Shadow>),
 }
 
@@ -89,14 +89,14 @@ impl RolloutAccess {
     pub(crate) fn legacy(legacy: LegacySession) -> RolloutAccess {
         RolloutAccess {
             mode: RolloutMode::Legacy,
-            decider: Decider::Legacy(legacy),
+            decider: Decider::Legacy(Box::new(legacy)),
         }
     }
 
     pub(crate) fn blob(access: AsyncAccess) -> RolloutAccess {
         RolloutAccess {
             mode: RolloutMode::Blob,
-            decider: Decider::Blob(access),
+            decider: Decider::Blob(Box::new(access)),
         }
     }
 

@@ -56,16 +56,15 @@ impl Disagreement<'_> {
     /// assert_eq!(d.json_line(), r#"{"sessionpack":"shadow_disagreement","tenant":"acme","session_key":"sess:1","set":"facility","key":"6926c19047abb94d0ee3aad9","legacy":true,"blob":false}"#);
     /// ```
     pub fn json_line(&self) -> String {
-        serde_json::json!({
-            "sessionpack": "shadow_disagreement",
-            "tenant": self.tenant,
-            "session_key": self.session_key,
-            "set": self.set.name(),
-            "key": self.key,
-            "legacy": self.legacy,
-            "blob": self.blob,
-        })
-        .to_string()
+        json_line(&[
+            ("sessionpack", Field::Text("shadow_disagreement")),
+            ("tenant", Field::Text(self.tenant)),
+            ("session_key", Field::Text(self.session_key)),
+            ("set", Field::Text(self.set.name())),
+            ("key", Field::Text(self.key)),
+            ("legacy", Field::Bool(self.legacy)),
+            ("blob", Field::Bool(self.blob)),
+        ])
     }
 }
 
@@ -91,16 +90,46 @@ impl BlobUnreadable<'_> {
     ///
     /// let b = BlobUnreadable { tenant: "acme", session_key: "sess:1", kind: Some(ErrorKind::Expired) };
     /// assert_eq!(b.json_line(), r#"{"sessionpack":"shadow_blob_unreadable","tenant":"acme","session_key":"sess:1","kind":"expired"}"#);
+    /// let quoted = BlobUnreadable { tenant: "a\"b", session_key: "k", kind: None };
+    /// let parsed: serde_json::Value = serde_json::from_str(&quoted.json_line())?;
+    /// assert_eq!((parsed["tenant"].as_str(), parsed["kind"].as_str()), (Some("a\"b"), Some("missing")));
+    /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn json_line(&self) -> String {
-        serde_json::json!({
-            "sessionpack": "shadow_blob_unreadable",
-            "tenant": self.tenant,
-            "session_key": self.session_key,
-            "kind": self.kind.map_or("missing", |k| k.name()),
-        })
-        .to_string()
+        json_line(&[
+            ("sessionpack", Field::Text("shadow_blob_unreadable")),
+            ("tenant", Field::Text(self.tenant)),
+            ("session_key", Field::Text(self.session_key)),
+            (
+                "kind",
+                Field::Text(self.kind.map_or("missing", |k| k.name())),
+            ),
+        ])
     }
+}
+
+/// A log line's value.
+enum Field<'a> {
+    Text(&'a str),
+    Bool(bool),
+}
+
+/// One JSON object on one line, its members in the order given (`sessionpack` first).
+fn json_line(fields: &[(&str, Field<'_>)]) -> String {
+    let mut out = String::from("{");
+    for (n, (name, value)) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::from(*name).to_string());
+        out.push(':');
+        match value {
+            Field::Text(t) => out.push_str(&serde_json::Value::from(*t).to_string()),
+            Field::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// Agreements and disagreements of one set.
