@@ -126,7 +126,12 @@ fn current(s: &Synthetic) -> (serde_json::Value, Session) {
 
 /// The oracle: the facility ObjectIds of the legacy JSON, read by serde_json alone.
 fn legacy_facilities(doc: &serde_json::Value) -> HashSet<String> {
-    doc["facilities"]
+    legacy_ids(doc, "facilities")
+}
+
+/// The oracle: the `_id`s of the legacy JSON's `list` (`facilities`, `groups`).
+fn legacy_ids(doc: &serde_json::Value, list: &str) -> HashSet<String> {
+    doc[list]
         .as_array()
         .unwrap()
         .iter()
@@ -149,8 +154,13 @@ async fn put_dictionary(store: &AsyncSessionStore, run: &str, s: &Synthetic) {
         sessionpack::DictionaryDecoder::new().with_key(mac()),
         Some(mac()),
     );
-    let key = format!("{run}:dict:{}:{}", s.tenant.id, DictKind::Facility);
-    store.put_dictionary(&key, &s.facility_dict).await.unwrap();
+    for (kind, dict) in [
+        (DictKind::Facility, &s.facility_dict),
+        (DictKind::Group, &s.group_dict),
+    ] {
+        let key = format!("{run}:dict:{}:{kind}", s.tenant.id);
+        store.put_dictionary(&key, dict).await.unwrap();
+    }
 }
 
 fn blob(session: &Session) -> Vec<u8> {
@@ -186,6 +196,24 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                     let mut sorted: Vec<&String> = oracle.iter().collect();
                     sorted.sort();
                     let removed = sorted[0].clone();
+                    // The group it lacks, and the group probes: some of the legacy's (the
+                    // lacking one among them) and some of the tenant's others.
+                    let group_oracle = legacy_ids(&doc, "groups");
+                    let mut groups: Vec<String> = group_oracle.iter().cloned().collect();
+                    groups.sort();
+                    let removed_group = groups[0].clone();
+                    groups.truncate(40);
+                    groups.extend(s.tenant.groups.iter().take(40).map(|g| g.to_string()));
+                    if !faithful {
+                        let oid = s
+                            .tenant
+                            .groups
+                            .iter()
+                            .find(|o| o.to_string() == removed_group)
+                            .unwrap();
+                        let id = s.tenant.group_id(oid).unwrap();
+                        assert!(session.groups.remove(id), "{name}");
+                    }
                     if !faithful {
                         let oid = s
                             .tenant
@@ -258,13 +286,53 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                         );
                     }
                     assert!(f.logs.unreadable.lock().unwrap().is_empty(), "{name}");
+                    // Group probes, counted by their own set.
+                    let before = f.rollout.shadow_counts().group;
+                    let glogged = f.logs.disagreements.lock().unwrap().len();
+                    for g in &groups {
+                        assert_eq!(
+                            access.in_group(g.as_str()).await.unwrap(),
+                            group_oracle.contains(g),
+                            "{name}: the decision is the legacy one"
+                        );
+                    }
+                    let after_groups = f.rollout.shadow_counts().group;
+                    let touching = groups.iter().filter(|g| **g == removed_group).count() as u64;
+                    let wrong = if faithful { 0 } else { touching };
+                    assert_eq!(
+                        after_groups.disagreements - before.disagreements,
+                        wrong,
+                        "{name}"
+                    );
+                    assert_eq!(
+                        after_groups.agreements - before.agreements,
+                        groups.len() as u64 - wrong,
+                        "{name}"
+                    );
+                    let log = f.logs.disagreements.lock().unwrap().clone();
+                    assert_eq!(log.len() - glogged, wrong as usize, "{name}");
+                    for entry in &log[glogged..] {
+                        assert_eq!(
+                            entry,
+                            &(
+                                tenant.clone(),
+                                key.clone(),
+                                ProbeSet::Group,
+                                removed_group.clone(),
+                                true,
+                                false
+                            )
+                        );
+                    }
                     // A wrong form is an error in shadow mode too, and counts nothing.
                     let err = access.can_see("6926c19047").await.unwrap_err();
                     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{name}");
+                    let err = access.in_group("not an oid").await.unwrap_err();
+                    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{name}");
                     assert_eq!(counts(&f), after, "{name}");
+                    assert_eq!(f.rollout.shadow_counts().group, after_groups, "{name}");
                 }
             }
-            assert_eq!(f.rollout.shadow_counts().group, ProbeCounts::default());
         });
     }
 }
@@ -327,6 +395,15 @@ fn each_mode_reads_its_key_and_shadow_answers_from_legacy_without_a_blob() {
             f.switch.set(RolloutMode::Blob);
             let access = f.rollout.access(&tenant, &key).await.unwrap().unwrap();
             assert_eq!(access.mode(), RolloutMode::Blob);
+            let group_oracle = legacy_ids(&doc, "groups");
+            for g in s.tenant.groups.iter().take(300) {
+                let g = g.to_string();
+                assert_eq!(
+                    access.in_group(g.as_str()).await.unwrap(),
+                    group_oracle.contains(&g),
+                    "{name}"
+                );
+            }
             assert_eq!(decisions(access).await, want, "{name}");
             // ... which legacy and shadow modes refuse with the mapping's rule.
             for mode in [RolloutMode::Legacy, RolloutMode::Shadow] {

@@ -38,8 +38,9 @@ impl AsyncAccess {
         dictionaries: AsyncDictionaryCache,
         session: Arc<SessionBuf>,
         now_ms: i64,
+        kind: DictKind,
     ) -> Result<AsyncAccess, Error> {
-        let mut binding = Binding::new(Arc::clone(&session), now_ms)?;
+        let mut binding = Binding::of_kind(Arc::clone(&session), now_ms, kind)?;
         if let Want::Copy(tenant, kind) = binding.wants()? {
             let copy = dictionaries.get(&tenant, kind).await?;
             binding.bind(copy, true)?;
@@ -66,13 +67,17 @@ impl AsyncAccess {
 
     /// Refreshes the dictionary (rate-limited by the cache) and binds a newer copy.
     async fn refreshed(&self) -> Result<(), Error> {
-        let (tenant, held) = {
+        let (tenant, held, kind) = {
             let b = self.binding();
-            (b.view()?.tenant_id().to_owned(), b.copy().cloned())
+            (
+                b.view()?.tenant_id().to_owned(),
+                b.copy().cloned(),
+                b.kind(),
+            )
         };
         let fresh = self
             .dictionaries
-            .refresh(&tenant, DictKind::Facility, held.as_ref())
+            .refresh(&tenant, kind, held.as_ref())
             .await?;
         self.binding().rebind(fresh)
     }
@@ -132,6 +137,40 @@ impl AsyncDictionaryCache {
         session: Arc<SessionBuf>,
         now_ms: i64,
     ) -> Result<AsyncAccess, Error> {
-        AsyncAccess::load(self.clone(), session, now_ms).await
+        AsyncAccess::load(self.clone(), session, now_ms, DictKind::Facility).await
+    }
+
+    /// What groups `session` is in by key at the system clock's time: an [`AsyncAccess`]
+    /// whose checks ([`can_see`](AsyncAccess::can_see), [`filter`](AsyncAccess::filter)) ask
+    /// about the session's group set through the tenant's group dictionary, refreshed once
+    /// for a key its copy lacks, then denied — as [`access`](Self::access) does for
+    /// facilities.
+    ///
+    /// # Errors
+    ///
+    /// As [`access`](Self::access), for the group set and dictionary.
+    ///
+    /// ```no_run
+    /// use sessionpack_redis::{AsyncDictionaryCache, AsyncSessionCache, CacheOptions, DictionaryOptions, Freshness, Target};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let target = Target::standalone("redis://127.0.0.1:6379");
+    /// let sessions = AsyncSessionCache::connect(&target, CacheOptions::new(Freshness::Tracking)).await?;
+    /// let dictionaries = AsyncDictionaryCache::connect(&target, DictionaryOptions::new(Freshness::Tracking)).await?;
+    /// let session = sessions.get("session:u1").await?.ok_or("no session: deny")?;
+    /// let groups = dictionaries.group_access(session).await?;
+    /// let member = groups.can_see("6926c19047abb94d0ee3aad9").await?; // in this group?
+    /// # let _ = member;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn group_access(&self, session: Arc<SessionBuf>) -> Result<AsyncAccess, Error> {
+        AsyncAccess::load(
+            self.clone(),
+            session,
+            crate::cache::now_ms(),
+            DictKind::Group,
+        )
+        .await
     }
 }

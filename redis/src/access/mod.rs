@@ -29,6 +29,8 @@ pub(crate) struct Binding {
     copy: Option<Arc<CachedDictionary>>,
     /// Whether `copy` passed [`IdSetView::keyed`] for the set (C-KEY-MAC, C-KEY-CHECK).
     bound: bool,
+    /// The set checked: the session's facilities, or its groups.
+    kind: DictKind,
 }
 
 /// What a check needs next.
@@ -48,13 +50,32 @@ impl Binding {
     ///
     /// `expired` when it expired at `now_ms`.
     pub(crate) fn new(session: Arc<SessionBuf>, now_ms: i64) -> Result<Binding, Error> {
+        Binding::of_kind(session, now_ms, DictKind::Facility)
+    }
+
+    /// `session`'s set of `kind` (facilities or groups), checked at `now_ms`.
+    ///
+    /// # Errors
+    ///
+    /// `expired` when it expired at `now_ms`.
+    pub(crate) fn of_kind(
+        session: Arc<SessionBuf>,
+        now_ms: i64,
+        kind: DictKind,
+    ) -> Result<Binding, Error> {
         session.view_at(now_ms)?;
         Ok(Binding {
             session,
             now_ms,
             copy: None,
             bound: false,
+            kind,
         })
+    }
+
+    /// The set checked: facilities or groups.
+    pub(crate) fn kind(&self) -> DictKind {
+        self.kind
     }
 
     pub(crate) fn session(&self) -> &Arc<SessionBuf> {
@@ -67,7 +88,11 @@ impl Binding {
     }
 
     fn set(&self) -> Result<IdSetView<'_>, Error> {
-        Ok(self.view()?.facilities())
+        let view = self.view()?;
+        Ok(match self.kind {
+            DictKind::Group => view.groups(),
+            _ => view.facilities(),
+        })
     }
 
     pub(crate) fn copy(&self) -> Option<&Arc<CachedDictionary>> {
@@ -78,15 +103,14 @@ impl Binding {
     /// plain ids, which every check refuses), a refresh when the copy it got is of another
     /// lineage than the set's.
     pub(crate) fn wants(&self) -> Result<Want, Error> {
-        let view = self.view()?;
-        let set = view.facilities();
+        let set = self.set()?;
         if set.lineage().is_none() || self.bound {
             return Ok(Want::Nothing);
         }
-        let tenant = view.tenant_id().to_owned();
+        let tenant = self.view()?.tenant_id().to_owned();
         Ok(match &self.copy {
-            None => Want::Copy(tenant, DictKind::Facility),
-            Some(_) => Want::Refresh(tenant, DictKind::Facility),
+            None => Want::Copy(tenant, self.kind),
+            Some(_) => Want::Refresh(tenant, self.kind),
         })
     }
 
@@ -106,7 +130,7 @@ impl Binding {
         let Some(copy) = &self.copy else {
             return Ok(());
         };
-        let set = self.session.view_at(self.now_ms)?.facilities();
+        let set = self.set()?;
         if tolerate && set.lineage() != Some(copy.lineage()) {
             return Ok(());
         }
@@ -137,7 +161,7 @@ impl Binding {
     pub(crate) fn verdict(&self, key: RecordKey<'_>) -> Result<Option<bool>, Error> {
         let set = self.set()?;
         if set.lineage().is_none() {
-            return Err(plain_ids());
+            return Err(plain_ids(self.kind));
         }
         let copy = match (&self.copy, self.bound) {
             (Some(c), true) => c,
@@ -171,11 +195,14 @@ pub(crate) fn keep<T>(items: Vec<T>, verdicts: &[Option<bool>]) -> Vec<T> {
 }
 
 /// The error of a check by key of a set of plain ids (SPEC.md C-KEY-CHECK).
-fn plain_ids() -> Error {
+fn plain_ids(kind: DictKind) -> Error {
     Error::Session(sessionpack::Error::ForeignDictionary {
-        set: IdSetField::Facilities,
+        set: match kind {
+            DictKind::Group => IdSetField::Groups,
+            _ => IdSetField::Facilities,
+        },
         set_lineage: None,
         dictionary: 0,
-        dictionary_kind: DictKind::Facility,
+        dictionary_kind: kind,
     })
 }

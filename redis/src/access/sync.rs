@@ -74,7 +74,7 @@ impl<'c> Access<'c> {
     /// Refreshes the dictionary (rate-limited by the cache) and binds a newer copy.
     fn refreshed(&mut self) -> Result<(), Error> {
         let tenant = self.binding.view()?.tenant_id().to_owned();
-        let kind = sessionpack::DictKind::Facility;
+        let kind = self.binding.kind();
         let fresh = self
             .dictionaries
             .refresh(&tenant, kind, self.binding.copy())?;

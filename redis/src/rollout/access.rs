@@ -2,21 +2,20 @@
 //! (shadow: the legacy decision returned, the blob's counted against it).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use sessionpack::{Key, KeyType, LegacySession};
 
 use super::shadow::{BlobUnreadable, Disagreement, ProbeSet, ShadowSink};
 use super::RolloutMode;
-use crate::{AsyncAccess, Error, RecordKey};
+use crate::{AsyncAccess, AsyncDictionaryCache, Error, RecordKey};
 
 /// What one read of a session may see by facility key, in the tenant's mode at the read: made
 /// by [`AsyncRollout::access`](crate::AsyncRollout::access). **Deny on any error.**
 ///
 /// In `shadow` mode every probe ([`can_see`](Self::can_see), each record of
-/// [`filter`](Self::filter)) is decided from the legacy session — the answer — and again from
-/// the blob, and counted (`ROLLOUT.md` section 5). Checks by group are not made by this
-/// reader yet (the blob side's checks by key are by facility); a legacy session's groups are
-/// [`LegacySession::has_group`].
+/// [`filter`](Self::filter), [`in_group`](Self::in_group)) is decided from the legacy session
+/// — the answer — and again from the blob, and counted (`ROLLOUT.md` section 5).
 pub struct RolloutAccess {
     mode: RolloutMode,
     decider: Decider,
@@ -24,15 +23,52 @@ pub struct RolloutAccess {
 
 enum Decider {
     Legacy(Box<LegacySession>),
-    Blob(Box<AsyncAccess>),
+    Blob(Box<BlobSide>),
     Shadow(Box<Shadow>),
+}
+
+/// The blob's checks: by facility (loaded with the read), by group (loaded at the first group
+/// probe: the group dictionary is fetched only by a reader that asks about groups).
+pub(crate) struct BlobSide {
+    facilities: AsyncAccess,
+    groups: tokio::sync::OnceCell<Result<AsyncAccess, Error>>,
+    dictionaries: AsyncDictionaryCache,
+}
+
+impl BlobSide {
+    pub(crate) fn new(facilities: AsyncAccess, dictionaries: AsyncDictionaryCache) -> BlobSide {
+        BlobSide {
+            facilities,
+            groups: tokio::sync::OnceCell::new(),
+            dictionaries,
+        }
+    }
+
+    /// The check of `set`.
+    async fn of(&self, set: ProbeSet) -> Result<&AsyncAccess, Error> {
+        match set {
+            ProbeSet::Facility => Ok(&self.facilities),
+            ProbeSet::Group => {
+                let session = Arc::clone(self.facilities.session());
+                let loaded = self
+                    .groups
+                    .get_or_init(|| self.dictionaries.group_access(session))
+                    .await;
+                loaded.as_ref().map_err(Clone::clone)
+            }
+        }
+    }
+
+    async fn decide(&self, set: ProbeSet, key: RecordKey<'_>) -> Result<bool, Error> {
+        self.of(set).await?.can_see(key).await
+    }
 }
 
 /// A shadow read: the legacy session, the blob's access (or `None`: unreadable, told), and
 /// where probes go.
 pub(crate) struct Shadow {
     pub(crate) legacy: LegacySession,
-    pub(crate) blob: Option<AsyncAccess>,
+    pub(crate) blob: Option<BlobSide>,
     pub(crate) tenant: String,
     pub(crate) session_key: String,
     pub(crate) sink: ShadowSink,
@@ -52,15 +88,15 @@ impl Shadow {
         }
     }
 
-    /// Counts a facility probe and logs it when the two decisions differ.
-    fn probe(&self, key: Key<'_>, legacy: bool, blob: bool) {
-        self.sink.counter.count(ProbeSet::Facility, legacy == blob);
+    /// Counts a probe and logs it when the two decisions differ.
+    fn probe(&self, set: ProbeSet, key: Key<'_>, legacy: bool, blob: bool) {
+        self.sink.counter.count(set, legacy == blob);
         if legacy != blob {
             let key = key.to_string();
             (self.sink.on_disagreement)(&Disagreement {
                 tenant: &self.tenant,
                 session_key: &self.session_key,
-                set: ProbeSet::Facility,
+                set,
                 key: &key,
                 legacy,
                 blob,
@@ -79,10 +115,27 @@ fn legacy_key<'k>(key_type: KeyType, key: RecordKey<'k>) -> Result<Key<'k>, Erro
     })
 }
 
-/// The legacy decision on `key`.
+/// The legacy decision on `key` in `set`.
+fn legacy_decides<'k>(
+    legacy: &LegacySession,
+    set: ProbeSet,
+    key: RecordKey<'k>,
+) -> Result<(Key<'k>, bool), Error> {
+    Ok(match set {
+        ProbeSet::Facility => {
+            let key = legacy_key(legacy.facility_key_type(), key)?;
+            (key, legacy.has_facility(key)?)
+        }
+        ProbeSet::Group => {
+            let key = legacy_key(legacy.group_key_type(), key)?;
+            (key, legacy.has_group(key)?)
+        }
+    })
+}
+
+/// The legacy decision on the facility `key`.
 fn legacy_sees<'k>(legacy: &LegacySession, key: RecordKey<'k>) -> Result<(Key<'k>, bool), Error> {
-    let key = legacy_key(legacy.facility_key_type(), key)?;
-    Ok((key, legacy.has_facility(key)?))
+    legacy_decides(legacy, ProbeSet::Facility, key)
 }
 
 impl RolloutAccess {
@@ -93,10 +146,10 @@ impl RolloutAccess {
         }
     }
 
-    pub(crate) fn blob(access: AsyncAccess) -> RolloutAccess {
+    pub(crate) fn blob(blob: BlobSide) -> RolloutAccess {
         RolloutAccess {
             mode: RolloutMode::Blob,
-            decider: Decider::Blob(Box::new(access)),
+            decider: Decider::Blob(Box::new(blob)),
         }
     }
 
@@ -121,11 +174,11 @@ impl RolloutAccess {
         }
     }
 
-    /// The blob's access (`blob` mode, and `shadow` mode when the blob was read).
+    /// The blob's access by facility (`blob` mode, and `shadow` mode when the blob was read).
     pub fn blob_access(&self) -> Option<&AsyncAccess> {
         match &self.decider {
-            Decider::Blob(a) => Some(a),
-            Decider::Shadow(s) => s.blob.as_ref(),
+            Decider::Blob(b) => Some(&b.facilities),
+            Decider::Shadow(s) => s.blob.as_ref().map(|b| &b.facilities),
             Decider::Legacy(_) => None,
         }
     }
@@ -139,15 +192,30 @@ impl RolloutAccess {
     /// mode, [`AsyncAccess::can_see`]'s errors. In `shadow` mode the blob's errors never fail
     /// the probe (its decision is "deny", the cause told once per read).
     pub async fn can_see<'k>(&self, key: impl Into<RecordKey<'k>>) -> Result<bool, Error> {
-        let key = key.into();
+        self.decide(ProbeSet::Facility, key.into()).await
+    }
+
+    /// Whether the session is in the group `key` (in the forms [`can_see`](Self::can_see)
+    /// takes). In `blob` and `shadow` modes the blob's group dictionary is fetched at the
+    /// read's first group probe, and refreshed once for a key its copy lacks, as facilities'.
+    ///
+    /// # Errors
+    ///
+    /// As [`can_see`](Self::can_see), for the group set.
+    pub async fn in_group<'k>(&self, key: impl Into<RecordKey<'k>>) -> Result<bool, Error> {
+        self.decide(ProbeSet::Group, key.into()).await
+    }
+
+    /// One probe of `set`.
+    async fn decide(&self, set: ProbeSet, key: RecordKey<'_>) -> Result<bool, Error> {
         match &self.decider {
-            Decider::Legacy(l) => Ok(legacy_sees(l, key)?.1),
-            Decider::Blob(a) => a.can_see(key).await,
+            Decider::Legacy(l) => Ok(legacy_decides(l, set, key)?.1),
+            Decider::Blob(b) => b.decide(set, key).await,
             Decider::Shadow(s) => {
-                let (parsed, legacy) = legacy_sees(&s.legacy, key)?;
+                let (parsed, legacy) = legacy_decides(&s.legacy, set, key)?;
                 let blob = match &s.blob {
-                    Some(a) => match a.can_see(key).await {
-                        Ok(b) => b,
+                    Some(b) => match b.decide(set, key).await {
+                        Ok(v) => v,
                         Err(e) => {
                             s.tell(Some(e.kind()));
                             false
@@ -155,7 +223,7 @@ impl RolloutAccess {
                     },
                     None => false,
                 };
-                s.probe(parsed, legacy, blob);
+                s.probe(set, parsed, legacy, blob);
                 Ok(legacy)
             }
         }
@@ -173,7 +241,7 @@ impl RolloutAccess {
         key_of: impl Fn(&T) -> RecordKey<'_>,
     ) -> Result<Vec<T>, Error> {
         match &self.decider {
-            Decider::Blob(a) => a.filter(records, key_of).await,
+            Decider::Blob(b) => b.facilities.filter(records, key_of).await,
             Decider::Legacy(l) => {
                 let items: Vec<T> = records.into_iter().collect();
                 let verdicts = items
@@ -190,7 +258,10 @@ impl RolloutAccess {
                     .collect::<Result<Vec<(Key<'_>, bool)>, Error>>()?;
                 let mut blob = vec![false; items.len()];
                 if let Some(a) = &s.blob {
-                    let kept = a.filter(items.iter().enumerate(), |(_, t)| key_of(t)).await;
+                    let kept = a
+                        .facilities
+                        .filter(items.iter().enumerate(), |(_, t)| key_of(t))
+                        .await;
                     match kept {
                         Ok(kept) => {
                             for (n, _) in kept {
@@ -203,7 +274,7 @@ impl RolloutAccess {
                     }
                 }
                 for ((key, l), b) in legacy.iter().zip(&blob) {
-                    s.probe(*key, *l, *b);
+                    s.probe(ProbeSet::Facility, *key, *l, *b);
                 }
                 let verdicts: Vec<bool> = legacy.iter().map(|(_, l)| *l).collect();
                 Ok(keep(items, &verdicts))

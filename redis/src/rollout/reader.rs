@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sessionpack::{KeyType, LegacyMapping, LegacySession};
 
-use super::access::Shadow;
+use super::access::{BlobSide, Shadow};
 use super::shadow::{BlobUnreadable, Disagreement, ShadowCounts, ShadowSink};
 use super::{KeyTemplate, RolloutAccess, RolloutMode, RolloutPolicy};
 use crate::{AsyncDictionaryCache, AsyncSessionCache, AsyncSessionStore, Error};
@@ -162,19 +162,21 @@ impl AsyncRollout {
                 let Some(legacy) = self.read_legacy(legacy_key).await? else {
                     return Ok(None);
                 };
-                let read = self.read_blob(legacy_key).await;
+                let (blob, told) = match self.read_blob(legacy_key).await {
+                    Ok(Some(b)) => (Some(b), None),
+                    Ok(None) => (None, Some(None)),
+                    Err(e) => (None, Some(Some(e.kind()))),
+                };
                 let shadow = Shadow {
                     legacy,
-                    blob: read.as_ref().ok().cloned().flatten(),
+                    blob,
                     tenant: tenant.to_owned(),
                     session_key: legacy_key.to_owned(),
                     sink: self.sink.clone(),
                     told: AtomicBool::new(false),
                 };
-                match read {
-                    Ok(Some(_)) => {}
-                    Ok(None) => shadow.tell(None),
-                    Err(e) => shadow.tell(Some(e.kind())),
+                if let Some(kind) = told {
+                    shadow.tell(kind);
                 }
                 Ok(Some(RolloutAccess::shadow(shadow)))
             }
@@ -195,11 +197,12 @@ impl AsyncRollout {
     }
 
     /// The blob of the legacy key, through the caches, bound to its dictionary.
-    async fn read_blob(&self, legacy_key: &str) -> Result<Option<crate::AsyncAccess>, Error> {
+    async fn read_blob(&self, legacy_key: &str) -> Result<Option<BlobSide>, Error> {
         let blob_key = self.template.apply(legacy_key);
         let Some(session) = self.sessions.get(&blob_key).await? else {
             return Ok(None);
         };
-        Ok(Some(self.dictionaries.access(session).await?))
+        let facilities = self.dictionaries.access(session).await?;
+        Ok(Some(BlobSide::new(facilities, self.dictionaries.clone())))
     }
 }
