@@ -662,6 +662,31 @@ fn the_redis_hash_policy_switches_a_running_reader_and_refuses_a_bad_version_who
                 .await,
                 "{name}"
             );
+
+            // Dropped (the reader's clone too): the refreshes stop. Counted at the server
+            // (standalone: one server; no other test of this binary sends HGETALL).
+            if !target.is_cluster() {
+                let hgetalls = |admin: &mut dyn redis::ConnectionLike| -> u64 {
+                    let info: String = redis::cmd("INFO").arg("commandstats").query(admin).unwrap();
+                    info.lines()
+                        .find_map(|l| l.strip_prefix("cmdstat_hgetall:calls="))
+                        .and_then(|rest| rest.split(',').next())
+                        .map_or(0, |n| n.parse().unwrap())
+                };
+                let running = hgetalls(&mut *admin);
+                let refreshing = eventually(wait, || hgetalls(&mut *admin) > running).await;
+                assert!(refreshing, "{name}: refreshing while held");
+                drop(rollout);
+                drop(policy);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let stopped = hgetalls(&mut *admin);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                assert_eq!(
+                    hgetalls(&mut *admin),
+                    stopped,
+                    "{name}: no refresh once dropped"
+                );
+            }
         });
     }
 }
