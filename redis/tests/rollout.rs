@@ -98,10 +98,7 @@ async fn fixture(target: &Target, run: &str) -> Fixture {
         })
         .on_blob_unreadable(move |b| {
             assert!(!b.session_key.is_empty());
-            u.unreadable
-                .lock()
-                .unwrap()
-                .push(b.kind.map_or("missing", |k| k.name()).to_owned());
+            u.unreadable.lock().unwrap().push(b.kind.name().to_owned());
         });
     Fixture {
         store,
@@ -450,7 +447,7 @@ fn each_mode_reads_its_key_and_shadow_answers_from_legacy_without_a_blob() {
                 },
                 "{name}"
             );
-            assert_eq!(*f.logs.unreadable.lock().unwrap(), ["missing"], "{name}");
+            assert_eq!(*f.logs.unreadable.lock().unwrap(), ["no_session"], "{name}");
             // A blob that is not one: told once more, with its kind.
             support::set(&mut *admin, &blob_key, b"not a blob");
             let access = f.rollout.access(&tenant, &key).await.unwrap().unwrap();
@@ -458,7 +455,7 @@ fn each_mode_reads_its_key_and_shadow_answers_from_legacy_without_a_blob() {
             assert!(access.can_see(probes[1].as_str()).await.unwrap());
             assert_eq!(
                 *f.logs.unreadable.lock().unwrap(),
-                ["missing", "not_a_blob"],
+                ["no_session", "not_a_blob"],
                 "{name}"
             );
 

@@ -78,7 +78,7 @@ pub(crate) struct Shadow {
 
 impl Shadow {
     /// Tells of an unreadable blob, once per read.
-    pub(crate) fn tell(&self, kind: Option<crate::ErrorKind>) {
+    pub(crate) fn tell(&self, kind: crate::ErrorKind) {
         if !self.told.swap(true, Ordering::Relaxed) {
             (self.sink.on_blob_unreadable)(&BlobUnreadable {
                 tenant: &self.tenant,
@@ -217,7 +217,7 @@ impl RolloutAccess {
                     Some(b) => match b.decide(set, key).await {
                         Ok(v) => v,
                         Err(e) => {
-                            s.tell(Some(e.kind()));
+                            s.tell(e.kind());
                             false
                         }
                     },
@@ -270,7 +270,7 @@ impl RolloutAccess {
                                 }
                             }
                         }
-                        Err(e) => s.tell(Some(e.kind())),
+                        Err(e) => s.tell(e.kind()),
                     }
                 }
                 for ((key, l), b) in legacy.iter().zip(&blob) {

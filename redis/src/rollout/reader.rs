@@ -9,7 +9,7 @@ use sessionpack::{KeyType, LegacyMapping, LegacySession};
 use super::access::{BlobSide, Shadow};
 use super::shadow::{BlobUnreadable, Disagreement, ShadowCounts, ShadowSink};
 use super::{KeyTemplate, RolloutAccess, RolloutMode, RolloutPolicy};
-use crate::{AsyncDictionaryCache, AsyncSessionCache, AsyncSessionStore, Error};
+use crate::{AsyncDictionaryCache, AsyncSessionCache, AsyncSessionStore, Error, ErrorKind};
 
 /// The reader of a service during the rollout: for each read, the tenant's mode from the
 /// policy, then the legacy key (`GET`, read with the mapping, never cached), the blob (through
@@ -164,8 +164,8 @@ impl AsyncRollout {
                 };
                 let (blob, told) = match self.read_blob(legacy_key).await {
                     Ok(Some(b)) => (Some(b), None),
-                    Ok(None) => (None, Some(None)),
-                    Err(e) => (None, Some(Some(e.kind()))),
+                    Ok(None) => (None, Some(ErrorKind::NoSession)),
+                    Err(e) => (None, Some(e.kind())),
                 };
                 let shadow = Shadow {
                     legacy,

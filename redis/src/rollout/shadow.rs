@@ -76,23 +76,23 @@ pub struct BlobUnreadable<'a> {
     pub tenant: &'a str,
     /// The legacy key.
     pub session_key: &'a str,
-    /// The error's kind; `None` when the blob key is missing.
-    pub kind: Option<ErrorKind>,
+    /// The error's kind; [`ErrorKind::NoSession`] when the blob key is missing.
+    pub kind: ErrorKind,
 }
 
 impl BlobUnreadable<'_> {
     /// The default log line:
     /// `{"sessionpack":"shadow_blob_unreadable","tenant":…,"session_key":…,"kind":…}` with
-    /// the kind's name, `missing` for a missing blob.
+    /// the kind's name (`no_session` for a missing blob).
     ///
     /// ```
     /// use sessionpack_redis::{BlobUnreadable, ErrorKind};
     ///
-    /// let b = BlobUnreadable { tenant: "acme", session_key: "sess:1", kind: Some(ErrorKind::Expired) };
+    /// let b = BlobUnreadable { tenant: "acme", session_key: "sess:1", kind: ErrorKind::Expired };
     /// assert_eq!(b.json_line(), r#"{"sessionpack":"shadow_blob_unreadable","tenant":"acme","session_key":"sess:1","kind":"expired"}"#);
-    /// let quoted = BlobUnreadable { tenant: "a\"b", session_key: "k", kind: None };
+    /// let quoted = BlobUnreadable { tenant: "a\"b", session_key: "k", kind: ErrorKind::NoSession };
     /// let parsed: serde_json::Value = serde_json::from_str(&quoted.json_line())?;
-    /// assert_eq!((parsed["tenant"].as_str(), parsed["kind"].as_str()), (Some("a\"b"), Some("missing")));
+    /// assert_eq!((parsed["tenant"].as_str(), parsed["kind"].as_str()), (Some("a\"b"), Some("no_session")));
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn json_line(&self) -> String {
@@ -100,10 +100,7 @@ impl BlobUnreadable<'_> {
             ("sessionpack", Field::Text("shadow_blob_unreadable")),
             ("tenant", Field::Text(self.tenant)),
             ("session_key", Field::Text(self.session_key)),
-            (
-                "kind",
-                Field::Text(self.kind.map_or("missing", |k| k.name())),
-            ),
+            ("kind", Field::Text(self.kind.name())),
         ])
     }
 }
