@@ -802,3 +802,47 @@ fn the_dual_writer_writes_the_blob_before_the_legacy_json() {
         .unwrap();
     assert_eq!(seen, [blob_key, key]);
 }
+
+#[test]
+fn a_store_error_keeps_the_last_hash_and_is_told_once_until_a_refresh_succeeds() {
+    let Some(mut server) = support::OwnServer::start(&[]) else {
+        return;
+    };
+    let target = server.target().with_timeout(Duration::from_millis(300));
+    let errors: Arc<Mutex<Vec<ErrorKind>>> = Arc::default();
+    let told = Arc::clone(&errors);
+    let options = RolloutPolicyOptions::new()
+        .with_interval(Duration::from_millis(20))
+        .on_error(move |e| told.lock().unwrap().push(e.kind()));
+    let mut admin = support::admin(&target);
+    redis::cmd("HSET")
+        .arg(options.key())
+        .arg("acme")
+        .arg("blob")
+        .exec(&mut *admin)
+        .unwrap();
+    runtime().block_on(async {
+        use sessionpack_redis::RolloutPolicy;
+        let policy = RedisRolloutPolicy::start(&target, options.clone())
+            .await
+            .unwrap();
+        assert_eq!(policy.mode("acme").unwrap(), RolloutMode::Blob);
+        server.kill();
+        let wait = Duration::from_secs(10);
+        assert!(eventually(wait, || !errors.lock().unwrap().is_empty()).await);
+        // Many refreshes fail while the server is down: told once, the last hash kept.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(
+            errors.lock().unwrap().len(),
+            1,
+            "{:?}",
+            errors.lock().unwrap()
+        );
+        assert_eq!(policy.mode("acme").unwrap(), RolloutMode::Blob);
+        // At start, a store error fails the start.
+        let err = RedisRolloutPolicy::start(&target, options.clone())
+            .await
+            .map(|_| ());
+        assert!(err.is_err());
+    });
+}

@@ -217,7 +217,8 @@ async fn fetch(link: &AsyncLink, key: &str) -> Result<HashMap<Vec<u8>, Vec<u8>>,
 enum Told {
     Nothing,
     Refused(HashMap<Vec<u8>, Vec<u8>>),
-    Store(Error),
+    /// A store error, told once until a refresh succeeds again (whatever the next ones say).
+    Store,
 }
 
 /// Every interval: the hash again; an accepted version replaces the last.
@@ -234,7 +235,7 @@ async fn refresh(link: AsyncLink, options: RolloutPolicyOptions, modes: Arc<RwLo
                 }
                 Err(e) => (e, Told::Refused(hash)),
             },
-            Err(e) => (e.clone(), Told::Store(e)),
+            Err(e) => (e, Told::Store),
         };
         if told != now {
             (options.on_error)(&error);
