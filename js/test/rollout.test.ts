@@ -17,7 +17,7 @@ import {
   errorKind,
   parseRolloutMode,
   type RolloutSession,
-  type ShadowBlobFailure,
+  type ShadowBlobUnreadable,
   type ShadowDisagreement,
 } from "../dist/redis/index.js";
 import { admin, appClient, closeApp, key, target, TARGETS, type Admin } from "./redis-support.js";
@@ -95,8 +95,8 @@ for (const tgName of TARGETS) {
       await dualWriteAll(w, app, "sp-lacking:{key}", w.everywhere);
 
       const disagreements: ShadowDisagreement[] = [];
-      const failures: ShadowBlobFailure[] = [];
-      const faithful = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => "shadow", onDisagreement: (d) => disagreements.push(d), onBlobFailure: (f) => failures.push(f) });
+      const failures: ShadowBlobUnreadable[] = [];
+      const faithful = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => "shadow", onDisagreement: (d) => disagreements.push(d), onBlobUnreadable: (f) => failures.push(f) });
       const p = await probeAll(w, faithful);
       assert.deepEqual(faithful.shadowCounts(), { facility: { agreements: p.facility, disagreements: 0 }, group: { agreements: p.group, disagreements: 0 } });
       assert.equal(disagreements.length, 0);
@@ -108,7 +108,7 @@ for (const tgName of TARGETS) {
         policy: { modeOf: () => "shadow" },
         template: "sp-lacking:{key}",
         onDisagreement: (d) => disagreements.push(d),
-        onBlobFailure: (f) => failures.push(f),
+        onBlobUnreadable: (f) => failures.push(f),
       });
       const q = await probeAll(w, lacking);
       assert.equal(q.touching, 2 * w.entries.length, "every session lists the facility, probed twice");
@@ -161,8 +161,8 @@ test("legacy mode reads only the legacy key, blob mode only the blob key; shadow
   await a.send(blobKey, ["SET", blobKey, Buffer.from(blobOf(w, { legacyKey: e.legacyKey, doc: onlyOther, json: JSON.stringify(onlyOther) })), "PX", "600000"]);
   let mode: "legacy" | "shadow" | "blob" = "legacy";
   const disagreements: ShadowDisagreement[] = [];
-  const failures: ShadowBlobFailure[] = [];
-  const rollout = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => mode, onDisagreement: (d) => disagreements.push(d), onBlobFailure: (f) => failures.push(f) });
+  const failures: ShadowBlobUnreadable[] = [];
+  const rollout = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => mode, onDisagreement: (d) => disagreements.push(d), onBlobUnreadable: (f) => failures.push(f) });
 
   // legacy: the legacy key, even with the blob key holding garbage.
   await a.send(blobKey, ["SET", blobKey, "garbage, not a blob"]);
@@ -251,7 +251,7 @@ test("a legacy session is expired from its expires_at millisecond on (RO-LEGACY-
   const k = key("rollout-expiry");
   await a.send(k, ["SET", k, JSON.stringify(doc), "PX", "600000"]);
   for (const mode of ["legacy", "shadow"] as const) {
-    const rollout = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => mode, onBlobFailure: () => undefined });
+    const rollout = await RolloutAccess.connect({ access: w.access, mapping: MAPPING, policy: () => mode, onBlobUnreadable: () => undefined });
     const s: RolloutSession | null = await rollout.loadAt(w.tenant, k, expiresAt - 1);
     assert.ok(s !== null);
     assert.equal(await s.canSee(w.everywhere), true);
@@ -410,14 +410,14 @@ test("shadow mode: a store error reading the blob never fails the read — legac
   const closedSessions = await SessionCache.connect(tg, { freshness: "header-check", keys: [w.mac] });
   const closedAccess = new SessionAccess({ sessions: closedSessions, dictionaries: closedSessions.dictionaries({ keys: [w.mac] }) });
   await closedSessions.close();
-  const failures: ShadowBlobFailure[] = [];
+  const failures: ShadowBlobUnreadable[] = [];
   const rollout = await RolloutAccess.connect({
     access: closedAccess,
     mapping: MAPPING,
     policy: () => "shadow",
     legacyStore: w.x,
     onDisagreement: () => undefined,
-    onBlobFailure: (f) => failures.push(f),
+    onBlobUnreadable: (f) => failures.push(f),
   });
   t.after(() => rollout.close());
   let legacyTrue = 0;

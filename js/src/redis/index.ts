@@ -83,5 +83,5 @@ export { RedisRolloutPolicy, DEFAULT_ROLLOUT_KEY, type RedisRolloutPolicyOptions
 export { RolloutAccess, type RolloutAccessOptions } from "./rollout/rollout-access.js";
 export { RolloutSession } from "./rollout/rollout-session.js";
 export { type ShadowCounts, type ProbeCounts } from "./rollout/shadow-counts.js";
-export { logShadowDisagreement, logShadowBlobFailure, type ShadowDisagreement, type ShadowBlobFailure, type ProbeSet } from "./rollout/shadow-log.js";
+export { logShadowDisagreement, logShadowBlobUnreadable, type ShadowDisagreement, type ShadowBlobUnreadable, type ProbeSet } from "./rollout/shadow-log.js";
 export { dualWrite, type DualWrite, type DualWritten } from "./rollout/dual-write.js";

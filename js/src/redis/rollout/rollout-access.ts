@@ -16,7 +16,7 @@ import type { RolloutMode } from "./mode.js";
 import { isRolloutPolicy, modeOf, type RolloutPolicy } from "./policy.js";
 import { RolloutSession, type ShadowSide } from "./rollout-session.js";
 import { ShadowCounter, type ShadowCounts } from "./shadow-counts.js";
-import { logShadowBlobFailure, logShadowDisagreement, type ShadowBlobFailure, type ShadowDisagreement } from "./shadow-log.js";
+import { logShadowBlobUnreadable, logShadowDisagreement, type ShadowBlobUnreadable, type ShadowDisagreement } from "./shadow-log.js";
 import { KeyTemplate } from "./template.js";
 
 /** Options of {@link RolloutAccess.connect}. */
@@ -41,7 +41,7 @@ export interface RolloutAccessOptions extends TimeoutOptions {
   /** Told of every shadow disagreement (default: one JSON line through `console.warn`); its throws are ignored. */
   onDisagreement?: (d: ShadowDisagreement) => void;
   /** Told once per shadow read whose blob could not be read (default: one JSON line through `console.warn`); its throws are ignored. */
-  onBlobFailure?: (f: ShadowBlobFailure) => void;
+  onBlobUnreadable?: (f: ShadowBlobUnreadable) => void;
 }
 
 function argument(message: string): never {
@@ -87,7 +87,7 @@ export class RolloutAccess {
   readonly #keyTypes: { facilityKeyType: KeyType; groupKeyType: KeyType };
   readonly #counter: ShadowCounter;
   readonly #onDisagreement: (d: ShadowDisagreement) => void;
-  readonly #onBlobFailure: (f: ShadowBlobFailure) => void;
+  readonly #onBlobUnreadable: (f: ShadowBlobUnreadable) => void;
 
   private constructor(options: RolloutAccessOptions, template: KeyTemplate, link: Link, ownLink: boolean) {
     this.access = options.access;
@@ -99,7 +99,7 @@ export class RolloutAccess {
     this.#keyTypes = { facilityKeyType: options.facilityKeyType ?? "objectid", groupKeyType: options.groupKeyType ?? "objectid" };
     this.#counter = new ShadowCounter(internalsOf(options.access.sessions)?.shared.tally);
     this.#onDisagreement = options.onDisagreement ?? logShadowDisagreement;
-    this.#onBlobFailure = options.onBlobFailure ?? logShadowBlobFailure;
+    this.#onBlobUnreadable = options.onBlobUnreadable ?? logShadowBlobUnreadable;
   }
 
   /**
@@ -112,7 +112,7 @@ export class RolloutAccess {
     if (!(options.access instanceof SessionAccess)) argument("RolloutAccess: options.access must be a SessionAccess (the blob side: new SessionAccess({ sessions, dictionaries }))");
     if (!(options.mapping instanceof LegacyMapping)) argument("RolloutAccess: options.mapping must be a LegacyMapping (LegacyMapping.fromJson(…))");
     if (!isRolloutPolicy(options.policy)) argument("RolloutAccess: options.policy must be a function (tenant) => mode, or a RedisRolloutPolicy");
-    for (const name of ["onDisagreement", "onBlobFailure"] as const) {
+    for (const name of ["onDisagreement", "onBlobUnreadable"] as const) {
       if (options[name] !== undefined && typeof options[name] !== "function") argument(`RolloutAccess: options.${name} must be a function`);
     }
     for (const name of ["facilityKeyType", "groupKeyType"] as const) {
@@ -156,7 +156,7 @@ export class RolloutAccess {
     let failed = false;
     const report = (error: unknown) => {
       try {
-        this.#onBlobFailure({ tenant, session_key: legacyKey, kind: error === null ? "no_session" : kindOf(error), error });
+        this.#onBlobUnreadable({ tenant, session_key: legacyKey, kind: error === null ? "no_session" : kindOf(error), error });
       } catch {
         // a logging hook must not change the answer
       }
@@ -171,7 +171,7 @@ export class RolloutAccess {
       failed = true;
       report(e);
     }
-    const shadow: ShadowSide = { counter: this.#counter, onDisagreement: this.#onDisagreement, onBlobFailure: report };
+    const shadow: ShadowSide = { counter: this.#counter, onDisagreement: this.#onDisagreement, onBlobUnreadable: report };
     return new RolloutSession(mode, tenant, legacyKey, legacy, blob, shadow, failed);
   }
 

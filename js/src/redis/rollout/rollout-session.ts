@@ -18,7 +18,7 @@ export interface ShadowSide {
   readonly counter: ShadowCounter;
   readonly onDisagreement: (d: ShadowDisagreement) => void;
   /** Reports why the blob side denies (called at most once per read by the session). */
-  readonly onBlobFailure: (error: unknown) => void;
+  readonly onBlobUnreadable: (error: unknown) => void;
 }
 
 /** A probe's decision from the legacy session: `invalid_input` for a key of the wrong form. */
@@ -159,7 +159,7 @@ export class RolloutSession {
   #failed(e: unknown): void {
     if (this.#blobFailed) return;
     this.#blobFailed = true;
-    this.#shadow!.onBlobFailure(e);
+    this.#shadow!.onBlobUnreadable(e);
   }
 
   #probe(set: ProbeSet, key: KeyLike, legacy: boolean, blob: boolean): void {

@@ -23,7 +23,7 @@ export interface ShadowDisagreement {
 }
 
 /** Why a shadow read's blob side denies every probe of that read (RO-SHADOW-BLOB-ERROR). */
-export interface ShadowBlobFailure {
+export interface ShadowBlobUnreadable {
   readonly tenant: string;
   /** The legacy key. */
   readonly session_key: string;
@@ -50,10 +50,10 @@ export function logShadowDisagreement(d: ShadowDisagreement): void {
  * error, with the tenant, the legacy key and the error's kind (no message: it may quote data).
  *
  * ```ts
- * logShadowBlobFailure({ tenant: "acme", session_key: "sess:1", kind: "no_session", error: null });
+ * logShadowBlobUnreadable({ tenant: "acme", session_key: "sess:1", kind: "no_session", error: null });
  * // {"sessionpack":"shadow_blob_unreadable","tenant":"acme","session_key":"sess:1","kind":"no_session"}
  * ```
  */
-export function logShadowBlobFailure(f: ShadowBlobFailure): void {
+export function logShadowBlobUnreadable(f: ShadowBlobUnreadable): void {
   console.warn(JSON.stringify({ sessionpack: "shadow_blob_unreadable", tenant: f.tenant, session_key: f.session_key, kind: f.kind }));
 }
