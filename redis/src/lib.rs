@@ -103,6 +103,7 @@ mod dictionaries;
 mod error;
 #[cfg(feature = "jobs")]
 pub mod jobs;
+mod key_template;
 mod link;
 mod op;
 mod store;
@@ -120,6 +121,7 @@ pub use dictionaries::{
     DictionaryOptions, DictionaryStats, RecordKey,
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
+pub use key_template::KeyTemplate;
 /// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or
 /// `ConnectionManager` a [`Target`] is made from with this one, so that the versions agree.
 pub use redis;
