@@ -1,6 +1,8 @@
 //! Reading legacy keys: `GET` and `PTTL` of a chunk of keys in one round trip (a pipeline)
 //! on the master that holds them.
 
+use std::time::{Duration, Instant};
+
 use redis::Value;
 
 use super::scan::{self, Master};
@@ -8,8 +10,9 @@ use crate::Failure;
 
 /// A legacy key as read.
 pub enum Legacy {
-    /// The value, and its remaining time to live in milliseconds (`None`: no TTL).
-    Found(Vec<u8>, Option<u64>),
+    /// The value, and when it expires (`None`: no TTL): its PTTL counted from the moment the
+    /// reply arrived, so a blob given the time left then expires no later than its legacy key.
+    Found(Vec<u8>, Option<Instant>),
     /// The key vanished (deleted or expired) between SCAN and GET.
     Gone,
     /// The server refused the GET (the key is no longer a string): its message.
@@ -26,6 +29,7 @@ pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failu
     let values: Vec<Value> = pipe
         .query(&mut master.conn)
         .map_err(|e| scan::server(&master.address, &e))?;
+    let replied = Instant::now();
     let mut out = Vec::with_capacity(keys.len());
     let mut values = values.into_iter();
     for _ in keys {
@@ -35,13 +39,13 @@ pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failu
                 master.address
             )));
         };
-        out.push(read_one(value, ttl));
+        out.push(read_one(value, ttl, replied));
     }
     Ok(out)
 }
 
 /// One key's GET and PTTL replies.
-fn read_one(value: Value, ttl: Value) -> Legacy {
+fn read_one(value: Value, ttl: Value, replied: Instant) -> Legacy {
     let bytes = match value {
         Value::BulkString(bytes) => bytes,
         Value::SimpleString(text) => text.into_bytes(),
@@ -52,7 +56,12 @@ fn read_one(value: Value, ttl: Value) -> Legacy {
     match ttl {
         // -1: no TTL.
         Value::Int(-1) => Legacy::Found(bytes, None),
-        Value::Int(ms) if ms > 0 => Legacy::Found(bytes, u64::try_from(ms).ok()),
+        Value::Int(ms) if ms > 0 => Legacy::Found(
+            bytes,
+            u64::try_from(ms)
+                .ok()
+                .and_then(|ms| replied.checked_add(Duration::from_millis(ms))),
+        ),
         // -2 (gone since the GET) or 0 (expiring now).
         Value::Int(_) => Legacy::Gone,
         other => Legacy::Refused(format!("PTTL answered {other:?}")),

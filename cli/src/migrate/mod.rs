@@ -18,6 +18,7 @@ mod summary;
 mod tenant;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use sessionpack::{Decoder, DictionaryDecoder, Encoder, LegacyMapping};
 use sessionpack_redis::{KeyTemplate, SessionStore, Target};
@@ -123,6 +124,7 @@ pub fn run(args: &MigrateArgs) -> Result<ExitCode, Failure> {
         );
         while !position.done {
             let (next, keys) = scan::step(master, position.cursor, &args.pattern, args.batch)?;
+            let found = keys.len();
             run.batch(master, &mut blobs, &mut converter, keys)?;
             position = Position {
                 cursor: next,
@@ -132,7 +134,8 @@ pub fn run(args: &MigrateArgs) -> Result<ExitCode, Failure> {
             if let Some(c) = checkpoint.as_mut() {
                 c.save(&master.address, position)?;
             }
-            run.report.batch(&run.counts, &master.address, next)?;
+            run.report
+                .batch(&run.counts, &master.address, next, found)?;
         }
     }
     if let Some(c) = checkpoint {
@@ -216,18 +219,21 @@ impl Run<'_> {
                     self.counts.fail("wrong_type");
                     self.report.failure(key, "wrong_type", None, &message)?;
                 }
-                Legacy::Found(document, ttl_ms) => match converter.convert(&document) {
+                Legacy::Found(document, expires) => match converter.convert(&document) {
                     Ok(c) => {
                         self.counts.converted += 1;
                         self.counts.parity_checked += 1;
                         self.counts.parity_equal += 1;
                         self.counts.bytes_before += len(&document);
                         self.counts.bytes_after += len(&c.blob);
-                        converted.push(Write {
-                            key: self.template.apply(key),
-                            bytes: c.blob,
-                            ttl_ms,
-                        });
+                        converted.push((
+                            Write {
+                                key: self.template.apply(key),
+                                bytes: c.blob,
+                                ttl_ms: None,
+                            },
+                            expires,
+                        ));
                     }
                     Err(Ok(failure)) => {
                         if failure.reason == "parity" {
@@ -245,20 +251,26 @@ impl Run<'_> {
                 },
             }
         }
-        let blob_keys: Vec<String> = converted.iter().map(|w| w.key.clone()).collect();
+        let blob_keys: Vec<String> = converted.iter().map(|(w, _)| w.key.clone()).collect();
         let current = blobs.read(&blob_keys)?;
-        let writes: Vec<Write> = converted
-            .into_iter()
-            .zip(current)
-            .filter_map(|(w, now)| {
-                if now.as_deref() == Some(w.bytes.as_slice()) {
-                    self.counts.unchanged += 1;
-                    None
-                } else {
-                    Some(w)
+        let now = Instant::now();
+        let mut writes = Vec::with_capacity(converted.len());
+        for ((mut w, expires), held) in converted.into_iter().zip(current) {
+            if held.as_deref() == Some(w.bytes.as_slice()) {
+                self.counts.unchanged += 1;
+                continue;
+            }
+            if let Some(at) = expires {
+                // The time the legacy key has left now: the blob expires with it.
+                let left = at.saturating_duration_since(now).as_millis();
+                if left == 0 {
+                    self.counts.gone += 1;
+                    continue;
                 }
-            })
-            .collect();
+                w.ttl_ms = Some(u64::try_from(left).unwrap_or(u64::MAX));
+            }
+            writes.push(w);
+        }
         let n = u64::try_from(writes.len()).unwrap_or(u64::MAX);
         if self.args.dry_run {
             self.counts.would_write += n;

@@ -19,6 +19,8 @@ pub struct Report {
     dry_run: bool,
     start: Instant,
     drawn: Option<Instant>,
+    /// When the last batch line was printed (JSON lines).
+    printed: Option<Instant>,
 }
 
 impl Report {
@@ -28,11 +30,20 @@ impl Report {
             dry_run,
             start: Instant::now(),
             drawn: None,
+            printed: None,
         }
     }
 
-    /// A SCAN batch of `master` is done (the next cursor is `cursor`).
-    pub fn batch(&mut self, counts: &Counts, master: &str, cursor: u64) -> Result<(), Failure> {
+    /// A SCAN batch of `master` is done (the next cursor is `cursor`) after `keys` keys. A
+    /// batch line is printed for every batch with keys, and for empty ones (a SCAN over a
+    /// large keyspace finding nothing) once a second.
+    pub fn batch(
+        &mut self,
+        counts: &Counts,
+        master: &str,
+        cursor: u64,
+        keys: usize,
+    ) -> Result<(), Failure> {
         if self.terminal {
             if self.drawn.is_some_and(|at| at.elapsed() < REDRAW) {
                 return Ok(());
@@ -60,6 +71,15 @@ impl Report {
             err.write_all(line.as_bytes())?;
             return Ok(err.flush()?);
         }
+        if keys == 0
+            && cursor != 0
+            && self
+                .printed
+                .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            return Ok(());
+        }
+        self.printed = Some(Instant::now());
         line(&json!({
             "event": "batch",
             "master": master,
