@@ -59,6 +59,7 @@ fn server(var: &str) -> Option<String> {
 }
 
 /// A plain connection for the test's own reads and writes.
+#[allow(clippy::large_enum_variant)]
 enum Conn {
     One(redis::Connection),
     Cluster(redis::cluster::ClusterConnection),

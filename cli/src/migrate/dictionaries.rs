@@ -95,16 +95,13 @@ impl Dictionaries {
             (kept.groups, grown.groups, DictKind::Group),
         ] {
             let added = new.len().saturating_sub(old.len());
-            self.appended = self
-                .appended
-                .saturating_add(u64::try_from(added).unwrap_or(u64::MAX));
+            self.appended = self.appended.saturating_add(u64::from(added));
             if added == 0 || self.dry_run {
                 next.push(if added == 0 { old } else { new });
                 continue;
             }
             let view = new.view();
-            let keys: Vec<Key<'_>> = (u32::try_from(old.len()).unwrap_or(u32::MAX)
-                ..u32::try_from(new.len()).unwrap_or(u32::MAX))
+            let keys: Vec<Key<'_>> = (old.len()..new.len())
                 .filter_map(|id| view.key_of(id))
                 .collect();
             let key = default_dictionary_key(tenant, kind);
