@@ -130,6 +130,13 @@ fn refused(key: &str, e: sessionpack_redis::Error) -> DictFailure {
                 "the dictionary {key} could not be read or written: {e}"
             )))
         }
+        "unauthenticated" => DictFailure::Refused(
+            kind,
+            format!(
+                "the dictionary {key}: {e}: give the MAC key it is signed with (--key-file FILE \
+                 --key-id ID), or --allow-unsigned with a key for unsigned dictionaries"
+            ),
+        ),
         _ => DictFailure::Refused(kind, format!("the dictionary {key}: {e}")),
     }
 }
