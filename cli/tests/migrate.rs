@@ -24,9 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::Commands;
 use serde_json::Value;
-use sessionpack::{
-    Decoder, DictKind, DictionaryDecoder, Expiry, IdDictionary, Key, KeyType, MacKey,
-};
+use sessionpack::{Decoder, DictKind, DictionaryDecoder, Expiry, Key, KeyType, MacKey};
 use sessionpack_redis::{default_dictionary_key, SessionStore, Target};
 use sessionpack_synth::{generate, LegacySession, Profile, Synthetic};
 
@@ -757,6 +755,3 @@ fn a_bad_template_or_no_key_is_an_error() {
     );
     support::assert_clean_failure(&o, "--unsigned");
 }
-
-#[allow(dead_code)]
-fn unused(_: IdDictionary) {}
