@@ -42,7 +42,11 @@ impl Cli {
                 command: DictCommand::Inspect(a),
             }) => a.json.json,
             // convert's --json is the session's JSON form; a refusal writes nothing on stdout.
-            Command::Encode(_) | Command::Convert(_) | Command::Demo(_) | Command::Dict(_) => false,
+            Command::Encode(_)
+            | Command::Convert(_)
+            | Command::Migrate(_)
+            | Command::Demo(_)
+            | Command::Dict(_) => false,
         }
     }
 }
@@ -80,6 +84,43 @@ pub enum Command {
                       Exit status: 0 written, 2 error (nothing on stdout, the dictionaries unchanged)."
     )]
     Convert(ConvertArgs),
+    /// Convert every legacy JSON session of a Redis server or cluster to a blob beside it.
+    ///
+    /// SCANs every master (MATCH --match, COUNT --batch, string keys only), converts each legacy
+    /// session through --mapping and the tenant's dictionaries in Redis (dict:TENANT:facility,
+    /// dict:TENANT:group; keys they lack are appended, safely beside other writers), checks the
+    /// blob against the legacy document (parity of the facility and group key sets) and writes
+    /// it to the --to key with the legacy key's remaining TTL. Never modifies or deletes a legacy
+    /// key.
+    #[command(
+        after_help = "Examples:\n  sessionpack migrate --redis redis://127.0.0.1:6379 --mapping map.json \\\n    \
+                            --match 'session:*' --to 'sp:{key}' --key-file mac.key --key-id 3\n  \
+                            sessionpack migrate --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000 \\\n    \
+                            --mapping map.json --match 'session:*' --to 'sp:{key}' --unsigned \\\n    \
+                            --rate 2000 --checkpoint migrate.ckpt --dry-run\n\n\
+                      --to: {key} exactly once, replaced by the legacy key (sp:{key} + session:42 ->\n\
+                      sp:session:42); every other character is copied. Keys of that form are never\n\
+                      migrated again; keys that are not strings are skipped.\n\
+                      Idempotent: a blob key already holding exactly the bytes to write is left\n\
+                      alone (unchanged); a rerun writes only what changed. A key gone between SCAN\n\
+                      and GET is counted gone. TTL: the blob gets the legacy key's PTTL (PX), or\n\
+                      none when the legacy key has none.\n\
+                      --dry-run: reads, converts and checks; writes no blob and no dictionary.\n\
+                      --rate N: a token bucket of N keys per second, bursts of at most\n\
+                      max(1, N/10) keys: never more than N keys in any second.\n\
+                      --checkpoint FILE: after each SCAN batch, the cursor of every master is\n\
+                      saved (replaced atomically) with the arguments' fingerprint; a rerun resumes\n\
+                      from it (refused if made with another --match, --to or mapping), and the\n\
+                      file is removed when the run ends.\n\
+                      Output: on a terminal a progress line on stderr and a summary; otherwise JSON\n\
+                      lines on stdout: {\"event\":\"batch\",..} per SCAN batch, {\"event\":\"failure\",\n\
+                      \"key\":..,\"reason\":..,\"path\":..} per failed key, {\"event\":\"summary\",..}.\n\n\
+                      Exit status: 0 every key migrated (or unchanged, gone), 1 some key failed\n\
+                      (by reason in the summary; the others were migrated), 2 error (nothing more\n\
+                      was done: bad arguments, an unreachable server, a checkpoint of other\n\
+                      arguments)."
+    )]
+    Migrate(MigrateArgs),
     /// Print a blob as the JSON form (or its header with --header).
     #[command(after_help = "Examples:\n  sessionpack inspect session.bin\n  \
                             sessionpack inspect session.bin --header --json\n  \
@@ -248,6 +289,61 @@ pub struct ConvertArgs {
     // With a key, the dictionaries must be signed with it, are written signed, and so is the blob.
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+/// Where `migrate` reads and writes: one server, or a cluster by its seeds.
+#[derive(Args, Debug)]
+#[group(id = "migrate_target", required = true, multiple = false)]
+pub struct MigrateTarget {
+    /// One Redis server (redis://host:port[/db]).
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// A Redis Cluster by some of its nodes (comma-separated URLs): every master is scanned.
+    #[arg(long, value_name = "URL[,URL...]")]
+    pub cluster: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub target: MigrateTarget,
+    /// The mapping document (MAPPING.md): where each field lives in the legacy sessions.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: PathBuf,
+    /// The legacy keys: a SCAN MATCH pattern (session:*).
+    #[arg(long = "match", value_name = "PATTERN")]
+    pub pattern: String,
+    /// The blob key of each legacy key: {key} exactly once (sp:{key}).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub to: String,
+    /// Read, convert and check, but write nothing (no blob, no dictionary).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// At most N legacy keys per second.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// Save the SCAN cursors here after each batch, and resume from them.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// SCAN COUNT, and how many keys are read and written per round trip.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    /// The key type of a dictionary migrate creates (for a tenant with none in Redis).
+    #[arg(long, value_enum, value_name = "TYPE", default_value = "objectid")]
+    pub dict_keys: KeyTypeArg,
+    /// The largest legacy document read, in bytes; a larger one fails (M-DOC-SIZE).
+    #[arg(long, value_name = "BYTES", default_value_t = sessionpack::LegacyMapping::DEFAULT_MAX_DOCUMENT_LEN)]
+    pub max_document_bytes: usize,
+    // The blobs are signed with the key, and so are the dictionaries written; the dictionaries
+    // read must be signed with it unless --allow-unsigned.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Without --key-file: write unsigned blobs and dictionaries (say so explicitly).
+    #[arg(long, conflicts_with = "key_file")]
+    pub unsigned: bool,
+    /// With a key: open unsigned dictionaries in Redis too (they are written signed).
+    #[arg(long, requires = "key_file")]
+    pub allow_unsigned: bool,
 }
 
 #[derive(Args, Debug)]

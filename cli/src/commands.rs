@@ -11,12 +11,13 @@ use crate::args::{CheckArgs, Cli, Command, DetectArgs, EncodeArgs, InspectArgs, 
 use crate::dict_file::DictKeys;
 use crate::dict_session::{self, Loaded, Pending};
 use crate::print_json::print_json;
-use crate::{convert, demo, dict_commands, input, membership, time, Failure};
+use crate::{convert, demo, dict_commands, input, membership, migrate, time, Failure};
 
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Encode(args) => encode(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
         Command::Inspect(args) => inspect(&args),
         Command::Check(args) => check(&args),
         Command::Stats(args) => stats(&args),

@@ -18,6 +18,7 @@ mod input;
 mod key_text;
 mod lineage;
 mod membership;
+mod migrate;
 mod print_json;
 mod time;
 

@@ -381,7 +381,7 @@ test("key templates hold {key} exactly once; modes are three lower-case names", 
   assert.equal(KeyTemplate.parse("{key}").blobKey("a"), "a");
   assert.equal(KeyTemplate.parse("x{{key}}y").blobKey("k"), "x{k}y");
   assert.equal(KeyTemplate.parse("pre:{key}:post").text, "pre:{key}:post");
-  for (const bad of ["sp:", "{key}{key}", "{Key}", "sp:{key}:{key}", ""]) assert.throws(() => KeyTemplate.parse(bad), kind("invalid_input"), bad);
+  for (const bad of ["sp:", "{key}{key}", "{Key}", "sp:{key}:{key}", "", "{key}"]) assert.throws(() => KeyTemplate.parse(bad), kind("invalid_input"), bad);
   assert.throws(() => KeyTemplate.parse(7 as unknown as string), kind("invalid_input"));
   for (const m of ["legacy", "shadow", "blob"]) assert.equal(parseRolloutMode(m), m);
   for (const bad of ["Legacy", "BLOB", " shadow", "shadow ", "", null, 1]) assert.throws(() => parseRolloutMode(bad), kind("invalid_input"));

@@ -31,8 +31,8 @@ export class KeyTemplate {
   }
 
   /**
-   * The template `text`; refused (`invalid_input`) when it is not a string, or holds `{key}`
-   * not exactly once.
+   * The template `text`; refused (`invalid_input`) when it is not a string, holds `{key}`
+   * not exactly once, or is `{key}` alone (which would name the legacy key itself).
    */
   static parse(text: string): KeyTemplate {
     if (typeof text !== "string") {
@@ -43,6 +43,13 @@ export class KeyTemplate {
       throw new SessionpackError(
         "invalid_input",
         `the key template ${JSON.stringify(text)} holds {key} ${at < 0 ? "nowhere" : "more than once"}: it must hold it exactly once, where the legacy key goes (such as "sp:{key}") (RO-TEMPLATE)`,
+        "RO-TEMPLATE",
+      );
+    }
+    if (text.length === PLACEHOLDER.length) {
+      throw new SessionpackError(
+        "invalid_input",
+        `the key template "{key}" alone names the legacy key itself: add a prefix or a suffix (such as "sp:{key}") (RO-TEMPLATE)`,
         "RO-TEMPLATE",
       );
     }

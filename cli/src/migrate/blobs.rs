@@ -1,0 +1,125 @@
+//! The blob keys: read a chunk of them, and write blobs with their TTLs, on the one server or
+//! through the cluster (a blob key usually lives on another master than its legacy key).
+
+use redis::cluster::{ClusterClient, ClusterConnection};
+use redis::{Connection, Value};
+
+use crate::Failure;
+
+/// Where the blob keys are read and written.
+pub enum Blobs {
+    /// The one server.
+    Server(Connection),
+    /// A Redis Cluster: commands are routed by slot.
+    Cluster(Box<ClusterConnection>),
+}
+
+/// A blob to write: the key, the bytes, the TTL in milliseconds (`None`: no TTL).
+pub struct Write {
+    pub key: String,
+    pub bytes: Vec<u8>,
+    pub ttl_ms: Option<u64>,
+}
+
+impl Blobs {
+    /// Through the cluster of `seeds`.
+    pub fn cluster(seeds: &[String]) -> Result<Blobs, Failure> {
+        let fail = |e: redis::RedisError| {
+            Failure::Input(format!(
+                "cannot reach the Redis Cluster {}: {e}",
+                seeds.join(",")
+            ))
+        };
+        let client = ClusterClient::builder(seeds.to_vec())
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .response_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(fail)?;
+        Ok(Blobs::Cluster(Box::new(
+            client.get_connection().map_err(fail)?,
+        )))
+    }
+
+    /// The current value of each of `keys` (`None`: missing, or not a string: written over
+    /// only if the write is wanted).
+    pub fn read(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, Failure> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values: Vec<Value> = match self {
+            Blobs::Server(conn) => {
+                let mut pipe = redis::pipe();
+                pipe.ignore_errors();
+                for key in keys {
+                    pipe.cmd("GET").arg(key);
+                }
+                pipe.query(conn).map_err(|e| failed("GET", &e))?
+            }
+            Blobs::Cluster(conn) => {
+                let mut pipe = redis::cluster::cluster_pipe();
+                for key in keys {
+                    pipe.cmd("GET").arg(key);
+                }
+                match pipe.query(conn.as_mut()) {
+                    Ok(values) => values,
+                    // One key of another type fails the whole cluster pipeline: one by one.
+                    Err(_) => keys
+                        .iter()
+                        .map(|key| {
+                            redis::cmd("GET")
+                                .arg(key)
+                                .query::<Value>(conn.as_mut())
+                                .unwrap_or(Value::Nil)
+                        })
+                        .collect(),
+                }
+            }
+        };
+        Ok(values
+            .into_iter()
+            .map(|v| match v {
+                Value::BulkString(bytes) => Some(bytes),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Writes every blob of `writes` (`SET key bytes [PX ttl]`), in one pipeline.
+    pub fn write(&mut self, writes: &[Write]) -> Result<(), Failure> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let add = |pipe: &mut dyn FnMut(&Write)| writes.iter().for_each(pipe);
+        match self {
+            Blobs::Server(conn) => {
+                let mut pipe = redis::pipe();
+                add(&mut |w| {
+                    pipe.add_command(set(w)).ignore();
+                });
+                pipe.query::<()>(conn).map_err(|e| failed("SET", &e))
+            }
+            Blobs::Cluster(conn) => {
+                let mut pipe = redis::cluster::cluster_pipe();
+                add(&mut |w| {
+                    pipe.add_command(set(w)).ignore();
+                });
+                pipe.query::<()>(conn.as_mut())
+                    .map_err(|e| failed("SET", &e))
+            }
+        }
+    }
+}
+
+/// `SET key bytes [PX ttl]`.
+fn set(w: &Write) -> redis::Cmd {
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(&w.key).arg(&w.bytes);
+    if let Some(ttl) = w.ttl_ms {
+        cmd.arg("PX").arg(ttl);
+    }
+    cmd
+}
+
+fn failed(what: &str, e: &redis::RedisError) -> Failure {
+    Failure::Input(format!("writing or reading blob keys failed ({what}): {e}"))
+}

@@ -1,0 +1,69 @@
+//! Reading legacy keys: `GET` and `PTTL` of a chunk of keys in one round trip (a pipeline)
+//! on the master that holds them.
+
+use std::time::{Duration, Instant};
+
+use redis::Value;
+
+use super::scan::{self, Master};
+use crate::Failure;
+
+/// A legacy key as read.
+pub enum Legacy {
+    /// The value, and when it expires (`None`: no TTL): its PTTL counted from the moment the
+    /// reply arrived, so a blob given the time left then expires no later than its legacy key.
+    Found(Vec<u8>, Option<Instant>),
+    /// The key vanished (deleted or expired) between SCAN and GET.
+    Gone,
+    /// The server refused the GET (the key is no longer a string): its message.
+    Refused(String),
+}
+
+/// `GET` and `PTTL` of each of `keys` on `master`, in one round trip.
+pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failure> {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for key in keys {
+        pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
+    }
+    let values: Vec<Value> = pipe
+        .query(&mut master.conn)
+        .map_err(|e| scan::server(&master.address, &e))?;
+    let replied = Instant::now();
+    let mut out = Vec::with_capacity(keys.len());
+    let mut values = values.into_iter();
+    for _ in keys {
+        let (Some(value), Some(ttl)) = (values.next(), values.next()) else {
+            return Err(Failure::Input(format!(
+                "the Redis server {} answered fewer replies than commands",
+                master.address
+            )));
+        };
+        out.push(read_one(value, ttl, replied));
+    }
+    Ok(out)
+}
+
+/// One key's GET and PTTL replies.
+fn read_one(value: Value, ttl: Value, replied: Instant) -> Legacy {
+    let bytes = match value {
+        Value::BulkString(bytes) => bytes,
+        Value::SimpleString(text) => text.into_bytes(),
+        Value::Nil => return Legacy::Gone,
+        Value::ServerError(e) => return Legacy::Refused(e.to_string()),
+        other => return Legacy::Refused(format!("GET answered {other:?}")),
+    };
+    match ttl {
+        // -1: no TTL.
+        Value::Int(-1) => Legacy::Found(bytes, None),
+        Value::Int(ms) if ms > 0 => Legacy::Found(
+            bytes,
+            u64::try_from(ms)
+                .ok()
+                .and_then(|ms| replied.checked_add(Duration::from_millis(ms))),
+        ),
+        // -2 (gone since the GET) or 0 (expiring now).
+        Value::Int(_) => Legacy::Gone,
+        other => Legacy::Refused(format!("PTTL answered {other:?}")),
+    }
+}

@@ -1,0 +1,287 @@
+//! `sessionpack migrate`: every legacy JSON session of a Redis server or cluster converted to
+//! a blob beside it (`--to`), never touching the legacy keys. The parts, one per file: the
+//! masters and their SCAN ([`scan`]), reading legacy keys ([`fetch`]), the blob keys
+//! ([`blobs`]), the tenants' dictionaries in Redis ([`dictionaries`]), the per-key step
+//! ([`step`], with [`tenant`] and [`parity`]), `--rate` ([`pace`]), `--checkpoint`
+//! ([`checkpoint`]), the counters ([`summary`]) and what is shown ([`report`]).
+
+mod blobs;
+mod checkpoint;
+mod dictionaries;
+mod fetch;
+mod pace;
+mod parity;
+mod report;
+mod scan;
+mod step;
+mod summary;
+mod tenant;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use sessionpack::{Decoder, DictionaryDecoder, Encoder, LegacyMapping};
+use sessionpack_redis::{KeyTemplate, SessionStore, Target};
+
+use self::blobs::{Blobs, Write};
+use self::checkpoint::{Checkpoint, Fingerprint, Position};
+use self::dictionaries::Dictionaries;
+use self::fetch::Legacy;
+use self::pace::Pace;
+use self::report::Report;
+use self::scan::Master;
+use self::step::Converter;
+use self::summary::Counts;
+use crate::args::MigrateArgs;
+use crate::{dict_file, input, Failure};
+
+pub fn run(args: &MigrateArgs) -> Result<ExitCode, Failure> {
+    let template = KeyTemplate::parse(&args.to).map_err(|e| Failure::Input(e.to_string()))?;
+    let key = input::key(&args.key)?;
+    if key.is_none() && !args.unsigned {
+        return Err(Failure::Input(
+            "migrate writes signed blobs: give the MAC key (--key-file FILE --key-id ID), or \
+             --unsigned to write unsigned blobs and dictionaries"
+                .into(),
+        ));
+    }
+    let mapping_bytes = dict_file::read(&args.mapping)?;
+    let mapping = LegacyMapping::from_json(&mapping_bytes)
+        .map_err(|e| dict_file::in_file(&args.mapping, e))?
+        .with_max_document_len(args.max_document_bytes);
+    let mapping_json: serde_json::Value = serde_json::from_slice(&mapping_bytes)
+        .map_err(|e| Failure::Input(format!("{}: {e}", args.mapping.display())))?;
+    let tenants = tenant::TenantReader::new(&mapping_json, args.max_document_bytes)
+        .map_err(|e| dict_file::in_file(&args.mapping, e))?;
+    let lists = parity::ListPaths::from_mapping(&mapping_json);
+    let mut checkpoint = args
+        .checkpoint
+        .as_deref()
+        .map(|p| Checkpoint::open(p, Fingerprint::new(&args.pattern, &args.to, &mapping_bytes)))
+        .transpose()?;
+
+    // Where to read and write.
+    let (mut masters, mut blobs, target) = match (&args.target.redis, &args.target.cluster) {
+        (Some(url), _) => {
+            let masters = scan::standalone(url)?;
+            let conn = scan::connect(scan::info(url)?, url)?;
+            (
+                masters,
+                Blobs::Server(conn),
+                Target::standalone(url.clone()),
+            )
+        }
+        (None, Some(list)) => {
+            let seeds: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let masters = scan::cluster(&seeds)?;
+            (masters, Blobs::cluster(&seeds)?, Target::cluster(seeds))
+        }
+        (None, None) => {
+            return Err(Failure::Input(
+                "give --redis URL or --cluster URL[,URL...]".into(),
+            ))
+        }
+    };
+    let target = target.with_timeout(std::time::Duration::from_secs(10));
+    let redis_failed =
+        |e: sessionpack_redis::Error| Failure::Input(format!("cannot use the Redis target: {e}"));
+    let mut dict_decoder = DictionaryDecoder::new();
+    let mut encoder = Encoder::new();
+    let mut decoder = Decoder::new();
+    if let Some(key) = &key {
+        dict_decoder = dict_decoder.with_key(key.clone());
+        encoder = encoder.with_key(key.clone());
+        decoder = decoder.with_key(key.clone());
+    }
+    if args.allow_unsigned || key.is_none() {
+        dict_decoder = dict_decoder.allow_unsigned();
+    }
+    let store = SessionStore::connect(&target)
+        .map_err(redis_failed)?
+        .with_dictionaries(dict_decoder, key.clone());
+    let dicts = Dictionaries::new(store, args.dict_keys.into(), args.dry_run);
+    let mut converter = Converter::new(mapping, tenants, lists, dicts, encoder, decoder);
+
+    let mut run = Run {
+        args,
+        template: &template,
+        counts: Counts::default(),
+        report: Report::new(args.dry_run),
+        pace: args.rate.map(Pace::new),
+    };
+    for master in &mut masters {
+        let mut position = checkpoint.as_ref().map_or(
+            Position {
+                cursor: 0,
+                done: false,
+            },
+            |c| c.position(&master.address),
+        );
+        while !position.done {
+            let (next, keys) = scan::step(master, position.cursor, &args.pattern, args.batch)?;
+            let found = keys.len();
+            run.batch(master, &mut blobs, &mut converter, keys)?;
+            position = Position {
+                cursor: next,
+                done: next == 0,
+            };
+            run.counts.dictionary_keys_appended = converter.dicts.appended;
+            if let Some(c) = checkpoint.as_mut() {
+                c.save(&master.address, position)?;
+            }
+            run.report
+                .batch(&run.counts, &master.address, next, found)?;
+        }
+    }
+    if let Some(c) = checkpoint {
+        c.finish()?;
+    }
+    run.report.summary(&run.counts)?;
+    Ok(if run.counts.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A run in progress.
+struct Run<'a> {
+    args: &'a MigrateArgs,
+    template: &'a KeyTemplate,
+    counts: Counts,
+    report: Report,
+    pace: Option<Pace>,
+}
+
+impl Run<'_> {
+    /// The keys of one SCAN batch, in chunks (a burst of `--rate`, or the whole batch).
+    fn batch(
+        &mut self,
+        master: &mut Master,
+        blobs: &mut Blobs,
+        converter: &mut Converter,
+        keys: Vec<Vec<u8>>,
+    ) -> Result<(), Failure> {
+        let mut legacy_keys = Vec::with_capacity(keys.len());
+        for raw in keys {
+            match String::from_utf8(raw) {
+                Ok(key) if self.template.is_blob_key(&key) => {
+                    self.counts.skipped_blob_keys += 1;
+                }
+                Ok(key) => legacy_keys.push(key),
+                Err(e) => {
+                    self.counts.scanned += 1;
+                    self.counts.fail("key_not_utf8");
+                    let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    self.report.failure(
+                        &shown,
+                        "key_not_utf8",
+                        None,
+                        "the key is not UTF-8 text: it has no blob key",
+                    )?;
+                }
+            }
+        }
+        let chunk = self
+            .pace
+            .as_ref()
+            .map_or(legacy_keys.len().max(1), Pace::burst);
+        for keys in legacy_keys.chunks(chunk) {
+            if let Some(pace) = self.pace.as_mut() {
+                pace.admit(keys.len());
+            }
+            self.chunk(master, blobs, converter, keys)?;
+        }
+        Ok(())
+    }
+
+    /// Reads, converts, checks and writes `keys` (three round trips: the legacy keys, the
+    /// blob keys, the writes).
+    fn chunk(
+        &mut self,
+        master: &mut Master,
+        blobs: &mut Blobs,
+        converter: &mut Converter,
+        keys: &[String],
+    ) -> Result<(), Failure> {
+        self.counts.scanned += u64::try_from(keys.len()).unwrap_or(u64::MAX);
+        let legacy = fetch::legacy(master, keys)?;
+        let mut converted = Vec::new();
+        for (key, found) in keys.iter().zip(legacy) {
+            match found {
+                Legacy::Gone => self.counts.gone += 1,
+                Legacy::Refused(message) => {
+                    self.counts.fail("wrong_type");
+                    self.report.failure(key, "wrong_type", None, &message)?;
+                }
+                Legacy::Found(document, expires) => match converter.convert(&document) {
+                    Ok(c) => {
+                        self.counts.converted += 1;
+                        self.counts.parity_checked += 1;
+                        self.counts.parity_equal += 1;
+                        self.counts.bytes_before += len(&document);
+                        self.counts.bytes_after += len(&c.blob);
+                        converted.push((
+                            Write {
+                                key: self.template.apply(key),
+                                bytes: c.blob,
+                                ttl_ms: None,
+                            },
+                            expires,
+                        ));
+                    }
+                    Err(Ok(failure)) => {
+                        if failure.reason == "parity" {
+                            self.counts.parity_checked += 1;
+                        }
+                        self.counts.fail(&failure.reason);
+                        self.report.failure(
+                            key,
+                            &failure.reason,
+                            failure.path.as_deref(),
+                            &failure.message,
+                        )?;
+                    }
+                    Err(Err(fatal)) => return Err(fatal),
+                },
+            }
+        }
+        let blob_keys: Vec<String> = converted.iter().map(|(w, _)| w.key.clone()).collect();
+        let current = blobs.read(&blob_keys)?;
+        let now = Instant::now();
+        let mut writes = Vec::with_capacity(converted.len());
+        for ((mut w, expires), held) in converted.into_iter().zip(current) {
+            if held.as_deref() == Some(w.bytes.as_slice()) {
+                self.counts.unchanged += 1;
+                continue;
+            }
+            if let Some(at) = expires {
+                // The time the legacy key has left now: the blob expires with it.
+                let left = at.saturating_duration_since(now).as_millis();
+                if left == 0 {
+                    self.counts.gone += 1;
+                    continue;
+                }
+                w.ttl_ms = Some(u64::try_from(left).unwrap_or(u64::MAX));
+            }
+            writes.push(w);
+        }
+        let n = u64::try_from(writes.len()).unwrap_or(u64::MAX);
+        if self.args.dry_run {
+            self.counts.would_write += n;
+        } else {
+            blobs.write(&writes)?;
+            self.counts.written += n;
+        }
+        Ok(())
+    }
+}
+
+fn len(bytes: &[u8]) -> u64 {
+    u64::try_from(bytes.len()).unwrap_or(u64::MAX)
+}
