@@ -56,6 +56,9 @@ function argument(message: string): never {
 // ---------------------------------------------------------------------------------------------
 // Paths (MAPPING.md §2)
 
+/** The most steps a path has (M-PATH-SYNTAX); a document is nested at most 127 levels anyway. */
+const MAX_STEPS = 128;
+
 /** The `[]` step of a path: each element of an array. */
 const EACH = 0;
 type Op = string | typeof EACH;
@@ -98,7 +101,9 @@ function parsePath(v: Value | undefined, where: string, lists: boolean, what: st
   if (v.charCodeAt(0) !== 0x2f) mapFail("M-PATH-SYNTAX", where, `the path ${JSON.stringify(v)} must start with "/" (or be "", the whole document)`);
   const ops: Op[] = [];
   let lists_ = false;
-  for (const segment of v.slice(1).split("/")) {
+  const segments = v.slice(1).split("/");
+  if (segments.length > MAX_STEPS) mapFail("M-PATH-SYNTAX", where, `the path ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)} has ${segments.length} steps, more than ${MAX_STEPS}`);
+  for (const segment of segments) {
     const each = segment.endsWith("[]");
     const raw = each ? segment.slice(0, -2) : segment;
     let token = "";
@@ -168,7 +173,7 @@ function parseMapping(text: string): Spec {
   if (!(root instanceof Obj)) mapFail("M-MAP-JSON", "", `the mapping must be a JSON object, found ${describe(root)}`);
   const m = root.m;
   const version = m.get("sessionpack_mapping");
-  if (version instanceof Num && /^-?[0-9]+$/.test(version.text)) {
+  if (version instanceof Num && INTEGER.test(version.text)) {
     if (version.text !== "1") {
       mapFail("M-MAP-VERSION", "/sessionpack_mapping", `this converter reads mapping version 1, not ${version.text}: upgrade the sessionpack package`, "unsupported");
     }
@@ -325,8 +330,9 @@ function single(root: Value, p: Path): { v: Value; at: string } | undefined {
 
 const OID_TEXT = /^[0-9a-fA-F]{24}$/;
 const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
-const NUMBER_LONG = /^-?(?:0|[1-9][0-9]{0,18})$/;
+/** An integer as MAPPING.md writes one: zero is `0` (`-0` is refused), no leading zero. */
+const INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
+const NUMBER_LONG = /^(?:0|-?[1-9][0-9]{0,18})$/;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -368,7 +374,7 @@ function stringValue(v: Value, at: () => string, what: string): string {
 
 function timeNumber(text: string, at: string, unit: Unit | "$date"): bigint {
   if (!INTEGER.test(text)) {
-    docFail("M-TIME-NUMBER", at, `a time must be an integer written without fraction or exponent, found ${text.length > 40 ? text.slice(0, 40) + "…" : text}`);
+    docFail("M-TIME-NUMBER", at, `a time must be an integer written without fraction or exponent (zero as 0, not -0), found ${text.length > 40 ? text.slice(0, 40) + "…" : text}`);
   }
   const v = BigInt(text);
   const ms = unit === "s" ? v * 1000n : v;
@@ -397,7 +403,7 @@ function timeValue(v: Value, at: string, unit: Unit): bigint {
     if (inner instanceof Obj && inner.m.size === 1 && inner.m.has("$numberLong")) {
       const d = inner.m.get("$numberLong");
       if (typeof d !== "string" || !NUMBER_LONG.test(d) || BigInt(d) < I64_MIN || BigInt(d) > I64_MAX) {
-        docFail("M-TIME-NUMBER", at, `$numberLong must be a string of an optional "-" and 1 to 19 digits without leading zeros fitting 64 bits, found ${describe(d)}`);
+        docFail("M-TIME-NUMBER", at, `$numberLong must be a string of "0", or an optional "-" and 1 to 19 digits without leading zeros, fitting 64 bits, found ${describe(d)}`);
       }
       return BigInt(d);
     }
@@ -751,7 +757,9 @@ function readStrings(root: Value, s: StringsSpec | undefined, what: string, max:
   if (got === undefined) return out;
   const v = got.v;
   if (!(v instanceof Obj)) docFail("M-VALUE-TYPE", got.at, `the ${what}s must be an object of strings, found ${describe(v)}`);
-  for (const [key, value] of v.m) {
+  // Members in the byte-wise order of their names (MAPPING.md §8): the first fault is the same
+  // whatever order the document wrote them in.
+  for (const [key, value] of [...v.m].sort((a, b) => compareUtf8(a[0], b[0]))) {
     if (value === null) continue;
     const at = () => got.at + "/" + escapeToken(key);
     checkLength(key, at, `the ${what} key ${JSON.stringify(key.slice(0, 40))}`);

@@ -1,7 +1,7 @@
 /**
  * The JSON reader of the legacy converter (MAPPING.md §7): one pass over the text that checks
- * the whole document (RFC 8259 grammar, escapes, no lone surrogate, nesting of at most 128
- * levels) and builds only the values the mapping asks for (a {@link Want} tree), everything
+ * the whole document (RFC 8259 grammar, escapes, no lone surrogate, nesting of at most 127
+ * levels, the limit of MAPPING.md M-DOC-JSON) and builds only the values the mapping asks for (a {@link Want} tree), everything
  * else being checked and skipped without allocating. Numbers are kept as their source text
  * ({@link Num}), so integers beyond 2^53 and the forms `1.0` / `1e3` stay visible; a member
  * name repeated in one object keeps its last value (as `JSON.parse` does), unless the reader
@@ -26,8 +26,11 @@ export const SKIPPED: unique symbol = Symbol("skipped");
 /** A JSON value as the reader builds it (arrays as JS arrays). */
 export type Value = string | Num | boolean | null | Obj | Value[] | typeof SKIPPED;
 
-/** The deepest nesting of arrays and objects the reader accepts (MAPPING.md M-DOC-JSON). */
-export const MAX_DEPTH = 128;
+/**
+ * The deepest nesting of arrays and objects the reader accepts (MAPPING.md M-DOC-JSON): 127
+ * levels, where serde_json (the Rust converter's reader) stops; `[]` alone is one level.
+ */
+export const MAX_DEPTH = 127;
 
 /** What the mapping reads below one value: a node of the tree of its paths. */
 export class Want {
