@@ -45,7 +45,15 @@ pub(super) fn time_ms(value: &Value, unit: Unit, trail: &Trail<'_>) -> Result<i6
                         ),
                     )
                 }),
-                _ => Err(refuse(
+                // The $numberLong form, its digits not a string (M-TIME-NUMBER, not M-TIME-TYPE).
+                Some(other) => Err(refuse(
+                    LegacyRule::TimeNumber,
+                    format!(
+                        "$numberLong must be its digits as a string (\"1764151200000\"), found {}",
+                        found(other)
+                    ),
+                )),
+                None => Err(refuse(
                     LegacyRule::TimeType,
                     "expected {\"$date\": {\"$numberLong\": \"<ms>\"}}".into(),
                 )),

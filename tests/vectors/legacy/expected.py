@@ -375,6 +375,10 @@ DOCUMENTS.update({
         setter("token", 5)(d), setter("user", "_id", DELETE)(d))),
     "role-number-time-order.legacy.json": with_changes(lambda d: (
         setter("user", "roles", [5])(d), setter("expiresAt", 1)(d))),
+    # Found by a differential run of the three converters on mutated documents.
+    "surrogate-repeated-name.legacy.json": with_text('"token":"tok-', '"token":"\\udc00","token":"tok-'),
+    "number-long-number.legacy.json": with_changes(
+        setter("expiresAt", {"$date": {"$numberLong": 1764151200000}})),
 })
 
 RAW_MAPPINGS.update({
@@ -568,6 +572,13 @@ CASES += [
      "the fields before M-TIME-ORDER", "generator.mapping.json",
      "role-number-time-order.legacy.json", T, G, False,
      refuse("invalid_input", "M-VALUE-TYPE", "/user/roles/0")),
+    # Found by a differential run of the three converters on mutated documents.
+    ("surrogate_repeated_name", "a lone \\udc00 in a token that a repeated token replaces",
+     "generator.mapping.json", "surrogate-repeated-name.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    ("number_long_number", "{\"$date\": {\"$numberLong\": 1764151200000}}: a number, not the "
+     "digits as a string", "generator.mapping.json", "number-long-number.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/expiresAt")),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -640,12 +651,20 @@ def lone_surrogate(value):
     return False
 
 
-def read_json(text, **hooks):
+def read_json(text, object_pairs_hook=dict):
     """One JSON value as MAPPING.md section 7 reads it, or ValueError."""
     if nesting(text) > MAX_DEPTH:
         raise ValueError("nested deeper than %d levels" % MAX_DEPTH)
-    value = json.loads(text, parse_int=number_int,
-                       parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)), **hooks)
+
+    def members(pairs):
+        # Every member, a repeated name's earlier values too (the last one counts, but the
+        # text of all of them must be JSON in UTF-8).
+        if any(lone_surrogate(k) or lone_surrogate(v) for k, v in pairs):
+            raise ValueError("a lone surrogate")
+        return object_pairs_hook(pairs)
+
+    value = json.loads(text, parse_int=number_int, object_pairs_hook=members,
+                       parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     if lone_surrogate(value):
         raise ValueError("a lone surrogate")
     return value
