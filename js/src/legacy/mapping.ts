@@ -180,21 +180,24 @@ function parseMapping(text: string): Spec {
   } else {
     mapFail("M-MAP-VERSION", "/sessionpack_mapping", `"sessionpack_mapping" must be the integer 1, found ${version === undefined ? "nothing" : describe(version)}`);
   }
-  for (const name of m.keys()) {
+  // Each check in the order of MAPPING.md §8: an unknown member first (the first by name,
+  // byte-wise), then the members in the order of §1's table, each checked completely.
+  for (const name of [...m.keys()].sort(compareUtf8)) {
     if (!KNOWN.has(name)) {
       mapFail("M-MAP-FIELD", "/" + escapeToken(name), `unknown member ${JSON.stringify(name)}: a mapping has sessionpack_mapping, ${[...KNOWN].slice(1).join(", ")}`);
     }
   }
-  for (const name of REQUIRED) {
+  const present = (name: (typeof REQUIRED)[number]) => {
     if (!m.has(name)) mapFail("M-MAP-FIELD", "/" + name, `the mapping must say where ${name} is (it is required)`);
-  }
-  const one = (name: string) => parsePath(m.get(name), "/" + name, false, name);
+    return m.get(name);
+  };
+  const one = (name: (typeof REQUIRED)[number]) => parsePath(present(name), "/" + name, false, name);
   const list = (name: string) => (m.has(name) ? parsePath(m.get(name), "/" + name, true, name) : undefined);
   const userId = one("user_id");
   const tenantId = one("tenant_id");
   const token = one("token");
-  const issuedAt = timeSpec(m.get("issued_at"), "issued_at");
-  const expiresAt = timeSpec(m.get("expires_at"), "expires_at");
+  const issuedAt = timeSpec(present("issued_at"), "issued_at");
+  const expiresAt = timeSpec(present("expires_at"), "expires_at");
   const roles = list("roles");
   const settings = stringsSpec(m, "settings");
   const attributes = stringsSpec(m, "attributes");
@@ -222,9 +225,11 @@ function stringsSpec(m: Map<string, Value>, name: string): StringsSpec | undefin
   const v = m.get(name);
   const where = "/" + name;
   if (v instanceof Obj) {
+    // Checked in the order they are read: by name, byte-wise (MAPPING.md §8).
     const entries: [string, Path][] = [];
-    for (const [key, p] of v.m) entries.push([key, parsePath(p, where + "/" + escapeToken(key), false, `${name}'s ${JSON.stringify(key)}`)]);
-    entries.sort((a, b) => compareUtf8(a[0], b[0]));
+    for (const [key, p] of [...v.m].sort((a, b) => compareUtf8(a[0], b[0]))) {
+      entries.push([key, parsePath(p, where + "/" + escapeToken(key), false, `${name}'s ${JSON.stringify(key)}`)]);
+    }
     return { entries };
   }
   return { path: parsePath(v, where, false, name) };
@@ -261,9 +266,12 @@ function wantOf(spec: Spec): Want {
   return root.seal();
 }
 
-/** The steps a path is read with: a list's path without `[]` reads as if it ended with `[]`. */
+/**
+ * The steps a path is read with: a list's path without `[]` reads as if its last step ended
+ * with `[]`; `""` has no step, and is the whole document as the list's one value (MAPPING.md §2.3).
+ */
 function asRead(p: Path, list: boolean): readonly Op[] {
-  return list && !p.ops.includes(EACH) ? [...p.ops, EACH] : p.ops;
+  return list && p.ops.length > 0 && !p.ops.includes(EACH) ? [...p.ops, EACH] : p.ops;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -382,6 +382,17 @@ DOCUMENTS.update({
 })
 
 RAW_MAPPINGS.update({
+    "facilities-whole.mapping.json": json.dumps(dict(GENERATOR_MAPPING, facilities="")),
+    "attributes-two-faults.mapping.json": json.dumps(
+        dict(GENERATOR_MAPPING, attributes={"z": 5, "a": "/a[b"})),
+    "two-unknown.mapping.json": json.dumps(
+        {"user_~1id": "/user/_id", **{k: v for k, v in GENERATOR_MAPPING.items() if k != "token"},
+         "t/oken": "/token"}),
+    "user-id-number-no-tenant.mapping.json": json.dumps(
+        {k: (5 if k == "user_id" else v) for k, v in GENERATOR_MAPPING.items() if k != "tenant_id"}),
+})
+
+RAW_MAPPINGS.update({
     "version-minus-zero.mapping.json": json.dumps(GENERATOR_MAPPING).replace(
         '"sessionpack_mapping": 1', '"sessionpack_mapping": -0'),
     "surrogate.mapping.json": json.dumps(dict(GENERATOR_MAPPING, token="/tok\udc00en")),
@@ -579,6 +590,19 @@ CASES += [
     ("number_long_number", "{\"$date\": {\"$numberLong\": 1764151200000}}: a number, not the "
      "digits as a string", "generator.mapping.json", "number-long-number.legacy.json", T, G, False,
      refuse("invalid_input", "M-TIME-NUMBER", "/expiresAt")),
+    # Found by a differential run on mutated mappings.
+    ("mapping_facilities_whole", "facilities \"\": the whole document as the one key (no step "
+     "to read as ending with [])", "facilities-whole.mapping.json", "generator.legacy.json", T, G,
+     False, refuse("invalid_input", "M-KEY-TEXT", "")),
+    ("mapping_attributes_two_faults", "attributes {\"z\": 5, \"a\": \"/a[b\"}: by name, a first",
+     "attributes-two-faults.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-PATH-SYNTAX", "/attributes/a")),
+    ("mapping_two_unknown", "unknown members user_~1id (first in the text) and t/oken: by name",
+     "two-unknown.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-MAP-FIELD", "/t~1oken")),
+    ("mapping_user_id_number_no_tenant", "user_id a number, tenant_id absent: user_id first",
+     "user-id-number-no-tenant.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-MAP-FIELD", "/user_id")),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -716,7 +740,7 @@ def parse_mapping(text):
         raise Refused("invalid_input", "M-MAP-VERSION", "/sessionpack_mapping")
     known = ["user_id", "tenant_id", "token", "issued_at", "expires_at",
              "roles", "settings", "attributes", "facilities", "groups"]
-    for k in m:
+    for k in sorted(m, key=lambda k: k.encode()):
         if k != "sessionpack_mapping" and k not in known:
             raise Refused("invalid_input", "M-MAP-FIELD", pointer([k]))
     out = {}
@@ -738,7 +762,7 @@ def parse_mapping(text):
             out[k] = (path, v["unit"])
         elif k in ("settings", "attributes") and isinstance(v, dict):
             out[k] = {name: parse_path(p, where + pointer([name]), False)
-                      for name, p in v.items()}
+                      for name, p in sorted(v.items(), key=lambda kv: kv[0].encode())}
         else:
             out[k] = parse_path(v, where, k in ("roles", "facilities", "groups"))
     return out
