@@ -10,6 +10,8 @@
  * Its cost is linear in the text, its recursion bounded by the nesting limit.
  */
 
+import { unescapeChecked } from "../json-unescape.js";
+
 /** A JSON number, as its source text (exact: never rounded through a double). */
 export class Num {
   constructor(readonly text: string) {}
@@ -232,7 +234,7 @@ class Reader {
             child = members.get(name);
           }
         } else {
-          name = this.decode(start - 1);
+          name = unescapeChecked(t, start, end);
           child = members.get(name);
         }
       }
@@ -518,60 +520,7 @@ class Reader {
   private string(): string {
     const start = this.i;
     const end = this.skipString();
-    return this.plain ? this.t.slice(start + 1, end) : this.decode(start);
-  }
-
-  /** The (already checked) string whose `"` is at `start`, unescaped. */
-  private decode(start: number): string {
-    const t = this.t;
-    let out = "";
-    let i = start + 1;
-    let from = i;
-    for (;;) {
-      const c = t.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c !== 0x5c) {
-        i++;
-        continue;
-      }
-      out += t.slice(from, i);
-      const e = t.charCodeAt(i + 1);
-      switch (e) {
-        case 0x75: {
-          const u = this.hex4(i + 2);
-          if (u >= 0xd800 && u <= 0xdbff) {
-            out += String.fromCharCode(u, this.hex4(i + 8));
-            i += 12;
-          } else {
-            out += String.fromCharCode(u);
-            i += 6;
-          }
-          from = i;
-          continue;
-        }
-        case 0x62:
-          out += "\b";
-          break;
-        case 0x66:
-          out += "\f";
-          break;
-        case 0x6e:
-          out += "\n";
-          break;
-        case 0x72:
-          out += "\r";
-          break;
-        case 0x74:
-          out += "\t";
-          break;
-        default:
-          // `"`, `\` and `/` stand for themselves.
-          out += String.fromCharCode(e);
-      }
-      i += 2;
-      from = i;
-    }
-    return out + t.slice(from, i);
+    return this.plain ? this.t.slice(start + 1, end) : unescapeChecked(this.t, start + 1, end);
   }
 
   /** Checks and skips the number at the cursor (RFC 8259's grammar). */
