@@ -196,3 +196,49 @@ fn hostile_documents_are_refused_without_a_panic() {
     ));
     assert_eq!(got, (LegacyRule::PathElement, "/g/0".to_string()));
 }
+
+#[test]
+fn nesting_counts_objects_as_arrays_and_stops_at_127_levels() {
+    let mapping = LegacyMapping::from_json(MAPPING.as_bytes()).unwrap();
+    let (f, g) = dicts(KeyType::String);
+    // The document is one level; `deep` adds `levels - 1`.
+    let objects = |levels: usize| {
+        doc(&format!(
+            r#","deep":{}1{}"#,
+            r#"{"a":"#.repeat(levels - 1),
+            "}".repeat(levels - 1)
+        ))
+    };
+    let session = mapping.convert(objects(127).as_bytes(), &f.view(), &g.view());
+    assert_eq!(session.unwrap().token, "tok");
+    assert_eq!(
+        refusal(mapping.convert(objects(128).as_bytes(), &f.view(), &g.view())),
+        (LegacyRule::DocJson, String::new())
+    );
+    // The mapping document is held to the same limit.
+    let deep_mapping = MAPPING.replace(
+        "\"groups\"",
+        &format!("\"x\": {}0{}, \"groups\"", "[".repeat(127), "]".repeat(127)),
+    );
+    assert_eq!(
+        refusal(LegacyMapping::from_json(deep_mapping.as_bytes())),
+        (LegacyRule::MapJson, String::new())
+    );
+}
+
+#[test]
+fn a_settings_object_is_checked_in_the_byte_wise_order_of_its_names() {
+    let mapping = LegacyMapping::from_json(MAPPING.as_bytes()).unwrap();
+    let (f, g) = dicts(KeyType::String);
+    // U+FF01 (EF BC 81 in UTF-8) before U+1F600 (F0 9F 98 80), though not in UTF-16.
+    for (settings, at) in [
+        (r#"{"z":5,"é":6,"a":7}"#, "/settings/a"),
+        (r#"{"😀":6,"！":5}"#, "/settings/！"),
+    ] {
+        let text = doc(&format!(r#","settings":{settings}"#));
+        assert_eq!(
+            refusal(mapping.convert(text.as_bytes(), &f.view(), &g.view())),
+            (LegacyRule::ValueType, at.to_string())
+        );
+    }
+}

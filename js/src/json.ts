@@ -7,6 +7,7 @@
  */
 
 import { invalidInput } from "./errors.js";
+import { unescapeChecked } from "./json-unescape.js";
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -200,9 +201,9 @@ export class Parser {
     this.ws();
     const t = this.t;
     if (t.charCodeAt(this.i) !== 0x22) this.syntax("expected a string");
-    let i = this.i + 1;
-    let out = "";
-    let from = i;
+    const from = this.i + 1;
+    let i = from;
+    let plain = true;
     for (;;) {
       if (i >= t.length) {
         this.i = i;
@@ -228,33 +229,19 @@ export class Parser {
         i++;
         continue;
       }
-      out += t.slice(from, i);
+      plain = false;
       const e = t.charCodeAt(i + 1);
       i += 2;
       switch (e) {
+        // `"`, `\`, `/`, b, f, n, r, t
         case 0x22:
-          out += '"';
-          break;
         case 0x5c:
-          out += "\\";
-          break;
         case 0x2f:
-          out += "/";
-          break;
         case 0x62:
-          out += "\b";
-          break;
         case 0x66:
-          out += "\f";
-          break;
         case 0x6e:
-          out += "\n";
-          break;
         case 0x72:
-          out += "\r";
-          break;
         case 0x74:
-          out += "\t";
           break;
         case 0x75: {
           const u = this.hex4(i);
@@ -270,22 +257,20 @@ export class Parser {
               this.fail("lone leading surrogate in hex escape");
             }
             i += 6;
-            out += String.fromCharCode(u, v);
           } else if (u >= 0xdc00 && u <= 0xdfff) {
             this.i = i;
             this.fail("lone trailing surrogate in hex escape");
-          } else out += String.fromCharCode(u);
+          }
           break;
         }
         default:
           this.i = i - 1;
           this.fail("invalid escape");
       }
-      from = i;
     }
-    out += t.slice(from, i);
     this.i = i + 1;
-    return out;
+    // Checked above: the one unescape of the package (json-unescape.ts) builds the text.
+    return plain ? t.slice(from, i) : unescapeChecked(t, from, i);
   }
 
   private hex4(at: number): number {

@@ -82,11 +82,15 @@ test("legacy documents: the JSON reader refuses what is not one JSON value in UT
   assert.equal(MAPPING.convert(base.replace('"t"', '"\\ud83d\\ude00"'), DICTS).session.token, "😀");
 });
 
-test("legacy documents: nesting of 128 levels is read, 129 refused", () => {
+test("legacy documents: nesting of 127 levels is read, 128 refused (serde_json's limit)", () => {
   const nested = (levels: number) => JSON.stringify(doc()).replace('"token"', `"deep":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)},"token"`);
   // The document itself is one level.
-  assert.equal(MAPPING.convert(nested(128), DICTS).session.token, "t");
-  refused(() => MAPPING.convert(nested(129), DICTS), "invalid_input", "M-DOC-JSON", "");
+  assert.equal(MAPPING.convert(nested(127), DICTS).session.token, "t");
+  refused(() => MAPPING.convert(nested(128), DICTS), "invalid_input", "M-DOC-JSON", "");
+  // Objects count as arrays do, and so does the mapping document.
+  const objects = (levels: number) => JSON.stringify(doc()).replace('"token"', `"deep":${'{"a":'.repeat(levels - 1)}1${"}".repeat(levels - 1)},"token"`);
+  assert.equal(MAPPING.convert(objects(127), DICTS).session.token, "t");
+  refused(() => MAPPING.convert(objects(128), DICTS), "invalid_input", "M-DOC-JSON", "");
   refused(() => MAPPING.convert("[".repeat(100_000), DICTS), "invalid_input", "M-DOC-JSON", "");
 });
 
@@ -96,8 +100,11 @@ test("legacy documents: times are exact integers, never rounded through a double
   assert.equal(s.issuedAt, 9007199254740993n);
   assert.equal(s.expiresAt, 9223372036854775807n);
   refused(() => MAPPING.convert(text.replace("9223372036854775807", "9223372036854775808"), DICTS), "invalid_input", "M-TIME-NUMBER", "/expiresAt");
-  // -0 is an integer (MAPPING.md M-TIME-NUMBER), 0.
-  assert.equal(MAPPING.convert(JSON.stringify(doc()).replace("1000", "-0"), DICTS).session.issuedAt, 0n);
+  // Zero is written 0: -0 is refused (MAPPING.md M-TIME-NUMBER), in every form.
+  assert.equal(MAPPING.convert(JSON.stringify(doc()).replace("1000", "0"), DICTS).session.issuedAt, 0n);
+  for (const zero of ["-0", "-0.0", "0e0", '{"$date":-0}', '{"$date":{"$numberLong":"-0"}}']) {
+    refused(() => MAPPING.convert(JSON.stringify(doc()).replace("1000", zero), DICTS), "invalid_input", "M-TIME-NUMBER", "/issuedAt");
+  }
   // A repeated member: the last counts.
   assert.equal(MAPPING.convert(JSON.stringify(doc()).replace('"issuedAt":1000', '"issuedAt":true,"issuedAt":1500'), DICTS).session.issuedAt, 1500n);
   // ISO-8601 edges: a leap day, year 0000, the offset's sign.
@@ -157,6 +164,9 @@ test("legacy documents: values are read in document order, the first fault named
   refused(() => MAPPING.convert(JSON.stringify(doc({ user: { _id: { $oid: "x", y: 1 } } })), DICTS), "invalid_input", "M-VALUE-TYPE", "/user/_id");
   refused(() => MAPPING.convert(JSON.stringify(doc({ user: [] })), DICTS), "invalid_input", "M-PATH-TYPE", "/user");
   refused(() => MAPPING.convert(JSON.stringify(doc({ settings: "dark" })), DICTS), "invalid_input", "M-VALUE-TYPE", "/settings");
+  // An object's members by name (byte-wise: U+FF01 before U+1F600, unlike UTF-16), not as the document wrote them.
+  refused(() => MAPPING.convert(JSON.stringify(doc({ settings: { z: 5, "é": 6, a: 7 } })), DICTS), "invalid_input", "M-VALUE-TYPE", "/settings/a");
+  refused(() => MAPPING.convert(JSON.stringify(doc({ settings: { "😀": 6, "！": 5 } })), DICTS), "invalid_input", "M-VALUE-TYPE", "/settings/！");
   // An index past the end is missing; a token that is no index, refused.
   const m = LegacyMapping.fromJson(GENERATOR.replace('"/user/_id"', '"/ids/01"'));
   refused(() => m.convert(JSON.stringify(doc({ ids: ["a", "b"] })), DICTS), "invalid_input", "M-PATH-TYPE", "/ids");

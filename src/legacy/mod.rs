@@ -2,8 +2,9 @@
 //! and the tenant's id dictionaries (`MAPPING.md`).
 //!
 //! The document is parsed once into a `serde_json::Value` (bounded by the size limit, checked
-//! before parsing, and serde_json's nesting limit of 128); the mapping's paths are then followed
-//! through it, and only the values they name are read.
+//! before parsing, and by serde_json's recursion limit: arrays and objects nested at most 127
+//! levels deep, M-DOC-JSON); the mapping's paths are then followed through it, and only the
+//! values they name are read.
 
 mod legacy_session;
 mod mapping;
@@ -344,10 +345,16 @@ impl LegacyMapping {
         }
         let json = document.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(document);
         serde_json::from_slice(json).map_err(|e| {
+            // serde_json's recursion limit is MAPPING.md's nesting limit of 127 levels.
+            let hint = if e.to_string().starts_with("recursion limit exceeded") {
+                " (arrays and objects nested deeper than 127 levels)"
+            } else {
+                ""
+            };
             LegacyError::new(
                 LegacyRule::DocJson,
                 "",
-                format!("the document is not one JSON value: {e}"),
+                format!("the document is not one JSON value: {e}{hint}"),
             )
         })
     }

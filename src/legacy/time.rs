@@ -45,7 +45,15 @@ pub(super) fn time_ms(value: &Value, unit: Unit, trail: &Trail<'_>) -> Result<i6
                         ),
                     )
                 }),
-                _ => Err(refuse(
+                // The $numberLong form, its digits not a string (M-TIME-NUMBER, not M-TIME-TYPE).
+                Some(other) => Err(refuse(
+                    LegacyRule::TimeNumber,
+                    format!(
+                        "$numberLong must be its digits as a string (\"1764151200000\"), found {}",
+                        found(other)
+                    ),
+                )),
+                None => Err(refuse(
                     LegacyRule::TimeType,
                     "expected {\"$date\": {\"$numberLong\": \"<ms>\"}}".into(),
                 )),
@@ -73,15 +81,23 @@ fn integer(n: &Number) -> Result<i64, String> {
     if n.is_u64() {
         return Err(format!("{n} is outside i64"));
     }
+    // serde_json reads `-0` as the float -0.0: it cannot be told from `-0.0`, and both are
+    // refused (zero is written `0`).
+    if n.as_f64() == Some(0.0) {
+        return Err(format!(
+            "zero written as {n} (`-0`, `0.0`, `0e0` and the like): write it 0"
+        ));
+    }
     Err(format!(
         "{n} is written with a fraction or an exponent (or is outside i64): write an integer"
     ))
 }
 
-/// `$numberLong`'s text: an optional `-`, then `0` or 1 to 19 digits without a leading zero.
+/// `$numberLong`'s text: `0`, or an optional `-` then 1 to 19 digits without a leading zero
+/// (`-0` is refused: zero is written `0`).
 fn number_long(text: &str) -> Option<i64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
-    let canonical = digits == "0" || !digits.starts_with('0');
+    let canonical = text == "0" || !digits.starts_with('0');
     if digits.is_empty() || digits.len() > 19 || !canonical {
         return None;
     }
@@ -236,7 +252,17 @@ mod tests {
     fn number_long_forms() {
         assert_eq!(number_long("0"), Some(0));
         assert_eq!(number_long("-9223372036854775808"), Some(i64::MIN));
-        for bad in ["", "-", "01", "+1", "9223372036854775808", "1e3", "-0x1"] {
+        for bad in [
+            "",
+            "-",
+            "01",
+            "+1",
+            "9223372036854775808",
+            "1e3",
+            "-0x1",
+            "-0",
+            "-00",
+        ] {
             assert_eq!(number_long(bad), None, "{bad}");
         }
     }

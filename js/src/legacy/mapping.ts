@@ -57,6 +57,9 @@ function argument(message: string): never {
 // ---------------------------------------------------------------------------------------------
 // Paths (MAPPING.md §2)
 
+/** The most steps a path has (M-PATH-SYNTAX); a document is nested at most 127 levels anyway. */
+const MAX_STEPS = 128;
+
 /** The `[]` step of a path: each element of an array. */
 const EACH = 0;
 type Op = string | typeof EACH;
@@ -99,7 +102,9 @@ function parsePath(v: Value | undefined, where: string, lists: boolean, what: st
   if (v.charCodeAt(0) !== 0x2f) mapFail("M-PATH-SYNTAX", where, `the path ${JSON.stringify(v)} must start with "/" (or be "", the whole document)`);
   const ops: Op[] = [];
   let lists_ = false;
-  for (const segment of v.slice(1).split("/")) {
+  const segments = v.slice(1).split("/");
+  if (segments.length > MAX_STEPS) mapFail("M-PATH-SYNTAX", where, `the path ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)} has ${segments.length} steps, more than ${MAX_STEPS}`);
+  for (const segment of segments) {
     const each = segment.endsWith("[]");
     const raw = each ? segment.slice(0, -2) : segment;
     let token = "";
@@ -169,28 +174,31 @@ function parseMapping(text: string): Spec {
   if (!(root instanceof Obj)) mapFail("M-MAP-JSON", "", `the mapping must be a JSON object, found ${describe(root)}`);
   const m = root.m;
   const version = m.get("sessionpack_mapping");
-  if (version instanceof Num && /^-?[0-9]+$/.test(version.text)) {
+  if (version instanceof Num && INTEGER.test(version.text)) {
     if (version.text !== "1") {
       mapFail("M-MAP-VERSION", "/sessionpack_mapping", `this converter reads mapping version 1, not ${version.text}: upgrade the sessionpack package`, "unsupported");
     }
   } else {
     mapFail("M-MAP-VERSION", "/sessionpack_mapping", `"sessionpack_mapping" must be the integer 1, found ${version === undefined ? "nothing" : describe(version)}`);
   }
-  for (const name of m.keys()) {
+  // Each check in the order of MAPPING.md §8: an unknown member first (the first by name,
+  // byte-wise), then the members in the order of §1's table, each checked completely.
+  for (const name of [...m.keys()].sort(compareUtf8)) {
     if (!KNOWN.has(name)) {
       mapFail("M-MAP-FIELD", "/" + escapeToken(name), `unknown member ${JSON.stringify(name)}: a mapping has sessionpack_mapping, ${[...KNOWN].slice(1).join(", ")}`);
     }
   }
-  for (const name of REQUIRED) {
+  const present = (name: (typeof REQUIRED)[number]) => {
     if (!m.has(name)) mapFail("M-MAP-FIELD", "/" + name, `the mapping must say where ${name} is (it is required)`);
-  }
-  const one = (name: string) => parsePath(m.get(name), "/" + name, false, name);
+    return m.get(name);
+  };
+  const one = (name: (typeof REQUIRED)[number]) => parsePath(present(name), "/" + name, false, name);
   const list = (name: string) => (m.has(name) ? parsePath(m.get(name), "/" + name, true, name) : undefined);
   const userId = one("user_id");
   const tenantId = one("tenant_id");
   const token = one("token");
-  const issuedAt = timeSpec(m.get("issued_at"), "issued_at");
-  const expiresAt = timeSpec(m.get("expires_at"), "expires_at");
+  const issuedAt = timeSpec(present("issued_at"), "issued_at");
+  const expiresAt = timeSpec(present("expires_at"), "expires_at");
   const roles = list("roles");
   const settings = stringsSpec(m, "settings");
   const attributes = stringsSpec(m, "attributes");
@@ -218,9 +226,11 @@ function stringsSpec(m: Map<string, Value>, name: string): StringsSpec | undefin
   const v = m.get(name);
   const where = "/" + name;
   if (v instanceof Obj) {
+    // Checked in the order they are read: by name, byte-wise (MAPPING.md §8).
     const entries: [string, Path][] = [];
-    for (const [key, p] of v.m) entries.push([key, parsePath(p, where + "/" + escapeToken(key), false, `${name}'s ${JSON.stringify(key)}`)]);
-    entries.sort((a, b) => compareUtf8(a[0], b[0]));
+    for (const [key, p] of [...v.m].sort((a, b) => compareUtf8(a[0], b[0]))) {
+      entries.push([key, parsePath(p, where + "/" + escapeToken(key), false, `${name}'s ${JSON.stringify(key)}`)]);
+    }
     return { entries };
   }
   return { path: parsePath(v, where, false, name) };
@@ -257,9 +267,12 @@ function wantOf(spec: Spec): Want {
   return root.seal();
 }
 
-/** The steps a path is read with: a list's path without `[]` reads as if it ended with `[]`. */
+/**
+ * The steps a path is read with: a list's path without `[]` reads as if its last step ended
+ * with `[]`; `""` has no step, and is the whole document as the list's one value (MAPPING.md §2.3).
+ */
 function asRead(p: Path, list: boolean): readonly Op[] {
-  return list && !p.ops.includes(EACH) ? [...p.ops, EACH] : p.ops;
+  return list && p.ops.length > 0 && !p.ops.includes(EACH) ? [...p.ops, EACH] : p.ops;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,8 +339,9 @@ function single(root: Value, p: Path): { v: Value; at: string } | undefined {
 
 const OID_TEXT = /^[0-9a-fA-F]{24}$/;
 const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
-const NUMBER_LONG = /^-?(?:0|[1-9][0-9]{0,18})$/;
+/** An integer as MAPPING.md writes one: zero is `0` (`-0` is refused), no leading zero. */
+const INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
+const NUMBER_LONG = /^(?:0|-?[1-9][0-9]{0,18})$/;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -369,7 +383,7 @@ function stringValue(v: Value, at: () => string, what: string): string {
 
 function timeNumber(text: string, at: string, unit: Unit | "$date"): bigint {
   if (!INTEGER.test(text)) {
-    docFail("M-TIME-NUMBER", at, `a time must be an integer written without fraction or exponent, found ${text.length > 40 ? text.slice(0, 40) + "…" : text}`);
+    docFail("M-TIME-NUMBER", at, `a time must be an integer written without fraction or exponent (zero as 0, not -0), found ${text.length > 40 ? text.slice(0, 40) + "…" : text}`);
   }
   const v = BigInt(text);
   const ms = unit === "s" ? v * 1000n : v;
@@ -398,7 +412,7 @@ function timeValue(v: Value, at: string, unit: Unit): bigint {
     if (inner instanceof Obj && inner.m.size === 1 && inner.m.has("$numberLong")) {
       const d = inner.m.get("$numberLong");
       if (typeof d !== "string" || !NUMBER_LONG.test(d) || BigInt(d) < I64_MIN || BigInt(d) > I64_MAX) {
-        docFail("M-TIME-NUMBER", at, `$numberLong must be a string of an optional "-" and 1 to 19 digits without leading zeros fitting 64 bits, found ${describe(d)}`);
+        docFail("M-TIME-NUMBER", at, `$numberLong must be a string of "0", or an optional "-" and 1 to 19 digits without leading zeros, fitting 64 bits, found ${describe(d)}`);
       }
       return BigInt(d);
     }
@@ -816,7 +830,9 @@ function readStrings(root: Value, s: StringsSpec | undefined, what: string, max:
   if (got === undefined) return out;
   const v = got.v;
   if (!(v instanceof Obj)) docFail("M-VALUE-TYPE", got.at, `the ${what}s must be an object of strings, found ${describe(v)}`);
-  for (const [key, value] of v.m) {
+  // Members in the byte-wise order of their names (MAPPING.md §8): the first fault is the same
+  // whatever order the document wrote them in.
+  for (const [key, value] of [...v.m].sort((a, b) => compareUtf8(a[0], b[0]))) {
     if (value === null) continue;
     const at = () => got.at + "/" + escapeToken(key);
     checkLength(key, at, `the ${what} key ${JSON.stringify(key.slice(0, 40))}`);

@@ -1,7 +1,7 @@
 /**
  * The JSON reader of the legacy converter (MAPPING.md §7): one pass over the text that checks
- * the whole document (RFC 8259 grammar, escapes, no lone surrogate, nesting of at most 128
- * levels) and builds only the values the mapping asks for (a {@link Want} tree), everything
+ * the whole document (RFC 8259 grammar, escapes, no lone surrogate, nesting of at most 127
+ * levels, the limit of MAPPING.md M-DOC-JSON) and builds only the values the mapping asks for (a {@link Want} tree), everything
  * else being checked and skipped without allocating. Numbers are kept as their source text
  * ({@link Num}), so integers beyond 2^53 and the forms `1.0` / `1e3` stay visible; a member
  * name repeated in one object keeps its last value (as `JSON.parse` does), unless the reader
@@ -9,6 +9,8 @@
  *
  * Its cost is linear in the text, its recursion bounded by the nesting limit.
  */
+
+import { unescapeChecked } from "../json-unescape.js";
 
 /** A JSON number, as its source text (exact: never rounded through a double). */
 export class Num {
@@ -26,8 +28,11 @@ export const SKIPPED: unique symbol = Symbol("skipped");
 /** A JSON value as the reader builds it (arrays as JS arrays). */
 export type Value = string | Num | boolean | null | Obj | Value[] | typeof SKIPPED;
 
-/** The deepest nesting of arrays and objects the reader accepts (MAPPING.md M-DOC-JSON). */
-export const MAX_DEPTH = 128;
+/**
+ * The deepest nesting of arrays and objects the reader accepts (MAPPING.md M-DOC-JSON): 127
+ * levels, where serde_json (the Rust converter's reader) stops; `[]` alone is one level.
+ */
+export const MAX_DEPTH = 127;
 
 /** What the mapping reads below one value: a node of the tree of its paths. */
 export class Want {
@@ -229,7 +234,7 @@ class Reader {
             child = members.get(name);
           }
         } else {
-          name = this.decode(start - 1);
+          name = unescapeChecked(t, start, end);
           child = members.get(name);
         }
       }
@@ -515,60 +520,7 @@ class Reader {
   private string(): string {
     const start = this.i;
     const end = this.skipString();
-    return this.plain ? this.t.slice(start + 1, end) : this.decode(start);
-  }
-
-  /** The (already checked) string whose `"` is at `start`, unescaped. */
-  private decode(start: number): string {
-    const t = this.t;
-    let out = "";
-    let i = start + 1;
-    let from = i;
-    for (;;) {
-      const c = t.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c !== 0x5c) {
-        i++;
-        continue;
-      }
-      out += t.slice(from, i);
-      const e = t.charCodeAt(i + 1);
-      switch (e) {
-        case 0x75: {
-          const u = this.hex4(i + 2);
-          if (u >= 0xd800 && u <= 0xdbff) {
-            out += String.fromCharCode(u, this.hex4(i + 8));
-            i += 12;
-          } else {
-            out += String.fromCharCode(u);
-            i += 6;
-          }
-          from = i;
-          continue;
-        }
-        case 0x62:
-          out += "\b";
-          break;
-        case 0x66:
-          out += "\f";
-          break;
-        case 0x6e:
-          out += "\n";
-          break;
-        case 0x72:
-          out += "\r";
-          break;
-        case 0x74:
-          out += "\t";
-          break;
-        default:
-          // `"`, `\` and `/` stand for themselves.
-          out += String.fromCharCode(e);
-      }
-      i += 2;
-      from = i;
-    }
-    return out + t.slice(from, i);
+    return this.plain ? this.t.slice(start + 1, end) : unescapeChecked(this.t, start + 1, end);
   }
 
   /** Checks and skips the number at the cursor (RFC 8259's grammar). */

@@ -310,6 +310,96 @@ DOCUMENTS = {
     "setting-object.legacy.json": with_changes(setter("settings", "theme", {"mode": "dark"})),
 }
 
+# The cases added after the first release (MAPPING.md's open questions: nesting, -0, lone
+# surrogates, which of two faults is named).
+
+
+def with_text(old, new):
+    text = compact(generator_doc())
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def padded(text):
+    """The generator's document with an unread member `pad` holding `text`."""
+    return compact(generator_doc())[:-1] + ',"pad":' + text + "}"
+
+
+def nested_arrays(levels):
+    return "[" * levels + "]" * levels
+
+
+def two_facility_faults(first, second):
+    def change(d):
+        for n, fault in ((1, first), (2, second)):
+            if fault is DELETE:
+                del d["facilities"][n]["_id"]
+            else:
+                d["facilities"][n]["_id"] = fault
+    return change
+
+
+DOCUMENTS.update({
+    # The root object is one level: 126 arrays in `pad` make 127 levels, 127 make 128.
+    "depth-127.legacy.json": padded(nested_arrays(126)),
+    "depth-128.legacy.json": padded(nested_arrays(127)),
+    "time-zero.legacy.json": with_text('"issuedAt":1764147600000', '"issuedAt":0'),
+    "time-minus-zero.legacy.json": with_text('"issuedAt":1764147600000', '"issuedAt":-0'),
+    "time-minus-zero-fraction.legacy.json": with_text('"issuedAt":1764147600000', '"issuedAt":-0.0'),
+    "time-zero-exponent.legacy.json": with_text('"issuedAt":1764147600000', '"issuedAt":0e0'),
+    "time-date-minus-zero.legacy.json": with_text(
+        '"issuedAt":1764147600000', '"issuedAt":{"$date":-0}'),
+    "time-number-long-minus-zero.legacy.json": with_text(
+        '"issuedAt":1764147600000', '"issuedAt":{"$date":{"$numberLong":"-0"}}'),
+    "surrogate-unread.legacy.json": padded('"x\\ud800"'),
+    "surrogate-unread-low.legacy.json": padded('"\\udc00x"'),
+    "surrogate-unread-unpaired.legacy.json": padded('"\\ud800\\u0041"'),
+    "surrogate-unread-name.legacy.json": padded('{"\\ud800":1}'),
+    "surrogate-token.legacy.json": with_text('"token":"tok-', '"token":"\\ud800tok-'),
+    "surrogate-pair-token.legacy.json": with_text('"token":"tok-', '"token":"\\ud83d\\ude00tok-'),
+    "roles-number-then-null.legacy.json": with_changes(setter("user", "roles", ["a", 5, None])),
+    "roles-null-then-number.legacy.json": with_changes(setter("user", "roles", ["a", None, 5])),
+    "facilities-bad-then-missing.legacy.json": with_changes(
+        two_facility_faults(FACILITIES[1][:23], DELETE)),
+    "facilities-missing-then-bad.legacy.json": with_changes(
+        two_facility_faults(DELETE, FACILITIES[1][:23])),
+    "facilities-absent-then-bad.legacy.json": with_changes(
+        two_facility_faults(NEW_FACILITIES[0], FACILITIES[2][:23])),
+    "facility-absent-group-bad.legacy.json": with_changes(lambda d: (
+        setter("facilities", 0, "_id", NEW_FACILITIES[0])(d),
+        setter("groups", 1, "_id", 6001)(d))),
+    "settings-two-faults.legacy.json": with_changes(
+        setter("settings", {"theme": 5, "language": "en", "format": ["x"]})),
+    "settings-repeated.legacy.json": with_text('"theme":"dark"', '"theme":5,"theme":"dark"'),
+    "token-number-user-missing.legacy.json": with_changes(lambda d: (
+        setter("token", 5)(d), setter("user", "_id", DELETE)(d))),
+    "role-number-time-order.legacy.json": with_changes(lambda d: (
+        setter("user", "roles", [5])(d), setter("expiresAt", 1)(d))),
+    # Found by a differential run of the three converters on mutated documents.
+    "surrogate-repeated-name.legacy.json": with_text('"token":"tok-', '"token":"\\udc00","token":"tok-'),
+    "number-long-number.legacy.json": with_changes(
+        setter("expiresAt", {"$date": {"$numberLong": 1764151200000}})),
+})
+
+RAW_MAPPINGS.update({
+    "facilities-whole.mapping.json": json.dumps(dict(GENERATOR_MAPPING, facilities="")),
+    "attributes-two-faults.mapping.json": json.dumps(
+        dict(GENERATOR_MAPPING, attributes={"z": 5, "a": "/a[b"})),
+    "two-unknown.mapping.json": json.dumps(
+        {"user_~1id": "/user/_id", **{k: v for k, v in GENERATOR_MAPPING.items() if k != "token"},
+         "t/oken": "/token"}),
+    "user-id-number-no-tenant.mapping.json": json.dumps(
+        {k: (5 if k == "user_id" else v) for k, v in GENERATOR_MAPPING.items() if k != "tenant_id"}),
+})
+
+RAW_MAPPINGS.update({
+    "version-minus-zero.mapping.json": json.dumps(GENERATOR_MAPPING).replace(
+        '"sessionpack_mapping": 1', '"sessionpack_mapping": -0'),
+    "surrogate.mapping.json": json.dumps(dict(GENERATOR_MAPPING, token="/tok\udc00en")),
+    "steps-128.mapping.json": json.dumps(dict(GENERATOR_MAPPING, roles="/a" * 128)),
+    "steps-129.mapping.json": json.dumps(dict(GENERATOR_MAPPING, roles="/a" * 129)),
+})
+
 
 def refuse(kind, rule, path):
     return {"kind": kind, "rule": rule, "path": path}
@@ -407,6 +497,114 @@ CASES = [
      "generator.legacy.json", T, G, False, refuse("invalid_input", "M-MAP-PATH", "/user_id")),
 ]
 
+CASES += [
+    # Nesting: at most 127 levels (serde_json's recursion limit), counted anywhere in the text.
+    ("depth_127", "arrays and objects nested 127 levels deep in an unread member: read",
+     "generator.mapping.json", "depth-127.legacy.json", T, G, False, None),
+    ("depth_128", "nested 128 levels deep in an unread member: refused as JSON",
+     "generator.mapping.json", "depth-128.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    # Zero is written 0: -0 (bare, $date, $numberLong), -0.0 and 0e0 are refused.
+    ("time_zero", "an issue time of 0 ms", "generator.mapping.json", "time-zero.legacy.json",
+     T, G, False, None),
+    ("time_minus_zero_ms", "-0 as a time in milliseconds", "generator.mapping.json",
+     "time-minus-zero.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/issuedAt")),
+    ("time_minus_zero_s", "-0 as a time in seconds", "seconds.mapping.json",
+     "time-minus-zero.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/issuedAt")),
+    ("time_minus_zero_fraction", "-0.0 as a time", "generator.mapping.json",
+     "time-minus-zero-fraction.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/issuedAt")),
+    ("time_zero_exponent_s", "0e0 as a time in seconds", "seconds.mapping.json",
+     "time-zero-exponent.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/issuedAt")),
+    ("time_date_minus_zero", "{\"$date\": -0}", "generator.mapping.json",
+     "time-date-minus-zero.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/issuedAt")),
+    ("time_number_long_minus_zero", "{\"$date\": {\"$numberLong\": \"-0\"}}",
+     "generator.mapping.json", "time-number-long-minus-zero.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/issuedAt")),
+    ("mapping_version_minus_zero", "sessionpack_mapping -0: not an integer as the mapping writes one",
+     "version-minus-zero.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-MAP-VERSION", "/sessionpack_mapping")),
+    # Lone surrogates: refused wherever they are, read or not.
+    ("surrogate_unread", "a lone \\ud800 in a member the mapping does not read",
+     "generator.mapping.json", "surrogate-unread.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    ("surrogate_unread_low", "a lone \\udc00 in a member the mapping does not read",
+     "generator.mapping.json", "surrogate-unread-low.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    ("surrogate_unread_unpaired", "\\ud800 followed by \\u0041, not a low surrogate",
+     "generator.mapping.json", "surrogate-unread-unpaired.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    ("surrogate_unread_name", "a lone \\ud800 in a member name the mapping does not read",
+     "generator.mapping.json", "surrogate-unread-name.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    ("surrogate_token", "a lone \\ud800 in the token", "generator.mapping.json",
+     "surrogate-token.legacy.json", T, G, False, refuse("invalid_input", "M-DOC-JSON", "")),
+    ("surrogate_pair_token", "an escaped surrogate pair (U+1F600) in the token: read",
+     "generator.mapping.json", "surrogate-pair-token.legacy.json", T, G, False, None),
+    ("mapping_surrogate", "a lone \\udc00 in a path of the mapping", "surrogate.mapping.json",
+     "generator.legacy.json", T, G, False, refuse("invalid_input", "M-MAP-JSON", "")),
+    ("mapping_steps_128", "a path of 128 steps (missing: roles are [])", "steps-128.mapping.json",
+     "generator.legacy.json", T, G, False, None),
+    ("mapping_steps_129", "a path of 129 steps", "steps-129.mapping.json",
+     "generator.legacy.json", T, G, False, refuse("invalid_input", "M-PATH-SYNTAX", "/roles")),
+    # Two faults: the first in the order of section 8 is named.
+    ("roles_number_then_null", "roles [\"a\", 5, null]: the number, before the null",
+     "generator.mapping.json", "roles-number-then-null.legacy.json", T, G, False,
+     refuse("invalid_input", "M-VALUE-TYPE", "/user/roles/1")),
+    ("roles_null_then_number", "roles [\"a\", null, 5]: the null, before the number",
+     "generator.mapping.json", "roles-null-then-number.legacy.json", T, G, False,
+     refuse("invalid_input", "M-PATH-ELEMENT", "/user/roles/1")),
+    ("facilities_bad_then_missing", "the 2nd facility's id has 23 digits, the 3rd has none",
+     "generator.mapping.json", "facilities-bad-then-missing.legacy.json", T, G, False,
+     refuse("invalid_input", "M-OID-TEXT", "/facilities/1/_id")),
+    ("facilities_missing_then_bad", "the 2nd facility has no id, the 3rd's has 23 digits",
+     "generator.mapping.json", "facilities-missing-then-bad.legacy.json", T, G, False,
+     refuse("invalid_input", "M-PATH-ELEMENT", "/facilities/1/_id")),
+    ("facilities_absent_then_bad", "a key the dictionary lacks, then a bad one: keys are read "
+     "before the dictionary is asked", "generator.mapping.json",
+     "facilities-absent-then-bad.legacy.json", T, G, False,
+     refuse("invalid_input", "M-OID-TEXT", "/facilities/2/_id")),
+    ("facility_absent_group_bad", "a facility the dictionary lacks, a group id that is a number",
+     "generator.mapping.json", "facility-absent-group-bad.legacy.json", T, G, False,
+     refuse("invalid_input", "M-KEY-TEXT", "/groups/1/_id")),
+    ("settings_two_faults", "settings theme 5 and format [\"x\"]: by name, format first",
+     "generator.mapping.json", "settings-two-faults.legacy.json", T, G, False,
+     refuse("invalid_input", "M-VALUE-TYPE", "/settings/format")),
+    ("settings_repeated_name", "theme 5 then theme \"dark\": the last counts", "generator.mapping.json",
+     "settings-repeated.legacy.json", T, G, False, None),
+    ("token_number_user_missing", "the token (first in the document) a number, no user id: "
+     "user_id is read first", "generator.mapping.json", "token-number-user-missing.legacy.json",
+     T, G, False, refuse("invalid_input", "M-FIELD-REQUIRED", "/user/_id")),
+    ("role_number_time_order", "a number among the roles, and it expires before it is issued: "
+     "the fields before M-TIME-ORDER", "generator.mapping.json",
+     "role-number-time-order.legacy.json", T, G, False,
+     refuse("invalid_input", "M-VALUE-TYPE", "/user/roles/0")),
+    # Found by a differential run of the three converters on mutated documents.
+    ("surrogate_repeated_name", "a lone \\udc00 in a token that a repeated token replaces",
+     "generator.mapping.json", "surrogate-repeated-name.legacy.json", T, G, False,
+     refuse("invalid_input", "M-DOC-JSON", "")),
+    ("number_long_number", "{\"$date\": {\"$numberLong\": 1764151200000}}: a number, not the "
+     "digits as a string", "generator.mapping.json", "number-long-number.legacy.json", T, G, False,
+     refuse("invalid_input", "M-TIME-NUMBER", "/expiresAt")),
+    # Found by a differential run on mutated mappings.
+    ("mapping_facilities_whole", "facilities \"\": the whole document as the one key (no step "
+     "to read as ending with [])", "facilities-whole.mapping.json", "generator.legacy.json", T, G,
+     False, refuse("invalid_input", "M-KEY-TEXT", "")),
+    ("mapping_attributes_two_faults", "attributes {\"z\": 5, \"a\": \"/a[b\"}: by name, a first",
+     "attributes-two-faults.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-PATH-SYNTAX", "/attributes/a")),
+    ("mapping_two_unknown", "unknown members user_~1id (first in the text) and t/oken: by name",
+     "two-unknown.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-MAP-FIELD", "/t~1oken")),
+    ("mapping_user_id_number_no_tenant", "user_id a number, tenant_id absent: user_id first",
+     "user-id-number-no-tenant.mapping.json", "generator.legacy.json", T, G, False,
+     refuse("invalid_input", "M-MAP-FIELD", "/user_id")),
+]
+
 # ---------------------------------------------------------------------------------------------
 # The converter (MAPPING.md), in Python.
 
@@ -429,6 +627,72 @@ def pointer(tokens):
 
 MISSING = object()
 
+# MAPPING.md section 7: arrays and objects nested at most this deep (M-DOC-JSON, M-MAP-JSON).
+MAX_DEPTH = 127
+# Section 2.1: a path has at most this many steps (M-PATH-SYNTAX).
+MAX_STEPS = 128
+
+
+class NegativeZero:
+    """The number `-0` as written (json.loads would read it as 0): not an integer here."""
+
+
+def number_int(text):
+    return NegativeZero() if text == "-0" else int(text)
+
+
+def nesting(text):
+    """The deepest nesting of arrays and objects in JSON text (strings skipped)."""
+    depth = most = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            most = max(most, depth)
+        elif ch in "]}":
+            depth -= 1
+    return most
+
+
+def lone_surrogate(value):
+    """Whether a string (or a member name) anywhere in `value` holds a lone surrogate: json.loads
+    reads an escaped pair as one character, so a surrogate left is an unpaired `\\uD800`."""
+    if isinstance(value, str):
+        return re.search("[\ud800-\udfff]", value) is not None
+    if isinstance(value, list):
+        return any(lone_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(lone_surrogate(k) or lone_surrogate(v) for k, v in value.items())
+    return False
+
+
+def read_json(text, object_pairs_hook=dict):
+    """One JSON value as MAPPING.md section 7 reads it, or ValueError."""
+    if nesting(text) > MAX_DEPTH:
+        raise ValueError("nested deeper than %d levels" % MAX_DEPTH)
+
+    def members(pairs):
+        # Every member, a repeated name's earlier values too (the last one counts, but the
+        # text of all of them must be JSON in UTF-8).
+        if any(lone_surrogate(k) or lone_surrogate(v) for k, v in pairs):
+            raise ValueError("a lone surrogate")
+        return object_pairs_hook(pairs)
+
+    value = json.loads(text, parse_int=number_int, object_pairs_hook=members,
+                       parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    if lone_surrogate(value):
+        raise ValueError("a lone surrogate")
+    return value
+
 
 def parse_path(text, where, lists_allowed):
     """[(token, each)] from a mapping path, or a refusal at `where` in the mapping."""
@@ -439,6 +703,8 @@ def parse_path(text, where, lists_allowed):
     if not text.startswith("/"):
         raise Refused("invalid_input", "M-PATH-SYNTAX", where)
     steps = []
+    if len(text[1:].split("/")) > MAX_STEPS:
+        raise Refused("invalid_input", "M-PATH-SYNTAX", where)
     for raw in text[1:].split("/"):
         each = raw.endswith("[]")
         if each:
@@ -460,7 +726,8 @@ def parse_mapping(text):
         return dict(pairs)
 
     try:
-        m = json.loads(text, object_pairs_hook=no_dupes)
+        m = read_json(text.decode("utf-8") if isinstance(text, bytes) else text,
+                      object_pairs_hook=no_dupes)
     except ValueError:
         raise Refused("invalid_input", "M-MAP-JSON", "")
     if not isinstance(m, dict):
@@ -473,7 +740,7 @@ def parse_mapping(text):
         raise Refused("invalid_input", "M-MAP-VERSION", "/sessionpack_mapping")
     known = ["user_id", "tenant_id", "token", "issued_at", "expires_at",
              "roles", "settings", "attributes", "facilities", "groups"]
-    for k in m:
+    for k in sorted(m, key=lambda k: k.encode()):
         if k != "sessionpack_mapping" and k not in known:
             raise Refused("invalid_input", "M-MAP-FIELD", pointer([k]))
     out = {}
@@ -495,20 +762,22 @@ def parse_mapping(text):
             out[k] = (path, v["unit"])
         elif k in ("settings", "attributes") and isinstance(v, dict):
             out[k] = {name: parse_path(p, where + pointer([name]), False)
-                      for name, p in v.items()}
+                      for name, p in sorted(v.items(), key=lambda kv: kv[0].encode())}
         else:
             out[k] = parse_path(v, where, k in ("roles", "facilities", "groups"))
     return out
 
 
-def follow(doc, steps):
-    """The values at `steps` as [(value, tokens)], or MISSING; refusals per MAPPING.md 2."""
+def follow(doc, steps, visit=lambda value, tokens: (value, tokens)):
+    """visit(value, tokens) of each value at `steps`, as a list, or MISSING; refusals per
+    MAPPING.md 2. Each value is visited as it is found, before the next element is walked: the
+    first fault in document order is the one refused (section 8)."""
 
     def walk(value, tokens, i, inside):
         if value is None:
             return MISSING
         if i == len(steps):
-            return [(value, tokens)]
+            return [visit(value, tokens)]
         token, each = steps[i]
         if isinstance(value, dict):
             nxt = value.get(token, None)
@@ -606,7 +875,7 @@ def iso_ms(text, where):
 
 def time_value(value, tokens, unit, raw_numbers):
     where = pointer(tokens)
-    if isinstance(value, float) or (is_int(value) and not I64_MIN <= value <= I64_MAX):
+    if isinstance(value, (float, NegativeZero)) or (is_int(value) and not I64_MIN <= value <= I64_MAX):
         raise Refused("invalid_input", "M-TIME-NUMBER", where)
     if is_int(value):
         ms = value * 1000 if unit == "s" else value
@@ -623,11 +892,11 @@ def time_value(value, tokens, unit, raw_numbers):
             if not I64_MIN <= inner <= I64_MAX:
                 raise Refused("invalid_input", "M-TIME-NUMBER", where)
             return inner
-        if isinstance(inner, float):
+        if isinstance(inner, (float, NegativeZero)):
             raise Refused("invalid_input", "M-TIME-NUMBER", where)
         if isinstance(inner, dict) and list(inner) == ["$numberLong"]:
             d = inner["$numberLong"]
-            if not isinstance(d, str) or not re.fullmatch(r"-?(0|[1-9][0-9]{0,18})", d) \
+            if not isinstance(d, str) or not re.fullmatch(r"0|-?[1-9][0-9]{0,18}", d) \
                     or not I64_MIN <= int(d) <= I64_MAX:
                 raise Refused("invalid_input", "M-TIME-NUMBER", where)
             return int(d)
@@ -657,7 +926,8 @@ def string_map(doc, spec):
     value, tokens = got[0]
     if not isinstance(value, dict):
         raise Refused("invalid_input", "M-VALUE-TYPE", pointer(tokens))
-    for k, v in value.items():
+    # Members in the byte-wise order of their names (section 8), not as the document wrote them.
+    for k, v in sorted(value.items(), key=lambda kv: kv[0].encode()):
         if v is None:
             continue
         out[k] = string_value(v, tokens + [k])
@@ -687,7 +957,7 @@ def convert(mapping, doc_text, dicts, append, max_len=16 * 1024 * 1024):
         text = doc_text.decode("utf-8")
         if text.startswith("\ufeff"):
             text = text[1:]
-        doc = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+        doc = read_json(text)
     except ValueError:
         raise Refused("invalid_input", "M-DOC-JSON", "")
     s = {}
@@ -701,9 +971,9 @@ def convert(mapping, doc_text, dicts, append, max_len=16 * 1024 * 1024):
         s[f] = time_value(value, tokens, unit, None)
     roles = []
     if "roles" in mapping:
-        got = follow(doc, as_list(mapping["roles"]))
+        got = follow(doc, as_list(mapping["roles"]), string_value)
         if got is not MISSING:
-            roles = [string_value(v, t) for v, t in got]
+            roles = got
     s["roles"] = roles
     s["settings"] = string_map(doc, mapping.get("settings"))
     s["attributes"] = string_map(doc, mapping.get("attributes"))
@@ -711,9 +981,9 @@ def convert(mapping, doc_text, dicts, append, max_len=16 * 1024 * 1024):
     for f in ("facilities", "groups"):
         if f not in mapping:
             continue
-        got = follow(doc, as_list(mapping[f]))
         d = dicts[f]
-        keys[f] = [] if got is MISSING else [(key_of(v, t, d["key_type"]), t) for v, t in got]
+        got = follow(doc, as_list(mapping[f]), lambda v, t: (key_of(v, t, d["key_type"]), t))
+        keys[f] = [] if got is MISSING else got
     if s["issued_at"] > s["expires_at"]:
         raise Refused("invalid_input", "M-TIME-ORDER", where["expires_at"])
     if dicts["facilities"]["kind"] != "facility" or dicts["groups"]["kind"] != "group":
@@ -808,7 +1078,17 @@ def main():
             case["refuse"] = refusal
         cases.append(case)
     manifest = {"dictionaries": DICTIONARIES, "cases": cases}
-    put("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    # The manifest only grows: its released cases stay as they are, new ones follow them.
+    path = os.path.join(HERE, "manifest.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            old = json.load(f)
+        if old["dictionaries"] != DICTIONARIES or old["cases"] != cases[:len(old["cases"])]:
+            sys.exit("manifest.json: its released cases differ from CASES: released vectors never change")
+        if len(old["cases"]) < len(cases):
+            os.remove(path)
+    put("manifest.json", text)
 
 
 if __name__ == "__main__":
