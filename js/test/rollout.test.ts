@@ -376,9 +376,9 @@ test("LegacyMapping.readKeys: the mapping's fields and keys without dictionaries
   assert.equal(strings.hasFacility(Buffer.from("65a0f0c2e1a9d3f4a5b6f001")), true);
 });
 
-test("key templates hold {key} exactly once; modes are three lower-case names", () => {
+test("key templates hold {key} exactly once, and not alone; modes are three lower-case names", () => {
   assert.equal(KeyTemplate.DEFAULT.blobKey("sess:6f1c"), "sp:sess:6f1c");
-  assert.equal(KeyTemplate.parse("{key}").blobKey("a"), "a");
+  assert.equal(KeyTemplate.parse("{key}:v2").blobKey("a"), "a:v2");
   assert.equal(KeyTemplate.parse("x{{key}}y").blobKey("k"), "x{k}y");
   assert.equal(KeyTemplate.parse("pre:{key}:post").text, "pre:{key}:post");
   for (const bad of ["sp:", "{key}{key}", "{Key}", "sp:{key}:{key}", "", "{key}"]) assert.throws(() => KeyTemplate.parse(bad), kind("invalid_input"), bad);
