@@ -105,6 +105,7 @@ mod error;
 pub mod jobs;
 mod link;
 mod op;
+mod otel;
 mod store;
 mod store_async;
 mod target;
@@ -120,6 +121,12 @@ pub use dictionaries::{
     DictionaryOptions, DictionaryStats, RecordKey,
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
+/// The OpenTelemetry API crate this crate reports on (feature `otel`): make the `Meter` a
+/// [`Metrics`] is made on with this one, so that the versions agree.
+#[cfg(feature = "otel")]
+pub use opentelemetry;
+#[cfg(feature = "otel")]
+pub use otel::Metrics;
 /// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or
 /// `ConnectionManager` a [`Target`] is made from with this one, so that the versions agree.
 pub use redis;
