@@ -193,6 +193,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let access = AccessState::from_ref(state);
         let loaded = access.load(parts).await;
+        // `sessionpack.middleware.requests` (METRICS.md), on the session cache's metrics.
+        access
+            .sessions
+            .recorder()
+            .request(loaded.as_ref().err().map(Error::kind));
         if let (Err(e), Some(hook)) = (&loaded, &access.on_error) {
             hook(e, parts);
         }

@@ -117,6 +117,7 @@ pub mod jobs;
 mod key_template;
 mod link;
 mod op;
+mod otel;
 mod rollout;
 mod store;
 mod store_async;
@@ -134,6 +135,12 @@ pub use dictionaries::{
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
 pub use key_template::KeyTemplate;
+/// The OpenTelemetry API crate this crate reports on (feature `otel`): make the `Meter` a
+/// [`Metrics`] is made on with this one, so that the versions agree.
+#[cfg(feature = "otel")]
+pub use opentelemetry;
+#[cfg(feature = "otel")]
+pub use otel::Metrics;
 /// The redis-rs this crate is built on: make the `Client`, `ClusterClient` or
 /// `ConnectionManager` a [`Target`] is made from with this one, so that the versions agree.
 pub use redis;

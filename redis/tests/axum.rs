@@ -350,10 +350,22 @@ fn the_store_down_is_503() {
         200
     );
     server.kill();
-    let r = http.get("/records", &[("Authorization", &bearer("good"))]);
+    // The session cache keeps its copy fresh by tracking: until its tracker sees the connection
+    // gone (at once on EOF, at the latest after the 1 s heartbeat timeout, the documented
+    // staleness bound) a request may still be answered from the copy. Then 503, every time.
+    let started = Instant::now();
+    let r = loop {
+        let r = http.get("/records", &[("Authorization", &bearer("good"))]);
+        if r.status != 200 || started.elapsed() > Duration::from_secs(5) {
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(r.status, 503, "{}", r.body);
     assert_eq!(r.body, r#"{"error":"unavailable"}"#);
     assert_eq!(r.header("retry-after"), Some("1"));
+    let again = http.get("/records", &[("Authorization", &bearer("good"))]);
+    assert_eq!(again.status, 503, "and again: {}", again.body);
 }
 
 #[test]

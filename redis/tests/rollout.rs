@@ -14,10 +14,78 @@ use sessionpack::{DictKind, LegacyMapping, MacKey, Session};
 use sessionpack_redis::{
     AsyncDictionaryCache, AsyncRollout, AsyncSessionCache, AsyncSessionStore, CacheOptions,
     DictionaryOptions, ErrorKind, Freshness, KeyTemplate, ProbeCounts, ProbeSet,
-    RedisRolloutPolicy, RolloutMode, RolloutPolicyOptions, Target,
+    RedisRolloutPolicy, RolloutMode, RolloutPolicyOptions, ShadowCounts, Target,
 };
 use sessionpack_synth::{generate, Profile, Synthetic};
 use support::runtime;
+
+/// The shadow counters as an OpenTelemetry SDK exports them (feature `otel`, issue 24
+/// must-hold 4): the session cache of the fixture reports on this provider's meter.
+#[cfg(feature = "otel")]
+mod exported {
+    use std::time::Duration;
+
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+    use sessionpack_redis::opentelemetry::metrics::MeterProvider as _;
+    use sessionpack_redis::{Metrics, ProbeCounts, ShadowCounts};
+
+    pub struct Exported {
+        provider: SdkMeterProvider,
+        exporter: InMemoryMetricExporter,
+    }
+
+    impl Exported {
+        pub fn new() -> Exported {
+            let exporter = InMemoryMetricExporter::default();
+            let reader = PeriodicReader::builder(exporter.clone())
+                .with_interval(Duration::from_secs(3600))
+                .build();
+            let provider = SdkMeterProvider::builder().with_reader(reader).build();
+            Exported { provider, exporter }
+        }
+
+        pub fn metrics(&self) -> Metrics {
+            Metrics::new(&self.provider.meter("sessionpack"))
+        }
+
+        /// `sessionpack.shadow.agreements` / `.disagreements` per `set`, as collected now.
+        pub fn shadow(&self) -> ShadowCounts {
+            self.exporter.reset();
+            self.provider.force_flush().unwrap();
+            let mut counts = ShadowCounts::default();
+            for export in self.exporter.get_finished_metrics().unwrap() {
+                for scope in export.scope_metrics() {
+                    for m in scope.metrics() {
+                        let AggregatedMetrics::U64(MetricData::Sum(sum)) = m.data() else {
+                            continue;
+                        };
+                        for p in sum.data_points() {
+                            let set: Vec<String> = p
+                                .attributes()
+                                .filter(|kv| kv.key.as_str() == "set")
+                                .map(|kv| kv.value.to_string())
+                                .collect();
+                            let row: &mut ProbeCounts = match set.as_slice() {
+                                [s] if s == "facility" => &mut counts.facility,
+                                [s] if s == "group" => &mut counts.group,
+                                _ => continue,
+                            };
+                            match m.name() {
+                                "sessionpack.shadow.agreements" => row.agreements += p.value(),
+                                "sessionpack.shadow.disagreements" => {
+                                    row.disagreements += p.value();
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            counts
+        }
+    }
+}
 
 fn mac() -> MacKey {
     MacKey::new(24, &[24; 32]).unwrap()
@@ -50,6 +118,8 @@ impl Switch {
 
 /// One target's generated sessions of a tenant, written, and a reader of them.
 struct Fixture {
+    #[cfg(feature = "otel")]
+    exported: exported::Exported,
     store: AsyncSessionStore,
     rollout: AsyncRollout,
     logs: Logs,
@@ -62,12 +132,12 @@ async fn fixture(target: &Target, run: &str) -> Fixture {
     let store = AsyncSessionStore::connect(target).await.unwrap();
     let prefix = format!("{run}:dict:");
     let key_of = move |tenant: &str, kind: DictKind| format!("{prefix}{tenant}:{kind}");
-    let sessions = AsyncSessionCache::connect(
-        target,
-        CacheOptions::new(Freshness::HeaderCheck).with_key(mac()),
-    )
-    .await
-    .unwrap();
+    let options = CacheOptions::new(Freshness::HeaderCheck).with_key(mac());
+    #[cfg(feature = "otel")]
+    let exported = exported::Exported::new();
+    #[cfg(feature = "otel")]
+    let options = options.with_metrics(exported.metrics());
+    let sessions = AsyncSessionCache::connect(target, options).await.unwrap();
     let dictionaries = AsyncDictionaryCache::connect(
         target,
         DictionaryOptions::new(Freshness::HeaderCheck)
@@ -101,6 +171,8 @@ async fn fixture(target: &Target, run: &str) -> Fixture {
             u.unreadable.lock().unwrap().push(b.kind.name().to_owned());
         });
     Fixture {
+        #[cfg(feature = "otel")]
+        exported,
         store,
         rollout,
         logs,
@@ -184,6 +256,8 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                 .collect();
             put_dictionary(&f.store, &run, &tenant_sessions[0]).await;
             let ttl = Duration::from_secs(600);
+            // Every probe's expected count, from the oracle: what the exported counters must sum to.
+            let mut expected = ShadowCounts::default();
             for faithful in [true, false] {
                 for (n, s) in tenant_sessions.iter().enumerate() {
                     let (doc, mut session) = current(s);
@@ -267,6 +341,8 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                         total - wrong,
                         "{name}"
                     );
+                    expected.facility.disagreements += wrong;
+                    expected.facility.agreements += total - wrong;
                     let log = f.logs.disagreements.lock().unwrap().clone();
                     assert_eq!(log.len() - logged, wrong as usize, "{name}");
                     for entry in &log[logged..] {
@@ -306,6 +382,8 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                         groups.len() as u64 - wrong,
                         "{name}"
                     );
+                    expected.group.disagreements += wrong;
+                    expected.group.agreements += groups.len() as u64 - wrong;
                     let log = f.logs.disagreements.lock().unwrap().clone();
                     assert_eq!(log.len() - glogged, wrong as usize, "{name}");
                     for entry in &log[glogged..] {
@@ -330,6 +408,13 @@ fn shadow_counts_exactly_the_probes_of_the_facility_a_blob_lacks() {
                     assert_eq!(f.rollout.shadow_counts().group, after_groups, "{name}");
                 }
             }
+            assert_eq!(f.rollout.shadow_counts(), expected, "{name}");
+            #[cfg(feature = "otel")]
+            assert_eq!(
+                f.exported.shadow(),
+                expected,
+                "{name}: the exported counters"
+            );
         });
     }
 }

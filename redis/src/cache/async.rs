@@ -35,6 +35,12 @@ pub struct AsyncSessionCache {
 cache_accessors!(AsyncSessionCache);
 
 impl AsyncSessionCache {
+    /// The cache's counts for the metrics of METRICS.md (the axum extractor counts its
+    /// requests there, a rollout reader its shadow probes).
+    pub(crate) fn recorder(&self) -> &crate::otel::Recorder {
+        self.inner.shared.recorder()
+    }
+
     /// Connects to `target`; in [`Freshness::Tracking`] mode, starts the tracker (a thread of
     /// its own) and waits up to the connection timeout for tracking to be live.
     ///

@@ -12,6 +12,7 @@ use super::shared::{Entry, Shared};
 use crate::codec;
 use crate::link::{self, Fetched};
 use crate::op::{read, Op, Reply, Request, Step};
+use crate::otel::Started;
 use crate::{trace, Error};
 
 /// [`SessionCache::get_at`](crate::SessionCache::get_at): serve a kept entry while tracking
@@ -22,6 +23,12 @@ pub(crate) struct CacheGet<'a> {
     key: &'a str,
     now_ms: i64,
     state: CacheState,
+    /// What the read counts as (METRICS.md): kept fresh by tracking (live for the key when the
+    /// read began), answered by the kept copy.
+    tracking: bool,
+    hit: bool,
+    /// When the read's first round trip was sent (reads without one are not timed).
+    started: Option<Started>,
 }
 
 enum CacheState {
@@ -29,10 +36,11 @@ enum CacheState {
     /// `GETRANGE` sent.
     Header,
     /// The fetch script sent, under `ticket` ([`Shared::begin`]), at `sent` (the cache's
-    /// clock).
+    /// clock; `timer` for the fetch's histogram).
     Fetch {
         ticket: u64,
         sent: u64,
+        timer: Started,
     },
     Done,
 }
@@ -44,37 +52,62 @@ impl<'a> CacheGet<'a> {
             key,
             now_ms,
             state: CacheState::Start,
+            tracking: false,
+            hit: false,
+            started: None,
         }
     }
 
-    fn fetch(&mut self) -> Step<'_, Option<Arc<SessionBuf>>> {
+    fn fetch(&mut self) -> Step<'a, Option<Arc<SessionBuf>>> {
         let ticket = self.shared.begin(self.key);
         let sent = self.shared.clock_ms();
-        self.state = CacheState::Fetch { ticket, sent };
+        let timer = Started::now();
+        self.started.get_or_insert(timer);
+        self.state = CacheState::Fetch {
+            ticket,
+            sent,
+            timer,
+        };
         Step::Send(Request {
             key: self.key,
             cmd: link::fetch(self.key, self.shared.is_cluster()),
         })
     }
 
-    fn hit(&mut self, entry: &Arc<Entry>) -> Step<'_, Option<Arc<SessionBuf>>> {
+    fn hit(&mut self, entry: &Arc<Entry>) -> Step<'a, Option<Arc<SessionBuf>>> {
         self.state = CacheState::Done;
+        self.hit = true;
         self.shared.count_hit();
         Step::Done(self.shared.admit(self.key, entry, self.now_ms).map(Some))
     }
-}
 
-impl Op for CacheGet<'_> {
-    type Out = Option<Arc<SessionBuf>>;
+    /// The read ended with `out`: counted (and timed when it made a round trip).
+    fn count(&self, out: &Result<Option<Arc<SessionBuf>>, Error>) {
+        let recorder = self.shared.recorder();
+        let refused = out.as_ref().err().map(Error::kind);
+        match self.started {
+            Some(started) => recorder.read(self.tracking, self.hit, started, refused),
+            None => {
+                recorder.hit(self.tracking);
+                if let Some(kind) = refused {
+                    recorder.refusal(kind);
+                }
+            }
+        }
+    }
 
-    fn step(&mut self, reply: Option<Reply>) -> Step<'_, Self::Out> {
+    fn step_inner(&mut self, reply: Option<Reply>) -> Step<'a, Option<Arc<SessionBuf>>> {
         let (shared, key) = (self.shared, self.key);
         match std::mem::replace(&mut self.state, CacheState::Done) {
-            CacheState::Start if shared.tracking_covers(key) => match shared.lookup(key) {
-                Some(entry) => self.hit(&entry),
-                None => self.fetch(),
-            },
+            CacheState::Start if shared.tracking_covers(key) => {
+                self.tracking = true;
+                match shared.lookup(key) {
+                    Some(entry) => self.hit(&entry),
+                    None => self.fetch(),
+                }
+            }
             CacheState::Start => {
+                self.started = Some(Started::now());
                 self.state = CacheState::Header;
                 Step::Send(Request {
                     key,
@@ -87,6 +120,7 @@ impl Op for CacheGet<'_> {
                     Err(e) => return Step::Done(Err(e)),
                 };
                 shared.count_header_check();
+                shared.recorder().header_check();
                 match codec::read_header(&prefix) {
                     Err(e) => {
                         shared.remove(key);
@@ -106,21 +140,37 @@ impl Op for CacheGet<'_> {
                 trace::header_check(key, true);
                 self.fetch()
             }
-            CacheState::Fetch { ticket, sent } => {
+            CacheState::Fetch {
+                ticket,
+                sent,
+                timer,
+            } => {
                 let reply = read::<Value>(key, reply).and_then(|v| Fetched::from_value(v, key));
-                let bytes = reply
-                    .as_ref()
-                    .ok()
-                    .and_then(|f| f.value.as_ref())
-                    .map_or(0, |v| v.len());
+                let value = reply.as_ref().ok().and_then(|f| f.value.as_ref());
+                let (present, bytes) = (value.is_some(), value.map_or(0, |v| v.len()));
                 let out = shared.with_decoder(|decoder| {
                     shared.fetched(key, ticket, sent, reply, decoder, self.now_ms)
                 });
+                if present {
+                    shared.recorder().fetch(self.tracking, bytes, timer);
+                }
                 trace::fetch(key, bytes, &out);
                 Step::Done(out)
             }
             CacheState::Done => Step::Done(Err(Error::unexpected("stepped when done", Some(key)))),
         }
+    }
+}
+
+impl Op for CacheGet<'_> {
+    type Out = Option<Arc<SessionBuf>>;
+
+    fn step(&mut self, reply: Option<Reply>) -> Step<'_, Self::Out> {
+        let step = self.step_inner(reply);
+        if let Step::Done(out) = &step {
+            self.count(out);
+        }
+        step
     }
 }
 

@@ -183,6 +183,7 @@ pub struct CacheOptions {
     pub(crate) allow_unsigned: bool,
     pub(crate) limits: Limits,
     pub(crate) tracking: TrackingOptions,
+    pub(crate) metrics: crate::otel::Choice,
 }
 
 impl CacheOptions {
@@ -196,12 +197,32 @@ impl CacheOptions {
             allow_unsigned: false,
             limits: Limits::default(),
             tracking: TrackingOptions::new(),
+            metrics: Default::default(),
         }
     }
 
     /// The freshness mode.
     pub fn freshness(&self) -> Freshness {
         self.freshness
+    }
+
+    /// Reports the metrics of METRICS.md on `metrics` (feature `otel`); without this, on
+    /// [`Metrics::global`](crate::Metrics::global). Give every cache a clone of one
+    /// [`Metrics`](crate::Metrics) per meter.
+    ///
+    /// ```
+    /// use sessionpack_redis::opentelemetry::global;
+    /// use sessionpack_redis::{CacheOptions, Freshness, Metrics};
+    ///
+    /// let metrics = Metrics::new(&global::meter("my-service"));
+    /// let o = CacheOptions::new(Freshness::Tracking).with_metrics(metrics);
+    /// # let _ = o;
+    /// ```
+    #[cfg(feature = "otel")]
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: crate::Metrics) -> CacheOptions {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// At most `n` sessions kept (least recently used evicted first).

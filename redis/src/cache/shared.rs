@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 
 use super::{CacheOptions, CacheStats, Freshness};
 use crate::link::Fetched;
+use crate::otel::Recorder;
 use crate::Error;
 
 /// A validated session as the cache keeps it.
@@ -155,6 +156,8 @@ pub(crate) struct Shared {
     /// Told of every eviction the tracker causes: a dictionary cache served from this
     /// tracking state (`dictionaries`).
     listener: OnceLock<Weak<dyn Evictions>>,
+    /// The cache's counts for the metrics of METRICS.md (nothing without the feature `otel`).
+    recorder: Recorder,
 }
 
 /// What else keeps entries fresh by this tracking state: told of each key the server
@@ -175,7 +178,9 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(o: &CacheOptions, cluster: bool) -> Shared {
+    /// The state of a cache with options `o`, over a cluster or not, counting its metrics on
+    /// `recorder`.
+    pub(crate) fn new(o: &CacheOptions, cluster: bool, recorder: Recorder) -> Shared {
         Shared {
             slots: RwLock::new(Slots::default()),
             max_entries: o.max_entries,
@@ -202,6 +207,7 @@ impl Shared {
             refresh: Notify::new(),
             cluster,
             listener: OnceLock::new(),
+            recorder,
         }
     }
 
@@ -258,11 +264,13 @@ impl Shared {
         // Every server just answered the commands that turned tracking on.
         self.heard_at(self.elapsed_ms());
         self.live.store(true, Release);
+        self.recorder.regain();
     }
 
     /// Tracking of `generation` is lost (its connection dropped or stopped answering): back
     /// to header checks, and empty the cache, since invalidations may have been missed.
-    pub(crate) fn went_dead(&self, generation: u64) {
+    /// Counted as a loss unless the tracker is `stopping` (the cache is dropped).
+    pub(crate) fn went_dead(&self, generation: u64, stopping: bool) {
         if self.generation.load(Acquire) != generation {
             return;
         }
@@ -270,6 +278,9 @@ impl Shared {
         // empties the cache anyway.
         if self.live.swap(false, AcqRel) {
             crate::trace::tracking(false, 0);
+            if !stopping {
+                self.recorder.loss();
+            }
             self.flush();
         }
     }
@@ -286,6 +297,7 @@ impl Shared {
         }
         self.refresh.notify_one();
         if self.live.swap(false, AcqRel) {
+            self.recorder.loss();
             self.flush();
             return false;
         }
@@ -429,11 +441,19 @@ impl Shared {
         write(&self.slots).take(key);
     }
 
+    /// The cache's counts for the metrics of METRICS.md.
+    pub(crate) fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
     /// The server announced that `key` changed, expired or was evicted.
     pub(crate) fn invalidate(&self, key: &[u8]) {
         self.counters.invalidations.fetch_add(1, Relaxed);
         if let Ok(key) = std::str::from_utf8(key) {
-            self.remove(key);
+            // Counted (METRICS.md) only when it dropped a kept entry.
+            if matches!(write(&self.slots).take(key), Some(Slot::Ready(_))) {
+                self.recorder.invalidation();
+            }
             if let Some(l) = self.listener() {
                 l.key(key);
             }

@@ -10,6 +10,7 @@ use super::shared::Shared;
 use super::tracking::{self, TrackerHandle};
 use super::{CacheOptions, Freshness};
 use crate::link::SyncLink;
+use crate::otel::{CacheName, Recorder};
 use crate::{Error, Target};
 
 /// What every handle of one cache shares; the tracker stops when the last handle is dropped.
@@ -21,7 +22,8 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub(crate) fn new(target: &Target, options: &CacheOptions) -> Result<Arc<Inner>, Error> {
-        let shared = Arc::new(Shared::new(options, target.is_cluster()));
+        let recorder = Recorder::new(&options.metrics, CacheName::Session);
+        let shared = Arc::new(Shared::new(options, target.is_cluster(), recorder));
         let tracker = match options.freshness {
             Freshness::Tracking => Some(tracking::spawn(
                 target,

@@ -151,7 +151,7 @@ impl Tracker {
                         .await;
                 }
             }
-            self.shared.went_dead(generation);
+            self.shared.went_dead(generation, self.stopped());
             if matches!(ended, Ended::Retry) && !self.stopped() {
                 self.pause(self.options.retry).await;
             }
@@ -266,11 +266,13 @@ impl Tracker {
     ) -> Result<MultiplexedConnection, Error> {
         let client = self.client(url)?;
         let (shared, lost) = (Arc::clone(&self.shared), Arc::clone(lost));
+        let stop = Arc::clone(&self.stop);
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.target.connect_timeout()))
             .set_response_timeout(Some(self.options.heartbeat_timeout))
             .set_push_sender(move |push: PushInfo| {
-                on_push(&shared, generation, &lost, push);
+                let stopping = stop.flag.load(Ordering::Acquire);
+                on_push(&shared, generation, &lost, push, stopping);
                 Ok::<(), Infallible>(())
             });
         client
@@ -541,7 +543,7 @@ fn parse_nodes(text: &str, url: &str) -> Result<View, Error> {
 }
 
 /// A push from a tracked server: evict what it names; a lost connection ends the generation.
-fn on_push(shared: &Shared, generation: u64, lost: &Notify, push: PushInfo) {
+fn on_push(shared: &Shared, generation: u64, lost: &Notify, push: PushInfo, stopping: bool) {
     match push.kind {
         PushKind::Invalidate => {
             // A push proves one server alive, not all of them: liveness comes from the
@@ -552,7 +554,7 @@ fn on_push(shared: &Shared, generation: u64, lost: &Notify, push: PushInfo) {
             }
         }
         PushKind::Disconnection => {
-            shared.went_dead(generation);
+            shared.went_dead(generation, stopping);
             lost.notify_one();
         }
         _ => {}

@@ -7,10 +7,12 @@ use sessionpack::{DictKind, KeyRing};
 
 use super::load::{Call, Next};
 use super::record_key::{id_in, id_in_fresh, RecordKey};
+use super::state::Seen;
 use super::state::{dictionary_accessors, Outcome};
 use super::sync::Inner;
 use super::{CachedDictionary, DictionaryOptions};
 use crate::link::AsyncLink;
+use crate::otel::Started;
 use crate::{Error, Target};
 
 /// [`DictionaryCache`](crate::DictionaryCache) for tokio: the same copies, modes, rules and
@@ -108,22 +110,30 @@ impl AsyncDictionaryCache {
         id_in_fresh(copy.as_ref(), fresh.as_ref(), key)
     }
 
-    /// One call, to its end.
+    /// One call, to its end (counted: [`Call::counted`]).
     async fn call(&self, call: Call<'_>) -> Outcome {
         let state = &self.inner.state;
+        // What the first plan saw, and when the call first had to wait for the server.
+        let mut first: Option<(Seen, Started)> = None;
         loop {
-            match call.plan(state) {
+            let (next, seen) = call.plan(state);
+            if let Next::Done(out) = next {
+                // Answered without the server: a use's hit was counted when planned.
+                return out;
+            }
+            let (seen, started) = first.get_or_insert_with(|| (seen, Started::now()));
+            let out = match next {
                 Next::Done(out) => return out,
-                Next::Wait(flight) => {
-                    if let Some(out) = flight.wait().await {
-                        return out;
-                    }
-                }
+                Next::Wait(flight) => match flight.wait().await {
+                    Some(out) => out,
+                    None => continue,
+                },
                 Next::Drive(lead) => {
                     let out = self.link.drive(lead.op()).await;
-                    return lead.land(out);
+                    lead.land(out)
                 }
-            }
+            };
+            return call.counted(state, seen, *started, out);
         }
     }
 

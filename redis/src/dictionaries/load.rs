@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use redis::Value;
 
-use super::state::{DictState, Flight, Outcome, Plan, Purpose};
+use super::state::{DictState, Flight, Outcome, Plan, Purpose, Seen};
 use super::CachedDictionary;
 use crate::link::{self, Fetched};
 use crate::op::{read, Op, Reply, Request, Step};
+use crate::otel::Started;
 use crate::Error;
 
 /// A call of a shell: a use of the dictionary under `key`, or a refresh for a key `held`
@@ -52,11 +53,43 @@ pub(crate) enum Next<'a> {
 }
 
 impl<'a> Call<'a> {
-    pub(crate) fn plan(&self, state: &'a DictState) -> Next<'a> {
-        let plan = match self.purpose {
+    /// What to do next, and what a use saw (for its metrics: [`counted`](Self::counted)).
+    pub(crate) fn plan(&self, state: &'a DictState) -> (Next<'a>, Seen) {
+        let (plan, seen) = match self.purpose {
             Purpose::Use => state.plan_use(self.key),
-            Purpose::Refresh => state.plan_refresh(self.key, self.held),
+            Purpose::Refresh => (state.plan_refresh(self.key, self.held), Seen::default()),
         };
+        (Self::next(self, state, plan), seen)
+    }
+
+    /// The call ended with `out` after waiting for the server (a load it led or joined),
+    /// since `started` (its first plan), having `seen` what its first plan saw: a use is
+    /// counted as a read (a hit when answered with the copy kept then), an error as a refusal
+    /// (METRICS.md). A use answered without the server was counted when planned.
+    pub(crate) fn counted(
+        &self,
+        state: &DictState,
+        seen: &Seen,
+        started: Started,
+        out: Outcome,
+    ) -> Outcome {
+        let recorder = state.recorder();
+        let refused = out.as_ref().err().map(Error::kind);
+        match self.purpose {
+            Purpose::Use => {
+                let hit = matches!((&out, &seen.kept), (Ok(Some(c)), Some(k)) if Arc::ptr_eq(c, k));
+                recorder.read(seen.tracking, hit, started, refused);
+            }
+            Purpose::Refresh => {
+                if let Some(kind) = refused {
+                    recorder.refusal(kind);
+                }
+            }
+        }
+        out
+    }
+
+    fn next(&self, state: &'a DictState, plan: Plan) -> Next<'a> {
         match plan {
             Plan::Ready(copy) => Next::Done(Ok(copy)),
             Plan::Join(flight) => Next::Wait(flight),
@@ -134,10 +167,13 @@ enum Stage {
     },
     /// Next: the fetch.
     Fetch,
-    /// The fetch sent under `ticket` at `sent`.
+    /// The fetch sent under `ticket` at `sent` (`timer` for its histogram), kept fresh by
+    /// tracking or not.
     Fetching {
         ticket: u64,
         sent: u64,
+        timer: Started,
+        tracking: bool,
     },
     Done,
 }
@@ -146,7 +182,12 @@ impl Load<'_> {
     fn fetch(&mut self) -> Step<'_, Option<Arc<CachedDictionary>>> {
         let ticket = self.state.begin(self.key);
         let sent = self.state.clock_ms();
-        self.stage = Stage::Fetching { ticket, sent };
+        self.stage = Stage::Fetching {
+            ticket,
+            sent,
+            timer: Started::now(),
+            tracking: self.state.tracked(self.key),
+        };
         Step::Send(Request {
             key: self.key,
             cmd: link::fetch(self.key, self.state.is_cluster()),
@@ -154,7 +195,13 @@ impl Load<'_> {
     }
 
     /// The fetch's reply, opened and kept.
-    fn fetched(&self, ticket: u64, sent: u64, reply: Option<Reply>) -> Outcome {
+    fn fetched(
+        &self,
+        ticket: u64,
+        sent: u64,
+        reply: Option<Reply>,
+        (timer, tracking): (Started, bool),
+    ) -> Outcome {
         let (state, key) = (self.state, self.key);
         let fetched = match read::<Value>(key, reply).and_then(|v| Fetched::from_value(v, key)) {
             Ok(f) => f,
@@ -167,7 +214,9 @@ impl Load<'_> {
             state.remove(key);
             return Ok(None);
         };
-        let copy = match state.open(key, &bytes) {
+        let opened = state.open(key, &bytes);
+        state.recorder().fetch(tracking, bytes.len(), timer);
+        let copy = match opened {
             Ok(c) => Arc::new(c),
             Err(e) => {
                 state.remove(key);
@@ -221,7 +270,12 @@ impl Op for Load<'_> {
                 }
             }
             Stage::Fetch => self.fetch(),
-            Stage::Fetching { ticket, sent } => Step::Done(self.fetched(ticket, sent, reply)),
+            Stage::Fetching {
+                ticket,
+                sent,
+                timer,
+                tracking,
+            } => Step::Done(self.fetched(ticket, sent, reply, (timer, tracking))),
             Stage::Done => Step::Done(Err(Error::unexpected("stepped when done", Some(key)))),
         }
     }

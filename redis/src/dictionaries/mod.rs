@@ -78,6 +78,7 @@ pub struct DictionaryOptions {
     pub(crate) check_interval: Duration,
     pub(crate) key_of: KeyOf,
     pub(crate) tracking: TrackingOptions,
+    pub(crate) metrics: crate::otel::Choice,
 }
 
 impl DictionaryOptions {
@@ -96,7 +97,27 @@ impl DictionaryOptions {
             check_interval: Duration::ZERO,
             key_of: Arc::new(default_dictionary_key),
             tracking: TrackingOptions::new(),
+            metrics: Default::default(),
         }
+    }
+
+    /// Reports the metrics of METRICS.md on `metrics` (feature `otel`); without this, on
+    /// [`Metrics::global`](crate::Metrics::global). Give every cache a clone of one
+    /// [`Metrics`](crate::Metrics) per meter.
+    ///
+    /// ```
+    /// use sessionpack_redis::opentelemetry::global;
+    /// use sessionpack_redis::{DictionaryOptions, Freshness, Metrics};
+    ///
+    /// let metrics = Metrics::new(&global::meter("my-service"));
+    /// let o = DictionaryOptions::new(Freshness::HeaderCheck).with_metrics(metrics);
+    /// # let _ = o;
+    /// ```
+    #[cfg(feature = "otel")]
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: crate::Metrics) -> DictionaryOptions {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The freshness mode.
@@ -216,6 +237,7 @@ impl core::fmt::Debug for DictionaryOptions {
             .field("refresh_interval", &self.refresh_interval)
             .field("check_interval", &self.check_interval)
             .field("tracking", &self.tracking)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }

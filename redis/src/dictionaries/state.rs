@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use super::{CachedDictionary, DictionaryOptions, DictionaryStats, KeyOf};
 use crate::cache::shared::{Evictions, Shared};
+use crate::otel::{CacheName, Recorder};
 use crate::{CacheOptions, Error, Freshness};
 
 /// What an entry counts beyond its bytes and its key (as the npm package's).
@@ -112,6 +113,14 @@ impl Flight {
     }
 }
 
+/// What a use saw when it was planned, for its metrics: whether tracking covered the key
+/// (its `freshness`), and the copy kept then (a use answered with it is a hit).
+#[derive(Default)]
+pub(crate) struct Seen {
+    pub(crate) tracking: bool,
+    pub(crate) kept: Option<Arc<CachedDictionary>>,
+}
+
 /// What to do for a use or a refresh.
 pub(crate) enum Plan {
     /// Answered without the server.
@@ -164,6 +173,8 @@ pub(crate) struct DictState {
     /// The tracking state (tracking mode): whether it is live, which keys it covers.
     tracking: Option<Arc<Shared>>,
     cluster: bool,
+    /// The cache's counts for the metrics of METRICS.md (its tracking state's too).
+    recorder: Recorder,
 }
 
 fn millis(d: std::time::Duration) -> u64 {
@@ -175,11 +186,12 @@ impl DictState {
     /// tracking state of its own that tells it what to evict (its tracker is the caller's to
     /// start, on [`tracking`](Self::tracking)).
     pub(crate) fn new(options: &DictionaryOptions, cluster: bool) -> Arc<DictState> {
+        let recorder = Recorder::new(&options.metrics, CacheName::Dictionary);
         let tracking = (options.freshness == Freshness::Tracking).then(|| {
             let o = CacheOptions::new(Freshness::Tracking)
                 .with_max_entries(0)
                 .with_tracking(options.tracking.clone());
-            Arc::new(Shared::new(&o, cluster))
+            Arc::new(Shared::new(&o, cluster, recorder.clone()))
         });
         let state = Arc::new(DictState {
             slots: Mutex::new(Slots::default()),
@@ -197,6 +209,7 @@ impl DictState {
             tickets: AtomicU64::new(1),
             tracking,
             cluster,
+            recorder,
         });
         if let Some(t) = &state.tracking {
             let weak = Arc::downgrade(&state);
@@ -238,7 +251,9 @@ impl DictState {
     /// What a use of the dictionary under `key` does: serve the kept copy when it is known to
     /// be current (tracking covers the key; or, checking headers, it was checked within the
     /// check interval), wait for a load under way, or lead one.
-    pub(crate) fn plan_use(&self, key: &str) -> Plan {
+    /// What it saw is for its metrics: a use answered `Ready` is a hit without a round trip,
+    /// counted here.
+    pub(crate) fn plan_use(&self, key: &str) -> (Plan, Seen) {
         let now = self.clock_ms();
         let covered = self.tracking_covers(key);
         let kept = self.lookup(key, now);
@@ -246,11 +261,27 @@ impl DictState {
             let checked = now.saturating_sub(k.checked_ms.load(Relaxed)) < self.check_ms;
             if covered || (self.tracking.is_none() && checked) {
                 self.counters.hits.fetch_add(1, Relaxed);
-                return Plan::Ready(Some(Arc::clone(&k.copy)));
+                self.recorder.hit(covered);
+                return (Plan::Ready(Some(Arc::clone(&k.copy))), Seen::default());
             }
         }
         // Tracking live and no copy: nothing to compare a header with.
-        self.fly(key, Purpose::Use, covered && kept.is_none())
+        let plan = self.fly(key, Purpose::Use, covered && kept.is_none());
+        let seen = Seen {
+            tracking: covered,
+            kept: kept.map(|k| Arc::clone(&k.copy)),
+        };
+        (plan, seen)
+    }
+
+    /// The cache's counts for the metrics of METRICS.md.
+    pub(crate) fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// Whether tracking covers `key` now (a fetch's `freshness`).
+    pub(crate) fn tracked(&self, key: &str) -> bool {
+        self.tracking_covers(key)
     }
 
     /// What a refresh of the dictionary under `key` does, for a key that `held` (the caller's
@@ -267,6 +298,7 @@ impl DictState {
                 if now.saturating_sub(*last) < self.refresh_ms {
                     drop(refreshed);
                     self.counters.refreshes_skipped.fetch_add(1, Relaxed);
+                    self.recorder.refresh(true);
                     let kept = self.lookup(key, now).map(|k| Arc::clone(&k.copy));
                     return Plan::Ready(match kept {
                         Some(k) if k.newer_than(held.map(Arc::as_ref)) => Some(k),
@@ -282,6 +314,7 @@ impl DictState {
             refreshed.insert(key.to_owned(), now);
         }
         self.counters.refreshes.fetch_add(1, Relaxed);
+        self.recorder.refresh(false);
         self.fly(key, Purpose::Refresh, false)
     }
 
@@ -321,6 +354,7 @@ impl DictState {
 
     pub(crate) fn count_header_check(&self) {
         self.counters.header_checks.fetch_add(1, Relaxed);
+        self.recorder.header_check();
     }
 
     /// A header check started at `started_ms` read `digest`: the kept copy when it is that
@@ -492,7 +526,10 @@ impl DictState {
 impl Evictions for DictState {
     fn key(&self, key: &str) {
         self.counters.invalidations.fetch_add(1, Relaxed);
-        self.remove(key);
+        // Counted (METRICS.md) only when it dropped a kept copy.
+        if lock(&self.slots).take(key) {
+            self.recorder.invalidation();
+        }
     }
 
     fn flush(&self) {

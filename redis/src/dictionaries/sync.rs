@@ -7,10 +7,12 @@ use sessionpack::{DictKind, KeyRing};
 
 use super::load::{Call, Next};
 use super::record_key::{id_in, id_in_fresh, RecordKey};
+use super::state::Seen;
 use super::state::{dictionary_accessors, DictState, Outcome};
 use super::{CachedDictionary, DictionaryOptions};
 use crate::cache::tracking::{self, TrackerHandle};
 use crate::link::SyncLink;
+use crate::otel::Started;
 use crate::{Error, Target};
 
 /// What every handle of one dictionary cache shares; the tracker stops with the last handle.
@@ -162,22 +164,30 @@ impl DictionaryCache {
         id_in_fresh(copy.as_ref(), fresh.as_ref(), key)
     }
 
-    /// One call, to its end.
+    /// One call, to its end (counted: [`Call::counted`]).
     fn call(&mut self, call: Call<'_>) -> Outcome {
         let state = Arc::clone(&self.inner.state);
+        // What the first plan saw, and when the call first had to wait for the server.
+        let mut first: Option<(Seen, Started)> = None;
         loop {
-            match call.plan(&state) {
+            let (next, seen) = call.plan(&state);
+            if let Next::Done(out) = next {
+                // Answered without the server: a use's hit was counted when planned.
+                return out;
+            }
+            let (seen, started) = first.get_or_insert_with(|| (seen, Started::now()));
+            let out = match next {
                 Next::Done(out) => return out,
-                Next::Wait(flight) => {
-                    if let Some(out) = flight.wait_blocking() {
-                        return out;
-                    }
-                }
+                Next::Wait(flight) => match flight.wait_blocking() {
+                    Some(out) => out,
+                    None => continue,
+                },
                 Next::Drive(lead) => {
                     let out = self.link.drive(lead.op());
-                    return lead.land(out);
+                    lead.land(out)
                 }
-            }
+            };
+            return call.counted(&state, seen, *started, out);
         }
     }
 

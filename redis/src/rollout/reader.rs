@@ -71,6 +71,7 @@ impl AsyncRollout {
         mapping: LegacyMapping,
         policy: impl RolloutPolicy + 'static,
     ) -> AsyncRollout {
+        let sink = ShadowSink::new(sessions.recorder().clone());
         AsyncRollout {
             legacy,
             sessions,
@@ -79,7 +80,7 @@ impl AsyncRollout {
             key_types: (KeyType::ObjectId, KeyType::ObjectId),
             policy: Arc::new(policy),
             template: KeyTemplate::default(),
-            sink: ShadowSink::default(),
+            sink,
         }
     }
 

@@ -4,27 +4,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::otel::Recorder;
 use crate::ErrorKind;
 
-/// The set a probe asks about: `facility` ("may this session see facility K?") or `group`
-/// ("is this session in group K?").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProbeSet {
-    /// A facility probe.
-    Facility,
-    /// A group probe.
-    Group,
-}
-
-impl ProbeSet {
-    /// `facility` or `group`: the metric attribute `set` and the log's field.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ProbeSet::Facility => "facility",
-            ProbeSet::Group => "group",
-        }
-    }
-}
+pub use crate::otel::ProbeSet;
 
 /// A shadow probe whose blob decision differs from the legacy one: exactly the fields
 /// RO-SHADOW-LOG allows, nothing else of the session or the record.
@@ -149,21 +132,32 @@ pub struct ShadowCounts {
 
 /// The counters every shadow probe goes through ([`count`](Self::count)), shared by a reader's
 /// clones and its accesses.
-#[derive(Debug, Default)]
 pub(crate) struct ShadowCounter {
     /// `[set][agreed]`: facility, group × disagreement, agreement.
     counts: [[AtomicU64; 2]; 2],
+    /// Where they are exported: the session cache's metrics (feature `otel`).
+    recorder: Recorder,
 }
 
 impl ShadowCounter {
+    /// Counters at zero, exported on `recorder`'s metrics.
+    pub(crate) fn new(recorder: Recorder) -> ShadowCounter {
+        ShadowCounter {
+            counts: Default::default(),
+            recorder,
+        }
+    }
+
     /// Counts one probe: the one place a shadow probe is counted (and exported).
     pub(crate) fn count(&self, set: ProbeSet, agreed: bool) {
-        let row = match set {
-            ProbeSet::Facility => &self.counts[0],
-            ProbeSet::Group => &self.counts[1],
-        };
-        let cell = if agreed { &row[1] } else { &row[0] };
-        cell.fetch_add(1, Ordering::Relaxed);
+        if let Some(cell) = self
+            .counts
+            .get(set.index())
+            .and_then(|row| row.get(usize::from(agreed)))
+        {
+            cell.fetch_add(1, Ordering::Relaxed);
+        }
+        self.recorder.shadow_probe(set, agreed);
     }
 
     pub(crate) fn snapshot(&self) -> ShadowCounts {
@@ -186,10 +180,12 @@ pub(crate) struct ShadowSink {
     pub(crate) on_blob_unreadable: Arc<dyn Fn(&BlobUnreadable<'_>) + Send + Sync>,
 }
 
-impl Default for ShadowSink {
-    fn default() -> Self {
+impl ShadowSink {
+    /// Counters at zero, exported on `recorder`'s metrics, and the default logs (a JSON line
+    /// each on standard error).
+    pub(crate) fn new(recorder: Recorder) -> Self {
         ShadowSink {
-            counter: Arc::default(),
+            counter: Arc::new(ShadowCounter::new(recorder)),
             on_disagreement: Arc::new(|d: &Disagreement<'_>| eprintln!("{}", d.json_line())),
             on_blob_unreadable: Arc::new(|b: &BlobUnreadable<'_>| eprintln!("{}", b.json_line())),
         }
