@@ -116,6 +116,7 @@ mod error;
 pub mod jobs;
 mod key_template;
 mod link;
+mod node_address;
 mod op;
 mod otel;
 mod rollout;
@@ -135,6 +136,7 @@ pub use dictionaries::{
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
 pub use key_template::KeyTemplate;
+pub use node_address::{cluster_node_address, connection_info_at};
 /// The OpenTelemetry API crate this crate reports on (feature `otel`): make the `Meter` a
 /// [`Metrics`] is made on with this one, so that the versions agree.
 #[cfg(feature = "otel")]

@@ -375,20 +375,7 @@ impl Target {
             }
             other => return Err(bad(&other)),
         };
-        let addr = match settings.addr() {
-            ConnectionAddr::TcpTls {
-                insecure,
-                tls_params,
-                ..
-            } => ConnectionAddr::TcpTls {
-                host,
-                port,
-                insecure: *insecure,
-                tls_params: tls_params.clone(),
-            },
-            _ => ConnectionAddr::Tcp(host, port),
-        };
-        Ok(settings.set_addr(addr).set_redis_settings(redis))
+        Ok(crate::connection_info_at(settings, host, port).set_redis_settings(redis))
     }
 }
 

@@ -89,20 +89,7 @@ pub fn cluster(seeds: &[String]) -> Result<Vec<Master>, Failure> {
         };
         let mut masters = Vec::new();
         for (host, port) in masters_of(&text, &seed_host)? {
-            let addr = match seed_info.addr() {
-                ConnectionAddr::TcpTls {
-                    insecure,
-                    tls_params,
-                    ..
-                } => ConnectionAddr::TcpTls {
-                    host,
-                    port,
-                    insecure: *insecure,
-                    tls_params: tls_params.clone(),
-                },
-                _ => ConnectionAddr::Tcp(host, port),
-            };
-            let node = seed_info.clone().set_addr(addr);
+            let node = sessionpack_redis::connection_info_at(seed_info.clone(), host, port);
             let address = address(&node);
             let conn = connect(node, &address)?;
             masters.push(Master { address, conn });
@@ -142,14 +129,7 @@ fn masters_of(text: &str, seed_host: &str) -> Result<Vec<(String, u16)>, Failure
                  replica has taken over (its keys would not be scanned)"
             )));
         }
-        // ip:port@cport[,hostname]
-        let hostport = addr.split(['@', ',']).next().unwrap_or("");
-        let (host, port) = hostport
-            .rsplit_once(':')
-            .ok_or_else(|| bad("an address without a port"))?;
-        let port: u16 = port
-            .parse()
-            .map_err(|_| bad("a port that is not a number"))?;
+        let (host, port) = sessionpack_redis::cluster_node_address(addr).map_err(bad)?;
         let host = if host.is_empty() { seed_host } else { host };
         out.push((host.to_owned(), port));
     }

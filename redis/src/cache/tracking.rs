@@ -514,14 +514,7 @@ fn parse_nodes(text: &str, url: &str) -> Result<View, Error> {
         if !flags.contains(&"master") {
             continue;
         }
-        // ip:port@cport[,hostname]
-        let hostport = addr.split(['@', ',']).next().unwrap_or("");
-        let (host, port) = hostport
-            .rsplit_once(':')
-            .ok_or_else(|| bad("an address without a port"))?;
-        let port: u16 = port
-            .parse()
-            .map_err(|_| bad("a port that is not a number"))?;
+        let (host, port) = crate::cluster_node_address(addr).map_err(bad)?;
         let url = (port != 0 && !flags.contains(&"noaddr")).then(|| {
             let host = if host.is_empty() { own_host } else { host };
             format!("redis://{host}:{port}")
