@@ -104,7 +104,9 @@ pub enum Command {
                       Idempotent: a blob key already holding exactly the bytes to write is left\n\
                       alone (unchanged); a rerun writes only what changed. A key gone between SCAN\n\
                       and GET is counted gone. TTL: the blob gets the legacy key's PTTL (PX), or\n\
-                      none when the legacy key has none.\n\
+                      none when the legacy key has none; an unchanged blob whose TTL is more than\n\
+                      1 s from its legacy key's (an expiry slid with EXPIRE) gets it (PEXPIRE or\n\
+                      PERSIST: expiry_moved).\n\
                       --dry-run: reads, converts and checks; writes no blob and no dictionary.\n\
                       --rate N: a token bucket of N keys per second, bursts of at most\n\
                       max(1, N/10) keys: never more than N keys in any second.\n\

@@ -471,6 +471,69 @@ fn migrates_a_tenant(on: Where, name: &str) {
     );
     assert_eq!(count(&s, "skipped_blob_keys"), n, "{s}");
     assert_eq!(count(&s, "dictionary_keys_appended"), 0, "{s}");
+    assert_eq!(count(&s, "expiry_moved"), 0, "{s}");
+
+    // Expiries moved on the legacy side with the values untouched — one slid (PEXPIRE), one
+    // made persistent, one given a TTL it had not: a rerun writes no blob and moves exactly
+    // these three blobs' expiries to their legacy keys'.
+    let mut with_ttl = tenant.sessions.iter().filter(|w| w.ttl_ms.is_some());
+    let (slid, persisted) = (with_ttl.next().unwrap(), with_ttl.next().unwrap());
+    let given = tenant.sessions.iter().find(|w| w.ttl_ms.is_none()).unwrap();
+    let moved_at = Instant::now();
+    for (key, ms) in [
+        (&slid.key, Some(7_200_000_u64)),
+        (&persisted.key, None),
+        (&given.key, Some(5_400_000)),
+    ] {
+        let ok: bool = match ms {
+            Some(ms) => redis::cmd("PEXPIRE")
+                .arg(key)
+                .arg(ms)
+                .query(conn.con())
+                .unwrap(),
+            None => redis::cmd("PERSIST").arg(key).query(conn.con()).unwrap(),
+        };
+        assert!(ok, "{key}");
+    }
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", support::stderr(&o));
+    let s = lines(&o).1.unwrap();
+    assert_eq!(
+        (
+            count(&s, "written"),
+            count(&s, "unchanged"),
+            count(&s, "expiry_moved")
+        ),
+        (0, n, 3),
+        "{s}"
+    );
+    let since = i64::try_from(moved_at.elapsed().as_millis()).unwrap();
+    for (key, want) in [(&slid.key, 7_200_000_i64), (&given.key, 5_400_000)] {
+        let blob_pttl = conn.pttl(&format!("{key}:sp"));
+        assert!(
+            blob_pttl <= want && blob_pttl >= want - since - 1_000,
+            "{key}: the blob's PTTL {blob_pttl}, the legacy key's was set to {want} {since} ms ago"
+        );
+    }
+    assert_eq!(
+        conn.pttl(&format!("{}:sp", persisted.key)),
+        -1,
+        "{}",
+        persisted.key
+    );
+    assert_eq!(
+        conn.pttl(&persisted.key),
+        -1,
+        "{}: the legacy key untouched",
+        persisted.key
+    );
+    let o = migrate(&args);
+    let s = lines(&o).1.unwrap();
+    assert_eq!(
+        (count(&s, "written"), count(&s, "expiry_moved")),
+        (0, 0),
+        "{s}"
+    );
 }
 
 #[test]

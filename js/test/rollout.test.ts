@@ -13,6 +13,7 @@ import {
   RolloutAccess,
   SessionAccess,
   SessionCache,
+  dualExpire,
   dualWrite,
   errorKind,
   parseRolloutMode,
@@ -278,7 +279,17 @@ for (const tgName of TARGETS) {
         assert.equal(Number(await a.send(written.blobKey, ["PEXPIRETIME", written.blobKey])), written.expiresAtMs);
         assert.equal(Number(await a.send(e.legacyKey, ["PEXPIRETIME", e.legacyKey])), written.expiresAtMs);
         assert.equal(String(await a.send(e.legacyKey, ["GET", e.legacyKey])), e.json);
+        // Sliding both (RO-DUAL-SLIDE): one new absolute expiry on both keys.
+        const slid = await dualExpire(app, { legacyKey: e.legacyKey, ttlMs: 7_200_000, template: "blob:{key}:v3", nowMs: nowMs + 1 });
+        assert.deepEqual([slid.blobKey, slid.expiresAtMs, slid.existed], [written.blobKey, nowMs + 1 + 7_200_000, { blob: true, legacy: true }]);
+        assert.equal(Number(await a.send(written.blobKey, ["PEXPIRETIME", written.blobKey])), slid.expiresAtMs);
+        assert.equal(Number(await a.send(e.legacyKey, ["PEXPIRETIME", e.legacyKey])), slid.expiresAtMs);
       }
+      const gone = key("rollout-dual-gone");
+      const none = await dualExpire(app, { legacyKey: gone, ttlMs: 1000 });
+      assert.deepEqual(none.existed, { blob: false, legacy: false });
+      assert.equal(Number(await a.send(gone, ["EXISTS", gone])), 0);
+      await assert.rejects(dualExpire(app, { legacyKey: gone, ttlMs: 0 }), kind("invalid_input"));
       // Wrong arguments are refused before anything is written.
       const k = key("rollout-dual-refused");
       await assert.rejects(dualWrite(app, { legacyKey: k, legacyJson: "{}", blob: new Uint8Array([1]), ttlMs: 1000, template: "sp:" }), kind("invalid_input"));

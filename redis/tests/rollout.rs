@@ -808,7 +808,26 @@ fn the_dual_writer_gives_both_keys_one_expiry_and_writes_the_blob_first() {
                     store.get(&blob_key).await.unwrap().unwrap().digest(),
                     sessionpack::Header::read(&encoded).unwrap().digest
                 );
+                // Sliding both (RO-DUAL-SLIDE): one new absolute expiry on both keys.
+                let (existed, slid) = store
+                    .expire_both(&key, Duration::from_secs(7_200), &template)
+                    .await
+                    .unwrap();
+                assert_eq!(existed, (true, true), "{name}");
+                assert!(slid >= at + 7_000_000, "{name}: {slid} after {at}");
+                assert_eq!(pexpiretime(&mut *admin, &key), slid, "{name}");
+                assert_eq!(pexpiretime(&mut *admin, &blob_key), slid, "{name}");
             }
+            // Sliding keys that are not there creates nothing.
+            let gone = format!("{run}:gone");
+            let (existed, _) = store.expire_both(&gone, ttl, &template).await.unwrap();
+            assert_eq!(existed, (false, false), "{name}");
+            assert!(store.get_raw(&gone).await.unwrap().is_none(), "{name}");
+            let err = store
+                .expire_both(&gone, Duration::ZERO, &template)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{name}");
             // What is no blob is refused before anything is written.
             let key = format!("{run}:refused");
             let err = store

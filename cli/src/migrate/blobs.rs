@@ -14,6 +14,12 @@ pub enum Blobs {
     Cluster(Box<ClusterConnection>),
 }
 
+/// What a blob key holds now: its value, and its PTTL (-1: no TTL; -2: missing).
+pub struct Held {
+    pub value: Option<Vec<u8>>,
+    pub pttl_ms: i64,
+}
+
 /// A blob to write: the key, the bytes, the TTL in milliseconds (`None`: no TTL).
 pub struct Write {
     pub key: String,
@@ -40,9 +46,9 @@ impl Blobs {
         )))
     }
 
-    /// The current value of each of `keys` (`None`: missing, or not a string: written over
-    /// only if the write is wanted).
-    pub fn read(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, Failure> {
+    /// The current value and PTTL of each of `keys` (value `None`: missing, or not a string:
+    /// written over only if the write is wanted; PTTL as Redis answers it, -1 for no TTL).
+    pub fn read(&mut self, keys: &[String]) -> Result<Vec<Held>, Failure> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -51,37 +57,84 @@ impl Blobs {
                 let mut pipe = redis::pipe();
                 pipe.ignore_errors();
                 for key in keys {
-                    pipe.cmd("GET").arg(key);
+                    pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
                 }
                 pipe.query(conn).map_err(|e| failed("GET", &e))?
             }
             Blobs::Cluster(conn) => {
                 let mut pipe = redis::cluster::cluster_pipe();
                 for key in keys {
-                    pipe.cmd("GET").arg(key);
+                    pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
                 }
                 match pipe.query(conn.as_mut()) {
                     Ok(values) => values,
                     // One key of another type fails the whole cluster pipeline: one by one.
                     Err(_) => keys
                         .iter()
-                        .map(|key| {
-                            redis::cmd("GET")
-                                .arg(key)
-                                .query::<Value>(conn.as_mut())
-                                .unwrap_or(Value::Nil)
+                        .flat_map(|key| {
+                            ["GET", "PTTL"].map(|name| {
+                                redis::cmd(name)
+                                    .arg(key)
+                                    .query::<Value>(conn.as_mut())
+                                    .unwrap_or(Value::Nil)
+                            })
                         })
                         .collect(),
                 }
             }
         };
-        Ok(values
-            .into_iter()
-            .map(|v| match v {
-                Value::BulkString(bytes) => Some(bytes),
-                _ => None,
-            })
-            .collect())
+        let mut values = values.into_iter();
+        let mut held = Vec::with_capacity(keys.len());
+        while let (Some(value), Some(pttl)) = (values.next(), values.next()) {
+            held.push(Held {
+                value: match value {
+                    Value::BulkString(bytes) => Some(bytes),
+                    _ => None,
+                },
+                pttl_ms: match pttl {
+                    Value::Int(ms) => ms,
+                    _ => -2,
+                },
+            });
+        }
+        Ok(held)
+    }
+
+    /// Moves each blob of `expiries` to its TTL (`PEXPIRE key ms`, or `PERSIST key` for none),
+    /// in one pipeline: the blobs whose bytes are current but whose legacy key's expiry moved.
+    pub fn expire(&mut self, expiries: &[(String, Option<u64>)]) -> Result<(), Failure> {
+        if expiries.is_empty() {
+            return Ok(());
+        }
+        let command = |(key, ttl): &(String, Option<u64>)| match ttl {
+            Some(ms) => {
+                let mut cmd = redis::cmd("PEXPIRE");
+                cmd.arg(key).arg(*ms);
+                cmd
+            }
+            None => {
+                let mut cmd = redis::cmd("PERSIST");
+                cmd.arg(key);
+                cmd
+            }
+        };
+        match self {
+            Blobs::Server(conn) => {
+                let mut pipe = redis::pipe();
+                expiries.iter().for_each(|e| {
+                    pipe.add_command(command(e)).ignore();
+                });
+                pipe.query::<()>(conn).map_err(|e| failed("PEXPIRE", &e))
+            }
+            Blobs::Cluster(conn) => {
+                let mut pipe = redis::cluster::cluster_pipe();
+                expiries.iter().for_each(|e| {
+                    pipe.add_command(command(e)).ignore();
+                });
+                pipe.query::<()>(conn.as_mut())
+                    .map_err(|e| failed("PEXPIRE", &e))
+            }
+        }
     }
 
     /// Writes every blob of `writes` (`SET key bytes [PX ttl]`), in one pipeline.

@@ -255,11 +255,8 @@ impl Run<'_> {
         let current = blobs.read(&blob_keys)?;
         let now = Instant::now();
         let mut writes = Vec::with_capacity(converted.len());
+        let mut expiries = Vec::new();
         for ((mut w, expires), held) in converted.into_iter().zip(current) {
-            if held.as_deref() == Some(w.bytes.as_slice()) {
-                self.counts.unchanged += 1;
-                continue;
-            }
             if let Some(at) = expires {
                 // The time the legacy key has left now: the blob expires with it.
                 let left = at.saturating_duration_since(now).as_millis();
@@ -269,19 +266,68 @@ impl Run<'_> {
                 }
                 w.ttl_ms = Some(u64::try_from(left).unwrap_or(u64::MAX));
             }
+            if held.value.as_deref() == Some(w.bytes.as_slice()) {
+                self.counts.unchanged += 1;
+                // The bytes are current; the expiry may have moved since (a legacy key whose
+                // TTL was slid with EXPIRE, or made persistent): the blob's follows it.
+                if expiry_moved(held.pttl_ms, w.ttl_ms) {
+                    expiries.push((w.key, w.ttl_ms));
+                }
+                continue;
+            }
             writes.push(w);
         }
         let n = u64::try_from(writes.len()).unwrap_or(u64::MAX);
+        let moved = u64::try_from(expiries.len()).unwrap_or(u64::MAX);
         if self.args.dry_run {
             self.counts.would_write += n;
+            self.counts.would_move_expiry += moved;
         } else {
             blobs.write(&writes)?;
+            blobs.expire(&expiries)?;
             self.counts.written += n;
+            self.counts.expiry_moved += moved;
         }
         Ok(())
     }
 }
 
+/// How far a blob's remaining TTL may be from its legacy key's before the migration moves it:
+/// the time between reading the two.
+const EXPIRY_SLACK_MS: i64 = 1_000;
+
+/// Whether a current blob with PTTL `held_ms` (-1: none) must be given the legacy key's
+/// remaining TTL `want_ms` (`None`: none): one has a TTL and the other not, or they differ by
+/// more than [`EXPIRY_SLACK_MS`].
+fn expiry_moved(held_ms: i64, want_ms: Option<u64>) -> bool {
+    match (held_ms, want_ms) {
+        (-1, None) => false,
+        (held, Some(want)) if held >= 0 => {
+            let want = i64::try_from(want).unwrap_or(i64::MAX);
+            held.abs_diff(want) > EXPIRY_SLACK_MS.unsigned_abs()
+        }
+        _ => true,
+    }
+}
+
 fn len(bytes: &[u8]) -> u64 {
     u64::try_from(bytes.len()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry_moved;
+
+    #[test]
+    fn an_expiry_moves_when_the_ttls_differ_by_more_than_a_second_or_one_is_missing() {
+        assert!(!expiry_moved(-1, None));
+        assert!(!expiry_moved(60_000, Some(60_500)));
+        assert!(!expiry_moved(60_000, Some(59_000)));
+        assert!(expiry_moved(60_000, Some(61_001)));
+        assert!(expiry_moved(60_000, Some(58_999)));
+        assert!(expiry_moved(60_000, None));
+        assert!(expiry_moved(-1, Some(60_000)));
+        assert!(expiry_moved(-2, Some(60_000)));
+        assert!(expiry_moved(-2, None));
+    }
 }

@@ -19,8 +19,13 @@ pub struct Counts {
     pub written: u64,
     /// Blobs --dry-run would have written.
     pub would_write: u64,
-    /// Blob keys already holding exactly the bytes: left alone.
+    /// Blob keys already holding exactly the bytes: not written.
     pub unchanged: u64,
+    /// Of those, blobs whose TTL was moved to their legacy key's (its expiry had moved since:
+    /// `PEXPIRE`, or `PERSIST` when the legacy key has none).
+    pub expiry_moved: u64,
+    /// Expiries --dry-run would have moved.
+    pub would_move_expiry: u64,
     /// Keys gone between SCAN and GET.
     pub gone: u64,
     /// Keys that failed, all reasons.
@@ -57,7 +62,7 @@ impl Counts {
         };
         let mut out = format!(
             "migrate{}: {} keys scanned in {secs:.1} s ({rate:.0} keys/s)\n  \
-             converted {}, {} {}, unchanged {}, gone {}, failed {}\n  \
+             converted {}, {} {}, unchanged {} ({} expiries {}), gone {}, failed {}\n  \
              bytes: {:.1} MB legacy -> {:.1} MB blobs\n  \
              parity: {} checked, {} equal\n  \
              dictionary keys appended: {}\n",
@@ -75,6 +80,12 @@ impl Counts {
                 self.written
             },
             self.unchanged,
+            if dry_run {
+                self.would_move_expiry
+            } else {
+                self.expiry_moved
+            },
+            if dry_run { "would move" } else { "moved" },
             self.gone,
             self.failed,
             mb(self.bytes_before),

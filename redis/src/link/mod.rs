@@ -65,6 +65,13 @@ pub(crate) fn set_until(key: &str, value: &[u8], at_ms: u64) -> redis::Cmd {
     c
 }
 
+/// `PEXPIREAT key at_ms`: expire at an absolute Unix time in milliseconds.
+pub(crate) fn expire_at(key: &str, at_ms: u64) -> redis::Cmd {
+    let mut c = redis::cmd("PEXPIREAT");
+    c.arg(key).arg(at_ms);
+    c
+}
+
 /// `DEL key`.
 pub(crate) fn del(key: &str) -> redis::Cmd {
     let mut c = redis::cmd("DEL");

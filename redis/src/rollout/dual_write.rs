@@ -46,13 +46,7 @@ impl AsyncSessionStore {
         ttl: Duration,
         template: &KeyTemplate,
     ) -> Result<u64, Error> {
-        let ttl_ms = crate::codec::ttl_ms(Some(ttl))?.unwrap_or(1);
-        let now = u64::try_from(crate::cache::now_ms()).unwrap_or(0);
-        let at = now.checked_add(ttl_ms).ok_or_else(|| Error::InvalidInput {
-            message: format!(
-                "a TTL of {ttl:?} from now is past the end of time: give a shorter one"
-            ),
-        })?;
+        let at = until(ttl)?;
         let blob_key = template.apply(legacy_key);
         self.link
             .drive(self.core.put_until(&blob_key, blob.into(), at))
@@ -63,4 +57,62 @@ impl AsyncSessionStore {
             .await?;
         Ok(at)
     }
+    /// Slides both forms' expiry alike (`ROLLOUT.md` RO-DUAL-SLIDE): `PEXPIREAT t` on the blob
+    /// key, then on `legacy_key`, `t` = now + `ttl` computed once — for a service that extends a
+    /// session's life without rewriting it. Returns whether each key existed, (blob, legacy),
+    /// and `t`. A key that did not exist is not created.
+    ///
+    /// # Errors
+    ///
+    /// A TTL under 1 ms (`invalid_input`) and the connection's; a failure after the blob's
+    /// expiry moved is returned: retry the whole call.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use sessionpack_redis::{AsyncSessionStore, KeyTemplate, Target};
+    ///
+    /// let store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+    /// let (existed, _at) = store
+    ///     .expire_both("sess:6f1c", Duration::from_secs(3600), &KeyTemplate::default())
+    ///     .await?;
+    /// assert_eq!(existed, (true, true));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn expire_both(
+        &self,
+        legacy_key: &str,
+        ttl: Duration,
+        template: &KeyTemplate,
+    ) -> Result<((bool, bool), u64), Error> {
+        let at = until(ttl)?;
+        let blob_key = template.apply(legacy_key);
+        let blob = self
+            .link
+            .drive(one(
+                &blob_key,
+                Ok(crate::link::expire_at(&blob_key, at)),
+                read::<bool>,
+            ))
+            .await?;
+        let legacy = self
+            .link
+            .drive(one(
+                legacy_key,
+                Ok(crate::link::expire_at(legacy_key, at)),
+                read::<bool>,
+            ))
+            .await?;
+        Ok(((blob, legacy), at))
+    }
+}
+
+/// Now + `ttl`, Unix milliseconds: the one absolute expiry of both keys.
+fn until(ttl: Duration) -> Result<u64, Error> {
+    let ttl_ms = crate::codec::ttl_ms(Some(ttl))?.unwrap_or(1);
+    let now = u64::try_from(crate::cache::now_ms()).unwrap_or(0);
+    now.checked_add(ttl_ms).ok_or_else(|| Error::InvalidInput {
+        message: format!("a TTL of {ttl:?} from now is past the end of time: give a shorter one"),
+    })
 }

@@ -62,18 +62,9 @@ export async function dualWrite(client: object, write: DualWrite, options: { tim
   if (typeof legacyKey !== "string" || legacyKey === "") argument("dualWrite: legacyKey must be a non-empty string");
   if (typeof legacyJson !== "string" && !(legacyJson instanceof Uint8Array)) argument("dualWrite: legacyJson must be the legacy session's text (a string) or its UTF-8 bytes");
   if (!(blob instanceof Uint8Array) || blob.length === 0) argument("dualWrite: blob must be the encoded session (a non-empty Uint8Array)");
-  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) argument(`dualWrite: ttlMs must be a positive integer number of milliseconds, not ${String(ttlMs)}`);
-  const nowMs = write.nowMs ?? Date.now();
-  if (!Number.isSafeInteger(nowMs) || nowMs < 0) argument(`dualWrite: nowMs must be a Unix time in integer milliseconds, not ${String(nowMs)}`);
-  const timeoutMs = options.timeoutMs ?? Target.DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) argument(`dualWrite: timeoutMs must be a positive number of milliseconds, not ${String(timeoutMs)}`);
-  const expiresAtMs = nowMs + ttlMs;
-  if (!Number.isSafeInteger(expiresAtMs)) argument("dualWrite: nowMs + ttlMs is beyond the integers a Unix time in ms is written with");
+  const { expiresAtMs, timeoutMs } = expiry("dualWrite", ttlMs, write.nowMs, options.timeoutMs);
   const blobKey = KeyTemplate.from(write.template).blobKey(legacyKey);
-  if (client instanceof Target || typeof client === "string") {
-    argument("dualWrite takes the service's own client (node-redis or ioredis, client or cluster), not a Target or a URL");
-  }
-  const commands = adaptClient(client);
+  const commands = commandsOf("dualWrite", client);
   const at = String(expiresAtMs);
   try {
     await set(commands, blobKey, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), at, timeoutMs);
@@ -88,6 +79,79 @@ export async function dualWrite(client: object, write: DualWrite, options: { tim
     await commands.close();
   }
   return { blobKey, expiresAtMs };
+}
+
+/** The one absolute expiry of both keys, `nowMs + ttlMs`, and the timeout, checked. */
+function expiry(fn: string, ttlMs: number, nowArg: number | undefined, timeoutArg: number | undefined): { expiresAtMs: number; timeoutMs: number } {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) argument(`${fn}: ttlMs must be a positive integer number of milliseconds, not ${String(ttlMs)}`);
+  const nowMs = nowArg ?? Date.now();
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0) argument(`${fn}: nowMs must be a Unix time in integer milliseconds, not ${String(nowMs)}`);
+  const timeoutMs = timeoutArg ?? Target.DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) argument(`${fn}: timeoutMs must be a positive number of milliseconds, not ${String(timeoutMs)}`);
+  const expiresAtMs = nowMs + ttlMs;
+  if (!Number.isSafeInteger(expiresAtMs)) argument(`${fn}: nowMs + ttlMs is beyond the integers a Unix time in ms is written with`);
+  return { expiresAtMs, timeoutMs };
+}
+
+/** The service's own client, adapted (never a `Target` or a URL: nothing is connected here). */
+function commandsOf(fn: string, client: object): RedisCommands {
+  if (client instanceof Target || typeof client === "string") {
+    argument(`${fn} takes the service's own client (node-redis or ioredis, client or cluster), not a Target or a URL`);
+  }
+  return adaptClient(client);
+}
+
+/** One session's expiry to slide: {@link dualExpire}'s argument. */
+export interface DualExpire {
+  /** The legacy key (`sess:…`). */
+  legacyKey: string;
+  /** How long both live from now on, ms from `nowMs` (a positive integer). */
+  ttlMs: number;
+  /** How the blob key is made from the legacy key (default `sp:{key}`). */
+  template?: KeyTemplate | string;
+  /** Now, Unix ms (default `Date.now()`): both keys expire at `nowMs + ttlMs`. */
+  nowMs?: number;
+}
+
+/** What {@link dualExpire} did. */
+export interface DualExpired extends DualWritten {
+  /** Whether each key existed (and so got the new expiry); a missing key is not created. */
+  readonly existed: { readonly blob: boolean; readonly legacy: boolean };
+}
+
+/**
+ * Slides both forms' expiry alike (ROLLOUT.md RO-DUAL-SLIDE), for a service that extends a
+ * session's life without rewriting it: `PEXPIREAT t` on the blob key, then on the legacy key,
+ * `t = nowMs + ttlMs` computed once. A failure after the blob's expiry moved rejects: retry.
+ *
+ * ```ts
+ * await dualExpire(redis, { legacyKey: `sess:${sid}`, ttlMs: 3_600_000 });   // instead of EXPIRE sess:… 3600
+ * ```
+ */
+export async function dualExpire(client: object, slide: DualExpire, options: { timeoutMs?: number } = {}): Promise<DualExpired> {
+  if (typeof slide !== "object" || slide === null) argument("dualExpire needs { legacyKey, ttlMs, template?, nowMs? }");
+  const { legacyKey } = slide;
+  if (typeof legacyKey !== "string" || legacyKey === "") argument("dualExpire: legacyKey must be a non-empty string");
+  const { expiresAtMs, timeoutMs } = expiry("dualExpire", slide.ttlMs, slide.nowMs, options.timeoutMs);
+  const blobKey = KeyTemplate.from(slide.template).blobKey(legacyKey);
+  const commands = commandsOf("dualExpire", client);
+  const at = String(expiresAtMs);
+  try {
+    const blob = await expireAt(commands, blobKey, at, timeoutMs);
+    const legacy = await expireAt(commands, legacyKey, at, timeoutMs);
+    return { blobKey, expiresAtMs, existed: { blob, legacy } };
+  } finally {
+    await commands.close();
+  }
+}
+
+async function expireAt(commands: RedisCommands, key: string, at: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const reply = await within(commands.send(key, ["PEXPIREAT", key, at], false), timeoutMs, () => timedOut(`PEXPIREAT ${JSON.stringify(key)}`, timeoutMs));
+    return Number(reply) === 1;
+  } catch (e) {
+    throw classify(e, key);
+  }
 }
 
 async function set(commands: RedisCommands, key: string, value: Arg, at: string, timeoutMs: number): Promise<void> {
