@@ -13,6 +13,7 @@ import {
   RolloutAccess,
   SessionAccess,
   SessionCache,
+  dualDelete,
   dualExpire,
   dualWrite,
   errorKind,
@@ -285,6 +286,20 @@ for (const tgName of TARGETS) {
         assert.equal(Number(await a.send(written.blobKey, ["PEXPIRETIME", written.blobKey])), slid.expiresAtMs);
         assert.equal(Number(await a.send(e.legacyKey, ["PEXPIRETIME", e.legacyKey])), slid.expiresAtMs);
       }
+      // Logged out on the legacy side only: a slide does not revive it, the blob goes too.
+      const [first, second] = w.entries;
+      assert.ok(first !== undefined && second !== undefined);
+      const firstBlob = `blob:${first.legacyKey}:v3`;
+      await a.send(first.legacyKey, ["DEL", first.legacyKey]);
+      const revived = await dualExpire(app, { legacyKey: first.legacyKey, ttlMs: 60_000, template: "blob:{key}:v3" });
+      assert.deepEqual(revived.existed, { blob: false, legacy: false });
+      assert.equal(Number(await a.send(firstBlob, ["EXISTS", firstBlob])), 0);
+      // Logout in both forms (RO-DUAL-DELETE).
+      const secondBlob = `blob:${second.legacyKey}:v3`;
+      assert.deepEqual(await dualDelete(app, { legacyKey: second.legacyKey, template: "blob:{key}:v3" }), { blob: true, legacy: true });
+      assert.equal(Number(await a.send(secondBlob, ["EXISTS", secondBlob])), 0);
+      assert.equal(Number(await a.send(second.legacyKey, ["EXISTS", second.legacyKey])), 0);
+      assert.deepEqual(await dualDelete(app, { legacyKey: second.legacyKey, template: "blob:{key}:v3" }), { blob: false, legacy: false });
       const gone = key("rollout-dual-gone");
       const none = await dualExpire(app, { legacyKey: gone, ttlMs: 1000 });
       assert.deepEqual(none.existed, { blob: false, legacy: false });

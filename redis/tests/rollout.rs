@@ -818,6 +818,39 @@ fn the_dual_writer_gives_both_keys_one_expiry_and_writes_the_blob_first() {
                 assert_eq!(pexpiretime(&mut *admin, &key), slid, "{name}");
                 assert_eq!(pexpiretime(&mut *admin, &blob_key), slid, "{name}");
             }
+            // A session logged out on the legacy side only (DEL of its legacy key) is not revived
+            // by a slide: its blob is deleted (RO-DUAL-SLIDE).
+            let out = format!("{run}:0");
+            let _: i64 = redis::cmd("DEL").arg(&out).query(&mut *admin).unwrap();
+            let (existed, _) = store.expire_both(&out, ttl, &template).await.unwrap();
+            assert_eq!(existed, (false, false), "{name}");
+            assert!(
+                store
+                    .get_raw(&template.apply(&out))
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{name}"
+            );
+            // Logout in both forms (RO-DUAL-DELETE).
+            let both = format!("{run}:1");
+            assert_eq!(
+                store.delete_both(&both, &template).await.unwrap(),
+                (true, true)
+            );
+            assert!(store.get_raw(&both).await.unwrap().is_none(), "{name}");
+            assert!(
+                store
+                    .get_raw(&template.apply(&both))
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{name}"
+            );
+            assert_eq!(
+                store.delete_both(&both, &template).await.unwrap(),
+                (false, false)
+            );
             // Sliding keys that are not there creates nothing.
             let gone = format!("{run}:gone");
             let (existed, _) = store.expire_both(&gone, ttl, &template).await.unwrap();

@@ -11,7 +11,7 @@ use crate::Failure;
 /// A legacy key as read.
 pub enum Legacy {
     /// The value, and when it expires (`None`: no TTL): its PTTL counted from the moment the
-    /// reply arrived, so a blob given the time left then expires no later than its legacy key.
+    /// question was sent, so a blob given the time left then expires no later than its legacy key.
     Found(Vec<u8>, Option<Instant>),
     /// The key vanished (deleted or expired) between SCAN and GET.
     Gone,
@@ -26,10 +26,12 @@ pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failu
     for key in keys {
         pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
     }
+    // Measured from before the question: a PTTL counted from then is no later than the
+    // legacy key's expiry, however long the answer and the write take.
+    let asked = Instant::now();
     let values: Vec<Value> = pipe
         .query(&mut master.conn)
         .map_err(|e| scan::server(&master.address, &e))?;
-    let replied = Instant::now();
     let mut out = Vec::with_capacity(keys.len());
     let mut values = values.into_iter();
     for _ in keys {
@@ -39,13 +41,13 @@ pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failu
                 master.address
             )));
         };
-        out.push(read_one(value, ttl, replied));
+        out.push(read_one(value, ttl, asked));
     }
     Ok(out)
 }
 
 /// One key's GET and PTTL replies.
-fn read_one(value: Value, ttl: Value, replied: Instant) -> Legacy {
+fn read_one(value: Value, ttl: Value, asked: Instant) -> Legacy {
     let bytes = match value {
         Value::BulkString(bytes) => bytes,
         Value::SimpleString(text) => text.into_bytes(),
@@ -60,7 +62,7 @@ fn read_one(value: Value, ttl: Value, replied: Instant) -> Legacy {
             bytes,
             u64::try_from(ms)
                 .ok()
-                .and_then(|ms| replied.checked_add(Duration::from_millis(ms))),
+                .and_then(|ms| asked.checked_add(Duration::from_millis(ms))),
         ),
         // -2 (gone since the GET) or 0 (expiring now).
         Value::Int(_) => Legacy::Gone,

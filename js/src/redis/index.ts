@@ -84,4 +84,4 @@ export { RolloutAccess, type RolloutAccessOptions } from "./rollout/rollout-acce
 export { RolloutSession } from "./rollout/rollout-session.js";
 export { type ShadowCounts, type ProbeCounts } from "./rollout/shadow-counts.js";
 export { logShadowDisagreement, logShadowBlobUnreadable, type ShadowDisagreement, type ShadowBlobUnreadable, type ProbeSet } from "./rollout/shadow-log.js";
-export { dualExpire, dualWrite, type DualExpire, type DualExpired, type DualWrite, type DualWritten } from "./rollout/dual-write.js";
+export { dualDelete, dualExpire, dualWrite, type DualDelete, type DualExpire, type DualExpired, type DualWrite, type DualWritten } from "./rollout/dual-write.js";

@@ -57,15 +57,16 @@ impl AsyncSessionStore {
             .await?;
         Ok(at)
     }
-    /// Slides both forms' expiry alike (`ROLLOUT.md` RO-DUAL-SLIDE): `PEXPIREAT t` on the blob
-    /// key, then on `legacy_key`, `t` = now + `ttl` computed once — for a service that extends a
-    /// session's life without rewriting it. Returns whether each key existed, (blob, legacy),
-    /// and `t`. A key that did not exist is not created.
+    /// Slides both forms' expiry alike (`ROLLOUT.md` RO-DUAL-SLIDE): `PEXPIREAT t` on
+    /// `legacy_key`, then on the blob key, `t` = now + `ttl` computed once — for a service that
+    /// extends a session's life without rewriting it. A legacy key that is gone (logged out, or
+    /// expired) is never revived through its blob: the blob key is deleted instead. Returns
+    /// whether each key got the new expiry, (blob, legacy), and `t`.
     ///
     /// # Errors
     ///
-    /// A TTL under 1 ms (`invalid_input`) and the connection's; a failure after the blob's
-    /// expiry moved is returned: retry the whole call.
+    /// A TTL under 1 ms (`invalid_input`) and the connection's; a failure after the legacy
+    /// key's expiry moved is returned: retry the whole call (until then the blob expires first).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -88,23 +89,53 @@ impl AsyncSessionStore {
     ) -> Result<((bool, bool), u64), Error> {
         let at = until(ttl)?;
         let blob_key = template.apply(legacy_key);
-        let blob = self
-            .link
-            .drive(one(
-                &blob_key,
-                Ok(crate::link::expire_at(&blob_key, at)),
-                read::<bool>,
-            ))
-            .await?;
         let legacy = self
-            .link
-            .drive(one(
-                legacy_key,
-                Ok(crate::link::expire_at(legacy_key, at)),
-                read::<bool>,
-            ))
+            .command(legacy_key, crate::link::expire_at(legacy_key, at))
+            .await?;
+        if !legacy {
+            self.command(&blob_key, crate::link::del(&blob_key)).await?;
+            return Ok(((false, false), at));
+        }
+        let blob = self
+            .command(&blob_key, crate::link::expire_at(&blob_key, at))
             .await?;
         Ok(((blob, legacy), at))
+    }
+
+    /// Ends a session in both forms (`ROLLOUT.md` RO-DUAL-DELETE), at logout: `DEL` of the blob
+    /// key, then of `legacy_key`, so that no reader, in any mode, finds the session once it
+    /// returns. Returns whether each existed, (blob, legacy).
+    ///
+    /// # Errors
+    ///
+    /// The connection's; a failure after the blob's deletion is returned: retry (until then
+    /// `blob` readers already find no session).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sessionpack_redis::{AsyncSessionStore, KeyTemplate, Target};
+    ///
+    /// let store = AsyncSessionStore::connect(&Target::standalone("redis://127.0.0.1:6379")).await?;
+    /// store.delete_both("sess:6f1c", &KeyTemplate::default()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete_both(
+        &self,
+        legacy_key: &str,
+        template: &KeyTemplate,
+    ) -> Result<(bool, bool), Error> {
+        let blob_key = template.apply(legacy_key);
+        let blob = self.command(&blob_key, crate::link::del(&blob_key)).await?;
+        let legacy = self
+            .command(legacy_key, crate::link::del(legacy_key))
+            .await?;
+        Ok((blob, legacy))
+    }
+
+    /// One command on `key` whose integer reply says whether it acted (1) or not (0).
+    async fn command(&self, key: &str, cmd: redis::Cmd) -> Result<bool, Error> {
+        self.link.drive(one(key, Ok(cmd), read::<bool>)).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! refresh interval in the background (`ROLLOUT.md` RO-POLICY-*).
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -45,7 +46,10 @@ impl RolloutPolicyOptions {
             key: "sessionpack:rollout".to_owned(),
             interval: Duration::from_secs(1),
             on_error: Arc::new(|e: &Error| {
-                eprintln!(
+                // `eprintln!` panics when standard error is closed: that would end the
+                // refreshes for good. A line that cannot be written is dropped.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "sessionpack rollout policy: {e} (the last accepted hash stays in force)"
                 );
             }),

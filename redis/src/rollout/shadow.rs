@@ -1,6 +1,7 @@
 //! Shadow probes' counts and log (`ROLLOUT.md` RO-SHADOW-COUNT, RO-SHADOW-LOG): what a
 //! disagreement and an unreadable blob say, and the counter every probe goes through.
 
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -186,8 +187,14 @@ impl ShadowSink {
     pub(crate) fn new(recorder: Recorder) -> Self {
         ShadowSink {
             counter: Arc::new(ShadowCounter::new(recorder)),
-            on_disagreement: Arc::new(|d: &Disagreement<'_>| eprintln!("{}", d.json_line())),
-            on_blob_unreadable: Arc::new(|b: &BlobUnreadable<'_>| eprintln!("{}", b.json_line())),
+            // Never `eprintln!`, which panics when standard error is closed: a shadow read
+            // must never fail. A line that cannot be written is dropped.
+            on_disagreement: Arc::new(|d: &Disagreement<'_>| {
+                let _ = writeln!(std::io::stderr(), "{}", d.json_line());
+            }),
+            on_blob_unreadable: Arc::new(|b: &BlobUnreadable<'_>| {
+                let _ = writeln!(std::io::stderr(), "{}", b.json_line());
+            }),
         }
     }
 }

@@ -121,8 +121,10 @@ export interface DualExpired extends DualWritten {
 
 /**
  * Slides both forms' expiry alike (ROLLOUT.md RO-DUAL-SLIDE), for a service that extends a
- * session's life without rewriting it: `PEXPIREAT t` on the blob key, then on the legacy key,
- * `t = nowMs + ttlMs` computed once. A failure after the blob's expiry moved rejects: retry.
+ * session's life without rewriting it: `PEXPIREAT t` on the legacy key, then on the blob key,
+ * `t = nowMs + ttlMs` computed once. A legacy key that is gone (logged out, or expired) is never
+ * revived through its blob: the blob key is deleted instead. A failure after the legacy key's
+ * expiry moved rejects: retry (until then the blob expires first).
  *
  * ```ts
  * await dualExpire(redis, { legacyKey: `sess:${sid}`, ttlMs: 3_600_000 });   // instead of EXPIRE sess:… 3600
@@ -137,17 +139,55 @@ export async function dualExpire(client: object, slide: DualExpire, options: { t
   const commands = commandsOf("dualExpire", client);
   const at = String(expiresAtMs);
   try {
-    const blob = await expireAt(commands, blobKey, at, timeoutMs);
-    const legacy = await expireAt(commands, legacyKey, at, timeoutMs);
+    const legacy = await acted(commands, legacyKey, ["PEXPIREAT", legacyKey, at], timeoutMs);
+    if (!legacy) {
+      await acted(commands, blobKey, ["DEL", blobKey], timeoutMs);
+      return { blobKey, expiresAtMs, existed: { blob: false, legacy: false } };
+    }
+    const blob = await acted(commands, blobKey, ["PEXPIREAT", blobKey, at], timeoutMs);
     return { blobKey, expiresAtMs, existed: { blob, legacy } };
   } finally {
     await commands.close();
   }
 }
 
-async function expireAt(commands: RedisCommands, key: string, at: string, timeoutMs: number): Promise<boolean> {
+/** {@link dualDelete}'s argument: the session to end. */
+export interface DualDelete {
+  /** The legacy key (`sess:…`). */
+  legacyKey: string;
+  /** How the blob key is made from the legacy key (default `sp:{key}`). */
+  template?: KeyTemplate | string;
+}
+
+/**
+ * Ends a session in both forms (ROLLOUT.md RO-DUAL-DELETE), at logout: `DEL` of the blob key,
+ * then of the legacy key, so that no reader, in any mode, finds the session once it resolves.
+ * Resolves to whether each existed. A failure after the blob's deletion rejects: retry.
+ *
+ * ```ts
+ * await dualDelete(redis, { legacyKey: `sess:${sid}` });   // instead of DEL sess:…
+ * ```
+ */
+export async function dualDelete(client: object, end: DualDelete, options: { timeoutMs?: number } = {}): Promise<{ readonly blob: boolean; readonly legacy: boolean }> {
+  if (typeof end !== "object" || end === null) argument("dualDelete needs { legacyKey, template? }");
+  const { legacyKey } = end;
+  if (typeof legacyKey !== "string" || legacyKey === "") argument("dualDelete: legacyKey must be a non-empty string");
+  const { timeoutMs } = expiry("dualDelete", 1, undefined, options.timeoutMs);
+  const blobKey = KeyTemplate.from(end.template).blobKey(legacyKey);
+  const commands = commandsOf("dualDelete", client);
   try {
-    const reply = await within(commands.send(key, ["PEXPIREAT", key, at], false), timeoutMs, () => timedOut(`PEXPIREAT ${JSON.stringify(key)}`, timeoutMs));
+    const blob = await acted(commands, blobKey, ["DEL", blobKey], timeoutMs);
+    const legacy = await acted(commands, legacyKey, ["DEL", legacyKey], timeoutMs);
+    return { blob, legacy };
+  } finally {
+    await commands.close();
+  }
+}
+
+/** One command on `key` whose integer reply says whether it acted (1) or not (0). */
+async function acted(commands: RedisCommands, key: string, command: Arg[], timeoutMs: number): Promise<boolean> {
+  try {
+    const reply = await within(commands.send(key, command, false), timeoutMs, () => timedOut(`${String(command[0])} ${JSON.stringify(key)}`, timeoutMs));
     return Number(reply) === 1;
   } catch (e) {
     throw classify(e, key);

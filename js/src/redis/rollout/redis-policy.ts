@@ -186,7 +186,7 @@ export class RedisRolloutPolicy implements RolloutPolicyLike {
     this.#refreshes++;
     if (this.#closed) return;
     if (got instanceof SessionpackError || got instanceof StoreError) {
-      const what = got instanceof StoreError ? `store:${got.kind}` : `hash:${version}`;
+      const what = got instanceof StoreError ? "store" : `hash:${version}`; // a store error: once per outage, whatever its kind
       if (what === this.#reported) return;
       this.#reported = what;
       try {
