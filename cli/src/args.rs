@@ -107,6 +107,11 @@ pub enum Command {
                       none when the legacy key has none; an unchanged blob whose TTL is more than\n\
                       1 s from its legacy key's (an expiry slid with EXPIRE) gets it (PEXPIRE or\n\
                       PERSIST: expiry_moved).\n\
+                      Never over another writer: a blob key is written only if it still holds what\n\
+                      was read (compare-and-set; else changed_meanwhile), never over a blob issued\n\
+                      after the legacy JSON read (newer_kept), never over what is not a blob this\n\
+                      run opens (the key fails: blob_key_taken); a blob whose legacy key was\n\
+                      deleted while it was written is deleted again (gone).\n\
                       --dry-run: reads, converts and checks; writes no blob and no dictionary.\n\
                       --rate N: a token bucket of N keys per second, bursts of at most\n\
                       max(1, N/10) keys: never more than N keys in any second.\n\

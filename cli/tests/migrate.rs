@@ -534,6 +534,25 @@ fn migrates_a_tenant(on: Where, name: &str) {
         (0, 0),
         "{s}"
     );
+
+    // A blob key holding what is no blob of this run is never written over: that key fails
+    // (blob_key_taken), its value untouched, and the run says so by its exit code.
+    let victim = format!("{}:sp", tenant.sessions[2].key);
+    let _: () = redis::cmd("SET")
+        .arg(&victim)
+        .arg("not a blob")
+        .query(conn.con())
+        .unwrap();
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", support::stderr(&o));
+    let s = lines(&o).1.unwrap();
+    assert_eq!((count(&s, "written"), count(&s, "failed")), (0, 1), "{s}");
+    assert_eq!(
+        s["failed_by_reason"]["blob_key_taken"].as_u64(),
+        Some(1),
+        "{s}"
+    );
+    assert_eq!(conn.get(&victim).as_deref(), Some(b"not a blob".as_slice()));
 }
 
 #[test]

@@ -25,6 +25,9 @@ pub struct Write {
     pub key: String,
     pub bytes: Vec<u8>,
     pub ttl_ms: Option<u64>,
+    /// What the key held when it was read (`None`: nothing): the write is made only if it
+    /// still does.
+    pub held: Option<Vec<u8>>,
 }
 
 impl Blobs {
@@ -137,39 +140,84 @@ impl Blobs {
         }
     }
 
-    /// Writes every blob of `writes` (`SET key bytes [PX ttl]`), in one pipeline.
-    pub fn write(&mut self, writes: &[Write]) -> Result<(), Failure> {
+    /// Writes every blob of `writes` in one pipeline, each only if its key still holds what
+    /// was read (`Write::held`: those bytes, or nothing): a blob a dual writer wrote meanwhile
+    /// is never replaced by one converted from the legacy JSON read before it. Returns, for
+    /// each write, whether it was made.
+    pub fn write(&mut self, writes: &[Write]) -> Result<Vec<bool>, Failure> {
         if writes.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let add = |pipe: &mut dyn FnMut(&Write)| writes.iter().for_each(pipe);
-        match self {
+        let replies: Vec<i64> = match self {
             Blobs::Server(conn) => {
                 let mut pipe = redis::pipe();
-                add(&mut |w| {
-                    pipe.add_command(set(w)).ignore();
+                writes.iter().for_each(|w| {
+                    pipe.add_command(set_if_held(w));
                 });
-                pipe.query::<()>(conn).map_err(|e| failed("SET", &e))
+                pipe.query(conn).map_err(|e| failed("SET", &e))?
             }
             Blobs::Cluster(conn) => {
                 let mut pipe = redis::cluster::cluster_pipe();
-                add(&mut |w| {
-                    pipe.add_command(set(w)).ignore();
+                writes.iter().for_each(|w| {
+                    pipe.add_command(set_if_held(w));
+                });
+                pipe.query(conn.as_mut()).map_err(|e| failed("SET", &e))?
+            }
+        };
+        Ok(replies.into_iter().map(|r| r == 1).collect())
+    }
+
+    /// `DEL` of each of `keys` (blobs whose legacy key went while they were written).
+    pub fn delete(&mut self, keys: &[String]) -> Result<(), Failure> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Blobs::Server(conn) => {
+                let mut pipe = redis::pipe();
+                keys.iter().for_each(|k| {
+                    pipe.cmd("DEL").arg(k).ignore();
+                });
+                pipe.query::<()>(conn).map_err(|e| failed("DEL", &e))
+            }
+            Blobs::Cluster(conn) => {
+                let mut pipe = redis::cluster::cluster_pipe();
+                keys.iter().for_each(|k| {
+                    pipe.cmd("DEL").arg(k).ignore();
                 });
                 pipe.query::<()>(conn.as_mut())
-                    .map_err(|e| failed("SET", &e))
+                    .map_err(|e| failed("DEL", &e))
             }
         }
     }
 }
 
-/// `SET key bytes [PX ttl]`.
-fn set(w: &Write) -> redis::Cmd {
-    let mut cmd = redis::cmd("SET");
-    cmd.arg(&w.key).arg(&w.bytes);
-    if let Some(ttl) = w.ttl_ms {
-        cmd.arg("PX").arg(ttl);
-    }
+/// Sets `KEYS[1]` to `ARGV[3]` (with `PX ARGV[4]` unless it is 0) only if it holds `ARGV[2]`
+/// (`ARGV[1]` = 1) or nothing (`ARGV[1]` = 0); 1 if set, 0 if the key changed since it was read.
+const SET_IF_HELD: &str = r"
+local now = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if now then return 0 end
+elseif now ~= ARGV[2] then
+  return 0
+end
+if ARGV[4] == '0' then
+  redis.call('SET', KEYS[1], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
+return 1
+";
+
+/// The compare-and-set of one write ([`SET_IF_HELD`]).
+fn set_if_held(w: &Write) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(SET_IF_HELD).arg(1).arg(&w.key);
+    match &w.held {
+        Some(bytes) => cmd.arg("1").arg(bytes.as_slice()),
+        None => cmd.arg("0").arg(""),
+    };
+    cmd.arg(&w.bytes).arg(w.ttl_ms.unwrap_or(0));
     cmd
 }
 

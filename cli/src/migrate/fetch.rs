@@ -69,3 +69,18 @@ fn read_one(value: Value, ttl: Value, asked: Instant) -> Legacy {
         other => Legacy::Refused(format!("PTTL answered {other:?}")),
     }
 }
+
+/// Whether each of `keys` exists on `master` (`EXISTS`, one pipeline).
+pub fn exist(master: &mut Master, keys: &[String]) -> Result<Vec<bool>, Failure> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for key in keys {
+        pipe.cmd("EXISTS").arg(key);
+    }
+    let replies: Vec<i64> = pipe
+        .query(&mut master.conn)
+        .map_err(|e| scan::server(&master.address, &e))?;
+    Ok(replies.into_iter().map(|n| n == 1).collect())
+}

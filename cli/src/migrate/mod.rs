@@ -231,8 +231,10 @@ impl Run<'_> {
                                 key: self.template.apply(key),
                                 bytes: c.blob,
                                 ttl_ms: None,
+                                held: None,
                             },
                             expires,
+                            (key.clone(), c.issued_at),
                         ));
                     }
                     Err(Ok(failure)) => {
@@ -251,12 +253,14 @@ impl Run<'_> {
                 },
             }
         }
-        let blob_keys: Vec<String> = converted.iter().map(|(w, _)| w.key.clone()).collect();
+        let blob_keys: Vec<String> = converted.iter().map(|(w, _, _)| w.key.clone()).collect();
         let current = blobs.read(&blob_keys)?;
         let now = Instant::now();
         let mut writes = Vec::with_capacity(converted.len());
+        let mut legacy_of = Vec::with_capacity(converted.len());
         let mut expiries = Vec::new();
-        for ((mut w, expires), held) in converted.into_iter().zip(current) {
+        for ((mut w, expires, (legacy_key, issued_at)), held) in converted.into_iter().zip(current)
+        {
             if let Some(at) = expires {
                 // The time the legacy key has left now: the blob expires with it.
                 let left = at.saturating_duration_since(now).as_millis();
@@ -275,20 +279,85 @@ impl Run<'_> {
                 }
                 continue;
             }
+            match &held.value {
+                // Nothing there: write (if still nothing at the write).
+                None if held.pttl_ms == -2 => {}
+                // A value that is no blob of this run (another type, another format, another
+                // MAC key — or a legacy key that happens to have the blob key's form): never
+                // written over.
+                None => {
+                    self.taken(&legacy_key, &w.key, "a value that is not a string")?;
+                    continue;
+                }
+                Some(bytes) => match converter.issued_at_of(bytes) {
+                    None => {
+                        self.taken(
+                            &legacy_key,
+                            &w.key,
+                            "bytes that are not a blob this run opens",
+                        )?;
+                        continue;
+                    }
+                    // A blob issued after the legacy JSON read here: a dual writer's, kept.
+                    Some(theirs) if theirs > issued_at => {
+                        self.counts.newer_kept += 1;
+                        continue;
+                    }
+                    Some(_) => {}
+                },
+            }
+            w.held = held.value;
+            legacy_of.push(legacy_key);
             writes.push(w);
         }
-        let n = u64::try_from(writes.len()).unwrap_or(u64::MAX);
         let moved = u64::try_from(expiries.len()).unwrap_or(u64::MAX);
         if self.args.dry_run {
-            self.counts.would_write += n;
+            self.counts.would_write += u64::try_from(writes.len()).unwrap_or(u64::MAX);
             self.counts.would_move_expiry += moved;
-        } else {
-            blobs.write(&writes)?;
-            blobs.expire(&expiries)?;
-            self.counts.written += n;
-            self.counts.expiry_moved += moved;
+            return Ok(());
         }
+        let made = blobs.write(&writes)?;
+        blobs.expire(&expiries)?;
+        self.counts.expiry_moved += moved;
+        // A legacy key deleted (a logout) while its blob was being written: the blob goes too,
+        // so that the migration never revives a session.
+        let written: Vec<(&String, &Write)> = legacy_of
+            .iter()
+            .zip(&writes)
+            .zip(made)
+            .filter_map(|((l, w), made)| {
+                if !made {
+                    self.counts.changed_meanwhile += 1;
+                }
+                made.then_some((l, w))
+            })
+            .collect();
+        let legacy_keys: Vec<String> = written.iter().map(|(l, _)| (*l).clone()).collect();
+        let alive = fetch::exist(master, &legacy_keys)?;
+        let mut revoked = Vec::new();
+        for ((_, w), alive) in written.iter().zip(alive) {
+            if alive {
+                self.counts.written += 1;
+            } else {
+                self.counts.gone += 1;
+                revoked.push(w.key.clone());
+            }
+        }
+        blobs.delete(&revoked)?;
         Ok(())
+    }
+
+    /// A blob key that holds something this run never writes over: the key fails.
+    fn taken(&mut self, legacy_key: &str, blob_key: &str, what: &str) -> Result<(), Failure> {
+        self.counts.fail("blob_key_taken");
+        self.report.failure(
+            legacy_key,
+            "blob_key_taken",
+            None,
+            &format!(
+                "the blob key {blob_key:?} holds {what}: it is left as it is (choose another --to, or remove it)"
+            ),
+        )
     }
 }
 

@@ -57,9 +57,10 @@ pub struct Converter {
     last_tenant: Option<String>,
 }
 
-/// A converted key: the blob and whether parity was checked equal.
+/// A converted key: the blob (its parity checked equal), and when its session was issued.
 pub struct Converted {
     pub blob: Vec<u8>,
+    pub issued_at: i64,
 }
 
 impl Converter {
@@ -93,7 +94,16 @@ impl Converter {
             .to_vec();
         self.check_parity(document, &session.tenant_id, &blob)
             .map_err(|m| Ok(KeyFailure::parity(m)))?;
-        Ok(Converted { blob })
+        Ok(Converted {
+            blob,
+            issued_at: session.issued_at,
+        })
+    }
+
+    /// When the session of a blob already at a blob key was issued; `None` when those bytes
+    /// are not a blob this run can open (another format, another MAC key): never written over.
+    pub fn issued_at_of(&mut self, blob: &[u8]) -> Option<i64> {
+        self.decoder.open(blob).ok().map(|view| view.issued_at())
     }
 
     /// The session of `document` through its tenant's dictionaries, growing them as needed.

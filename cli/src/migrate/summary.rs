@@ -26,8 +26,14 @@ pub struct Counts {
     pub expiry_moved: u64,
     /// Expiries --dry-run would have moved.
     pub would_move_expiry: u64,
-    /// Keys gone between SCAN and GET.
+    /// Keys gone between SCAN and the write (a blob written for a legacy key deleted meanwhile
+    /// is deleted again: never revived).
     pub gone: u64,
+    /// Blob keys holding a blob issued after the legacy JSON read (a dual writer's): kept.
+    pub newer_kept: u64,
+    /// Blob keys that changed between their read and the write: left to the writer that
+    /// changed them.
+    pub changed_meanwhile: u64,
     /// Keys that failed, all reasons.
     pub failed: u64,
     /// Failed keys by reason: the M-… rule, `parity`, or an error kind.
