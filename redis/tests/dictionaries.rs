@@ -392,12 +392,18 @@ fn concurrent_misses_make_one_fetch_counted_at_the_server() {
                 }
             };
             assert!(copies.iter().all(|c| c.len() == 20_000));
-            assert_eq!(
-                server_counts::calls(&nodes, "eval") - fetches,
-                1,
-                "{name} {freshness:?}: one fetch"
+            // One fetch for the 16 callers — unless tracking was lost meanwhile (a heartbeat
+            // missed on a loaded machine): a copy fetched under lost tracking is not kept, and
+            // the next caller fetches again, once per flush at most.
+            let stats = dicts.stats();
+            let allowed = 1 + stats.flushes;
+            let at_server = server_counts::calls(&nodes, "eval") - fetches;
+            assert!(
+                at_server >= 1 && at_server <= allowed,
+                "{name} {freshness:?}: {at_server} fetches counted at the server, {} flushes",
+                stats.flushes
             );
-            assert_eq!(dicts.stats().fetches, 1, "{name} {freshness:?}");
+            assert_eq!(stats.fetches, at_server, "{name} {freshness:?}");
         }
     }
 }
