@@ -375,7 +375,7 @@ export class IdDictionaryView {
     // a buffer; anything the fast path does not take goes through readKey (which accepts
     // exactly the same keys and refuses the rest).
     if (this.l.keyType === "objectid" && readObjectIdWords(key)) {
-      const id = this.lookupOid(OID.a, OID.b, OID.c);
+      const id = this.lookupOid(OID[0]!, OID[1]!, OID[2]!);
       return id < 0 ? undefined : id;
     }
     readKey(this.l.keyType, key, scratch, where);

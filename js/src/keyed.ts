@@ -105,32 +105,33 @@ export class KeyedIdSet {
 
   /** Whether the key is a member; a key the dictionary does not hold is not. */
   has(key: KeyLike): boolean {
-    const dictionary = this.dictionary;
-    // The ObjectId forms without a detour: the key read as three words, the look-up and the
-    // membership test in one WebAssembly call (src/oid-index.ts).
-    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID.a, OID.b, OID.c);
-    const id = dictionary.find(key, "KeyedIdSet.has");
-    return id !== undefined && this.ids.has(id);
+    return this.member(key, "KeyedIdSet.has");
   }
 
   /** Whether any of `keys` is a member. Every one of them is checked to be a key. */
   hasAny(keys: Iterable<KeyLike>): boolean {
     let any = false;
-    for (const k of keys) {
-      const id = this.dictionary.find(k, "KeyedIdSet.hasAny");
-      if (!any && id !== undefined && this.ids.has(id)) any = true;
-    }
+    for (const k of keys) if (this.member(k, "KeyedIdSet.hasAny")) any = true;
     return any;
   }
 
   /** Whether every one of `keys` is a member (true for none). Every one of them is checked to be a key. */
   hasAll(keys: Iterable<KeyLike>): boolean {
     let all = true;
-    for (const k of keys) {
-      const id = this.dictionary.find(k, "KeyedIdSet.hasAll");
-      if (all && (id === undefined || !this.ids.has(id))) all = false;
-    }
+    for (const k of keys) if (!this.member(k, "KeyedIdSet.hasAll")) all = false;
     return all;
+  }
+
+  /**
+   * Whether `key` is a member, in the words of `where` when it is not a key. The ObjectId forms
+   * without a detour: the key read as three words, the look-up and the membership test in one
+   * WebAssembly call (src/oid-index.ts); every other key through the dictionary's `find`.
+   */
+  private member(key: unknown, where: string): boolean {
+    const dictionary = this.dictionary;
+    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID[0]!, OID[1]!, OID[2]!);
+    const id = dictionary.find(key, where);
+    return id !== undefined && this.ids.has(id);
   }
 
   /**
@@ -141,10 +142,7 @@ export class KeyedIdSet {
   filter<T>(items: Iterable<T>, keyOf: (item: T) => KeyLike): T[] {
     if (typeof keyOf !== "function") invalidInput(`KeyedIdSet.filter: keyOf must be a function from an item to its key, got ${typeof keyOf}`);
     const out: T[] = [];
-    for (const item of items) {
-      const id = this.dictionary.find(keyOf(item), "KeyedIdSet.filter (the key of an item)");
-      if (id !== undefined && this.ids.has(id)) out.push(item);
-    }
+    for (const item of items) if (this.member(keyOf(item), "KeyedIdSet.filter (the key of an item)")) out.push(item);
     return out;
   }
 

@@ -198,6 +198,30 @@ test("checks by ObjectId through sessions (look-up and membership in WebAssembly
     return id !== undefined && members[3].has(id);
   });
   assert.deepEqual(keyed[3].filter(probes, (k) => k).map(hexOf), want.map(hexOf));
+  // … through every session, in every key form: hasAny and hasAll against the reference, on
+  // chunks of mixed keys, of members only and of none; a key that is not one throws even after
+  // the answer is known.
+  for (let s = 0; s < sets.length; s++) {
+    const inSet = (k: Uint8Array) => {
+      const id = dictionary.lookup(k, 12);
+      return id !== undefined && members[s].has(id);
+    };
+    const chunks = [probes.slice(0, 3), probes.slice(3, 40), probes.filter(inSet).slice(0, 5), probes.filter((k) => !inSet(k)).slice(0, 5), []];
+    for (let f = 0; f < forms(probes[0]).length; f++) {
+      for (const chunk of chunks) {
+        const asForm = chunk.map((k) => forms(k)[f]);
+        assert.equal(keyed[s].hasAny(asForm), chunk.some(inSet), `hasAny, session ${s}, form ${f}, ${chunk.length} keys`);
+        assert.equal(keyed[s].hasAll(asForm), chunk.every(inSet), `hasAll, session ${s}, form ${f}, ${chunk.length} keys`);
+      }
+      const records = probes.map((k) => ({ key: forms(k)[f], hex: hexOf(k) }));
+      assert.deepEqual(keyed[s].filter(records, (r) => r.key).map((r) => r.hex), probes.filter(inSet).map(hexOf), `filter, session ${s}, form ${f}`);
+    }
+    const member = probes.find(inSet);
+    if (member !== undefined) {
+      assert.throws(() => keyed[s].hasAny([member, 7 as unknown as KeyLike]), { kind: "invalid_input" });
+      assert.throws(() => keyed[s].hasAll([hexOf(member), "not an ObjectId"]), { kind: "invalid_input" });
+    }
+  }
 });
 
 test("an empty ObjectId dictionary holds no key, in WebAssembly as in JavaScript", () => {

@@ -467,7 +467,7 @@ function readKeys(root: Value, p: Path, view: IdDictionaryView, append: boolean,
     const at = () => pointer(ops, ops.length, idx);
     let key = keyValue(v, keyType, at);
     if (keyType === "objectid") {
-      const id = size === 0 ? -1 : view.lookupOid(OID.a, OID.b, OID.c);
+      const id = size === 0 ? -1 : view.lookupOid(OID[0]!, OID[1]!, OID[2]!);
       if (id >= 0) {
         out.ids.push(id);
         return;
