@@ -29,8 +29,8 @@ use sessionpack::{DictKind, DictionaryDecoder, KeyRing, MacKey};
 
 pub use copy::CachedDictionary;
 pub use r#async::AsyncDictionaryCache;
-pub(crate) use record_key::parse_key;
 pub use record_key::RecordKey;
+pub(crate) use record_key::{key_of_type, parse_key};
 pub use sync::DictionaryCache;
 
 use crate::{Freshness, TrackingOptions};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use sessionpack::Key;
+use sessionpack::{Key, KeyType};
 
 use super::CachedDictionary;
 use crate::Error;
@@ -65,7 +65,12 @@ impl<'a, const N: usize> From<&'a [u8; N]> for RecordKey<'a> {
 
 /// `key` read as a key of `copy`'s type.
 pub(crate) fn parse_key<'k>(copy: &CachedDictionary, key: RecordKey<'k>) -> Result<Key<'k>, Error> {
-    let key_type = copy.key_type();
+    key_of_type(copy.key_type(), key)
+}
+
+/// `key` read as a key of `key_type`: a key of another type, or text or bytes of the wrong
+/// form, is `invalid_input` (the dictionaries' checks and the rollout's legacy decisions alike).
+pub(crate) fn key_of_type(key_type: KeyType, key: RecordKey<'_>) -> Result<Key<'_>, Error> {
     match key {
         RecordKey::Key(k) if k.key_type() == key_type => Ok(k),
         RecordKey::Key(k) => Err(Error::InvalidInput {

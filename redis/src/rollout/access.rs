@@ -4,10 +4,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use sessionpack::{Key, KeyType, LegacySession};
+use sessionpack::{Key, LegacySession};
 
 use super::shadow::{BlobUnreadable, Disagreement, ProbeSet, ShadowSink};
 use super::RolloutMode;
+use crate::dictionaries::key_of_type;
 use crate::{AsyncAccess, AsyncDictionaryCache, Error, RecordKey};
 
 /// What one read of a session may see by facility key, in the tenant's mode at the read: made
@@ -105,16 +106,6 @@ impl Shadow {
     }
 }
 
-/// `key` as a key of `key_type` (a key of another type, or text or bytes of the wrong form:
-/// `invalid_input`).
-fn legacy_key<'k>(key_type: KeyType, key: RecordKey<'k>) -> Result<Key<'k>, Error> {
-    Ok(match key {
-        RecordKey::Key(k) => k,
-        RecordKey::Text(t) => Key::parse(key_type, t)?,
-        RecordKey::Bytes(b) => Key::from_bytes(key_type, b)?,
-    })
-}
-
 /// The legacy decision on `key` in `set`.
 fn legacy_decides<'k>(
     legacy: &LegacySession,
@@ -123,11 +114,11 @@ fn legacy_decides<'k>(
 ) -> Result<(Key<'k>, bool), Error> {
     Ok(match set {
         ProbeSet::Facility => {
-            let key = legacy_key(legacy.facility_key_type(), key)?;
+            let key = key_of_type(legacy.facility_key_type(), key)?;
             (key, legacy.has_facility(key)?)
         }
         ProbeSet::Group => {
-            let key = legacy_key(legacy.group_key_type(), key)?;
+            let key = key_of_type(legacy.group_key_type(), key)?;
             (key, legacy.has_group(key)?)
         }
     })
