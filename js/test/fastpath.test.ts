@@ -156,6 +156,33 @@ test("non-keys are refused on the fast path exactly as before: invalid_input, ne
   }
 });
 
+test("hex keys, every character at every position: the fast path reads what a regular expression and Buffer read, and refuses the rest", () => {
+  // The reader takes two characters per table look-up; any code of 128 or more is refused even
+  // when its low 7 bits spell a digit (U+00B0 … U+00B9, U+00C1 … U+00C6, U+0130, …).
+  const keys = Array.from({ length: 40 }, () => bytesOf(12));
+  const { dictionary } = IdDictionary.create({ tenant: "t", kind: "facility", keyType: "objectid", lineage: 8n }).append(keys);
+  const view = new DictionaryDecoder().open(dictionary.toBytes());
+  const idOfHex = new Map(keys.map((k, id) => [Buffer.from(k).toString("hex"), id]));
+  const base = Buffer.from(keys[7]).toString("hex");
+  let accepted = 0;
+  let refused = 0;
+  for (let at = 0; at < 24; at++) {
+    for (let code = 0; code < 0x180; code++) {
+      const text = base.slice(0, at) + String.fromCharCode(code) + base.slice(at + 1);
+      if (/^[0-9a-fA-F]{24}$/.test(text)) {
+        const want = idOfHex.get(text.toLowerCase());
+        assert.equal(view.idOf(text), want, JSON.stringify(text));
+        accepted++;
+      } else {
+        assert.throws(() => view.idOf(text), (e) => e instanceof SessionpackError && e.kind === "invalid_input", JSON.stringify(text));
+        refused++;
+      }
+    }
+  }
+  assert.equal(accepted, 24 * 22);
+  assert.equal(refused, 24 * (0x180 - 22));
+});
+
 /** Every rule `IdSet.from` checks with WebAssembly, against refusals worked out here. */
 test("Roaring containers: the WebAssembly popcount and order checks refuse what the reference refuses, where it does", () => {
   for (let round = 0; round < 40; round++) {
