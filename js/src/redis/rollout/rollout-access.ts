@@ -6,7 +6,7 @@
 
 import { SessionpackError } from "../../errors.js";
 import type { KeyType } from "../../key.js";
-import { LegacyMapping } from "../../legacy/mapping.js";
+import { LegacyError, LegacyMapping } from "../../legacy/mapping.js";
 import type { LegacySession } from "../../legacy/session.js";
 import { SessionAccess, type Access } from "../access.js";
 import { internalsOf } from "../lent.js";
@@ -30,7 +30,7 @@ export interface RolloutAccessOptions extends TimeoutOptions {
   /** How a blob key is made from a legacy key (default `sp:{key}`). */
   template?: KeyTemplate | string;
   /**
-   * Where the legacy keys are read (`GET`): the service's own client, a `Target` or a URL, as
+   * Where the legacy keys are read (`GETRANGE`, `EXISTS`): the service's own client, a `Target` or a URL, as
    * `SessionCache.connect` takes them. Default: the session cache's own connection.
    */
   legacyStore?: Connectable;
@@ -52,8 +52,11 @@ function argument(message: string): never {
  * Loads sessions in their tenant's rollout mode (ROLLOUT.md): `load(tenant, legacyKey)` asks
  * the policy for the tenant's mode (no I/O), then
  *
- * - `legacy`: `GET`s the legacy key and reads it with the mapping, keys without dictionaries
- *   (RO-LEGACY-READ, RO-LEGACY-KEYS); expired from its `expires_at` on (RO-LEGACY-EXPIRY);
+ * - `legacy`: reads the legacy key (`GETRANGE key 0 limit`, at most the mapping's M-DOC-SIZE
+ *   limit plus one byte; a longer value is refused as M-DOC-SIZE, kind `limit`, unparsed; an
+ *   empty reply asks `EXISTS`: RO-LEGACY-BOUND) and reads it with the mapping, keys without
+ *   dictionaries (RO-LEGACY-READ, RO-LEGACY-KEYS); expired from its `expires_at` on
+ *   (RO-LEGACY-EXPIRY);
  * - `shadow`: the same, then reads the blob key through the `SessionAccess`; every answer is the
  *   legacy one, every probe is counted ({@link shadowCounts}, and the metrics of the session
  *   cache's meter) and every disagreement logged (RO-SHADOW-…); a blob that cannot be read
@@ -175,10 +178,26 @@ export class RolloutAccess {
     return new RolloutSession(mode, tenant, legacyKey, legacy, blob, shadow, failed);
   }
 
-  /** The legacy session under `key` (RO-LEGACY-READ), unexpired at `nowMs` (RO-LEGACY-EXPIRY); null when missing. */
+  /**
+   * The legacy session under `key` (RO-LEGACY-READ), unexpired at `nowMs` (RO-LEGACY-EXPIRY);
+   * null when missing. At most the mapping's limit plus one byte is asked for (`GETRANGE key 0
+   * limit`, RO-LEGACY-BOUND): a longer reply is refused as M-DOC-SIZE unparsed; only an empty
+   * reply asks `EXISTS` (missing: null; present: the empty document goes to the mapping).
+   */
   async #legacy(key: string, nowMs: number | bigint): Promise<LegacySession | null> {
-    const bytes = bulk(await this.#link.query(key, ["GET", key], true), `GET ${key}`);
+    const limit = this.mapping.maxDocumentLen;
+    const bytes = bulk(await this.#link.query(key, ["GETRANGE", key, "0", String(limit)], true), `GETRANGE ${key}`);
     if (bytes === null) return null;
+    if (bytes.length > limit) {
+      throw new LegacyError(
+        "limit",
+        "M-DOC-SIZE",
+        "",
+        "document",
+        `M-DOC-SIZE at the whole legacy document: the legacy document under ${JSON.stringify(key)} is more than ${limit} bytes, above the limit of ${limit} bytes (LegacyMapping.withMaxDocumentLen raises it); it was not read past the limit (RO-LEGACY-BOUND)`,
+      );
+    }
+    if (bytes.length === 0 && Number(await this.#link.query(key, ["EXISTS", key], true)) === 0) return null;
     const legacy = this.mapping.readKeys(bytes, this.#keyTypes);
     if (legacy.expiredAt(nowMs)) {
       throw new SessionpackError("expired", `the legacy session expired at ${legacy.expiresAt} ms (now ${BigInt(nowMs)} ms): sign in again (RO-LEGACY-EXPIRY)`, "RO-LEGACY-EXPIRY");
