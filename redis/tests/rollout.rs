@@ -1085,6 +1085,91 @@ fn the_dual_writer_writes_the_blob_before_the_legacy_json() {
 }
 
 #[test]
+fn a_failed_legacy_write_after_the_blob_is_reported_and_read_as_no_session() {
+    // RO-DUAL-ORDER, the second write failing on a real server: an ACL user may write the
+    // blob keys (`sp:*`) only, so the legacy key's SET is refused (NOPERM).
+    let Some(target) = support::standalone() else {
+        return;
+    };
+    let url = target.urls()[0].clone();
+    let mut admin = support::admin(&target);
+    let user = format!("sp-test-dual-{}", std::process::id());
+    redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg("reset")
+        .arg("on")
+        .arg(">dual-order-pw")
+        .arg("~sp:*")
+        .arg("+@all")
+        .exec(&mut *admin)
+        .unwrap();
+    let limited = url.replacen("redis://", &format!("redis://{user}:dual-order-pw@"), 1);
+    assert_ne!(limited, url, "a redis:// URL");
+    let run = support::key("ro_dual_fail", 0);
+    let key = format!("{run}:sess");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime().block_on(async {
+            let f = fixture(&target, &run).await;
+            let blob_key = f.template.apply(&key);
+            assert!(blob_key.starts_with("sp:") && !key.starts_with("sp:"));
+            let store = AsyncSessionStore::connect(&Target::standalone(limited.as_str()))
+                .await
+                .unwrap();
+            let session = support::session("u", [1, 2]);
+            let encoded = blob(&session);
+            let err = store
+                .put_both(
+                    &key,
+                    br#"{"token":"t"}"#,
+                    encoded.as_slice(),
+                    Duration::from_secs(60),
+                    &f.template,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+            assert!(
+                matches!(&err, sessionpack_redis::Error::LegacyWrite { blob_key: b, legacy_key: l, .. }
+                    if *b == blob_key && *l == key),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("legacy JSON's SET on {key:?} failed"))
+                    && message.contains("retry the whole write"),
+                "{message}"
+            );
+            let cause = std::error::Error::source(&err)
+                .map(|c| format!("{c} {:?}", c.source().map(ToString::to_string)))
+                .unwrap_or_default();
+            assert!(cause.to_ascii_uppercase().contains("NOPERM"), "{cause}");
+            // The blob was written, the legacy key was not.
+            assert_eq!(
+                f.store.get_raw(&blob_key).await.unwrap().as_deref(),
+                Some(encoded.as_slice())
+            );
+            assert_eq!(f.store.get_raw(&key).await.unwrap(), None);
+            // Legacy and shadow readers: no session, never the blob's.
+            for mode in [RolloutMode::Legacy, RolloutMode::Shadow] {
+                f.switch.set(mode);
+                let read = f.rollout.access("acme", &key).await.unwrap();
+                assert!(read.is_none(), "{mode:?}");
+            }
+            assert!(f.store.delete(&blob_key).await.unwrap());
+        });
+    }));
+    redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg(&user)
+        .exec(&mut *admin)
+        .unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[test]
 fn a_store_error_keeps_the_last_hash_and_is_told_once_until_a_refresh_succeeds() {
     let Some(mut server) = support::OwnServer::start(&[]) else {
         return;
