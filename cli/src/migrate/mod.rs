@@ -210,11 +210,23 @@ impl Run<'_> {
         keys: &[String],
     ) -> Result<(), Failure> {
         self.counts.scanned += u64::try_from(keys.len()).unwrap_or(u64::MAX);
-        let legacy = fetch::legacy(master, keys)?;
+        let limit = converter.mapping.max_document_len();
+        let legacy = fetch::legacy(master, keys, limit)?;
         let mut converted = Vec::new();
         for (key, found) in keys.iter().zip(legacy) {
             match found {
                 Legacy::Gone => self.counts.gone += 1,
+                // Never parsed, never converted: no blob is written for it.
+                Legacy::TooLong => {
+                    let failure = step::KeyFailure::too_long(limit);
+                    self.counts.fail(&failure.reason);
+                    self.report.failure(
+                        key,
+                        &failure.reason,
+                        failure.path.as_deref(),
+                        &failure.message,
+                    )?;
+                }
                 Legacy::Refused(message) => {
                     self.counts.fail("wrong_type");
                     self.report.failure(key, "wrong_type", None, &message)?;
