@@ -795,6 +795,77 @@ fn refuses_a_legacy_value_past_the_size_limit_on_the_cluster() {
     }
 }
 
+/// `calls` of `command` in the server's `INFO commandstats`.
+fn calls(conn: &mut Conn, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(conn.con())
+        .unwrap();
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_legacy_key_that_expires_between_its_read_and_its_write_counts_once_as_gone() {
+    // The write is held back by CLIENT PAUSE WRITE (reads go on) until the legacy key's TTL
+    // has passed: the blob is written, the legacy key is found gone, the blob deleted.
+    let Some(on) = Where::standalone() else {
+        return;
+    };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("migrate", "expiring");
+    let prefix = unique("expiring");
+    let tenant = tenant_sessions(19, [3, 0, 0, 0], &prefix);
+    let mut conn = Conn::open(&on);
+    store(&mut conn, &tenant);
+    let args = signed_args(&on, &dir, &prefix, "{key}:sp");
+    // First the tenant's dictionaries and blobs: the run below writes nothing else.
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", support::stderr(&o));
+    let brief = format!("{prefix}:legacy:brief");
+    let evals = calls(&mut conn, "eval");
+    let _: () = redis::cmd("SET")
+        .arg(&brief)
+        .arg(&tenant.sessions[0].bytes)
+        .arg("PX")
+        .arg(2_000)
+        .query(conn.con())
+        .unwrap();
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(4_000)
+        .arg("WRITE")
+        .query(conn.con())
+        .unwrap();
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", support::stderr(&o));
+    let s = lines(&o).1.unwrap();
+    assert_eq!(
+        calls(&mut conn, "eval") - evals,
+        1,
+        "the brief key's blob was written (and the key read alive): {s}"
+    );
+    assert_eq!(
+        (
+            count(&s, "scanned"),
+            count(&s, "unchanged"),
+            count(&s, "written"),
+            count(&s, "gone"),
+            count(&s, "converted"),
+            count(&s, "parity_checked"),
+        ),
+        (4, 3, 0, 1, 3, 3),
+        "{s}"
+    );
+    let before: u64 = tenant.sessions.iter().map(|w| w.bytes.len() as u64).sum();
+    assert_eq!(count(&s, "bytes_before"), before, "{s}");
+    assert_eq!(conn.get(&brief), None);
+    assert_eq!(conn.get(&format!("{brief}:sp")), None, "never revived");
+}
+
 #[test]
 fn dry_run_writes_nothing_and_rate_bounds_the_pace() {
     let Some(Where::Redis(url)) = Where::standalone() else {
