@@ -673,6 +673,199 @@ fn with_db(url: &str, db: u32) -> String {
     format!("{}/{db}", url.trim_end_matches('/'))
 }
 
+/// RO-LEGACY-BOUND: a legacy value past --max-document-bytes fails M-DOC-SIZE unread (even
+/// one that is valid JSON), its key untouched and no blob written; one of exactly the limit is
+/// converted (or refused by its JSON); an empty one is M-DOC-JSON.
+fn refuses_a_legacy_value_past_the_size_limit(on: Where, name: &str) {
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("migrate", name);
+    let prefix = unique(name);
+    let tenant = tenant_sessions(17, [4, 2, 0, 0], &prefix);
+    let n = tenant.sessions.len() as u64;
+    let mut conn = Conn::open(&on);
+    store(&mut conn, &tenant);
+    let limit = tenant.sessions.iter().map(|w| w.bytes.len()).max().unwrap();
+    let pad = |len: usize| {
+        let mut v = tenant.sessions[0].bytes.clone();
+        v.resize(len, b' ');
+        v
+    };
+    let (over, huge) = (pad(limit + 1), pad(4 << 20));
+    let exact_not_json = vec![b'x'; limit];
+    let odd = [
+        ("over", over.as_slice()),
+        ("huge", huge.as_slice()),
+        ("exact-not-json", exact_not_json.as_slice()),
+        ("empty", b"".as_slice()),
+    ];
+    for (k, v) in odd {
+        let _: () = redis::cmd("SET")
+            .arg(format!("{prefix}:legacy:{k}"))
+            .arg(v)
+            .query(conn.con())
+            .unwrap();
+    }
+    let mut args = signed_args(&on, &dir, &prefix, "{key}:sp");
+    args.extend(["--max-document-bytes".into(), limit.to_string()]);
+    // The bytes the server sent its clients (one server: the cluster's are spread).
+    let net_out = |conn: &mut Conn| -> u64 {
+        let info: String = redis::cmd("INFO").arg("stats").query(conn.con()).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let before = matches!(on, Where::Redis(_)).then(|| net_out(&mut conn));
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", support::stderr(&o));
+    if let Some(before) = before {
+        // The 4 MiB value was never sent whole.
+        let sent = net_out(&mut conn) - before;
+        assert!(sent < (2 << 20), "{sent} bytes sent");
+    }
+    let (all, s) = lines(&o);
+    let s = s.unwrap();
+    assert_eq!(count(&s, "scanned"), n + 4, "{s}");
+    assert_eq!(
+        (
+            count(&s, "converted"),
+            count(&s, "written"),
+            count(&s, "failed")
+        ),
+        (n, n, 4),
+        "{s}"
+    );
+    let by: BTreeMap<String, u64> = serde_json::from_value(s["failed_by_reason"].clone()).unwrap();
+    assert_eq!(
+        by,
+        BTreeMap::from([("M-DOC-JSON".into(), 2), ("M-DOC-SIZE".into(), 2)]),
+        "{s}"
+    );
+    let failures: HashMap<String, Value> = all
+        .iter()
+        .filter(|v| v["event"] == "failure")
+        .map(|v| (v["key"].as_str().unwrap().to_owned(), v.clone()))
+        .collect();
+    for (k, reason) in [
+        ("over", "M-DOC-SIZE"),
+        ("huge", "M-DOC-SIZE"),
+        ("exact-not-json", "M-DOC-JSON"),
+        ("empty", "M-DOC-JSON"),
+    ] {
+        let f = &failures[&format!("{prefix}:legacy:{k}")];
+        assert_eq!(
+            (f["reason"].as_str(), f["path"].as_str()),
+            (Some(reason), Some("")),
+            "{f}"
+        );
+        if reason == "M-DOC-SIZE" {
+            let message = f["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("more than {limit} bytes")),
+                "{message}"
+            );
+        }
+    }
+    // The refused keys: untouched, and no blob beside them.
+    for (k, v) in odd {
+        let key = format!("{prefix}:legacy:{k}");
+        assert_eq!(conn.get(&key).as_deref(), Some(v), "{key}");
+        assert_eq!(conn.get(&format!("{key}:sp")), None, "{key}");
+    }
+    // Every session fits, one of them exactly: all converted, their blobs checked.
+    assert!(tenant.sessions.iter().any(|w| w.bytes.len() == limit));
+    for w in &tenant.sessions {
+        assert!(conn.get(&format!("{}:sp", w.key)).is_some(), "{}", w.key);
+    }
+}
+
+#[test]
+fn refuses_a_legacy_value_past_the_size_limit_on_the_standalone_server() {
+    if let Some(on) = Where::standalone() {
+        refuses_a_legacy_value_past_the_size_limit(on, "bound");
+    }
+}
+
+#[test]
+fn refuses_a_legacy_value_past_the_size_limit_on_the_cluster() {
+    if let Some(on) = Where::cluster() {
+        refuses_a_legacy_value_past_the_size_limit(on, "bound-cluster");
+    }
+}
+
+/// `calls` of `command` in the server's `INFO commandstats`.
+fn calls(conn: &mut Conn, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(conn.con())
+        .unwrap();
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_legacy_key_that_expires_between_its_read_and_its_write_counts_once_as_gone() {
+    // The write is held back by CLIENT PAUSE WRITE (reads go on) until the legacy key's TTL
+    // has passed: the blob is written, the legacy key is found gone, the blob deleted.
+    let Some(on) = Where::standalone() else {
+        return;
+    };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("migrate", "expiring");
+    let prefix = unique("expiring");
+    let tenant = tenant_sessions(19, [3, 0, 0, 0], &prefix);
+    let mut conn = Conn::open(&on);
+    store(&mut conn, &tenant);
+    let args = signed_args(&on, &dir, &prefix, "{key}:sp");
+    // First the tenant's dictionaries and blobs: the run below writes nothing else.
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", support::stderr(&o));
+    let brief = format!("{prefix}:legacy:brief");
+    let evals = calls(&mut conn, "eval");
+    let _: () = redis::cmd("SET")
+        .arg(&brief)
+        .arg(&tenant.sessions[0].bytes)
+        .arg("PX")
+        .arg(2_000)
+        .query(conn.con())
+        .unwrap();
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(4_000)
+        .arg("WRITE")
+        .query(conn.con())
+        .unwrap();
+    let o = migrate(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", support::stderr(&o));
+    let s = lines(&o).1.unwrap();
+    assert_eq!(
+        calls(&mut conn, "eval") - evals,
+        1,
+        "the brief key's blob was written (and the key read alive): {s}"
+    );
+    assert_eq!(
+        (
+            count(&s, "scanned"),
+            count(&s, "unchanged"),
+            count(&s, "written"),
+            count(&s, "gone"),
+            count(&s, "converted"),
+            count(&s, "parity_checked"),
+        ),
+        (4, 3, 0, 1, 3, 3),
+        "{s}"
+    );
+    let before: u64 = tenant.sessions.iter().map(|w| w.bytes.len() as u64).sum();
+    assert_eq!(count(&s, "bytes_before"), before, "{s}");
+    assert_eq!(conn.get(&brief), None);
+    assert_eq!(conn.get(&format!("{brief}:sp")), None, "never revived");
+}
+
 #[test]
 fn dry_run_writes_nothing_and_rate_bounds_the_pace() {
     let Some(Where::Redis(url)) = Where::standalone() else {

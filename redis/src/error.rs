@@ -77,6 +77,31 @@ pub enum Error {
         /// The key looked up; `None` when the request named none.
         key: Option<String>,
     },
+    /// The dual writer ([`AsyncSessionStore::put_both`](crate::AsyncSessionStore::put_both),
+    /// `ROLLOUT.md` RO-DUAL-ORDER) wrote the blob, then the legacy JSON's `SET` failed: retry
+    /// the whole write. Until then the legacy key holds what it held before (nothing, for a new
+    /// session: `legacy` and `shadow` readers find no session). Its kind is the failed write's
+    /// (`server` for a refusal such as an ACL's `NOPERM`, `timeout`, `unavailable`).
+    ///
+    /// ```
+    /// use sessionpack_redis::{Error, ErrorKind};
+    ///
+    /// let err = Error::LegacyWrite {
+    ///     blob_key: "sp:sess:1".into(),
+    ///     legacy_key: "sess:1".into(),
+    ///     source: Box::new(Error::InvalidInput { message: "refused".into() }),
+    /// };
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("legacy JSON's SET on \"sess:1\" failed"));
+    /// ```
+    LegacyWrite {
+        /// The blob key, written.
+        blob_key: String,
+        /// The legacy key, whose write failed.
+        legacy_key: String,
+        /// Why the legacy write failed (the error's [`source`](std::error::Error::source)).
+        source: Box<Error>,
+    },
     /// The cache could not start its tracker (a thread, or its runtime): the process is out
     /// of threads or memory.
     Spawn {
@@ -306,6 +331,7 @@ impl Error {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::Spawn { .. } => ErrorKind::Spawn,
             Error::NoSession { .. } => ErrorKind::NoSession,
+            Error::LegacyWrite { source, .. } => source.kind(),
         }
     }
 
@@ -423,6 +449,15 @@ impl fmt::Display for Error {
             Error::InvalidInput { message } => f.write_str(message),
             Error::Spawn { what, .. } => write!(f, "cannot start {what}"),
             Error::NoSession { key: None } => f.write_str("no session: the request named none"),
+            Error::LegacyWrite {
+                blob_key,
+                legacy_key,
+                ..
+            } => write!(
+                f,
+                "the blob under {blob_key:?} was written, but the legacy JSON's SET on \
+                 {legacy_key:?} failed: retry the whole write (RO-DUAL-ORDER)"
+            ),
             Error::NoSession { key: Some(key) } => write!(
                 f,
                 "no session under key {key:?} (missing, deleted, or expired in Redis)"
@@ -451,6 +486,7 @@ impl std::error::Error for Error {
             | Error::Unavailable { source, .. }
             | Error::Server { source, .. } => Some(distinct(source.get())),
             Error::Spawn { source, .. } => Some(distinct(source.get())),
+            Error::LegacyWrite { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

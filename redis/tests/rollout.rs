@@ -129,6 +129,11 @@ struct Fixture {
 
 /// The tenant's dictionaries live under `sp-test:ro:<run>:<tenant>:<kind>`.
 async fn fixture(target: &Target, run: &str) -> Fixture {
+    fixture_with(target, run, mapping()).await
+}
+
+/// [`fixture`], reading legacy keys with `mapping`.
+async fn fixture_with(target: &Target, run: &str, mapping: LegacyMapping) -> Fixture {
     let store = AsyncSessionStore::connect(target).await.unwrap();
     let prefix = format!("{run}:dict:");
     let key_of = move |tenant: &str, kind: DictKind| format!("{prefix}{tenant}:{kind}");
@@ -154,7 +159,7 @@ async fn fixture(target: &Target, run: &str) -> Fixture {
     };
     let template = KeyTemplate::parse("sp:{key}:blob").unwrap();
     let (d, u) = (logs.clone(), logs.clone());
-    let rollout = AsyncRollout::new(store.clone(), sessions, dictionaries, mapping(), policy)
+    let rollout = AsyncRollout::new(store.clone(), sessions, dictionaries, mapping, policy)
         .with_template(template.clone())
         .on_disagreement(move |x| {
             d.disagreements.lock().unwrap().push((
@@ -573,6 +578,145 @@ fn each_mode_reads_its_key_and_shadow_answers_from_legacy_without_a_blob() {
     }
 }
 
+/// The bytes a server has sent its clients (`INFO stats`, `total_net_output_bytes`).
+fn net_out(conn: &mut dyn redis::ConnectionLike) -> u64 {
+    let info: String = redis::cmd("INFO").arg("stats").query(conn).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The error of a read that must fail: its kind and `M-…` rule.
+async fn refusal(f: &Fixture, tenant: &str, key: &str) -> (ErrorKind, Option<String>) {
+    let err = f.rollout.access(tenant, key).await.map(|_| ()).unwrap_err();
+    let rule = err.session().and_then(|e| e.rule()).map(str::to_owned);
+    (err.kind(), rule)
+}
+
+#[test]
+fn a_legacy_value_is_read_up_to_the_mapping_limit_and_refused_past_it() {
+    // RO-LEGACY-BOUND: GETRANGE key 0 limit; longer is M-DOC-SIZE unparsed, empty is
+    // M-DOC-JSON, missing is no session, another type is WRONGTYPE.
+    for (name, target) in support::targets() {
+        runtime().block_on(async {
+            let run = support::key("ro_bound", 0);
+            let s = generate(Profile::Medium, 25);
+            let (doc, session) = current(&s);
+            let legacy_json = serde_json::to_vec(&doc).unwrap();
+            let limit = legacy_json.len();
+            let f = fixture_with(&target, &run, mapping().with_max_document_len(limit)).await;
+            put_dictionary(&f.store, &run, &s).await;
+            let tenant = s.tenant.id.to_string();
+            let key = format!("{run}:sess");
+            let ttl = Duration::from_secs(600);
+            let oracle = legacy_facilities(&doc);
+            let mut admin = support::admin(&target);
+            f.store
+                .put_both(
+                    &key,
+                    &legacy_json,
+                    blob(&session).as_slice(),
+                    ttl,
+                    &f.template,
+                )
+                .await
+                .unwrap();
+            let modes = [RolloutMode::Legacy, RolloutMode::Shadow];
+
+            // Exactly the limit: read and parsed.
+            for mode in modes {
+                f.switch.set(mode);
+                let access = f.rollout.access(&tenant, &key).await.unwrap().unwrap();
+                assert_eq!(access.mode(), mode, "{name}");
+                for id in &oracle {
+                    assert!(
+                        access.can_see(id.as_str()).await.unwrap(),
+                        "{name} {mode:?}"
+                    );
+                }
+            }
+            // One byte more — still one JSON value, but never parsed: M-DOC-SIZE.
+            let mut longer = legacy_json.clone();
+            longer.push(b' ');
+            support::set(&mut *admin, &key, &longer);
+            // ... and a value far longer.
+            let mut huge = legacy_json.clone();
+            huge.resize(4 << 20, b' ');
+            for value in [&longer, &huge] {
+                support::set(&mut *admin, &key, value);
+                for mode in modes {
+                    f.switch.set(mode);
+                    // The server's bytes sent (one server: the cluster's are spread).
+                    let before = (!target.is_cluster()).then(|| net_out(&mut *admin));
+                    assert_eq!(
+                        refusal(&f, &tenant, &key).await,
+                        (ErrorKind::Limit, Some("M-DOC-SIZE".into())),
+                        "{name} {mode:?} {} bytes",
+                        value.len()
+                    );
+                    if let Some(before) = before {
+                        let sent = net_out(&mut *admin) - before;
+                        assert!(
+                            sent < (1 << 20),
+                            "{name} {mode:?}: {sent} bytes sent for a {} byte value",
+                            value.len()
+                        );
+                    }
+                }
+            }
+            // Exactly the limit, not JSON: the size passes, the JSON is refused.
+            support::set(&mut *admin, &key, &vec![b'x'; limit]);
+            // Empty: the key is there, its value is no JSON.
+            let empty: &[u8] = b"";
+            for value in [&vec![b'x'; limit][..], empty] {
+                support::set(&mut *admin, &key, value);
+                for mode in modes {
+                    f.switch.set(mode);
+                    assert_eq!(
+                        refusal(&f, &tenant, &key).await,
+                        (ErrorKind::InvalidInput, Some("M-DOC-JSON".into())),
+                        "{name} {mode:?} {} bytes",
+                        value.len()
+                    );
+                }
+            }
+            // Missing (the blob still there): no session.
+            assert!(f.store.delete(&key).await.unwrap());
+            for mode in modes {
+                f.switch.set(mode);
+                assert!(
+                    f.rollout.access(&tenant, &key).await.unwrap().is_none(),
+                    "{name} {mode:?}"
+                );
+            }
+            // Another type: the server's WRONGTYPE, as GET's was.
+            redis::cmd("RPUSH")
+                .arg(&key)
+                .arg("x")
+                .exec(&mut *admin)
+                .unwrap();
+            for mode in modes {
+                f.switch.set(mode);
+                let err = f
+                    .rollout
+                    .access(&tenant, &key)
+                    .await
+                    .map(|_| ())
+                    .unwrap_err();
+                assert!(
+                    matches!(&err, sessionpack_redis::Error::WrongType { key: k } if *k == key),
+                    "{name} {mode:?}: {err:?}"
+                );
+            }
+            assert!(f.store.delete(&key).await.unwrap());
+            assert!(f.store.delete(&f.template.apply(&key)).await.unwrap());
+        });
+    }
+}
+
 /// Polls `f` until it is true, for at most `limit`.
 async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
@@ -938,6 +1082,91 @@ fn the_dual_writer_writes_the_blob_before_the_legacy_json() {
         .exec(&mut config)
         .unwrap();
     assert_eq!(seen, [blob_key, key]);
+}
+
+#[test]
+fn a_failed_legacy_write_after_the_blob_is_reported_and_read_as_no_session() {
+    // RO-DUAL-ORDER, the second write failing on a real server: an ACL user may write the
+    // blob keys (`sp:*`) only, so the legacy key's SET is refused (NOPERM).
+    let Some(target) = support::standalone() else {
+        return;
+    };
+    let url = target.urls()[0].clone();
+    let mut admin = support::admin(&target);
+    let user = format!("sp-test-dual-{}", std::process::id());
+    redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg("reset")
+        .arg("on")
+        .arg(">dual-order-pw")
+        .arg("~sp:*")
+        .arg("+@all")
+        .exec(&mut *admin)
+        .unwrap();
+    let limited = url.replacen("redis://", &format!("redis://{user}:dual-order-pw@"), 1);
+    assert_ne!(limited, url, "a redis:// URL");
+    let run = support::key("ro_dual_fail", 0);
+    let key = format!("{run}:sess");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime().block_on(async {
+            let f = fixture(&target, &run).await;
+            let blob_key = f.template.apply(&key);
+            assert!(blob_key.starts_with("sp:") && !key.starts_with("sp:"));
+            let store = AsyncSessionStore::connect(&Target::standalone(limited.as_str()))
+                .await
+                .unwrap();
+            let session = support::session("u", [1, 2]);
+            let encoded = blob(&session);
+            let err = store
+                .put_both(
+                    &key,
+                    br#"{"token":"t"}"#,
+                    encoded.as_slice(),
+                    Duration::from_secs(60),
+                    &f.template,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+            assert!(
+                matches!(&err, sessionpack_redis::Error::LegacyWrite { blob_key: b, legacy_key: l, .. }
+                    if *b == blob_key && *l == key),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("legacy JSON's SET on {key:?} failed"))
+                    && message.contains("retry the whole write"),
+                "{message}"
+            );
+            let cause = std::error::Error::source(&err)
+                .map(|c| format!("{c} {:?}", c.source().map(ToString::to_string)))
+                .unwrap_or_default();
+            assert!(cause.to_ascii_uppercase().contains("NOPERM"), "{cause}");
+            // The blob was written, the legacy key was not.
+            assert_eq!(
+                f.store.get_raw(&blob_key).await.unwrap().as_deref(),
+                Some(encoded.as_slice())
+            );
+            assert_eq!(f.store.get_raw(&key).await.unwrap(), None);
+            // Legacy and shadow readers: no session, never the blob's.
+            for mode in [RolloutMode::Legacy, RolloutMode::Shadow] {
+                f.switch.set(mode);
+                let read = f.rollout.access("acme", &key).await.unwrap();
+                assert!(read.is_none(), "{mode:?}");
+            }
+            assert!(f.store.delete(&blob_key).await.unwrap());
+        });
+    }));
+    redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg(&user)
+        .exec(&mut *admin)
+        .unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[test]

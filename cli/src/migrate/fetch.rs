@@ -1,5 +1,6 @@
-//! Reading legacy keys: `GET` and `PTTL` of a chunk of keys in one round trip (a pipeline)
-//! on the master that holds them.
+//! Reading legacy keys: `GETRANGE key 0 limit` and `PTTL` of a chunk of keys in one round trip
+//! (a pipeline) on the master that holds them (`ROLLOUT.md` RO-LEGACY-BOUND: at most the
+//! mapping's size limit plus one byte of each value crosses the wire).
 
 use std::time::{Duration, Instant};
 
@@ -13,18 +14,29 @@ pub enum Legacy {
     /// The value, and when it expires (`None`: no TTL): its PTTL counted from the moment the
     /// question was sent, so a blob given the time left then expires no later than its legacy key.
     Found(Vec<u8>, Option<Instant>),
-    /// The key vanished (deleted or expired) between SCAN and GET.
+    /// The value is longer than the size limit (only its first limit + 1 bytes were read):
+    /// refused as M-DOC-SIZE, never parsed.
+    TooLong,
+    /// The key vanished (deleted or expired) between SCAN and the read: `GETRANGE` answers an
+    /// empty string for a missing key, and `PTTL` -2 tells it from an empty value.
     Gone,
-    /// The server refused the GET (the key is no longer a string): its message.
+    /// The server refused the `GETRANGE` (the key is no longer a string): its message.
     Refused(String),
 }
 
-/// `GET` and `PTTL` of each of `keys` on `master`, in one round trip.
-pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failure> {
+/// `GETRANGE key 0 limit` and `PTTL` of each of `keys` on `master`, in one round trip: a
+/// value of more than `limit` bytes is [`Legacy::TooLong`].
+pub fn legacy(master: &mut Master, keys: &[String], limit: usize) -> Result<Vec<Legacy>, Failure> {
+    let last = u64::try_from(limit).unwrap_or(u64::MAX);
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
     for key in keys {
-        pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
+        pipe.cmd("GETRANGE")
+            .arg(key)
+            .arg(0)
+            .arg(last)
+            .cmd("PTTL")
+            .arg(key);
     }
     // Measured from before the question: a PTTL counted from then is no later than the
     // legacy key's expiry, however long the answer and the write take.
@@ -41,32 +53,35 @@ pub fn legacy(master: &mut Master, keys: &[String]) -> Result<Vec<Legacy>, Failu
                 master.address
             )));
         };
-        out.push(read_one(value, ttl, asked));
+        out.push(read_one(value, ttl, asked, limit));
     }
     Ok(out)
 }
 
-/// One key's GET and PTTL replies.
-fn read_one(value: Value, ttl: Value, asked: Instant) -> Legacy {
+/// One key's GETRANGE and PTTL replies: an empty value is told from a missing key by the PTTL
+/// (-2: missing), asked in the same round trip.
+fn read_one(value: Value, ttl: Value, asked: Instant, limit: usize) -> Legacy {
     let bytes = match value {
         Value::BulkString(bytes) => bytes,
         Value::SimpleString(text) => text.into_bytes(),
         Value::Nil => return Legacy::Gone,
         Value::ServerError(e) => return Legacy::Refused(e.to_string()),
-        other => return Legacy::Refused(format!("GET answered {other:?}")),
+        other => return Legacy::Refused(format!("GETRANGE answered {other:?}")),
     };
-    match ttl {
+    let expires = match ttl {
         // -1: no TTL.
-        Value::Int(-1) => Legacy::Found(bytes, None),
-        Value::Int(ms) if ms > 0 => Legacy::Found(
-            bytes,
-            u64::try_from(ms)
-                .ok()
-                .and_then(|ms| asked.checked_add(Duration::from_millis(ms))),
-        ),
-        // -2 (gone since the GET) or 0 (expiring now).
-        Value::Int(_) => Legacy::Gone,
-        other => Legacy::Refused(format!("PTTL answered {other:?}")),
+        Value::Int(-1) => None,
+        Value::Int(ms) if ms > 0 => u64::try_from(ms)
+            .ok()
+            .and_then(|ms| asked.checked_add(Duration::from_millis(ms))),
+        // -2 (missing, or gone since the GETRANGE) or 0 (expiring now).
+        Value::Int(_) => return Legacy::Gone,
+        other => return Legacy::Refused(format!("PTTL answered {other:?}")),
+    };
+    if bytes.len() > limit {
+        Legacy::TooLong
+    } else {
+        Legacy::Found(bytes, expires)
     }
 }
 

@@ -210,11 +210,23 @@ impl Run<'_> {
         keys: &[String],
     ) -> Result<(), Failure> {
         self.counts.scanned += u64::try_from(keys.len()).unwrap_or(u64::MAX);
-        let legacy = fetch::legacy(master, keys)?;
+        let limit = converter.mapping.max_document_len();
+        let legacy = fetch::legacy(master, keys, limit)?;
         let mut converted = Vec::new();
         for (key, found) in keys.iter().zip(legacy) {
             match found {
                 Legacy::Gone => self.counts.gone += 1,
+                // Never parsed, never converted: no blob is written for it.
+                Legacy::TooLong => {
+                    let failure = step::KeyFailure::too_long(limit);
+                    self.counts.fail(&failure.reason);
+                    self.report.failure(
+                        key,
+                        &failure.reason,
+                        failure.path.as_deref(),
+                        &failure.message,
+                    )?;
+                }
                 Legacy::Refused(message) => {
                     self.counts.fail("wrong_type");
                     self.report.failure(key, "wrong_type", None, &message)?;
@@ -234,7 +246,7 @@ impl Run<'_> {
                                 held: None,
                             },
                             expires,
-                            (key.clone(), c.issued_at),
+                            (key.clone(), c.issued_at, len(&document)),
                         ));
                     }
                     Err(Ok(failure)) => {
@@ -259,13 +271,14 @@ impl Run<'_> {
         let mut writes = Vec::with_capacity(converted.len());
         let mut legacy_of = Vec::with_capacity(converted.len());
         let mut expiries = Vec::new();
-        for ((mut w, expires, (legacy_key, issued_at)), held) in converted.into_iter().zip(current)
+        for ((mut w, expires, (legacy_key, issued_at, doc_len)), held) in
+            converted.into_iter().zip(current)
         {
             if let Some(at) = expires {
                 // The time the legacy key has left now: the blob expires with it.
                 let left = at.saturating_duration_since(now).as_millis();
                 if left == 0 {
-                    self.counts.gone += 1;
+                    self.went(doc_len, len(&w.bytes));
                     continue;
                 }
                 w.ttl_ms = Some(u64::try_from(left).unwrap_or(u64::MAX));
@@ -307,7 +320,7 @@ impl Run<'_> {
                 },
             }
             w.held = held.value;
-            legacy_of.push(legacy_key);
+            legacy_of.push((legacy_key, doc_len));
             writes.push(w);
         }
         let moved = u64::try_from(expiries.len()).unwrap_or(u64::MAX);
@@ -321,7 +334,7 @@ impl Run<'_> {
         self.counts.expiry_moved += moved;
         // A legacy key deleted (a logout) while its blob was being written: the blob goes too,
         // so that the migration never revives a session.
-        let written: Vec<(&String, &Write)> = legacy_of
+        let written: Vec<(&(String, u64), &Write)> = legacy_of
             .iter()
             .zip(&writes)
             .zip(made)
@@ -332,19 +345,31 @@ impl Run<'_> {
                 made.then_some((l, w))
             })
             .collect();
-        let legacy_keys: Vec<String> = written.iter().map(|(l, _)| (*l).clone()).collect();
+        let legacy_keys: Vec<String> = written.iter().map(|((l, _), _)| l.clone()).collect();
         let alive = fetch::exist(master, &legacy_keys)?;
         let mut revoked = Vec::new();
-        for ((_, w), alive) in written.iter().zip(alive) {
+        for (((_, doc_len), w), alive) in written.iter().zip(alive) {
             if alive {
                 self.counts.written += 1;
             } else {
-                self.counts.gone += 1;
+                self.went(*doc_len, len(&w.bytes));
                 revoked.push(w.key.clone());
             }
         }
         blobs.delete(&revoked)?;
         Ok(())
+    }
+
+    /// A key converted whose legacy key went (expired, deleted) before its blob was kept: it
+    /// counts once, as `gone`, and no longer as converted (nor its parity, nor its bytes).
+    fn went(&mut self, doc_len: u64, blob_len: u64) {
+        let c = &mut self.counts;
+        c.gone += 1;
+        c.converted = c.converted.saturating_sub(1);
+        c.parity_checked = c.parity_checked.saturating_sub(1);
+        c.parity_equal = c.parity_equal.saturating_sub(1);
+        c.bytes_before = c.bytes_before.saturating_sub(doc_len);
+        c.bytes_after = c.bytes_after.saturating_sub(blob_len);
     }
 
     /// A blob key that holds something this run never writes over: the key fails.

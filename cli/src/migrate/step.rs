@@ -1,7 +1,7 @@
 //! The per-key step: a legacy document to the blob to write, through the mapping and the
 //! tenant's dictionaries, checked against the document (parity) before anything is written.
 
-use sessionpack::error::LegacyRule;
+use sessionpack::error::{LegacyError, LegacyRule};
 use sessionpack::{Decoder, Encoder, Error, Expiry, LegacyMapping, Session};
 
 use super::dictionaries::{DictFailure, Dictionaries, TenantDicts};
@@ -34,6 +34,19 @@ impl KeyFailure {
                 message: crate::explain::message(e),
             },
         }
+    }
+
+    /// A legacy value longer than `limit` bytes, of which only `limit` + 1 were read:
+    /// M-DOC-SIZE, as the mapping refuses it, unparsed.
+    pub fn too_long(limit: usize) -> KeyFailure {
+        KeyFailure::of(&Error::Legacy(LegacyError::new(
+            LegacyRule::DocSize,
+            "",
+            format!(
+                "the document is more than {limit} bytes, above the limit of {limit} bytes \
+                 (--max-document-bytes): it was not read whole"
+            ),
+        )))
     }
 
     fn parity(message: String) -> KeyFailure {

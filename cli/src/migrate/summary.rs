@@ -13,7 +13,8 @@ pub struct Counts {
     pub scanned: u64,
     /// Keys of the --to form SCAN returned: never migrated.
     pub skipped_blob_keys: u64,
-    /// Keys converted to a blob whose parity checked.
+    /// Keys converted to a blob whose parity checked (a key gone before its blob was kept
+    /// counts as `gone` only).
     pub converted: u64,
     /// Blobs written.
     pub written: u64,
@@ -27,7 +28,7 @@ pub struct Counts {
     /// Expiries --dry-run would have moved.
     pub would_move_expiry: u64,
     /// Keys gone between SCAN and the write (a blob written for a legacy key deleted meanwhile
-    /// is deleted again: never revived).
+    /// is deleted again: never revived), each counted here only.
     pub gone: u64,
     /// Blob keys holding a blob issued after the legacy JSON read (a dual writer's): kept.
     pub newer_kept: u64,

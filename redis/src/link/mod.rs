@@ -48,6 +48,13 @@ pub(crate) fn get_header(key: &str) -> redis::Cmd {
     c
 }
 
+/// `GETRANGE key 0 last`: at most `last` + 1 bytes of a string (empty for a missing key).
+pub(crate) fn get_range(key: &str, last: u64) -> redis::Cmd {
+    let mut c = redis::cmd("GETRANGE");
+    c.arg(key).arg(0).arg(last);
+    c
+}
+
 /// `SET key value [PX ms]`.
 pub(crate) fn set(key: &str, value: &[u8], ttl_ms: Option<u64>) -> redis::Cmd {
     let mut c = redis::cmd("SET");

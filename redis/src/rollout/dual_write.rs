@@ -15,13 +15,15 @@ impl AsyncSessionStore {
     /// 6.2 or later). The two keys are never sent in one command (they hash to different
     /// slots of a cluster). Returns `t`, Unix milliseconds.
     ///
-    /// A failure after the blob's write is returned: retry the whole write. Until then the
-    /// blob without its legacy JSON is "no session" to `legacy` and `shadow` readers.
+    /// A failure after the blob's write is returned ([`Error::LegacyWrite`]): retry the whole
+    /// write. Until then the blob without its legacy JSON is "no session" to `legacy` and
+    /// `shadow` readers.
     ///
     /// # Errors
     ///
     /// A TTL under 1 ms (`invalid_input`), the encoder's errors (a session), a blob whose
-    /// header does not read, and the connection's.
+    /// header does not read, and the connection's for the blob's write;
+    /// [`Error::LegacyWrite`] (the kind of the failed `SET`) once the blob is written.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -54,7 +56,12 @@ impl AsyncSessionStore {
         let legacy = crate::link::set_until(legacy_key, legacy_json, at);
         self.link
             .drive(one(legacy_key, Ok(legacy), read::<()>))
-            .await?;
+            .await
+            .map_err(|e| Error::LegacyWrite {
+                blob_key,
+                legacy_key: legacy_key.to_owned(),
+                source: Box::new(e),
+            })?;
         Ok(at)
     }
     /// Slides both forms' expiry alike (`ROLLOUT.md` RO-DUAL-SLIDE): `PEXPIREAT t` on

@@ -5,6 +5,7 @@
 
 mod access;
 mod dual_write;
+mod legacy_read;
 mod mode;
 mod policy;
 mod reader;

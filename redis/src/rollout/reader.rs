@@ -12,7 +12,8 @@ use super::{KeyTemplate, RolloutAccess, RolloutMode, RolloutPolicy};
 use crate::{AsyncDictionaryCache, AsyncSessionCache, AsyncSessionStore, Error, ErrorKind};
 
 /// The reader of a service during the rollout: for each read, the tenant's mode from the
-/// policy, then the legacy key (`GET`, read with the mapping, never cached), the blob (through
+/// policy, then the legacy key (`GETRANGE key 0 limit`, at most the mapping's M-DOC-SIZE limit
+/// plus one byte, read with the mapping, never cached), the blob (through
 /// the session and dictionary caches), or both. Cheap to clone; clones share the counts.
 ///
 /// - `legacy`: decisions from the legacy session, its keys taken as keys of the configured key
@@ -33,7 +34,7 @@ use crate::{AsyncDictionaryCache, AsyncSessionCache, AsyncSessionStore, Error, E
 /// let target = Target::parse("redis://127.0.0.1:6379")?;
 /// let mapping = sessionpack::LegacyMapping::from_json(&std::fs::read("legacy-mapping.json")?)?;
 /// let rollout = AsyncRollout::new(
-///     AsyncSessionStore::connect(&target).await?, // the legacy GETs
+///     AsyncSessionStore::connect(&target).await?, // the legacy reads
 ///     AsyncSessionCache::connect(&target, CacheOptions::new(Freshness::Tracking)).await?,
 ///     AsyncDictionaryCache::connect(&target, DictionaryOptions::new(Freshness::Tracking)).await?,
 ///     mapping,
@@ -61,7 +62,7 @@ pub struct AsyncRollout {
 }
 
 impl AsyncRollout {
-    /// A reader of legacy keys through `legacy` (its `GET`s), of blobs through `sessions` and
+    /// A reader of legacy keys through `legacy` (its `GETRANGE`s), of blobs through `sessions` and
     /// `dictionaries`, with the service's `mapping` and the tenants' `policy`; ObjectId keys,
     /// the template `sp:{key}`, and the default logs.
     pub fn new(
@@ -146,7 +147,10 @@ impl AsyncRollout {
     /// # Errors
     ///
     /// The policy's; in `legacy` and `shadow` modes the legacy read's (the connection's, the
-    /// mapping's refusals with their `M-…` rule, `expired`); in `blob` mode the caches'.
+    /// server's `WRONGTYPE`, the mapping's refusals with their `M-…` rule — M-DOC-SIZE, kind
+    /// `limit`, for a value longer than the mapping's limit, refused before more than the limit
+    /// plus one byte is transferred; M-DOC-JSON for an empty one —, `expired`); in `blob` mode
+    /// the caches'.
     /// **Deny on any error.**
     pub async fn access(
         &self,
@@ -185,9 +189,11 @@ impl AsyncRollout {
     }
 
     /// The legacy key's document, read with the mapping and checked for expiry
-    /// (RO-LEGACY-READ, RO-LEGACY-EXPIRY).
+    /// (RO-LEGACY-READ, RO-LEGACY-EXPIRY): at most the mapping's size limit plus one byte is
+    /// transferred, a longer value refused as M-DOC-SIZE unparsed (RO-LEGACY-BOUND).
     async fn read_legacy(&self, legacy_key: &str) -> Result<Option<LegacySession>, Error> {
-        let Some(document) = self.legacy.get_raw(legacy_key).await? else {
+        let limit = self.mapping.max_document_len();
+        let Some(document) = self.legacy.get_legacy(legacy_key, limit).await? else {
             return Ok(None);
         };
         let read = self

@@ -1,0 +1,69 @@
+//! The bounded read of a legacy key (`ROLLOUT.md` RO-LEGACY-BOUND): `GETRANGE key 0 limit`,
+//! so that at most the mapping's size limit plus one byte crosses the wire, and `EXISTS` only
+//! when the reply is empty.
+
+use sessionpack::error::{LegacyError, LegacyRule};
+
+use crate::core::one;
+use crate::op::read;
+use crate::{AsyncSessionStore, Error};
+
+impl AsyncSessionStore {
+    /// The legacy value under `key`, read with `GETRANGE key 0 limit`: `None` when the key is
+    /// missing (asked with `EXISTS` only for an empty reply), the bytes when they are at most
+    /// `limit`, M-DOC-SIZE (kind `limit`) when the value is longer, unparsed. A key of another
+    /// type is the server's `WRONGTYPE` error.
+    pub(crate) async fn get_legacy(
+        &self,
+        key: &str,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let last = u64::try_from(limit).unwrap_or(u64::MAX);
+        let bytes: Vec<u8> = self
+            .link
+            .drive(one(
+                key,
+                Ok(crate::link::get_range(key, last)),
+                read::<Vec<u8>>,
+            ))
+            .await?;
+        if bytes.is_empty() {
+            let exists: bool = self
+                .link
+                .drive(one(key, Ok(crate::link::exists(key)), read::<bool>))
+                .await?;
+            return Ok(exists.then_some(bytes));
+        }
+        if bytes.len() > limit {
+            return Err(too_long(key, limit));
+        }
+        Ok(Some(bytes))
+    }
+}
+
+/// M-DOC-SIZE for the legacy value under `key`, longer than `limit` bytes (only its first
+/// `limit` + 1 bytes were read: its length is not known).
+pub(crate) fn too_long(key: &str, limit: usize) -> Error {
+    Error::Session(sessionpack::Error::Legacy(LegacyError::new(
+        LegacyRule::DocSize,
+        "",
+        format!(
+            "the legacy value under {key:?} is more than {limit} bytes, above the limit of \
+             {limit} bytes (the mapping's max_document_len): it was not read whole"
+        ),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_long;
+    use crate::ErrorKind;
+
+    #[test]
+    fn an_oversized_value_is_m_doc_size_of_kind_limit() {
+        let e = too_long("sess:1", 8);
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert_eq!(e.session().and_then(|s| s.rule()), Some("M-DOC-SIZE"));
+        assert!(e.to_string().contains("more than 8 bytes"), "{e}");
+    }
+}
