@@ -27,7 +27,8 @@ pub enum Legacy {
 /// `GETRANGE key 0 limit` and `PTTL` of each of `keys` on `master`, in one round trip: a
 /// value of more than `limit` bytes is [`Legacy::TooLong`].
 pub fn legacy(master: &mut Master, keys: &[String], limit: usize) -> Result<Vec<Legacy>, Failure> {
-    let last = u64::try_from(limit).unwrap_or(u64::MAX);
+    // GETRANGE takes a signed 64-bit end: a limit beyond it reads everything.
+    let last = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
     for key in keys {

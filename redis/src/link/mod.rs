@@ -49,7 +49,7 @@ pub(crate) fn get_header(key: &str) -> redis::Cmd {
 }
 
 /// `GETRANGE key 0 last`: at most `last` + 1 bytes of a string (empty for a missing key).
-pub(crate) fn get_range(key: &str, last: u64) -> redis::Cmd {
+pub(crate) fn get_range(key: &str, last: i64) -> redis::Cmd {
     let mut c = redis::cmd("GETRANGE");
     c.arg(key).arg(0).arg(last);
     c

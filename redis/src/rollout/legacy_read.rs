@@ -18,7 +18,8 @@ impl AsyncSessionStore {
         key: &str,
         limit: usize,
     ) -> Result<Option<Vec<u8>>, Error> {
-        let last = u64::try_from(limit).unwrap_or(u64::MAX);
+        // GETRANGE takes a signed 64-bit end: a limit beyond it reads everything.
+        let last = i64::try_from(limit).unwrap_or(i64::MAX);
         let bytes: Vec<u8> = self
             .link
             .drive(one(
