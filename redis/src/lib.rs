@@ -136,7 +136,7 @@ pub use dictionaries::{
 };
 pub use error::{Cause, Error, ErrorKind, UnknownKind};
 pub use key_template::KeyTemplate;
-pub use node_address::{cluster_node_address, connection_info_at};
+pub use node_address::{cluster_node_address, cluster_nodes, connection_info_at, ClusterNodeLine};
 /// The OpenTelemetry API crate this crate reports on (feature `otel`): make the `Meter` a
 /// [`Metrics`] is made on with this one, so that the versions agree.
 #[cfg(feature = "otel")]

@@ -113,23 +113,19 @@ fn masters_of(text: &str, seed_host: &str) -> Result<Vec<(String, u16)>, Failure
         ))
     };
     let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (Some(addr), Some(flags)) = (fields.get(1), fields.get(2)) else {
-            return Err(bad("a line has fewer than three fields"));
-        };
-        let flags: Vec<&str> = flags.split(',').collect();
-        let owns_slots = fields.len() > 8;
-        if !flags.contains(&"master") || !owns_slots {
+    for node in sessionpack_redis::cluster_nodes(text).map_err(bad)? {
+        // A master serving slots (or migrating, or importing, some: keys may be on it).
+        if node.has_flag("handshake") || !node.has_flag("master") || node.slots.is_empty() {
             continue;
         }
-        if flags.contains(&"fail") || flags.contains(&"noaddr") {
+        if node.has_flag("fail") || node.has_flag("noaddr") {
             return Err(Failure::Input(format!(
-                "the cluster's master {addr} owns slots but has failed: run again once a \
-                 replica has taken over (its keys would not be scanned)"
+                "the cluster's master {} owns slots but has failed: run again once a \
+                 replica has taken over (its keys would not be scanned)",
+                node.address
             )));
         }
-        let (host, port) = sessionpack_redis::cluster_node_address(addr).map_err(bad)?;
+        let (host, port) = node.host_port().map_err(bad)?;
         let host = if host.is_empty() { seed_host } else { host };
         out.push((host.to_owned(), port));
     }
@@ -184,5 +180,17 @@ mod tests {
         assert!(masters_of("x\n", "h").is_err());
         let failed = "e5 127.0.0.1:7005@17005 master,fail - 0 0 5 connected 1-2\n";
         assert!(masters_of(failed, "h").is_err());
+        // A master that only imports a slot may hold keys already moved to it: it is scanned.
+        // A node being met (handshake) owns nothing and is not.
+        let moving = "a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected [9->-f6]\n\
+                      f6 127.0.0.1:7006@17006 master - 0 0 6 connected 0-16383\n\
+                      g7 127.0.0.1:7007@17007 handshake,master - 0 0 0 connected\n";
+        assert_eq!(
+            masters_of(moving, "h").unwrap(),
+            [
+                ("127.0.0.1".to_owned(), 7000),
+                ("127.0.0.1".to_owned(), 7006)
+            ]
+        );
     }
 }

@@ -497,35 +497,27 @@ fn parse_nodes(text: &str, url: &str) -> Result<View, Error> {
         .unwrap_or("127.0.0.1");
     let mut me = None;
     let mut masters = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let mut fields = line.split_whitespace();
-        let (Some(id), Some(addr), Some(flags)) = (fields.next(), fields.next(), fields.next())
-        else {
-            return Err(bad("a line has fewer than three fields"));
-        };
-        let flags: Vec<&str> = flags.split(',').collect();
-        if flags.contains(&"handshake") {
+    for node in crate::cluster_nodes(text).map_err(bad)? {
+        if node.has_flag("handshake") {
             // A node being met, under a temporary id: it owns nothing yet.
             continue;
         }
-        if flags.contains(&"myself") {
-            me = Some(id.to_owned());
+        if node.has_flag("myself") {
+            me = Some(node.id.to_owned());
         }
-        if !flags.contains(&"master") {
+        if !node.has_flag("master") {
             continue;
         }
-        let (host, port) = crate::cluster_node_address(addr).map_err(bad)?;
-        let url = (port != 0 && !flags.contains(&"noaddr")).then(|| {
+        let (host, port) = node.host_port().map_err(bad)?;
+        let url = (port != 0 && !node.has_flag("noaddr")).then(|| {
             let host = if host.is_empty() { own_host } else { host };
             format!("redis://{host}:{port}")
         });
-        // Skip master id, ping sent, pong received, config epoch, link state.
-        let slots: Vec<String> = fields.skip(5).map(str::to_owned).collect();
         masters.push(Master {
-            id: id.to_owned(),
+            id: node.id.to_owned(),
             url,
-            failed: flags.contains(&"fail"),
-            slots,
+            failed: node.has_flag("fail"),
+            slots: node.slots.iter().map(|s| (*s).to_owned()).collect(),
         });
     }
     masters.sort();
