@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
-use sessionpack::error::{LegacyError, LegacyRule};
+use sessionpack::error::LegacyError;
 use sessionpack::{Encoder, Error, LegacyMapping};
 
 use crate::args::ConvertArgs;
@@ -120,14 +120,9 @@ fn read_document(path: Option<&Path>, limit: usize) -> Result<Vec<u8>, Failure> 
         }
     }
     if bytes.len() > limit {
-        return Err(Failure::Session(Error::Legacy(LegacyError::new(
-            LegacyRule::DocSize,
-            "",
-            format!(
-                "the document is more than {limit} bytes, the limit (--max-document-bytes); \
-                 it was not parsed"
-            ),
-        ))));
+        return Err(Failure::Session(Error::Legacy(
+            LegacyError::document_too_long(limit, "the document", "--max-document-bytes"),
+        )));
     }
     Ok(bytes)
 }

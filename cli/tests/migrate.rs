@@ -547,6 +547,12 @@ fn migrates_a_tenant(on: Where, name: &str) {
     assert_eq!(o.status.code(), Some(1), "{}", support::stderr(&o));
     let s = lines(&o).1.unwrap();
     assert_eq!((count(&s, "written"), count(&s, "failed")), (0, 1), "{s}");
+    // Counted once, as failed: not as converted too (every other key is converted, unchanged).
+    assert_eq!(
+        (count(&s, "converted"), count(&s, "unchanged")),
+        (n - 1, n - 1),
+        "{s}"
+    );
     assert_eq!(
         s["failed_by_reason"]["blob_key_taken"].as_u64(),
         Some(1),
@@ -845,8 +851,9 @@ fn a_legacy_key_that_expires_between_its_read_and_its_write_counts_once_as_gone(
     let s = lines(&o).1.unwrap();
     assert_eq!(
         calls(&mut conn, "eval") - evals,
-        1,
-        "the brief key's blob was written (and the key read alive): {s}"
+        2,
+        "the brief key's blob was written (a compare-and-set), then deleted as its legacy key \
+         was gone (a compare-and-delete): {s}"
     );
     assert_eq!(
         (

@@ -410,6 +410,7 @@ impl Error {
             Error::Timeout { source, .. }
             | Error::Unavailable { source, .. }
             | Error::Server { source, .. } => Some(source.get()),
+            Error::LegacyWrite { source, .. } => source.redis(),
             _ => None,
         }
     }
@@ -449,6 +450,7 @@ impl fmt::Display for Error {
             Error::InvalidInput { message } => f.write_str(message),
             Error::Spawn { what, .. } => write!(f, "cannot start {what}"),
             Error::NoSession { key: None } => f.write_str("no session: the request named none"),
+            // The cause is the error's `source()`, as everywhere in this crate.
             Error::LegacyWrite {
                 blob_key,
                 legacy_key,

@@ -1144,6 +1144,12 @@ fn a_failed_legacy_write_after_the_blob_is_reported_and_read_as_no_session() {
                 .map(|c| format!("{c} {:?}", c.source().map(ToString::to_string)))
                 .unwrap_or_default();
             assert!(cause.to_ascii_uppercase().contains("NOPERM"), "{cause}");
+            // The server's refusal is reachable as the redis-rs error too.
+            assert_eq!(
+                err.redis_error().and_then(|e| e.code()),
+                Some("NOPERM"),
+                "{err:?}"
+            );
             // The blob was written, the legacy key was not.
             assert_eq!(
                 f.store.get_raw(&blob_key).await.unwrap().as_deref(),

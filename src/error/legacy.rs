@@ -188,6 +188,27 @@ impl LegacyError {
             message: message.into(),
         }
     }
+
+    /// M-DOC-SIZE for a document of which only `limit` + 1 bytes were read, so its length is
+    /// not known: a bounded read from a file or from Redis (`ROLLOUT.md` RO-LEGACY-BOUND).
+    /// `what` names the document, `raise` says how its reader's limit is raised.
+    ///
+    /// ```
+    /// use sessionpack::error::{LegacyError, LegacyRule};
+    /// let e = LegacyError::document_too_long(8, "the value under \"sess:1\"", "max_document_len");
+    /// assert_eq!((e.rule, e.path.as_str()), (LegacyRule::DocSize, ""));
+    /// assert!(e.message.contains("more than 8 bytes"));
+    /// ```
+    pub fn document_too_long(limit: usize, what: &str, raise: &str) -> Self {
+        LegacyError::new(
+            LegacyRule::DocSize,
+            "",
+            format!(
+                "{what} is more than {limit} bytes, above the limit of {limit} bytes ({raise}): \
+                 it was not read whole"
+            ),
+        )
+    }
 }
 
 impl fmt::Display for LegacyError {

@@ -167,29 +167,46 @@ impl Blobs {
         Ok(replies.into_iter().map(|r| r == 1).collect())
     }
 
-    /// `DEL` of each of `keys` (blobs whose legacy key went while they were written).
-    pub fn delete(&mut self, keys: &[String]) -> Result<(), Failure> {
-        if keys.is_empty() {
+    /// Deletes each blob of `written` (key, the bytes this run wrote) whose legacy key went
+    /// while it was written — only if the key still holds those bytes: a blob another writer
+    /// put there since (a new login's dual write) is left alone.
+    pub fn delete_if_held(&mut self, written: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+        if written.is_empty() {
             return Ok(());
         }
         match self {
             Blobs::Server(conn) => {
                 let mut pipe = redis::pipe();
-                keys.iter().for_each(|k| {
-                    pipe.cmd("DEL").arg(k).ignore();
+                written.iter().for_each(|(k, bytes)| {
+                    pipe.add_command(del_if_held(k, bytes)).ignore();
                 });
                 pipe.query::<()>(conn).map_err(|e| failed("DEL", &e))
             }
             Blobs::Cluster(conn) => {
                 let mut pipe = redis::cluster::cluster_pipe();
-                keys.iter().for_each(|k| {
-                    pipe.cmd("DEL").arg(k).ignore();
+                written.iter().for_each(|(k, bytes)| {
+                    pipe.add_command(del_if_held(k, bytes)).ignore();
                 });
                 pipe.query::<()>(conn.as_mut())
                     .map_err(|e| failed("DEL", &e))
             }
         }
     }
+}
+
+/// Deletes `KEYS[1]` only if it holds `ARGV[1]`; 1 if deleted, 0 if it holds something else.
+const DEL_IF_HELD: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// The compare-and-delete of one blob ([`DEL_IF_HELD`]).
+fn del_if_held(key: &str, bytes: &[u8]) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(DEL_IF_HELD).arg(1).arg(key).arg(bytes);
+    cmd
 }
 
 /// Sets `KEYS[1]` to `ARGV[3]` (with `PX ARGV[4]` unless it is 0) only if it holds `ARGV[2]`

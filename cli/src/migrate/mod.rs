@@ -299,15 +299,23 @@ impl Run<'_> {
                 // MAC key — or a legacy key that happens to have the blob key's form): never
                 // written over.
                 None => {
-                    self.taken(&legacy_key, &w.key, "a value that is not a string")?;
+                    self.taken(
+                        (&legacy_key, &w.key, "a value that is not a string"),
+                        doc_len,
+                        len(&w.bytes),
+                    )?;
                     continue;
                 }
                 Some(bytes) => match converter.issued_at_of(bytes) {
                     None => {
                         self.taken(
-                            &legacy_key,
-                            &w.key,
-                            "bytes that are not a blob this run opens",
+                            (
+                                &legacy_key,
+                                &w.key,
+                                "bytes that are not a blob this run opens",
+                            ),
+                            doc_len,
+                            len(&w.bytes),
                         )?;
                         continue;
                     }
@@ -353,18 +361,24 @@ impl Run<'_> {
                 self.counts.written += 1;
             } else {
                 self.went(*doc_len, len(&w.bytes));
-                revoked.push(w.key.clone());
+                revoked.push((w.key.clone(), w.bytes.clone()));
             }
         }
-        blobs.delete(&revoked)?;
+        blobs.delete_if_held(&revoked)?;
         Ok(())
     }
 
     /// A key converted whose legacy key went (expired, deleted) before its blob was kept: it
     /// counts once, as `gone`, and no longer as converted (nor its parity, nor its bytes).
     fn went(&mut self, doc_len: u64, blob_len: u64) {
+        self.counts.gone += 1;
+        self.uncount(doc_len, blob_len);
+    }
+
+    /// Takes back the counts a key's conversion made (`converted`, its parity, its bytes): the
+    /// key ends up counted once, elsewhere (`gone`, or failed as `blob_key_taken`).
+    fn uncount(&mut self, doc_len: u64, blob_len: u64) {
         let c = &mut self.counts;
-        c.gone += 1;
         c.converted = c.converted.saturating_sub(1);
         c.parity_checked = c.parity_checked.saturating_sub(1);
         c.parity_equal = c.parity_equal.saturating_sub(1);
@@ -372,8 +386,15 @@ impl Run<'_> {
         c.bytes_after = c.bytes_after.saturating_sub(blob_len);
     }
 
-    /// A blob key that holds something this run never writes over: the key fails.
-    fn taken(&mut self, legacy_key: &str, blob_key: &str, what: &str) -> Result<(), Failure> {
+    /// A blob key that holds something this run never writes over: the key fails, and counts
+    /// once, as failed (no longer as converted).
+    fn taken(
+        &mut self,
+        (legacy_key, blob_key, what): (&str, &str, &str),
+        doc_len: u64,
+        blob_len: u64,
+    ) -> Result<(), Failure> {
+        self.uncount(doc_len, blob_len);
         self.counts.fail("blob_key_taken");
         self.report.failure(
             legacy_key,

@@ -66,8 +66,9 @@ pub fn standalone(url: &str) -> Result<Vec<Master>, Failure> {
     Ok(vec![Master { address, conn }])
 }
 
-/// Every master of the cluster the `seeds` belong to that owns slots, asked of the first seed
-/// that answers, each connected to directly with the seed's settings (user, password, TLS).
+/// Every master of the cluster the `seeds` belong to that is up (see `masters_of`), asked of
+/// the first seed that answers, each connected to directly with the seed's settings (user,
+/// password, TLS).
 pub fn cluster(seeds: &[String]) -> Result<Vec<Master>, Failure> {
     let mut last = None;
     for seed in seeds {
@@ -96,7 +97,7 @@ pub fn cluster(seeds: &[String]) -> Result<Vec<Master>, Failure> {
         }
         if masters.is_empty() {
             return Err(Failure::Input(format!(
-                "the cluster of {seed} has no master owning slots"
+                "the cluster of {seed} has no master that is up"
             )));
         }
         return Ok(masters);
@@ -104,8 +105,9 @@ pub fn cluster(seeds: &[String]) -> Result<Vec<Master>, Failure> {
     Err(last.unwrap_or_else(|| Failure::Input("--cluster names no URL".into())))
 }
 
-/// `(host, port)` of every master in `CLUSTER NODES` text that owns slots and has not failed,
-/// sorted; an empty host is the answering node's, `seed_host`.
+/// `(host, port)` of every master in `CLUSTER NODES` text that has not failed, sorted (a
+/// failed master that owns slots is an error: its keys would be missed); an empty host is the
+/// answering node's, `seed_host`.
 fn masters_of(text: &str, seed_host: &str) -> Result<Vec<(String, u16)>, Failure> {
     let bad = |why: &str| {
         Failure::Input(format!(
@@ -114,11 +116,16 @@ fn masters_of(text: &str, seed_host: &str) -> Result<Vec<(String, u16)>, Failure
     };
     let mut out = Vec::new();
     for node in sessionpack_redis::cluster_nodes(text).map_err(bad)? {
-        // A master serving slots (or migrating, or importing, some: keys may be on it).
-        if node.has_flag("handshake") || !node.has_flag("master") || node.slots.is_empty() {
+        // Every master is scanned, with slots or without: a master importing a slot (shown
+        // only on its own line) already holds the keys moved to it, and one that owns no slot
+        // is scanned at no cost. A node being met (handshake) holds nothing yet.
+        if node.has_flag("handshake") || !node.has_flag("master") {
             continue;
         }
         if node.has_flag("fail") || node.has_flag("noaddr") {
+            if node.slots.is_empty() {
+                continue;
+            }
             return Err(Failure::Input(format!(
                 "the cluster's master {} owns slots but has failed: run again once a \
                  replica has taken over (its keys would not be scanned)",
@@ -164,26 +171,29 @@ mod tests {
     use super::masters_of;
 
     #[test]
-    fn masters_owning_slots_are_found() {
+    fn every_healthy_master_is_found_and_a_failed_one_owning_slots_refused() {
         let text = "a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460\n\
                     b2 :7001@17001 master - 0 0 2 connected 5461-10922\n\
                     c3 127.0.0.1:7003@17003 slave a1 0 0 1 connected\n\
                     d4 127.0.0.1:7004@17004 master - 0 0 4 connected\n\
                     e5 127.0.0.1:7005@17005 master,fail - 0 0 5 connected\n";
+        // d4 owns no slot but is a master: it may be importing one (shown only on its own
+        // line), so it is scanned; e5 failed and owns nothing: skipped.
         assert_eq!(
             masters_of(text, "10.0.0.1").unwrap(),
             [
                 ("10.0.0.1".to_owned(), 7001),
-                ("127.0.0.1".to_owned(), 7000)
+                ("127.0.0.1".to_owned(), 7000),
+                ("127.0.0.1".to_owned(), 7004)
             ]
         );
         assert!(masters_of("x\n", "h").is_err());
         let failed = "e5 127.0.0.1:7005@17005 master,fail - 0 0 5 connected 1-2\n";
         assert!(masters_of(failed, "h").is_err());
-        // A master that only imports a slot may hold keys already moved to it: it is scanned.
-        // A node being met (handshake) owns nothing and is not.
-        let moving = "a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected [9->-f6]\n\
-                      f6 127.0.0.1:7006@17006 master - 0 0 6 connected 0-16383\n\
+        // As a1 sees a slot moving to f6 (which imports it, and says so only on its own line),
+        // and a node being met (handshake), which is not scanned.
+        let moving = "a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383 [9->-f6]\n\
+                      f6 127.0.0.1:7006@17006 master - 0 0 6 connected\n\
                       g7 127.0.0.1:7007@17007 handshake,master - 0 0 0 connected\n";
         assert_eq!(
             masters_of(moving, "h").unwrap(),

@@ -39,13 +39,10 @@ impl KeyFailure {
     /// A legacy value longer than `limit` bytes, of which only `limit` + 1 were read:
     /// M-DOC-SIZE, as the mapping refuses it, unparsed.
     pub fn too_long(limit: usize) -> KeyFailure {
-        KeyFailure::of(&Error::Legacy(LegacyError::new(
-            LegacyRule::DocSize,
-            "",
-            format!(
-                "the document is more than {limit} bytes, above the limit of {limit} bytes \
-                 (--max-document-bytes): it was not read whole"
-            ),
+        KeyFailure::of(&Error::Legacy(LegacyError::document_too_long(
+            limit,
+            "the document",
+            "--max-document-bytes",
         )))
     }
 

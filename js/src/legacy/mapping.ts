@@ -42,6 +42,20 @@ function refuse(kind: ErrorKind, rule: string, path: string, source: "mapping" |
   throw new LegacyError(kind, rule, path, source, `${rule} at ${at}: ${detail}`);
 }
 
+/**
+ * @internal Throws M-DOC-SIZE (kind `limit`) for a document of which only `limit` + 1 bytes were
+ * read, so its length is not known (a bounded read, ROLLOUT.md RO-LEGACY-BOUND): `what` names
+ * the document. The Rust crate's `LegacyError::document_too_long`.
+ */
+export function documentTooLong(limit: number, what: string): never {
+  return docFail(
+    "M-DOC-SIZE",
+    "",
+    `${what} is more than ${limit} bytes, above the limit of ${limit} bytes (LegacyMapping.withMaxDocumentLen raises it): it was not read whole`,
+    "limit",
+  );
+}
+
 function mapFail(rule: string, path: string, detail: string, kind: ErrorKind = "invalid_input"): never {
   return refuse(kind, rule, path, "mapping", detail);
 }

@@ -75,7 +75,8 @@ pub(crate) fn key_of_type(key_type: KeyType, key: RecordKey<'_>) -> Result<Key<'
         RecordKey::Key(k) if k.key_type() == key_type => Ok(k),
         RecordKey::Key(k) => Err(Error::InvalidInput {
             message: format!(
-                "a key of type {} was checked through a dictionary of {key_type} keys",
+                "a key of type {} was checked where {key_type} keys are read (a dictionary of \
+                 {key_type} keys, or a legacy session's {key_type} keys)",
                 k.key_type()
             ),
         }),

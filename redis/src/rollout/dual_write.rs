@@ -16,8 +16,10 @@ impl AsyncSessionStore {
     /// slots of a cluster). Returns `t`, Unix milliseconds.
     ///
     /// A failure after the blob's write is returned ([`Error::LegacyWrite`]): retry the whole
-    /// write. Until then the blob without its legacy JSON is "no session" to `legacy` and
-    /// `shadow` readers.
+    /// write. Until then the legacy key holds what it held: nothing for a new session ("no
+    /// session" to `legacy` and `shadow` readers), the previous session for a rewrite (which
+    /// they serve as it was). If the write cannot be retried, end the session with
+    /// [`delete_both`](Self::delete_both) (RO-DUAL-ORDER).
     ///
     /// # Errors
     ///

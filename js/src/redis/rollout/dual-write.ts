@@ -48,8 +48,10 @@ function argument(message: string): never {
  *
  * A failure rejects — a `StoreError` (`timeout`, `unavailable`, `server`) or `invalid_input` for
  * a wrong argument; when the blob was written and the legacy JSON was not, the message says so.
- * Retry the whole write (RO-DUAL-ORDER): a blob without its legacy JSON reads as "no session" in
- * `legacy` and `shadow` modes.
+ * Retry the whole write (RO-DUAL-ORDER). Until then the legacy key holds what it held: nothing
+ * for a new session ("no session" in `legacy` and `shadow` modes), the previous session for a
+ * rewrite (which those modes serve as it was); if the write cannot be retried, end the session
+ * with `dualDelete`.
  *
  * ```ts
  * const blob = encode(session, { key: macKey });

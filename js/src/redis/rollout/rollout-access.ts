@@ -6,7 +6,7 @@
 
 import { SessionpackError } from "../../errors.js";
 import type { KeyType } from "../../key.js";
-import { LegacyError, LegacyMapping } from "../../legacy/mapping.js";
+import { LegacyMapping, documentTooLong } from "../../legacy/mapping.js";
 import type { LegacySession } from "../../legacy/session.js";
 import { SessionAccess, type Access } from "../access.js";
 import { internalsOf } from "../lent.js";
@@ -182,22 +182,21 @@ export class RolloutAccess {
    * The legacy session under `key` (RO-LEGACY-READ), unexpired at `nowMs` (RO-LEGACY-EXPIRY);
    * null when missing. At most the mapping's limit plus one byte is asked for (`GETRANGE key 0
    * limit`, RO-LEGACY-BOUND): a longer reply is refused as M-DOC-SIZE unparsed; only an empty
-   * reply asks `EXISTS` (missing: null; present: the empty document goes to the mapping).
+   * reply asks `EXISTS` (missing: null; present: read again, as it may have been written
+   * between the two questions, and an empty document goes to the mapping).
    */
   async #legacy(key: string, nowMs: number | bigint): Promise<LegacySession | null> {
     const limit = this.mapping.maxDocumentLen;
-    const bytes = bulk(await this.#link.query(key, ["GETRANGE", key, "0", String(limit)], true), `GETRANGE ${key}`);
+    const range = async () => bulk(await this.#link.query(key, ["GETRANGE", key, "0", String(limit)], true), `GETRANGE ${key}`);
+    let bytes = await range();
     if (bytes === null) return null;
-    if (bytes.length > limit) {
-      throw new LegacyError(
-        "limit",
-        "M-DOC-SIZE",
-        "",
-        "document",
-        `M-DOC-SIZE at the whole legacy document: the legacy document under ${JSON.stringify(key)} is more than ${limit} bytes, above the limit of ${limit} bytes (LegacyMapping.withMaxDocumentLen raises it); it was not read past the limit (RO-LEGACY-BOUND)`,
-      );
+    if (bytes.length === 0) {
+      if (Number(await this.#link.query(key, ["EXISTS", key], true)) === 0) return null;
+      // Present now: empty, or written (a login) between the two questions — read again.
+      bytes = await range();
+      if (bytes === null) return null;
     }
-    if (bytes.length === 0 && Number(await this.#link.query(key, ["EXISTS", key], true)) === 0) return null;
+    if (bytes.length > limit) documentTooLong(limit, `the legacy document under ${JSON.stringify(key)}`);
     const legacy = this.mapping.readKeys(bytes, this.#keyTypes);
     if (legacy.expiredAt(nowMs)) {
       throw new SessionpackError("expired", `the legacy session expired at ${legacy.expiresAt} ms (now ${BigInt(nowMs)} ms): sign in again (RO-LEGACY-EXPIRY)`, "RO-LEGACY-EXPIRY");
