@@ -217,16 +217,7 @@ impl Run<'_> {
             match found {
                 Legacy::Gone => self.counts.gone += 1,
                 // Never parsed, never converted: no blob is written for it.
-                Legacy::TooLong => {
-                    let failure = step::KeyFailure::too_long(limit);
-                    self.counts.fail(&failure.reason);
-                    self.report.failure(
-                        key,
-                        &failure.reason,
-                        failure.path.as_deref(),
-                        &failure.message,
-                    )?;
-                }
+                Legacy::TooLong => self.failed(key, &step::KeyFailure::too_long(limit))?,
                 Legacy::Refused(message) => {
                     self.counts.fail("wrong_type");
                     self.report.failure(key, "wrong_type", None, &message)?;
@@ -253,13 +244,7 @@ impl Run<'_> {
                         if failure.reason == "parity" {
                             self.counts.parity_checked += 1;
                         }
-                        self.counts.fail(&failure.reason);
-                        self.report.failure(
-                            key,
-                            &failure.reason,
-                            failure.path.as_deref(),
-                            &failure.message,
-                        )?;
+                        self.failed(key, &failure)?;
                     }
                     Err(Err(fatal)) => return Err(fatal),
                 },
@@ -384,6 +369,17 @@ impl Run<'_> {
         c.parity_equal = c.parity_equal.saturating_sub(1);
         c.bytes_before = c.bytes_before.saturating_sub(doc_len);
         c.bytes_after = c.bytes_after.saturating_sub(blob_len);
+    }
+
+    /// A key that fails: counted by its reason, and reported.
+    fn failed(&mut self, key: &str, failure: &step::KeyFailure) -> Result<(), Failure> {
+        self.counts.fail(&failure.reason);
+        self.report.failure(
+            key,
+            &failure.reason,
+            failure.path.as_deref(),
+            &failure.message,
+        )
     }
 
     /// A blob key that holds something this run never writes over: the key fails, and counts
