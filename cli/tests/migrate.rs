@@ -714,15 +714,7 @@ fn refuses_a_legacy_value_past_the_size_limit(on: Where, name: &str) {
     let mut args = signed_args(&on, &dir, &prefix, "{key}:sp");
     args.extend(["--max-document-bytes".into(), limit.to_string()]);
     // The bytes the server sent its clients (one server: the cluster's are spread).
-    let net_out = |conn: &mut Conn| -> u64 {
-        let info: String = redis::cmd("INFO").arg("stats").query(conn.con()).unwrap();
-        info.lines()
-            .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    };
+    let net_out = |conn: &mut Conn| info_number(conn, "stats", "total_net_output_bytes:");
     let before = matches!(on, Where::Redis(_)).then(|| net_out(&mut conn));
     let o = migrate(&args);
     assert_eq!(o.status.code(), Some(1), "{}", support::stderr(&o));
@@ -801,17 +793,24 @@ fn refuses_a_legacy_value_past_the_size_limit_on_the_cluster() {
     }
 }
 
-/// `calls` of `command` in the server's `INFO commandstats`.
+/// `calls` of `command` in the server's `INFO commandstats` (0 before its first call).
 fn calls(conn: &mut Conn, command: &str) -> u64 {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(conn.con())
-        .unwrap();
     let prefix = format!("cmdstat_{command}:calls=");
+    info_field(conn, "commandstats", &prefix).map_or(0, |n| n.parse().unwrap())
+}
+
+/// The number after `prefix` in the server's `INFO section`, which must be there.
+fn info_number(conn: &mut Conn, section: &str, prefix: &str) -> u64 {
+    info_field(conn, section, prefix).unwrap().parse().unwrap()
+}
+
+/// What follows `prefix` on its line of the server's `INFO section`, up to a comma.
+fn info_field(conn: &mut Conn, section: &str, prefix: &str) -> Option<String> {
+    let info: String = redis::cmd("INFO").arg(section).query(conn.con()).unwrap();
     info.lines()
-        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .find_map(|l| l.strip_prefix(prefix))
         .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().unwrap())
+        .map(|v| v.trim().to_owned())
 }
 
 #[test]
