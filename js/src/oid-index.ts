@@ -24,9 +24,8 @@ interface OidIndexExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   init(keys: number, index: number, slots: number, mask: number): void;
   initSet(base: number, count: number, keysAt: number, offsetsAt: number, flagsAt: number, p0: number, p1: number, p2: number): void;
-  lookup(a: number, b: number, c: number): number;
-  has(id: number): number;
-  contains(a: number, b: number, c: number): number;
+  /** `want` 0: the key's id or -1; 1: whether the key's id is in the set (1 or 0); 2: whether the id `a` is (src/wasm/oid-index.wat). */
+  query(a: number, b: number, c: number, want: 0 | 1 | 2): number;
 }
 
 /** The largest id set (its portable bytes) copied into an index's memory: 64 KiB. */
@@ -73,7 +72,7 @@ export class OidIndex {
 
   /** The id of the key whose little-endian words are `a`, `b`, `c`, or -1 when the dictionary lacks it. */
   lookup(a: number, b: number, c: number): number {
-    return this.e.lookup(a, b, c);
+    return this.e.query(a, b, c, 0);
   }
 
   /**
@@ -82,10 +81,10 @@ export class OidIndex {
    */
   contains(set: IdSet, a: number, b: number, c: number): boolean {
     if (this.loaded !== set && !this.load(set)) {
-      const id = this.e.lookup(a, b, c);
+      const id = this.e.query(a, b, c, 0);
       return id >= 0 && set.has(id);
     }
-    return this.e.contains(a, b, c) === 1;
+    return this.e.query(a, b, c, 1) === 1;
   }
 
   /**
@@ -94,7 +93,7 @@ export class OidIndex {
    */
   hasId(set: IdSet, id: number): boolean | undefined {
     if (this.loaded !== set && !this.load(set)) return undefined;
-    return this.e.has(id) === 1;
+    return this.e.query(id, 0, 0, 2) === 1;
   }
 
   /** Copies `set`'s bytes in (false, copying nothing, when they are above {@link MAX_SET_COPY}). */

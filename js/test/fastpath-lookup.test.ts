@@ -121,6 +121,43 @@ test("WebAssembly membership agrees with IdSet.has and a Set of the ids, on rand
   assert.ok(copied >= 40, `${copied} sets checked in WebAssembly`);
 });
 
+
+test("WebAssembly membership in an array container agrees with a Set for every value, however its values are spread: the guessed window, both sides of it, and the smallest arrays that use it", () => {
+  const { view } = objectIdDictionary([bytesOf(12)], 3n);
+  const index = new OidIndex(view.b, view.l);
+  // Values with gaps of at least 2 (no runs: an array is the smallest container for them).
+  const even = (n: number, from = 0, step = 2) => Array.from({ length: n }, (_, i) => from + step * i);
+  const spread = (n: number) => Array.from({ length: n }, (_, i) => Math.floor((i * 65535) / (n - 1)));
+  const shapes: [string, number[]][] = [
+    // Below, at and above the 64 values from which the window is used.
+    ...[62, 63, 64, 65, 127, 128].map((n): [string, number[]] => [`${n} values spread over the container`, spread(n)]),
+    ["2,400 values spread evenly (the bench's shape)", spread(2400)],
+    ["4,096 values spread evenly (the largest array)", spread(4096)],
+    ["4,096 values at random", [...new Set(Array.from({ length: 20000 }, () => random() & 0xffff))].sort((a, b) => a - b).slice(0, 4096)],
+    // The guess lands far from the value: clusters with wide gaps, a cubic spread, an outlier at each end.
+    ["three clusters of 300", [...even(300, 100), ...even(300, 30000), ...even(300, 64800)]],
+    ["a cubic spread of 1,000", [...new Set(Array.from({ length: 1000 }, (_, i) => Math.floor(65535 * (i / 999) ** 3)))]],
+    ["2,000 values low and one at 65,535", [...even(2000, 0), 65535]],
+    ["0 and 2,000 values high", [0, ...even(2000, 61000)]],
+    ["64 consecutive even values", even(64, 40000)],
+  ];
+  for (const [name, lows] of shapes) {
+    for (const key of [0, 5]) {
+      const ids = lows.map((v) => key * 65536 + v);
+      const bytes = encodeIdSet(ids);
+      // One array container: the cookie and count (4 bytes), the run flags (1), the key and
+      // cardinality (4), two bytes a value (a run container or a bitmap would differ).
+      assert.equal(bytes.length, 9 + 2 * lows.length, `${name}: one array container`);
+      const set = IdSet.from(bytes);
+      const reference = new Set(ids);
+      for (let low = 0; low < 0x10000; low++) {
+        const id = key * 65536 + low;
+        const got = index.hasId(set, id);
+        if (got !== reference.has(id)) assert.fail(`${name}, container ${key}: WebAssembly has(${id}) is ${got}, the Set says ${reference.has(id)}`);
+      }
+    }
+  }
+});
 test("look-ups by ObjectId in WebAssembly agree with the JavaScript look-up and a Map of the keys, on random dictionaries", () => {
   for (const count of [0, 1, 2, 3, 100, 4000]) {
     const keys = Array.from({ length: count }, () => bytesOf(12));
