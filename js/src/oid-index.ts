@@ -23,7 +23,7 @@ import { compile, instantiate, type CompiledModule } from "./wasm-module.js";
 interface OidIndexExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   init(keys: number, index: number, slots: number, mask: number): void;
-  initSet(base: number, count: number, keysAt: number, offsetsAt: number, flagsAt: number, p0: number, p1: number, p2: number): void;
+  initSet(base: number, count: number, keysAt: number, offsetsAt: number, flagsAt: number, p0: number, p1: number, p2: number, table: number): void;
   /** `want` 0: the key's id or -1; 1: whether the key's id is in the set (1 or 0); 2: whether the id `a` is (src/wasm/oid-index.wat). */
   query(a: number, b: number, c: number, want: 0 | 1 | 2): number;
 }
@@ -101,13 +101,15 @@ export class OidIndex {
     const len = set.end - set.base;
     if (len > MAX_SET_COPY) return false;
     const e = this.e;
-    grow(e, this.setAt + len);
+    // The set's bytes, then (8-aligned) the table of its containers that initSet writes: 8 bytes each.
+    const table = (this.setAt + len + 7) & ~7;
+    grow(e, table + 8 * set.count);
     if (this.mem.buffer !== e.memory.buffer) this.mem = new Uint8Array(e.memory.buffer);
     this.mem.set(set.b.subarray(set.base, set.end), this.setAt);
     // Positions in the set's bytes → in the memory (-1, "none", stays -1).
     const d = this.setAt - set.base;
     const at = this.setAt;
-    e.initSet(at, set.count, set.keysAt + d, set.offsetsAt < 0 ? -1 : set.offsetsAt + d, set.flagsAt < 0 ? -1 : set.flagsAt + d, set.p0 + d, set.p1 + d, set.p2 + d);
+    e.initSet(at, set.count, set.keysAt + d, set.offsetsAt < 0 ? -1 : set.offsetsAt + d, set.flagsAt < 0 ? -1 : set.flagsAt + d, set.p0 + d, set.p1 + d, set.p2 + d, table);
     this.loaded = set;
     return true;
   }

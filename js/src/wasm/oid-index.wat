@@ -22,23 +22,46 @@
   (global $index (mut i32) (i32.const 0))
   (global $slots (mut i32) (i32.const 0))
   (global $mask (mut i32) (i32.const 0))
-  (global $sBase (mut i32) (i32.const 0))
   (global $sCount (mut i32) (i32.const 0))
   (global $sKeys (mut i32) (i32.const 0))
-  (global $sOffsets (mut i32) (i32.const -1))
-  (global $sFlags (mut i32) (i32.const -1))
-  (global $sP0 (mut i32) (i32.const 0))
-  (global $sP1 (mut i32) (i32.const 0))
-  (global $sP2 (mut i32) (i32.const 0))
+  (global $sTable (mut i32) (i32.const 0))
   ;; The dictionary: keys at `keys`, index at `index`, `slots` slots, `mask` the id bits of an entry.
   (func (export "init") (param i32 i32 i32 i32)
     (global.set $keys (local.get 0)) (global.set $index (local.get 1)) (global.set $slots (local.get 2)) (global.set $mask (local.get 3)))
   ;; The id set: its bytes at `base`; `count` containers, the key/cardinality table at `keysAt`,
   ;; the offset header at `offsetsAt` (or -1: then containers 0, 1, 2 are at p0, p1, p2), the
-  ;; run-flag bitset at `flagsAt` (or -1: no run container). Absolute positions.
-  (func (export "initSet") (param i32 i32 i32 i32 i32 i32 i32 i32)
-    (global.set $sBase (local.get 0)) (global.set $sCount (local.get 1)) (global.set $sKeys (local.get 2)) (global.set $sOffsets (local.get 3))
-    (global.set $sFlags (local.get 4)) (global.set $sP0 (local.get 5)) (global.set $sP1 (local.get 6)) (global.set $sP2 (local.get 7)))
+  ;; run-flag bitset at `flagsAt` (or -1: no run container). Absolute positions. Writes, at
+  ;; `table` (8 × count bytes), each container's position and how it is searched: -1 a run
+  ;; container, -2 a bitmap, -3 an array of fewer than 64 values, and for a longer array its
+  ;; scale, floor((count - 1) * 2^16 / (last - first)) (at least 63), from which `query` guesses a
+  ;; value's position without a division.
+  (func (export "initSet") (param $base i32) (param $count i32) (param $keysAt i32) (param $offsetsAt i32) (param $flagsAt i32)
+    (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $table i32)
+    (local $i i32) (local $at i32) (local $hi i32) (local $t i32) (local $e i32)
+    (global.set $sCount (local.get $count)) (global.set $sKeys (local.get $keysAt)) (global.set $sTable (local.get $table))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+      (if (i32.ge_s (local.get $offsetsAt) (i32.const 0))
+        (then (local.set $at (i32.add (local.get $base) (i32.load (i32.add (local.get $offsetsAt) (i32.shl (local.get $i) (i32.const 2)))))))
+        (else (local.set $at (select (local.get $p0) (select (local.get $p1) (local.get $p2) (i32.eq (local.get $i) (i32.const 1))) (i32.eqz (local.get $i))))))
+      (local.set $hi (i32.load16_u offset=2 (i32.add (local.get $keysAt) (i32.shl (local.get $i) (i32.const 2)))))
+      (block $kind
+        (local.set $t (i32.const -1))
+        (if (i32.ge_s (local.get $flagsAt) (i32.const 0)) (then
+          (br_if $kind (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $flagsAt) (i32.shr_u (local.get $i) (i32.const 3))))
+            (i32.and (local.get $i) (i32.const 7))) (i32.const 1)))))
+        (local.set $t (i32.const -2))
+        (br_if $kind (i32.ge_u (local.get $hi) (i32.const 4096)))
+        (local.set $t (i32.const -3))
+        (br_if $kind (i32.lt_u (local.get $hi) (i32.const 63)))
+        ;; An array's values are strictly increasing: last - first >= count - 1 >= 63.
+        (local.set $t (i32.div_u (i32.shl (local.get $hi) (i32.const 16))
+          (i32.sub (i32.load16_u (i32.add (local.get $at) (i32.shl (local.get $hi) (i32.const 1)))) (i32.load16_u (local.get $at))))))
+      (local.set $e (i32.add (local.get $table) (i32.shl (local.get $i) (i32.const 3))))
+      (i32.store (local.get $e) (local.get $at))
+      (i32.store offset=4 (local.get $e) (local.get $t))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $each))))
   ;; The one query of this module: `want` 0, the id of the key whose 12 bytes are the
   ;; little-endian words a, b, c, or -1 when the dictionary does not hold it; `want` 1, whether
   ;; that key is in the dictionary and its id in the id set (1 or 0); `want` 2, whether the id
@@ -51,7 +74,7 @@
   ;; array container's search below (SPEC.md §7.1).
   (func (export "query") (param $a i32) (param $b i32) (param $c i32) (param $want i32) (result i32)
     (local $h i64) (local $p i32) (local $v i32) (local $fp i32) (local $nm i32) (local $id i32) (local $k i32) (local $i i32)
-    (local $key i32) (local $lo i32) (local $hi i32) (local $mid i32) (local $at i32) (local $low i32) (local $s i32) (local $x v128)
+    (local $key i32) (local $lo i32) (local $hi i32) (local $mid i32) (local $at i32) (local $low i32) (local $s i32) (local $t i32) (local $x v128)
     (block $found
       (if (i32.eq (local.get $want) (i32.const 2)) (then (local.set $id (local.get $a)) (br $found)))
       (local.set $h (i64.add (global.get $P5) (i64.const 12)))
@@ -104,27 +127,26 @@
         (if (i32.gt_u (local.get $k) (local.get $key)) (then (local.set $hi (i32.sub (local.get $mid) (i32.const 1))) (br $search)))
         (local.set $i (local.get $mid))))
     (if (i32.lt_s (local.get $i) (i32.const 0)) (then (return (i32.const 0))))
-    (if (i32.ge_s (global.get $sOffsets) (i32.const 0))
-      (then (local.set $at (i32.add (global.get $sBase) (i32.load (i32.add (global.get $sOffsets) (i32.shl (local.get $i) (i32.const 2)))))))
-      (else (local.set $at (select (global.get $sP0) (select (global.get $sP1) (global.get $sP2) (i32.eq (local.get $i) (i32.const 1))) (i32.eqz (local.get $i))))))
-    (if (i32.ge_s (global.get $sFlags) (i32.const 0))
-      (then (if (i32.and (i32.shr_u (i32.load8_u (i32.add (global.get $sFlags) (i32.shr_u (local.get $i) (i32.const 3)))) (i32.and (local.get $i) (i32.const 7))) (i32.const 1))
-        (then
-          (local.set $lo (i32.const 0))
-          (local.set $hi (i32.sub (i32.load16_u (local.get $at)) (i32.const 1)))
-          (block $done (loop $runs
-            (br_if $done (i32.gt_s (local.get $lo) (local.get $hi)))
-            (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
-            (local.set $s (i32.load16_u offset=2 (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 2)))))
-            (if (i32.gt_u (local.get $s) (local.get $low)) (then (local.set $hi (i32.sub (local.get $mid) (i32.const 1))) (br $runs)))
-            (if (i32.le_u (i32.sub (local.get $low) (local.get $s)) (i32.load16_u offset=4 (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 2)))))
-              (then (return (i32.const 1))))
-            (local.set $lo (i32.add (local.get $mid) (i32.const 1)))
-            (br $runs)))
-          (return (i32.const 0))))))
-    (local.set $hi (i32.load16_u offset=2 (i32.add (global.get $sKeys) (i32.shl (local.get $i) (i32.const 2)))))
-    (if (i32.ge_u (local.get $hi) (i32.const 4096))
+    ;; The container's position and kind (see initSet).
+    (local.set $at (i32.load (i32.add (global.get $sTable) (i32.shl (local.get $i) (i32.const 3)))))
+    (local.set $t (i32.load offset=4 (i32.add (global.get $sTable) (i32.shl (local.get $i) (i32.const 3)))))
+    (if (i32.eq (local.get $t) (i32.const -1))
+      (then
+        (local.set $lo (i32.const 0))
+        (local.set $hi (i32.sub (i32.load16_u (local.get $at)) (i32.const 1)))
+        (block $done (loop $runs
+          (br_if $done (i32.gt_s (local.get $lo) (local.get $hi)))
+          (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+          (local.set $s (i32.load16_u offset=2 (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 2)))))
+          (if (i32.gt_u (local.get $s) (local.get $low)) (then (local.set $hi (i32.sub (local.get $mid) (i32.const 1))) (br $runs)))
+          (if (i32.le_u (i32.sub (local.get $low) (local.get $s)) (i32.load16_u offset=4 (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 2)))))
+            (then (return (i32.const 1))))
+          (local.set $lo (i32.add (local.get $mid) (i32.const 1)))
+          (br $runs)))
+        (return (i32.const 0))))
+    (if (i32.eq (local.get $t) (i32.const -2))
       (then (return (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $at) (i32.shr_u (local.get $low) (i32.const 3)))) (i32.and (local.get $low) (i32.const 7))) (i32.const 1)))))
+    (local.set $hi (i32.load16_u offset=2 (i32.add (global.get $sKeys) (i32.shl (local.get $i) (i32.const 2)))))
     (local.set $lo (i32.const 0))
     ;; An array of at least 64 values: guess the value's position from the array's first and last
     ;; values (a user's ids are spread evenly over the dictionary's more often than not), look at
@@ -132,13 +154,13 @@
     ;; comparisons, no branch on the data); a value outside those 64 narrows the binary search
     ;; below to the side it is on. Exact either way: the values are strictly increasing, so a
     ;; value between the window's first and last is a member only if it is one of the window's.
-    (if (i32.ge_u (local.get $hi) (i32.const 63))
+    (if (i32.ge_s (local.get $t) (i32.const 0))
       (then
         (local.set $v (i32.load16_u (local.get $at)))
         (local.set $s (i32.sub (i32.load16_u (i32.add (local.get $at) (i32.shl (local.get $hi) (i32.const 1)))) (local.get $v)))
         (if (i32.gt_u (i32.sub (local.get $low) (local.get $v)) (local.get $s)) (then (return (i32.const 0))))
-        ;; The guess: (low - first) × (count - 1) / (last - first): at most count - 1, and below 2^28 before the division.
-        (local.set $mid (i32.div_u (i32.mul (i32.sub (local.get $low) (local.get $v)) (local.get $hi)) (local.get $s)))
+        ;; The guess: (low - first) * scale / 2^16, at most (low - first) * (count - 1) / (last - first), at most count - 1.
+        (local.set $mid (i32.wrap_i64 (i64.shr_u (i64.mul (i64.extend_i32_u (i32.sub (local.get $low) (local.get $v))) (i64.extend_i32_u (local.get $t))) (i64.const 16))))
         ;; The window [k, k + 64): from the guess up when the value there is at most `low`, else down to it; inside the array.
         (local.set $k (select (local.get $mid) (i32.sub (local.get $mid) (i32.const 63))
           (i32.le_u (i32.load16_u (i32.add (local.get $at) (i32.shl (local.get $mid) (i32.const 1)))) (local.get $low))))
