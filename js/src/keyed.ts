@@ -96,12 +96,17 @@ export function checkDictionary(kind: "facility" | "group", lineage: bigint | un
  * `invalid_input`: never a silent `false`.
  */
 export class KeyedIdSet {
+  /** Whether the dictionary's keys are ObjectIds (read by {@link readObjectIdWords}): asked once, not at every check. */
+  private readonly objectIds: boolean;
+
   constructor(
     /** The ids. */
     readonly ids: IdSet,
     /** The dictionary. */
     readonly dictionary: IdDictionaryView,
-  ) {}
+  ) {
+    this.objectIds = dictionary.keyType === "objectid";
+  }
 
   /** Whether the key is a member; a key the dictionary does not hold is not. */
   has(key: KeyLike): boolean {
@@ -129,7 +134,7 @@ export class KeyedIdSet {
    */
   private member(key: unknown, where: string): boolean {
     const dictionary = this.dictionary;
-    if (dictionary.keyType === "objectid" && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID[0]!, OID[1]!, OID[2]!);
+    if (this.objectIds && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID[0]!, OID[1]!, OID[2]!);
     const id = dictionary.find(key, where);
     return id !== undefined && this.ids.has(id);
   }
