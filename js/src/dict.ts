@@ -14,7 +14,6 @@ import { DATA, digestInto, hashWasm, memory32, reserve } from "./hash.js";
 import { KEY, MAX_STRING_KEY, OID, keyScratch, keyText, keyWidth as width, readKey, readObjectIdWords, type KeyLike, type KeyType } from "./key.js";
 import { KeyRing, prepareKey, sign, type MacKey } from "./mac.js";
 import { OidIndex } from "./oid-index.js";
-import type { IdSetView as IdSet } from "./idset.js";
 import { XXH, xxh64Into } from "./xxh64.js";
 
 export type { KeyType } from "./key.js";
@@ -391,12 +390,11 @@ export class IdDictionaryView {
   }
 
   /**
-   * @internal Whether the ObjectId key whose little-endian words are `a`, `b`, `c` is in this
-   * ObjectId dictionary and its id in `set` (whose ids are this dictionary's): one call into
-   * WebAssembly ({@link OidIndex.contains}).
+   * @internal The WebAssembly look-up of this ObjectId dictionary (made on first use): a
+   * `KeyedIdSet` holds it, and checks a key with one call ({@link OidIndex.contains}).
    */
-  containsOid(set: IdSet, a: number, b: number, c: number): boolean {
-    return (this.ix ?? this.oidIndex()).contains(set, a, b, c);
+  objectIdIndex(): OidIndex {
+    return this.ix ?? this.oidIndex();
   }
 
   /** The WebAssembly look-up of this ObjectId dictionary, made on first use. */

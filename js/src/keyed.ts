@@ -9,6 +9,7 @@ import type { IdDictionaryView } from "./dict.js";
 import { fail, invalidInput } from "./errors.js";
 import { IdSetView, validateIdSet } from "./idset.js";
 import { OID, readObjectIdWords, type KeyLike } from "./key.js";
+import type { OidIndex } from "./oid-index.js";
 
 /**
  * A validated set of `u32` ids read in place from portable Roaring bytes. Made by
@@ -96,8 +97,11 @@ export function checkDictionary(kind: "facility" | "group", lineage: bigint | un
  * `invalid_input`: never a silent `false`.
  */
 export class KeyedIdSet {
-  /** Whether the dictionary's keys are ObjectIds (read by {@link readObjectIdWords}): asked once, not at every check. */
-  private readonly objectIds: boolean;
+  /**
+   * The dictionary's WebAssembly look-up when its keys are ObjectIds (read by
+   * {@link readObjectIdWords}), taken once here rather than asked for at every check.
+   */
+  private readonly index: OidIndex | undefined;
 
   constructor(
     /** The ids. */
@@ -105,7 +109,7 @@ export class KeyedIdSet {
     /** The dictionary. */
     readonly dictionary: IdDictionaryView,
   ) {
-    this.objectIds = dictionary.keyType === "objectid";
+    this.index = dictionary.keyType === "objectid" ? dictionary.objectIdIndex() : undefined;
   }
 
   /** Whether the key is a member; a key the dictionary does not hold is not. */
@@ -133,9 +137,9 @@ export class KeyedIdSet {
    * WebAssembly call (src/oid-index.ts); every other key through the dictionary's `find`.
    */
   private member(key: unknown, where: string): boolean {
-    const dictionary = this.dictionary;
-    if (this.objectIds && readObjectIdWords(key)) return dictionary.containsOid(this.ids, OID[0]!, OID[1]!, OID[2]!);
-    const id = dictionary.find(key, where);
+    const index = this.index;
+    if (index !== undefined && readObjectIdWords(key)) return index.contains(this.ids, OID[0]!, OID[1]!, OID[2]!);
+    const id = this.dictionary.find(key, where);
     return id !== undefined && this.ids.has(id);
   }
 

@@ -9,7 +9,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Decoder, DictionaryDecoder, IdDictionary, IdSet, Session, encode, encodeIdSet, type KeyLike } from "../dist/index.js";
-import { MAX_SET_COPY, OidIndex } from "../dist/oid-index.js";
+import { xxh64 } from "../dist/hash.js";
+import { MAX_SET_COPY, OidIndex, indexSlots } from "../dist/oid-index.js";
 import { optionalBson, seeded } from "./fastpath-support.js";
 
 const bson = await optionalBson();
@@ -158,6 +159,32 @@ test("WebAssembly membership in an array container agrees with a Set for every v
     }
   }
 });
+test("the index built in WebAssembly wraps from its last slot to its first: keys whose probes wrap are found, with a set copied in right after the index", () => {
+  const words = (k: Uint8Array): [number, number, number] => {
+    const dv = new DataView(k.buffer, k.byteOffset, 12);
+    return [dv.getInt32(0, true), dv.getInt32(4, true), dv.getInt32(8, true)];
+  };
+  for (const n of [2, 3, 8, 50]) {
+    const slots = indexSlots(n);
+    // The home slot of SPEC.md §16.2, over the instance's slots.
+    const homeOf = (k: Uint8Array) => Number((xxh64(k) * BigInt(slots)) >> 64n);
+    // Three keys (or all of them) at home in the last slot, so that all but one wrap; the rest at random.
+    const keys: Uint8Array[] = [];
+    while (keys.length < Math.min(n, 3)) {
+      const k = bytesOf(12);
+      if (homeOf(k) === slots - 1) keys.push(k);
+    }
+    while (keys.length < n) keys.push(bytesOf(12));
+    const { view } = objectIdDictionary(keys, 13n);
+    const index = new OidIndex(view.b, view.l);
+    // A set's bytes go right after the index: a probe that ran past the last slot would read them.
+    const set = IdSet.from(encodeIdSet(Array.from({ length: 3000 }, (_, i) => 3 * i)));
+    assert.equal(index.hasId(set, 3), true);
+    keys.forEach((k, id) => assert.equal(index.lookup(...words(k)), id, `key ${id} of ${n}, home ${homeOf(k)} of ${slots} slots`));
+    for (let i = 0; i < 100; i++) assert.equal(index.lookup(...words(bytesOf(12))), -1, "a key the dictionary lacks");
+  }
+});
+
 test("look-ups by ObjectId in WebAssembly agree with the JavaScript look-up and a Map of the keys, on random dictionaries", () => {
   for (const count of [0, 1, 2, 3, 100, 4000]) {
     const keys = Array.from({ length: count }, () => bytesOf(12));

@@ -5,8 +5,11 @@
 ;;
 ;; Memory layout (set by the caller through `init` and `initSet`, from a validated dictionary
 ;; and a validated id set, both copied in): the dictionary's keys (12 bytes each, in id order)
-;; at $keys, its index (`slots` little-endian u32 entries) at $index, and the portable Roaring
-;; bytes of one id set at $sBase, with the positions of its parts. Nothing here re-validates:
+;; at $keys; an index of its own at $index, which `init` builds from the keys: the dictionary's
+;; (SPEC.md §16.2) with at least twice as many slots as keys, where the dictionary's has 1.25
+;; times as many (a look-up probes ~1.5 slots for a key held and ~2.5 for one not held, against
+;; ~3 and ~13 at the dictionary's load); and the portable Roaring bytes of one id set, with a
+;; table of its containers (`initSet`). Nothing here re-validates:
 ;; the copies are of bytes the readers checked (SPEC.md §16.3, §7.2). An access outside the
 ;; memory traps (a RuntimeError); it never reads past it. An array container is searched with
 ;; 128-bit SIMD instructions, which every Node the package supports (20 and later) has.
@@ -22,12 +25,28 @@
   (global $index (mut i32) (i32.const 0))
   (global $slots (mut i32) (i32.const 0))
   (global $mask (mut i32) (i32.const 0))
+  ;; The id `query` inserts when asked to (`want` 3, from `init`).
+  (global $insert (mut i32) (i32.const 0))
   (global $sCount (mut i32) (i32.const 0))
   (global $sKeys (mut i32) (i32.const 0))
   (global $sTable (mut i32) (i32.const 0))
-  ;; The dictionary: keys at `keys`, index at `index`, `slots` slots, `mask` the id bits of an entry.
-  (func (export "init") (param i32 i32 i32 i32)
-    (global.set $keys (local.get 0)) (global.set $index (local.get 1)) (global.set $slots (local.get 2)) (global.set $mask (local.get 3)))
+  ;; The dictionary: `count` keys at `keys`, `mask` the id bits of an entry (SPEC.md §16.2). Builds
+  ;; its index at `index`, `slots` slots (at least 2 × count, so that a slot is always empty): the
+  ;; ids 0, 1, … inserted in order by linear probing, each at the first empty slot from its key's
+  ;; home, as the dictionary's own index is built, with the same entries (fingerprint and id).
+  ;; The keys are distinct (R-DICT-UNIQUE), so each is inserted once and found once.
+  (func (export "init") (param $keys i32) (param $count i32) (param $mask i32) (param $index i32) (param $slots i32)
+    (local $id i32) (local $k i32)
+    (global.set $keys (local.get $keys)) (global.set $mask (local.get $mask))
+    (global.set $index (local.get $index)) (global.set $slots (local.get $slots))
+    (memory.fill (local.get $index) (i32.const 0xff) (i32.shl (local.get $slots) (i32.const 2)))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $id) (local.get $count)))
+      (global.set $insert (local.get $id))
+      (local.set $k (i32.add (local.get $keys) (i32.mul (local.get $id) (i32.const 12))))
+      (drop (call $query (i32.load (local.get $k)) (i32.load offset=4 (local.get $k)) (i32.load offset=8 (local.get $k)) (i32.const 3)))
+      (local.set $id (i32.add (local.get $id) (i32.const 1)))
+      (br $each))))
   ;; The id set: its bytes at `base`; `count` containers, the key/cardinality table at `keysAt`,
   ;; the offset header at `offsetsAt` (or -1: then containers 0, 1, 2 are at p0, p1, p2), the
   ;; run-flag bitset at `flagsAt` (or -1: no run container). Absolute positions. Writes, at
@@ -65,14 +84,15 @@
   ;; The one query of this module: `want` 0, the id of the key whose 12 bytes are the
   ;; little-endian words a, b, c, or -1 when the dictionary does not hold it; `want` 1, whether
   ;; that key is in the dictionary and its id in the id set (1 or 0); `want` 2, whether the id
-  ;; `a` is in the id set (b and c unused). One function rather than three that call each other:
+  ;; `a` is in the id set (b and c unused); `want` 3 (from `init`), insert the key with the id
+  ;; $insert at the first empty slot of its probe. One function rather than three that call each other:
   ;; V8 does not inline WebAssembly calls, and a check pays for each (about 2 ns in all).
   ;;
   ;; The look-up: XXH64 (seed 0) of the 12 bytes, home slot `(h × slots) >> 64`, linear probing;
   ;; an entry's high bits are the hash's low half's (SPEC.md §16.2). Membership: binary search
   ;; of the container keys, then of the run container, one bit of a bitmap container, or the
   ;; array container's search below (SPEC.md §7.1).
-  (func (export "query") (param $a i32) (param $b i32) (param $c i32) (param $want i32) (result i32)
+  (func $query (export "query") (param $a i32) (param $b i32) (param $c i32) (param $want i32) (result i32)
     (local $h i64) (local $p i32) (local $v i32) (local $fp i32) (local $nm i32) (local $id i32) (local $k i32) (local $i i32)
     (local $key i32) (local $lo i32) (local $hi i32) (local $mid i32) (local $at i32) (local $low i32) (local $s i32) (local $t i32) (local $x v128)
     (block $found
@@ -98,7 +118,12 @@
         (loop $probe
           (br_if $out (i32.ge_u (local.get $i) (global.get $slots)))
           (local.set $v (i32.load (i32.add (global.get $index) (i32.shl (local.get $p) (i32.const 2)))))
-          (br_if $out (i32.eq (local.get $v) (i32.const -1)))
+          (if (i32.eq (local.get $v) (i32.const -1))
+            (then
+              (if (i32.eq (local.get $want) (i32.const 3)) (then
+                (i32.store (i32.add (global.get $index) (i32.shl (local.get $p) (i32.const 2))) (i32.or (local.get $fp) (global.get $insert)))
+                (return (i32.const 0))))
+              (br $out)))
           (if (i32.eq (i32.and (local.get $v) (local.get $nm)) (local.get $fp))
             (then
               (local.set $id (i32.and (local.get $v) (global.get $mask)))
