@@ -284,7 +284,10 @@ const scratch = keyScratch();
 export class IdDictionaryView {
   /** @internal */ readonly b: Uint8Array;
   /** @internal */ readonly l: Layout;
-  /** ObjectId dictionaries: the look-up in WebAssembly, made on the first look-up by ObjectId. */
+  /**
+   * ObjectId dictionaries: the look-up in WebAssembly, made on the first look-up by ObjectId or
+   * the first `IdSet.keyed` with this dictionary, whichever comes first.
+   */
   private ix: OidIndex | undefined;
   /**
    * Whether the dictionary is authenticated: opened signed (its MAC verified) or the writer's
@@ -386,7 +389,7 @@ export class IdDictionaryView {
    * ObjectId dictionary, or -1: {@link lookup} for 12 bytes, in WebAssembly ({@link OidIndex}).
    */
   lookupOid(a: number, b: number, c: number): number {
-    return (this.ix ?? this.oidIndex()).lookup(a, b, c);
+    return this.objectIdIndex().lookup(a, b, c);
   }
 
   /**

@@ -67,13 +67,17 @@ export class OidIndex {
   /** A view of the instance's memory, made afresh when it grows (growing detaches the old buffer). */
   private mem = new Uint8Array(0);
 
-  /** Copies the keys of the validated dictionary `b` (laid out as `l`) into a new instance, which builds its index of them. */
-  constructor(b: Uint8Array, l: OidDictionaryLayout) {
+  /**
+   * Copies the keys of the validated dictionary `b` (laid out as `l`) into a new instance, which
+   * builds its index of them. `setsFrom` (for tests) puts the sets' bytes at that position or
+   * later, as a dictionary of ~100 million keys would: at 2^31 or above.
+   */
+  constructor(b: Uint8Array, l: OidDictionaryLayout, setsFrom = 0) {
     const e = instantiate<OidIndexExports>((compiled ??= compile(OID_INDEX_WASM_BASE64)));
     const keyBytes = 12 * l.count;
-    const indexAt = (KEYS_AT + keyBytes + 7) & ~7;
+    const indexAt = align8(KEYS_AT + keyBytes);
     const slots = indexSlots(l.count);
-    this.setAt = indexAt + 4 * slots;
+    this.setAt = Math.max(indexAt + 4 * slots, align8(setsFrom));
     grow(e, this.setAt);
     new Uint8Array(e.memory.buffer).set(b.subarray(l.keys, l.keys + keyBytes), KEYS_AT);
     e.init(KEYS_AT, l.count, l.mask | 0, indexAt, slots);
@@ -112,9 +116,11 @@ export class OidIndex {
     if (len > MAX_SET_COPY) return false;
     const e = this.e;
     // The set's bytes, then (8-aligned) the table of its containers that initSet writes: 8 bytes each.
-    const table = (this.setAt + len + 7) & ~7;
+    const table = align8(this.setAt + len);
     grow(e, table + 8 * set.count);
     if (this.mem.buffer !== e.memory.buffer) this.mem = new Uint8Array(e.memory.buffer);
+    // The memory holds no set until initSet is done: a throw before then leaves none loaded.
+    this.loaded = undefined;
     this.mem.set(set.b.subarray(set.base, set.end), this.setAt);
     // Positions in the set's bytes → in the memory (-1, "none", stays -1).
     const d = this.setAt - set.base;
@@ -123,6 +129,15 @@ export class OidIndex {
     this.loaded = set;
     return true;
   }
+}
+
+/**
+ * @internal `x` rounded up to a multiple of 8. Arithmetic, not `(x + 7) & ~7`: a position in
+ * the instance's memory may lie at 2^31 or above (a dictionary of ~100 million keys), where
+ * JavaScript's 32-bit `&` would make it negative.
+ */
+export function align8(x: number): number {
+  return Math.ceil(x / 8) * 8;
 }
 
 /** Grows the instance's memory to at least `bytes`. */

@@ -17,6 +17,11 @@ const bson = await optionalBson();
 /** The same "random" keys and sets every run. */
 const { random, bytesOf } = seeded(0x1d5e_7021);
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** An ObjectId's 12 bytes as the three little-endian words the WebAssembly look-up takes. */
+const words = (k: Uint8Array): [number, number, number] => {
+  const dv = new DataView(k.buffer, k.byteOffset, 12);
+  return [dv.getInt32(0, true), dv.getInt32(4, true), dv.getInt32(8, true)];
+};
 
 /**
  * Random strictly increasing ids over `containers` random container keys below `maxKey`, each
@@ -129,12 +134,21 @@ test("WebAssembly membership in an array container agrees with a Set for every v
   // Values with gaps of at least 2 (no runs: an array is the smallest container for them).
   const even = (n: number, from = 0, step = 2) => Array.from({ length: n }, (_, i) => from + step * i);
   const spread = (n: number) => Array.from({ length: n }, (_, i) => Math.floor((i * 65535) / (n - 1)));
+  // `n` distinct values drawn at random from all 65,536 (a partial Fisher–Yates shuffle), in order.
+  const sample = (n: number) => {
+    const all = Array.from({ length: 0x10000 }, (_, i) => i);
+    for (let i = 0; i < n; i++) {
+      const j = i + (random() % (0x10000 - i));
+      [all[i], all[j]] = [all[j], all[i]];
+    }
+    return all.slice(0, n).sort((a, b) => a - b);
+  };
   const shapes: [string, number[]][] = [
     // Below, at and above the 64 values from which the window is used.
     ...[62, 63, 64, 65, 127, 128].map((n): [string, number[]] => [`${n} values spread over the container`, spread(n)]),
     ["2,400 values spread evenly (the bench's shape)", spread(2400)],
     ["4,096 values spread evenly (the largest array)", spread(4096)],
-    ["4,096 values at random", [...new Set(Array.from({ length: 20000 }, () => random() & 0xffff))].sort((a, b) => a - b).slice(0, 4096)],
+    ["4,096 values at random", sample(4096)],
     // The guess lands far from the value: clusters with wide gaps, a cubic spread, an outlier at each end.
     ["three clusters of 300", [...even(300, 100), ...even(300, 30000), ...even(300, 64800)]],
     ["a cubic spread of 1,000", [...new Set(Array.from({ length: 1000 }, (_, i) => Math.floor(65535 * (i / 999) ** 3)))]],
@@ -142,28 +156,60 @@ test("WebAssembly membership in an array container agrees with a Set for every v
     ["0 and 2,000 values high", [0, ...even(2000, 61000)]],
     ["64 consecutive even values", even(64, 40000)],
   ];
+  const before = [1, 3, 5, 700, 65535]; // a small array container ahead of the shape's, in container 2
   for (const [name, lows] of shapes) {
-    for (const key of [0, 5]) {
-      const ids = lows.map((v) => key * 65536 + v);
-      const bytes = encodeIdSet(ids);
+    // The shape alone in container 0 or 5; as the second of two containers (key 7); and the same
+    // two containers in the 12346 layout (no run flags, an offset header).
+    const alone = (key: number) => lows.map((v) => key * 65536 + v);
+    const second = [...before.map((v) => 2 * 65536 + v), ...alone(7)];
+    const layouts: [string, number, number[], Uint8Array][] = [
+      ["alone in container 0", 0, alone(0), encodeIdSet(alone(0))],
+      ["alone in container 5", 5, alone(5), encodeIdSet(alone(5))],
+      ["the second of two containers", 7, second, encodeIdSet(second)],
+      ["the second of two containers, cookie 12346 with offsets", 7, second, noRunCookie(second)],
+    ];
+    for (const [where, key, , bytes] of layouts.slice(0, 2)) {
       // One array container: the cookie and count (4 bytes), the run flags (1), the key and
       // cardinality (4), two bytes a value (a run container or a bitmap would differ).
-      assert.equal(bytes.length, 9 + 2 * lows.length, `${name}: one array container`);
+      assert.equal(bytes.length, 9 + 2 * lows.length, `${name}, ${where} (key ${key}): one array container`);
+    }
+    for (const [where, key, ids, bytes] of layouts) {
       const set = IdSet.from(bytes);
       const reference = new Set(ids);
       for (let low = 0; low < 0x10000; low++) {
         const id = key * 65536 + low;
         const got = index.hasId(set, id);
-        if (got !== reference.has(id)) assert.fail(`${name}, container ${key}: WebAssembly has(${id}) is ${got}, the Set says ${reference.has(id)}`);
+        if (got !== reference.has(id)) assert.fail(`${name}, ${where}: WebAssembly has(${id}) is ${got}, the Set says ${reference.has(id)}`);
+      }
+      for (const v of before) assert.equal(index.hasId(set, 2 * 65536 + v), key === 7, `${name}, ${where}: the first container's ${v}`);
+    }
+  }
+});
+test("a set copied into WebAssembly at 2^31 or above (where a dictionary of ~100 million keys puts it) is read as below: offset header, run flags, every container kind", () => {
+  const { view } = objectIdDictionary([bytesOf(12)], 5n);
+  // Not a multiple of 8 (the placement rounds it up), and 8 bytes short of a page's end: every set
+  // the index copies in makes its memory grow from there.
+  const at = 2 ** 31 + 65536 - 12;
+  const index = new OidIndex(view.b, view.l, at);
+  // Where the sets go (a private field, read here to know the test is where it means to be).
+  assert.equal((index as unknown as { setAt: number }).setAt, 2 ** 31 + 65536 - 8);
+  for (let round = 0; round < 12; round++) {
+    const ids = round === 0 ? [5, 65536 + 7, 3 * 65536 + 65535] : randomIds(1 + (round % 6));
+    const layouts = [encodeIdSet(ids)];
+    // The 12346 layout (an offset header, no run flags), when every container has at most 4,096 ids.
+    const small = ids.filter((id) => (id & 0xffff) < 4000 && id % 3 === 0);
+    if (small.length > 0) layouts.push(noRunCookie(small));
+    for (const bytes of layouts) {
+      const set = IdSet.from(bytes);
+      const reference = new Set(bytes === layouts[0] ? ids : small);
+      for (const id of probesFor([...reference])) {
+        assert.equal(index.hasId(set, id), reference.has(id), `has(${id}) of a set at 2^31 + 65,528, round ${round}, ${bytes === layouts[0] ? "canonical" : "12346"} layout`);
       }
     }
   }
 });
+
 test("the index built in WebAssembly wraps from its last slot to its first: keys whose probes wrap are found, with a set copied in right after the index", () => {
-  const words = (k: Uint8Array): [number, number, number] => {
-    const dv = new DataView(k.buffer, k.byteOffset, 12);
-    return [dv.getInt32(0, true), dv.getInt32(4, true), dv.getInt32(8, true)];
-  };
   for (const n of [2, 3, 8, 50]) {
     const slots = indexSlots(n);
     // The home slot of SPEC.md §16.2, over the instance's slots.
@@ -202,8 +248,7 @@ test("look-ups by ObjectId in WebAssembly agree with the JavaScript look-up and 
     const index = new OidIndex(view.b, view.l);
     for (const k of probes) {
       const want = reference.get(hexOf(k));
-      const dv = new DataView(k.buffer, k.byteOffset, 12);
-      const got = index.lookup(dv.getInt32(0, true), dv.getInt32(4, true), dv.getInt32(8, true));
+      const got = index.lookup(...words(k));
       assert.equal(got, want ?? -1, hexOf(k));
       assert.equal(view.lookup(k, 12), want, `the JavaScript look-up of ${hexOf(k)}`);
       assert.equal(view.idOf(k), want);

@@ -60,13 +60,14 @@
     (global.set $sCount (local.get $count)) (global.set $sKeys (local.get $keysAt)) (global.set $sTable (local.get $table))
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
-      (if (i32.ge_s (local.get $offsetsAt) (i32.const 0))
+      ;; -1 is "none"; any other value is a position, which may lie at 2^31 or above (negative as an i32).
+      (if (i32.ne (local.get $offsetsAt) (i32.const -1))
         (then (local.set $at (i32.add (local.get $base) (i32.load (i32.add (local.get $offsetsAt) (i32.shl (local.get $i) (i32.const 2)))))))
         (else (local.set $at (select (local.get $p0) (select (local.get $p1) (local.get $p2) (i32.eq (local.get $i) (i32.const 1))) (i32.eqz (local.get $i))))))
       (local.set $hi (i32.load16_u offset=2 (i32.add (local.get $keysAt) (i32.shl (local.get $i) (i32.const 2)))))
       (block $kind
         (local.set $t (i32.const -1))
-        (if (i32.ge_s (local.get $flagsAt) (i32.const 0)) (then
+        (if (i32.ne (local.get $flagsAt) (i32.const -1)) (then
           (br_if $kind (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $flagsAt) (i32.shr_u (local.get $i) (i32.const 3))))
             (i32.and (local.get $i) (i32.const 7))) (i32.const 1)))))
         (local.set $t (i32.const -2))
