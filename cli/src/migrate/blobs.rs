@@ -241,3 +241,72 @@ fn set_if_held(w: &Write) -> redis::Cmd {
 fn failed(what: &str, e: &redis::RedisError) -> Failure {
     Failure::Input(format!("writing or reading blob keys failed ({what}): {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection to the standalone server of `REDIS_URL`, or `None` outside CI (a failure
+    /// under CI: the test must run there).
+    fn server() -> Option<Connection> {
+        match std::env::var("REDIS_URL") {
+            Ok(url) if !url.is_empty() => Some(
+                redis::Client::open(url.as_str())
+                    .and_then(|c| c.get_connection())
+                    .expect("REDIS_URL's server answers"),
+            ),
+            _ => {
+                assert!(
+                    std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+                    "REDIS_URL is not set, and CI is set: the Redis tests must run (start them with .ci/redis-servers.sh start)"
+                );
+                eprintln!("SKIPPED (checked nothing): REDIS_URL is not set; run `eval \"$(bash .ci/redis-servers.sh start)\"` first");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn a_revoked_blob_is_deleted_only_while_it_holds_the_bytes_this_run_wrote() {
+        let (Some(conn), Some(mut own)) = (server(), server()) else {
+            return;
+        };
+        let mut blobs = Blobs::Server(conn);
+        let key = format!("sp:test:delete-if-held:{}", std::process::id());
+        let get = |own: &mut Connection| -> Option<Vec<u8>> {
+            redis::cmd("GET").arg(&key).query(own).expect("GET")
+        };
+        let set = |own: &mut Connection, v: &[u8]| {
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(v)
+                .query::<()>(own)
+                .expect("SET");
+        };
+        let written = vec![(key.clone(), b"this run's blob".to_vec())];
+
+        // Still this run's bytes: deleted.
+        set(&mut own, b"this run's blob");
+        blobs.delete_if_held(&written).expect("delete_if_held");
+        assert_eq!(get(&mut own), None, "the blob this run wrote is deleted");
+
+        // Another writer's blob since (a new login's dual write): kept, byte for byte.
+        set(&mut own, b"a new login's blob");
+        blobs.delete_if_held(&written).expect("delete_if_held");
+        assert_eq!(
+            get(&mut own).as_deref(),
+            Some(&b"a new login's blob"[..]),
+            "another writer's blob is kept"
+        );
+
+        // Gone already: nothing to do, and no error.
+        redis::cmd("DEL")
+            .arg(&key)
+            .query::<()>(&mut own)
+            .expect("DEL");
+        blobs
+            .delete_if_held(&written)
+            .expect("delete_if_held on a missing key");
+        assert_eq!(get(&mut own), None);
+    }
+}
