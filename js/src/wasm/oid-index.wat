@@ -1,7 +1,7 @@
 ;; The look-up of one ObjectId dictionary, and membership in one id set, in WebAssembly
 ;; (issue 21). Assembled from this text by `scripts/build-wasm.mjs` (wabt) into
 ;; `src/oid-index-wasm.ts`; `src/oid-index.ts` makes one instance per ObjectId dictionary it
-;; serves, the first time a key is looked up in it.
+;; serves, the first time a key is looked up in it or a set is paired with it (`IdSet.keyed`).
 ;;
 ;; Memory layout (set by the caller through `init` and `initSet`, from a validated dictionary
 ;; and a validated id set, both copied in): the dictionary's keys (12 bytes each, in id order)
@@ -9,8 +9,8 @@
 ;; (SPEC.md §16.2) with at least twice as many slots as keys, where the dictionary's has 1.25
 ;; times as many (a look-up probes ~1.5 slots for a key held and ~2.5 for one not held, against
 ;; ~3 and ~13 at the dictionary's load); and the portable Roaring bytes of one id set, with a
-;; table of its containers (`initSet`). Nothing here re-validates:
-;; the copies are of bytes the readers checked (SPEC.md §16.3, §7.2). An access outside the
+;; table of its containers (`initSet`). Nothing here re-validates: the copies are of bytes the
+;; readers checked (SPEC.md §16.3, §7.2). An access outside the
 ;; memory traps (a RuntimeError); it never reads past it. An array container is searched with
 ;; 128-bit SIMD instructions, which every Node the package supports (20 and later) has.
 
