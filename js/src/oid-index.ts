@@ -95,7 +95,7 @@ export class OidIndex {
    */
   contains(set: IdSet, a: number, b: number, c: number): boolean {
     if (this.loaded !== set && !this.load(set)) {
-      const id = this.e.query(a, b, c, 0);
+      const id = this.lookup(a, b, c);
       return id >= 0 && set.has(id);
     }
     return this.e.query(a, b, c, 1) === 1;
